@@ -1,0 +1,71 @@
+// The Digital Twin: the structured scene the host agent reasons over. Object ids are small integers
+// (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
+import type { Box, Rle } from '../perception/rle.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type Level = 'whole' | 'part';
+export type SemanticSource = 'host' | 'detector' | 'user';
+
+export interface SemanticSlot<T> {
+  value: T;
+  source: SemanticSource;
+}
+
+export interface Semantics {
+  label?: SemanticSlot<string>;
+  description?: SemanticSlot<string>;
+  attributes?: SemanticSlot<string[]>;
+}
+
+/** Nine coarse cells of the image, by centroid. */
+export type CoarsePosition =
+  | 'top-left' | 'top' | 'top-right'
+  | 'left' | 'center' | 'right'
+  | 'bottom-left' | 'bottom' | 'bottom-right';
+
+export interface TwinObject {
+  id: number;
+  level: Level;
+  parent: number | null;
+  children: number[];
+  /** [x1, y1, x2, y2] in original pixels, x2/y2 exclusive. */
+  bbox: Box;
+  area: number;
+  /** area / (width*height). */
+  areaFraction: number;
+  centroid: [number, number];
+  position: CoarsePosition;
+  color: { mean: string; dominant: string; name: string };
+  shape: { aspectRatio: number; solidity: number; circularity: number };
+  /** Outer boundary, simplified, bounded vertex count; `holes` counts interior holes. */
+  outline: { points: [number, number][]; holes: number };
+  scores: { predictedIou: number; stability: number };
+  /** Ids of objects that overlap this one's bbox and sit in front of it, where derivable. */
+  occludedBy?: number[];
+  /** How the proposal was found: grid, coverage, parts, crop, user (a `segment` call). */
+  origin: 'grid' | 'coverage' | 'parts' | 'crop' | 'user';
+  semantics: Semantics;
+}
+
+export interface TwinImage {
+  hash: string;
+  width: number;
+  height: number;
+  /** Path or description of where the image came from. */
+  source: string;
+}
+
+export interface Twin {
+  /** Deterministic from image hash + model + parameters: the same request finds the same twin. */
+  id: string;
+  schemaVersion: number;
+  image: TwinImage;
+  model: string;
+  /** The perception parameters the twin was built with (preset and overrides). */
+  params: Record<string, unknown>;
+  createdAt: string;
+  objects: TwinObject[];
+  /** Mask of each object, keyed by object id. */
+  masks: Map<number, Rle>;
+}

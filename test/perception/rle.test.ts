@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import {
+  rleArea,
+  rleBbox,
+  rleContains,
+  rleDifference,
+  rleFromBitmap,
+  rleIntersection,
+  rleIntersectionArea,
+  rleIou,
+  rleToBitmap,
+  rleUnion,
+} from '../../src/perception/rle.js';
+
+function randomBitmap(w: number, h: number, seed: number): Uint8Array {
+  let s = seed;
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = s % 3 === 0 ? 1 : 0;
+  }
+  return out;
+}
+
+describe('rle', () => {
+  it('encodes column-major runs starting with background', () => {
+    // 3x2 image, row-major:  1 0 0
+    //                        1 1 0
+    const rle = rleFromBitmap([1, 0, 0, 1, 1, 0], 3, 2);
+    // column-major pixels: (0,0)=1 (0,1)=1 (1,0)=0 (1,1)=1 (2,0)=0 (2,1)=0
+    expect(Array.from(rle.counts)).toEqual([0, 2, 1, 1, 2]);
+    expect(rleArea(rle)).toBe(3);
+    expect(rleBbox(rle)).toEqual([0, 0, 2, 2]);
+    expect(rleContains(rle, 1, 1)).toBe(true);
+    expect(rleContains(rle, 1, 0)).toBe(false);
+  });
+
+  it('round-trips random bitmaps', () => {
+    for (const [w, h] of [[1, 1], [7, 5], [64, 33]] as const) {
+      const bits = randomBitmap(w, h, w * 31 + h);
+      expect(Array.from(rleToBitmap(rleFromBitmap(bits, w, h)))).toEqual(Array.from(bits));
+    }
+  });
+
+  it('gives an empty box for an empty mask', () => {
+    expect(rleBbox(rleFromBitmap(new Uint8Array(12), 4, 3))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('computes set operations like pixelwise logic', () => {
+    const w = 23;
+    const h = 17;
+    const a = randomBitmap(w, h, 1);
+    const b = randomBitmap(w, h, 2);
+    const ra = rleFromBitmap(a, w, h);
+    const rb = rleFromBitmap(b, w, h);
+    const expectOp = (got: Uint8Array, f: (x: number, y: number) => number) =>
+      expect(Array.from(got)).toEqual(Array.from(a, (v, i) => f(v, b[i]!)));
+    expectOp(rleToBitmap(rleUnion(ra, rb)), (x, y) => (x || y ? 1 : 0));
+    expectOp(rleToBitmap(rleIntersection(ra, rb)), (x, y) => (x && y ? 1 : 0));
+    expectOp(rleToBitmap(rleDifference(ra, rb)), (x, y) => (x && !y ? 1 : 0));
+    const inter = a.reduce((n, v, i) => n + (v && b[i] ? 1 : 0), 0);
+    const union = a.reduce((n, v, i) => n + (v || b[i] ? 1 : 0), 0);
+    expect(rleIntersectionArea(ra, rb)).toBe(inter);
+    expect(rleIou(ra, rb)).toBeCloseTo(inter / union, 12);
+  });
+});
