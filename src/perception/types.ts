@@ -111,3 +111,41 @@ export interface Segmenter {
   /** Prompted segmentation on the cached embedding (computed if missing). */
   segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<Proposal>;
 }
+
+/** An image embedding from the encoder plus what is needed to map coordinates back. */
+export interface Embedding {
+  /** Encoder output, e.g. [1, 256, 64, 64] float32. */
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+  /** Original image size. */
+  readonly width: number;
+  readonly height: number;
+  /** Scale applied to the original to fit the encoder's longest side (e.g. 1024 / max(w, h)). */
+  readonly scale: number;
+}
+
+/** Raw decoder output for one prompt, at the original image size. */
+export interface DecodedMask {
+  /** width*height logits, row-major; foreground where > 0 (SAM's mask_threshold). */
+  readonly logits: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** The decoder's predicted IoU for this mask. */
+  readonly predictedIou: number;
+  /** 256x256 low-resolution logits, usable as a mask_input for refinement. */
+  readonly lowRes?: Float32Array;
+}
+
+/**
+ * The model-facing half of perception: one encoder pass per image, one decoder call per prompt.
+ * Everything mode and prompted segmentation are written against this, so tests can drive them
+ * with a tiny or scripted predictor.
+ */
+export interface SamPredictor {
+  readonly modelName: string;
+  readonly provider: string;
+  /** Encoder pass, cached per (image hash, model); `cached` says whether it was a cache hit. */
+  embed(image: LoadedImage, signal?: AbortSignal): Promise<{ embedding: Embedding; cached: boolean; ms: number }>;
+  /** One decoder call. Points and box are in original image pixels. */
+  decode(embedding: Embedding, prompt: Prompt): Promise<DecodedMask>;
+}
