@@ -1,0 +1,243 @@
+// Turns whatever a caller names as an image (path, file:// URL, base64, data URL) into 8-bit sRGB pixels.
+// This is the only place that decodes images; every refusal is a TwinsegError naming the source.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { TwinsegError, throwIfAborted } from '../errors.js';
+import type { ImageLimits, LoadedImage } from './types.js';
+
+/** Container formats we decode; sharp can read more (SVG, HEIF, PDF…) but those are not photos we test. */
+export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif'] as const;
+
+/** Transparent pixels are composited onto white: it reads as "background" in a photo of a cut-out object. */
+export const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 } as const;
+
+export interface LoadImageOptions {
+  /** Enforces allowed roots: returns the real path to read, or throws (e.g. PATH_NOT_ALLOWED). */
+  resolvePath?: (p: string) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+export type ImageSource =
+  | { kind: 'path'; path: string }
+  | { kind: 'base64'; base64: string; dataUrl: boolean };
+
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+// Any base64 string this long with no '.' is not a plausible file path.
+const LONG_BASE64_CHARS = 1024;
+
+/** Leading bytes of the formats we accept; used to tell a short base64 image from a path. */
+function hasImageMagic(b: Uint8Array): boolean {
+  const starts = (...sig: number[]) => sig.every((v, i) => b[i] === v);
+  return (
+    starts(0xff, 0xd8, 0xff) || // JPEG
+    starts(0x89, 0x50, 0x4e, 0x47) || // PNG
+    starts(0x47, 0x49, 0x46, 0x38) || // GIF8
+    (starts(0x52, 0x49, 0x46, 0x46) && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) || // RIFF….WEBP
+    starts(0x49, 0x49, 0x2a, 0x00) || // TIFF little-endian
+    starts(0x4d, 0x4d, 0x00, 0x2a) // TIFF big-endian
+  );
+}
+
+/**
+ * Decides what a source string names. A data: prefix is base64; file:// is a path; otherwise a string made
+ * only of the base64 alphabet counts as base64 when it decodes to a known image signature or is too long to
+ * be a path. Note a JPEG in base64 starts with "/9j/", so a leading slash alone does not mean "path".
+ */
+export function classifyImageSource(source: string): ImageSource {
+  const s = source.trim();
+  if (/^data:/i.test(s)) {
+    const comma = s.indexOf(',');
+    const header = comma < 0 ? '' : s.slice(5, comma);
+    if (comma < 0 || !/;base64$/i.test(header)) {
+      throw new TwinsegError('IMAGE_UNREADABLE', 'The data URL is not base64-encoded (expected "data:image/...;base64,...").', {
+        hint: 'Send the image as a base64 data URL, plain base64, or a file path.',
+      });
+    }
+    return { kind: 'base64', base64: s.slice(comma + 1).replace(/\s+/g, ''), dataUrl: true };
+  }
+  if (/^file:\/\//i.test(s)) {
+    try {
+      return { kind: 'path', path: fileURLToPath(s) };
+    } catch (e) {
+      throw new TwinsegError('IMAGE_NOT_FOUND', `"${s}" is not a valid file:// URL.`, {
+        hint: 'Use an absolute file:///path/to/image.jpg URL or a plain path.',
+        cause: e,
+      });
+    }
+  }
+  const compact = s.replace(/\s+/g, '');
+  if (compact.length >= 8 && BASE64_RE.test(compact)) {
+    if (compact.length >= LONG_BASE64_CHARS) return { kind: 'base64', base64: compact, dataUrl: false };
+    const head = Buffer.from(compact.slice(0, 16), 'base64');
+    if (hasImageMagic(head)) return { kind: 'base64', base64: compact, dataUrl: false };
+  }
+  return { kind: 'path', path: s };
+}
+
+/** Loads, validates and decodes an image. See LoadedImage for the guarantees on the result. */
+export async function loadImage(source: string, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+  throwIfAborted(opts.signal);
+  const src = classifyImageSource(source);
+  if (src.kind === 'base64') {
+    // Decoded size is about 3/4 of the text; refuse before allocating.
+    const approxBytes = Math.floor((src.base64.length * 3) / 4);
+    const label = `${src.dataUrl ? 'data URL' : 'base64'} (${approxBytes} bytes)`;
+    if (approxBytes > limits.maxBytes) throw tooManyBytes(label, approxBytes, limits.maxBytes);
+    const bytes = Buffer.from(src.base64, 'base64');
+    if (bytes.length === 0) {
+      throw new TwinsegError('IMAGE_UNREADABLE', `The ${label} image is empty.`, { hint: 'Send the encoded image bytes.' });
+    }
+    return decodeImage(bytes, label, limits, opts.signal);
+  }
+  const file = await resolveImagePath(src.path, opts.resolvePath);
+  const bytes = await readImageFile(file, limits);
+  return decodeImage(bytes, file, limits, opts.signal);
+}
+
+async function resolveImagePath(p: string, resolvePath?: (p: string) => Promise<string>): Promise<string> {
+  if (p.includes('\0')) {
+    throw new TwinsegError('IMAGE_NOT_FOUND', 'The image path contains a NUL character.', { hint: 'Pass a plain file path.' });
+  }
+  const abs = path.resolve(p);
+  if (!resolvePath) return abs;
+  try {
+    return await resolvePath(abs);
+  } catch (e) {
+    if (e instanceof TwinsegError) throw e;
+    if (isErrno(e, 'ENOENT')) throw notFound(abs, e);
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot resolve the image path ${abs}: ${errMessage(e)}.`, { cause: e });
+  }
+}
+
+async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer> {
+  let st;
+  try {
+    st = await fs.stat(file);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) throw notFound(file, e);
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errMessage(e)}.`, {
+      hint: 'Check the file permissions.',
+      cause: e,
+    });
+  }
+  if (st.isDirectory()) {
+    throw new TwinsegError('IMAGE_UNREADABLE', `${file} is a directory, not an image file.`, {
+      hint: 'Pass the path of a JPEG, PNG, WebP, TIFF or GIF file inside it.',
+    });
+  }
+  if (!st.isFile()) {
+    throw new TwinsegError('IMAGE_UNREADABLE', `${file} is not a regular file.`, { hint: 'Pass the path of an image file.' });
+  }
+  if (st.size === 0) {
+    throw new TwinsegError('IMAGE_UNREADABLE', `${file} is empty (0 bytes).`, {
+      hint: 'The file may still be being written, or the copy failed; pass a complete image.',
+    });
+  }
+  if (st.size > limits.maxBytes) throw tooManyBytes(file, st.size, limits.maxBytes);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errMessage(e)}.`, { cause: e });
+  }
+  // The file may have grown between stat and read.
+  if (bytes.length > limits.maxBytes) throw tooManyBytes(file, bytes.length, limits.maxBytes);
+  return bytes;
+}
+
+async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, signal?: AbortSignal): Promise<LoadedImage> {
+  // failOn 'error' also aborts on truncated data, but tolerates the harmless warnings many camera JPEGs carry.
+  const options = { failOn: 'error', limitInputPixels: limits.maxPixels, pages: 1 } as const;
+  let meta: Metadata;
+  try {
+    // The header read is cheap and safe at any size; our own check below gives the clearer message.
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+  } catch (e) {
+    throw unreadable(label, e);
+  }
+  const format = meta.format as string | undefined;
+  if (!format || !(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) {
+    throw new TwinsegError(
+      'IMAGE_UNREADABLE',
+      `${label} is a ${format ?? 'unknown'} file; twinseg reads ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`,
+      { hint: 'Convert it to PNG or JPEG first.', details: { format } },
+    );
+  }
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0; // with pages: 1 this is the first frame's height
+  if (w * h > limits.maxPixels) {
+    throw new TwinsegError(
+      'IMAGE_TOO_LARGE',
+      `${label} is ${w}×${h} = ${(w * h).toExponential(2)} pixels; the limit is ${limits.maxPixels} pixels.`,
+      { hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.', details: { width: w, height: h } },
+    );
+  }
+  throwIfAborted(signal);
+  let out: { data: Buffer; info: OutputInfo };
+  try {
+    out = await sharp(bytes, options)
+      .rotate() // apply EXIF orientation so pixels are as a person sees them
+      .flatten({ background: FLATTEN_BACKGROUND })
+      .toColourspace('srgb') // greyscale, CMYK and 16-bit become 8-bit sRGB
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw unreadable(label, e);
+  }
+  const { width, height, channels } = out.info;
+  if (channels !== 3 || out.data.length !== width * height * 3) {
+    throw new TwinsegError('INTERNAL', `Decoding ${label} gave ${channels} channels instead of 3.`, {
+      hint: 'Please report this image format as a bug.',
+    });
+  }
+  const rgb = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
+  return { hash: pixelHash(width, height, rgb), width, height, rgb, source: label, format };
+}
+
+/** The image's identity: SHA-256 over width, height (uint32 big-endian) and the RGB bytes. */
+export function pixelHash(width: number, height: number, rgb: Uint8Array): string {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  return createHash('sha256').update(header).update(rgb).digest('hex');
+}
+
+function tooManyBytes(label: string, size: number, max: number): TwinsegError {
+  return new TwinsegError('IMAGE_TOO_LARGE', `${label} is ${size} bytes; the limit is ${max} bytes.`, {
+    hint: 'Compress or downscale the image, or set TWINSEG_MAX_IMAGE_BYTES to raise the limit.',
+    details: { bytes: size, maxBytes: max },
+  });
+}
+
+function notFound(file: string, cause: unknown): TwinsegError {
+  return new TwinsegError('IMAGE_NOT_FOUND', `No image file at ${file}.`, {
+    hint: 'Check the path; relative paths are resolved against the server\'s working directory.',
+    cause,
+  });
+}
+
+function unreadable(label: string, cause: unknown): TwinsegError {
+  const why = errMessage(cause).split('\n')[0].replace(/\.$/, '');
+  if (/pixel limit/i.test(why)) {
+    return new TwinsegError('IMAGE_TOO_LARGE', `${label} has more pixels than the limit allows (${why}).`, {
+      hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.',
+      cause,
+    });
+  }
+  return new TwinsegError('IMAGE_UNREADABLE', `Cannot decode ${label}: ${why}.`, {
+    hint: `The file is corrupt, truncated or not an image; supported formats are ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`,
+    cause,
+  });
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

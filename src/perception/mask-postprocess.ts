@@ -1,0 +1,71 @@
+// From decoder logits to a Proposal: threshold at 0, SAM's stability score, optional region cleanup,
+// and the compact RLE every mask is kept as.
+import { cleanupMask } from './region-cleanup.js';
+import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Rle } from './rle.js';
+import type { DecodedMask, Prompt, Proposal } from './types.js';
+
+/**
+ * IoU of the mask at logit > +offset with the mask at logit > -offset. The first is a subset of
+ * the second, so the IoU is a ratio of counts, computed in one pass. An empty mask scores 0.
+ */
+export function stabilityScore(logits: ArrayLike<number>, offset: number): number {
+  const hi = Math.abs(offset);
+  const lo = -hi;
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v > lo) {
+      union++;
+      if (v > hi) inter++;
+    }
+  }
+  return union === 0 ? 0 : inter / union;
+}
+
+export interface PostprocessOptions {
+  stabilityScoreOffset: number;
+  /** Fill holes and drop islands smaller than this (pixels); 0 = off. */
+  minMaskRegionArea: number;
+}
+
+export function proposalFromDecoded(
+  decoded: DecodedMask,
+  prompt: Prompt,
+  stage: Proposal['stage'],
+  opts: PostprocessOptions,
+): Proposal {
+  const { logits, width, height } = decoded;
+  if (logits.length !== width * height) {
+    throw new RangeError(`decoder logits hold ${logits.length} values for a ${width}x${height} mask`);
+  }
+  const hi = Math.abs(opts.stabilityScoreOffset);
+  const lo = -hi;
+  const bits = new Uint8Array(logits.length);
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (v > lo) {
+      union++;
+      if (v > hi) inter++;
+      if (v > 0) bits[i] = 1;
+    }
+  }
+  const stability = union === 0 ? 0 : inter / union;
+  if (opts.minMaskRegionArea > 0) cleanupMask(bits, width, height, opts.minMaskRegionArea);
+  return withRle(rleFromBitmap(bits, width, height), decoded.predictedIou, stability, prompt, stage);
+}
+
+function withRle(rle: Rle, predictedIou: number, stability: number, prompt: Prompt, stage: Proposal['stage']): Proposal {
+  return { rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou, stability, prompt, stage };
+}
+
+/** Region cleanup on a finished proposal; returns the same object when nothing changed. */
+export function cleanupProposal(p: Proposal, minMaskRegionArea: number): { proposal: Proposal; changed: boolean } {
+  if (minMaskRegionArea <= 0 || p.area === 0) return { proposal: p, changed: false };
+  const bits = rleToBitmap(p.rle);
+  if (!cleanupMask(bits, p.rle.width, p.rle.height, minMaskRegionArea)) return { proposal: p, changed: false };
+  const rle = rleFromBitmap(bits, p.rle.width, p.rle.height);
+  return { proposal: withRle(rle, p.predictedIou, p.stability, p.prompt, p.stage), changed: true };
+}

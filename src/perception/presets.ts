@@ -1,0 +1,99 @@
+// Everything-mode settings by name. `balanced` is the default: a coarse grid, then prompts only where
+// accepted masks leave gaps and inside large masks for their parts, within a decoder-call budget.
+// `thorough` is SAM's own recipe (dense 32×32 grid plus one crop layer). Thresholds are looser than
+// SAM's 0.88/0.95 because this single-mask decoder scores lower (see shared perception notes).
+import { z } from 'zod';
+import { TwinsegError } from '../errors.js';
+import type { EverythingOptions, PresetName } from './types.js';
+
+export const PRESETS: Record<PresetName, EverythingOptions> = {
+  fast: {
+    preset: 'fast',
+    pointsPerSide: 4,
+    maxDecoderCalls: 32,
+    coverageTarget: 0.9,
+    parts: false,
+    predIouThresh: 0.7,
+    stabilityScoreThresh: 0.85,
+    stabilityScoreOffset: 1,
+    boxNmsThresh: 0.7,
+    cropNLayers: 0,
+    cropOverlapRatio: 512 / 1500,
+    minMaskRegionArea: 0,
+  },
+  balanced: {
+    preset: 'balanced',
+    pointsPerSide: 6,
+    maxDecoderCalls: 64,
+    coverageTarget: 0.97,
+    parts: true,
+    predIouThresh: 0.7,
+    stabilityScoreThresh: 0.85,
+    stabilityScoreOffset: 1,
+    boxNmsThresh: 0.7,
+    cropNLayers: 0,
+    cropOverlapRatio: 512 / 1500,
+    minMaskRegionArea: 100,
+  },
+  thorough: {
+    preset: 'thorough',
+    pointsPerSide: 32,
+    maxDecoderCalls: 2048,
+    coverageTarget: 0.99,
+    parts: true,
+    predIouThresh: 0.7,
+    stabilityScoreThresh: 0.85,
+    stabilityScoreOffset: 1,
+    boxNmsThresh: 0.7,
+    cropNLayers: 1,
+    cropOverlapRatio: 512 / 1500,
+    minMaskRegionArea: 100,
+  },
+};
+
+export const DEFAULT_PRESET: PresetName = 'balanced';
+
+const unit = z.number().min(0).max(1);
+
+/** Per-call overrides as the tools layer accepts them; every field optional and range-checked. */
+export const EverythingOverridesSchema = z
+  .object({
+    pointsPerSide: z.number().int().min(1).max(64),
+    maxDecoderCalls: z.number().int().min(1).max(8192),
+    coverageTarget: unit,
+    parts: z.boolean(),
+    predIouThresh: unit,
+    stabilityScoreThresh: unit,
+    stabilityScoreOffset: z.number().min(0).max(10),
+    boxNmsThresh: unit,
+    cropNLayers: z.number().int().min(0).max(3),
+    cropOverlapRatio: z.number().min(0).max(0.9),
+    minMaskRegionArea: z.number().int().min(0).max(1_000_000),
+  })
+  .partial()
+  .strict();
+
+export type EverythingOverrides = z.infer<typeof EverythingOverridesSchema>;
+
+/** The preset's settings (default `balanced`) with validated overrides on top. */
+export function resolveEverythingOptions(
+  preset: PresetName = DEFAULT_PRESET,
+  overrides: Partial<EverythingOptions> = {},
+): EverythingOptions {
+  const base = PRESETS[preset];
+  if (!base) {
+    throw new TwinsegError('INVALID_INPUT', `Unknown preset "${String(preset)}".`, {
+      hint: `Use one of: ${Object.keys(PRESETS).join(', ')}.`,
+    });
+  }
+  const { preset: _ignored, ...rest } = overrides;
+  const parsed = EverythingOverridesSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TwinsegError('INVALID_INPUT', `Invalid everything-mode setting ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}.`, {
+      hint: 'See the preset defaults; thresholds are fractions in [0, 1].',
+    });
+  }
+  const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+  return { ...base, ...defined, preset: base.preset };
+}

@@ -1,0 +1,173 @@
+// SamPredictor on onnxruntime: one encoder pass per image (cached by pixel hash and model), one
+// decoder call per prompt. The sharp resize is the only async image step; the maths is in sam-preprocess.
+import sharp from 'sharp';
+import { throwIfAborted, TwinsegError } from '../errors.js';
+import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embedding-cache.js';
+import { createSession, type ModelSession, type ModelSource, type ProviderFallback, type ProviderName } from './ort-sessions.js';
+import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from './sam-io-spec.js';
+import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from './sam-preprocess.js';
+import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor } from './types.js';
+
+export interface SamPredictorOptions {
+  encoderPath: ModelSource;
+  decoderPath: ModelSource;
+  modelName: string;
+  providers: readonly ProviderName[];
+  threads: number;
+  embeddingCacheBytes: number;
+  log?: (line: string) => void;
+}
+
+export interface OrtSamPredictor extends SamPredictor {
+  readonly encoderSpec: EncoderSpec;
+  readonly decoderSpec: DecoderSpec;
+  /** Providers that failed to load before the one in use, with reasons (encoder, then decoder). */
+  readonly fallbacks: readonly ProviderFallback[];
+  readonly cache: EmbeddingCache;
+  release(): Promise<void>;
+}
+
+/** SAM's encoder works on a resized copy; the kernel follows SAM's bilinear PIL resize. */
+async function resizeRgb(rgb: Uint8Array, width: number, height: number, newW: number, newH: number): Promise<Uint8Array> {
+  if (newW === width && newH === height) return rgb;
+  const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize(newW, newH, { kernel: 'linear', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== newW || info.height !== newH || info.channels !== 3) {
+    throw new TwinsegError('INTERNAL', `Resize gave ${info.width}x${info.height}x${info.channels}, expected ${newW}x${newH}x3.`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function encoderInput(spec: EncoderSpec, rgb: Uint8Array, w: number, h: number): { data: Float32Array; dims: number[] } {
+  if (spec.layout === 'nchw-normalized') {
+    const t = spec.targetSize;
+    return { data: normalizeToPaddedChw(rgb, w, h, t, spec.mean, spec.std), dims: [1, 3, t, t] };
+  }
+  return { data: rgbToFloatHwc(rgb), dims: [h, w, 3] };
+}
+
+function asFloat32(data: unknown, what: string): Float32Array {
+  if (!(data instanceof Float32Array)) {
+    throw new TwinsegError('MODEL_INCOMPATIBLE', `The model's ${what} output is not float32.`, {
+      hint: 'Use a SAM ONNX export with float32 outputs.',
+    });
+  }
+  return data;
+}
+
+export async function createSamPredictor(opts: SamPredictorOptions): Promise<OrtSamPredictor> {
+  const sessionOpts = { providers: opts.providers, threads: opts.threads, log: opts.log };
+  const enc = await createSession(opts.encoderPath, sessionOpts);
+  let dec;
+  try {
+    dec = await createSession(opts.decoderPath, sessionOpts);
+  } catch (e) {
+    await enc.session.release();
+    throw e;
+  }
+  let encoderSpec: EncoderSpec;
+  let decoderSpec: DecoderSpec;
+  try {
+    encoderSpec = encoderSpecFrom(enc.session.inputs, enc.session.outputs, `${opts.modelName} encoder`);
+    decoderSpec = decoderSpecFrom(dec.session.inputs, dec.session.outputs, `${opts.modelName} decoder`);
+  } catch (e) {
+    await Promise.all([enc.session.release(), dec.session.release()]);
+    throw e;
+  }
+  const provider = enc.provider === dec.provider ? enc.provider : `encoder:${enc.provider},decoder:${dec.provider}`;
+  return buildPredictor(opts, enc.session, dec.session, encoderSpec, decoderSpec, provider, [...enc.fallbacks, ...dec.fallbacks]);
+}
+
+function buildPredictor(
+  opts: SamPredictorOptions,
+  encoder: ModelSession,
+  decoder: ModelSession,
+  encoderSpec: EncoderSpec,
+  decoderSpec: DecoderSpec,
+  provider: string,
+  fallbacks: ProviderFallback[],
+): OrtSamPredictor {
+  const cache = createEmbeddingCache(opts.embeddingCacheBytes);
+  const target = encoderSpec.targetSize;
+  const m = decoderSpec.maskInputSize;
+  // Never written to: every call without a mask prompt feeds the same zeros.
+  const zeroMask = { data: new Float32Array(m * m), dims: [1, 1, m, m] };
+  const noMask = { data: new Float32Array([0]), dims: [1] };
+  const fetches = [decoderSpec.masksName, decoderSpec.iouName, ...(decoderSpec.lowResName ? [decoderSpec.lowResName] : [])];
+
+  async function encode(image: LoadedImage, cancelled: () => boolean): Promise<Embedding> {
+    const size = resizedSize(image.width, image.height, target);
+    const resized = await resizeRgb(image.rgb, image.width, image.height, size.width, size.height);
+    const input = encoderInput(encoderSpec, resized, size.width, size.height);
+    if (cancelled()) throw new TwinsegError('CANCELLED', 'The operation was cancelled.');
+    const out = await encoder.run({ [encoderSpec.inputName]: input }, [encoderSpec.outputName]);
+    const emb = out[encoderSpec.outputName];
+    return {
+      data: asFloat32(emb.data, `encoder ${encoderSpec.outputName}`),
+      dims: [...emb.dims],
+      width: image.width,
+      height: image.height,
+      scale: size.scale,
+    };
+  }
+
+  return {
+    modelName: opts.modelName,
+    provider,
+    encoderSpec,
+    decoderSpec,
+    fallbacks,
+    cache,
+    async embed(image, signal) {
+      throwIfAborted(signal);
+      const start = performance.now();
+      const key = embeddingKey(image.hash, opts.modelName);
+      const { embedding, cached } = await cache.getOrCompute(key, (cancelled) => encode(image, cancelled), signal);
+      return { embedding, cached, ms: performance.now() - start };
+    },
+    async decode(embedding, prompt: Prompt): Promise<DecodedMask> {
+      const { width, height } = embedding;
+      const size = resizedSize(width, height, target);
+      const p = promptToDecoderArrays(prompt, width, height, size);
+      const out = await decoder.run(
+        {
+          image_embeddings: { data: embedding.data, dims: embedding.dims },
+          point_coords: { data: p.coords, dims: [1, p.n, 2] },
+          point_labels: { data: p.labels, dims: [1, p.n] },
+          mask_input: zeroMask,
+          has_mask_input: noMask,
+          // SAM's decoder upsamples to orig_im_size given as (h, w): masks come back at original pixels.
+          orig_im_size: { data: new Float32Array([height, width]), dims: [2] },
+        },
+        fetches,
+      );
+      const masks = out[decoderSpec.masksName];
+      const dims = masks.dims;
+      const [mh, mw] = [dims[dims.length - 2], dims[dims.length - 1]];
+      if (dims.length !== 4 || mh !== height || mw !== width) {
+        throw new TwinsegError('MODEL_INCOMPATIBLE', `The decoder returned masks of shape [${dims.join(',')}], expected [1,C,${height},${width}].`, {
+          hint: 'Use a SAM ONNX decoder that upsamples masks to orig_im_size.',
+        });
+      }
+      const iou = asFloat32(out[decoderSpec.iouName].data, 'iou_predictions');
+      // Multimask exports return C masks; keep the one the model rates best.
+      let best = 0;
+      for (let c = 1; c < dims[1]; c++) if (iou[c] > iou[best]) best = c;
+      const plane = width * height;
+      const logits = asFloat32(masks.data, 'masks').subarray(best * plane, (best + 1) * plane);
+      let lowRes: Float32Array | undefined;
+      if (decoderSpec.lowResName) {
+        const lr = out[decoderSpec.lowResName];
+        const lrPlane = lr.dims[lr.dims.length - 1] * lr.dims[lr.dims.length - 2];
+        lowRes = asFloat32(lr.data, 'low_res_masks').subarray(best * lrPlane, (best + 1) * lrPlane);
+      }
+      return { logits, width, height, predictedIou: iou[best], lowRes };
+    },
+    async release() {
+      cache.clear();
+      await Promise.all([encoder.release(), decoder.release()]);
+    },
+  };
+}

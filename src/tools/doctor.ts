@@ -1,0 +1,102 @@
+// What `twinseg doctor` reports: runtime, configuration, roots, model files and whether onnxruntime
+// can load them on the configured providers. Each problem comes with what to do about it.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import type { Config } from '../config.js';
+import { toTwinsegError } from '../errors.js';
+import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
+import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
+
+export interface SessionCheck {
+  role: 'encoder' | 'decoder';
+  ok: boolean;
+  provider?: string;
+  inputs?: string[];
+  error?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  runtime: { node: string; platform: string; arch: string; cpus: number };
+  config: { home: string; model: string; providers: string[]; threads: number; roots: string[]; outputDir: string; preset: string };
+  roots: { path: string; exists: boolean }[];
+  outputDirWritable: boolean;
+  models: ModelStatus[];
+  sessions: SessionCheck[];
+  providers: ProviderReport;
+  problems: string[];
+}
+
+async function writable(dir: string): Promise<boolean> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function checkSessions(config: Config, log: (m: string) => void): Promise<SessionCheck[]> {
+  const model = await resolveModel(config.model, config);
+  const out: SessionCheck[] = [];
+  for (const role of ['encoder', 'decoder'] as const) {
+    const file = role === 'encoder' ? model.encoderPath : model.decoderPath;
+    try {
+      const created = await createSession(file, { providers: config.providers, threads: config.threads, log });
+      out.push({ role, ok: true, provider: created.provider, inputs: created.session.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`) });
+      await created.session.release();
+    } catch (e) {
+      out.push({ role, ok: false, error: toTwinsegError(e).fullMessage });
+    }
+  }
+  return out;
+}
+
+export async function gatherDoctorReport(config: Config, opts: { loadSessions?: boolean; log?: (m: string) => void } = {}): Promise<DoctorReport> {
+  const log = opts.log ?? (() => undefined);
+  const problems: string[] = [];
+  const roots: DoctorReport['roots'] = [];
+  for (const r of config.roots) {
+    const exists = await fs.stat(r).then((s) => s.isDirectory()).catch(() => false);
+    roots.push({ path: r, exists });
+    if (!exists) problems.push(`Root ${r} does not exist; create it or fix TWINSEG_ROOTS.`);
+  }
+  const outputDirWritable = await writable(config.outputDir);
+  if (!outputDirWritable) problems.push(`Output directory ${config.outputDir} is not writable; set TWINSEG_OUTPUT_DIR.`);
+
+  const models = await listModels(config);
+  const current = models.find((m) => m.name === config.model);
+  if (!current) problems.push(`Configured model "${config.model}" is not in the manifest; run \`twinseg models list\`.`);
+  else if (!current.usable) problems.push(`Model "${config.model}" is not usable (${current.encoder.problem ?? current.decoder.problem ?? 'files missing'}); run \`twinseg models pull ${config.model}\`.`);
+
+  let sessions: SessionCheck[] = [];
+  if (opts.loadSessions !== false && current?.usable) {
+    try {
+      sessions = await checkSessions(config, log);
+    } catch (e) {
+      problems.push(toTwinsegError(e).fullMessage);
+    }
+    for (const s of sessions) if (!s.ok) problems.push(`The ${s.role} does not load: ${s.error}`);
+  }
+
+  return {
+    ok: problems.length === 0,
+    runtime: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.availableParallelism() },
+    config: {
+      home: config.home,
+      model: config.model,
+      providers: [...config.providers],
+      threads: config.threads,
+      roots: [...config.roots],
+      outputDir: config.outputDir,
+      preset: config.preset,
+    },
+    roots,
+    outputDirWritable,
+    models,
+    sessions,
+    providers: providerReport(),
+    problems,
+  };
+}

@@ -1,0 +1,79 @@
+// filter_objects: select twin objects by ids, labels, level, colour, size, region and relations.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { filterObjects } from '../twin/filter.js';
+import { FilterQuerySchema } from '../twin/filter-schema.js';
+import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
+import type { ToolContext } from './context.js';
+import { TwinIdSchema } from './schemas.js';
+import { withToolErrors } from './tool-errors.js';
+import { fitCompactView } from './twin-views.js';
+
+/** Relations beyond this many are cut (with a note) to keep the result small. */
+export const MAX_RELATIONS = 1000;
+
+const inputSchema = {
+  twin_id: TwinIdSchema,
+  query: FilterQuerySchema.default({}).describe(
+    'Leaf predicates that must all hold, plus optional and/or/not lists, sort, limit and offset. {} matches every object.',
+  ),
+  relations: z
+    .array(z.enum(RELATION_KINDS))
+    .min(1)
+    .optional()
+    .describe('Also list these relations between the matched objects, e.g. ["left_of", "inside", "near"].'),
+};
+
+const outputSchema = {
+  twin_id: z.string(),
+  total: z.number().describe('Number of matches before limit/offset.'),
+  objects: z.array(z.record(z.string(), z.unknown())),
+  relations: z.array(z.record(z.string(), z.unknown())).optional(),
+  legend: z.string(),
+};
+
+export const filterObjectsConfig = {
+  title: 'Filter twin objects',
+  description: [
+    'Finds the twin objects that match a structured query and returns them in compact form (id, level,',
+    'parent, bbox, area_pct, center, position, colour, label). Combine predicates such as',
+    '{"text": "cup"}, {"level": "whole"}, {"color": "red"}, {"region": "top-left"}, {"area": {"min": 0.05}},',
+    '{"left_of": 4}, {"inside": 2}, {"near": {"id": 3, "k": 2}}, {"contains_point": [120, 80]}; use',
+    '"or"/"not" lists for alternatives and exclusions, "sort" ({"by": "area", "order": "desc"}) and "limit".',
+    'Text matches only labels you set with label_objects. Set relations to also get how the matches relate.',
+  ].join(' '),
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+};
+
+export function registerFilterObjectsTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'filter_objects',
+    filterObjectsConfig,
+    withToolErrors('filter_objects', ctx.log, async (args): Promise<CallToolResult> => {
+      const twin = await ctx.twins.get(args.twin_id);
+      const { objects, total } = filterObjects(twin, args.query);
+      const { view, note } = fitCompactView(twin, objects);
+      const structured: Record<string, unknown> = { twin_id: twin.id, total, objects: view.objects, legend: view.legend };
+      let relNote = '';
+      if (args.relations && objects.length > 0) {
+        const rels = relationsFor(twin, objects.map((o) => o.id), args.relations, { among: true });
+        structured.relations = rels.slice(0, MAX_RELATIONS);
+        if (rels.length > MAX_RELATIONS) relNote = ` Showing ${MAX_RELATIONS} of ${rels.length} relations; narrow the query or ask for fewer kinds.`;
+      }
+      const lead =
+        `${total} object(s) match in twin ${twin.id}` +
+        (objects.length < total ? ` (${objects.length} returned)` : '') +
+        `. ${note ?? ''}${relNote}`;
+      return {
+        content: [
+          { type: 'text', text: lead.trim() },
+          { type: 'text', text: JSON.stringify(structured) },
+        ],
+        structuredContent: structured,
+      };
+    }),
+  );
+}

@@ -1,0 +1,20 @@
+// Wires every tool, resource and prompt onto one McpServer.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerBuildDigitalTwinTool } from './build-digital-twin.js';
+import type { ToolContext } from './context.js';
+import { registerFilterObjectsTool } from './filter-objects.js';
+import { registerGetMaskTool } from './get-mask.js';
+import { registerLabelObjectsTool } from './label-objects.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { registerSegmentTool } from './segment.js';
+
+export function registerAll(server: McpServer, ctx: ToolContext): void {
+  registerBuildDigitalTwinTool(server, ctx);
+  registerFilterObjectsTool(server, ctx);
+  registerLabelObjectsTool(server, ctx);
+  registerSegmentTool(server, ctx);
+  registerGetMaskTool(server, ctx);
+  registerResources(server, ctx);
+  registerPrompts(server);
+}

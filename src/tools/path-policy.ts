@@ -1,0 +1,101 @@
+// Where the server may read images and write masks. Every path a client sends goes through here:
+// it must resolve, after following symlinks, to a place inside one of the allowed roots.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TwinsegError } from '../errors.js';
+
+/** True when `candidate` is `root` itself or lies below it. Both must be absolute and normalised. */
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Real paths of the roots that exist; missing roots are dropped (a root cannot grant access to nothing). */
+export async function realRoots(roots: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of roots) {
+    try {
+      const real = await fs.realpath(path.resolve(r));
+      if (!out.includes(real)) out.push(real);
+    } catch {
+      // A configured root that does not exist yet simply grants nothing.
+    }
+  }
+  return out;
+}
+
+function notAllowed(input: string, roots: readonly string[], why: string): TwinsegError {
+  const list = roots.length ? roots.join(', ') : '(none)';
+  return new TwinsegError('PATH_NOT_ALLOWED', `Path "${input}" is not allowed: ${why}.`, {
+    hint: `Use a file inside one of the allowed roots: ${list}.`,
+    details: { roots: [...roots] },
+  });
+}
+
+/** Turns a path or file:// URL into an absolute, lexically normalised path; relative paths join the first root. */
+export function toAbsolute(input: string, roots: readonly string[]): string {
+  if (input.includes('\0')) throw notAllowed(input.replace(/\0/g, '\\0'), roots, 'it contains a NUL byte');
+  let p = input;
+  if (/^file:/i.test(p)) {
+    try {
+      p = fileURLToPath(p);
+    } catch (e) {
+      throw new TwinsegError('INVALID_INPUT', `"${input}" is not a valid file:// URL.`, {
+        hint: 'Pass an absolute path or a URL such as file:///home/me/photo.jpg.',
+        cause: e,
+      });
+    }
+  }
+  if (path.isAbsolute(p)) return path.normalize(p);
+  if (roots.length === 0) throw notAllowed(input, roots, 'no roots are allowed');
+  return path.resolve(roots[0]!, p);
+}
+
+/** An existing file to read. Follows symlinks and requires the real target to stay inside a root. */
+export async function resolveReadPath(input: string, roots: readonly string[]): Promise<string> {
+  const abs = toAbsolute(input, roots);
+  if (!roots.some((r) => isInside(r, abs))) throw notAllowed(input, roots, 'it lies outside the allowed roots');
+  let real: string;
+  try {
+    real = await fs.realpath(abs);
+  } catch (e) {
+    throw new TwinsegError('IMAGE_NOT_FOUND', `No file at "${abs}".`, {
+      hint: 'Check the path; relative paths are resolved against the first allowed root.',
+      cause: e,
+    });
+  }
+  if (!roots.some((r) => isInside(r, real))) throw notAllowed(input, roots, `it resolves (via a symlink) to "${real}", outside the allowed roots`);
+  return real;
+}
+
+/**
+ * A file to create or replace. The nearest existing ancestor is resolved through symlinks and must lie
+ * inside a root; an existing target that is a symlink is refused (it could point anywhere).
+ */
+export async function resolveWritePath(input: string, roots: readonly string[]): Promise<string> {
+  const abs = toAbsolute(input, roots);
+  if (!roots.some((r) => isInside(r, abs))) throw notAllowed(input, roots, 'it lies outside the allowed roots');
+  const st = await fs.lstat(abs).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw notAllowed(input, roots, 'it is a symlink; write to a regular path instead');
+  if (st?.isDirectory()) {
+    throw new TwinsegError('INVALID_INPUT', `"${abs}" is a directory.`, { hint: 'Give a file name, e.g. mask.png.' });
+  }
+  let dir = path.dirname(abs);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      const real = await fs.realpath(dir);
+      if (!roots.some((r) => isInside(r, real))) {
+        throw notAllowed(input, roots, `its folder resolves (via a symlink) to "${real}", outside the allowed roots`);
+      }
+      return path.join(real, ...missing.reverse(), path.basename(abs));
+    } catch (e) {
+      if (e instanceof TwinsegError) throw e;
+      const parent = path.dirname(dir);
+      if (parent === dir) throw notAllowed(input, roots, 'none of its folders exist');
+      missing.push(path.basename(dir));
+      dir = parent;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Turning a bag of overlapping mask proposals into a scene tree: near-duplicates are merged, and a
+// mask that lies almost entirely inside a clearly larger one becomes its part. Every pairwise test
+// is guarded by cheap bbox bounds so 60–200 masks cost a few hundred exact run-list intersections,
+// not 20,000.
+import { rleIntersectionArea, type Box, type Rle } from '../perception/rle.js';
+import { boxIntersectionArea } from './geometry.js';
+
+/** Mask IoU at or above which two proposals are the same object. */
+export const DUPLICATE_IOU = 0.88;
+/** Fraction of B that must lie inside A for B to be a part of A. */
+export const CONTAIN_FRACTION = 0.9;
+/** B must be at most this fraction of A's area to be a part (else it is A again, slightly trimmed). */
+export const PART_MAX_AREA_RATIO = 0.8;
+
+export interface MaskItem {
+  rle: Rle;
+  area: number;
+  bbox: Box;
+  /** Higher is better; decides which of two duplicates survives. */
+  score: number;
+}
+
+/** Exact intersection area, or 0 straight away when the boxes don't meet. */
+export function maskIntersection(a: MaskItem, b: MaskItem): number {
+  if (boxIntersectionArea(a.bbox, b.bbox) === 0) return 0;
+  return rleIntersectionArea(a.rle, b.rle);
+}
+
+/** Indices of the items to keep, best score first; drops any item whose mask IoU with a kept one ≥ iou. */
+export function mergeNearDuplicates(items: readonly MaskItem[], iou = DUPLICATE_IOU): number[] {
+  const order = items.map((_, i) => i).sort((i, j) => items[j]!.score - items[i]!.score || i - j);
+  const kept: number[] = [];
+  for (const i of order) {
+    const a = items[i]!;
+    if (a.area === 0) continue;
+    const dup = kept.some((j) => {
+      const b = items[j]!;
+      // IoU ≤ min/max of the areas, and ≤ the boxes' overlap over the larger area: skip hopeless pairs.
+      const small = Math.min(a.area, b.area);
+      const large = Math.max(a.area, b.area);
+      if (small / large < iou) return false;
+      const boxInter = boxIntersectionArea(a.bbox, b.bbox);
+      if (Math.min(boxInter, small) / large < iou) return false;
+      const inter = rleIntersectionArea(a.rle, b.rle);
+      return inter / (a.area + b.area - inter) >= iou;
+    });
+    if (!dup) kept.push(i);
+  }
+  return kept;
+}
+
+/** Whether `part` (with `inter` pixels shared with `whole`) counts as a part of `whole`. */
+export function isPartOf(part: MaskItem, whole: MaskItem, inter: number): boolean {
+  return part.area <= PART_MAX_AREA_RATIO * whole.area && inter >= CONTAIN_FRACTION * part.area;
+}
+
+/** Cheap necessary condition for isPartOf: enough of part's bbox lies inside whole's bbox. */
+export function mayBePartOf(part: MaskItem, whole: MaskItem): boolean {
+  if (part.area > PART_MAX_AREA_RATIO * whole.area) return false;
+  return boxIntersectionArea(part.bbox, whole.bbox) >= CONTAIN_FRACTION * part.area;
+}
+
+/**
+ * Parent of each item (index into `items`, or -1): the smallest item it is a part of. Parents are
+ * always at least 1.25x larger, so the result is a forest (no cycles).
+ */
+export function containmentParents(items: readonly MaskItem[]): number[] {
+  const parents = new Array<number>(items.length).fill(-1);
+  for (let i = 0; i < items.length; i++) {
+    const part = items[i]!;
+    let best = -1;
+    for (let j = 0; j < items.length; j++) {
+      if (i === j) continue;
+      const whole = items[j]!;
+      if (!mayBePartOf(part, whole)) continue;
+      if (best >= 0 && whole.area >= items[best]!.area) continue; // cannot beat the current one
+      if (isPartOf(part, whole, rleIntersectionArea(part.rle, whole.rle))) best = j;
+    }
+    parents[i] = best;
+  }
+  return parents;
+}

@@ -1,0 +1,189 @@
+// The set-of-marks picture for the host's vision model: the photo, every object as a translucent
+// fill with an outline, and its id as a number in a filled box placed deep inside the mask. The
+// model reads "the dog is 4" off this picture and then names objects by id in tool calls.
+// Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so
+// they read as subdivisions. Digits are our own stroked paths (digit-glyphs.ts), never a font.
+import sharp, { type Sharp } from 'sharp';
+import type { Box } from '../perception/rle.js';
+import type { LoadedImage } from '../perception/types.js';
+import { TwinsegError } from '../errors.js';
+import { numberSvg, numberWidth, GLYPH_H } from './digit-glyphs.js';
+import { toHex } from './colour.js';
+import { centroidOf } from './geometry.js';
+import { markColor, paintMask, rleToScaledBitmap, scaledBox, type Rgb } from './mask-images.js';
+import { chooseLabelBox, distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
+import type { Twin, TwinObject } from './types.js';
+
+export interface MarksOptions {
+  /** Longest side of the output in pixels (default 1568, what vision models see without resizing). */
+  maxSide?: number;
+  /** Only these objects (default: all). */
+  ids?: number[];
+  /** Upper bound on the encoded size (default 1 MiB); JPEG quality steps down, then the size. */
+  maxBytes?: number;
+}
+
+export interface PlacedMark {
+  id: number;
+  /** Label box in output pixels [x1, y1, x2, y2]. */
+  box: Box;
+}
+
+export interface MarksImage {
+  data: Buffer;
+  mime: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+  /** Output pixels per original pixel. */
+  scale: number;
+  marks: PlacedMark[];
+}
+
+export const DEFAULT_MARKS_MAX_SIDE = 1568;
+export const DEFAULT_MARKS_MAX_BYTES = 1024 * 1024;
+const JPEG_QUALITIES = [90, 80, 70, 60, 50, 40];
+
+export async function renderMarksImage(image: LoadedImage, twin: Twin, opts: MarksOptions = {}): Promise<MarksImage> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MARKS_MAX_BYTES;
+  const objects = selectObjects(twin, opts.ids);
+  if (twin.image.width !== image.width || twin.image.height !== image.height) {
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      `Twin ${twin.id} was built on a ${twin.image.width}x${twin.image.height} image, not this ${image.width}x${image.height} one.`,
+      { hint: 'Render marks with the image the twin was built from.' },
+    );
+  }
+  let maxSide = Math.max(16, Math.round(opts.maxSide ?? DEFAULT_MARKS_MAX_SIDE));
+  // Shrinking is the last resort when even the lowest JPEG quality is over the byte budget.
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const drawn = await draw(image, twin, objects, maxSide);
+    const encoded = await encodeWithin(drawn.pipeline, maxBytes);
+    if (encoded) return { ...encoded, width: drawn.width, height: drawn.height, scale: drawn.scale, marks: drawn.marks };
+    maxSide = Math.round(maxSide * 0.75);
+  }
+  throw new TwinsegError('INTERNAL', `Could not fit the marks image into ${maxBytes} bytes.`, {
+    hint: 'Raise maxBytes or lower maxSide.',
+  });
+}
+
+function selectObjects(twin: Twin, ids: number[] | undefined): TwinObject[] {
+  if (!ids) return twin.objects.filter((o) => o.area > 0 && twin.masks.has(o.id)); // nothing to point at in an empty mask
+  const known = new Map(twin.objects.map((o) => [o.id, o]));
+  const missing = ids.filter((id) => !known.has(id) || !twin.masks.has(id));
+  if (missing.length > 0) {
+    throw new TwinsegError('OBJECT_NOT_FOUND', `Twin ${twin.id} has no object ${missing.join(', ')}.`, {
+      hint: `Valid ids are 1..${twin.objects.length}; read the twin's object list first.`,
+    });
+  }
+  return [...new Set(ids)].map((id) => known.get(id)!);
+}
+
+interface Drawn {
+  pipeline: Sharp;
+  width: number;
+  height: number;
+  scale: number;
+  marks: PlacedMark[];
+}
+
+async function draw(image: LoadedImage, twin: Twin, objects: TwinObject[], maxSide: number): Promise<Drawn> {
+  const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
+  const W = Math.max(1, Math.round(image.width * scale));
+  const H = Math.max(1, Math.round(image.height * scale));
+  const rgb = await resizedRgb(image, W, H);
+
+  // Wholes under parts; within a level, large under small so nothing small is buried.
+  const order = [...objects].sort(
+    (a, b) => Number(a.level === 'part') - Number(b.level === 'part') || b.area - a.area,
+  );
+  const outline = Math.max(2, Math.round(Math.max(W, H) / 600));
+  const digitH = Math.min(28, Math.max(12, Math.round(Math.max(W, H) * 0.013)));
+  const pad = Math.max(2, Math.round(digitH * 0.28));
+  const candidates = new Map<number, { list: Candidate[]; centre: [number, number] }>();
+  for (const o of order) {
+    const rle = twin.masks.get(o.id)!;
+    const box = scaledBox(rle, W, H);
+    const crop = rleToScaledBitmap(rle, W, H, box);
+    const part = o.level === 'part';
+    paintMask(rgb, W, H, crop, box, {
+      color: markColor(o.id),
+      fillAlpha: part ? 0.12 : 0.3,
+      outlineWidth: part ? Math.max(1, outline - 1) : outline,
+    });
+    const cw = box[2] - box[0];
+    const ch = box[3] - box[1];
+    const [gx, gy] = centroidOf({ bits: crop, x0: 0, y0: 0, width: cw, height: ch });
+    const centre: [number, number] = [gx - 0.5, gy - 0.5]; // pixel indices, like the candidates
+    const enough = digitH * 2; // deep enough for a two- or three-digit label box
+    const local = interiorCandidates(distanceTransform(crop, cw, ch), cw, ch, digitH * 1.5, 12, enough, centre);
+    candidates.set(o.id, {
+      list: local.map((c) => ({ ...c, x: c.x + box[0], y: c.y + box[1] })),
+      centre: [centre[0] + box[0], centre[1] + box[1]],
+    });
+  }
+
+  // Small objects have the fewest good spots, so they choose first.
+  const placed: Box[] = [];
+  const marks: PlacedMark[] = [];
+  for (const o of [...objects].sort((a, b) => a.area - b.area)) {
+    const text = String(o.id);
+    const bw = Math.round(numberWidth(text) * (digitH / GLYPH_H)) + 2 * pad;
+    const bh = digitH + 2 * pad;
+    const c = candidates.get(o.id);
+    const box = chooseLabelBox(c?.list ?? [], bw, bh, W, H, placed, c?.centre);
+    placed.push(box);
+    marks.push({ id: o.id, box });
+  }
+  const svg = labelsSvg(marks, W, H, digitH, pad);
+  const pipeline = sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).composite([
+    { input: Buffer.from(svg), top: 0, left: 0 },
+  ]);
+  return { pipeline, width: W, height: H, scale: W / image.width, marks };
+}
+
+async function resizedRgb(image: LoadedImage, W: number, H: number): Promise<Uint8Array> {
+  if (W === image.width && H === image.height) return Uint8Array.from(image.rgb);
+  const buf = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(W, H, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function labelsSvg(marks: PlacedMark[], W: number, H: number, digitH: number, pad: number): string {
+  const parts = marks.map(({ id, box }) => {
+    const [x1, y1, x2, y2] = box;
+    const fill = markColor(id);
+    const ink = luminance(fill) > 140 ? '#000000' : '#ffffff';
+    const edge = ink === '#000000' ? '#ffffff' : '#000000'; // separates the box from any background
+    return (
+      `<rect x="${x1 + 0.5}" y="${y1 + 0.5}" width="${x2 - x1 - 1}" height="${y2 - y1 - 1}" rx="2" ` +
+      `fill="${toHex(fill)}" stroke="${edge}" stroke-width="1"/>` +
+      numberSvg(String(id), x1 + pad, y1 + pad, digitH, ink)
+    );
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${parts.join('')}</svg>`;
+}
+
+async function encodeWithin(
+  pipeline: Sharp,
+  maxBytes: number,
+): Promise<{ data: Buffer; mime: 'image/png' | 'image/jpeg' } | undefined> {
+  // Render the composite once, then encode the flat pixels in each format.
+  const { data: px, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const flat = () => sharp(px, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  // PNG keeps digit edges crisp but costs 1.5-2.5 bytes per photo pixel: only try it when that can fit.
+  if (info.width * info.height <= maxBytes) {
+    const png = await flat().png({ compressionLevel: 6 }).toBuffer();
+    if (png.length <= maxBytes) return { data: png, mime: 'image/png' };
+  }
+  for (const quality of JPEG_QUALITIES) {
+    const jpeg = await flat().jpeg({ quality, chromaSubsampling: quality >= 80 ? '4:4:4' : '4:2:0' }).toBuffer();
+    if (jpeg.length <= maxBytes) return { data: jpeg, mime: 'image/jpeg' };
+  }
+  return undefined;
+}
+
+function luminance([r, g, b]: Rgb): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}

@@ -1,0 +1,41 @@
+// Set operations over several masks at once, for tools that combine objects ("the union of 3 and 7",
+// "the table without the cups"). Pairwise folds over the run-list operations of perception/rle.
+import { rleDifference, rleIntersection, rleUnion, type Rle } from '../perception/rle.js';
+import { TwinsegError } from '../errors.js';
+import type { MaskOp } from './service-types.js';
+
+export type { MaskOp };
+
+/** `difference` is the first mask minus the union of all the others. */
+export function combineMasks(masks: readonly Rle[], op: MaskOp): Rle {
+  const first = masks[0];
+  if (first === undefined) {
+    throw new TwinsegError('INVALID_INPUT', `Cannot compute the ${op} of no masks.`, {
+      hint: 'Pass at least one object id.',
+    });
+  }
+  for (const m of masks) {
+    if (m.width !== first.width || m.height !== first.height) {
+      throw new TwinsegError(
+        'INVALID_INPUT',
+        `Masks of different sizes cannot be combined: ${first.width}x${first.height} vs ${m.width}x${m.height}.`,
+        { hint: 'Combine only objects of the same twin (the same image).' },
+      );
+    }
+  }
+  const rest = masks.slice(1);
+  switch (op) {
+    case 'union':
+      return rest.reduce(rleUnion, first);
+    case 'intersection':
+      return rest.reduce(rleIntersection, first);
+    case 'difference':
+      return rest.length === 0 ? first : rleDifference(first, rest.reduce(rleUnion));
+    default: {
+      const never: never = op;
+      throw new TwinsegError('INVALID_INPUT', `Unknown mask operation ${String(never)}.`, {
+        hint: 'Use union, intersection or difference.',
+      });
+    }
+  }
+}

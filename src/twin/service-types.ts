@@ -1,0 +1,73 @@
+// What the tools layer asks of the twin layer. One implementation (twin-service.ts) wires perception,
+// the twin builders and the store; tests can substitute their own.
+import type { Box } from '../perception/rle.js';
+import type { EverythingOptions, EverythingResult, PresetName, Prompt, RunControl } from '../perception/types.js';
+import type { Twin, TwinObject, SemanticSource } from './types.js';
+
+/** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
+export type Granularity = 'wholes' | 'parts';
+
+export interface BuildRequest {
+  /** Path, file:// URL, base64 or data URL. */
+  image: string;
+  preset?: PresetName;
+  granularity?: Granularity;
+  options?: Partial<EverythingOptions>;
+  /** Checks a path the user named before it is read (the tools layer's allowed-roots policy). */
+  resolvePath?: (p: string) => Promise<string>;
+}
+
+export interface BuildOutcome {
+  twin: Twin;
+  /** True when the twin came from the cache without running the model. */
+  cached: boolean;
+  stats?: EverythingResult['stats'];
+}
+
+export type MaskOp = 'union' | 'intersection' | 'difference';
+export type MaskFormat = 'png' | 'rle' | 'polygon' | 'cutout' | 'overlay';
+
+export interface MaskRequest {
+  twinId: string;
+  ids: number[];
+  op: MaskOp;
+  format: MaskFormat;
+}
+
+export interface MaskOutcome {
+  area: number;
+  bbox: Box;
+  width: number;
+  height: number;
+  /** png / cutout / overlay: the encoded image. */
+  png?: Buffer;
+  /** rle: COCO compressed RLE (pycocotools-compatible). */
+  rle?: { size: [number, number]; counts: string };
+  /** polygon: outer rings and holes in original pixels. */
+  polygons?: { outer: [number, number][][]; holes: [number, number][][] };
+}
+
+export interface LabelInput {
+  id: number;
+  label?: string;
+  description?: string;
+  attributes?: string[];
+}
+
+export interface MarksOutcome {
+  data: Buffer;
+  mime: string;
+  width: number;
+  height: number;
+}
+
+export interface TwinServiceApi {
+  build(req: BuildRequest, control?: RunControl): Promise<BuildOutcome>;
+  /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
+  get(twinId: string): Promise<Twin>;
+  label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<TwinObject[]>;
+  /** Prompted segmentation on the cached embedding; the new object is added to the twin. */
+  segment(twinId: string, prompt: Prompt, control?: RunControl): Promise<{ object: TwinObject; twin: Twin }>;
+  mask(req: MaskRequest): Promise<MaskOutcome>;
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<MarksOutcome>;
+}

