@@ -1,46 +1,113 @@
-// End-to-end through the built CLI (run `npm run build` first): a host's view of the stdio server.
-// Opt-in with TWINSEG_E2E=1 because it needs dist/ (or TWINSEG_E2E_CLI) and npx to fetch the inspector.
+// End to end as a host sees it: the MCP inspector CLI (a real client) spawns the built server over stdio,
+// once per call, so a twin built by one process is answered by the next from the persisted cache.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const CLI = path.resolve(process.env.TWINSEG_E2E_CLI ?? 'dist/cli.js');
-const enabled = process.env.TWINSEG_E2E === '1' && existsSync(CLI);
+const CLI = path.resolve('dist/cli.js');
+const DOG = path.resolve('../shared/data/photos/dog.jpg');
+const work = mkdtempSync(path.join(os.tmpdir(), 'twinseg-e2e-'));
+const env = {
+  ...process.env,
+  TWINSEG_HOME: path.join(work, 'home'),
+  TWINSEG_ROOTS: [path.dirname(DOG), work].join(path.delimiter),
+  TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
+  TWINSEG_PROVIDERS: 'cpu',
+};
 
-// --no-install: "twinseg" is not on the npm registry; npx must never fetch a stranger's package of that name.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface ToolResult {
+  isError?: boolean;
+  content: { type: string; text?: string; uri?: string; mimeType?: string }[];
+  structuredContent?: Record<string, unknown>;
+}
+
+/** One inspector invocation: `npx @modelcontextprotocol/inspector@0.15.0 --cli node dist/cli.js serve ...`. */
+async function inspector(args: string[]): Promise<unknown> {
+  const { stdout } = await run(
+    'npx',
+    ['--no-install', '@modelcontextprotocol/inspector@0.15.0', '--cli', process.execPath, CLI, 'serve', ...args],
+    { env, timeout: 150_000, maxBuffer: 64 << 20 },
+  );
+  return JSON.parse(stdout);
+}
+
+const callTool = (name: string, toolArgs: Record<string, string>) =>
+  inspector([
+    '--method', 'tools/call', '--tool-name', name,
+    ...Object.entries(toolArgs).flatMap(([k, v]) => ['--tool-arg', `${k}=${v}`]),
+  ]) as Promise<ToolResult>;
+
 it('mcp.json tells a host how to start the server without fetching from the registry', () => {
   const cfg = JSON.parse(readFileSync('mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
   expect(cfg.mcpServers.twinseg).toMatchObject({ command: 'npx', args: ['--no-install', 'twinseg', 'serve'] });
   expect(cfg.mcpServers['twinseg-local']).toMatchObject({ command: 'node', args: ['dist/cli.js', 'serve'] });
 });
 
-describe.skipIf(!enabled)('built CLI over stdio', () => {
-  it('serves the five tools to an SDK client, with nothing but MCP on stdout', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], stderr: 'pipe' });
+describe('built server driven by the MCP inspector CLI', () => {
+  it('lists the five tools', async () => {
+    const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+  });
+
+  it('builds a twin of dog.jpg, filters it and writes a mask whose area matches the object', async () => {
+    const built = await callTool('build_digital_twin', { image: DOG, preset: 'fast' });
+    expect(built.isError).toBeFalsy();
+    const twinId = built.structuredContent!.twin_id as string;
+    expect(twinId).toMatch(/^tw_[0-9a-f]{16}$/);
+    expect(built.content.some((c) => c.type === 'image' && c.mimeType?.startsWith('image/'))).toBe(true);
+
+    // A new server process: the twin comes back from the persisted cache.
+    const filtered = await callTool('filter_objects', {
+      twin_id: twinId,
+      query: JSON.stringify({ level: 'whole', sort: { by: 'area', order: 'desc' }, limit: 1 }),
+    });
+    expect(filtered.isError, JSON.stringify(filtered.content)).toBeFalsy();
+    const objects = filtered.structuredContent!.objects as { id: number; area_pct: number }[];
+    expect(objects).toHaveLength(1);
+    const biggest = objects[0]!;
+
+    const out = path.join(work, 'biggest.png');
+    const mask = await callTool('get_mask', { twin_id: twinId, ids: JSON.stringify([biggest.id]), format: 'png', output_path: out });
+    expect(mask.isError, JSON.stringify(mask.content)).toBeFalsy();
+    const area = mask.structuredContent!.area as number;
+
+    // The file on disk is a binary mask of the image's size whose foreground is exactly that area.
+    const { data, info } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const meta = await sharp(DOG).metadata();
+    expect([info.width, info.height]).toEqual([meta.width, meta.height]);
+    let on = 0;
+    for (const v of data) if (v >= 128) on++;
+    expect(on).toBe(area);
+    // And it is the object's area as the twin reports it (area_pct is rounded).
+    expect(Math.abs((100 * area) / (info.width * info.height) - biggest.area_pct)).toBeLessThan(0.06);
+  });
+
+  it('keeps answering after a bad call', async () => {
+    const bad = await callTool('get_mask', { twin_id: 'tw_0000000000000000', ids: '[1]', format: 'png' });
+    expect(bad.isError).toBe(true);
+    expect(bad.content[0]!.text).toMatch(/build_digital_twin/);
+  });
+});
+
+describe('built server over stdio with the SDK client', () => {
+  it('writes nothing but MCP on stdout', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: env as Record<string, string>, stderr: 'pipe' });
     const client = new Client({ name: 'e2e', version: '1.0.0' });
-    // A stray non-JSON line on stdout surfaces here as a parse error.
     const errors: Error[] = [];
     client.onerror = (e) => errors.push(e);
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+    expect(tools).toHaveLength(5);
     expect(errors).toEqual([]);
     await client.close();
-  });
-
-  it('answers tools/list to the MCP inspector CLI', async () => {
-    const { stdout } = await run(
-      'npx',
-      ['-y', '@modelcontextprotocol/inspector@0.15.0', '--cli', process.execPath, CLI, 'serve', '--method', 'tools/list'],
-      { timeout: 110_000, maxBuffer: 16 << 20 },
-    );
-    const names = (JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name);
-    expect(names).toContain('build_digital_twin');
-    expect(names).toHaveLength(5);
   });
 });
