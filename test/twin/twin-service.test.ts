@@ -1,0 +1,111 @@
+// The twin service with the real default model: image → twin → labels, prompts, masks, and a restart.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { rleArea, rleContains } from '../../src/perception/rle.js';
+import { decodeCocoRle } from '../../src/twin/coco-rle.js';
+import { filterObjects } from '../../src/twin/filter.js';
+import { decodeMaskPng } from '../../src/twin/mask-png.js';
+import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
+import type { Twin } from '../../src/twin/types.js';
+
+const PHOTO = path.resolve('../shared/data/coco-panoptic-sample/000000439180.jpg');
+const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-service-'));
+const log: string[] = [];
+let config: Config;
+let service: TwinService;
+let twin: Twin;
+
+beforeAll(async () => {
+  config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2' });
+  service = await createTwinService(config, { log: (m) => log.push(m) });
+  const built = await service.build({ image: PHOTO, preset: 'fast' });
+  expect(built.cached).toBe(false);
+  twin = built.twin;
+});
+
+afterAll(async () => {
+  await service?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('twin service on a COCO photo', () => {
+  it('builds a twin of whole objects sized to the image', () => {
+    expect(twin.id).toMatch(/^tw_[0-9a-f]{16}$/);
+    expect(twin.image).toMatchObject({ width: 640, height: 360 });
+    expect(twin.objects.length).toBeGreaterThan(3);
+    for (const o of twin.objects) {
+      expect(twin.masks.get(o.id)!.width).toBe(640);
+      expect(rleArea(twin.masks.get(o.id)!)).toBe(o.area);
+    }
+  });
+
+  it('answers the same image again from the cache, also when sent as base64', async () => {
+    const again = await service.build({ image: PHOTO, preset: 'fast' });
+    expect(again).toMatchObject({ cached: true });
+    expect(again.twin.id).toBe(twin.id);
+    const b64 = readFileSync(PHOTO).toString('base64');
+    const inline = await service.build({ image: `data:image/jpeg;base64,${b64}`, preset: 'fast' });
+    expect(inline.cached).toBe(true);
+    expect(inline.twin.id).toBe(twin.id);
+  });
+
+  it('keeps labels and lets filters find them', async () => {
+    await service.label(twin.id, [{ id: 1, label: 'Sky', attributes: ['background'] }], 'host');
+    const { objects } = filterObjects(await service.get(twin.id), { text: 'sky' });
+    expect(objects.map((o) => o.id)).toEqual([1]);
+    expect(objects[0]!.semantics.label).toEqual({ value: 'Sky', source: 'host' });
+  });
+
+  it('refuses labels for unknown ids without changing anything', async () => {
+    await expect(service.label(twin.id, [{ id: 2, label: 'x' }, { id: 999, label: 'y' }], 'host')).rejects.toMatchObject({
+      code: 'OBJECT_NOT_FOUND',
+    });
+    expect((await service.get(twin.id)).objects.find((o) => o.id === 2)!.semantics.label).toBeUndefined();
+  });
+
+  it('adds an object from a point prompt on the cached embedding', async () => {
+    const before = twin.objects.length;
+    const target = twin.objects[twin.objects.length - 1]!;
+    const [cx, cy] = target.centroid.map(Math.round) as [number, number];
+    const { object } = await service.segment(twin.id, { points: [{ x: cx, y: cy, label: 1 }] });
+    expect(object.id).toBe(before + 1);
+    expect(object.origin).toBe('user');
+    expect(rleContains((await service.get(twin.id)).masks.get(object.id)!, cx, cy)).toBe(true);
+  });
+
+  it('hands out the same mask as PNG and as COCO RLE', async () => {
+    const ids = [2, 3];
+    const png = await service.mask({ twinId: twin.id, ids, op: 'union', format: 'png' });
+    const rle = await service.mask({ twinId: twin.id, ids, op: 'union', format: 'rle' });
+    const fromPng = await decodeMaskPng(png.png!);
+    const fromRle = decodeCocoRle(rle.rle!);
+    expect(rleArea(fromPng)).toBe(png.area);
+    expect(Array.from(fromRle.counts)).toEqual(Array.from(fromPng.counts));
+    const inter = await service.mask({ twinId: twin.id, ids, op: 'intersection', format: 'png' });
+    const diff = await service.mask({ twinId: twin.id, ids, op: 'difference', format: 'png' });
+    // |A ∪ B| = |A \ B| + |B|
+    expect(png.area).toBe(diff.area + twin.objects.find((o) => o.id === 3)!.area);
+    expect(inter.area).toBeLessThanOrEqual(Math.min(twin.objects[1]!.area, twin.objects[2]!.area));
+  });
+
+  it('answers for the twin after a restart, labels and added objects included', async () => {
+    const fresh = await createTwinService(config, { log: (m) => log.push(m) });
+    const reloaded = await fresh.get(twin.id);
+    expect(reloaded.objects.length).toBe(twin.objects.length);
+    expect(reloaded.objects[0]!.semantics.label?.value).toBe('Sky');
+    const marks = await fresh.marks(twin.id);
+    expect(marks.mime).toMatch(/^image\/(png|jpeg)$/);
+    expect(marks.width).toBe(640);
+    await fresh.close();
+  });
+
+  it('says how to get a twin when the id is unknown', async () => {
+    await expect(service.get('tw_0000000000000000')).rejects.toMatchObject({
+      code: 'TWIN_NOT_FOUND',
+      hint: expect.stringMatching(/build_digital_twin/),
+    });
+  });
+});
