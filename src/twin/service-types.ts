@@ -8,13 +8,11 @@ import type { Twin, TwinObject, SemanticSource } from './types.js';
 export type Granularity = 'wholes' | 'parts';
 
 export interface BuildRequest {
-  /** Path, file:// URL, base64 or data URL. */
+  /** Path, file:// URL, base64 or data URL. Paths are read as given: the tools layer checks roots first. */
   image: string;
   preset?: PresetName;
   granularity?: Granularity;
   options?: Partial<EverythingOptions>;
-  /** Checks a path the user named before it is read (the tools layer's allowed-roots policy). */
-  resolvePath?: (p: string) => Promise<string>;
 }
 
 export interface BuildOutcome {

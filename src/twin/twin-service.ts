@@ -9,7 +9,7 @@ import { loadImage } from '../perception/image-input.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
-import type { LoadedImage, Prompt, RunControl, Segmenter } from '../perception/types.js';
+import type { ImageLimits, LoadedImage, Prompt, RunControl, Segmenter } from '../perception/types.js';
 import { addObject, buildTwin, twinIdFor } from './build-twin.js';
 import { encodeCocoRle } from './coco-rle.js';
 import { cutoutPng, overlayPng } from './mask-images.js';
@@ -80,11 +80,7 @@ export class TwinService implements TwinServiceApi {
   }
 
   async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
-    const image = await loadImage(
-      req.image,
-      { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels },
-      { resolvePath: req.resolvePath },
-    );
+    const image = await loadImage(req.image, this.limits(), { signal: control.signal });
     const segmenter = await this.segmenter();
     const options = resolveEverythingOptions(req.preset ?? this.config.preset, {
       ...req.options,
@@ -204,7 +200,10 @@ export class TwinService implements TwinServiceApi {
       .png()
       .toBuffer();
     await writeFileAtomic(file, png);
-    twin.image.source = image.source;
+  }
+
+  private limits(): ImageLimits {
+    return { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels };
   }
 
   private inlineImagePath(hash: string): string {
@@ -214,7 +213,7 @@ export class TwinService implements TwinServiceApi {
   private async imageOf(twin: Twin): Promise<LoadedImage> {
     const cached = this.images.get(twin.image.hash);
     if (cached) return cached;
-    const limits = { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels };
+    const limits = this.limits();
     const file = isInline(twin.image.source) ? this.inlineImagePath(twin.image.hash) : twin.image.source;
     let image: LoadedImage;
     try {
@@ -235,8 +234,9 @@ export class TwinService implements TwinServiceApi {
   }
 }
 
+/** Images loaded from files carry their absolute path as source; inline ones a description. */
 function isInline(source: string): boolean {
-  return source.startsWith('base64') || source.startsWith('data:');
+  return !path.isAbsolute(source);
 }
 
 function unknownIds(ids: number[], twin: Twin): TwinsegError {

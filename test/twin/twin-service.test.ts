@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { rleArea, rleContains } from '../../src/perception/rle.js';
@@ -99,6 +100,15 @@ describe('twin service on a COCO photo', () => {
     const marks = await fresh.marks(twin.id);
     expect(marks.mime).toMatch(/^image\/(png|jpeg)$/);
     expect(marks.width).toBe(640);
+    await fresh.close();
+  });
+
+  it('keeps a copy of an inline image so a restarted server can still draw its marks', async () => {
+    const crop = await sharp(PHOTO).extract({ left: 100, top: 50, width: 320, height: 240 }).png().toBuffer();
+    const built = await service.build({ image: `data:image/png;base64,${crop.toString('base64')}`, preset: 'fast' });
+    const fresh = await createTwinService(config, { log: (m) => log.push(m) });
+    const marks = await fresh.marks(built.twin.id);
+    expect([marks.width, marks.height]).toEqual([320, 240]);
     await fresh.close();
   });
 
