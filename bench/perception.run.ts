@@ -18,12 +18,17 @@ const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
 const PHOTOS = path.resolve('../shared/data/photos');
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 
-const dense = (n: number): Partial<EverythingOptions> => ({
+// Plain SAM grids (every point, no coverage or parts) at the thresholds of the shared notes
+// (0.70 / 0.85) and at the presets' (0.70 / 0.70).
+const dense = (n: number, stability: number): Partial<EverythingOptions> => ({
   pointsPerSide: n, maxDecoderCalls: n * n, coverageTarget: 0, parts: false, cropNLayers: 0, minMaskRegionArea: 0,
+  predIouThresh: 0.7, stabilityScoreThresh: stability,
 });
 const MODES: Record<string, EverythingOptions> = {
-  'grid32': resolveEverythingOptions('fast', dense(32)),
-  'grid16': resolveEverythingOptions('fast', dense(16)),
+  'grid32@.85': resolveEverythingOptions('fast', dense(32, 0.85)),
+  'grid32@.70': resolveEverythingOptions('fast', dense(32, 0.7)),
+  'grid16@.85': resolveEverythingOptions('fast', dense(16, 0.85)),
+  'grid16@.70': resolveEverythingOptions('fast', dense(16, 0.7)),
   fast: resolveEverythingOptions('fast'),
   balanced: resolveEverythingOptions('balanced'),
   thorough: resolveEverythingOptions('thorough'),

@@ -135,42 +135,78 @@ export function markTried(tried: Uint8Array, g: CellGrid, x: number, y: number, 
 }
 
 /**
- * Part-seeking prompts inside one mask's cells: `n` interior points spread by farthest-point
- * sampling (starting from the deepest cell); prompt i is point i positive and the others negative,
- * asking the decoder for the piece around point i rather than the whole. Cells in `exclude`
- * (already explained by smaller masks) are avoided when other interior cells remain.
+ * Part-seeking prompts inside one mask's cells: the interior cells (away from the edge, and outside
+ * `exclude`, the cells already explained by smaller masks, while enough remain) are split into up to
+ * `n` compact groups by k-means on their positions, which cuts an elongated or grouped mask into
+ * pieces along its extent; each group's cell nearest its mean becomes a point. Prompt i is point i
+ * positive and the others negative, asking the decoder for the piece around point i, not the whole.
  */
 export function partPrompts(maskCells: Uint8Array, exclude: Uint8Array | undefined, g: CellGrid, n: number): Prompt[] {
   const depth = depthMap(maskCells, g);
-  let candidates: number[] = [];
-  for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 2 && !exclude?.[i]) candidates.push(i);
-  if (candidates.length < n) {
-    candidates = [];
-    for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 1) candidates.push(i);
+  let cells: number[] = [];
+  for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 2 && !exclude?.[i]) cells.push(i);
+  if (cells.length < 2 * n) {
+    cells = [];
+    for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 1) cells.push(i);
   }
-  if (candidates.length < 2) return [];
-  const xy = (i: number): [number, number] => [i % g.cols, Math.floor(i / g.cols)];
-  let first = candidates[0]!;
-  for (const i of candidates) if (depth[i]! > depth[first]!) first = i;
-  const chosen = [first];
-  const dist = candidates.map(() => Infinity);
-  while (chosen.length < Math.min(n, candidates.length)) {
-    const [lx, ly] = xy(chosen[chosen.length - 1]!);
-    let bestK = -1;
-    for (let k = 0; k < candidates.length; k++) {
-      const [x, y] = xy(candidates[k]!);
-      dist[k] = Math.min(dist[k]!, (x - lx) ** 2 + (y - ly) ** 2);
-      if (bestK < 0 || dist[k]! > dist[bestK]!) bestK = k;
-    }
-    if (dist[bestK]! < 4) break; // the remaining cells all sit next to a chosen point
-    chosen.push(candidates[bestK]!);
-  }
-  // Drop the deepest (central) point as a positive: the whole object already answers it.
-  const points: PromptPoint[] = chosen.map((i) => {
+  const centres = kMeansCells(cells, g.cols, n);
+  if (centres.length < 2) return [];
+  const points: PromptPoint[] = centres.map((i) => {
     const [x, y] = cellCentre(g, i % g.cols, Math.floor(i / g.cols));
     return { x, y, label: 1 };
   });
-  return points.slice(1).map((p, k) => ({
-    points: [p, ...points.filter((_, j) => j !== k + 1).map((q) => ({ x: q.x, y: q.y, label: 0 as const }))],
+  return points.map((p, k) => ({
+    points: [p, ...points.filter((_, j) => j !== k).map((q) => ({ x: q.x, y: q.y, label: 0 as const }))],
   }));
+}
+
+/** k-means (Lloyd, farthest-point start) on cell positions; returns the member cell nearest each mean. */
+export function kMeansCells(cells: number[], cols: number, k: number): number[] {
+  if (cells.length === 0) return [];
+  const xs = cells.map((i) => i % cols);
+  const ys = cells.map((i) => Math.floor(i / cols));
+  const d2 = (j: number, mx: number, my: number) => (xs[j]! - mx) ** 2 + (ys[j]! - my) ** 2;
+  const means: Array<[number, number]> = [[xs[0]!, ys[0]!]];
+  // Start from the cell farthest from the first, then keep adding the farthest from all chosen.
+  let far = 0;
+  for (let j = 0; j < cells.length; j++) if (d2(j, xs[0]!, ys[0]!) > d2(far, xs[0]!, ys[0]!)) far = j;
+  means[0] = [xs[far]!, ys[far]!];
+  while (means.length < k) {
+    let best = -1;
+    let bestD = 0;
+    for (let j = 0; j < cells.length; j++) {
+      const d = Math.min(...means.map(([mx, my]) => d2(j, mx, my)));
+      if (d > bestD) {
+        bestD = d;
+        best = j;
+      }
+    }
+    if (best < 0 || bestD < 4) break; // every cell sits next to a chosen one: no more pieces
+    means.push([xs[best]!, ys[best]!]);
+  }
+  const assign = new Int32Array(cells.length);
+  for (let iter = 0; iter < 8; iter++) {
+    for (let j = 0; j < cells.length; j++) {
+      let m = 0;
+      for (let q = 1; q < means.length; q++) if (d2(j, ...means[q]!) < d2(j, ...means[m]!)) m = q;
+      assign[j] = m;
+    }
+    for (let q = 0; q < means.length; q++) {
+      let sx = 0;
+      let sy = 0;
+      let c = 0;
+      for (let j = 0; j < cells.length; j++) {
+        if (assign[j] !== q) continue;
+        sx += xs[j]!;
+        sy += ys[j]!;
+        c++;
+      }
+      if (c > 0) means[q] = [sx / c, sy / c];
+    }
+  }
+  return means.map(([mx, my], q) => {
+    let best = -1;
+    for (let j = 0; j < cells.length; j++) if (assign[j] === q && (best < 0 || d2(j, mx, my) < d2(best, mx, my))) best = j;
+    return best < 0 ? -1 : cells[best]!;
+  }).filter((c) => c >= 0);
 }

@@ -1,13 +1,14 @@
 // SAM "everything" mode on a single-mask decoder. Stages, all within options.maxDecoderCalls:
-//   grid      SAM's pointsPerSide² grid on the whole image (exactly SAM's prompts);
-//   coverage  prompts at the deepest point of each gap no accepted mask covers, in rounds, until
-//             options.coverageTarget of the image is covered;
-//   parts     inside large accepted masks, a positive point with negatives at the mask's other far
-//             points, so parts are proposed beside wholes (one mask per prompt cannot give both);
+//   grid      SAM's pointsPerSide² grid. Plain runs (coverageTarget 0, no parts) prompt every point
+//             row by row, exactly as SAM; adaptive runs visit it coarse to fine and skip points deep
+//             inside an accepted mask, since those calls mostly return that mask again;
+//   coverage  a prompt at the deepest cell of each gap no accepted mask covers, in rounds, until
+//             options.coverageTarget of the image is covered (small objects the grid missed);
+//   parts     inside mid-sized accepted masks, points spread by k-means, each asked as positive with
+//             the others negative, so parts (or members of a group) are proposed beside wholes;
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
 // Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then box NMS, then
 // hole/island cleanup with a second NMS that prefers untouched masks, as SAM does.
-import { createHash } from 'node:crypto';
 import { throwIfAborted } from '../errors.js';
 import {
   depthMap,
@@ -20,8 +21,16 @@ import {
 } from './coverage-prompts.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
 import { boxNms } from './nms.js';
-import { generateCropBoxes, gridPointsInBox, isBoxNearCropEdge, pointsPerSideForLayer } from './point-grid.js';
-import { rleUnion, rleArea, type Box, type Rle } from './rle.js';
+import {
+  coarseToFine,
+  cropImage,
+  generateCropBoxes,
+  gridPointsInBox,
+  isBoxNearCropEdge,
+  pointsPerSideForLayer,
+  uncropProposal,
+} from './point-grid.js';
+import { rleArea, rleUnion, type Box } from './rle.js';
 import type {
   Embedding,
   EverythingOptions,
@@ -33,23 +42,21 @@ import type {
   SamPredictor,
 } from './types.js';
 
-export const TUNING = {
-  /** Gap prompts placed per coverage round before coverage is measured again. */
-  PROMPTS_PER_ROUND: 8,
-  /** Gaps smaller than this many cells (of ~64 per long side) are not worth a call. */
-  MIN_GAP_CELLS: 4,
-  /** Share of the budget held back for parts while filling gaps. */
-  PARTS_SHARE: 0.2,
-  /** Masks at least this fraction of the image are searched for parts. */
-  PARTS_MIN_FRACTION: 0.02,
-  /** Points spread inside a mask for part prompts (one is the centre, so n-1 prompts). */
-  PART_POINTS: 4,
-  /** Only masks smaller than this fraction of the image count as covering for gap search. */
-  COVER_MAX_FRACTION: 1,
-  TRIED_RADIUS: 1,
-  INTERIOR_DEPTH: 2,
-  PARTS_MAX_FRACTION: 1,
-};
+/** Gap prompts placed per coverage round before coverage is measured again. */
+const PROMPTS_PER_ROUND = 8;
+/** Gaps smaller than this many cells (of ~64 per long side) are not worth a call. */
+const MIN_GAP_CELLS = 4;
+/** Cells within this many cells of a tried gap prompt are not tried again. */
+const TRIED_RADIUS = 1;
+/** A grid point is skipped when it lies this many cells deep inside an accepted mask. */
+const INTERIOR_DEPTH = 2;
+/** Share of the budget held back for parts while filling gaps. */
+const PARTS_SHARE = 0.1;
+/** Masks between these fractions of the image are searched for parts: objects, not sky or lawns. */
+const PARTS_MIN_FRACTION = 0.005;
+const PARTS_MAX_FRACTION = 0.15;
+/** Points spread inside a mask for part prompts, one prompt each. */
+const PART_POINTS = 3;
 /** SAM's crop_n_points_downscale_factor. */
 const CROP_POINTS_DOWNSCALE = 2;
 
@@ -114,9 +121,9 @@ export async function runEverything(
       if (crop === 0) {
         const cells = rleCells(p.rle, grid);
         cellsOf.set(p, cells);
-        if (p.area < TUNING.COVER_MAX_FRACTION * width * height) for (let i = 0; i < cells.length; i++) covered[i]! += cells[i]!;
+        for (let i = 0; i < cells.length; i++) covered[i]! += cells[i]!;
         const depth = depthMap(cells, grid);
-        for (let i = 0; i < depth.length; i++) if (depth[i]! >= TUNING.INTERIOR_DEPTH) interior[i] = 1;
+        for (let i = 0; i < depth.length; i++) if (depth[i]! >= INTERIOR_DEPTH) interior[i] = 1;
       }
     }
     stats.decoderMs += t1 - t0;
@@ -137,7 +144,7 @@ export async function runEverything(
   }
 
   if (adaptive) {
-    const partsReserve = options.parts ? Math.floor(budget * TUNING.PARTS_SHARE) : 0;
+    const partsReserve = options.parts ? Math.floor(budget * PARTS_SHARE) : 0;
     await fillGaps(budget - partsReserve);
     if (options.parts) await findParts();
     await fillGaps(budget);
@@ -170,24 +177,24 @@ export async function runEverything(
     while (stats.decoderCalls < limit && coveredFraction(covered) < options.coverageTarget) {
       const blocked = new Uint8Array(covered.length);
       for (let i = 0; i < blocked.length; i++) blocked[i] = covered[i]! > 0 || tried[i]! > 0 ? 1 : 0;
-      const room = Math.min(TUNING.PROMPTS_PER_ROUND, limit - stats.decoderCalls);
-      const prompts = gapPrompts(blocked, grid, room, TUNING.MIN_GAP_CELLS);
+      const room = Math.min(PROMPTS_PER_ROUND, limit - stats.decoderCalls);
+      const prompts = gapPrompts(blocked, grid, room, MIN_GAP_CELLS);
       if (prompts.length === 0) return;
       for (const { x, y } of prompts) {
         if (!(await decode(first.embedding, { points: [{ x, y, label: 1 }] }, 'coverage'))) return;
-        markTried(tried, grid, x, y, TUNING.TRIED_RADIUS);
+        markTried(tried, grid, x, y, TRIED_RADIUS);
       }
     }
   }
 
   async function findParts(): Promise<void> {
-    const minArea = TUNING.PARTS_MIN_FRACTION * width * height;
+    const minArea = PARTS_MIN_FRACTION * width * height;
     const wholes = candidates
-      .filter((c) => c.crop === 0 && c.proposal.stage !== 'parts' && c.proposal.area >= minArea && c.proposal.area <= TUNING.PARTS_MAX_FRACTION * width * height)
+      .filter((c) => c.crop === 0 && c.proposal.stage !== 'parts' && c.proposal.area >= minArea && c.proposal.area <= PARTS_MAX_FRACTION * width * height)
       .map((c) => c.proposal)
       .sort((a, b) => b.area - a.area);
-    for (const whole of dedupeByCells(wholes, cellsOf, grid)) {
-      const prompts = partPrompts(cellsOf.get(whole)!, smallerInside(whole, cellsOf, grid), grid, TUNING.PART_POINTS);
+    for (const whole of dedupeByCells(wholes, cellsOf)) {
+      const prompts = partPrompts(cellsOf.get(whole)!, smallerInside(whole, cellsOf, grid), grid, PART_POINTS);
       for (const prompt of prompts) {
         if (stats.decoderCalls >= budget) return;
         await decode(first.embedding, prompt, 'parts');
@@ -200,27 +207,6 @@ function cellIndex(g: CellGrid, x: number, y: number): number {
   return Math.min(g.rows - 1, Math.floor(y / g.cell)) * g.cols + Math.min(g.cols - 1, Math.floor(x / g.cell));
 }
 
-/** Greedy farthest-point order, so the first points already span the image. */
-export function coarseToFine(points: Array<[number, number]>): Array<[number, number]> {
-  if (points.length === 0) return [];
-  const left = points.slice();
-  const dist = left.map(() => Infinity);
-  const out: Array<[number, number]> = [];
-  let next = 0;
-  while (left.length > 0) {
-    const [px, py] = left[next]!;
-    out.push([px, py]);
-    left.splice(next, 1);
-    dist.splice(next, 1);
-    next = 0;
-    for (let i = 0; i < left.length; i++) {
-      dist[i] = Math.min(dist[i]!, (left[i]![0] - px) ** 2 + (left[i]![1] - py) ** 2);
-      if (dist[i]! > dist[next]!) next = i;
-    }
-  }
-  return out;
-}
-
 function coveredFraction(covered: Uint16Array): number {
   let n = 0;
   for (const c of covered) if (c > 0) n++;
@@ -228,12 +214,12 @@ function coveredFraction(covered: Uint16Array): number {
 }
 
 /** Wholes whose cells mostly repeat a larger whole's are searched once. */
-function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>, g: CellGrid): Proposal[] {
+function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>): Proposal[] {
   const out: Proposal[] = [];
   for (const w of wholes) {
     const a = cellsOf.get(w)!;
     const dup = out.some((o) => cellIou(a, cellsOf.get(o)!) > 0.8);
-    if (!dup && countCells(a) >= 8 && g.cols > 0) out.push(w);
+    if (!dup && countCells(a) >= 8) out.push(w);
   }
   return out;
 }
@@ -293,55 +279,4 @@ function selectProposals(candidates: Candidate[], cropBoxes: Box[], options: Eve
     );
   }
   return proposals;
-}
-
-/** A tile of the image as an image of its own, with an identity derived from the parent's. */
-export function cropImage(image: LoadedImage, box: Box): LoadedImage {
-  const [x1, y1, x2, y2] = box;
-  const w = x2 - x1;
-  const h = y2 - y1;
-  const rgb = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    const from = ((y1 + y) * image.width + x1) * 3;
-    rgb.set(image.rgb.subarray(from, from + w * 3), y * w * 3);
-  }
-  const hash = createHash('sha256').update(`${image.hash}:crop:${box.join(',')}`).digest('hex');
-  return { hash, width: w, height: h, rgb, source: `${image.source} [crop ${box.join(',')}]`, format: image.format };
-}
-
-/** Places a tile's mask into the full image; the prompt moves by the tile's offset too. */
-export function uncropProposal(p: Proposal, box: Box, width: number, height: number): Proposal {
-  const [x0, y0] = box;
-  const rle = uncropRle(p.rle, x0, y0, width, height);
-  const shift = (pt: { x: number; y: number; label: 0 | 1 }) => ({ x: pt.x + x0, y: pt.y + y0, label: pt.label });
-  const b = p.bbox;
-  const bbox: Box = p.area > 0 ? [b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0] : [0, 0, 0, 0];
-  return { ...p, rle, bbox, prompt: { ...p.prompt, points: p.prompt.points?.map(shift) } };
-}
-
-export function uncropRle(rle: Rle, x0: number, y0: number, width: number, height: number): Rle {
-  const ch = rle.height;
-  const out: number[] = [];
-  let end = 0; // end of the last foreground span written, full-image column-major
-  let pos = 0;
-  for (let k = 0; k < rle.counts.length; k++) {
-    const n = rle.counts[k]!;
-    if (k % 2 === 1) {
-      // Split the run at column boundaries of the tile; each piece maps to one full-image column.
-      let p = pos;
-      while (p < pos + n) {
-        const x = Math.floor(p / ch);
-        const y = p - x * ch;
-        const len = Math.min(pos + n - p, ch - y);
-        const start = (x + x0) * height + y + y0;
-        if (out.length > 0 && start === end) out[out.length - 1]! += len;
-        else out.push(start - end, len);
-        end = start + len;
-        p += len;
-      }
-    }
-    pos += n;
-  }
-  out.push(width * height - end);
-  return { width, height, counts: Uint32Array.from(out) };
 }

@@ -166,3 +166,4 @@ export function cleanupMask(mask: Uint8Array, width: number, height: number, min
   const islands = removeSmallRegions(mask, width, height, minArea, 'islands');
   return holes || islands;
 }
+
