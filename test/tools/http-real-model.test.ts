@@ -1,0 +1,71 @@
+// Two HTTP clients build twins of two different photos at the same time through one server with the
+// real model; each must get its own image's twin and masks, nothing mixed.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createAppContext, type AppContext } from '../../src/app-context.js';
+import { loadConfig } from '../../src/config.js';
+import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { tempDir } from '../helpers/mcp-harness.js';
+
+const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
+const PHOTOS = { a: path.join(SAMPLE, '000000142238.jpg'), b: path.join(SAMPLE, '000000439180.jpg') };
+const SIZES = { a: [640, 427], b: [640, 360] };
+const TOKEN = 'real-model-token-0123456789';
+let work: string;
+let app: AppContext;
+let handle: HttpHandle;
+
+beforeAll(async () => {
+  work = await tempDir('twinseg-http-real-');
+  const config = loadConfig({
+    TWINSEG_HOME: path.join(work, 'home'),
+    TWINSEG_ROOTS: [SAMPLE, work].join(path.delimiter),
+    TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
+    TWINSEG_PROVIDERS: 'cpu',
+  });
+  app = await createAppContext(config, { log: () => undefined });
+  handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
+});
+
+afterAll(async () => {
+  await handle?.close();
+  await app?.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+async function client(name: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(handle.url), {
+    requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
+  });
+  const c = new Client({ name, version: '1.0.0' });
+  await c.connect(transport);
+  return c;
+}
+
+it('serves concurrent clients building different images with their own, unmixed twins', async () => {
+  const [ca, cb] = await Promise.all([client('a'), client('b')]);
+  const build = (c: Client, image: string) =>
+    c.callTool({ name: 'build_digital_twin', arguments: { image, preset: 'fast' } }) as Promise<CallToolResult>;
+  const [ra, rb] = await Promise.all([build(ca, PHOTOS.a), build(cb, PHOTOS.b)]);
+  expect(ra.isError, JSON.stringify(ra.content)).toBeFalsy();
+  expect(rb.isError, JSON.stringify(rb.content)).toBeFalsy();
+  const sa = ra.structuredContent as { twin_id: string; image: { width: number; height: number; source: string } };
+  const sb = rb.structuredContent as typeof sa;
+  expect(sa.twin_id).not.toBe(sb.twin_id);
+  expect([sa.image.width, sa.image.height]).toEqual(SIZES.a);
+  expect([sb.image.width, sb.image.height]).toEqual(SIZES.b);
+  expect(sa.image.source).toBe(PHOTOS.a);
+  expect(sb.image.source).toBe(PHOTOS.b);
+
+  // Masks come back at each client's own image size, also when asked crosswise at the same time.
+  const mask = (c: Client, twinId: string) =>
+    c.callTool({ name: 'get_mask', arguments: { twin_id: twinId, ids: [1], format: 'rle' } }) as Promise<CallToolResult>;
+  const [ma, mb] = await Promise.all([mask(ca, sa.twin_id), mask(cb, sb.twin_id)]);
+  expect((ma.structuredContent as { height: number }).height).toBe(SIZES.a[1]);
+  expect((mb.structuredContent as { height: number }).height).toBe(SIZES.b[1]);
+  await Promise.all([ca.close(), cb.close()]);
+});
