@@ -114,6 +114,8 @@ async function cmdServe(args: string[], config: Config, io: CliIo): Promise<numb
   const server = createServer(app);
   const transport = new StdioServerTransport();
   await server.connect(transport);
+  // stderr only: a person who started it by hand learns it is up and what it may read.
+  io.stderr(`twinseg: MCP server on stdio (model ${config.model} loads on the first build); roots: ${config.roots.join(', ')}\n`);
   await new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
