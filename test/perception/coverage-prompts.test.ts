@@ -1,3 +1,4 @@
+import { randomBits } from '../helpers/random-bits.js';
 import { describe, expect, it } from 'vitest';
 import {
   cellCentre,
@@ -24,12 +25,7 @@ describe('cell grid', () => {
   it('samples a mask at cell centres exactly like rleContains', () => {
     const w = 97;
     const h = 61;
-    const bits = new Uint8Array(w * h);
-    let s = 7;
-    for (let i = 0; i < bits.length; i++) {
-      s = (s * 1103515245 + 12345) & 0x7fffffff;
-      bits[i] = s % 5 < 2 ? 1 : 0;
-    }
+    const bits = randomBits(w, h, 7);
     const rle = rleFromBitmap(bits, w, h);
     const g = makeCellGrid(w, h, 16);
     const cells = rleCells(rle, g);

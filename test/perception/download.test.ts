@@ -1,3 +1,4 @@
+import { caught } from '../helpers/caught.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -5,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TwinsegError } from '../../src/errors.js';
 import { downloadFile, pullModel, type DownloadProgress } from '../../src/perception/download.js';
 import type { ModelSpec } from '../../src/perception/model-manifest.js';
 import { resolveModel } from '../../src/perception/model-store.js';
@@ -52,14 +52,6 @@ function sendWithRange(req: http.IncomingMessage, res: http.ServerResponse, body
   res.end(body);
 }
 
-async function caught(p: Promise<unknown>): Promise<TwinsegError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TwinsegError);
-  return e as TwinsegError;
-}
 
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
 

@@ -1,9 +1,9 @@
+import { caught } from '../helpers/caught.js';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TwinsegError } from '../../src/errors.js';
 import { hashFileMemoized, sha256File } from '../../src/perception/file-hash.js';
 import { MODEL_MANIFEST, findModelSpec } from '../../src/perception/model-manifest.js';
 import { hashMemoPath, listModels, manifestFilePath, resolveModel, verifyFile } from '../../src/perception/model-store.js';
@@ -16,14 +16,6 @@ afterEach(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
 
-async function caught(p: Promise<unknown>): Promise<TwinsegError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TwinsegError);
-  return e as TwinsegError;
-}
 
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 

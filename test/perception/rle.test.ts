@@ -1,3 +1,4 @@
+import { randomBits } from '../helpers/random-bits.js';
 import { describe, expect, it } from 'vitest';
 import {
   rleArea,
@@ -12,15 +13,6 @@ import {
   rleUnion,
 } from '../../src/perception/rle.js';
 
-function randomBitmap(w: number, h: number, seed: number): Uint8Array {
-  let s = seed;
-  const out = new Uint8Array(w * h);
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out[i] = s % 3 === 0 ? 1 : 0;
-  }
-  return out;
-}
 
 describe('rle', () => {
   it('encodes column-major runs starting with background', () => {
@@ -37,7 +29,7 @@ describe('rle', () => {
 
   it('round-trips random bitmaps', () => {
     for (const [w, h] of [[1, 1], [7, 5], [64, 33]] as const) {
-      const bits = randomBitmap(w, h, w * 31 + h);
+      const bits = randomBits(w, h, w * 31 + h);
       expect(Array.from(rleToBitmap(rleFromBitmap(bits, w, h)))).toEqual(Array.from(bits));
     }
   });
@@ -49,8 +41,8 @@ describe('rle', () => {
   it('computes set operations like pixelwise logic', () => {
     const w = 23;
     const h = 17;
-    const a = randomBitmap(w, h, 1);
-    const b = randomBitmap(w, h, 2);
+    const a = randomBits(w, h, 1);
+    const b = randomBits(w, h, 2);
     const ra = rleFromBitmap(a, w, h);
     const rb = rleFromBitmap(b, w, h);
     const expectOp = (got: Uint8Array, f: (x: number, y: number) => number) =>

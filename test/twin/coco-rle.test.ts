@@ -1,3 +1,4 @@
+import { randomBits } from '../helpers/random-bits.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,12 +64,7 @@ describe('COCO RLE', () => {
   it('round-trips a random mask through the string form', () => {
     const w = 37;
     const h = 23;
-    const bits = new Uint8Array(w * h);
-    let s = 7;
-    for (let i = 0; i < bits.length; i++) {
-      s = (s * 1103515245 + 12345) & 0x7fffffff;
-      bits[i] = s % 5 < 2 ? 1 : 0;
-    }
+    const bits = randomBits(w, h, 7);
     const rle = rleFromBitmap(bits, w, h);
     const back = decodeCocoRle(encodeCocoRle(rle));
     expect(back.width).toBe(w);

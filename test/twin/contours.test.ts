@@ -1,16 +1,8 @@
+import { randomBits } from '../helpers/random-bits.js';
 import { describe, expect, it } from 'vitest';
 import { ringPerimeter, signedArea, simplifyRing, traceContours } from '../../src/twin/contours.js';
 import { discBits, rectBits } from './scene-fixture.js';
 
-function randomBits(w: number, h: number, seed: number, density: number): Uint8Array {
-  let s = seed;
-  const out = new Uint8Array(w * h);
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out[i] = s / 0x7fffffff < density ? 1 : 0;
-  }
-  return out;
-}
 
 describe('traceContours', () => {
   it('traces a rectangle as its four pixel corners, clockwise on screen', () => {

@@ -1,3 +1,4 @@
+import { randomBits } from '../helpers/random-bits.js';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleFromBitmap, rleToBitmap } from '../../src/perception/rle.js';
@@ -14,12 +15,7 @@ describe('mask PNG', () => {
   it('round-trips a random mask exactly', async () => {
     const w = 53;
     const h = 31;
-    const bits = new Uint8Array(w * h);
-    let s = 3;
-    for (let i = 0; i < bits.length; i++) {
-      s = (s * 1103515245 + 12345) & 0x7fffffff;
-      bits[i] = s % 7 < 3 ? 1 : 0;
-    }
+    const bits = randomBits(w, h, 3, 3 / 7);
     const png = await encodeMaskPng(rleFromBitmap(bits, w, h));
     const back = await decodeMaskPng(png);
     expect([back.width, back.height]).toEqual([w, h]);
