@@ -1,7 +1,7 @@
 // From decoder logits to a Proposal: threshold at 0, SAM's stability score, optional region cleanup,
 // and the compact RLE every mask is kept as.
 import { cleanupMask } from './region-cleanup.js';
-import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Rle } from './rle.js';
+import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Box, type Rle } from './rle.js';
 import type { DecodedMask, Prompt, Proposal } from './types.js';
 
 /**
@@ -44,17 +44,32 @@ export function proposalFromDecoded(
   const bits = new Uint8Array(logits.length);
   let inter = 0;
   let union = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const v = logits[i]!;
-    if (v > lo) {
-      union++;
-      if (v > hi) inter++;
-      if (v > 0) bits[i] = 1;
+  // Bounds of the foreground, so the RLE encoder reads only the mask's box (cleanup never grows it:
+  // filled holes lie inside the mask, removed islands only shrink it).
+  let minX = width;
+  let minY = height;
+  let maxX = -1;
+  let maxY = -1;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const v = logits[i]!;
+      if (v > lo) {
+        union++;
+        if (v > hi) inter++;
+        if (v > 0) {
+          bits[i] = 1;
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+          if (y < minY) minY = y;
+          maxY = y;
+        }
+      }
     }
   }
   const stability = union === 0 ? 0 : inter / union;
   if (opts.minMaskRegionArea > 0) cleanupMask(bits, width, height, opts.minMaskRegionArea);
-  return withRle(rleFromBitmap(bits, width, height), decoded.predictedIou, stability, prompt, stage);
+  const bounds: Box = maxX < 0 ? [0, 0, 0, 0] : [minX, minY, maxX + 1, maxY + 1];
+  return withRle(rleFromBitmap(bits, width, height, bounds), decoded.predictedIou, stability, prompt, stage);
 }
 
 function withRle(rle: Rle, predictedIou: number, stability: number, prompt: Prompt, stage: Proposal['stage']): Proposal {

@@ -14,13 +14,27 @@ export interface Rle {
 /** [x1, y1, x2, y2] in pixels; x2/y2 are exclusive (x2 - x1 is the width). Empty mask: all 0. */
 export type Box = [number, number, number, number];
 
-/** Encodes a row-major bitmap (any non-zero byte is foreground). */
-export function rleFromBitmap(bits: ArrayLike<number>, width: number, height: number): Rle {
+/**
+ * Encodes a row-major bitmap (any non-zero byte is foreground). `bounds`, when given, is a box known to
+ * hold every foreground pixel: only its pixels are read, which makes small masks on big images cheap.
+ */
+export function rleFromBitmap(bits: ArrayLike<number>, width: number, height: number, bounds?: Box): Rle {
+  const [x1, y1, x2, y2] = bounds ?? [0, 0, width, height];
+  if (x2 <= x1 || y2 <= y1) return { width, height, counts: Uint32Array.of(width * height) };
   const runs: number[] = [];
   let current = 0; // value of the run being counted
-  let run = 0;
-  for (let x = 0; x < width; x++) {
-    for (let i = x; i < width * height; i += width) {
+  let run = x1 * height; // whole columns left of the box are background
+  for (let x = x1; x < x2; x++) {
+    // Rows above the box: background.
+    if (y1 > 0) {
+      if (current !== 0) {
+        runs.push(run);
+        run = 0;
+        current = 0;
+      }
+      run += y1;
+    }
+    for (let i = y1 * width + x; i < y2 * width; i += width) {
       const v = bits[i] ? 1 : 0;
       if (v !== current) {
         runs.push(run);
@@ -29,6 +43,24 @@ export function rleFromBitmap(bits: ArrayLike<number>, width: number, height: nu
       }
       run++;
     }
+    // Rows below the box: background.
+    if (y2 < height) {
+      if (current !== 0) {
+        runs.push(run);
+        run = 0;
+        current = 0;
+      }
+      run += height - y2;
+    }
+  }
+  // Columns right of the box: background.
+  if (x2 < width) {
+    if (current !== 0) {
+      runs.push(run);
+      run = 0;
+      current = 0;
+    }
+    run += (width - x2) * height;
   }
   runs.push(run);
   return { width, height, counts: Uint32Array.from(runs) };

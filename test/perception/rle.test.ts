@@ -56,3 +56,17 @@ describe('rle', () => {
     expect(rleIou(ra, rb)).toBeCloseTo(inter / union, 12);
   });
 });
+
+describe('rleFromBitmap with a bounds hint', () => {
+  it('encodes exactly as without it when the box holds all foreground', () => {
+    const w = 29;
+    const h = 17;
+    for (const box of [[3, 2, 11, 9], [0, 0, 29, 17], [0, 5, 29, 6], [28, 0, 29, 17], [5, 16, 9, 17]] as const) {
+      const bits = randomBits(w, h, box[0] * 7 + box[1]);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < box[0] || x >= box[2] || y < box[1] || y >= box[3]) bits[y * w + x] = 0;
+      const hinted = rleFromBitmap(bits, w, h, [...box]);
+      expect(Array.from(hinted.counts)).toEqual(Array.from(rleFromBitmap(bits, w, h).counts));
+    }
+    expect(Array.from(rleFromBitmap(new Uint8Array(w * h), w, h, [0, 0, 0, 0]).counts)).toEqual([w * h]);
+  });
+});
