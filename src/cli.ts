@@ -247,6 +247,10 @@ async function cmdDoctor(args: string[], config: Config, io: CliIo): Promise<num
     for (const r of report.roots) io.stdout(`root ${r.path}${r.exists ? '' : ' (MISSING)'}\n`);
     for (const m of report.models) io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
     for (const s of report.sessions) io.stdout(`${s.role}: ${s.ok ? `loads on ${s.provider}` : `FAILS: ${s.error}`}\n`);
+    io.stdout(`gpu: ${report.gpu.seen ? `NVIDIA driver seen (${report.gpu.evidence})` : `none seen (${report.gpu.evidence})`}\n`);
+    for (const a of report.providers.attempts) {
+      for (const f of a.fallbacks) io.stdout(`provider ${f.provider} unavailable for ${a.model}: ${f.reason}\n`);
+    }
     io.stdout(report.ok ? 'ok\n' : `${report.problems.length} problem(s):\n${report.problems.map((p) => `- ${p}\n`).join('')}`);
   }
   return report.ok ? 0 : 1;

@@ -24,7 +24,19 @@ export interface DoctorReport {
   models: ModelStatus[];
   sessions: SessionCheck[];
   providers: ProviderReport;
+  /** Whether an NVIDIA GPU driver is visible to this process, and how that was judged. */
+  gpu: { seen: boolean; evidence: string };
   problems: string[];
+}
+
+// The driver exposes these when an NVIDIA GPU is usable from this machine (or container).
+const GPU_MARKERS = ['/proc/driver/nvidia/version', '/dev/nvidia0'];
+
+async function detectGpu(): Promise<DoctorReport['gpu']> {
+  for (const marker of GPU_MARKERS) {
+    if (await fs.stat(marker).then(() => true, () => false)) return { seen: true, evidence: marker };
+  }
+  return { seen: false, evidence: `none of ${GPU_MARKERS.join(', ')} exists` };
 }
 
 async function writable(dir: string): Promise<boolean> {
@@ -79,6 +91,13 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     }
     for (const s of sessions) if (!s.ok) problems.push(`The ${s.role} does not load: ${s.error}`);
   }
+  const gpu = await detectGpu();
+  const providers = providerReport();
+  const cudaRequested = config.providers.includes('cuda');
+  const cudaUsed = providers.attempts.some((a) => a.used === 'cuda');
+  if (gpu.seen && cudaRequested && sessions.length > 0 && !cudaUsed) {
+    problems.push('An NVIDIA GPU is present but the cuda provider did not load; see README "GPU (CUDA)" to add its libraries.');
+  }
 
   return {
     ok: problems.length === 0,
@@ -96,7 +115,8 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     outputDirWritable,
     models,
     sessions,
-    providers: providerReport(),
+    providers,
+    gpu,
     problems,
   };
 }
