@@ -86,6 +86,12 @@ async function cmdServe(args: string[], config: Config, io: CliIo): Promise<numb
     throw new UsageError(`--http needs a port number; got "${values.http}".`);
   }
   const app = await createAppContext(config, { log: (m) => io.stderr(m.endsWith('\n') ? m : `${m}\n`) });
+  // A long-running server outlives any one request: a promise someone forgot to await is a bug to
+  // log, not a reason to drop every client (Node's default would exit).
+  process.on('unhandledRejection', (e) => {
+    const err = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    app.log(`twinseg: unhandled rejection (please report): ${err}`);
+  });
   if (port !== undefined) {
     const { startHttpServer } = await import('./tools/http.js');
     const handle = await startHttpServer(app, {
