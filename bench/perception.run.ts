@@ -1,7 +1,8 @@
 // Everything-mode benchmark: per-stage time, decoder calls, peak RSS and class-agnostic proposal
 // quality against the COCO sample's ground truth, for dense grids and each preset, as one markdown table.
 // Run: npx vitest run --config bench/vitest.bench.config.ts bench/perception.run.ts
-// BENCH_MODES=balanced,fast limits the modes (names below); BENCH_PHOTOS=0 skips the photos without GT.
+// BENCH_MODES=balanced,fast limits the modes (names below); BENCH_PHOTOS=0 skips the photos without GT;
+// BENCH_BUDGETS=48,56 adds `balanced` at those decoder-call budgets (modes balanced@48, balanced@56).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,9 @@ const MODES: Record<string, EverythingOptions> = {
   balanced: resolveEverythingOptions('balanced'),
   thorough: resolveEverythingOptions('thorough'),
 };
+for (const b of (process.env.BENCH_BUDGETS ?? '').split(',').filter(Boolean)) {
+  MODES[`balanced@${b}`] = resolveEverythingOptions('balanced', { maxDecoderCalls: Number(b) });
+}
 
 interface Row {
   mode: string;
