@@ -8,47 +8,46 @@ import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { EverythingOptions, PresetName } from './types.js';
 
+// SAM's filters and crop geometry as every preset uses them; presets differ in how they prompt.
+const FILTERS = {
+  predIouThresh: 0.7,
+  stabilityScoreThresh: 0.7,
+  stabilityScoreOffset: 1,
+  boxNmsThresh: 0.7,
+  cropOverlapRatio: 512 / 1500,
+} as const;
+
 export const PRESETS: Record<PresetName, EverythingOptions> = {
   fast: {
+    ...FILTERS,
     preset: 'fast',
     pointsPerSide: 5,
     maxDecoderCalls: 32,
     coverageTarget: 0.9,
     parts: false,
-    predIouThresh: 0.7,
-    stabilityScoreThresh: 0.7,
-    stabilityScoreOffset: 1,
-    boxNmsThresh: 0.7,
     cropNLayers: 0,
-    cropOverlapRatio: 512 / 1500,
     minMaskRegionArea: 0,
   },
   balanced: {
+    ...FILTERS,
     preset: 'balanced',
     pointsPerSide: 7,
     maxDecoderCalls: 64,
     coverageTarget: 0.97,
     parts: true,
-    predIouThresh: 0.7,
-    stabilityScoreThresh: 0.7,
-    stabilityScoreOffset: 1,
-    boxNmsThresh: 0.7,
     cropNLayers: 0,
-    cropOverlapRatio: 512 / 1500,
     minMaskRegionArea: 100,
   },
   thorough: {
+    ...FILTERS,
     preset: 'thorough',
     pointsPerSide: 32,
     maxDecoderCalls: 2048,
     coverageTarget: 0,
     parts: false,
-    predIouThresh: 0.7,
+    // A dense grid proposes plenty; the stricter stability keeps its flimsy masks out.
     stabilityScoreThresh: 0.85,
-    stabilityScoreOffset: 1,
-    boxNmsThresh: 0.7,
     cropNLayers: 1,
-    cropOverlapRatio: 512 / 1500,
     minMaskRegionArea: 100,
   },
 };
