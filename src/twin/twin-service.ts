@@ -1,5 +1,6 @@
 // The twin layer's front door: image in → twin out, and every follow-up on a twin (labels, prompts,
 // masks, marks). It owns the wiring of perception, builders and store; the maths lives elsewhere.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
@@ -29,6 +30,9 @@ import type {
 } from './service-types.js';
 import { TwinStore } from './twin-store.js';
 import type { SemanticSource, Twin, TwinObject } from './types.js';
+
+/** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
+const MAX_INLINE_IMAGES = 200;
 
 export interface TwinServiceDeps {
   log?: (msg: string) => void;
@@ -200,6 +204,19 @@ export class TwinService implements TwinServiceApi {
       .png()
       .toBuffer();
     await writeFileAtomic(file, png);
+    await this.pruneInlineImages().catch((e: unknown) => this.log(`pruning inline images failed: ${(e as Error).message}`));
+  }
+
+  /** Keeps the copies of inline images bounded like the twins that need them (newest first). */
+  private async pruneInlineImages(): Promise<void> {
+    const dir = path.dirname(this.inlineImagePath('x'));
+    const files = (await fs.readdir(dir)).filter((n) => /^[0-9a-f]{64}\.png$/.test(n));
+    if (files.length <= MAX_INLINE_IMAGES) return;
+    const dated = await Promise.all(
+      files.map(async (n) => ({ file: path.join(dir, n), mtime: (await fs.stat(path.join(dir, n))).mtimeMs })),
+    );
+    dated.sort((a, b) => b.mtime - a.mtime);
+    for (const { file } of dated.slice(MAX_INLINE_IMAGES)) await fs.rm(file, { force: true });
   }
 
   private limits(): ImageLimits {
