@@ -1,6 +1,8 @@
 // An object's colour: the mean and the dominant colour of its pixels as hex, and a basic colour
-// name. Names come from the nearest prototype in CIELAB (perceptually even, unlike RGB), with a
-// few prototypes per name so that dark red, pale pink or olive-ish greens land on the right word.
+// name. Names come from CIELAB lightness, chroma and hue: photos are full of desaturated colours
+// (denim, wood, shadowed paint) that a nearest-prototype rule calls gray, while hue still tells a
+// person's word for them. Each pixel votes for its name; the dominant colour is the mean of the
+// winning name's pixels, so name and swatch agree and highlights or shadows don't drag them.
 import type { MaskCrop } from './geometry.js';
 
 export const COLOR_NAMES = [
@@ -16,21 +18,8 @@ export interface ObjectColor {
 
 type Rgb = [number, number, number];
 
-const PROTOTYPES: [ColorName, Rgb][] = [
-  ['black', [0, 0, 0]], ['black', [30, 30, 30]],
-  ['gray', [80, 80, 80]], ['gray', [128, 128, 128]], ['gray', [175, 175, 175]],
-  ['white', [230, 230, 230]], ['white', [255, 255, 255]],
-  ['red', [220, 20, 30]], ['red', [150, 15, 20]], ['red', [255, 0, 0]],
-  ['orange', [255, 140, 0]], ['orange', [230, 120, 40]],
-  ['yellow', [255, 230, 0]], ['yellow', [240, 220, 90]],
-  ['green', [0, 160, 0]], ['green', [40, 90, 30]], ['green', [120, 200, 80]], ['green', [100, 120, 50]],
-  ['cyan', [0, 220, 220]], ['cyan', [0, 140, 150]],
-  ['blue', [0, 0, 255]], ['blue', [30, 60, 160]], ['blue', [90, 150, 230]], ['blue', [20, 30, 90]],
-  ['purple', [130, 0, 130]], ['purple', [150, 80, 200]], ['purple', [80, 30, 110]],
-  ['pink', [255, 150, 190]], ['pink', [255, 0, 255]], ['pink', [220, 100, 150]],
-  ['brown', [140, 70, 20]], ['brown', [100, 60, 30]], ['brown', [180, 130, 80]], ['brown', [70, 45, 25]],
-];
-const PROTO_LAB = PROTOTYPES.map(([name, rgb]) => [name, rgbToLab(rgb)] as const);
+/** Below this CIELAB chroma a colour reads as black, gray or white. */
+const ACHROMATIC_CHROMA = 12;
 
 function srgbToLinear(c: number): number {
   const v = c / 255;
@@ -52,19 +41,27 @@ export function rgbToLab([r8, g8, b8]: Rgb): [number, number, number] {
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
 
-/** Nearest basic colour name by Euclidean distance in CIELAB (CIE76). */
+/**
+ * Basic colour name from CIELAB: achromatic by lightness; otherwise by hue angle (sRGB red ≈ 40°,
+ * yellow ≈ 100°, green ≈ 136°, cyan ≈ 197°, blue ≈ 306°), with lightness and chroma separating
+ * brown from orange/yellow and pink from red/purple.
+ */
 export function colorName(rgb: Rgb): ColorName {
   const [L, a, b] = rgbToLab(rgb);
-  let best: ColorName = 'gray';
-  let bestD = Infinity;
-  for (const [name, [pl, pa, pb]] of PROTO_LAB) {
-    const d = (L - pl) ** 2 + (a - pa) ** 2 + (b - pb) ** 2;
-    if (d < bestD) {
-      bestD = d;
-      best = name;
-    }
-  }
-  return best;
+  const chroma = Math.hypot(a, b);
+  if (chroma < ACHROMATIC_CHROMA) return L < 25 ? 'black' : L >= 78 ? 'white' : 'gray';
+  const h = ((Math.atan2(b, a) * 180) / Math.PI + 360) % 360;
+  const light = L >= 65;
+  if (h >= 345 || h < 20) return light ? 'pink' : 'red';
+  if (h < 50) return 'red';
+  const brownish = L < 55 || (chroma < 40 && L < 70);
+  if (h < 75) return brownish ? 'brown' : 'orange';
+  // Dull light yellows are beige and tan: closer to brown than to a lemon.
+  if (h < 110) return L < 60 || chroma < 25 ? 'brown' : 'yellow';
+  if (h < 170) return 'green';
+  if (h < 230) return 'cyan';
+  if (h < 315) return 'blue';
+  return L >= 60 ? 'pink' : 'purple';
 }
 
 export function toHex([r, g, b]: Rgb): string {
@@ -72,14 +69,29 @@ export function toHex([r, g, b]: Rgb): string {
   return `#${h(r)}${h(g)}${h(b)}`;
 }
 
-/**
- * Mean and dominant colour of the mask's pixels in a row-major RGB image. Dominant = the mean of
- * the most populated cell of a 8x8x8 RGB histogram, so highlights and shadows don't drag it
- * the way they drag the mean; the name is taken from the dominant colour.
- */
+// Names of the 32×32×32 RGB cells (5 bits a channel), filled on first use: one table look-up a pixel.
+let cellNames: Uint8Array | undefined;
+
+function cellNameTable(): Uint8Array {
+  if (cellNames) return cellNames;
+  const table = new Uint8Array(32 * 32 * 32);
+  for (let r = 0; r < 32; r++) {
+    for (let g = 0; g < 32; g++) {
+      for (let b = 0; b < 32; b++) {
+        const name = colorName([r * 8 + 4, g * 8 + 4, b * 8 + 4]);
+        table[(r << 10) | (g << 5) | b] = COLOR_NAMES.indexOf(name);
+      }
+    }
+  }
+  cellNames = table;
+  return table;
+}
+
+/** Mean colour, and the name most of the mask's pixels carry with the mean of those pixels. */
 export function maskColor(rgb: Uint8Array, imageWidth: number, crop: MaskCrop): ObjectColor {
-  const bins = new Uint32Array(512);
-  const sums = new Float64Array(512 * 3);
+  const table = cellNameTable();
+  const votes = new Uint32Array(COLOR_NAMES.length);
+  const sums = new Float64Array(COLOR_NAMES.length * 3);
   let r = 0;
   let g = 0;
   let b = 0;
@@ -96,17 +108,17 @@ export function maskColor(rgb: Uint8Array, imageWidth: number, crop: MaskCrop): 
       g += pg;
       b += pb;
       n++;
-      const bin = ((pr >> 5) << 6) | ((pg >> 5) << 3) | (pb >> 5);
-      bins[bin]!++;
-      sums[bin * 3] += pr;
-      sums[bin * 3 + 1] += pg;
-      sums[bin * 3 + 2] += pb;
+      const k = table[((pr >> 3) << 10) | ((pg >> 3) << 5) | (pb >> 3)]!;
+      votes[k]!++;
+      sums[k * 3] += pr;
+      sums[k * 3 + 1] += pg;
+      sums[k * 3 + 2] += pb;
     }
   }
   if (n === 0) return { mean: '#000000', dominant: '#000000', name: 'black' };
   let top = 0;
-  for (let k = 1; k < 512; k++) if (bins[k]! > bins[top]!) top = k;
-  const c = bins[top]!;
+  for (let k = 1; k < votes.length; k++) if (votes[k]! > votes[top]!) top = k;
+  const c = votes[top]!;
   const dominant: Rgb = [sums[top * 3]! / c, sums[top * 3 + 1]! / c, sums[top * 3 + 2]! / c];
-  return { mean: toHex([r / n, g / n, b / n]), dominant: toHex(dominant), name: colorName(dominant) };
+  return { mean: toHex([r / n, g / n, b / n]), dominant: toHex(dominant), name: COLOR_NAMES[top]! };
 }

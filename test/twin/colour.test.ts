@@ -43,3 +43,16 @@ describe('maskColor', () => {
     expect(onlyWhite.name).toBe('white');
   });
 });
+
+describe('colour names for the desaturated colours of photos', () => {
+  it.each([
+    [[0x36, 0x50, 0x62], 'blue'], // denim in shade
+    [[0x7a, 0x6e, 0x4e], 'brown'], // wood
+    [[0xb8, 0xaa, 0x90], 'brown'], // beige
+    [[0x6d, 0x8a, 0x4a], 'green'], // foliage
+    [[0x9c, 0x3a, 0x36], 'red'], // brick
+    [[0x8e, 0x84, 0x7b], 'gray'], // warm gray, too dull for a hue
+  ] as [[number, number, number], string][])('names %j %s', (rgb, name) => {
+    expect(colorName(rgb)).toBe(name);
+  });
+});
