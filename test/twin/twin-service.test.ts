@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { rleArea, rleContains } from '../../src/perception/rle.js';
+import { rleArea, rleContains, rleFromBitmap, rleIntersection, type Box, type Rle } from '../../src/perception/rle.js';
 import { decodeCocoRle } from '../../src/twin/coco-rle.js';
 import { filterObjects } from '../../src/twin/filter.js';
 import { decodeMaskPng } from '../../src/twin/mask-png.js';
@@ -18,6 +18,12 @@ const log: string[] = [];
 let config: Config;
 let service: TwinService;
 let twin: Twin;
+
+function boxMask(w: number, h: number, [x1, y1, x2, y2]: Box): Rle {
+  const bits = new Uint8Array(w * h);
+  for (let y = y1; y < y2; y++) bits.fill(1, y * w + x1, y * w + x2);
+  return rleFromBitmap(bits, w, h);
+}
 
 beforeAll(async () => {
   config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2' });
@@ -75,6 +81,19 @@ describe('twin service on a COCO photo', () => {
     expect(object.id).toBe(before + 1);
     expect(object.origin).toBe('user');
     expect(rleContains((await service.get(twin.id)).masks.get(object.id)!, cx, cy)).toBe(true);
+  });
+
+  it('adds an object from a box prompt that stays inside the box', async () => {
+    const target = twin.objects.find((o) => o.level === 'whole' && o.areaFraction < 0.3 && o.areaFraction > 0.02)!;
+    const { object } = await service.segment(twin.id, { box: target.bbox });
+    const [x1, y1, x2, y2] = target.bbox;
+    const inBox = rleArea(rleIntersection((await service.get(twin.id)).masks.get(object.id)!, boxMask(640, 360, target.bbox)));
+    expect(object.area).toBeGreaterThan(0);
+    expect(inBox / object.area).toBeGreaterThan(0.9);
+    expect(object.bbox[0]).toBeGreaterThanOrEqual(x1 - 8);
+    expect(object.bbox[2]).toBeLessThanOrEqual(x2 + 8);
+    expect(object.bbox[1]).toBeGreaterThanOrEqual(y1 - 8);
+    expect(object.bbox[3]).toBeLessThanOrEqual(y2 + 8);
   });
 
   it('hands out the same mask as PNG and as COCO RLE', async () => {
