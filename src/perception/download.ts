@@ -190,28 +190,80 @@ export async function pullModel(
     const r = await resolveModel(name, { home: cfg.home, model: name }, { signal: opts.signal });
     return { name, encoderPath: r.encoderPath, decoderPath: r.decoderPath, downloaded: [] };
   }
-  const memoFile = hashMemoPath(cfg.home);
+  const release = await lockPull(name, path.dirname(manifestFilePath(spec, 'encoder', cfg.home)));
+  try {
+    const downloaded = await pullFiles(spec, cfg.home, opts);
+    return {
+      name,
+      encoderPath: manifestFilePath(spec, 'encoder', cfg.home),
+      decoderPath: manifestFilePath(spec, 'decoder', cfg.home),
+      downloaded,
+    };
+  } finally {
+    await release();
+  }
+}
+
+/** Downloads whichever of the spec's files is missing or fails verification; returns which. */
+async function pullFiles(
+  spec: ModelSpec,
+  home: string,
+  opts: Omit<DownloadOptions, 'expectedBytes' | 'sha256' | 'onProgress'> & { onProgress?: (p: PullProgress) => void },
+): Promise<ModelRole[]> {
+  const memoFile = hashMemoPath(home);
   const downloaded: ModelRole[] = [];
   for (const role of ['encoder', 'decoder'] as const) {
     const file = spec[role];
-    const dest = manifestFilePath(spec, role, cfg.home);
+    const dest = manifestFilePath(spec, role, home);
     if (await alreadyGood(dest, file, memoFile, opts.signal)) continue;
     const result = await downloadFile(file.url, dest, {
       ...opts,
       expectedBytes: file.bytes,
       sha256: file.sha256,
-      onProgress: opts.onProgress && ((p) => opts.onProgress?.({ ...p, model: name, role })),
+      onProgress: opts.onProgress && ((p) => opts.onProgress?.({ ...p, model: spec.name, role })),
     });
     // Record the hash we just computed so the next start does not read the file again.
     await rememberFileHash(memoFile, dest, result.sha256);
     downloaded.push(role);
   }
-  return {
-    name,
-    encoderPath: manifestFilePath(spec, 'encoder', cfg.home),
-    decoderPath: manifestFilePath(spec, 'decoder', cfg.home),
-    downloaded,
-  };
+  return downloaded;
+}
+
+/**
+ * One pull of a model at a time across processes: both would write the same `.partial` files. The
+ * lock holds the owner's pid, so a lock left by a process that died is taken over, not obeyed.
+ */
+async function lockPull(name: string, dir: string): Promise<() => Promise<void>> {
+  await fs.mkdir(dir, { recursive: true });
+  const lock = path.join(dir, '.pull.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number((await fs.readFile(lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new TwinsegError('DOWNLOAD_FAILED', `Another twinseg process (pid ${owner}) is already pulling "${name}".`, {
+          hint: `Wait for it to finish, or delete ${lock} if that process is gone.`,
+        });
+      }
+      await fs.rm(lock, { force: true }); // stale: its owner died
+    }
+  }
+  throw new TwinsegError('DOWNLOAD_FAILED', `Could not take the pull lock for "${name}" in ${dir}.`, {
+    hint: 'Another pull may be starting at the same moment; try again.',
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** True when `dest` is present and passes verification; a corrupt copy is deleted so it gets replaced. */

@@ -200,6 +200,23 @@ describe('pullModel', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('refuses to pull while another live process holds the pull lock, and takes over a dead one', async () => {
+    const base = await serve((req, res) => sendWithRange(req, res, req.url === '/enc.onnx' ? ENC : DEC));
+    const manifest = testManifest(base);
+    const lock = path.join(dir, 'models', 'tiny', '.pull.lock');
+    await fs.mkdir(path.dirname(lock), { recursive: true });
+    await fs.writeFile(lock, String(process.ppid)); // a process that is certainly alive
+    const busy = await caught(pullModel('tiny', { home: dir }, { manifest }));
+    expect(busy.code).toBe('DOWNLOAD_FAILED');
+    expect(busy.fullMessage).toContain(lock);
+    expect(requests).toHaveLength(0);
+    // A pid far above any pid_max: its owner is gone, so the lock is stale.
+    await fs.writeFile(lock, '2147483646');
+    const r = await pullModel('tiny', { home: dir }, { manifest });
+    expect(r.downloaded).toEqual(['encoder', 'decoder']);
+    await expect(fs.stat(lock)).rejects.toThrow(); // released
+  });
+
   it('replaces a present file that fails verification', async () => {
     const base = await serve((req, res) => sendWithRange(req, res, req.url === '/enc.onnx' ? ENC : DEC));
     const manifest = testManifest(base);
