@@ -10,10 +10,10 @@ import { it } from 'vitest';
 import { runEverything } from '../src/perception/everything.js';
 import { loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { rleIou, type Rle } from '../src/perception/rle.js';
+import { rleIou, type Rle } from '../src/mask/rle.js';
 import { createSamPredictor, type OrtSamPredictor } from '../src/perception/sam-predictor.js';
 import type { EverythingOptions, LoadedImage } from '../src/perception/types.js';
-import { decodeCocoRle } from '../src/twin/coco-rle.js';
+import { decodeCocoRle } from '../src/mask/coco-rle.js';
 
 const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
 const PHOTOS = path.resolve('../shared/data/photos');

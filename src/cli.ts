@@ -7,10 +7,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAppContext, type AppContext } from './app-context.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, PRESET_NAMES, type Config } from './config.js';
 import { toTwinsegError, TwinsegError } from './errors.js';
 import type { Progress } from './perception/types.js';
-import type { MaskFormat, MaskOp } from './twin/service-types.js';
+import { GRANULARITIES, MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from './twin/service-types.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -141,9 +141,9 @@ async function cmdBuild(args: string[], config: Config, io: CliIo): Promise<numb
   });
   const image = need(positionals[0], 'IMAGE (a path to an image file)');
   // Left undefined when not given, exactly as an MCP call would, so both find the same cached twin.
-  const preset = values.preset === undefined ? undefined : oneOf(values.preset, ['fast', 'balanced', 'thorough'] as const, '--preset', 'balanced');
+  const preset = values.preset === undefined ? undefined : oneOf(values.preset, PRESET_NAMES, '--preset', 'balanced');
   const granularity =
-    values.granularity === undefined ? undefined : oneOf(values.granularity, ['wholes', 'parts'] as const, '--granularity', 'parts');
+    values.granularity === undefined ? undefined : oneOf(values.granularity, GRANULARITIES, '--granularity', 'parts');
   const { compactView } = await import('./twin/views.js');
   return withApp(config, io, async (app) => {
     const stop = interruptSignal();
@@ -187,8 +187,8 @@ async function cmdMask(args: string[], config: Config, io: CliIo): Promise<numbe
   const idText = need(positionals[1], 'IDS (object ids, e.g. 3,7)');
   const ids = idText.split(',').map((s) => Number(s.trim()));
   if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`IDS must be positive integers separated by commas; got "${idText}".`);
-  const op = oneOf<MaskOp>(values.op, ['union', 'intersection', 'difference'], '--op', 'union');
-  const format = oneOf<MaskFormat>(values.format, ['png', 'rle', 'polygon', 'cutout', 'overlay'], '--format', 'png');
+  const op = oneOf<MaskOp>(values.op, MASK_OPS, '--op', 'union');
+  const format = oneOf<MaskFormat>(values.format, MASK_FORMATS, '--format', 'png');
   const out = path.resolve(need(values.out, '--out FILE'));
   return withApp(config, io, async (app) => {
     const m = await app.twins.mask({ twinId, ids, op, format });
@@ -242,7 +242,7 @@ async function cmdModels(args: string[], config: Config, io: CliIo): Promise<num
 
 async function cmdDoctor(args: string[], config: Config, io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'no-load': { type: 'boolean' } } });
-  const { gatherDoctorReport } = await import('./tools/doctor.js');
+  const { gatherDoctorReport } = await import('./cli/doctor.js');
   const report = await gatherDoctorReport(config, { loadSessions: !values['no-load'], log: (m) => io.stderr(`${m}\n`) });
   if (values.json) {
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -11,6 +11,14 @@ const list = (sep: string) =>
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** Execution providers onnxruntime-node can be asked for, in the order tried by default. */
+export const PROVIDER_NAMES = ['cuda', 'cpu'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Everything-mode presets (perception/presets.ts holds their settings). */
+export const PRESET_NAMES = ['fast', 'balanced', 'thorough'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
 export const ConfigSchema = z.object({
   /** Cache and model directory (TWINSEG_HOME). */
   home: z.string().min(1),
@@ -20,7 +28,7 @@ export const ConfigSchema = z.object({
   encoderPath: z.string().optional(),
   decoderPath: z.string().optional(),
   /** Execution providers in order of preference (TWINSEG_PROVIDERS=cuda,cpu). */
-  providers: z.array(z.enum(['cuda', 'cpu'])).min(1).default(['cuda', 'cpu']),
+  providers: z.array(z.enum(PROVIDER_NAMES)).min(1).default(['cuda', 'cpu']),
   /** onnxruntime intra-op threads (TWINSEG_THREADS); default: all cores. */
   threads: positiveInt.default(Math.max(1, os.availableParallelism())),
   /** Directories images may be read from and masks written to (TWINSEG_ROOTS, path-delimiter separated). */
@@ -34,7 +42,7 @@ export const ConfigSchema = z.object({
   maxImageBytes: positiveInt.default(50 * 1024 * 1024),
   maxImagePixels: positiveInt.default(64 * 1024 * 1024),
   /** Default everything-mode preset (TWINSEG_PRESET). */
-  preset: z.enum(['fast', 'balanced', 'thorough']).default('balanced'),
+  preset: z.enum(PRESET_NAMES).default('balanced'),
   http: z.object({
     host: z.string().default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(3917),

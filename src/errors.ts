@@ -54,9 +54,13 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** The message of anything thrown, for logs and error text. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Wraps anything thrown into a TwinsegError, keeping ones that already are. */
 export function toTwinsegError(e: unknown, fallback: ErrorCode = 'INTERNAL'): TwinsegError {
   if (e instanceof TwinsegError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new TwinsegError(fallback, message, { cause: e });
+  return new TwinsegError(fallback, errorMessage(e), { cause: e });
 }

@@ -1,7 +1,7 @@
 // Where to prompt next, decided on a coarse grid of cells (about 64 on the long side, the size of
 // SAM's embedding): gaps that no accepted mask covers get a prompt at their deepest cell, and large
 // masks get part-seeking prompts (a positive point with negatives at the mask's other far points).
-import type { Rle } from './rle.js';
+import type { Rle } from '../mask/rle.js';
 import type { Prompt, PromptPoint } from './types.js';
 
 export interface CellGrid {

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TwinsegError, throwIfAborted } from '../errors.js';
+import { TwinsegError, throwIfAborted, errorMessage } from '../errors.js';
 import { rememberFileHash, sha256File } from './file-hash.js';
 import { MODEL_MANIFEST, modelNames, type ModelSpec } from './model-manifest.js';
 import { hashMemoPath, manifestFilePath, resolveModel, verifyFile, type ModelRole, type ModelStoreConfig } from './model-store.js';
@@ -104,7 +104,7 @@ async function fetchIntoPartial(url: string, partial: string, opts: DownloadOpti
   try {
     res = await fetchImpl(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: opts.signal, redirect: 'follow' });
   } catch (e) {
-    throw new RetryableError(`network error (${errMessage(e)})`, { cause: e });
+    throw new RetryableError(`network error (${errorMessage(e)})`, { cause: e });
   }
   if (res.status === 416 && have > 0) {
     // The server will not resume from here: start over on the next attempt.
@@ -141,8 +141,8 @@ async function fetchIntoPartial(url: string, partial: string, opts: DownloadOpti
         }
       }
     } catch (e) {
-      if (isFsError(e)) throw new TwinsegError('IO_ERROR', `Cannot write ${partial}: ${errMessage(e)}.`, { hint: 'Check free disk space and permissions.', cause: e });
-      throw new RetryableError(`connection lost after ${have} bytes (${errMessage(e)})`, { cause: e });
+      if (isFsError(e)) throw new TwinsegError('IO_ERROR', `Cannot write ${partial}: ${errorMessage(e)}.`, { hint: 'Check free disk space and permissions.', cause: e });
+      throw new RetryableError(`connection lost after ${have} bytes (${errorMessage(e)})`, { cause: e });
     }
     await handle.sync();
   } finally {
@@ -286,6 +286,3 @@ function isFsError(e: unknown): boolean {
   return typeof code === 'string' && /^E(NOSPC|ACCES|PERM|ROFS|IO|DQUOT|BADF)$/.test(code);
 }
 
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -30,7 +30,7 @@ import {
   pointsPerSideForLayer,
   uncropProposal,
 } from './point-grid.js';
-import { rleArea, rleUnion, type Box } from './rle.js';
+import { rleArea, rleUnion, type Box } from '../mask/rle.js';
 import type {
   Embedding,
   EverythingOptions,

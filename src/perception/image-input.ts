@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { TwinsegError, throwIfAborted } from '../errors.js';
+import { decodeToRgb, readPictureHeader, type PictureHeader, type RawImage } from '../image/codec.js';
+import { TwinsegError, throwIfAborted, errorMessage } from '../errors.js';
 import type { ImageLimits, LoadedImage } from './types.js';
 
 /** Container formats we decode; sharp can read more (SVG, HEIF, PDF…) but those are not photos we test. */
@@ -22,7 +22,20 @@ export interface LoadImageOptions {
 
 export type ImageSource =
   | { kind: 'path'; path: string }
-  | { kind: 'base64'; base64: string; dataUrl: boolean };
+  | { kind: 'base64'; base64: string; dataUrl: boolean; /** Exact decoded size. */ bytes: number };
+
+/** Bytes that a base64 text (no whitespace) decodes to, from its length and padding. */
+export function decodedBase64Bytes(b64: string): number {
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return Math.floor((b64.length * 3) / 4) - pad;
+}
+
+const base64Source = (base64: string, dataUrl: boolean): ImageSource => ({
+  kind: 'base64',
+  base64,
+  dataUrl,
+  bytes: decodedBase64Bytes(base64),
+});
 
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 // Any base64 string this long with no '.' is not a plausible file path.
@@ -56,7 +69,7 @@ export function classifyImageSource(source: string): ImageSource {
         hint: 'Send the image as a base64 data URL, plain base64, or a file path.',
       });
     }
-    return { kind: 'base64', base64: s.slice(comma + 1).replace(/\s+/g, ''), dataUrl: true };
+    return base64Source(s.slice(comma + 1).replace(/\s+/g, ''), true);
   }
   if (/^file:\/\//i.test(s)) {
     try {
@@ -70,22 +83,25 @@ export function classifyImageSource(source: string): ImageSource {
   }
   const compact = s.replace(/\s+/g, '');
   if (compact.length >= 8 && BASE64_RE.test(compact)) {
-    if (compact.length >= LONG_BASE64_CHARS) return { kind: 'base64', base64: compact, dataUrl: false };
+    if (compact.length >= LONG_BASE64_CHARS) return base64Source(compact, false);
     const head = Buffer.from(compact.slice(0, 16), 'base64');
-    if (hasImageMagic(head)) return { kind: 'base64', base64: compact, dataUrl: false };
+    if (hasImageMagic(head)) return base64Source(compact, false);
   }
   return { kind: 'path', path: s };
 }
 
 /** Loads, validates and decodes an image. See LoadedImage for the guarantees on the result. */
-export async function loadImage(source: string, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+export async function loadImage(
+  source: string | ImageSource,
+  limits: ImageLimits,
+  opts: LoadImageOptions = {},
+): Promise<LoadedImage> {
   throwIfAborted(opts.signal);
-  const src = classifyImageSource(source);
+  const src = typeof source === 'string' ? classifyImageSource(source) : source;
   if (src.kind === 'base64') {
-    // Decoded size is about 3/4 of the text; refuse before allocating.
-    const approxBytes = Math.floor((src.base64.length * 3) / 4);
-    const label = `${src.dataUrl ? 'data URL' : 'base64'} (${approxBytes} bytes)`;
-    if (approxBytes > limits.maxBytes) throw tooManyBytes(label, approxBytes, limits.maxBytes);
+    // Refuse before allocating.
+    const label = `${src.dataUrl ? 'data URL' : 'base64'} (${src.bytes} bytes)`;
+    if (src.bytes > limits.maxBytes) throw tooManyBytes(label, src.bytes, limits.maxBytes);
     const bytes = Buffer.from(src.base64, 'base64');
     if (bytes.length === 0) {
       throw new TwinsegError('IMAGE_UNREADABLE', `The ${label} image is empty.`, { hint: 'Send the encoded image bytes.' });
@@ -108,7 +124,7 @@ async function resolveImagePath(p: string, resolvePath?: (p: string) => Promise<
   } catch (e) {
     if (e instanceof TwinsegError) throw e;
     if (isErrno(e, 'ENOENT')) throw notFound(abs, e);
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot resolve the image path ${abs}: ${errMessage(e)}.`, { cause: e });
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot resolve the image path ${abs}: ${errorMessage(e)}.`, { cause: e });
   }
 }
 
@@ -118,7 +134,7 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
     st = await fs.stat(file);
   } catch (e) {
     if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) throw notFound(file, e);
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errMessage(e)}.`, {
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
       hint: 'Check the file permissions.',
       cause: e,
     });
@@ -141,7 +157,7 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errMessage(e)}.`, { cause: e });
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, { cause: e });
   }
   // The file may have grown between stat and read.
   if (bytes.length > limits.maxBytes) throw tooManyBytes(file, bytes.length, limits.maxBytes);
@@ -149,16 +165,14 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
 }
 
 async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, signal?: AbortSignal): Promise<LoadedImage> {
-  // failOn 'error' also aborts on truncated data, but tolerates the harmless warnings many camera JPEGs carry.
-  const options = { failOn: 'error', limitInputPixels: limits.maxPixels, pages: 1 } as const;
-  let meta: Metadata;
+  let header: PictureHeader;
   try {
     // The header read is cheap and safe at any size; our own check below gives the clearer message.
-    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    header = await readPictureHeader(bytes);
   } catch (e) {
     throw unreadable(label, e);
   }
-  const format = meta.format as string | undefined;
+  const { format, width: w, height: h } = header;
   if (!format || !(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) {
     throw new TwinsegError(
       'IMAGE_UNREADABLE',
@@ -166,8 +180,6 @@ async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, si
       { hint: 'Convert it to PNG or JPEG first.', details: { format } },
     );
   }
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0; // with pages: 1 this is the first frame's height
   if (w * h > limits.maxPixels) {
     throw new TwinsegError(
       'IMAGE_TOO_LARGE',
@@ -176,25 +188,18 @@ async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, si
     );
   }
   throwIfAborted(signal);
-  let out: { data: Buffer; info: OutputInfo };
+  let out: RawImage;
   try {
-    out = await sharp(bytes, options)
-      .rotate() // apply EXIF orientation so pixels are as a person sees them
-      .flatten({ background: FLATTEN_BACKGROUND })
-      .toColourspace('srgb') // greyscale, CMYK and 16-bit become 8-bit sRGB
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    out = await decodeToRgb(bytes, { maxPixels: limits.maxPixels, background: FLATTEN_BACKGROUND });
   } catch (e) {
     throw unreadable(label, e);
   }
-  const { width, height, channels } = out.info;
-  if (channels !== 3 || out.data.length !== width * height * 3) {
+  const { width, height, channels, data: rgb } = out;
+  if (channels !== 3 || rgb.length !== width * height * 3) {
     throw new TwinsegError('INTERNAL', `Decoding ${label} gave ${channels} channels instead of 3.`, {
       hint: 'Please report this image format as a bug.',
     });
   }
-  const rgb = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
   return { hash: pixelHash(width, height, rgb), width, height, rgb, source: label, format };
 }
 
@@ -221,7 +226,7 @@ function notFound(file: string, cause: unknown): TwinsegError {
 }
 
 function unreadable(label: string, cause: unknown): TwinsegError {
-  const why = errMessage(cause).split('\n')[0].replace(/\.$/, '');
+  const why = errorMessage(cause).split('\n')[0].replace(/\.$/, '');
   if (/pixel limit/i.test(why)) {
     return new TwinsegError('IMAGE_TOO_LARGE', `${label} has more pixels than the limit allows (${why}).`, {
       hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.',
@@ -238,6 +243,3 @@ function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
 
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -1,7 +1,7 @@
 // From decoder logits to a Proposal: threshold at 0, SAM's stability score, optional region cleanup,
 // and the compact RLE every mask is kept as.
 import { cleanupMask } from './region-cleanup.js';
-import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Box, type Rle } from './rle.js';
+import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Box, type Rle } from '../mask/rle.js';
 import type { DecodedMask, Prompt, Proposal } from './types.js';
 
 /**

@@ -3,9 +3,11 @@
 // mapping of ORT's load errors to actionable TwinsegErrors live here too.
 import fs from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { TwinsegError } from '../errors.js';
+import { TwinsegError, errorMessage } from '../errors.js';
 
-export type ProviderName = 'cuda' | 'cpu';
+import type { ProviderName } from '../config.js';
+
+export type { ProviderName };
 
 /** A model file path, or the model's bytes (tests build tiny models in memory). */
 export type ModelSource = string | Uint8Array;
@@ -67,9 +69,6 @@ function describe(source: ModelSource): string {
   return typeof source === 'string' ? `model file ${source}` : `in-memory model (${source.byteLength} bytes)`;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 // ORT reports a missing provider library at session creation; these words appear in those errors and
 // not in model-parsing ones, which lets a bad model fail fast instead of being retried on every provider.
@@ -117,7 +116,7 @@ function wrap(session: ort.InferenceSession): ModelSession {
       try {
         results = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
       } catch (e) {
-        throw new TwinsegError('MODEL_INCOMPATIBLE', `The model failed while running: ${messageOf(e)}`, {
+        throw new TwinsegError('MODEL_INCOMPATIBLE', `The model failed while running: ${errorMessage(e)}`, {
           hint: 'The model\'s inputs may not match what twinseg feeds a SAM encoder/decoder; check the model export.',
           cause: e,
         });
@@ -181,7 +180,7 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
       return { session: wrap(session), provider, fallbacks: attempt.fallbacks };
     } catch (e) {
       lastError = e;
-      const reason = messageOf(e);
+      const reason = errorMessage(e);
       if (!isProviderError(reason)) throw recordFailure(attempt, modelError(source, reason, e));
       attempt.fallbacks.push({ provider, reason });
       const next = requested[index + 1];

@@ -3,7 +3,7 @@
 // generate_crop_boxes so presets mean the same as SAM's settings of the same name; plus the
 // moves between a tile and the full image.
 import { createHash } from 'node:crypto';
-import type { Box, Rle } from './rle.js';
+import type { Box, Rle } from '../mask/rle.js';
 import type { LoadedImage, Proposal } from './types.js';
 
 /** n×n points in [0,1]², cell centres (offset 1/(2n)), x varying fastest, rows top to bottom. */

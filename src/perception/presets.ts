@@ -54,27 +54,38 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
 
 export const DEFAULT_PRESET: PresetName = 'balanced';
 
-const unit = z.number().min(0).max(1);
+/** Range of each setting a caller may override; the tools layer builds its input schema from this. */
+export const OVERRIDE_RANGES = {
+  pointsPerSide: { kind: 'int', min: 1, max: 64 },
+  maxDecoderCalls: { kind: 'int', min: 1, max: 8192 },
+  coverageTarget: { kind: 'number', min: 0, max: 1 },
+  parts: { kind: 'boolean' },
+  predIouThresh: { kind: 'number', min: 0, max: 1 },
+  stabilityScoreThresh: { kind: 'number', min: 0, max: 1 },
+  stabilityScoreOffset: { kind: 'number', min: 0, max: 10 },
+  boxNmsThresh: { kind: 'number', min: 0, max: 1 },
+  cropNLayers: { kind: 'int', min: 0, max: 3 },
+  cropOverlapRatio: { kind: 'number', min: 0, max: 0.9 },
+  minMaskRegionArea: { kind: 'int', min: 0, max: 1_000_000 },
+} as const satisfies Record<string, { kind: 'int' | 'number'; min: number; max: number } | { kind: 'boolean' }>;
 
-/** Per-call overrides as the tools layer accepts them; every field optional and range-checked. */
-export const EverythingOverridesSchema = z
-  .object({
-    pointsPerSide: z.number().int().min(1).max(64),
-    maxDecoderCalls: z.number().int().min(1).max(8192),
-    coverageTarget: unit,
-    parts: z.boolean(),
-    predIouThresh: unit,
-    stabilityScoreThresh: unit,
-    stabilityScoreOffset: z.number().min(0).max(10),
-    boxNmsThresh: unit,
-    cropNLayers: z.number().int().min(0).max(3),
-    cropOverlapRatio: z.number().min(0).max(0.9),
-    minMaskRegionArea: z.number().int().min(0).max(1_000_000),
-  })
-  .partial()
-  .strict();
+export type OverrideName = keyof typeof OVERRIDE_RANGES;
 
-export type EverythingOverrides = z.infer<typeof EverythingOverridesSchema>;
+/** A zod schema of the overrides (all optional, unknown names refused), from OVERRIDE_RANGES. */
+export function overridesSchema(describe: (name: OverrideName) => string | undefined = () => undefined) {
+  const shape = Object.fromEntries(
+    (Object.entries(OVERRIDE_RANGES) as [OverrideName, (typeof OVERRIDE_RANGES)[OverrideName]][]).map(([name, r]) => {
+      let t: z.ZodType =
+        r.kind === 'boolean' ? z.boolean() : r.kind === 'int' ? z.number().int().min(r.min).max(r.max) : z.number().min(r.min).max(r.max);
+      const text = describe(name);
+      if (text) t = t.describe(text);
+      return [name, t.optional()];
+    }),
+  ) as { [K in OverrideName]: z.ZodOptional<z.ZodType<EverythingOptions[K]>> };
+  return z.strictObject(shape);
+}
+
+const validOverrides = overridesSchema();
 
 /** The preset's settings (default `balanced`) with validated overrides on top. */
 export function resolveEverythingOptions(
@@ -88,7 +99,7 @@ export function resolveEverythingOptions(
     });
   }
   const { preset: _ignored, ...rest } = overrides;
-  const parsed = EverythingOverridesSchema.safeParse(rest);
+  const parsed = validOverrides.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new TwinsegError('INVALID_INPUT', `Invalid everything-mode setting ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}.`, {

@@ -1,7 +1,7 @@
 // SamPredictor on onnxruntime: one encoder pass per image (cached by pixel hash and model), one
 // decoder call per prompt. The sharp resize is the only async image step; the maths is in sam-preprocess.
-import sharp from 'sharp';
 import { throwIfAborted, TwinsegError } from '../errors.js';
+import { resizeRaw } from '../image/codec.js';
 import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embedding-cache.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderFallback, type ProviderName } from './ort-sessions.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from './sam-io-spec.js';
@@ -30,14 +30,7 @@ export interface OrtSamPredictor extends SamPredictor {
 /** SAM's encoder works on a resized copy; the kernel follows SAM's bilinear PIL resize. */
 async function resizeRgb(rgb: Uint8Array, width: number, height: number, newW: number, newH: number): Promise<Uint8Array> {
   if (newW === width && newH === height) return rgb;
-  const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-    .resize(newW, newH, { kernel: 'linear', fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== newW || info.height !== newH || info.channels !== 3) {
-    throw new TwinsegError('INTERNAL', `Resize gave ${info.width}x${info.height}x${info.channels}, expected ${newW}x${newH}x3.`);
-  }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return (await resizeRaw({ data: rgb, width, height, channels: 3 }, newW, newH, 'linear')).data;
 }
 
 function encoderInput(spec: EncoderSpec, rgb: Uint8Array, w: number, h: number): { data: Float32Array; dims: number[] } {

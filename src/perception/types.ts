@@ -1,6 +1,6 @@
 // The contract between perception and the layers above it. The twin layer sees images, proposals
 // and the Segmenter interface; nothing above this file touches onnxruntime or sharp directly.
-import type { Box, Rle } from './rle.js';
+import type { Box, Rle } from '../mask/rle.js';
 
 /** An image decoded once: 8-bit sRGB, orientation applied, alpha flattened. */
 export interface LoadedImage {
@@ -63,7 +63,9 @@ export interface RunControl {
   onProgress?: (p: Progress) => void;
 }
 
-export type PresetName = 'fast' | 'balanced' | 'thorough';
+import type { PresetName } from '../config.js';
+
+export type { PresetName };
 
 /** Everything-mode settings; every field has a documented default per preset. */
 export interface EverythingOptions {

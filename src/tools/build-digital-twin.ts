@@ -2,13 +2,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { EverythingOverridesSchema } from '../perception/presets.js';
+import { PRESET_NAMES } from '../config.js';
+import { GRANULARITIES } from '../twin/service-types.js';
 import type { ToolContext } from './context.js';
-import { resolveImageInput } from './image-input.js';
-import { imageContent, marksWithinLimits } from './marks-image.js';
+import { EverythingOverridesSchema } from './schemas.js';
+import { resolveImageInput } from './image-argument.js';
+import { imageContent, marksWithinLimits } from './marks-reply.js';
 import { runControlFor } from './run-control.js';
 import { withToolErrors } from './tool-errors.js';
-import { fitCompactView } from './twin-views.js';
+import { fitCompactView } from './view-budget.js';
 
 const inputSchema = {
   image: z
@@ -18,13 +20,13 @@ const inputSchema = {
       'The image: an absolute path or file:// URL inside the allowed roots (preferred), or base64 / a data:image/...;base64 URL.',
     ),
   preset: z
-    .enum(['fast', 'balanced', 'thorough'])
+    .enum(PRESET_NAMES)
     .optional()
     .describe(
       "Speed/recall trade-off: fast (fewest prompts, whole objects), balanced (the server's default unless configured otherwise), thorough (many times slower, finds small things).",
     ),
   granularity: z
-    .enum(['wholes', 'parts'])
+    .enum(GRANULARITIES)
     .optional()
     .describe(
       "wholes: whole objects only; parts: also the parts inside objects (a shirt on a person). Default: the preset's (fast: wholes; balanced, thorough: parts).",
@@ -65,7 +67,7 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
     withToolErrors('build_digital_twin', ctx.log, async (args, extra): Promise<CallToolResult> => {
       const image = await resolveImageInput(args.image, await ctx.roots.current(), ctx.config.maxImageBytes);
       const outcome = await ctx.twins.build(
-        { image: image.value, preset: args.preset, granularity: args.granularity, options: args.options },
+        { image, preset: args.preset, granularity: args.granularity, options: args.options },
         runControlFor(extra, ctx.log),
       );
       const { twin } = outcome;

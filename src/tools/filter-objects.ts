@@ -8,7 +8,7 @@ import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
 import type { ToolContext } from './context.js';
 import { TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
-import { fitCompactView } from './twin-views.js';
+import { fitCompactView } from './view-budget.js';
 
 /** Relations beyond this many are cut (with a note) to keep the result small. */
 export const MAX_RELATIONS = 1000;

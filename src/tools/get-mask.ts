@@ -3,7 +3,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { MaskOutcome } from '../twin/service-types.js';
+import { MASK_FORMATS, MASK_OPS, type MaskOutcome } from '../twin/service-types.js';
 import type { ToolContext } from './context.js';
 import { resourceLink, writeOutputFile, type WrittenFile } from './output-files.js';
 import { ObjectIdSchema, TwinIdSchema } from './schemas.js';
@@ -18,11 +18,11 @@ const inputSchema = {
   twin_id: TwinIdSchema,
   ids: z.array(ObjectIdSchema).min(1).max(1000).describe('Object ids to combine, e.g. [3] or [3, 7].'),
   op: z
-    .enum(['union', 'intersection', 'difference'])
+    .enum(MASK_OPS)
     .default('union')
     .describe('union: any of the objects; intersection: all of them; difference: the first minus the others.'),
   format: z
-    .enum(['png', 'rle', 'polygon', 'cutout', 'overlay'])
+    .enum(MASK_FORMATS)
     .default('png')
     .describe(
       'png: binary mask at image size; cutout: the image pixels inside the mask on transparency; overlay: the mask tinted over the image; rle: COCO compressed RLE; polygon: outer rings and holes in pixels.',

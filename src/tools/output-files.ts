@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { TwinsegError } from '../errors.js';
+import { TwinsegError, errorMessage } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { resolveWritePath } from './path-policy.js';
 
@@ -51,7 +51,7 @@ export async function writeOutputFile(ctx: ToolContext, req: OutputRequest): Pro
   try {
     await writeFileAtomic(file, req.data);
   } catch (e) {
-    throw new TwinsegError('IO_ERROR', `Could not write ${file}: ${e instanceof Error ? e.message : String(e)}.`, {
+    throw new TwinsegError('IO_ERROR', `Could not write ${file}: ${errorMessage(e)}.`, {
       hint: 'Check that the folder is writable and the disk has space.',
       cause: e,
     });

@@ -2,7 +2,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './context.js';
-import { MARKS_MAX_SIDE } from './marks-image.js';
+import { MARKS_MAX_SIDE } from './marks-reply.js';
 import { resourceError } from './tool-errors.js';
 
 function variable(v: string | string[] | undefined): string {

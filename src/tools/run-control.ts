@@ -3,6 +3,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Progress, RunControl } from '../perception/types.js';
+import { errorMessage } from '../errors.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -19,7 +20,7 @@ export function runControlFor(extra: ToolExtra, log: (msg: string) => void): Run
         method: 'notifications/progress',
         params: { progressToken: token, progress: p.done, total: Math.max(p.total, p.done), message: p.message },
       })
-      .catch((e: unknown) => log(`twinseg: progress notification failed: ${e instanceof Error ? e.message : String(e)}`));
+      .catch((e: unknown) => log(`twinseg: progress notification failed: ${errorMessage(e)}`));
   };
   return { signal: extra.signal, onProgress };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { Prompt } from '../perception/types.js';
 import type { ToolContext } from './context.js';
-import { imageContent, marksWithinLimits } from './marks-image.js';
+import { imageContent, marksWithinLimits } from './marks-reply.js';
 import { runControlFor } from './run-control.js';
 import { BoxSchema, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';

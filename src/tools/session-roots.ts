@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { realRoots } from './path-policy.js';
+import { errorMessage } from '../errors.js';
 
 /** How long to wait for a client's roots/list answer before falling back to the configured roots. */
 const LIST_ROOTS_TIMEOUT_MS = 5_000;
@@ -49,7 +50,7 @@ export function sessionRoots(server: Server, configured: readonly string[], log:
         return real;
       })
       .catch((e: unknown) => {
-        log(`twinseg: roots/list failed (${e instanceof Error ? e.message : String(e)}); using configured roots`);
+        log(`twinseg: roots/list failed (${errorMessage(e)}); using configured roots`);
         return fallback;
       });
   };

@@ -2,7 +2,7 @@
 // model can act on, never a thrown protocol error and never a process exit.
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ZodError } from 'zod';
-import { isTwinsegError, TwinsegError } from '../errors.js';
+import { isTwinsegError, TwinsegError, errorMessage } from '../errors.js';
 
 export function describeZodError(e: ZodError): string {
   const issues = e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
@@ -15,7 +15,7 @@ export function errorText(e: unknown): string {
   if (e instanceof ZodError) {
     return `INVALID_INPUT: ${describeZodError(e)}. Check the argument types against the tool's input schema.`;
   }
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return `INTERNAL: ${message}. This is a twinseg bug or an environment problem; the server keeps running, so retrying or reporting it is safe.`;
 }
 

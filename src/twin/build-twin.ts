@@ -9,11 +9,12 @@
 // front cannot be told reliably (SAM masks of occluded objects simply stop at the occluder, which
 // looks the same as two objects that just touch), and a wrong hint is worse than none.
 import { createHash } from 'node:crypto';
-import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../perception/rle.js';
+import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
 import type { LoadedImage, Proposal } from '../perception/types.js';
 import { maskColor } from './colour.js';
-import { signedArea, simplifyRing, traceContours } from './contours.js';
-import { centroidOf, coarsePosition, cropMask, shapeMeasures } from './geometry.js';
+import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
+import { centroidOf, cropMask } from '../mask/crop.js';
+import { coarsePosition, shapeMeasures } from './geometry.js';
 import { containmentParents, isPartOf, mayBePartOf, mergeNearDuplicates, type MaskItem } from './hierarchy.js';
 import { SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
 import { TwinsegError } from '../errors.js';

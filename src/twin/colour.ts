@@ -3,7 +3,7 @@
 // (denim, wood, shadowed paint) that a nearest-prototype rule calls gray, while hue still tells a
 // person's word for them. Each pixel votes for its name; the dominant colour is the mean of the
 // winning name's pixels, so name and swatch agree and highlights or shadows don't drag them.
-import type { MaskCrop } from './geometry.js';
+import type { MaskCrop } from '../mask/crop.js';
 
 export const COLOR_NAMES = [
   'black', 'gray', 'white', 'red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown',

@@ -4,10 +4,8 @@
 // self-contained schema. Unknown fields are errors that list the fields that exist.
 import { z } from 'zod';
 import { COLOR_NAMES } from './colour.js';
+import { POSITION_NAMES } from './types.js';
 
-export const POSITION_NAMES = [
-  'top-left', 'top', 'top-right', 'left', 'center', 'right', 'bottom-left', 'bottom', 'bottom-right',
-] as const;
 
 const Id = z.number().int().positive();
 

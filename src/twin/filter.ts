@@ -1,11 +1,11 @@
 // Evaluates a FilterQuery against a twin. The query is compiled once into plain closures; mask
 // relations (inside, overlaps, touches) go through the twin's cached scene index, so repeated
 // queries on the same twin cost microseconds.
-import { rleContains } from '../perception/rle.js';
+import { rleContains } from '../mask/rle.js';
 import { TwinsegError } from '../errors.js';
 import type { FilterPredicate, FilterQuery, FilterSort } from './filter-schema.js';
 import { holds, nearestTo, DEFAULT_NEAR_K, sceneIndex } from './relations.js';
-import { describeIds } from './semantics.js';
+import { unknownObjects } from './unknown-objects.js';
 import type { Twin, TwinObject } from './types.js';
 
 type Test = (o: TwinObject) => boolean;
@@ -31,13 +31,7 @@ function referencedIds(q: FilterQuery): number[] {
 function checkIds(twin: Twin, q: FilterQuery): void {
   const byId = sceneIndex(twin).byId;
   const missing = [...new Set(referencedIds(q).filter((id) => !byId.has(id)))];
-  if (missing.length) {
-    const s = missing.length > 1 ? 's' : '';
-    throw new TwinsegError('OBJECT_NOT_FOUND', `No object${s} with id${s} ${missing.join(', ')} in twin ${twin.id}.`, {
-      hint: `Existing object ids: ${describeIds(twin)}.`,
-      details: { missing },
-    });
-  }
+  if (missing.length) throw unknownObjects(twin, missing);
 }
 
 function compileLeaf(twin: Twin, p: FilterPredicate): Test[] {

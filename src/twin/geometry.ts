@@ -1,69 +1,9 @@
 // Shape measurements of one mask: centroid, convex hull, solidity, circularity, aspect ratio and the
 // coarse 3x3 position. Everything works on a bitmap cropped to the mask's bbox, so the cost follows
 // the object's size, not the image's.
-import type { Box, Rle } from '../perception/rle.js';
-import type { CoarsePosition } from './types.js';
-import { ringPerimeter, signedArea, simplifyRing, type Point, type Ring } from './contours.js';
-
-/** A row-major 0/1 bitmap of the mask inside `box`, plus the box's origin. */
-export interface MaskCrop {
-  bits: Uint8Array;
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/** Decodes only the part of an RLE inside `box` (x2/y2 exclusive). */
-export function cropMask(rle: Rle, box: Box): MaskCrop {
-  const [x1, y1, x2, y2] = box;
-  const width = Math.max(0, x2 - x1);
-  const height = Math.max(0, y2 - y1);
-  const bits = new Uint8Array(width * height);
-  const H = rle.height;
-  const colStart = x1 * H;
-  const colEnd = x2 * H;
-  let pos = 0;
-  for (let k = 0; k < rle.counts.length && pos < colEnd; k++) {
-    const n = rle.counts[k]!;
-    if (k % 2 === 1 && n > 0 && pos + n > colStart) {
-      const from = Math.max(pos, colStart);
-      const to = Math.min(pos + n, colEnd);
-      for (let p = from; p < to; ) {
-        const x = (p / H) | 0;
-        const yStart = p - x * H;
-        const yEnd = Math.min(H, yStart + (to - p));
-        const lo = Math.max(yStart, y1);
-        const hi = Math.min(yEnd, y2);
-        for (let y = lo; y < hi; y++) bits[(y - y1) * width + (x - x1)] = 1;
-        p += yEnd - yStart;
-      }
-    }
-    pos += n;
-  }
-  return { bits, x0: x1, y0: y1, width, height };
-}
-
-/** Mean of pixel centres (x + 0.5, y + 0.5), so a box [10, 30) has its centroid at 20. */
-export function centroidOf(crop: MaskCrop): [number, number] {
-  let sx = 0;
-  let sy = 0;
-  let n = 0;
-  const { bits, width, height } = crop;
-  for (let y = 0; y < height; y++) {
-    let row = 0;
-    for (let x = 0, i = y * width; x < width; x++, i++) {
-      if (bits[i]) {
-        sx += x;
-        row++;
-      }
-    }
-    sy += row * y;
-    n += row;
-  }
-  if (n === 0) return [crop.x0, crop.y0];
-  return [crop.x0 + sx / n + 0.5, crop.y0 + sy / n + 0.5];
-}
+import type { Box } from '../mask/rle.js';
+import { POSITION_NAMES, type CoarsePosition } from './types.js';
+import { ringPerimeter, signedArea, simplifyRing, type Point, type Ring } from '../mask/contours.js';
 
 /** Andrew's monotone chain; returns the hull counter-clockwise in math axes (clockwise on screen). */
 export function convexHull(points: readonly Point[]): Ring {
@@ -119,23 +59,5 @@ export function shapeMeasures(area: number, bbox: Box, outer: readonly Ring[], h
 export function coarsePosition(x: number, y: number, width: number, height: number): CoarsePosition {
   const col = Math.min(2, Math.max(0, Math.floor((3 * x) / width)));
   const row = Math.min(2, Math.max(0, Math.floor((3 * y) / height)));
-  const names: CoarsePosition[][] = [
-    ['top-left', 'top', 'top-right'],
-    ['left', 'center', 'right'],
-    ['bottom-left', 'bottom', 'bottom-right'],
-  ];
-  return names[row]![col]!;
-}
-
-/** Gap between two boxes along x and y (0 where they overlap on that axis). */
-export function boxGap(a: Box, b: Box): { dx: number; dy: number } {
-  const dx = Math.max(0, a[0] - b[2], b[0] - a[2]);
-  const dy = Math.max(0, a[1] - b[3], b[1] - a[3]);
-  return { dx, dy };
-}
-
-export function boxIntersectionArea(a: Box, b: Box): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  return w > 0 && h > 0 ? w * h : 0;
+  return POSITION_NAMES[row * 3 + col]!;
 }

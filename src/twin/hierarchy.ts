@@ -2,8 +2,8 @@
 // mask that lies almost entirely inside a clearly larger one becomes its part. Every pairwise test
 // is guarded by cheap bbox bounds so 60–200 masks cost a few hundred exact run-list intersections,
 // not 20,000.
-import { rleIntersectionArea, type Box, type Rle } from '../perception/rle.js';
-import { boxIntersectionArea } from './geometry.js';
+import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
+import { boxIntersectionArea } from '../mask/boxes.js';
 
 /** Mask IoU at or above which two proposals are the same object. */
 export const DUPLICATE_IOU = 0.88;

@@ -3,16 +3,17 @@
 // model reads "the dog is 4" off this picture and then names objects by id in tool calls.
 // Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so
 // they read as subdivisions. Digits are our own stroked paths (digit-glyphs.ts), never a font.
-import sharp, { type Sharp } from 'sharp';
-import type { Box } from '../perception/rle.js';
+import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../image/codec.js';
+import type { Box } from '../mask/rle.js';
 import type { LoadedImage } from '../perception/types.js';
 import { TwinsegError } from '../errors.js';
 import { numberSvg, numberWidth, GLYPH_H } from './digit-glyphs.js';
 import { toHex } from './colour.js';
-import { centroidOf } from './geometry.js';
+import { centroidOf } from '../mask/crop.js';
 import { markColor, paintMask, rleToScaledBitmap, scaledBox, type Rgb } from './mask-images.js';
 import { chooseLabelBox, distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
 import type { Twin, TwinObject } from './types.js';
+import { unknownObjects } from './unknown-objects.js';
 
 export interface MarksOptions {
   /** Longest side of the output in pixels (default 1568, what vision models see without resizing). */
@@ -57,7 +58,7 @@ export async function renderMarksImage(image: LoadedImage, twin: Twin, opts: Mar
   // Shrinking is the last resort when even the lowest JPEG quality is over the byte budget.
   for (let attempt = 0; attempt < 6; attempt++) {
     const drawn = await draw(image, twin, objects, maxSide);
-    const encoded = await encodeWithin(drawn.pipeline, maxBytes);
+    const encoded = await encodeWithin(drawn.picture, maxBytes);
     if (encoded) return { ...encoded, width: drawn.width, height: drawn.height, scale: drawn.scale, marks: drawn.marks };
     maxSide = Math.round(maxSide * 0.75);
   }
@@ -71,15 +72,13 @@ function selectObjects(twin: Twin, ids: number[] | undefined): TwinObject[] {
   const known = new Map(twin.objects.map((o) => [o.id, o]));
   const missing = ids.filter((id) => !known.has(id) || !twin.masks.has(id));
   if (missing.length > 0) {
-    throw new TwinsegError('OBJECT_NOT_FOUND', `Twin ${twin.id} has no object ${missing.join(', ')}.`, {
-      hint: `Valid ids are 1..${twin.objects.length}; read the twin's object list first.`,
-    });
+    throw unknownObjects(twin, missing);
   }
   return [...new Set(ids)].map((id) => known.get(id)!);
 }
 
 interface Drawn {
-  pipeline: Sharp;
+  picture: RawImage;
   width: number;
   height: number;
   scale: number;
@@ -135,19 +134,14 @@ async function draw(image: LoadedImage, twin: Twin, objects: TwinObject[], maxSi
     marks.push({ id: o.id, box });
   }
   const svg = labelsSvg(marks, W, H, digitH, pad);
-  const pipeline = sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).composite([
-    { input: Buffer.from(svg), top: 0, left: 0 },
-  ]);
-  return { pipeline, width: W, height: H, scale: W / image.width, marks };
+  const picture = await drawSvgOver({ data: rgb, width: W, height: H, channels: 3 }, svg);
+  return { picture, width: W, height: H, scale: W / image.width, marks };
 }
 
 async function resizedRgb(image: LoadedImage, W: number, H: number): Promise<Uint8Array> {
   if (W === image.width && H === image.height) return Uint8Array.from(image.rgb);
-  const buf = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(W, H, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const resized = await resizeRaw({ data: image.rgb, width: image.width, height: image.height, channels: 3 }, W, H);
+  return resized.data;
 }
 
 function labelsSvg(marks: PlacedMark[], W: number, H: number, digitH: number, pad: number): string {
@@ -166,19 +160,16 @@ function labelsSvg(marks: PlacedMark[], W: number, H: number, digitH: number, pa
 }
 
 async function encodeWithin(
-  pipeline: Sharp,
+  picture: RawImage,
   maxBytes: number,
 ): Promise<{ data: Buffer; mime: 'image/png' | 'image/jpeg' } | undefined> {
-  // Render the composite once, then encode the flat pixels in each format.
-  const { data: px, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const flat = () => sharp(px, { raw: { width: info.width, height: info.height, channels: info.channels } });
   // PNG keeps digit edges crisp but costs 1.5-2.5 bytes per photo pixel: only try it when that can fit.
-  if (info.width * info.height <= maxBytes) {
-    const png = await flat().png({ compressionLevel: 6 }).toBuffer();
+  if (picture.width * picture.height <= maxBytes) {
+    const png = await encodeRaw(picture, 'png', { compressionLevel: 6 });
     if (png.length <= maxBytes) return { data: png, mime: 'image/png' };
   }
   for (const quality of JPEG_QUALITIES) {
-    const jpeg = await flat().jpeg({ quality, chromaSubsampling: quality >= 80 ? '4:4:4' : '4:2:0' }).toBuffer();
+    const jpeg = await encodeRaw(picture, 'jpeg', { quality, fullChroma: quality >= 80 });
     if (jpeg.length <= maxBytes) return { data: jpeg, mime: 'image/jpeg' };
   }
   return undefined;

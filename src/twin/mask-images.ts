@@ -1,11 +1,11 @@
 // Pictures of masks on the photo: a cut-out of one object (transparent outside the mask) and an
 // overlay of several masks as translucent fills with solid outlines. The raster helpers here are also
 // what the set-of-marks image paints with, so both look alike.
-import sharp from 'sharp';
-import { rleBbox, type Box, type Rle } from '../perception/rle.js';
+import { encodeRaw } from '../image/codec.js';
+import { rleBbox, type Box, type Rle } from '../mask/rle.js';
 import type { LoadedImage } from '../perception/types.js';
 import { TwinsegError } from '../errors.js';
-import { cropMask } from './geometry.js';
+import { cropMask } from '../mask/crop.js';
 
 export type Rgb = [number, number, number];
 
@@ -174,7 +174,7 @@ export async function cutoutPng(image: LoadedImage, rle: Rle): Promise<Buffer> {
       rgba[o + 3] = bits[y * cw + x] ? 255 : 0;
     }
   }
-  return sharp(rgba, { raw: { width: cw, height: ch, channels: 4 } }).png({ compressionLevel: 9 }).toBuffer();
+  return encodeRaw({ data: rgba, width: cw, height: ch, channels: 4 }, 'png', { compressionLevel: 9 });
 }
 
 export interface OverlayMask {
@@ -209,7 +209,7 @@ export async function overlayPng(
     const box = scaledBox(m.rle, w, h);
     paintMask(rgb, w, h, cropMask(m.rle, box).bits, box, style);
   });
-  return sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return encodeRaw({ data: rgb, width: w, height: h, channels: 3 }, 'png');
 }
 
 function clamp01(v: number): number {

@@ -12,8 +12,9 @@
 // - near: for each subject, the k nearest other objects that are not its ancestors/descendants,
 //   by bbox gap (0 where bboxes meet), ties by centroid distance; value = gap in px.
 // - size_rank: unary; value = 1 for the largest object of the twin.
-import type { Box, Rle } from '../perception/rle.js';
-import { boxGap, cropMask } from './geometry.js';
+import type { Box, Rle } from '../mask/rle.js';
+import { boxGap } from '../mask/boxes.js';
+import { cropMask } from '../mask/crop.js';
 import { isPartOf, maskIntersection, mayBePartOf, type MaskItem } from './hierarchy.js';
 import { objectById } from './semantics.js';
 import type { Twin, TwinObject } from './types.js';

@@ -1,6 +1,7 @@
 // Names and descriptions attached to objects by the host model, a detector or the user. The twin
 // stores what it is told, with who told it; an empty value clears a slot.
 import { TwinsegError } from '../errors.js';
+import { unknownObjects } from './unknown-objects.js';
 import type { SemanticSource, Twin, TwinObject } from './types.js';
 
 export const LABEL_MAX = 200;
@@ -16,32 +17,11 @@ export interface SemanticsInput {
   attributes?: string[] | null;
 }
 
-/** Human-readable id range of a twin, e.g. "1–42" or "1–40, 43". */
-export function describeIds(twin: Twin): string {
-  const ids = twin.objects.map((o) => o.id).sort((a, b) => a - b);
-  if (ids.length === 0) return 'none (the twin has no objects)';
-  const parts: string[] = [];
-  let start = ids[0]!;
-  let prev = start;
-  for (const id of [...ids.slice(1), NaN]) {
-    if (id === prev + 1) {
-      prev = id;
-      continue;
-    }
-    parts.push(start === prev ? `${start}` : `${start}–${prev}`);
-    start = id;
-    prev = id;
-  }
-  return parts.join(', ');
-}
 
 export function objectById(twin: Twin, id: number): TwinObject {
   const obj = twin.objects.find((o) => o.id === id);
   if (!obj) {
-    throw new TwinsegError('OBJECT_NOT_FOUND', `Object ${id} does not exist in twin ${twin.id}.`, {
-      hint: `Existing object ids: ${describeIds(twin)}.`,
-      details: { id },
-    });
+    throw unknownObjects(twin, [id]);
   }
   return obj;
 }

@@ -1,15 +1,18 @@
 // What the tools layer asks of the twin layer. One implementation (twin-service.ts) wires perception,
 // the twin builders and the store; tests can substitute their own.
-import type { Box } from '../perception/rle.js';
+import { MASK_OPS, type MaskOp } from '../mask/combine.js';
+import type { Box } from '../mask/rle.js';
+import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, PresetName, Prompt, RunControl } from '../perception/types.js';
 import type { Twin, TwinObject, SemanticSource } from './types.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
-export type Granularity = 'wholes' | 'parts';
+export const GRANULARITIES = ['wholes', 'parts'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
 
 export interface BuildRequest {
   /** Path, file:// URL, base64 or data URL. Paths are read as given: the tools layer checks roots first. */
-  image: string;
+  image: string | ImageSource;
   preset?: PresetName;
   granularity?: Granularity;
   options?: Partial<EverythingOptions>;
@@ -22,8 +25,9 @@ export interface BuildOutcome {
   stats?: EverythingResult['stats'];
 }
 
-export type MaskOp = 'union' | 'intersection' | 'difference';
-export type MaskFormat = 'png' | 'rle' | 'polygon' | 'cutout' | 'overlay';
+export { MASK_OPS, type MaskOp };
+export const MASK_FORMATS = ['png', 'rle', 'polygon', 'cutout', 'overlay'] as const;
+export type MaskFormat = (typeof MASK_FORMATS)[number];
 
 export interface MaskRequest {
   twinId: string;

@@ -8,10 +8,10 @@
 // Non-finite numbers (a NaN score) are written as null and read back as NaN, so JSON's lack of NaN
 // cannot turn a valid twin into an unreadable file.
 import { z } from 'zod';
-import type { Rle } from '../perception/rle.js';
-import { TwinsegError } from '../errors.js';
-import { decodeCocoRle, encodeCocoRle } from './coco-rle.js';
-import { SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
+import type { Rle } from '../mask/rle.js';
+import { TwinsegError, errorMessage } from '../errors.js';
+import { decodeCocoRle, encodeCocoRle } from '../mask/coco-rle.js';
+import { POSITION_NAMES, SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
 
 const num = z.union([z.number(), z.null().transform(() => NaN)]);
 const int = z.number().int();
@@ -29,7 +29,7 @@ const objectSchema = z.looseObject({
   area: int.nonnegative(),
   areaFraction: num,
   centroid: point,
-  position: z.enum(['top-left', 'top', 'top-right', 'left', 'center', 'right', 'bottom-left', 'bottom', 'bottom-right']),
+  position: z.enum(POSITION_NAMES),
   color: z.object({ mean: z.string(), dominant: z.string(), name: z.string() }),
   shape: z.object({ aspectRatio: num, solidity: num, circularity: num }),
   outline: z.object({ points: z.array(point), holes: int.nonnegative() }),
@@ -81,7 +81,7 @@ export function deserializeTwin(text: string): Twin {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw bad(`not valid JSON (${(e as Error).message})`);
+    throw bad(`not valid JSON (${errorMessage(e)})`);
   }
   const version = (raw as { schema_version?: unknown } | null)?.schema_version;
   if (version !== SCHEMA_VERSION) {

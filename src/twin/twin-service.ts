@@ -4,20 +4,22 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
-import { TwinsegError } from '../errors.js';
+import { TwinsegError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../atomic-write.js';
+import { encodeRaw } from '../image/codec.js';
 import { loadImage } from '../perception/image-input.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
 import type { ImageLimits, LoadedImage, Prompt, RunControl, Segmenter } from '../perception/types.js';
 import { addObject, buildTwin, twinIdFor } from './build-twin.js';
-import { encodeCocoRle } from './coco-rle.js';
+import { encodeCocoRle } from '../mask/coco-rle.js';
 import { cutoutPng, overlayPng } from './mask-images.js';
-import { combineMasks } from './mask-ops.js';
-import { encodeMaskPng, maskToPolygons } from './mask-png.js';
+import { combineMasks } from '../mask/combine.js';
+import { encodeMaskPng } from './mask-png.js';
+import { maskToPolygons } from '../mask/polygons.js';
 import { renderMarksImage } from './marks-image.js';
-import { rleArea, rleBbox } from '../perception/rle.js';
+import { rleArea, rleBbox } from '../mask/rle.js';
 import { setSemantics } from './semantics.js';
 import type {
   BuildOutcome,
@@ -29,6 +31,7 @@ import type {
   TwinServiceApi,
 } from './service-types.js';
 import { TwinStore } from './twin-store.js';
+import { unknownObjects } from './unknown-objects.js';
 import type { SemanticSource, Twin, TwinObject } from './types.js';
 
 /** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
@@ -129,7 +132,7 @@ export class TwinService implements TwinServiceApi {
     // Validate every id first so a bad entry changes nothing.
     const known = new Set(twin.objects.map((o) => o.id));
     const unknown = labels.filter((l) => !known.has(l.id)).map((l) => l.id);
-    if (unknown.length > 0) throw unknownIds(unknown, twin);
+    if (unknown.length > 0) throw unknownObjects(twin, unknown);
     const changed = labels.map(({ id, ...sem }) => setSemantics(twin, id, sem, source));
     await this.store.update(twin);
     return changed;
@@ -153,7 +156,7 @@ export class TwinService implements TwinServiceApi {
   async mask(req: MaskRequest): Promise<MaskOutcome> {
     const twin = await this.get(req.twinId);
     const missing = req.ids.filter((id) => !twin.masks.has(id));
-    if (missing.length > 0) throw unknownIds(missing, twin);
+    if (missing.length > 0) throw unknownObjects(twin, missing);
     const rle = combineMasks(req.ids.map((id) => twin.masks.get(id)!), req.op);
     const out: MaskOutcome = {
       area: rleArea(rle),
@@ -197,14 +200,9 @@ export class TwinService implements TwinServiceApi {
     this.images.set(image.hash, image);
     if (!this.config.persist || !isInline(image.source)) return;
     const file = this.inlineImagePath(image.hash);
-    const sharp = (await import('sharp')).default;
-    const png = await sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), {
-      raw: { width: image.width, height: image.height, channels: 3 },
-    })
-      .png()
-      .toBuffer();
+    const png = await encodeRaw({ data: image.rgb, width: image.width, height: image.height, channels: 3 }, 'png');
     await writeFileAtomic(file, png);
-    await this.pruneInlineImages().catch((e: unknown) => this.log(`pruning inline images failed: ${(e as Error).message}`));
+    await this.pruneInlineImages().catch((e: unknown) => this.log(`pruning inline images failed: ${errorMessage(e)}`));
   }
 
   /** Keeps the copies of inline images bounded like the twins that need them (newest first). */
@@ -256,12 +254,6 @@ function isInline(source: string): boolean {
   return !path.isAbsolute(source);
 }
 
-function unknownIds(ids: number[], twin: Twin): TwinsegError {
-  const n = twin.objects.length;
-  return new TwinsegError('OBJECT_NOT_FOUND', `Twin ${twin.id} has no object ${ids.join(', ')}.`, {
-    hint: n === 0 ? 'This twin has no objects.' : `Its objects are numbered 1–${Math.max(...twin.objects.map((o) => o.id))}.`,
-  });
-}
 
 export async function createTwinService(
   config: Config,

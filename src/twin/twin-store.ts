@@ -12,9 +12,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { rleBytes } from '../perception/rle.js';
+import { rleBytes } from '../mask/rle.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { TwinsegError } from '../errors.js';
+import { TwinsegError, errorMessage } from '../errors.js';
 import { deserializeTwin, serializeTwin } from './twin-codec.js';
 import type { Twin } from './types.js';
 
@@ -69,7 +69,7 @@ export class TwinStore {
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`twin ${id}: cannot read ${file}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`twin ${id}: cannot read ${file}: ${errorMessage(e)}`);
       return undefined;
     }
     let twin: Twin;
@@ -77,7 +77,7 @@ export class TwinStore {
       twin = deserializeTwin(text);
       if (twin.id !== id) throw new Error(`the file holds twin ${twin.id}`);
     } catch (e) {
-      await this.quarantine(id, (e as Error).message);
+      await this.quarantine(id, errorMessage(e));
       return undefined;
     }
     this.remember(twin);
@@ -103,7 +103,7 @@ export class TwinStore {
     try {
       await writeFileAtomic(this.fileOf(twin.id), serializeTwin(twin));
     } catch (e) {
-      this.log(`twin ${twin.id}: could not be saved to ${this.dir} (${(e as Error).message}); it is kept in memory only.`);
+      this.log(`twin ${twin.id}: could not be saved to ${this.dir} (${errorMessage(e)}); it is kept in memory only.`);
       return;
     }
     await this.prune();
@@ -133,7 +133,7 @@ export class TwinStore {
       this.log(`twin ${id}: dropped unreadable file (${why}); moved to ${target}.`);
     } catch (e) {
       await fs.rm(file, { force: true }).catch(() => {});
-      this.log(`twin ${id}: dropped unreadable file (${why}); could not keep a copy (${(e as Error).message}).`);
+      this.log(`twin ${id}: dropped unreadable file (${why}); could not keep a copy (${errorMessage(e)}).`);
     }
   }
 
@@ -146,7 +146,7 @@ export class TwinStore {
     this.pruning = (async () => {
       do {
         this.pruneAgain = false;
-        await this.pruneOnce().catch((e: unknown) => this.log(`twin store: pruning ${this.dir} failed: ${(e as Error).message}`));
+        await this.pruneOnce().catch((e: unknown) => this.log(`twin store: pruning ${this.dir} failed: ${errorMessage(e)}`));
       } while (this.pruneAgain);
     })().finally(() => {
       this.pruning = undefined;

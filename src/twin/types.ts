@@ -1,6 +1,6 @@
 // The Digital Twin: the structured scene the host agent reasons over. Object ids are small integers
 // (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
-import type { Box, Rle } from '../perception/rle.js';
+import type { Box, Rle } from '../mask/rle.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -19,10 +19,12 @@ export interface Semantics {
 }
 
 /** Nine coarse cells of the image, by centroid. */
-export type CoarsePosition =
-  | 'top-left' | 'top' | 'top-right'
-  | 'left' | 'center' | 'right'
-  | 'bottom-left' | 'bottom' | 'bottom-right';
+export const POSITION_NAMES = [
+  'top-left', 'top', 'top-right',
+  'left', 'center', 'right',
+  'bottom-left', 'bottom', 'bottom-right',
+] as const;
+export type CoarsePosition = (typeof POSITION_NAMES)[number];
 
 export interface TwinObject {
   id: number;

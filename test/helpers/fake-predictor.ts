@@ -5,7 +5,7 @@
 // contains it (the whole); with negative points, the SMALLEST shape holding the positive point and
 // none of the negatives (a part). A point on no shape gets an empty mask.
 import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor } from '../../src/perception/types.js';
-import { rleFromBitmap, type Rle } from '../../src/perception/rle.js';
+import { rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 
 export type Shape =
   | { kind: 'rect'; x1: number; y1: number; x2: number; y2: number }

@@ -1,7 +1,7 @@
 // A hand-made twin behind the TwinServiceApi, so the tools layer is tested without the model.
 // 20×10 image: object 1 (left block), 2 (right block), 3 (a part of 1).
 import { TwinsegError, throwIfAborted } from '../../src/errors.js';
-import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIntersection, rleUnion, type Box, type Rle } from '../../src/perception/rle.js';
+import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIntersection, rleUnion, type Box, type Rle } from '../../src/mask/rle.js';
 import type { Prompt, RunControl } from '../../src/perception/types.js';
 import type {
   BuildOutcome,
@@ -83,7 +83,8 @@ export class FakeTwinService implements TwinServiceApi {
 
   async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
     this.calls.push({ method: 'build', args: req });
-    const id = `twin-${Buffer.from(req.image).toString('hex').slice(0, 12)}-${req.preset ?? 'balanced'}`;
+    const image = typeof req.image === 'string' ? req.image : req.image.kind === 'path' ? req.image.path : req.image.base64;
+    const id = `twin-${Buffer.from(image).toString('hex').slice(0, 12)}-${req.preset ?? 'balanced'}`;
     const existing = this.twins.get(id);
     if (existing) return { twin: existing, cached: true };
     if (this.opts.blockUntilAborted) {
@@ -99,7 +100,7 @@ export class FakeTwinService implements TwinServiceApi {
       control.onProgress?.({ done: i, total: steps, message: `step ${i}` });
       await new Promise((r) => setTimeout(r, 1));
     }
-    const twin = makeTwin(id, req.image.slice(0, 64));
+    const twin = makeTwin(id, image.slice(0, 64));
     this.twins.set(id, twin);
     return { twin, cached: false, stats: { decoderCalls: 3, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false } };
   }

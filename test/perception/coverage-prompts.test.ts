@@ -10,7 +10,7 @@ import {
   partPrompts,
   rleCells,
 } from '../../src/perception/coverage-prompts.js';
-import { rleContains, rleFromBitmap } from '../../src/perception/rle.js';
+import { rleContains, rleFromBitmap } from '../../src/mask/rle.js';
 
 describe('cell grid', () => {
   it('uses about 64 cells on the long side and maps cells to pixel centres', () => {

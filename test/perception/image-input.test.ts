@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
-import { classifyImageSource, loadImage, pixelHash } from '../../src/perception/image-input.js';
+import { classifyImageSource, decodedBase64Bytes, loadImage, pixelHash } from '../../src/perception/image-input.js';
 import type { ImageLimits } from '../../src/perception/types.js';
 
 const LIMITS: ImageLimits = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
@@ -288,4 +288,8 @@ describe('classifyImageSource', () => {
     expect(classifyImageSource('/tmp/photo')).toEqual({ kind: 'path', path: '/tmp/photo' });
     expect(classifyImageSource('images/cat.jpg')).toEqual({ kind: 'path', path: 'images/cat.jpg' });
   });
+});
+
+it('decodedBase64Bytes counts padding exactly', () => {
+  for (const n of [1, 2, 3, 4, 5, 100]) expect(decodedBase64Bytes(Buffer.alloc(n).toString('base64'))).toBe(n);
 });

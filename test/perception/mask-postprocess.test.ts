@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupProposal, proposalFromDecoded, stabilityScore } from '../../src/perception/mask-postprocess.js';
-import { rleFromBitmap, rleToBitmap } from '../../src/perception/rle.js';
+import { rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
 import type { DecodedMask } from '../../src/perception/types.js';
 
 describe('stabilityScore', () => {

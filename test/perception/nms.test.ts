@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxIou, boxNms } from '../../src/perception/nms.js';
-import type { Box } from '../../src/perception/rle.js';
-
-describe('boxIou', () => {
-  it('matches hand-computed overlaps', () => {
-    expect(boxIou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(50 / 150, 12);
-    expect(boxIou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
-    expect(boxIou([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0); // touching edges share no pixel
-    expect(boxIou([0, 0, 4, 4], [1, 1, 3, 3])).toBeCloseTo(4 / 16, 12);
-    expect(boxIou([0, 0, 0, 0], [0, 0, 0, 0])).toBe(0);
-  });
-});
+import { boxNms } from '../../src/perception/nms.js';
+import type { Box } from '../../src/mask/rle.js';
 
 describe('boxNms', () => {
   it('keeps the best-scored box of an overlapping pair and any separate box, best first', () => {

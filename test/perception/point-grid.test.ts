@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rleFromBitmap, rleToBitmap } from '../../src/perception/rle.js';
+import { rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
 import {
   buildPointGrid,
   coarseToFine,

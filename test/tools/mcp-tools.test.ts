@@ -47,7 +47,7 @@ describe('MCP tools over an in-memory client', () => {
     const marksCall = h.fake.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
     expect(marksCall.maxSide).toBe(1568);
     // The path the service receives is the real path inside the root.
-    expect((h.fake.calls[0]!.args as { image: string }).image).toBe(path.join(h.root, 'photo.png'));
+    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({ kind: 'path', path: path.join(h.root, 'photo.png') });
 
     const again = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png'), preset: 'fast' });
     expect((again.structuredContent as { cached: boolean; twin_id: string }).cached).toBe(true);
@@ -61,7 +61,7 @@ describe('MCP tools over an in-memory client', () => {
     const b64 = TINY_PNG.toString('base64');
     const r = await h.call('build_digital_twin', { image: `data:image/png;base64,${b64}` });
     expect(r.isError).toBeFalsy();
-    expect((h.fake.calls.at(-2)!.args as { image: string }).image).toBe(`data:image/png;base64,${b64}`);
+    expect((h.fake.calls.at(-2)!.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
   });
 
   it('leaves out a marks image that stays over 1 MB and points to the resource instead', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rleArea } from '../../src/perception/rle.js';
+import { rleArea } from '../../src/mask/rle.js';
 import { addObject, buildTwin, canonicalJson, twinIdFor } from '../../src/twin/build-twin.js';
 import { SCHEMA_VERSION } from '../../src/twin/types.js';
 import { discBits, proposalOf, rectBits, standardScene, toRle } from './scene-fixture.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { colorName, maskColor, rgbToLab, toHex } from '../../src/twin/colour.js';
-import { cropMask } from '../../src/twin/geometry.js';
+import { cropMask } from '../../src/mask/crop.js';
 import { rectBits, Scene, toRle } from './scene-fixture.js';
 
 describe('colour names', () => {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { rleBbox } from '../../src/perception/rle.js';
-import { traceContours } from '../../src/twin/contours.js';
-import {
-  boxGap,
-  centroidOf,
-  coarsePosition,
-  convexHull,
-  cropMask,
-  shapeMeasures,
-} from '../../src/twin/geometry.js';
+import { rleBbox } from '../../src/mask/rle.js';
+import { traceContours } from '../../src/mask/contours.js';
+import { centroidOf, cropMask } from '../../src/mask/crop.js';
+import { coarsePosition, convexHull, shapeMeasures } from '../../src/twin/geometry.js';
 import { discBits, rectBits, toRle } from './scene-fixture.js';
 
 function measure(bits: Uint8Array, w: number, h: number) {
@@ -19,21 +13,6 @@ function measure(bits: Uint8Array, w: number, h: number) {
   const area = bits.reduce((s, v) => s + v, 0);
   return { crop, centroid: centroidOf(crop), shape: shapeMeasures(area, bbox, outer, holes) };
 }
-
-describe('cropMask', () => {
-  it('decodes exactly the pixels inside the box, including runs that span columns', () => {
-    const w = 40;
-    const h = 30;
-    const bits = discBits(w, h, 20, 15, 12);
-    const box: [number, number, number, number] = [5, 4, 33, 22];
-    const crop = cropMask(toRle(bits, w, h), box);
-    for (let y = 0; y < crop.height; y++) {
-      for (let x = 0; x < crop.width; x++) expect(crop.bits[y * crop.width + x]).toBe(bits[(y + 4) * w + x + 5]);
-    }
-    const full = cropMask(toRle(new Uint8Array(w * h).fill(1), w, h), [3, 0, 7, h]);
-    expect(full.bits.every((v) => v === 1)).toBe(true);
-  });
-});
 
 describe('shape measures', () => {
   it('puts the centroid of a rectangle at its centre', () => {
@@ -74,12 +53,5 @@ describe('coarsePosition', () => {
     expect(coarsePosition(150, 150, 300, 300)).toBe('center');
     expect(coarsePosition(299, 299, 300, 300)).toBe('bottom-right');
     expect(coarsePosition(300, 150, 300, 300)).toBe('right');
-  });
-});
-
-describe('boxGap', () => {
-  it('is zero on an axis where boxes overlap and the pixel gap otherwise', () => {
-    expect(boxGap([0, 0, 10, 10], [12, 5, 20, 20])).toEqual({ dx: 2, dy: 0 });
-    expect(boxGap([0, 0, 10, 10], [10, 10, 20, 20])).toEqual({ dx: 0, dy: 0 });
   });
 });

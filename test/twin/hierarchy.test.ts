@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox } from '../../src/perception/rle.js';
+import { rleArea, rleBbox } from '../../src/mask/rle.js';
 import { containmentParents, mergeNearDuplicates, type MaskItem } from '../../src/twin/hierarchy.js';
 import { discBits, rectBits, toRle } from './scene-fixture.js';
 

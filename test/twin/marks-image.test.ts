@@ -1,7 +1,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/perception/rle.js';
+import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/types.js';
 import { numberSvg } from '../../src/twin/digit-glyphs.js';
 import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../src/twin/mark-placement.js';

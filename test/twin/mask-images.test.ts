@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/perception/rle.js';
+import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/types.js';
 import { cutoutPng, markColor, overlayPng, rleToScaledBitmap } from '../../src/twin/mask-images.js';
 

@@ -1,6 +1,6 @@
 // Scenes drawn in code for the twin tests: known shapes, colours and positions, so every measured
 // value has an exact expected answer.
-import { rleFromBitmap, type Box, type Rle } from '../../src/perception/rle.js';
+import { rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage, Proposal } from '../../src/perception/types.js';
 
 export type Rgb = [number, number, number];

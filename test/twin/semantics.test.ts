@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
-import { describeIds, setSemantics } from '../../src/twin/semantics.js';
+import { setSemantics } from '../../src/twin/semantics.js';
+import { describeIds } from '../../src/twin/unknown-objects.js';
 import { standardScene } from './scene-fixture.js';
 
 const fresh = () => {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleFromBitmap, type Rle } from '../../src/perception/rle.js';
+import { rleArea, rleBbox, rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 import { deserializeTwin, serializeTwin } from '../../src/twin/twin-codec.js';
 import { TwinStore, twinBytes } from '../../src/twin/twin-store.js';
 import { SCHEMA_VERSION, type Twin, type TwinObject } from '../../src/twin/types.js';

@@ -11,7 +11,7 @@ import {
   rleIou,
   rleToBitmap,
   rleUnion,
-} from '../../src/perception/rle.js';
+} from '../../src/mask/rle.js';
 
 
 describe('rle', () => {

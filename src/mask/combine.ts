@@ -1,10 +1,11 @@
 // Set operations over several masks at once, for tools that combine objects ("the union of 3 and 7",
 // "the table without the cups"). Pairwise folds over the run-list operations of perception/rle.
-import { rleDifference, rleIntersection, rleUnion, type Rle } from '../perception/rle.js';
+import { rleDifference, rleIntersection, rleUnion, type Rle } from './rle.js';
 import { TwinsegError } from '../errors.js';
-import type { MaskOp } from './service-types.js';
 
-export type { MaskOp };
+/** How several masks combine into one. */
+export const MASK_OPS = ['union', 'intersection', 'difference'] as const;
+export type MaskOp = (typeof MASK_OPS)[number];
 
 /** `difference` is the first mask minus the union of all the others. */
 export function combineMasks(masks: readonly Rle[], op: MaskOp): Rle {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodedBase64Bytes, resolveImageInput } from '../../src/tools/image-input.js';
+import { resolveImageInput } from '../../src/tools/image-argument.js';
 import { TINY_PNG } from '../helpers/fake-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
@@ -16,19 +16,15 @@ afterAll(async () => {
 
 describe('resolveImageInput', () => {
   it('resolves a path inside the roots to its real path', async () => {
-    expect(await resolveImageInput('p.png', [root], 1e6)).toEqual({ kind: 'path', value: path.join(root, 'p.png') });
+    expect(await resolveImageInput('p.png', [root], 1e6)).toEqual({ kind: 'path', path: path.join(root, 'p.png') });
   });
   it('passes base64 and data URLs through with their decoded size', async () => {
     const b64 = TINY_PNG.toString('base64');
-    expect(await resolveImageInput(b64, [root], 1e6)).toEqual({ kind: 'base64', value: b64, bytes: TINY_PNG.length });
+    expect(await resolveImageInput(b64, [root], 1e6)).toEqual({ kind: 'base64', base64: b64, dataUrl: false, bytes: TINY_PNG.length });
     const url = `data:image/png;base64,${b64}`;
-    expect(await resolveImageInput(url, [root], 1e6)).toMatchObject({ kind: 'base64', value: url });
+    expect(await resolveImageInput(url, [root], 1e6)).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
   });
   it('refuses base64 over the limit with IMAGE_TOO_LARGE', async () => {
     await expect(resolveImageInput(TINY_PNG.toString('base64'), [root], 10)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
   });
-});
-
-it('decodedBase64Bytes counts padding exactly', () => {
-  for (const n of [1, 2, 3, 4, 5, 100]) expect(decodedBase64Bytes(Buffer.alloc(n).toString('base64'))).toBe(n);
 });

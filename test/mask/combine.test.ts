@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/perception/rle.js';
-import { combineMasks } from '../../src/twin/mask-ops.js';
+import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
+import { combineMasks } from '../../src/mask/combine.js';
 
 const W = 6;
 const H = 4;

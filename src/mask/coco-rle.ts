@@ -7,7 +7,7 @@
 // groups, least significant first, each group as one character 48 + (group | 0x20 when more follow).
 // The last group's bit 0x10 is the sign. Arithmetic here uses plain numbers (not 32-bit bit
 // operations) because counts are uint32 and their differences can exceed the int32 range.
-import type { Rle } from '../perception/rle.js';
+import type { Rle } from './rle.js';
 import { TwinsegError } from '../errors.js';
 
 export interface CocoRle {

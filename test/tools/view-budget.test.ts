@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { fitCompactView } from '../../src/tools/twin-views.js';
+import { fitCompactView } from '../../src/tools/view-budget.js';
 import { makeTwin } from '../helpers/fake-twin-service.js';
 
 it('keeps the whole compact view when it fits the budget', () => {

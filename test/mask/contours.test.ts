@@ -1,7 +1,7 @@
 import { randomBits } from '../helpers/random-bits.js';
 import { describe, expect, it } from 'vitest';
-import { ringPerimeter, signedArea, simplifyRing, traceContours } from '../../src/twin/contours.js';
-import { discBits, rectBits } from './scene-fixture.js';
+import { ringPerimeter, signedArea, simplifyRing, traceContours } from '../../src/mask/contours.js';
+import { discBits, rectBits } from '../twin/scene-fixture.js';
 
 
 describe('traceContours', () => {

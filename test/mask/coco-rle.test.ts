@@ -2,8 +2,8 @@ import { randomBits } from '../helpers/random-bits.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleFromBitmap, rleToBitmap } from '../../src/perception/rle.js';
-import { countsFromString, countsToString, decodeCocoRle, encodeCocoRle } from '../../src/twin/coco-rle.js';
+import { rleArea, rleBbox, rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
+import { countsFromString, countsToString, decodeCocoRle, encodeCocoRle } from '../../src/mask/coco-rle.js';
 
 interface Annotation {
   id: number;
