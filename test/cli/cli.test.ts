@@ -2,6 +2,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runCli, USAGE, type CliIo } from '../../src/cli.js';
+import { COMMANDS } from '../../src/cli/commands.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
   const o = {
@@ -54,6 +55,15 @@ describe('twinseg CLI', () => {
     expect(await runCli(['models', 'list'], x)).toBe(1);
     expect(x.err).toMatch(/INVALID_INPUT: Invalid twinseg configuration: providers/);
     expect(x.out).toBe('');
+  });
+
+  it('answers --help for every command with its usage and options, exit 0, nothing on stderr', async () => {
+    for (const c of COMMANDS) {
+      const x = io({ TWINSEG_PROVIDERS: 'not-a-provider' }); // help must not depend on the environment
+      expect(await runCli([c.name, '--help'], x)).toBe(0);
+      expect(x.out).toContain(`Usage: twinseg ${c.usage}`);
+      expect(x.err).toBe('');
+    }
   });
 
   it('prints the version', async () => {

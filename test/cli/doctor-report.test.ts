@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { gatherDoctorReport } from '../../src/cli/doctor.js';
+import { gatherDoctorReport } from '../../src/cli/doctor-report.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 let base: string;

@@ -1,0 +1,10 @@
+// Every `twinseg` command, in the order `twinseg --help` lists them. A new command is a file beside
+// this one exporting a CliCommand, plus one line here.
+import { buildCommand } from './build-command.js';
+import type { CliCommand } from './cli-io.js';
+import { doctorCommand } from './doctor-command.js';
+import { maskCommand } from './mask-command.js';
+import { modelsCommand } from './models-command.js';
+import { serveCommand } from './serve-command.js';
+
+export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, modelsCommand, doctorCommand];

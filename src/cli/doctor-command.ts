@@ -1,0 +1,36 @@
+// `twinseg doctor`: prints the doctor report (doctor-report.ts) for a person, or as JSON.
+import { parseCommandArgs, type CliCommand } from './cli-io.js';
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'Check runtime, configuration, roots, model files and providers',
+  usage: 'doctor [--json] [--no-load]',
+  help: [
+    'Options:',
+    '  --json      The full report as JSON',
+    '  --no-load   Skip loading the models on the configured providers (faster)',
+    '',
+    'Exits 0 when nothing needs fixing, 1 with the list of problems otherwise.',
+  ].join('\n'),
+  async run(args, io, config) {
+    const { values } = parseCommandArgs(args, { json: { type: 'boolean' }, 'no-load': { type: 'boolean' } });
+    const { gatherDoctorReport } = await import('./doctor-report.js');
+    const report = await gatherDoctorReport(config(), { loadSessions: !values['no-load'], log: (m) => io.stderr(`${m}\n`) });
+    if (values.json) {
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      return report.ok ? 0 : 1;
+    }
+    io.stdout(`node ${report.runtime.node} on ${report.runtime.platform}/${report.runtime.arch}, ${report.runtime.cpus} CPUs\n`);
+    io.stdout(`onnxruntime ${report.providers.onnxruntimeVersion}; backends: ${report.providers.backends.map((b) => b.name).join(', ') || '(not listed)'}\n`);
+    io.stdout(`home ${report.config.home}\noutput ${report.config.outputDir} (${report.outputDirWritable ? 'writable' : 'NOT writable'})\n`);
+    for (const r of report.roots) io.stdout(`root ${r.path}${r.exists ? '' : ' (MISSING)'}\n`);
+    for (const m of report.models) io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
+    for (const s of report.sessions) io.stdout(`${s.role}: ${s.ok ? `loads on ${s.provider}` : `FAILS: ${s.error}`}\n`);
+    io.stdout(`gpu: ${report.gpu.seen ? `NVIDIA driver seen (${report.gpu.evidence})` : `none seen (${report.gpu.evidence})`}\n`);
+    for (const a of report.providers.attempts) {
+      for (const f of a.fallbacks) io.stdout(`provider ${f.provider} unavailable for ${a.model}: ${f.reason}\n`);
+    }
+    io.stdout(report.ok ? 'ok\n' : `${report.problems.length} problem(s):\n${report.problems.map((p) => `- ${p}\n`).join('')}`);
+    return report.ok ? 0 : 1;
+  },
+};
