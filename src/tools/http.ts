@@ -41,6 +41,8 @@ interface Session {
   lastSeen: number;
 }
 
+type MakeServer = (app: AppContext) => McpServer;
+
 function jsonError(res: ServerResponse, status: number, message: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...extraHeaders });
@@ -73,74 +75,141 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   });
 }
 
+/** The open MCP sessions, closed when idle for too long or when the server stops. */
+class SessionTable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleMs: number,
+    readonly max: number,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, idleMs));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    const s = this.sessions.get(id);
+    if (s) s.lastSeen = Date.now();
+    return s;
+  }
+
+  add(id: string, transport: StreamableHTTPServerTransport, server: McpServer): void {
+    this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+  }
+
+  delete(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [id, s] of this.sessions) {
+      if (s.lastSeen >= cutoff) continue;
+      this.sessions.delete(id);
+      s.server.close().catch(() => undefined);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const s of [...this.sessions.values()]) await s.server.close().catch(() => undefined);
+    this.sessions.clear();
+  }
+}
+
+/** Origin, path and token checks; answers the request and returns false when it must not go further. */
+function admitted(req: IncomingMessage, res: ServerResponse, opts: HttpOptions, token: string): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== MCP_PATH) {
+    jsonError(res, 404, `Not found; the MCP endpoint is ${MCP_PATH}.`);
+    return false;
+  }
+  if (!originAllowed(req.headers.origin, opts.allowedOrigins)) {
+    jsonError(res, 403, `Origin ${req.headers.origin} is not allowed. Add it to TWINSEG_ALLOWED_ORIGINS to permit it.`);
+    return false;
+  }
+  if (!bearerMatches(req.headers.authorization, token)) {
+    jsonError(res, 401, 'Missing or wrong bearer token. Send "Authorization: Bearer <token>" (TWINSEG_TOKEN).', {
+      'www-authenticate': 'Bearer realm="twinseg"',
+    });
+    return false;
+  }
+  return true;
+}
+
+/** The parsed body of a POST (undefined for GET/DELETE), or undefined after answering an error. */
+async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number): Promise<{ body: unknown } | undefined> {
+  if (req.method !== 'POST') return { body: undefined };
+  try {
+    return { body: await readJson(req, limit) };
+  } catch (e) {
+    if (e instanceof BodyTooLarge) jsonError(res, 413, `Request body over ${limit} bytes; pass large images by path.`);
+    else jsonError(res, 400, 'Request body is not valid JSON.');
+    return undefined;
+  }
+}
+
+/** An initialize request opens a new session with its own McpServer and transport. */
+async function openSession(
+  app: AppContext,
+  sessions: SessionTable,
+  makeServer: MakeServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  if (req.method !== 'POST' || !isInitializeRequest(body)) {
+    return jsonError(res, 400, 'No session: send an initialize request first, then the Mcp-Session-Id header it returns.');
+  }
+  if (sessions.size >= sessions.max) {
+    return jsonError(res, 503, `Too many open sessions (${sessions.max}); close idle clients or retry later.`);
+  }
+  const server = makeServer(app);
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => sessions.add(id, transport, server),
+  });
+  transport.onclose = () => {
+    if (transport.sessionId) sessions.delete(transport.sessionId);
+  };
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 export async function startHttpServer(
   app: AppContext,
   opts: HttpOptions,
-  makeServer: (app: AppContext) => McpServer = (a) => createServer(a),
+  makeServer: MakeServer = (a) => createServer(a),
 ): Promise<HttpHandle> {
   const token = opts.token ?? generateToken();
-  const sessions = new Map<string, Session>();
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
-  const maxSessions = opts.maxSessions ?? 64;
-  const sweeper = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const [id, s] of sessions) {
-      if (s.lastSeen >= cutoff) continue;
-      sessions.delete(id);
-      s.server.close().catch(() => undefined);
-    }
-  }, Math.min(60_000, idleMs));
-  sweeper.unref();
+  const sessions = new SessionTable(opts.sessionIdleMs ?? 30 * 60_000, opts.maxSessions ?? 64);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== MCP_PATH) return jsonError(res, 404, `Not found; the MCP endpoint is ${MCP_PATH}.`);
-    if (!originAllowed(req.headers.origin, opts.allowedOrigins)) {
-      return jsonError(res, 403, `Origin ${req.headers.origin} is not allowed. Add it to TWINSEG_ALLOWED_ORIGINS to permit it.`);
-    }
-    if (!bearerMatches(req.headers.authorization, token)) {
-      return jsonError(res, 401, 'Missing or wrong bearer token. Send "Authorization: Bearer <token>" (TWINSEG_TOKEN).', {
-        'www-authenticate': 'Bearer realm="twinseg"',
-      });
-    }
-
-    let body: unknown;
-    if (req.method === 'POST') {
-      try {
-        body = await readJson(req, opts.maxBodyBytes);
-      } catch (e) {
-        if (e instanceof BodyTooLarge) return jsonError(res, 413, `Request body over ${opts.maxBodyBytes} bytes; pass large images by path.`);
-        return jsonError(res, 400, 'Request body is not valid JSON.');
-      }
-    }
-
+    if (!admitted(req, res, opts, token)) return;
+    const parsed = await bodyOf(req, res, opts.maxBodyBytes);
+    if (!parsed) return;
     const sid = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(sid) ? sid[0] : sid;
-    if (sessionId !== undefined) {
-      const s = sessions.get(sessionId);
-      if (!s) return jsonError(res, 404, 'Unknown or expired session; start a new one with initialize.');
-      s.lastSeen = Date.now();
-      return s.transport.handleRequest(req, res, body);
-    }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return jsonError(res, 400, 'No session: send an initialize request first, then the Mcp-Session-Id header it returns.');
-    }
-
-    if (sessions.size >= maxSessions) {
-      return jsonError(res, 503, `Too many open sessions (${maxSessions}); close idle clients or retry later.`);
-    }
-    const server = makeServer(app);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, lastSeen: Date.now() });
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    if (sessionId === undefined) return openSession(app, sessions, makeServer, req, res, parsed.body);
+    const s = sessions.get(sessionId);
+    if (!s) return jsonError(res, 404, 'Unknown or expired session; start a new one with initialize.');
+    return s.transport.handleRequest(req, res, parsed.body);
   };
 
   const httpServer = http.createServer((req, res) => {
@@ -149,26 +218,15 @@ export async function startHttpServer(
       jsonError(res, 500, 'Internal server error.');
     });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port, opts.host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  const port = await listen(httpServer, opts.port, opts.host);
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-
   return {
     url: `http://${hostForUrl}:${port}${MCP_PATH}`,
     port,
     token,
     sessionCount: () => sessions.size,
     close: async () => {
-      clearInterval(sweeper);
-      for (const s of [...sessions.values()]) await s.server.close().catch(() => undefined);
-      sessions.clear();
+      await sessions.closeAll();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
