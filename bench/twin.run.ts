@@ -77,7 +77,7 @@ function randomQuery(twin: Twin, r: () => number): FilterQuery {
   const leaves: (() => FilterQuery)[] = [
     () => ({ level: pick(['whole', 'part'] as const) }),
     () => ({ color: pick(COLOR_NAMES) }),
-    () => ({ area: { min: r() * 0.05 } }),
+    () => ({ area_pct: { min: r() * 5 } }),
     () => ({ region: pick(POSITION_NAMES) }),
     () => ({ region: { box: [0, 0, Math.round(W * r()), Math.round(H * r())] } }),
     () => ({ left_of: id() }),

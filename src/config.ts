@@ -33,7 +33,7 @@ export const ConfigSchema = z.object({
   threads: positiveInt.default(Math.max(1, os.availableParallelism())),
   /** Directories images may be read from and masks written to (TWINSEG_ROOTS, path-delimiter separated). */
   roots: z.array(z.string().min(1)).min(1),
-  /** Where get_mask writes files when no output_path is given (TWINSEG_OUTPUT_DIR); must lie in a root. */
+  /** Where relative get_mask output paths go (TWINSEG_OUTPUT_DIR, default HOME/outputs); always writable. */
   outputDir: z.string().min(1),
   embeddingCacheBytes: positiveInt.default(256 * 1024 * 1024),
   twinCacheBytes: positiveInt.default(128 * 1024 * 1024),
@@ -72,7 +72,8 @@ export function loadConfig(
     providers: env.TWINSEG_PROVIDERS ? list(',').parse(env.TWINSEG_PROVIDERS) : undefined,
     threads: env.TWINSEG_THREADS || undefined,
     roots: roots.map((r) => path.resolve(r)),
-    outputDir: path.resolve(env.TWINSEG_OUTPUT_DIR || path.join(os.tmpdir(), 'twinseg')),
+    // Per user (under home), never a folder in the shared temp directory.
+    outputDir: path.resolve(env.TWINSEG_OUTPUT_DIR || path.join(home, 'outputs')),
     embeddingCacheBytes: env.TWINSEG_EMBEDDING_CACHE_BYTES || undefined,
     twinCacheBytes: env.TWINSEG_TWIN_CACHE_BYTES || undefined,
     persist: env.TWINSEG_PERSIST === undefined ? undefined : env.TWINSEG_PERSIST !== '0',

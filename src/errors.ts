@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'IMAGE_UNREADABLE' // corrupt, truncated, unsupported or not an image
   | 'IMAGE_TOO_LARGE' // byte or pixel limit
   | 'PATH_NOT_ALLOWED' // outside the allowed roots, `..`, NUL, symlink escape
+  | 'FILE_EXISTS' // an output file is there already and replacing it was not asked for
   | 'MODEL_NOT_FOUND'
   | 'MODEL_CORRUPT' // SHA-256 or size mismatch, or not a usable ONNX graph
   | 'MODEL_INCOMPATIBLE' // inputs/outputs the runtime cannot drive

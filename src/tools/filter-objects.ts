@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { filterObjects } from '../twin/filter.js';
-import { FilterQuerySchema } from '../twin/filter-schema.js';
+import { FilterRequestSchema, toFilterQuery } from '../twin/filter-schema.js';
 import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
 import type { ToolContext } from './context.js';
 import { TwinIdSchema } from './schemas.js';
@@ -15,36 +15,22 @@ export const MAX_RELATIONS = 1000;
 
 const inputSchema = {
   twin_id: TwinIdSchema,
-  query: FilterQuerySchema.default({}).describe(
-    'Leaf predicates that must all hold, plus optional and/or/not lists, sort, limit and offset. {} matches every object.',
-  ),
+  query: FilterRequestSchema.default({}).describe('{} matches every object.'),
   relations: z
     .array(z.enum(RELATION_KINDS))
     .min(1)
     .optional()
-    .describe('Also list these relations between the matched objects, e.g. ["left_of", "inside", "near"].'),
-};
-
-const outputSchema = {
-  twin_id: z.string(),
-  total: z.number().describe('Number of matches before limit/offset.'),
-  objects: z.array(z.record(z.string(), z.unknown())),
-  relations: z.array(z.record(z.string(), z.unknown())).optional(),
-  legend: z.string(),
+    .describe('Also list these relations among the matches.'),
 };
 
 export const filterObjectsConfig = {
   title: 'Filter twin objects',
   description: [
-    'Finds the twin objects that match a structured query and returns them in compact form (id, level,',
-    'parent, bbox, area_pct, center, position, colour, label). Combine predicates such as',
-    '{"text": "cup"}, {"level": "whole"}, {"color": "red"}, {"region": "top-left"}, {"area": {"min": 0.05}},',
-    '{"left_of": 4}, {"inside": 2}, {"near": {"id": 3, "k": 2}}, {"contains_point": [120, 80]}; use',
-    '"or"/"not" lists for alternatives and exclusions, "sort" ({"by": "area", "order": "desc"}) and "limit".',
-    'Text matches only labels you set with label_objects. Set relations to also get how the matches relate.',
+    'Objects matching a query, e.g. {"where": {"text": "cup", "color": "red", "left_of": 4, "area_pct": {"min": 5}},',
+    '"not": [{"inside": 2}], "sort": {"by": "area", "order": "desc"}, "limit": 1}. "where" must all hold; "or"/"not"',
+    'take lists of such objects. text matches labels from label_objects.',
   ].join(' '),
   inputSchema,
-  outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
@@ -54,7 +40,7 @@ export function registerFilterObjectsTool(server: McpServer, ctx: ToolContext): 
     filterObjectsConfig,
     withToolErrors('filter_objects', ctx.log, async (args): Promise<CallToolResult> => {
       const twin = await ctx.twins.get(args.twin_id);
-      const { objects, total } = filterObjects(twin, args.query);
+      const { objects, total } = filterObjects(twin, toFilterQuery(args.query));
       const { view, note } = fitCompactView(twin, objects);
       const structured: Record<string, unknown> = { twin_id: twin.id, total, objects: view.objects, legend: view.legend };
       let relNote = '';

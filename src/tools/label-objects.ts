@@ -14,32 +14,27 @@ const inputSchema = {
     .array(
       z.object({
         id: ObjectIdSchema,
-        label: z.string().max(LABEL_MAX).optional().describe('A short name, e.g. "dog", "left front wheel"; "" clears it.'),
-        description: z.string().max(DESCRIPTION_MAX).optional().describe('Free text about the object; "" clears it.'),
+        label: z.string().max(LABEL_MAX).optional().describe('e.g. "dog", "left front wheel"; "" clears.'),
+        description: z.string().max(DESCRIPTION_MAX).optional(),
         attributes: z
           .array(z.string().min(1).max(ATTRIBUTE_MAX))
           .max(ATTRIBUTES_MAX)
           .optional()
-          .describe('Tags such as "red", "wooden", "open"; [] clears them.'),
+          .describe('e.g. "red", "wooden"; [] clears.'),
       }),
     )
     .min(1)
     .max(1000)
-    .describe('One entry per object to label; fields left out keep their old value.'),
-};
-
-const outputSchema = {
-  twin_id: z.string(),
-  updated: z.array(z.record(z.string(), z.unknown())),
+    .describe('Fields left out keep their value.'),
 };
 
 export const labelObjectsConfig = {
   title: 'Label twin objects',
   description:
-    'Attaches your names, descriptions and attributes to twin objects (by the ids on the marks image), so ' +
-    'filter_objects can select by label and later answers can refer to names. Labels are stored with source "host".',
+    'Names objects (ids on the picture) for filter_objects. Returns a new twin_id, a revision with the labels ' +
+    '(the twin passed in is unchanged): use it from then on.',
   inputSchema,
-  outputSchema,
+  // Writes only a new revision; the same labels on the same twin give the same revision id.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
@@ -48,11 +43,11 @@ export function registerLabelObjectsTool(server: McpServer, ctx: ToolContext): v
     'label_objects',
     labelObjectsConfig,
     withToolErrors('label_objects', ctx.log, async (args): Promise<CallToolResult> => {
-      const updated = await ctx.twins.label(args.twin_id, args.labels, 'host');
-      const structured = { twin_id: args.twin_id, updated: updated.map((o) => compactObject(o)) };
+      const { twin, updated } = await ctx.twins.label(args.twin_id, args.labels, 'host');
+      const structured = { twin_id: twin.id, parent_twin_id: args.twin_id, updated: updated.map((o) => compactObject(o)) };
       return {
         content: [
-          { type: 'text', text: `Labelled ${updated.length} object(s) of twin ${args.twin_id}.` },
+          { type: 'text', text: `Labelled ${updated.length} object(s): revision ${twin.id} of ${args.twin_id}. Use ${twin.id} from now on.` },
           { type: 'text', text: JSON.stringify(structured) },
         ],
         structuredContent: structured,

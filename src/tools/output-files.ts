@@ -1,12 +1,11 @@
-// Files the tools hand back (masks, cutouts, RLE/polygon JSON): written atomically, only inside the
-// session's roots (an explicit output_path) or the operator's output directory (the default), and
-// returned to the host as resource_link content instead of inline base64.
+// Files the tools write when a host asks for one (get_mask with output_path): only inside the session's
+// roots or the operator's output directory (where relative paths go), written atomically, and never
+// over an existing file unless the call says overwrite.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { TwinsegError, errorMessage } from '../errors.js';
+import { errorMessage, TwinsegError } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { resolveWritePath } from './path-policy.js';
 
@@ -18,11 +17,12 @@ export interface WrittenFile {
 }
 
 export interface OutputRequest {
-  /** The client's output_path, checked against the session roots; absent: config.outputDir/defaultName. */
-  requested?: string;
-  defaultName: string;
+  /** The client's output_path: absolute inside the session roots, or relative to the output directory. */
+  requested: string;
   data: Uint8Array | string;
   mimeType: string;
+  /** Replace a file that is already there (otherwise FILE_EXISTS). */
+  overwrite: boolean;
 }
 
 /** A file name made only of safe characters, so ids and twin ids can go into it. */
@@ -30,27 +30,36 @@ export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
 }
 
-async function target(ctx: ToolContext, req: OutputRequest): Promise<string> {
-  if (req.requested !== undefined) return resolveWritePath(req.requested, await ctx.roots.current());
-  // The output directory is the operator's choice, so it is allowed even when a client's roots replace
-  // the configured ones.
+async function outputDir(ctx: ToolContext): Promise<string> {
   try {
     await fs.mkdir(ctx.config.outputDir, { recursive: true });
+    return await fs.realpath(ctx.config.outputDir);
   } catch (e) {
     throw new TwinsegError('IO_ERROR', `Cannot create the output directory ${ctx.config.outputDir}.`, {
-      hint: 'Set TWINSEG_OUTPUT_DIR to a writable directory, or pass output_path inside an allowed root.',
+      hint: 'Set TWINSEG_OUTPUT_DIR to a writable directory, or pass an absolute output_path inside an allowed root.',
       cause: e,
     });
   }
-  const dir = await fs.realpath(ctx.config.outputDir);
-  return resolveWritePath(path.join(dir, safeFileName(req.defaultName)), [dir]);
+}
+
+async function target(ctx: ToolContext, requested: string): Promise<string> {
+  // The output directory is the operator's choice, so it is allowed even when a client's roots replace
+  // the configured ones.
+  const dir = await outputDir(ctx);
+  const abs = /^file:/i.test(requested) || path.isAbsolute(requested) ? requested : path.join(dir, requested);
+  return resolveWritePath(abs, [...(await ctx.roots.current()), dir]);
 }
 
 export async function writeOutputFile(ctx: ToolContext, req: OutputRequest): Promise<WrittenFile> {
-  const file = await target(ctx, req);
+  const file = await target(ctx, req.requested);
   try {
-    await writeFileAtomic(file, req.data);
+    await writeFileAtomic(file, req.data, { replace: req.overwrite });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new TwinsegError('FILE_EXISTS', `${file} already exists; nothing was written.`, {
+        hint: 'Pass "overwrite": true to replace it, or choose another output_path.',
+      });
+    }
     throw new TwinsegError('IO_ERROR', `Could not write ${file}: ${errorMessage(e)}.`, {
       hint: 'Check that the folder is writable and the disk has space.',
       cause: e,
@@ -58,15 +67,4 @@ export async function writeOutputFile(ctx: ToolContext, req: OutputRequest): Pro
   }
   const bytes = typeof req.data === 'string' ? Buffer.byteLength(req.data) : req.data.byteLength;
   return { path: file, uri: pathToFileURL(file).href, bytes, mimeType: req.mimeType };
-}
-
-export function resourceLink(file: WrittenFile, description: string): ResourceLink {
-  return {
-    type: 'resource_link',
-    uri: file.uri,
-    name: path.basename(file.path),
-    mimeType: file.mimeType,
-    size: file.bytes,
-    description,
-  };
 }

@@ -1,9 +1,17 @@
-// Resources: twin://{id} (the twin as JSON, masks excluded) and twin://{id}/marks.png.
+// Resources: twin://{id} (the twin as JSON, masks excluded), twin://{id}/marks.jpg (the set-of-marks
+// picture) and twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the most
+// recent twins and revisions.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { TwinSummary } from '../twin/twin-store.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './context.js';
-import { MARKS_MAX_SIDE } from './marks-reply.js';
+import { maskPayload } from './mask-payload.js';
+import { parseMaskSelection } from './mask-uri.js';
+import { MARKS_MAX_SIDE } from './picture-content.js';
 import { resourceError } from './tool-errors.js';
+
+/** Twins listed by resources/list. */
+export const RECENT_TWINS_LISTED = 50;
 
 function variable(v: string | string[] | undefined): string {
   return decodeURIComponent(Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
@@ -18,14 +26,43 @@ async function orResourceError<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+function describe(s: TwinSummary): string {
+  const what = s.revision ? `revision of ${s.revision.parent}: ${s.revision.change}` : 'built from the image';
+  return `${s.objectCount} objects, ${what}; image ${s.source}; ${s.createdAt}`;
+}
+
 export function registerResources(server: McpServer, ctx: ToolContext): void {
   server.registerResource(
-    'twin-marks',
-    new ResourceTemplate('twin://{id}/marks.png', { list: undefined }),
+    'twin',
+    new ResourceTemplate('twin://{id}', {
+      list: async () => ({
+        resources: (await ctx.twins.recent(RECENT_TWINS_LISTED)).map((s) => ({
+          uri: `twin://${s.id}`,
+          name: s.id,
+          description: describe(s),
+          mimeType: 'application/json',
+        })),
+      }),
+    }),
     {
-      title: 'Set-of-marks image of a twin',
-      description: 'The image with each object id drawn on its object (PNG, longest side at most 1568 px).',
-      mimeType: 'image/png',
+      title: 'Digital twin (JSON)',
+      description: 'A twin or revision (masks excluded): every object with outline, geometry, colour, hierarchy and labels.',
+      mimeType: 'application/json',
+    },
+    (uri, vars) =>
+      orResourceError(async () => {
+        const twin = await ctx.twins.get(variable(vars.id));
+        const view = { ...detailedView(twin), ...(twin.revision ? { revision: twin.revision } : {}) };
+        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view) }] };
+      }),
+  );
+  server.registerResource(
+    'twin-marks',
+    new ResourceTemplate('twin://{id}/marks.jpg', { list: undefined }),
+    {
+      title: 'Set-of-marks picture of a twin',
+      description: 'The image with each object id drawn on its object (JPEG, longest side at most 1568 px).',
+      mimeType: 'image/jpeg',
     },
     (uri, vars) =>
       orResourceError(async () => {
@@ -34,17 +71,20 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       }),
   );
   server.registerResource(
-    'twin',
-    new ResourceTemplate('twin://{id}', { list: undefined }),
+    'twin-mask',
+    new ResourceTemplate('twin://{id}/mask/{selection}', { list: undefined }),
     {
-      title: 'Digital twin (JSON)',
-      description: 'The full twin of a built image (masks excluded): every object with outline, geometry, colour, hierarchy and labels.',
-      mimeType: 'application/json',
+      title: 'A mask of twin objects',
+      description:
+        'Selection {op}-{ids}.{ext}, e.g. union-3-7.png; ext png (binary mask), rle.json (COCO RLE), polygon.json, ' +
+        'cutout.png, overlay.jpg, overlay-crop.jpg. get_mask returns these URIs.',
     },
     (uri, vars) =>
       orResourceError(async () => {
-        const twin = await ctx.twins.get(variable(vars.id));
-        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(detailedView(twin)) }] };
+        const selection = parseMaskSelection(variable(vars.id), variable(vars.selection));
+        const { mime, data } = await maskPayload(ctx.twins, selection);
+        const body = typeof data === 'string' ? { text: data } : { blob: data.toString('base64') };
+        return { contents: [{ uri: uri.href, mimeType: mime, ...body }] };
       }),
   );
 }

@@ -1,18 +1,40 @@
-// Input pieces several tools share, described for the model that fills them in.
+// Input pieces several tools share, described for the model that fills them in. Integer bounds are
+// real limits (an explicit maximum also keeps zod from advertising 9007199254740991 in every schema).
 import { z } from 'zod';
-import { overridesSchema } from '../perception/presets.js';
+import { TwinsegError } from '../errors.js';
+import { OVERRIDE_RANGES, overridesSchema } from '../perception/presets.js';
+import { describeZodError } from './tool-errors.js';
 
-export const TwinIdSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .describe('The twin id returned by build_digital_twin.');
+/** Largest object id accepted; twins hold hundreds of objects at most. */
+export const MAX_OBJECT_ID = 1_000_000;
 
-export const ObjectIdSchema = z.number().int().positive().describe('An object id from the twin (the number drawn on the marks image).');
+export const TwinIdSchema = z.string().min(1).describe('The latest twin id you got.');
+
+// A number with an integer check zod enforces: the JSON Schema stays free of integer-limit noise.
+export const ObjectIdSchema = z.number().min(1).refine((n) => Number.isInteger(n) && n <= MAX_OBJECT_ID, 'Object ids are whole numbers.');
 
 export const BoxSchema = z
-  .tuple([z.number(), z.number(), z.number(), z.number()])
-  .describe('[x1, y1, x2, y2] in original image pixels; x2/y2 exclusive.');
+  .array(z.number())
+  .length(4)
+  .describe('[x1, y1, x2, y2] in image pixels.')
+  .transform((b) => b as [number, number, number, number]);
+
+export const PointSchema = z.object({
+  x: z.number(),
+  y: z.number(),
+  label: z.literal([0, 1]).describe('1: on the object; 0: not on it.'),
+});
 
 /** Expert overrides of an everything-mode preset; ranges come from perception's OVERRIDE_RANGES. */
 export const EverythingOverridesSchema = overridesSchema();
+
+/** The `options` map of build_digital_twin, checked against the names and ranges that exist. */
+export function parseOverrides(raw: Record<string, unknown>): z.infer<typeof EverythingOverridesSchema> {
+  const parsed = EverythingOverridesSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new TwinsegError('INVALID_INPUT', `Invalid options: ${describeZodError(parsed.error)}.`, {
+    hint: `Known options and ranges: ${Object.entries(OVERRIDE_RANGES)
+      .map(([k, r]) => (r.kind === 'boolean' ? `${k} (true/false)` : `${k} (${r.min}–${r.max})`))
+      .join(', ')}.`,
+  });
+}

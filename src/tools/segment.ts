@@ -1,49 +1,51 @@
-// segment: prompted segmentation for what everything-mode missed; the result joins the twin.
+// segment: prompted segmentation for what everything-mode missed. The result is a new revision of the
+// twin (or the existing object the mask duplicates), with what the mask is next to the other objects
+// and a small picture to check it, so a host can decide without another call.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { Prompt } from '../perception/types.js';
-import type { ToolContext } from './context.js';
-import { imageContent, marksWithinLimits } from './marks-reply.js';
-import { runControlFor } from './run-control.js';
-import { BoxSchema, TwinIdSchema } from './schemas.js';
-import { withToolErrors } from './tool-errors.js';
+import type { SegmentOutcome } from '../twin/service-types.js';
 import { compactObject } from '../twin/views.js';
+import type { ToolContext } from './context.js';
+import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
+import { runControlFor } from './run-control.js';
+import { BoxSchema, PointSchema, TwinIdSchema } from './schemas.js';
+import { withToolErrors } from './tool-errors.js';
 
 const inputSchema = {
   twin_id: TwinIdSchema,
-  points: z
-    .array(
-      z.object({
-        x: z.number().describe('Pixels from the left edge of the original image.'),
-        y: z.number().describe('Pixels from the top edge of the original image.'),
-        label: z.union([z.literal(0), z.literal(1)]).describe('1: on the object; 0: not on it (to exclude a region).'),
-      }),
-    )
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('Click points in original image pixels.'),
-  box: BoxSchema.optional().describe('A box around the object, [x1, y1, x2, y2] in original image pixels.'),
-};
-
-const outputSchema = {
-  twin_id: z.string(),
-  object: z.record(z.string(), z.unknown()),
-  object_count: z.number(),
+  points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
+  box: BoxSchema.optional().describe('A box around the object.'),
 };
 
 export const segmentConfig = {
   title: 'Segment by points or box',
   description:
-    'Segments one object from click points and/or a box (original image pixels) when the twin lacks it or has ' +
-    'it wrong. The new object is added to the twin with the next free id and origin "user"; the reply shows it ' +
-    'marked on the image. Give at least one positive point or a box.',
+    'Segments one object from clicks and/or a box when the twin lacks it or has it wrong. Returns a new twin_id ' +
+    '(a revision with the object; use it from then on), the object and its scores, the objects it duplicates ' +
+    '(IoU ≥ 0.9: that id is reused), lies inside, contains or overlaps, clicks the mask disagrees with, and a close-up.',
   inputSchema,
-  outputSchema,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function lead(out: SegmentOutcome, from: string): string {
+  const o = out.object;
+  const where = o.parent === null ? 'a whole object' : `a part of object ${o.parent}`;
+  const head =
+    out.action === 'matched'
+      ? `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; twin ${out.twin.id} is unchanged.`
+      : `Added object ${o.id} (${where}, ${o.area} px) in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.`;
+  const missed = out.missedPoints.length
+    ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => `(${p.x}, ${p.y}, label ${p.label})`).join(', ')}.`
+    : '';
+  return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}`;
+}
 
 export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -58,14 +60,24 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
       const prompt: Prompt = {};
       if (args.points) prompt.points = args.points.map((p) => ({ x: p.x, y: p.y, label: p.label }));
       if (args.box) prompt.box = args.box;
-      const { object, twin } = await ctx.twins.segment(args.twin_id, prompt, runControlFor(extra, ctx.log));
-      const structured = { twin_id: twin.id, object: compactObject(object), object_count: twin.objects.length };
-      const marks = await marksWithinLimits(ctx, twin.id, [object.id]);
+      const out = await ctx.twins.segment(args.twin_id, { prompt }, runControlFor(extra, ctx.log));
+      const structured = {
+        twin_id: out.twin.id,
+        action: out.action,
+        object: {
+          ...compactObject(out.object),
+          predicted_iou: round3(out.scores.predictedIou),
+          stability: round3(out.scores.stability),
+        },
+        relations: out.relations,
+        missed_points: out.missedPoints,
+      };
+      const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE });
       return {
         content: [
-          { type: 'text', text: `Added object ${object.id} (area ${object.area} px) to twin ${twin.id}.` },
+          { type: 'text', text: lead(out, args.twin_id) },
           { type: 'text', text: JSON.stringify(structured) },
-          ...(marks ? [imageContent(marks)] : []),
+          imageContent(picture),
         ],
         structuredContent: structured,
       };

@@ -58,9 +58,10 @@ function compileLeaf(twin: Twin, p: FilterPredicate): Test[] {
     const names = new Set<string>(typeof p.color === 'string' ? [p.color] : p.color);
     tests.push((o) => names.has(o.color.name));
   }
-  if (p.area) {
-    const { min = 0, max = Infinity } = p.area;
-    tests.push((o) => o.areaFraction >= min && o.areaFraction <= max);
+  if (p.area_pct) {
+    // Percent, as the compact view reports area_pct.
+    const { min = 0, max = Infinity } = p.area_pct;
+    tests.push((o) => o.areaFraction * 100 >= min && o.areaFraction * 100 <= max);
   }
   if (p.area_px) {
     const { min = 0, max = Infinity } = p.area_px;

@@ -4,6 +4,7 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, PresetName, Prompt, RunControl } from '../perception/types.js';
+import type { TwinSummary } from './twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './types.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
@@ -34,6 +35,16 @@ export interface MaskRequest {
   ids: number[];
   op: MaskOp;
   format: MaskFormat;
+  /** overlay: crop to the objects (with a margin) and enlarge. */
+  crop?: boolean;
+}
+
+/** An encoded picture whose MIME type matches its bytes. */
+export interface Picture {
+  data: Buffer;
+  mime: string;
+  width: number;
+  height: number;
 }
 
 export interface MaskOutcome {
@@ -41,8 +52,10 @@ export interface MaskOutcome {
   bbox: Box;
   width: number;
   height: number;
-  /** png / cutout / overlay: the encoded image. */
+  /** png: the binary mask as a 1-bit PNG. */
   png?: Buffer;
+  /** cutout (PNG with transparency) and overlay (JPEG): a picture to look at. */
+  picture?: Picture;
   /** rle: COCO compressed RLE (pycocotools-compatible). */
   rle?: { size: [number, number]; counts: string };
   /** polygon: outer rings and holes in original pixels. */
@@ -56,20 +69,51 @@ export interface LabelInput {
   attributes?: string[];
 }
 
-export interface MarksOutcome {
-  data: Buffer;
-  mime: string;
-  width: number;
-  height: number;
+export interface LabelOutcome {
+  /** The new revision holding the labels (the twin passed in is unchanged). */
+  twin: Twin;
+  updated: TwinObject[];
+}
+
+export interface SegmentRequest {
+  prompt: Prompt;
+}
+
+/** How the new mask relates to an object already in the twin. */
+export interface MaskRelation {
+  id: number;
+  /** Mask IoU with the object. */
+  iou: number;
+  /** duplicate: IoU ≥ 0.9; inside: the new mask lies within the object; contains: the object lies within it. */
+  relation: 'duplicate' | 'inside' | 'contains' | 'overlaps';
+}
+
+export interface SegmentOutcome {
+  /** The twin holding the result: a new revision, or the same twin when the mask matched an object. */
+  twin: Twin;
+  object: TwinObject;
+  /** added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added. */
+  action: 'added' | 'matched';
+  scores: { predictedIou: number; stability: number };
+  /** Other objects the mask overlaps, most overlapping first (at most 8). */
+  relations: MaskRelation[];
+  /** Prompt points the mask disagrees with: positive points it leaves out, negative points it covers. */
+  missedPoints: { x: number; y: number; label: 0 | 1 }[];
 }
 
 export interface TwinServiceApi {
   build(req: BuildRequest, control?: RunControl): Promise<BuildOutcome>;
   /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
   get(twinId: string): Promise<Twin>;
-  label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<TwinObject[]>;
-  /** Prompted segmentation on the cached embedding; the new object is added to the twin. */
-  segment(twinId: string, prompt: Prompt, control?: RunControl): Promise<{ object: TwinObject; twin: Twin }>;
+  /** A new revision with the labels; the twin passed in never changes. */
+  label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome>;
+  /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
+  segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
-  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<MarksOutcome>;
+  /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<Picture>;
+  /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */
+  overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture>;
+  /** The most recently built or used twins and revisions, newest first. */
+  recent(limit: number): Promise<TwinSummary[]>;
 }

@@ -2,9 +2,12 @@
 // each); everything read back is validated, because the file may be truncated, hand-edited or from
 // another version.
 //
-// File layout (schema_version 1):
-//   { "schema_version": 1, "id", "image", "model", "params", "createdAt", "objects": [...],
-//     "masks": { "<object id>": { "size": [h, w], "counts": "<pycocotools string>" } } }
+// File layout (schema_version 2; version 1 files, which have no "revision", are read too):
+//   { "schema_version": 2, "id", "image", "model", "params", "createdAt", "objects": [...],
+//     "masks": { "<object id>": { "size": [h, w], "counts": "<pycocotools string>" } },
+//     "revision": { "base", "parent", "change", "masksOf" } }      (revisions only)
+// A revision's file holds only the masks its base twin does not have (added or changed objects); the
+// store completes it from the base when loading.
 // Non-finite numbers (a NaN score) are written as null and read back as NaN, so JSON's lack of NaN
 // cannot turn a valid twin into an unreadable file.
 import { z } from 'zod';
@@ -43,8 +46,10 @@ const objectSchema = z.looseObject({
   }),
 });
 
+const twinId = z.string().regex(/^tw_[0-9a-f]{16}$/);
+
 const fileSchema = z.object({
-  schema_version: z.literal(SCHEMA_VERSION),
+  schema_version: z.union([z.literal(1), z.literal(SCHEMA_VERSION)]),
   id: z.string().min(1),
   image: z.object({
     hash: z.string(),
@@ -57,11 +62,19 @@ const fileSchema = z.object({
   createdAt: z.string(),
   objects: z.array(objectSchema),
   masks: z.record(z.string().regex(/^[1-9][0-9]*$/), z.object({ size: z.tuple([int, int]), counts: z.string() })),
+  revision: z.object({ base: twinId, parent: twinId, change: z.string(), masksOf: twinId }).optional(),
 });
 
-export function serializeTwin(twin: Twin): string {
+const sameMask = (a: Rle, b: Rle | undefined): boolean =>
+  a === b || (b !== undefined && a.counts.length === b.counts.length && a.counts.every((c, i) => c === b.counts[i]));
+
+/** `base`: the perception twin of a revision; masks equal to its masks are left out of the file. */
+export function serializeTwin(twin: Twin, base?: Twin): string {
   const masks: Record<string, { size: [number, number]; counts: string }> = {};
-  for (const [id, rle] of [...twin.masks].sort((a, b) => a[0] - b[0])) masks[String(id)] = encodeCocoRle(rle);
+  for (const [id, rle] of [...twin.masks].sort((a, b) => a[0] - b[0])) {
+    if (twin.revision && base && sameMask(rle, base.masks.get(id))) continue;
+    masks[String(id)] = encodeCocoRle(rle);
+  }
   const file = {
     schema_version: SCHEMA_VERSION,
     id: twin.id,
@@ -71,12 +84,36 @@ export function serializeTwin(twin: Twin): string {
     createdAt: twin.createdAt,
     objects: twin.objects,
     masks,
+    ...(twin.revision ? { revision: twin.revision } : {}),
   };
   return JSON.stringify(file, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }
 
-/** Throws TwinsegError (INVALID_INPUT) for anything malformed, incomplete or of another schema version. */
+/** A file as read: a revision's twin may still lack the masks its base holds (`inherited`). */
+export interface DecodedTwin {
+  twin: Twin;
+  inherited: number[];
+}
+
+/** For files without inherited masks (perception twins, or self-contained revisions). */
 export function deserializeTwin(text: string): Twin {
+  const { twin, inherited } = decodeTwinFile(text);
+  if (inherited.length > 0) throw bad(`object ${inherited[0]} has no mask`);
+  return twin;
+}
+
+/** Completes a revision with its base's masks; throws when the base lacks one. */
+export function withBaseMasks(decoded: DecodedTwin, base: Twin): Twin {
+  for (const id of decoded.inherited) {
+    const rle = base.masks.get(id);
+    if (!rle) throw bad(`object ${id} has no mask in revision ${decoded.twin.id} nor in its base ${base.id}`);
+    decoded.twin.masks.set(id, rle);
+  }
+  return decoded.twin;
+}
+
+/** Throws TwinsegError (INVALID_INPUT) for anything malformed or of an unknown schema version. */
+export function decodeTwinFile(text: string): DecodedTwin {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -84,8 +121,8 @@ export function deserializeTwin(text: string): Twin {
     throw bad(`not valid JSON (${errorMessage(e)})`);
   }
   const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== SCHEMA_VERSION) {
-    throw bad(`schema_version ${JSON.stringify(version)}, this twinseg reads ${SCHEMA_VERSION}`);
+  if (version !== SCHEMA_VERSION && version !== 1) {
+    throw bad(`schema_version ${JSON.stringify(version)}, this twinseg reads 1 and ${SCHEMA_VERSION}`);
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -109,10 +146,11 @@ export function deserializeTwin(text: string): Twin {
     }
     masks.set(id, decodeCocoRle(coco));
   }
-  for (const id of ids) if (!masks.has(id)) throw bad(`object ${id} has no mask`);
-  return {
+  const inherited = [...ids].filter((id) => !masks.has(id));
+  if (inherited.length > 0 && !f.revision) throw bad(`object ${inherited[0]} has no mask`);
+  const twin: Twin = {
     id: f.id,
-    schemaVersion: f.schema_version,
+    schemaVersion: SCHEMA_VERSION,
     image: f.image,
     model: f.model,
     params: f.params,
@@ -120,6 +158,8 @@ export function deserializeTwin(text: string): Twin {
     objects,
     masks,
   };
+  if (f.revision) twin.revision = f.revision;
+  return { twin, inherited };
 }
 
 function bad(why: string): TwinsegError {

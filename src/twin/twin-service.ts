@@ -1,62 +1,64 @@
 // The twin layer's front door: image in → twin out, and every follow-up on a twin (labels, prompts,
-// masks, marks). It owns the wiring of perception, builders and store; the maths lives elsewhere.
-import { promises as fs } from 'node:fs';
+// masks, pictures). It owns the wiring of perception, builders, pictures and store; the maths lives
+// elsewhere. Twins never change: labels and prompted objects make revisions (revision.ts).
 import path from 'node:path';
-import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
-import { TwinsegError, errorMessage } from '../errors.js';
-import { writeFileAtomic } from '../atomic-write.js';
-import { encodeRaw } from '../image/codec.js';
-import { loadImage } from '../perception/image-input.js';
+import { TwinsegError } from '../errors.js';
+import { combineMasks } from '../mask/combine.js';
+import { encodeCocoRle } from '../mask/coco-rle.js';
+import { maskToPolygons } from '../mask/polygons.js';
+import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
-import type { ImageLimits, LoadedImage, Prompt, RunControl, Segmenter } from '../perception/types.js';
+import type { LoadedImage, RunControl, Segmenter } from '../perception/types.js';
 import { addObject, buildTwin, twinIdFor } from './build-twin.js';
-import { encodeCocoRle } from '../mask/coco-rle.js';
-import { cutoutPng, overlayPng } from './mask-images.js';
-import { combineMasks } from '../mask/combine.js';
+import { ImageMemory } from './image-memory.js';
+import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
+import { cutoutPng } from './mask-images.js';
 import { encodeMaskPng } from './mask-png.js';
-import { maskToPolygons } from '../mask/polygons.js';
-import { renderMarksImage } from './marks-image.js';
-import { rleArea, rleBbox } from '../mask/rle.js';
+import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './marks-image.js';
+import { renderOverlay, type OverlayItem } from './overlay-picture.js';
+import { draftOf, makeRevision } from './revision.js';
 import { setSemantics } from './semantics.js';
 import type {
   BuildOutcome,
   BuildRequest,
   LabelInput,
-  MarksOutcome,
+  LabelOutcome,
   MaskOutcome,
   MaskRequest,
+  Picture,
+  SegmentOutcome,
+  SegmentRequest,
   TwinServiceApi,
 } from './service-types.js';
-import { TwinStore } from './twin-store.js';
+import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './twin-store.js';
+import { masksKey, type SemanticSource, type Twin } from './types.js';
 import { unknownObjects } from './unknown-objects.js';
-import type { SemanticSource, Twin, TwinObject } from './types.js';
-
-/** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
-const MAX_INLINE_IMAGES = 200;
 
 export interface TwinServiceDeps {
   log?: (msg: string) => void;
   /** Substitute a segmenter (tests, benchmarks); default: the configured model. */
   segmenter?: Segmenter;
+  /** Substitute a store (e.g. Redis); default: memory plus TWINSEG_HOME/twins. */
+  store?: TwinStore;
 }
 
 export class TwinService implements TwinServiceApi {
   private segmenterPromise?: Promise<Segmenter>;
   private readonly inFlight = new Map<string, Promise<BuildOutcome>>();
-  // Decoded pixels of recent twins' images, for marks, cutouts and prompts without re-decoding.
-  private readonly images: LRUCache<string, LoadedImage>;
+  private readonly images: ImageMemory;
 
   constructor(
     private readonly config: Config,
     private readonly store: TwinStore,
     private readonly deps: TwinServiceDeps = {},
   ) {
-    this.images = new LRUCache<string, LoadedImage>({
-      maxSize: 512 * 1024 * 1024,
-      sizeCalculation: (img) => img.rgb.byteLength + 256,
+    this.images = new ImageMemory({
+      limits: { maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels },
+      inlineDir: config.persist ? path.join(config.home, 'images') : undefined,
+      log: (m) => this.log(m),
     });
     if (deps.segmenter) this.segmenterPromise = Promise.resolve(deps.segmenter);
   }
@@ -87,17 +89,23 @@ export class TwinService implements TwinServiceApi {
   }
 
   async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
-    const image = await loadImage(req.image, this.limits(), { signal: control.signal });
     const segmenter = await this.segmenter();
     const options = resolveEverythingOptions(req.preset ?? this.config.preset, {
       ...req.options,
       ...(req.granularity ? { parts: req.granularity === 'parts' } : {}),
     });
     const params = { ...options } as Record<string, unknown>;
+    // A file decoded before (same size and mtime) finds its twin without decoding the picture again.
+    const knownHash = await this.images.knownHash(req.image);
+    if (knownHash) {
+      const hit = await this.store.get(twinIdFor(knownHash, segmenter.modelName, params));
+      if (hit) return { twin: hit, cached: true };
+    }
+    const image = await this.images.load(req.image, control.signal);
     const id = twinIdFor(image.hash, segmenter.modelName, params);
     const existing = await this.store.get(id);
     if (existing) {
-      this.images.set(image.hash, image);
+      await this.images.remember(image);
       return { twin: existing, cached: true };
     }
     const running = this.inFlight.get(id);
@@ -105,7 +113,7 @@ export class TwinService implements TwinServiceApi {
     const work = (async (): Promise<BuildOutcome> => {
       const result = await segmenter.everything(image, options, control);
       const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id });
-      await this.rememberImage(twin, image);
+      await this.images.remember(image);
       await this.store.put(twin);
       return { twin, cached: false, stats: result.stats };
     })();
@@ -118,7 +126,7 @@ export class TwinService implements TwinServiceApi {
   }
 
   async get(twinId: string): Promise<Twin> {
-    const twin = await this.store.get(twinId);
+    const twin = TWIN_ID_PATTERN.test(twinId) ? await this.store.get(twinId) : undefined;
     if (!twin) {
       throw new TwinsegError('TWIN_NOT_FOUND', `No twin with id "${twinId}".`, {
         hint: 'Call build_digital_twin with the image to get a twin id (ids look like tw_0123456789abcdef).',
@@ -127,30 +135,54 @@ export class TwinService implements TwinServiceApi {
     return twin;
   }
 
-  async label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<TwinObject[]> {
-    const twin = await this.get(twinId);
+  async label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome> {
+    const parent = await this.get(twinId);
     // Validate every id first so a bad entry changes nothing.
-    const known = new Set(twin.objects.map((o) => o.id));
+    const known = new Set(parent.objects.map((o) => o.id));
     const unknown = labels.filter((l) => !known.has(l.id)).map((l) => l.id);
-    if (unknown.length > 0) throw unknownObjects(twin, unknown);
-    const changed = labels.map(({ id, ...sem }) => setSemantics(twin, id, sem, source));
-    await this.store.update(twin);
-    return changed;
+    if (unknown.length > 0) throw unknownObjects(parent, unknown);
+    const draft = { ...parent, ...draftOf(parent) };
+    const updated = labels.map(({ id, ...sem }) => setSemantics(draft, id, sem, source));
+    const ids = [...new Set(labels.map((l) => l.id))];
+    const twin = makeRevision(parent, {
+      request: { op: 'label', labels, source },
+      summary: `labelled object${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
+      objects: draft.objects,
+      masks: draft.masks,
+    });
+    return { twin: await this.keep(twin), updated };
   }
 
-  async segment(twinId: string, prompt: Prompt, control: RunControl = {}): Promise<{ object: TwinObject; twin: Twin }> {
-    const twin = await this.get(twinId);
-    const image = await this.imageOf(twin);
+  async segment(twinId: string, req: SegmentRequest, control: RunControl = {}): Promise<SegmentOutcome> {
+    const parent = await this.get(twinId);
+    const image = await this.images.of(parent);
     const segmenter = await this.segmenter();
-    const proposal = await segmenter.segment(image, prompt, control);
+    const proposal = await segmenter.segment(image, req.prompt, control);
     if (proposal.area === 0) {
       throw new TwinsegError('INVALID_INPUT', 'The prompt produced an empty mask.', {
         hint: 'Put a positive point on the object itself, or draw a box around it.',
       });
     }
-    const object = addObject(twin, image, proposal);
-    await this.store.update(twin);
-    return { object, twin };
+    const bbox = rleBbox(proposal.rle);
+    const relations = maskRelations(parent, proposal.rle, proposal.area, bbox);
+    const report = {
+      scores: { predictedIou: proposal.predictedIou, stability: proposal.stability },
+      missedPoints: missedPoints(proposal.rle, req.prompt.points),
+    };
+    const same = relations.find((r) => r.relation === 'duplicate' && r.iou >= SAME_OBJECT_IOU);
+    if (same) {
+      const object = parent.objects.find((o) => o.id === same.id)!;
+      return { twin: parent, object, action: 'matched', relations, ...report };
+    }
+    const draft = { ...parent, ...draftOf(parent) };
+    const object = addObject(draft, image, proposal);
+    const twin = makeRevision(parent, {
+      request: { op: 'segment', prompt: req.prompt },
+      summary: `added object ${object.id}`,
+      objects: draft.objects,
+      masks: draft.masks,
+    });
+    return { twin: await this.keep(twin), object, action: 'added', relations, ...report };
   }
 
   async mask(req: MaskRequest): Promise<MaskOutcome> {
@@ -158,12 +190,7 @@ export class TwinService implements TwinServiceApi {
     const missing = req.ids.filter((id) => !twin.masks.has(id));
     if (missing.length > 0) throw unknownObjects(twin, missing);
     const rle = combineMasks(req.ids.map((id) => twin.masks.get(id)!), req.op);
-    const out: MaskOutcome = {
-      area: rleArea(rle),
-      bbox: rleBbox(rle),
-      width: twin.image.width,
-      height: twin.image.height,
-    };
+    const out: MaskOutcome = { area: rleArea(rle), bbox: rleBbox(rle), width: twin.image.width, height: twin.image.height };
     switch (req.format) {
       case 'png':
         out.png = await encodeMaskPng(rle);
@@ -174,95 +201,81 @@ export class TwinService implements TwinServiceApi {
       case 'polygon':
         out.polygons = maskToPolygons(rle);
         break;
-      case 'cutout':
-        out.png = await cutoutPng(await this.imageOf(twin), rle);
+      case 'cutout': {
+        const data = await cutoutPng(await this.images.of(twin), rle);
+        const [x1, y1, x2, y2] = out.bbox;
+        out.picture = { data, mime: 'image/png', width: x2 - x1, height: y2 - y1 };
         break;
+      }
       case 'overlay':
-        out.png = await overlayPng(await this.imageOf(twin), [{ rle }]);
+        // A union of several objects is shown object by object; other operations as the one result.
+        out.picture =
+          req.op === 'union' && req.ids.length > 1
+            ? await this.overlay(twin.id, req.ids, { crop: req.crop })
+            : await renderOverlay(await this.images.of(twin), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop });
         break;
     }
     return out;
   }
 
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<MarksOutcome> {
+  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
     const twin = await this.get(twinId);
-    const image = await this.imageOf(twin);
-    const r = await renderMarksImage(image, twin, opts);
+    const maxSide = Math.round(opts.maxSide ?? DEFAULT_MARKS_MAX_SIDE);
+    // The full picture depends only on the masks, so one rendering serves every revision that shares them.
+    const key = opts.ids ? undefined : `${masksKey(twin)}.marks-${maxSide}.jpg`;
+    const kept = key ? await this.store.getBlob(key) : undefined;
+    if (kept) return { data: kept, mime: 'image/jpeg', ...pictureSize(twin, maxSide) };
+    const r = await renderMarksImage(await this.images.of(twin), twin, { ...opts, maxSide });
+    if (key && r.mime === 'image/jpeg') await this.store.putBlob(key, r.data);
     return { data: r.data, mime: r.mime, width: r.width, height: r.height };
+  }
+
+  async overlay(twinId: string, ids: number[], opts: { crop?: boolean; maxSide?: number } = {}): Promise<Picture> {
+    const twin = await this.get(twinId);
+    const unique = [...new Set(ids)];
+    const missing = unique.filter((id) => !twin.masks.has(id));
+    if (missing.length > 0) throw unknownObjects(twin, missing);
+    const items: OverlayItem[] = unique.map((id) => ({ id, rle: twin.masks.get(id)!, objectColor: this.colorOf(twin, id) }));
+    return renderOverlay(await this.images.of(twin), items, { crop: opts.crop, maxSide: opts.maxSide });
+  }
+
+  recent(limit: number): Promise<TwinSummary[]> {
+    return this.store.recent(limit);
   }
 
   async close(): Promise<void> {
     this.images.clear();
+    await this.store.close?.();
   }
 
-  /** Keeps the pixels at hand, and on disk when the source was inline data so a restart can reload it. */
-  private async rememberImage(twin: Twin, image: LoadedImage): Promise<void> {
-    this.images.set(image.hash, image);
-    if (!this.config.persist || !isInline(image.source)) return;
-    const file = this.inlineImagePath(image.hash);
-    const png = await encodeRaw({ data: image.rgb, width: image.width, height: image.height, channels: 3 }, 'png');
-    await writeFileAtomic(file, png);
-    await this.pruneInlineImages().catch((e: unknown) => this.log(`pruning inline images failed: ${errorMessage(e)}`));
+  /** Stores a new revision, or returns the one already stored under its id (the same change again). */
+  private async keep(twin: Twin): Promise<Twin> {
+    const existing = await this.store.get(twin.id);
+    if (existing) return existing;
+    await this.store.put(twin);
+    return twin;
   }
 
-  /** Keeps the copies of inline images bounded like the twins that need them (newest first). */
-  private async pruneInlineImages(): Promise<void> {
-    const dir = path.dirname(this.inlineImagePath('x'));
-    const files = (await fs.readdir(dir)).filter((n) => /^[0-9a-f]{64}\.png$/.test(n));
-    if (files.length <= MAX_INLINE_IMAGES) return;
-    const dated = await Promise.all(
-      files.map(async (n) => ({ file: path.join(dir, n), mtime: (await fs.stat(path.join(dir, n))).mtimeMs })),
-    );
-    dated.sort((a, b) => b.mtime - a.mtime);
-    for (const { file } of dated.slice(MAX_INLINE_IMAGES)) await fs.rm(file, { force: true });
-  }
-
-  private limits(): ImageLimits {
-    return { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels };
-  }
-
-  private inlineImagePath(hash: string): string {
-    return path.join(this.config.home, 'images', `${hash}.png`);
-  }
-
-  private async imageOf(twin: Twin): Promise<LoadedImage> {
-    const cached = this.images.get(twin.image.hash);
-    if (cached) return cached;
-    const limits = this.limits();
-    const file = isInline(twin.image.source) ? this.inlineImagePath(twin.image.hash) : twin.image.source;
-    let image: LoadedImage;
-    try {
-      image = await loadImage(file, limits);
-    } catch (e) {
-      throw new TwinsegError('IMAGE_NOT_FOUND', `The image of twin ${twin.id} can no longer be read (${file}).`, {
-        hint: 'Build the twin again with build_digital_twin.',
-        cause: e,
-      });
-    }
-    if (image.hash !== twin.image.hash) {
-      throw new TwinsegError('IMAGE_UNREADABLE', `The image at ${file} changed since twin ${twin.id} was built.`, {
-        hint: 'Build the twin again with build_digital_twin.',
-      });
-    }
-    this.images.set(image.hash, image);
-    return image;
+  private colorOf(twin: Twin, id: number): string {
+    return twin.objects.find((o) => o.id === id)?.color.mean ?? '#808080';
   }
 }
 
-/** Images loaded from files carry their absolute path as source; inline ones a description. */
-function isInline(source: string): boolean {
-  return !path.isAbsolute(source);
+/** The size renderMarksImage gives a picture of this twin at this maxSide (never enlarged). */
+function pictureSize(twin: Twin, maxSide: number): { width: number; height: number } {
+  const scale = Math.min(1, maxSide / Math.max(twin.image.width, twin.image.height));
+  return { width: Math.max(1, Math.round(twin.image.width * scale)), height: Math.max(1, Math.round(twin.image.height * scale)) };
 }
 
-
-export async function createTwinService(
-  config: Config,
-  deps: TwinServiceDeps = {},
-): Promise<TwinService> {
-  const store = new TwinStore({
-    maxBytes: config.twinCacheBytes,
-    dir: config.persist ? path.join(config.home, 'twins') : undefined,
-    log: deps.log,
-  });
+export async function createTwinService(config: Config, deps: TwinServiceDeps = {}): Promise<TwinService> {
+  const store =
+    deps.store ??
+    new LocalTwinStore({
+      maxBytes: config.twinCacheBytes,
+      dir: config.persist ? path.join(config.home, 'twins') : undefined,
+      log: deps.log,
+    });
   return new TwinService(config, store, deps);
 }
+
+export type { LoadedImage };

@@ -2,7 +2,8 @@
 // (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
 import type { Box, Rle } from '../mask/rle.js';
 
-export const SCHEMA_VERSION = 1;
+/** Version of the twin file layout; 2 added revisions (version 1 files are read as perception twins). */
+export const SCHEMA_VERSION = 2;
 
 export type Level = 'whole' | 'part';
 export type SemanticSource = 'host' | 'detector' | 'user';
@@ -58,8 +59,26 @@ export interface TwinImage {
   source: string;
 }
 
+/**
+ * Where a revision comes from. Twins never change once made: labels and prompted objects make a new
+ * revision with its own id, sharing the unchanged masks of the perception twin it descends from.
+ */
+export interface TwinRevision {
+  /** The perception twin (built from the image) this revision descends from. */
+  base: string;
+  /** The twin it was made from (the base or an earlier revision). */
+  parent: string;
+  /** What changed, for a person: "labelled objects 2, 6", "added object 35". */
+  change: string;
+  /** The nearest twin (this one, an ancestor or the base) whose masks these are: the key of its marks picture. */
+  masksOf: string;
+}
+
 export interface Twin {
-  /** Deterministic from image hash + model + parameters: the same request finds the same twin. */
+  /**
+   * Perception twins: deterministic from image hash + model + parameters (the same request finds the
+   * same twin). Revisions: deterministic from the parent id and the change.
+   */
   id: string;
   schemaVersion: number;
   image: TwinImage;
@@ -70,4 +89,16 @@ export interface Twin {
   objects: TwinObject[];
   /** Mask of each object, keyed by object id. */
   masks: Map<number, Rle>;
+  /** Absent on a perception twin. */
+  revision?: TwinRevision;
+}
+
+/** The id of the twin whose masks `twin` has (the key of its marks picture). */
+export function masksKey(twin: Twin): string {
+  return twin.revision?.masksOf ?? twin.id;
+}
+
+/** The perception twin a twin descends from (itself for a perception twin). */
+export function baseId(twin: Twin): string {
+  return twin.revision?.base ?? twin.id;
 }

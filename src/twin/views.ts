@@ -53,7 +53,8 @@ export interface DetailedObject {
   semantics: Semantics;
 }
 
-export interface DetailedTwinView extends ViewHeader {
+export interface DetailedTwinView extends Omit<ViewHeader, 'image'> {
+  image: { width: number; height: number; source: string };
   model: string;
   params: Record<string, unknown>;
   created_at: string;
@@ -121,6 +122,7 @@ export function detailedObject(o: TwinObject): DetailedObject {
 export function detailedView(twin: Twin, objects: readonly TwinObject[] = twin.objects): DetailedTwinView {
   return {
     ...header(twin),
+    image: { width: twin.image.width, height: twin.image.height, source: twin.image.source },
     model: twin.model,
     params: twin.params,
     created_at: twin.createdAt,

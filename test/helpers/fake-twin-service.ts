@@ -1,173 +1,197 @@
-// A hand-made twin behind the TwinServiceApi, so the tools layer is tested without the model.
-// 20×10 image: object 1 (left block), 2 (right block), 3 (a part of 1).
-import { TwinsegError, throwIfAborted } from '../../src/errors.js';
-import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIntersection, rleUnion, type Box, type Rle } from '../../src/mask/rle.js';
-import type { Prompt, RunControl } from '../../src/perception/types.js';
+// The real TwinService over a scripted segmenter (no model), recording every call, so the tools layer
+// is tested against real twins, revisions, masks and pictures in milliseconds.
+// Scene on a 20×10 image: object 1 (left block), 2 (right block), 3 (a part of 1); on other image
+// sizes the same layout is scaled.
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { loadConfig } from '../../src/config.js';
+import { throwIfAborted } from '../../src/errors.js';
+import { encodeRaw } from '../../src/image/codec.js';
+import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RunControl, Segmenter } from '../../src/perception/types.js';
 import type {
   BuildOutcome,
   BuildRequest,
   LabelInput,
-  MarksOutcome,
+  LabelOutcome,
   MaskOutcome,
   MaskRequest,
+  Picture,
+  SegmentOutcome,
+  SegmentRequest,
   TwinServiceApi,
 } from '../../src/twin/service-types.js';
+import { TwinService } from '../../src/twin/twin-service.js';
+import { LocalTwinStore, type TwinSummary } from '../../src/twin/twin-store.js';
 import type { SemanticSource, Twin, TwinObject } from '../../src/twin/types.js';
 
 export const W = 20;
 export const H = 10;
 
-/** Smallest valid PNG (1×1 grey), so image content and files hold real PNG bytes. */
+/** Smallest valid PNG (1×1 grey). */
 export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==',
   'base64',
 );
 
-export function boxMask(b: Box): Rle {
-  const bits = new Uint8Array(W * H);
-  for (let y = b[1]; y < b[3]; y++) for (let x = b[0]; x < b[2]; x++) bits[y * W + x] = 1;
-  return rleFromBitmap(bits, W, H);
+/** The scene's boxes on the 20×10 image: 1 and 2 whole, 3 inside 1. */
+export const SCENE_BOXES: Record<number, Box> = { 1: [1, 1, 8, 9], 2: [12, 2, 19, 8], 3: [2, 2, 5, 5] };
+
+/** A 20×10 picture of the scene: grey background, a red block (1) with a dark part (3), a blue block (2). */
+export async function scenePng(): Promise<Buffer> {
+  const rgb = new Uint8Array(W * H * 3).fill(128);
+  const paint = ([x1, y1, x2, y2]: Box, c: [number, number, number]) => {
+    for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) rgb.set(c, (y * W + x) * 3);
+  };
+  paint(SCENE_BOXES[1]!, [200, 40, 30]);
+  paint(SCENE_BOXES[3]!, [90, 20, 10]);
+  paint(SCENE_BOXES[2]!, [30, 60, 200]);
+  return encodeRaw({ data: rgb, width: W, height: H, channels: 3 }, 'png');
 }
 
-function object(id: number, bbox: Box, level: 'whole' | 'part', parent: number | null, children: number[]): TwinObject {
-  const area = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
+export function boxMask(b: Box, w = W, h = H): Rle {
+  const bits = new Uint8Array(w * h);
+  for (let y = Math.max(0, b[1]); y < Math.min(h, b[3]); y++) for (let x = Math.max(0, b[0]); x < Math.min(w, b[2]); x++) bits[y * w + x] = 1;
+  return rleFromBitmap(bits, w, h);
+}
+
+function scaled(b: Box, w: number, h: number): Box {
+  return [Math.floor((b[0] * w) / W), Math.floor((b[1] * h) / H), Math.ceil((b[2] * w) / W), Math.ceil((b[3] * h) / H)];
+}
+
+function proposal(rle: Rle, prompt: Prompt, stage: Proposal['stage']): Proposal {
+  return { rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt, stage };
+}
+
+export interface FakeOptions {
+  /** everything() waits for the abort signal instead of finishing (cancellation tests). */
+  blockUntilAborted?: boolean;
+  /** Progress steps reported by everything(). */
+  progressSteps?: number;
+}
+
+/**
+ * A Segmenter without a model: everything mode finds the scene's boxes; a box prompt gives that box;
+ * a positive point gives the smallest scene box holding it, else a 3×3 square around it.
+ */
+export function scriptedSegmenter(opts: FakeOptions): Segmenter {
   return {
-    id,
-    level,
-    parent,
-    children,
-    bbox,
-    area,
-    areaFraction: area / (W * H),
-    centroid: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2],
-    position: bbox[0] < W / 3 ? 'left' : 'right',
-    color: { mean: '#c03020', dominant: '#c03020', name: id === 2 ? 'blue' : 'red' },
-    shape: { aspectRatio: (bbox[2] - bbox[0]) / (bbox[3] - bbox[1]), solidity: 1, circularity: 0.7 },
-    outline: { points: [[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]]], holes: 0 },
-    scores: { predictedIou: 0.9, stability: 0.95 },
-    origin: 'grid',
-    semantics: {},
+    modelName: 'scripted',
+    provider: 'cpu',
+    async everything(image: LoadedImage, _options, control: RunControl = {}): Promise<EverythingResult> {
+      if (opts.blockUntilAborted) {
+        await new Promise<void>((resolve) => {
+          if (control.signal?.aborted) resolve();
+          control.signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+      throwIfAborted(control.signal);
+      const steps = opts.progressSteps ?? 3;
+      for (let i = 1; i <= steps; i++) {
+        control.onProgress?.({ done: i, total: steps, message: `step ${i}` });
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const proposals = Object.values(SCENE_BOXES)
+        .map((b) => boxMask(scaled(b, image.width, image.height), image.width, image.height))
+        .filter((rle) => rleArea(rle) > 0)
+        .map((rle) => proposal(rle, {}, 'grid'));
+      const stats = { decoderCalls: 3, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false };
+      return { proposals, stats };
+    },
+    async segment(image: LoadedImage, prompt: Prompt, control: RunControl = {}): Promise<Proposal> {
+      throwIfAborted(control.signal);
+      if (prompt.box) return proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user');
+      const p = prompt.points!.find((q) => q.label === 1)!;
+      const holding = Object.values(SCENE_BOXES)
+        .map((b) => scaled(b, image.width, image.height))
+        .filter((b) => p.x >= b[0] && p.x < b[2] && p.y >= b[1] && p.y < b[3])
+        .sort((a, b) => (a[2] - a[0]) * (a[3] - a[1]) - (b[2] - b[0]) * (b[3] - b[1]));
+      const box: Box = holding[0] ?? [Math.floor(p.x) - 1, Math.floor(p.y) - 1, Math.floor(p.x) + 2, Math.floor(p.y) + 2];
+      return proposal(boxMask(box, image.width, image.height), prompt, 'user');
+    },
   };
 }
 
-export function makeTwin(id = 'twin-abc123', source = 'test.png'): Twin {
-  const boxes: Record<number, Box> = { 1: [1, 1, 8, 9], 2: [12, 2, 19, 8], 3: [2, 2, 5, 5] };
+/** A real TwinService (memory only, temporary home) over the scripted segmenter, recording calls. */
+export class FakeTwinService implements TwinServiceApi {
+  readonly calls: { method: string; args: unknown }[] = [];
+  readonly inner: TwinService;
+  /** The signal build() saw abort, if any. */
+  abortedSignal?: AbortSignal;
+
+  constructor(public opts: FakeOptions = {}) {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-fake-home-'));
+    const config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PERSIST: '0' });
+    // The options object is shared, so a test can change it between calls.
+    const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes }); // memory only
+    this.inner = new TwinService(config, store, { segmenter: scriptedSegmenter(this.opts), log: () => undefined });
+  }
+
+  async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
+    this.calls.push({ method: 'build', args: req });
+    control.signal?.addEventListener('abort', () => (this.abortedSignal = control.signal), { once: true });
+    return this.inner.build(req, control);
+  }
+  async get(twinId: string): Promise<Twin> {
+    return this.inner.get(twinId);
+  }
+  async label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome> {
+    this.calls.push({ method: 'label', args: { twinId, labels, source } });
+    return this.inner.label(twinId, labels, source);
+  }
+  async segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome> {
+    this.calls.push({ method: 'segment', args: { twinId, ...req } });
+    return this.inner.segment(twinId, req, control);
+  }
+  async mask(req: MaskRequest): Promise<MaskOutcome> {
+    this.calls.push({ method: 'mask', args: req });
+    return this.inner.mask(req);
+  }
+  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
+    this.calls.push({ method: 'marks', args: { twinId, ...opts } });
+    return this.inner.marks(twinId, opts);
+  }
+  async overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture> {
+    this.calls.push({ method: 'overlay', args: { twinId, ids, ...opts } });
+    return this.inner.overlay(twinId, ids, opts);
+  }
+  async recent(limit: number): Promise<TwinSummary[]> {
+    return this.inner.recent(limit);
+  }
+}
+
+/** A hand-made twin (no service), for view tests. */
+export function makeTwin(id = 'tw_00000000000abc12', source = 'test.png'): Twin {
+  const objects: TwinObject[] = Object.entries(SCENE_BOXES).map(([k, bbox]) => {
+    const idn = Number(k);
+    const area = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
+    return {
+      id: idn,
+      level: idn === 3 ? 'part' : 'whole',
+      parent: idn === 3 ? 1 : null,
+      children: idn === 1 ? [3] : [],
+      bbox,
+      area,
+      areaFraction: area / (W * H),
+      centroid: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2],
+      position: bbox[0] < W / 3 ? 'left' : 'right',
+      color: { mean: '#c03020', dominant: '#c03020', name: idn === 2 ? 'blue' : 'red' },
+      shape: { aspectRatio: (bbox[2] - bbox[0]) / (bbox[3] - bbox[1]), solidity: 1, circularity: 0.7 },
+      outline: { points: [[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]]], holes: 0 },
+      scores: { predictedIou: 0.9, stability: 0.95 },
+      origin: 'grid',
+      semantics: {},
+    };
+  });
   return {
     id,
-    schemaVersion: 1,
+    schemaVersion: 2,
     image: { hash: `hash-${id}`, width: W, height: H, source },
     model: 'fake',
     params: { preset: 'fast' },
     createdAt: '2026-01-01T00:00:00.000Z',
-    objects: [object(1, boxes[1]!, 'whole', null, [3]), object(2, boxes[2]!, 'whole', null, []), object(3, boxes[3]!, 'part', 1, [])],
-    masks: new Map(Object.entries(boxes).map(([k, b]) => [Number(k), boxMask(b)])),
+    objects,
+    masks: new Map(Object.entries(SCENE_BOXES).map(([k, b]) => [Number(k), boxMask(b)])),
   };
-}
-
-export interface FakeOptions {
-  /** build() waits for the abort signal instead of finishing (cancellation tests). */
-  blockUntilAborted?: boolean;
-  /** Progress steps reported by build(). */
-  progressSteps?: number;
-  /** Bytes of the marks image (to test the size guard). */
-  marksBytes?: number;
-}
-
-export class FakeTwinService implements TwinServiceApi {
-  readonly twins = new Map<string, Twin>();
-  readonly calls: { method: string; args: unknown }[] = [];
-  /** The signal build() saw abort, if any. */
-  abortedSignal?: AbortSignal;
-
-  constructor(public opts: FakeOptions = {}) {}
-
-  async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
-    this.calls.push({ method: 'build', args: req });
-    const image = typeof req.image === 'string' ? req.image : req.image.kind === 'path' ? req.image.path : req.image.base64;
-    const id = `twin-${Buffer.from(image).toString('hex').slice(0, 12)}-${req.preset ?? 'balanced'}`;
-    const existing = this.twins.get(id);
-    if (existing) return { twin: existing, cached: true };
-    if (this.opts.blockUntilAborted) {
-      await new Promise<void>((resolve) => {
-        if (control.signal?.aborted) resolve();
-        control.signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
-      this.abortedSignal = control.signal;
-      throwIfAborted(control.signal);
-    }
-    const steps = this.opts.progressSteps ?? 3;
-    for (let i = 1; i <= steps; i++) {
-      control.onProgress?.({ done: i, total: steps, message: `step ${i}` });
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    const twin = makeTwin(id, image.slice(0, 64));
-    this.twins.set(id, twin);
-    return { twin, cached: false, stats: { decoderCalls: 3, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false } };
-  }
-
-  async get(twinId: string): Promise<Twin> {
-    const t = this.twins.get(twinId);
-    if (!t) {
-      throw new TwinsegError('TWIN_NOT_FOUND', `No twin with id "${twinId}".`, {
-        hint: 'Call build_digital_twin with the image first; it returns the twin id.',
-      });
-    }
-    return t;
-  }
-
-  private objectOf(twin: Twin, id: number): TwinObject {
-    const o = twin.objects.find((x) => x.id === id);
-    if (!o) throw new TwinsegError('OBJECT_NOT_FOUND', `Twin ${twin.id} has no object ${id}.`, { hint: 'Use ids from the twin.' });
-    return o;
-  }
-
-  async label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<TwinObject[]> {
-    this.calls.push({ method: 'label', args: { twinId, labels, source } });
-    const twin = await this.get(twinId);
-    return labels.map((l) => {
-      const o = this.objectOf(twin, l.id);
-      if (l.label !== undefined) o.semantics.label = { value: l.label, source };
-      if (l.description !== undefined) o.semantics.description = { value: l.description, source };
-      if (l.attributes !== undefined) o.semantics.attributes = { value: l.attributes, source };
-      return o;
-    });
-  }
-
-  async segment(twinId: string, prompt: Prompt, control: RunControl = {}): Promise<{ object: TwinObject; twin: Twin }> {
-    this.calls.push({ method: 'segment', args: { twinId, prompt } });
-    throwIfAborted(control.signal);
-    const twin = await this.get(twinId);
-    const box: Box = prompt.box ?? [prompt.points![0]!.x, prompt.points![0]!.y, prompt.points![0]!.x + 2, prompt.points![0]!.y + 2];
-    const id = Math.max(...twin.objects.map((o) => o.id)) + 1;
-    const obj = { ...object(id, box, 'whole', null, []), origin: 'user' as const };
-    twin.objects.push(obj);
-    twin.masks.set(id, boxMask(box));
-    return { object: obj, twin };
-  }
-
-  async mask(req: MaskRequest): Promise<MaskOutcome> {
-    this.calls.push({ method: 'mask', args: req });
-    const twin = await this.get(req.twinId);
-    if (req.ids.length === 0) throw new TwinsegError('INVALID_INPUT', 'No ids given.', { hint: 'Pass at least one id.' });
-    const masks = req.ids.map((id) => {
-      this.objectOf(twin, id);
-      return twin.masks.get(id)!;
-    });
-    const op = req.op === 'union' ? rleUnion : req.op === 'intersection' ? rleIntersection : rleDifference;
-    const m = masks.slice(1).reduce((a, b) => op(a, b), masks[0]!);
-    const base: MaskOutcome = { area: rleArea(m), bbox: rleBbox(m), width: W, height: H };
-    if (req.format === 'rle') return { ...base, rle: { size: [H, W], counts: 'fakecounts' } };
-    if (req.format === 'polygon') {
-      const b = base.bbox;
-      return { ...base, polygons: { outer: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]]], holes: [] } };
-    }
-    return { ...base, png: TINY_PNG };
-  }
-
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<MarksOutcome> {
-    this.calls.push({ method: 'marks', args: { twinId, ...opts } });
-    await this.get(twinId);
-    const data = this.opts.marksBytes ? Buffer.concat([TINY_PNG, Buffer.alloc(this.opts.marksBytes)]) : TINY_PNG;
-    return { data, mime: 'image/png', width: W, height: H };
-  }
 }

@@ -9,13 +9,13 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/tools/server.js';
-import { FakeTwinService, TINY_PNG, type FakeOptions } from './fake-twin-service.js';
+import { FakeTwinService, scenePng, TINY_PNG, type FakeOptions } from './fake-twin-service.js';
 
 export interface Harness {
   client: Client;
   fake: FakeTwinService;
   app: AppContext;
-  /** A temporary allowed root holding photo.png. */
+  /** A temporary allowed root holding photo.png (the 20×10 scene). */
   root: string;
   /** A temporary directory outside every root. */
   outside: string;
@@ -33,7 +33,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const root = await tempDir('twinseg-root-');
   const outside = await tempDir('twinseg-outside-');
-  await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
+  await fs.writeFile(path.join(root, 'photo.png'), await scenePng());
   await fs.writeFile(path.join(outside, 'secret.png'), TINY_PNG);
   const config = loadConfig({
     TWINSEG_HOME: path.join(root, '.home'),

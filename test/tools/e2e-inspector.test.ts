@@ -68,7 +68,7 @@ describe('built server driven by the MCP inspector CLI', () => {
     // A new server process: the twin comes back from the persisted cache.
     const filtered = await callTool('filter_objects', {
       twin_id: twinId,
-      query: JSON.stringify({ level: 'whole', sort: { by: 'area', order: 'desc' }, limit: 1 }),
+      query: JSON.stringify({ where: { level: 'whole' }, sort: { by: 'area', order: 'desc' }, limit: 1 }),
     });
     expect(filtered.isError, JSON.stringify(filtered.content)).toBeFalsy();
     const objects = filtered.structuredContent!.objects as { id: number; area_pct: number }[];

@@ -53,13 +53,15 @@ it('serves concurrent clients building different images with their own, unmixed 
   const [ra, rb] = await Promise.all([build(ca, PHOTOS.a), build(cb, PHOTOS.b)]);
   expect(ra.isError, JSON.stringify(ra.content)).toBeFalsy();
   expect(rb.isError, JSON.stringify(rb.content)).toBeFalsy();
-  const sa = ra.structuredContent as { twin_id: string; image: { width: number; height: number; source: string } };
+  const sa = ra.structuredContent as { twin_id: string; twin: { image: { width: number; height: number } } };
   const sb = rb.structuredContent as typeof sa;
   expect(sa.twin_id).not.toBe(sb.twin_id);
-  expect([sa.image.width, sa.image.height]).toEqual(SIZES.a);
-  expect([sb.image.width, sb.image.height]).toEqual(SIZES.b);
-  expect(sa.image.source).toBe(PHOTOS.a);
-  expect(sb.image.source).toBe(PHOTOS.b);
+  expect([sa.twin.image.width, sa.twin.image.height]).toEqual(SIZES.a);
+  expect([sb.twin.image.width, sb.twin.image.height]).toEqual(SIZES.b);
+  const source = async (c: Client, id: string) =>
+    (JSON.parse(((await c.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text) as { image: { source?: string } }).image;
+  expect((await source(ca, sa.twin_id)).source).toBe(PHOTOS.a);
+  expect((await source(cb, sb.twin_id)).source).toBe(PHOTOS.b);
 
   // Masks come back at each client's own image size, also when asked crosswise at the same time.
   const mask = (c: Client, twinId: string) =>

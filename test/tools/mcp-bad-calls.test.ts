@@ -43,7 +43,11 @@ describe('bad calls come back as isError and the server keeps answering', () => 
     h = await startHarness();
     const built = await h.call('build_digital_twin', { image: 'photo.png' });
     const id = (built.structuredContent as { twin_id: string }).twin_id;
-    await expectToolError(h, 'filter_objects', { twin_id: id, query: { colour: 'red' } }, /colour.*Known fields/s);
+    await expectToolError(h, 'filter_objects', { twin_id: id, query: { where: { colour: 'red' } } }, /colour.*Known fields/s);
+    // A misspelt value answers with the values that exist.
+    await expectToolError(h, 'filter_objects', { twin_id: id, query: { where: { region: 'bottom left' } } }, /bottom-left/);
+    await expectToolError(h, 'build_digital_twin', { image: 'photo.png', options: { pointsPerSide: 0 } }, /INVALID_INPUT.*pointsPerSide/);
+    await expectToolError(h, 'build_digital_twin', { image: 'photo.png', options: { bogus: 1 } }, /INVALID_INPUT.*bogus/);
   });
 
   it('refuses an image outside the roots and names the roots', async () => {
@@ -76,7 +80,7 @@ describe('bad calls come back as isError and the server keeps answering', () => 
     const id = (built.structuredContent as { twin_id: string }).twin_id;
     await expectToolError(h, 'get_mask', { twin_id: id, ids: [1], output_path: path.join(h.outside, 'm.png') }, /PATH_NOT_ALLOWED/);
     await fs.symlink(h.outside, path.join(h.root, 'escape-dir'));
-    await expectToolError(h, 'get_mask', { twin_id: id, ids: [1], output_path: 'escape-dir/m.png' }, /PATH_NOT_ALLOWED.*symlink/);
+    await expectToolError(h, 'get_mask', { twin_id: id, ids: [1], output_path: path.join(h.root, 'escape-dir', 'm.png') }, /PATH_NOT_ALLOWED.*symlink/);
     expect(await fs.readdir(h.outside)).toEqual(['secret.png']);
   });
 

@@ -2,6 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
+import { decodeCocoRle } from '../../src/mask/coco-rle.js';
+import { rleArea } from '../../src/mask/rle.js';
+import { decodeMaskPng } from '../../src/twin/mask-png.js';
 import { TINY_PNG } from '../helpers/fake-twin-service.js';
 
 let h: Harness;
@@ -16,17 +19,20 @@ async function buildTwin(h: Harness): Promise<string> {
 }
 
 describe('MCP tools over an in-memory client', () => {
-  it('lists the five tools with titles, schemas and annotations', async () => {
+  it('lists the five tools with titles, schemas and annotations, in at most 10k characters', async () => {
     h = await startHarness();
-    const { tools } = await h.client.listTools();
+    const listed = await h.client.listTools();
+    const { tools } = listed;
     expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
     for (const t of tools) {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
       expect(t.inputSchema.type).toBe('object');
-      expect(t.outputSchema?.type).toBe('object');
       expect(t.annotations).toBeDefined();
     }
+    // Sent to the host model on every turn.
+    expect(JSON.stringify(listed).length).toBeLessThanOrEqual(10_000);
+    expect(JSON.stringify(listed)).not.toContain('9007199254740991');
     const filter = tools.find((t) => t.name === 'filter_objects')!;
     expect(JSON.stringify(filter.inputSchema)).toContain('left_of');
     expect(tools.find((t) => t.name === 'filter_objects')!.annotations!.readOnlyHint).toBe(true);
@@ -36,13 +42,14 @@ describe('MCP tools over an in-memory client', () => {
     h = await startHarness();
     const r = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png'), preset: 'fast' });
     expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { twin_id: string; cached: boolean; object_count: number; image: { width: number }; twin: { objects: { id: number }[] } };
+    const s = r.structuredContent as { twin_id: string; cached: boolean; object_count: number; twin: { image: { width: number }; objects: { id: number }[] } };
     expect(s.object_count).toBe(3);
-    expect(s.image.width).toBe(20);
+    expect(s.twin.image.width).toBe(20);
     expect(s.cached).toBe(false);
     expect(s.twin.objects.map((o) => o.id)).toEqual([1, 2, 3]);
-    const image = r.content.find((c) => c.type === 'image');
-    expect(image).toMatchObject({ type: 'image', mimeType: 'image/png', data: TINY_PNG.toString('base64') });
+    const image = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
+    expect(image.mimeType).toBe('image/jpeg');
+    expect(Buffer.from(image.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(textOf(r)).toContain(s.twin_id);
     const marksCall = h.fake.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
     expect(marksCall.maxSide).toBe(1568);
@@ -62,16 +69,6 @@ describe('MCP tools over an in-memory client', () => {
     const r = await h.call('build_digital_twin', { image: `data:image/png;base64,${b64}` });
     expect(r.isError).toBeFalsy();
     expect((h.fake.calls.at(-2)!.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
-  });
-
-  it('leaves out a marks image that stays over 1 MB and points to the resource instead', async () => {
-    h = await startHarness({ fake: { marksBytes: 1_100_000 } });
-    const r = await h.call('build_digital_twin', { image: 'photo.png' });
-    expect(r.isError).toBeFalsy();
-    expect(r.content.some((c) => c.type === 'image')).toBe(false);
-    expect(textOf(r)).toContain('/marks.png');
-    const sides = h.fake.calls.filter((c) => c.method === 'marks').map((c) => (c.args as { maxSide: number }).maxSide);
-    expect(sides).toEqual([1568, 1024, 768, 512]);
   });
 
   it('sends notifications/progress while building when the client asks for them', async () => {
@@ -99,7 +96,7 @@ describe('MCP tools over an in-memory client', () => {
   it('filter_objects returns matching compact objects and their relations on request', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
-    const r = await h.call('filter_objects', { twin_id: id, query: { level: 'whole' }, relations: ['left_of'] });
+    const r = await h.call('filter_objects', { twin_id: id, query: { where: { level: 'whole' } }, relations: ['left_of'] });
     expect(r.isError).toBeFalsy();
     const s = r.structuredContent as { total: number; objects: { id: number }[]; relations: { subject: number; kind: string; object: number }[] };
     expect(s.total).toBe(2);
@@ -109,28 +106,78 @@ describe('MCP tools over an in-memory client', () => {
     expect((all.structuredContent as { total: number }).total).toBe(3);
   });
 
-  it('label_objects stores host labels that filter_objects can find', async () => {
+  it('label_objects returns a new revision that filter_objects finds the labels in; the twin itself is unchanged', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
     const r = await h.call('label_objects', { twin_id: id, labels: [{ id: 2, label: 'mug', attributes: ['blue'] }] });
     expect(r.isError).toBeFalsy();
     expect(h.fake.calls.find((c) => c.method === 'label')!.args).toMatchObject({ source: 'host' });
-    expect((r.structuredContent as { updated: { id: number; label: string }[] }).updated).toEqual([expect.objectContaining({ id: 2, label: 'mug' })]);
-    const f = await h.call('filter_objects', { twin_id: id, query: { text: 'mug' } });
+    const s = r.structuredContent as { twin_id: string; parent_twin_id: string; updated: { id: number; label: string }[] };
+    expect(s.parent_twin_id).toBe(id);
+    expect(s.twin_id).not.toBe(id);
+    expect(textOf(r)).toContain(`Use ${s.twin_id} from now on`);
+    expect(s.updated).toEqual([expect.objectContaining({ id: 2, label: 'mug' })]);
+    const f = await h.call('filter_objects', { twin_id: s.twin_id, query: { where: { text: 'mug' } } });
     expect((f.structuredContent as { objects: { id: number }[] }).objects.map((o) => o.id)).toEqual([2]);
+    const before = await h.call('filter_objects', { twin_id: id, query: { where: { text: 'mug' } } });
+    expect((before.structuredContent as { total: number }).total).toBe(0);
   });
 
-  it('segment adds an object from a box and shows it marked', async () => {
+  it('two clients labelling the same photo keep separate revisions, and both survive', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
-    const r = await h.call('segment', { twin_id: id, box: [9, 1, 12, 4] });
-    expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { object: { id: number; bbox: number[] }; object_count: number };
+    const [a, b] = await Promise.all([
+      h.call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'car' }] }),
+      h.call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'bus' }] }),
+    ]);
+    const ra = (a.structuredContent as { twin_id: string }).twin_id;
+    const rb = (b.structuredContent as { twin_id: string }).twin_id;
+    expect(ra).not.toBe(rb);
+    for (const [rev, label] of [[ra, 'car'], [rb, 'bus']] as const) {
+      const f = await h.call('filter_objects', { twin_id: rev, query: { where: { ids: [1] } } });
+      expect((f.structuredContent as { objects: { label?: string }[] }).objects[0]!.label).toBe(label);
+    }
+    const again = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png') });
+    expect((again.structuredContent as { twin: { objects: { label?: string }[] } }).twin.objects[0]!.label).toBeUndefined();
+  });
+
+  it('segment adds an object from a box in a new revision, with scores, relations and a close-up picture', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const r = await h.call('segment', { twin_id: id, box: [9, 1, 12, 4], points: [{ x: 15, y: 5, label: 1 }] });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const s = r.structuredContent as {
+      twin_id: string;
+      action: string;
+      object: { id: number; bbox: number[]; predicted_iou: number };
+      missed_points: { x: number }[];
+    };
+    expect(s.action).toBe('added');
+    expect(s.twin_id).not.toBe(id);
     expect(s.object.id).toBe(4);
     expect(s.object.bbox).toEqual([9, 1, 12, 4]);
-    expect(s.object_count).toBe(4);
-    expect(r.content.some((c) => c.type === 'image')).toBe(true);
-    expect(h.fake.calls.find((c) => c.method === 'marks' && (c.args as { ids?: number[] }).ids)?.args).toMatchObject({ ids: [4] });
+    expect(s.object.predicted_iou).toBe(0.9);
+    // The click at (15, 5) lies outside the box mask: reported, not silently dropped.
+    expect(s.missed_points).toEqual([{ x: 15, y: 5, label: 1 }]);
+    expect(textOf(r)).toMatch(/disagrees with 1 click/);
+    const picture = r.content.find((c) => c.type === 'image') as { mimeType: string };
+    expect(picture.mimeType).toBe('image/jpeg');
+    expect(h.fake.calls.find((c) => c.method === 'overlay')?.args).toMatchObject({ ids: [4], crop: true });
+    // The twin it was given is unchanged.
+    const f = await h.call('filter_objects', { twin_id: id, query: {} });
+    expect((f.structuredContent as { total: number }).total).toBe(3);
+  });
+
+  it('segment on an object the twin has reuses its id instead of adding a near-copy', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const r = await h.call('segment', { twin_id: id, points: [{ x: 14, y: 4, label: 1 }] });
+    const s = r.structuredContent as { twin_id: string; action: string; object: { id: number }; relations: { id: number; relation: string }[] };
+    expect(s.action).toBe('matched');
+    expect(s.object.id).toBe(2);
+    expect(s.twin_id).toBe(id);
+    expect(s.relations[0]).toMatchObject({ id: 2, relation: 'duplicate', iou: 1 });
+    expect(textOf(r)).toMatch(/matches existing object 2/);
   });
 
   it('segment without a box or a positive point is an actionable error', async () => {
@@ -141,29 +188,57 @@ describe('MCP tools over an in-memory client', () => {
     expect(textOf(r)).toMatch(/INVALID_INPUT.*label 1/);
   });
 
-  it('get_mask writes a PNG in the output directory and returns a resource link with area and bbox', async () => {
+  it('get_mask links a twin:// resource that resources/read serves, embeds a small PNG and writes no file', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
     const r = await h.call('get_mask', { twin_id: id, ids: [1, 2], op: 'union', format: 'png' });
     expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { area: number; bbox: number[]; file: { path: string; uri: string } };
+    const s = r.structuredContent as { area: number; bbox: number[]; uri: string; file?: unknown };
     expect(s.area).toBe(7 * 8 + 7 * 6);
     expect(s.bbox).toEqual([1, 1, 19, 9]);
-    expect(path.dirname(s.file.path)).toBe(path.join(h.root, 'out'));
-    expect(await fs.readFile(s.file.path)).toEqual(TINY_PNG);
-    const link = r.content.find((c) => c.type === 'resource_link');
-    expect(link).toMatchObject({ type: 'resource_link', uri: s.file.uri, mimeType: 'image/png' });
-    // A binary mask is not inlined.
-    expect(r.content.some((c) => c.type === 'image')).toBe(false);
+    expect(s.uri).toBe(`twin://${id}/mask/union-1-2.png`);
+    expect(s.file).toBeUndefined();
+    expect(r.content.find((c) => c.type === 'resource_link')).toMatchObject({ uri: s.uri, mimeType: 'image/png' });
+    const embedded = r.content.find((c) => c.type === 'resource') as { resource: { blob: string } };
+    const read = await h.client.readResource({ uri: s.uri });
+    const blob = (read.contents[0] as { blob: string; mimeType: string });
+    expect(blob.mimeType).toBe('image/png');
+    expect(blob.blob).toBe(embedded.resource.blob);
+    expect(rleArea(await decodeMaskPng(Buffer.from(blob.blob, 'base64')))).toBe(s.area);
+    await expect(fs.readdir(path.join(h.root, 'out'))).rejects.toThrow();
   });
 
-  it('get_mask writes to an output_path inside the roots and inlines a small overlay', async () => {
+  it('get_mask reads back the same mask as RLE through resources/read', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
-    const r = await h.call('get_mask', { twin_id: id, ids: [1], format: 'overlay', output_path: 'masks/one.png' });
-    expect(r.isError).toBeFalsy();
-    expect((r.structuredContent as { file: { path: string } }).file.path).toBe(path.join(h.root, 'masks', 'one.png'));
-    expect(r.content.some((c) => c.type === 'image')).toBe(true);
+    const r = await h.call('get_mask', { twin_id: id, ids: [1, 3], op: 'difference', format: 'rle' });
+    const s = r.structuredContent as { uri: string; area: number; rle: { size: [number, number]; counts: string } };
+    const read = await h.client.readResource({ uri: s.uri });
+    const text = (read.contents[0] as { text: string; mimeType: string });
+    expect(text.mimeType).toBe('application/json');
+    const fromResource = decodeCocoRle((JSON.parse(text.text) as { rle: { size: [number, number]; counts: string } }).rle);
+    expect(rleArea(fromResource)).toBe(s.area);
+    expect(Array.from(fromResource.counts)).toEqual(Array.from(decodeCocoRle(s.rle).counts));
+    // The payload is not repeated in the text mirror.
+    expect(textOf(r)).not.toContain(s.rle.counts);
+  });
+
+  it('get_mask writes output_path only once unless overwrite is true, and inlines an overlay picture', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    await fs.writeFile(path.join(h.root, 'notes.txt'), 'keep me');
+    const refused = await h.call('get_mask', { twin_id: id, ids: [1], format: 'overlay', output_path: path.join(h.root, 'notes.txt') });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/FILE_EXISTS.*overwrite/);
+    expect(await fs.readFile(path.join(h.root, 'notes.txt'), 'utf8')).toBe('keep me');
+    const r = await h.call('get_mask', { twin_id: id, ids: [1], format: 'overlay', output_path: 'masks/one.jpg' });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const file = (r.structuredContent as { file: { path: string } }).file.path;
+    expect(file).toBe(path.join(h.root, 'out', 'masks', 'one.jpg'));
+    expect((await fs.readFile(file)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(r.content.find((c) => c.type === 'image')).toMatchObject({ mimeType: 'image/jpeg' });
+    const again = await h.call('get_mask', { twin_id: id, ids: [2], format: 'overlay', output_path: 'masks/one.jpg', overwrite: true });
+    expect(again.isError, textOf(again)).toBeFalsy();
   });
 
   it('get_mask returns small RLE and polygons inline, difference of two objects', async () => {
@@ -172,7 +247,7 @@ describe('MCP tools over an in-memory client', () => {
     const rle = await h.call('get_mask', { twin_id: id, ids: [1, 3], op: 'difference', format: 'rle' });
     const s = rle.structuredContent as { area: number; rle: { counts: string }; file?: unknown };
     expect(s.area).toBe(7 * 8 - 3 * 3);
-    expect(s.rle.counts).toBe('fakecounts');
+    expect(rleArea(decodeCocoRle(s.rle as { size: [number, number]; counts: string }))).toBe(s.area);
     expect(s.file).toBeUndefined();
     const poly = await h.call('get_mask', { twin_id: id, ids: [3], format: 'polygon' });
     expect((poly.structuredContent as { polygons: { outer: number[][][] } }).polygons.outer).toHaveLength(1);
@@ -180,17 +255,22 @@ describe('MCP tools over an in-memory client', () => {
 });
 
 describe('resources and prompt', () => {
-  it('reads twin://{id} as JSON and twin://{id}/marks.png as a PNG blob', async () => {
+  it('reads twin://{id} as JSON and twin://{id}/marks.jpg as a JPEG, and lists recent twins and revisions', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
     const templates = await h.client.listResourceTemplates();
-    expect(templates.resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['twin://{id}', 'twin://{id}/marks.png']);
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['twin://{id}', 'twin://{id}/marks.jpg', 'twin://{id}/mask/{selection}']);
     const json = await h.client.readResource({ uri: `twin://${id}` });
     const twin = JSON.parse((json.contents[0] as { text: string }).text) as { twin_id: string; objects: { outline: unknown }[] };
     expect(twin.twin_id).toBe(id);
     expect(twin.objects[0]!.outline).toBeDefined();
-    const marks = await h.client.readResource({ uri: `twin://${id}/marks.png` });
-    expect(marks.contents[0]).toMatchObject({ mimeType: 'image/png', blob: TINY_PNG.toString('base64') });
+    const marks = await h.client.readResource({ uri: `twin://${id}/marks.jpg` });
+    expect(marks.contents[0]).toMatchObject({ mimeType: 'image/jpeg' });
+    const labelled = await h.call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'block' }] });
+    const rev = (labelled.structuredContent as { twin_id: string }).twin_id;
+    const listed = await h.client.listResources();
+    expect(listed.resources.map((r) => r.uri)).toEqual(expect.arrayContaining([`twin://${id}`, `twin://${rev}`]));
+    expect(listed.resources.find((r) => r.uri === `twin://${rev}`)!.description).toMatch(/labelled object 1/);
   });
 
   it('reading an unknown twin is an error that says how to get one', async () => {

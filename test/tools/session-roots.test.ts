@@ -45,14 +45,14 @@ describe("the client's MCP roots", () => {
     expect((await h.call('build_digital_twin', { image: 'photo.png' })).isError).toBeFalsy();
   });
 
-  it('keep masks written without output_path in the operator output directory', async () => {
+  it('keep relative output paths in the operator output directory', async () => {
     const clientRoot = await tempDir('twinseg-client-root-');
     extra.push(clientRoot);
     await fs.writeFile(path.join(clientRoot, 'c.png'), TINY_PNG);
     h = await startHarness({ clientRoots: [clientRoot] });
     const built = await h.call('build_digital_twin', { image: path.join(clientRoot, 'c.png') });
     const id = (built.structuredContent as { twin_id: string }).twin_id;
-    const r = await h.call('get_mask', { twin_id: id, ids: [1] });
+    const r = await h.call('get_mask', { twin_id: id, ids: [1], output_path: 'm.png' });
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(path.dirname((r.structuredContent as { file: { path: string } }).file.path)).toBe(path.join(h.root, 'out'));
   });

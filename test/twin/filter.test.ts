@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { filterObjects } from '../../src/twin/filter.js';
-import { FilterQuerySchema, type FilterQuery } from '../../src/twin/filter-schema.js';
+import { FilterQuerySchema, FilterRequestSchema, toFilterQuery, type FilterQuery } from '../../src/twin/filter-schema.js';
 import { setSemantics } from '../../src/twin/semantics.js';
 import { standardScene } from './scene-fixture.js';
 
@@ -27,7 +27,7 @@ describe('filter predicates', () => {
     ['parent', { parent: 1 }, [4]],
     ['one colour', { color: 'red' }, [1]],
     ['any of colours', { color: ['green', 'yellow'] }, [2, 5]],
-    ['area fraction', { area: { min: 0.1 } }, [1, 2]],
+    ['area percent', { area_pct: { min: 10 } }, [1, 2]],
     ['area pixels', { area_px: { max: 400 } }, [4, 5]],
     ['coarse position', { region: 'right' }, [2]],
     ['centroid in box', { region: { box: [100, 0, 200, 100] } }, [2, 5]],
@@ -96,10 +96,27 @@ describe('errors', () => {
     expect(FilterQuerySchema.safeParse({ color: 'mauve' }).success).toBe(false);
   });
 
-  it('converts to a JSON Schema without recursion or references', () => {
-    const js = z.toJSONSchema(FilterQuerySchema) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(js.properties)).toEqual(expect.arrayContaining(['and', 'or', 'not', 'sort', 'left_of', 'contains_point']));
+  it('converts to a JSON Schema with the predicate defined once and referenced, without recursion', () => {
+    const js = z.toJSONSchema(FilterRequestSchema) as { properties: Record<string, unknown>; additionalProperties: boolean; $defs: Record<string, unknown> };
+    expect(Object.keys(js.properties)).toEqual(['where', 'or', 'not', 'sort', 'limit', 'offset']);
     expect(js.additionalProperties).toBe(false);
-    expect(JSON.stringify(js)).not.toContain('$ref');
+    expect(Object.keys(js.$defs).sort()).toEqual(['Color', 'FilterPredicate']);
+    // The predicate's fields appear once, in its definition.
+    expect(JSON.stringify(js).match(/"left_of"/g)).toHaveLength(1);
+    expect(JSON.stringify(js.$defs.Color)).not.toContain('$ref');
+    expect(JSON.stringify(js)).not.toContain('9007199254740991');
   });
+});
+
+it('turns the tool query ({where, or, not, ...}) into the same filter as the flat query', () => {
+  const req = FilterRequestSchema.parse({ where: { level: 'whole' }, not: [{ ids: [1] }], sort: { by: 'area' } });
+  expect(toFilterQuery(req)).toEqual(FilterQuerySchema.parse({ level: 'whole', not: [{ ids: [1] }], sort: { by: 'area' } }));
+});
+
+it('names the allowed values when a region or colour is misspelt', () => {
+  const region = FilterRequestSchema.safeParse({ where: { region: 'bottom left' } });
+  expect(region.success).toBe(false);
+  expect(JSON.stringify(region.error!.issues)).toMatch(/bottom-left.*box/);
+  const colour = FilterRequestSchema.safeParse({ where: { color: 'mauve' } });
+  expect(JSON.stringify(colour.error!.issues)).toMatch(/purple/);
 });

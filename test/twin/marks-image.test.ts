@@ -93,7 +93,7 @@ describe('renderMarksImage', () => {
 
   it('draws one numbered box per object inside its mask, in the object colour with legible ink', async () => {
     const out = await renderMarksImage(grey, twin);
-    expect(out.mime).toBe('image/png');
+    expect(out.mime).toBe('image/jpeg');
     expect([out.width, out.height, out.scale]).toEqual([W, H, 1]);
     const px = await rawOf(out.data);
     expect(out.marks.map((m) => m.id).sort()).toEqual([1, 2, 3, 4]);
@@ -104,9 +104,10 @@ describe('renderMarksImage', () => {
       const cy = (y1 + y2) / 2;
       expect(cx >= r[0] && cx < r[2] && cy >= r[1] && cy < r[3], `label ${id} centre inside its mask`).toBe(true);
       const pixels = pixelsIn(px, [x1 + 2, y1 + 2, x2 - 2, y2 - 2]);
-      const fill = pixels.filter((p) => near(p, markColor(id), 8)).length;
-      const ink = pixels.filter((p) => near(p, [0, 0, 0], 40) || near(p, [255, 255, 255], 40)).length;
-      const background = pixels.filter((p) => near(p, [128, 128, 128], 8)).length;
+      // JPEG at quality 85 with full chroma: colours within a few levels.
+      const fill = pixels.filter((p) => near(p, markColor(id), 24)).length;
+      const ink = pixels.filter((p) => near(p, [0, 0, 0], 60) || near(p, [255, 255, 255], 60)).length;
+      const background = pixels.filter((p) => near(p, [128, 128, 128], 4)).length;
       expect(fill / pixels.length, `label ${id} box filled`).toBeGreaterThan(0.4);
       expect(ink / pixels.length, `label ${id} digits drawn`).toBeGreaterThan(0.08);
       expect(background, `label ${id} covers the photo`).toBe(0);
@@ -128,9 +129,10 @@ describe('renderMarksImage', () => {
   it('outlines wholes and tints their inside, leaving unmasked pixels alone', async () => {
     const px = await rawOf((await renderMarksImage(grey, twin)).data);
     const at = (x: number, y: number) => Array.from(px.data.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
-    expect(at(220, 100)).toEqual(markColor(2)); // left edge of object 2
-    expect(at(200, 150)).toEqual([128, 128, 128]); // gap between objects
-    expect(at(300, 120)).not.toEqual([128, 128, 128]); // inside object 2, away from its label
+    const close = (a: number[], b: readonly number[], tol: number) => a.every((v, i) => Math.abs(v - b[i]!) <= tol);
+    expect(close(at(221, 100), markColor(2), 24)).toBe(true); // left edge of object 2
+    expect(close(at(200, 150), [128, 128, 128], 4)).toBe(true); // gap between objects
+    expect(close(at(300, 120), [128, 128, 128], 10)).toBe(false); // inside object 2, away from its label
   });
 
   it('only marks the requested ids and names unknown ones', async () => {
@@ -139,7 +141,7 @@ describe('renderMarksImage', () => {
     await expect(renderMarksImage(grey, twin, { ids: [2, 9] })).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   });
 
-  it('scales to maxSide and stays under maxBytes by switching to JPEG', async () => {
+  it('scales to maxSide and stays under maxBytes by lowering JPEG quality', async () => {
     // Noise does not compress: the PNG would be ~5 MB.
     let s = 1;
     const noisy = imageOf(2000, 1000, () => {

@@ -59,11 +59,17 @@ describe('twin service on a COCO photo', () => {
     expect(inline.twin.id).toBe(twin.id);
   });
 
-  it('keeps labels and lets filters find them', async () => {
-    await service.label(twin.id, [{ id: 1, label: 'Sky', attributes: ['background'] }], 'host');
-    const { objects } = filterObjects(await service.get(twin.id), { text: 'sky' });
+  let labelled: Twin;
+  it('puts labels in a new revision that filters find, leaving the twin itself unchanged', async () => {
+    ({ twin: labelled } = await service.label(twin.id, [{ id: 1, label: 'Sky', attributes: ['background'] }], 'host'));
+    expect(labelled.id).not.toBe(twin.id);
+    expect(labelled.revision).toMatchObject({ base: twin.id, parent: twin.id });
+    const { objects } = filterObjects(await service.get(labelled.id), { text: 'sky' });
     expect(objects.map((o) => o.id)).toEqual([1]);
     expect(objects[0]!.semantics.label).toEqual({ value: 'Sky', source: 'host' });
+    expect(filterObjects(await service.get(twin.id), { text: 'sky' }).total).toBe(0);
+    // The same labels on the same twin are the same revision.
+    expect((await service.label(twin.id, [{ id: 1, label: 'Sky', attributes: ['background'] }], 'host')).twin.id).toBe(labelled.id);
   });
 
   it('refuses labels for unknown ids without changing anything', async () => {
@@ -73,21 +79,28 @@ describe('twin service on a COCO photo', () => {
     expect((await service.get(twin.id)).objects.find((o) => o.id === 2)!.semantics.label).toBeUndefined();
   });
 
-  it('adds an object from a point prompt on the cached embedding', async () => {
+  it('adds an object from a point prompt on the cached embedding, or names the object it duplicates', async () => {
     const before = twin.objects.length;
     const target = twin.objects[twin.objects.length - 1]!;
     const [cx, cy] = target.centroid.map(Math.round) as [number, number];
-    const { object } = await service.segment(twin.id, { points: [{ x: cx, y: cy, label: 1 }] });
-    expect(object.id).toBe(before + 1);
-    expect(object.origin).toBe('user');
-    expect(rleContains((await service.get(twin.id)).masks.get(object.id)!, cx, cy)).toBe(true);
+    const out = await service.segment(labelled.id, { prompt: { points: [{ x: cx, y: cy, label: 1 }] } });
+    if (out.action === 'matched') {
+      expect(out.twin.id).toBe(labelled.id);
+      expect(out.relations[0]).toMatchObject({ id: out.object.id, relation: 'duplicate' });
+    } else {
+      expect(out.object.id).toBe(before + 1);
+      expect(out.object.origin).toBe('user');
+      expect(out.twin.revision).toMatchObject({ base: twin.id, parent: labelled.id });
+      expect(out.twin.objects.find((o) => o.id === 1)!.semantics.label?.value).toBe('Sky');
+    }
+    expect(rleContains((await service.get(out.twin.id)).masks.get(out.object.id)!, cx, cy)).toBe(true);
   });
 
   it('adds an object from a box prompt that stays inside the box', async () => {
     const target = twin.objects.find((o) => o.level === 'whole' && o.areaFraction < 0.3 && o.areaFraction > 0.02)!;
-    const { object } = await service.segment(twin.id, { box: target.bbox });
+    const { object, twin: revision } = await service.segment(twin.id, { prompt: { box: target.bbox } });
     const [x1, y1, x2, y2] = target.bbox;
-    const inBox = rleArea(rleIntersection((await service.get(twin.id)).masks.get(object.id)!, boxMask(640, 360, target.bbox)));
+    const inBox = rleArea(rleIntersection((await service.get(revision.id)).masks.get(object.id)!, boxMask(640, 360, target.bbox)));
     expect(object.area).toBeGreaterThan(0);
     expect(inBox / object.area).toBeGreaterThan(0.9);
     expect(object.bbox[0]).toBeGreaterThanOrEqual(x1 - 8);
@@ -111,13 +124,13 @@ describe('twin service on a COCO photo', () => {
     expect(inter.area).toBeLessThanOrEqual(Math.min(twin.objects[1]!.area, twin.objects[2]!.area));
   });
 
-  it('answers for the twin after a restart, labels and added objects included', async () => {
+  it('answers for the twin and its revisions after a restart', async () => {
     const fresh = await createTwinService(config, { log: (m) => log.push(m) });
-    const reloaded = await fresh.get(twin.id);
+    const reloaded = await fresh.get(labelled.id);
     expect(reloaded.objects.length).toBe(twin.objects.length);
     expect(reloaded.objects[0]!.semantics.label?.value).toBe('Sky');
-    const marks = await fresh.marks(twin.id);
-    expect(marks.mime).toMatch(/^image\/(png|jpeg)$/);
+    const marks = await fresh.marks(labelled.id);
+    expect(marks.mime).toBe('image/jpeg');
     expect(marks.width).toBe(640);
     await fresh.close();
   });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 import { deserializeTwin, serializeTwin } from '../../src/twin/twin-codec.js';
-import { TwinStore, twinBytes } from '../../src/twin/twin-store.js';
+import { LocalTwinStore, twinBytes } from '../../src/twin/twin-store.js';
+import { makeRevision, draftOf } from '../../src/twin/revision.js';
 import { SCHEMA_VERSION, type Twin, type TwinObject } from '../../src/twin/types.js';
 
 const W = 64;
@@ -110,25 +111,56 @@ describe('twin codec', () => {
 describe('TwinStore', () => {
   it('serves a twin saved by an earlier store from the same directory', async () => {
     const twin = makeTwin(7);
-    await new TwinStore({ maxBytes: 1e6, dir, log }).put(twin);
-    const fresh = new TwinStore({ maxBytes: 1e6, dir, log });
+    await new LocalTwinStore({ maxBytes: 1e6, dir, log }).put(twin);
+    const fresh = new LocalTwinStore({ maxBytes: 1e6, dir, log });
     expect(await fresh.has(twin.id)).toBe(true);
     expect(await fresh.get(twin.id)).toEqual(twin);
     expect(warnings).toEqual([]);
   });
 
-  it('persists updates such as new labels', async () => {
-    const store = new TwinStore({ maxBytes: 1e6, dir, log });
-    const twin = makeTwin(8);
-    await store.put(twin);
-    twin.objects[2]!.semantics.label = { value: 'lamp', source: 'host' };
-    await store.update(twin);
-    const reloaded = await new TwinStore({ maxBytes: 1e6, dir, log }).get(twin.id);
+  it('persists a revision with only its own masks and completes it from the base after a restart', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log });
+    const base = makeTwin(8);
+    await store.put(base);
+    const labelled = draftOf(base);
+    labelled.objects[2]!.semantics.label = { value: 'lamp', source: 'host' };
+    const r1 = makeRevision(base, { request: { op: 'label' }, summary: 'labelled object 3', ...labelled });
+    const added = draftOf(r1);
+    const cup = rectMask(30, 30, 36, 36);
+    added.masks.set(4, cup);
+    added.objects.push(objectOf(4, cup, { origin: 'user' }));
+    const r2 = makeRevision(r1, { request: { op: 'segment' }, summary: 'added object 4', ...added });
+    await store.put(r1);
+    await store.put(r2);
+    expect(r1.revision).toMatchObject({ base: base.id, parent: base.id, masksOf: base.id });
+    expect(r2.revision).toMatchObject({ base: base.id, parent: r1.id, masksOf: r2.id });
+    const onDisk = JSON.parse(await fs.readFile(path.join(dir, `${r2.id}.json`), 'utf8')) as { masks: Record<string, unknown> };
+    expect(Object.keys(onDisk.masks)).toEqual(['4']);
+    const fresh = new LocalTwinStore({ maxBytes: 1e6, dir, log });
+    const reloaded = await fresh.get(r2.id);
     expect(reloaded?.objects[2]?.semantics.label).toEqual({ value: 'lamp', source: 'host' });
+    expect([...reloaded!.masks.keys()].sort()).toEqual([1, 2, 3, 4]);
+    expect(Array.from(reloaded!.masks.get(4)!.counts)).toEqual(Array.from(cup.counts));
+    // The base is untouched by its revisions.
+    expect((await fresh.get(base.id))?.objects[2]?.semantics.label).toBeUndefined();
+    expect((await fresh.recent(10)).map((s) => s.id)).toEqual(expect.arrayContaining([base.id, r1.id, r2.id]));
+    expect(warnings).toEqual([]);
+  });
+
+  it('keeps blobs beside their twin and drops them with it', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log, maxFiles: 1 });
+    const a = makeTwin(21);
+    await store.put(a);
+    await store.putBlob(`${a.id}.marks-1568.jpg`, Buffer.from('jpeg bytes'));
+    expect((await new LocalTwinStore({ maxBytes: 1e6, dir, log }).getBlob(`${a.id}.marks-1568.jpg`))?.toString()).toBe('jpeg bytes');
+    await new Promise((r) => setTimeout(r, 20));
+    await store.put(makeTwin(22)); // pushes twin 21 out of the one-file directory
+    expect(await fs.readdir(dir)).toEqual([`${makeTwin(22).id}.json`]);
+    await expect(store.getBlob('../etc/passwd')).rejects.toThrow();
   });
 
   it('keeps twins in memory only when no directory is given', async () => {
-    const store = new TwinStore({ maxBytes: 1e6 });
+    const store = new LocalTwinStore({ maxBytes: 1e6 });
     const twin = makeTwin(1);
     await store.put(twin);
     expect(await store.get(twin.id)).toBe(twin);
@@ -139,7 +171,7 @@ describe('TwinStore', () => {
   it('drops a corrupt file with a warning instead of failing, keeping a .corrupt copy', async () => {
     const twin = makeTwin(3);
     await fs.writeFile(path.join(dir, `${twin.id}.json`), serializeTwin(twin).slice(0, 200));
-    const store = new TwinStore({ maxBytes: 1e6, dir, log });
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log });
     expect(await store.get(twin.id)).toBeUndefined();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/dropped unreadable file/);
@@ -156,7 +188,7 @@ describe('TwinStore', () => {
     old.schema_version = 0;
     await fs.writeFile(path.join(dir, `${a.id}.json`), JSON.stringify(old));
     await fs.writeFile(path.join(dir, `${b.id}.json`), serializeTwin(a)); // wrong name for its content
-    const store = new TwinStore({ maxBytes: 1e6, dir, log });
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log });
     expect(await store.get(a.id)).toBeUndefined();
     expect(await store.get(b.id)).toBeUndefined();
     expect(warnings.join('\n')).toMatch(/schema_version 0/);
@@ -166,7 +198,7 @@ describe('TwinStore', () => {
   it('evicts the least recently used twin once the byte budget is exceeded', async () => {
     const [a, b, c] = [makeTwin(1), makeTwin(2), makeTwin(3)];
     const size = twinBytes(a);
-    const store = new TwinStore({ maxBytes: Math.floor(size * 2.5) });
+    const store = new LocalTwinStore({ maxBytes: Math.floor(size * 2.5) });
     await store.put(a);
     await store.put(b);
     expect(await store.get(a.id)).toBe(a); // a is now the most recent
@@ -178,7 +210,7 @@ describe('TwinStore', () => {
 
   it('reloads an evicted twin from disk', async () => {
     const [a, b] = [makeTwin(1), makeTwin(2)];
-    const store = new TwinStore({ maxBytes: Math.floor(twinBytes(a) * 1.5), dir, log });
+    const store = new LocalTwinStore({ maxBytes: Math.floor(twinBytes(a) * 1.5), dir, log });
     await store.put(a);
     await store.put(b);
     const back = await store.get(a.id);
@@ -187,26 +219,26 @@ describe('TwinStore', () => {
   });
 
   it('warns when a single twin is larger than the whole memory budget', async () => {
-    const store = new TwinStore({ maxBytes: 100, log });
+    const store = new LocalTwinStore({ maxBytes: 100, log });
     await store.put(makeTwin(1));
     expect(warnings[0]).toMatch(/exceeds the twin cache/);
   });
 
   it('handles concurrent puts, including several of the same id', async () => {
-    const store = new TwinStore({ maxBytes: 1e7, dir, log });
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log });
     const twins = Array.from({ length: 20 }, (_, i) => makeTwin(100 + i));
     const same = Array.from({ length: 5 }, () => makeTwin(999));
     await Promise.all([...twins, ...same].map((t) => store.put(t)));
     const files = await fs.readdir(dir);
     expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(21);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const fresh = new TwinStore({ maxBytes: 1e7, dir, log });
+    const fresh = new LocalTwinStore({ maxBytes: 1e7, dir, log });
     for (const t of [...twins, same[0]!]) expect(await fresh.get(t.id)).toEqual(t);
     expect(warnings).toEqual([]);
   });
 
   it('keeps at most maxFiles twins on disk, removing the least recently used', async () => {
-    const store = new TwinStore({ maxBytes: 1e7, dir, log, maxFiles: 3 });
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 3 });
     const twins = [1, 2, 3, 4].map(makeTwin);
     for (const t of twins.slice(0, 3)) await store.put(t);
     const now = Date.now() / 1000;
@@ -218,7 +250,7 @@ describe('TwinStore', () => {
   });
 
   it('refuses ids that are not twin ids before touching the file system', async () => {
-    const store = new TwinStore({ maxBytes: 1e6, dir, log });
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log });
     for (const bad of ['../../etc/passwd', 'tw_0000000000000001/../x', 'TW_0000000000000001', 'tw_123', '']) {
       await expect(store.get(bad)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(store.has(bad)).rejects.toMatchObject({ code: 'INVALID_INPUT' });

@@ -38,7 +38,7 @@ describe('compactView', () => {
     const twin = buildTwin(scene.image(), proposals, { model: 'm', params: {}, id: 'tw_x' });
     setSemantics(twin, 2, { label: 'mug' }, 'host');
     const view = compactView(twin);
-    expect(view).toMatchObject({ schema_version: 1, twin_id: 'tw_x', image: { width: 200, height: 100 }, object_count: 5 });
+    expect(view).toMatchObject({ schema_version: 2, twin_id: 'tw_x', image: { width: 200, height: 100 }, object_count: 5 });
     expect(view.objects[0]).toEqual({
       id: 1, level: 'whole', parts: 1, bbox: [10, 10, 90, 60], area_pct: 20, center: [50, 35], position: 'left', color: 'red',
     });
