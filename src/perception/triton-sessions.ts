@@ -42,8 +42,9 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export const DYNAMIC_DIM = 'dynamic';
 
 const START_HINT =
-  'Start Triton on a repository written by `twinseg triton-repo DIR` (tritonserver --model-repository=DIR), or fix ' +
-  'TWINSEG_TRITON_URL: it must be the HTTP endpoint (port 8000 by default), not gRPC (8001) or metrics (8002).';
+  'Start Triton on a repository written by `twinseg triton-repo DIR` (tritonserver --model-repository=DIR), or ' +
+  'fix TWINSEG_TRITON_URL: it must be the HTTP endpoint (port 8000 by default), not gRPC (8001) or metrics (8002).';
+const NAMES_HINT = 'set TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER to the names the repository serves';
 
 interface Reply {
   status: number;
@@ -58,13 +59,8 @@ interface MetadataTensor {
 }
 
 function baseUrlOf(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = new URL('invalid:');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new TwinsegError('INVALID_INPUT', `"${raw}" is not an http(s) URL of a Triton server.`, {
       hint: 'Set TWINSEG_TRITON_URL like http://127.0.0.1:8000 (the HTTP endpoint).',
     });
@@ -72,15 +68,21 @@ function baseUrlOf(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+const utf8 = (body: Uint8Array) => new TextDecoder().decode(body);
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8(body));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Triton answers errors as {"error": "..."}; other servers may send text or HTML. */
 function errorText(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body).trim();
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed?.error === 'string') return parsed.error;
-  } catch {
-    // not JSON: show the text itself
-  }
+  const error = (parseJson(body) as { error?: unknown } | undefined)?.error;
+  if (typeof error === 'string') return error;
+  const text = utf8(body).trim();
   return text.length > 300 ? `${text.slice(0, 300)}…` : text || '(empty body)';
 }
 
@@ -90,13 +92,13 @@ const specOf = (t: MetadataTensor): ValueSpec => ({
   shape: t.shape.map((d) => (d < 0 ? DYNAMIC_DIM : d)),
 });
 
-const describeSpecs = (specs: readonly ValueSpec[]) => specs.map((s) => `${s.name} ${s.type}[${s.shape.join(',')}]`).join('; ') || '(none)';
+const describeSpecs = (specs: readonly ValueSpec[]) =>
+  specs.map((s) => `${s.name} ${s.type}[${s.shape.join(',')}]`).join('; ') || '(none)';
 
 function isMetadataTensors(v: unknown): v is MetadataTensor[] {
-  return (
-    Array.isArray(v) &&
-    v.every((t: Partial<MetadataTensor>) => typeof t?.name === 'string' && typeof t.datatype === 'string' && Array.isArray(t.shape) && t.shape.every(Number.isInteger))
-  );
+  const ok = (t: Partial<MetadataTensor>) =>
+    typeof t?.name === 'string' && typeof t.datatype === 'string' && Array.isArray(t.shape) && t.shape.every(Number.isInteger);
+  return Array.isArray(v) && v.every(ok);
 }
 
 /** Where a served tensor differs from what was expected; a served dynamic dimension accepts any size. */
@@ -108,36 +110,69 @@ function mismatches(kind: string, served: readonly ValueSpec[], expected: readon
       out.push(`no ${kind} ${e.name}`);
       continue;
     }
-    const shapeOk =
-      s.shape.length === e.shape.length && s.shape.every((d, i) => typeof d === 'string' || d === e.shape[i]);
-    if (s.type !== e.type || !shapeOk) out.push(`${kind} ${e.name} is ${s.type}[${s.shape.join(',')}], expected ${e.type}[${e.shape.join(',')}]`);
+    const shapeOk = s.shape.length === e.shape.length && s.shape.every((d, i) => typeof d === 'string' || d === e.shape[i]);
+    if (s.type !== e.type || !shapeOk) {
+      out.push(`${kind} ${e.name} is ${s.type}[${s.shape.join(',')}], expected ${e.type}[${e.shape.join(',')}]`);
+    }
   }
   return out;
+}
+
+/** What the repository index (Triton's model repository extension) says of a model, as a sentence or ''. */
+function indexSays(index: Reply | undefined, model: string, version: string | undefined): string {
+  const entries = index?.status === 200 ? parseJson(index.body) : undefined;
+  if (!Array.isArray(entries)) return '';
+  const listed = entries as { name?: string; version?: string; state?: string; reason?: string }[];
+  const mine = listed.filter((m) => m.name === model && (!version || m.version === version));
+  if (mine.length === 0) return ` The repository does not list it; it has ${listed.map((m) => m.name).join(', ') || 'no models'}.`;
+  return ` The repository lists it as ${mine.map((m) => `${m.state ?? 'unknown'}${m.reason ? ` (${m.reason})` : ''}`).join(', ')}.`;
+}
+
+/** The feeds as wire inputs, checked against the model's declared inputs so a mismatch is named before sending. */
+function wireInputs(feeds: Record<string, PlainTensor>, declared: readonly MetadataTensor[], fail: (why: string) => TwinsegError): WireInput[] {
+  const missing = declared.filter((d) => !(d.name in feeds)).map((d) => d.name);
+  if (missing.length > 0) throw fail(`no value fed for input ${missing.join(', ')}`);
+  return Object.entries(feeds).map(([name, tensor]) => {
+    const d = declared.find((x) => x.name === name);
+    if (!d) throw fail(`it has no input ${name}; it declares ${describeSpecs(declared.map(specOf))}`);
+    if (!CARRIED_DATATYPES.includes(d.datatype)) throw fail(`input ${name} is ${d.datatype}; twinseg sends ${CARRIED_DATATYPES.join(', ')}`);
+    if (!arrayFits(d.datatype, tensor.data)) throw fail(`input ${name} is ${d.datatype}, but twinseg fed ${arrayTypeName(tensor.data)} values`);
+    const dims = tensor.dims;
+    if (dims.length !== d.shape.length || !d.shape.every((x, i) => x < 0 || x === dims[i])) {
+      throw fail(`input ${name} has shape [${d.shape.join(',')}], but twinseg fed [${dims.join(',')}]`);
+    }
+    if (dims.reduce((n, x) => n * x, 1) !== tensor.data.length) {
+      throw new TwinsegError('INTERNAL', `Input ${name} has ${tensor.data.length} values for shape [${dims.join(',')}].`);
+    }
+    return { name, datatype: d.datatype, tensor };
+  });
 }
 
 export async function createTritonSession(baseUrl: string, modelName: string, opts: TritonSessionOptions = {}): Promise<TritonSession> {
   const base = baseUrlOf(baseUrl);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const modelPath = `/v2/models/${encodeURIComponent(modelName)}${opts.version ? `/versions/${encodeURIComponent(opts.version)}` : ''}`;
+  const versionPath = opts.version ? `/versions/${encodeURIComponent(opts.version)}` : '';
+  const modelPath = `/v2/models/${encodeURIComponent(modelName)}${versionPath}`;
   const what = `model "${modelName}"${opts.version ? ` version ${opts.version}` : ''} on Triton at ${base}`;
   // release() aborts runs still in flight; a released session must not hang its caller.
   const released = new AbortController();
 
-  async function request(method: 'GET' | 'POST', path: string, init: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<Reply> {
+  async function request(method: 'GET' | 'POST', path: string, body?: Uint8Array, headers: Record<string, string> = {}): Promise<Reply> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, released.signal, ...(opts.signal ? [opts.signal] : [])]);
     try {
       const res = await fetch(`${base}${path}`, {
         method,
-        body: init.body,
+        body,
         // Triton compresses replies when asked; multi-megabyte float tensors barely compress and cost it CPU.
-        headers: { 'accept-encoding': 'identity', ...init.headers },
+        headers: { 'accept-encoding': 'identity', ...headers },
         signal,
       });
       return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
     } catch (e) {
       if (opts.signal?.aborted || released.signal.aborted) {
-        throw new TwinsegError('CANCELLED', `The request to ${what} was cancelled${released.signal.aborted ? ' (session released)' : ''}.`, { cause: e });
+        const why = released.signal.aborted ? ' (session released)' : '';
+        throw new TwinsegError('CANCELLED', `The request to ${what} was cancelled${why}.`, { cause: e });
       }
       if (timeout.aborted) {
         throw new TwinsegError('PROVIDER_UNAVAILABLE', `Triton at ${base} did not answer ${method} ${path} within ${timeoutMs} ms.`, {
@@ -151,106 +186,69 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
     }
   }
 
-  const notKserve = (path: string, r: Reply) =>
-    new TwinsegError('PROVIDER_UNAVAILABLE', `${base} answered HTTP ${r.status} to ${path} (${errorText(r.body)}): it does not look like a KServe v2 server.`, {
+  // 1. The server: live, or nothing else will work. Its readiness only informs a message: Triton calls itself
+  //    unready while any model in its repository is unready, which need not be this one.
+  const live = await request('GET', '/v2/health/live');
+  if (live.status === 404) {
+    throw new TwinsegError('PROVIDER_UNAVAILABLE', `${base} answered HTTP 404 to /v2/health/live (${errorText(live.body)}): it does not look like a KServe v2 server.`, {
       hint: START_HINT,
     });
-
-  async function getJson(path: string): Promise<unknown> {
-    const r = await request('GET', path);
-    if (r.status !== 200) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(r.body));
-    } catch {
-      throw notKserve(path, r);
-    }
   }
-
-  // 1. The server: live (else nothing else will work), ready (only reported: Triton calls itself unready
-  //    while any model in its repository is unready, which need not be ours).
-  const live = await request('GET', '/v2/health/live');
-  if (live.status === 404) throw notKserve('/v2/health/live', live);
   if (live.status !== 200) {
     throw new TwinsegError('PROVIDER_UNAVAILABLE', `Triton at ${base} is not live (HTTP ${live.status}: ${errorText(live.body)}).`, {
       hint: 'Check the server log; it may be starting up or shutting down.',
     });
   }
-  const serverReady = (await request('GET', '/v2/health/ready')).status === 200;
 
-  // 2. The model: ready, else say why (the repository extension knows a failed load's reason).
+  // 2. The model: ready, or say why (the repository extension knows a failed load's reason).
   const ready = await request('GET', `${modelPath}/ready`);
   if (ready.status !== 200) {
-    const index = await request('POST', '/v2/repository/index', { body: new TextEncoder().encode('{}'), headers: { 'content-type': 'application/json' } }).catch(() => undefined);
-    let state = '';
-    try {
-      const entries = index?.status === 200 ? (JSON.parse(new TextDecoder().decode(index.body)) as { name?: string; version?: string; state?: string; reason?: string }[]) : [];
-      const mine = entries.filter((m) => m.name === modelName && (!opts.version || m.version === opts.version));
-      state = mine.length
-        ? ` The repository lists it as ${mine.map((m) => `${m.state ?? 'unknown'}${m.reason ? ` (${m.reason})` : ''}`).join(', ')}.`
-        : index?.status === 200
-          ? ` The repository does not list it; it has ${entries.map((m) => m.name).join(', ') || 'no models'}.`
-          : '';
-    } catch {
-      // no usable index: the ready reply's text is all there is
-    }
-    throw new TwinsegError(
-      'MODEL_NOT_FOUND',
-      `The ${what} is not ready (HTTP ${ready.status}: ${errorText(ready.body)}).${state}${serverReady ? '' : ' The server itself is not ready either.'}`,
-      {
-        hint: 'Check the Triton log for the model\'s load error; regenerate the repository with `twinseg triton-repo DIR`, or set TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER to the names it serves.',
-      },
-    );
+    const serverReady = (await request('GET', '/v2/health/ready')).status === 200;
+    const index = await request('POST', '/v2/repository/index', new TextEncoder().encode('{}'), { 'content-type': 'application/json' }).catch(() => undefined);
+    const message =
+      `The ${what} is not ready (HTTP ${ready.status}: ${errorText(ready.body)}).` +
+      indexSays(index, modelName, opts.version) +
+      (serverReady ? '' : ' The server itself is not ready either.');
+    throw new TwinsegError('MODEL_NOT_FOUND', message, {
+      hint: `Check the Triton log for the model's load error; regenerate the repository with \`twinseg triton-repo DIR\`, or ${NAMES_HINT}.`,
+    });
   }
 
-  // 3. Its declared tensors, and the server's extensions for the encoding.
-  const metadata = (await getJson(modelPath)) as { inputs?: unknown; outputs?: unknown } | undefined;
-  if (!metadata || !isMetadataTensors(metadata.inputs) || !isMetadataTensors(metadata.outputs)) {
-    throw new TwinsegError('PROVIDER_UNAVAILABLE', `The ${what} is ready but its metadata (GET ${modelPath}) lacks inputs/outputs with name, datatype and shape.`, {
+  // 3. Its declared tensors, checked against what the caller expects.
+  const metadata = await request('GET', modelPath);
+  const declared = (metadata.status === 200 ? parseJson(metadata.body) : undefined) as { inputs?: unknown; outputs?: unknown } | undefined;
+  if (!isMetadataTensors(declared?.inputs) || !isMetadataTensors(declared.outputs)) {
+    throw new TwinsegError('PROVIDER_UNAVAILABLE', `The ${what} is ready but its metadata (GET ${modelPath}, HTTP ${metadata.status}) lacks inputs/outputs with name, datatype and shape.`, {
       hint: START_HINT,
     });
   }
-  const declaredIn = metadata.inputs;
-  const declaredOut = metadata.outputs;
+  const declaredIn = declared.inputs;
+  const declaredOut = declared.outputs;
   const inputs = declaredIn.map(specOf);
   const outputs = declaredOut.map(specOf);
   const problems = [...mismatches('input', inputs, opts.expect?.inputs ?? []), ...mismatches('output', outputs, opts.expect?.outputs ?? [])];
   if (problems.length > 0) {
-    throw new TwinsegError('MODEL_INCOMPATIBLE', `The ${what} is not the model twinseg expects: ${problems.join('; ')}. It declares inputs ${describeSpecs(inputs)}; outputs ${describeSpecs(outputs)}.`, {
-      hint: 'Regenerate the repository from the same ONNX files with `twinseg triton-repo DIR` and restart Triton, or point TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER at the right model.',
-    });
+    throw new TwinsegError(
+      'MODEL_INCOMPATIBLE',
+      `The ${what} is not the model twinseg expects: ${problems.join('; ')}. It declares inputs ${describeSpecs(inputs)}; outputs ${describeSpecs(outputs)}.`,
+      { hint: `Regenerate the repository from the same ONNX files with \`twinseg triton-repo DIR\` and restart Triton, or ${NAMES_HINT}.` },
+    );
   }
+
+  // 4. The encoding: binary tensors where the server has the extension.
   let encoding: 'binary' | 'json' = opts.encoding === 'json' ? 'json' : 'binary';
   if (!opts.encoding || opts.encoding === 'auto') {
-    const server = (await getJson('/v2')) as { extensions?: unknown } | undefined;
-    encoding = Array.isArray(server?.extensions) && server.extensions.includes('binary_tensor_data') ? 'binary' : 'json';
+    const server = await request('GET', '/v2');
+    const extensions = (server.status === 200 ? (parseJson(server.body) as { extensions?: unknown } | undefined) : undefined)?.extensions;
+    encoding = Array.isArray(extensions) && extensions.includes('binary_tensor_data') ? 'binary' : 'json';
   }
 
   const incompatible = (why: string) =>
     new TwinsegError('MODEL_INCOMPATIBLE', `Cannot run the ${what}: ${why}.`, {
       hint: "The model's inputs may not match what twinseg feeds a SAM encoder/decoder; check the model export and its config.pbtxt.",
     });
-
-  function wireInputs(feeds: Record<string, PlainTensor>): WireInput[] {
-    const missing = declaredIn.filter((d) => !(d.name in feeds)).map((d) => d.name);
-    if (missing.length > 0) throw incompatible(`no value fed for input ${missing.join(', ')}`);
-    return Object.entries(feeds).map(([name, tensor]) => {
-      const declared = declaredIn.find((d) => d.name === name);
-      if (!declared) throw incompatible(`it has no input ${name}; it declares ${describeSpecs(inputs)}`);
-      if (!CARRIED_DATATYPES.includes(declared.datatype)) {
-        throw incompatible(`input ${name} is ${declared.datatype}; twinseg sends ${CARRIED_DATATYPES.join(', ')}`);
-      }
-      if (!arrayFits(declared.datatype, tensor.data)) {
-        throw incompatible(`input ${name} is ${declared.datatype}, but twinseg fed ${arrayTypeName(tensor.data)} values`);
-      }
-      const dims = tensor.dims;
-      const fits = dims.length === declared.shape.length && declared.shape.every((d, i) => d < 0 || d === dims[i]);
-      if (!fits) throw incompatible(`input ${name} has shape [${declared.shape.join(',')}], but twinseg fed [${dims.join(',')}]`);
-      if (dims.reduce((n, d) => n * d, 1) !== tensor.data.length) {
-        throw new TwinsegError('INTERNAL', `Input ${name} has ${tensor.data.length} values for shape [${dims.join(',')}].`);
-      }
-      return { name, datatype: declared.datatype, tensor };
-    });
-  }
+  const malformed = (why: string) =>
+    new TwinsegError('PROVIDER_UNAVAILABLE', `The inference reply of the ${what} is malformed: ${why}.`, { hint: START_HINT });
 
   return {
     url: base,
@@ -261,8 +259,8 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
     async run(feeds, fetches) {
       const unknown = (fetches ?? []).filter((f) => !declaredOut.some((d) => d.name === f));
       if (unknown.length > 0) throw incompatible(`it has no output ${unknown.join(', ')}; it declares ${describeSpecs(outputs)}`);
-      const req = encodeInferRequest(wireInputs(feeds), fetches, encoding === 'binary');
-      const reply = await request('POST', `${modelPath}/infer`, { body: req.body, headers: req.headers });
+      const req = encodeInferRequest(wireInputs(feeds, declaredIn, incompatible), fetches, encoding === 'binary');
+      const reply = await request('POST', `${modelPath}/infer`, req.body, req.headers);
       if (reply.status !== 200) {
         const text = errorText(reply.body);
         // 4xx: the server refused this request (shape, datatype, model state); 5xx: the server failed.
@@ -272,19 +270,15 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
         });
       }
       const lengthHeader = reply.headers.get(HEADER_LENGTH);
-      const decoded = decodeInferResponse(
-        reply.body,
-        lengthHeader === null ? undefined : Number(lengthHeader),
-        (why) => new TwinsegError('PROVIDER_UNAVAILABLE', `The inference reply of the ${what} is malformed: ${why}.`, { hint: START_HINT }),
-      );
+      const decoded = decodeInferResponse(reply.body, lengthHeader === null ? undefined : Number(lengthHeader), malformed);
       const out: Record<string, PlainTensor> = {};
       for (const o of decoded) {
-        const declared = declaredOut.find((d) => d.name === o.name);
-        if (declared && declared.datatype !== o.datatype) throw incompatible(`output ${o.name} came back ${o.datatype}, but the model declares ${declared.datatype}`);
+        const d = declaredOut.find((x) => x.name === o.name);
+        if (d && d.datatype !== o.datatype) throw incompatible(`output ${o.name} came back ${o.datatype}, but the model declares ${d.datatype}`);
         out[o.name] = { data: o.data, dims: o.dims };
       }
       const absent = (fetches ?? []).filter((f) => !(f in out));
-      if (absent.length > 0) throw incompatible(`the reply lacks output ${absent.join(', ')}`);
+      if (absent.length > 0) throw malformed(`it lacks output ${absent.join(', ')}`);
       return out;
     },
     async release() {
