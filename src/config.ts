@@ -72,7 +72,10 @@ export type Config = z.infer<typeof ConfigSchema>;
  * The names a model's encoder and decoder have in a Triton repository: `<model>-encoder` and `<model>-decoder`
  * as `twinseg triton-repo` writes them, unless TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER name others.
  */
-export function tritonModelNames(model: string, triton: Partial<Pick<Config['triton'], 'encoderModel' | 'decoderModel'>> = {}): { encoder: string; decoder: string } {
+export function tritonModelNames(
+  model: string,
+  triton: Partial<Pick<Config['triton'], 'encoderModel' | 'decoderModel'>> = {},
+): { encoder: string; decoder: string } {
   return { encoder: triton.encoderModel ?? `${model}-encoder`, decoder: triton.decoderModel ?? `${model}-decoder` };
 }
 
