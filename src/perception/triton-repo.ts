@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { TRITON_MODEL_NAME } from '../config.js';
 import { errorMessage, throwIfAborted, TwinsegError } from '../errors.js';
 import { readOnnxSignature, type OnnxSignature } from './onnx-signature.js';
@@ -58,16 +59,6 @@ async function copySynced(from: string, to: string): Promise<void> {
   await fs.copyFile(from, to);
   const handle = await fs.open(to, 'r+');
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeSynced(file: string, text: string): Promise<void> {
-  const handle = await fs.open(file, 'wx');
-  try {
-    await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();
@@ -129,7 +120,7 @@ export async function writeTritonRepo(dir: string, models: readonly RepoModel[],
       for (const file of signature.externalFiles) {
         await copySynced(path.join(path.dirname(model.onnxPath), file), path.join(versionDir, file));
       }
-      await writeSynced(path.join(staging, model.name, 'config.pbtxt'), config.text);
+      await writeFileAtomic(path.join(staging, model.name, 'config.pbtxt'), config.text);
       throwIfAborted(opts.signal);
     }
     // rename() cannot replace a directory that holds files, so an existing DIR steps aside first.
