@@ -19,6 +19,9 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 export const PRESET_NAMES = ['fast', 'balanced', 'thorough'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** A Triton model name: a directory name in its repository. */
+export const TRITON_MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
 export const ConfigSchema = z.object({
   /** Cache and model directory (TWINSEG_HOME). */
   home: z.string().min(1),
@@ -51,9 +54,30 @@ export const ConfigSchema = z.object({
     /** Extra allowed Origin values besides loopback ones (TWINSEG_ALLOWED_ORIGINS, comma separated). */
     allowedOrigins: z.array(z.string()).default([]),
   }),
+  /** Run the models on NVIDIA Triton Inference Server (KServe v2 HTTP) instead of in-process onnxruntime. */
+  triton: z.object({
+    /** The server's HTTP endpoint (TWINSEG_TRITON_URL, e.g. http://127.0.0.1:8000); unset: in-process. */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8000' }).optional(),
+    /** Model names in Triton's repository (TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER); see tritonModelNames. */
+    encoderModel: z.string().regex(TRITON_MODEL_NAME).optional(),
+    decoderModel: z.string().regex(TRITON_MODEL_NAME).optional(),
+    /** Limit for each request to Triton (TWINSEG_TRITON_TIMEOUT_MS). */
+    timeoutMs: positiveInt.default(60_000),
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The names a model's encoder and decoder have in a Triton repository: `<model>-encoder` and `<model>-decoder`
+ * as `twinseg triton-repo` writes them, unless TWINSEG_TRITON_ENCODER / TWINSEG_TRITON_DECODER name others.
+ */
+export function tritonModelNames(
+  model: string,
+  triton: Partial<Pick<Config['triton'], 'encoderModel' | 'decoderModel'>> = {},
+): { encoder: string; decoder: string } {
+  return { encoder: triton.encoderModel ?? `${model}-encoder`, decoder: triton.decoderModel ?? `${model}-decoder` };
+}
 
 /** Builds the config from environment variables plus explicit overrides (CLI flags, tests). */
 export function loadConfig(
@@ -85,6 +109,12 @@ export function loadConfig(
       port: env.TWINSEG_HTTP_PORT || undefined,
       token: env.TWINSEG_TOKEN || undefined,
       allowedOrigins: env.TWINSEG_ALLOWED_ORIGINS ? list(',').parse(env.TWINSEG_ALLOWED_ORIGINS) : undefined,
+    },
+    triton: {
+      url: env.TWINSEG_TRITON_URL || undefined,
+      encoderModel: env.TWINSEG_TRITON_ENCODER || undefined,
+      decoderModel: env.TWINSEG_TRITON_DECODER || undefined,
+      timeoutMs: env.TWINSEG_TRITON_TIMEOUT_MS || undefined,
     },
     ...overrides,
   };

@@ -6,5 +6,6 @@ import { doctorCommand } from './doctor-command.js';
 import { maskCommand } from './mask-command.js';
 import { modelsCommand } from './models-command.js';
 import { serveCommand } from './serve-command.js';
+import { tritonRepoCommand } from './triton-repo-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, modelsCommand, doctorCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, modelsCommand, doctorCommand, tritonRepoCommand];
