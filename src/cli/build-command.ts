@@ -2,18 +2,19 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { PRESET_NAMES } from '../config.js';
-import type { Progress } from '../perception/types.js';
+import { decodeToRgb, encodeRaw, PICTURE_MIME } from '../image/codec.js';
+import type { Picture } from '../twin/service-types.js';
 import { GRANULARITIES } from '../twin/service-types.js';
-import { interruptSignal, need, oneOf, parseCommandArgs, withApp, type CliCommand, type CliIo } from './cli-io.js';
+import { interruptSignal, need, oneOf, parseCommandArgs, withApp, type CliCommand } from './cli-io.js';
+import { progressDisplay } from './progress-display.js';
 
-function progressPrinter(io: CliIo): (p: Progress) => void {
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (now - last < 250 && p.done < p.total) return;
-    last = now;
-    io.stderr(`  ${p.done}/${p.total}${p.message ? ` ${p.message}` : ''}\n`);
-  };
+/** The picture's bytes in the format the file name asks for (.png, .webp; JPEG otherwise). */
+async function pictureForFile(picture: Picture, file: string): Promise<Uint8Array> {
+  const ext = path.extname(file).toLowerCase();
+  const format = ext === '.png' ? 'png' : ext === '.webp' ? 'webp' : 'jpeg';
+  if (PICTURE_MIME[format] === picture.mime) return picture.data;
+  const raw = await decodeToRgb(picture.data, { maxPixels: picture.width * picture.height, background: { r: 255, g: 255, b: 255 } });
+  return encodeRaw(raw, format, { quality: 90, fullChroma: true });
 }
 
 export const buildCommand: CliCommand = {
@@ -23,7 +24,8 @@ export const buildCommand: CliCommand = {
   help: [
     'Options:',
     '  --json                 Print the compact twin as JSON instead of a table',
-    '  --marks FILE           Also write the set-of-marks picture (each object id drawn on its object)',
+    '  --marks FILE           Also write the set-of-marks picture (each object id drawn on its object);',
+    '                         .png and .webp give those formats, any other name JPEG',
     `  --preset NAME          ${PRESET_NAMES.join(', ')} (default: TWINSEG_PRESET or balanced)`,
     `  --granularity NAME     ${GRANULARITIES.join(', ')}: whole objects only, or their parts too`,
     '',
@@ -43,17 +45,17 @@ export const buildCommand: CliCommand = {
     const { compactView } = await import('../twin/views.js');
     return withApp(config(), io, async (app) => {
       const stop = interruptSignal();
+      const progress = progressDisplay(io, 'building');
       try {
         const imageArg = /^data:|^file:/i.test(image) ? image : path.resolve(image);
-        const outcome = await app.twins.build(
-          { image: imageArg, preset, granularity },
-          { signal: stop.signal, onProgress: progressPrinter(io) },
-        );
+        const outcome = await app.twins
+          .build({ image: imageArg, preset, granularity }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
+          .finally(() => progress.stop());
         const { twin } = outcome;
         if (values.marks) {
-          const marks = await app.twins.marks(twin.id, { maxSide: 1568 });
-          await writeFileAtomic(path.resolve(values.marks), marks.data);
-          io.stderr(`marks image written to ${path.resolve(values.marks)}\n`);
+          const file = path.resolve(values.marks);
+          await writeFileAtomic(file, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568 }), file));
+          io.stderr(`marks picture written to ${file}\n`);
         }
         const view = compactView(twin);
         if (values.json) {

@@ -4,8 +4,17 @@ import { buildCommand } from './build-command.js';
 import type { CliCommand } from './cli-io.js';
 import { doctorCommand } from './doctor-command.js';
 import { maskCommand } from './mask-command.js';
+import { mcpConfigCommand } from './mcp-config-command.js';
 import { modelsCommand } from './models-command.js';
 import { serveCommand } from './serve-command.js';
 import { tritonRepoCommand } from './triton-repo-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, modelsCommand, doctorCommand, tritonRepoCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  serveCommand,
+  buildCommand,
+  maskCommand,
+  mcpConfigCommand,
+  modelsCommand,
+  doctorCommand,
+  tritonRepoCommand,
+];

@@ -46,10 +46,22 @@ const callTool = (name: string, toolArgs: Record<string, string>) =>
     ...Object.entries(toolArgs).flatMap(([k, v]) => ['--tool-arg', `${k}=${v}`]),
   ]) as Promise<ToolResult>;
 
-it('mcp.json tells a host how to start the server without fetching from the registry', () => {
-  const cfg = JSON.parse(readFileSync('mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
-  expect(cfg.mcpServers.twinseg).toMatchObject({ command: 'npx', args: ['--no-install', 'twinseg', 'serve'] });
-  expect(cfg.mcpServers['twinseg-local']).toMatchObject({ command: 'node', args: ['dist/cli.js', 'serve'] });
+it('.mcp.json starts this checkout\'s server for Claude Code, from any working directory', async () => {
+  const cfg = JSON.parse(readFileSync('.mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> };
+  const entry = cfg.mcpServers.twinseg!;
+  // Claude Code expands ${VAR:-default}; do the same with the project directory set, as it does.
+  const expand = (s: string) => s.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, k: string, d: string) => (k === 'CLAUDE_PROJECT_DIR' ? process.cwd() : process.env[k] ?? d));
+  const transport = new StdioClientTransport({
+    command: entry.command === 'node' ? process.execPath : entry.command,
+    args: entry.args.map(expand),
+    cwd: os.tmpdir(),
+    env: { ...(env as Record<string, string>), ...Object.fromEntries(Object.entries(entry.env).map(([k, v]) => [k, expand(v)])) },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'claude-code-like', version: '1.0.0' });
+  await client.connect(transport);
+  expect((await client.listTools()).tools).toHaveLength(5);
+  await client.close();
 });
 
 describe('built server driven by the MCP inspector CLI', () => {
