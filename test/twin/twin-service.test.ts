@@ -77,10 +77,10 @@ describe('twin service on a drawn scene', () => {
   });
 
   it('keeps labels and lets filters find them', async () => {
-    await service.label(twin.id, [{ id: 1, label: 'Ground', attributes: ['background'] }], 'host');
-    const { objects } = filterObjects(await service.get(twin.id), { text: 'ground' });
+    await service.label(twin.id, [{ id: 1, label: 'Sky', attributes: ['background'] }], 'host');
+    const { objects } = filterObjects(await service.get(twin.id), { text: 'sky' });
     expect(objects.map((o) => o.id)).toEqual([1]);
-    expect(objects[0]!.semantics.label).toEqual({ value: 'Ground', source: 'host' });
+    expect(objects[0]!.semantics.label).toEqual({ value: 'Sky', source: 'host' });
   });
 
   it('refuses labels for unknown ids without changing anything', async () => {
@@ -132,7 +132,7 @@ describe('twin service on a drawn scene', () => {
     const fresh = await createTwinService(config, { log: (m) => log.push(m) });
     const reloaded = await fresh.get(twin.id);
     expect(reloaded.objects.length).toBe(twin.objects.length);
-    expect(reloaded.objects[0]!.semantics.label?.value).toBe('Ground');
+    expect(reloaded.objects[0]!.semantics.label?.value).toBe('Sky');
     const marks = await fresh.marks(twin.id);
     expect(marks.mime).toMatch(/^image\/(png|jpeg)$/);
     expect(marks.width).toBe(640);
