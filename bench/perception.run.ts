@@ -14,9 +14,13 @@ import { rleIou, type Rle } from '../src/mask/rle.js';
 import { createSamPredictor, type OrtSamPredictor } from '../src/perception/sam-predictor.js';
 import type { EverythingOptions, LoadedImage } from '../src/perception/types.js';
 import { decodeCocoRle } from '../src/mask/coco-rle.js';
+import { COCO_SAMPLE, requireSampleData, SAMPLE_PHOTOS } from '../test/helpers/sample-data.js';
 
-const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
-const PHOTOS = path.resolve('../shared/data/photos');
+// Sample data from outside the repository (TWINSEG_SAMPLE_DATA): stop at once, saying what is missing.
+requireSampleData('coco');
+if (process.env.BENCH_PHOTOS !== '0') requireSampleData('photos');
+const SAMPLE = COCO_SAMPLE.dir;
+const PHOTOS = SAMPLE_PHOTOS.dir;
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 
 // Plain SAM grids (every point, no coverage or parts) at the thresholds of the shared notes

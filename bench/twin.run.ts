@@ -23,8 +23,11 @@ import { cutoutPng, overlayPng } from '../src/twin/mask-images.js';
 import { maskToPolygons } from '../src/mask/polygons.js';
 import { encodeMaskPng } from '../src/twin/mask-png.js';
 import { renderMarksImage } from '../src/twin/marks-image.js';
+import { COCO_SAMPLE, requireSampleData } from '../test/helpers/sample-data.js';
 
-const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
+// Sample data from outside the repository (TWINSEG_SAMPLE_DATA): stop at once, saying what is missing.
+requireSampleData('coco');
+const SAMPLE = COCO_SAMPLE.dir;
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 const QUERIES = 10_000;
 

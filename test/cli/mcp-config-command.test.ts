@@ -6,9 +6,13 @@ import { runCli, type CliIo } from '../../src/cli.js';
 import { claudeDesktopConfigPath } from '../../src/cli/mcp-config-command.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
-  const o = { out: '', err: '', env: { TWINSEG_HOME: path.join(os.tmpdir(), 'twinseg-cli-test-home'), ...env } } as CliIo & { out: string; err: string };
-  o.stdout = (s) => void (o.out += s);
-  o.stderr = (s) => void (o.err += s);
+  const o = {
+    out: '',
+    err: '',
+    env: { TWINSEG_HOME: path.join(os.tmpdir(), 'twinseg-cli-test-home'), ...env },
+    stdout: (s: string) => void (o.out += s),
+    stderr: (s: string) => void (o.err += s),
+  };
   return o;
 }
 

@@ -1,7 +1,7 @@
 import { randomBits } from '../helpers/random-bits.js';
+import { COCO_SAMPLE, describeWithSampleData } from '../helpers/sample-data.js';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
 import { countsFromString, countsToString, decodeCocoRle, encodeCocoRle } from '../../src/mask/coco-rle.js';
 
@@ -12,11 +12,12 @@ interface Annotation {
   segmentation: { size: [number, number]; counts: string };
 }
 
-const instances = JSON.parse(
-  readFileSync(path.resolve('../shared/data/coco-panoptic-sample/instances.json'), 'utf8'),
-) as { annotations: Annotation[] };
+describeWithSampleData('coco')('COCO RLE on the COCO sample ground truth', () => {
+  let instances: { annotations: Annotation[] };
+  beforeAll(() => {
+    instances = JSON.parse(readFileSync(COCO_SAMPLE.instances, 'utf8')) as { annotations: Annotation[] };
+  });
 
-describe('COCO RLE', () => {
   it('decodes every ground-truth segmentation to its exact COCO area', () => {
     expect(instances.annotations.length).toBe(50);
     for (const a of instances.annotations) {
@@ -45,7 +46,9 @@ describe('COCO RLE', () => {
       expect(encoded.size).toEqual(a.segmentation.size);
     }
   });
+});
 
+describe('COCO RLE', () => {
   it('encodes small counts as single characters and uses deltas after index 2', () => {
     // 0..15 fit one 5-bit group with the sign bit clear: '0' + n.
     expect(countsToString([0, 3, 5])).toBe('035');

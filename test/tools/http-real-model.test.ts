@@ -1,4 +1,4 @@
-// Two HTTP clients build twins of two different photos at the same time through one server with the
+// Two HTTP clients build twins of two different pictures at the same time through one server with the
 // real model; each must get its own image's twin and masks, nothing mixed.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -8,12 +8,13 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
+import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
-const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
-const PHOTOS = { a: path.join(SAMPLE, '000000142238.jpg'), b: path.join(SAMPLE, '000000439180.jpg') };
+// Two drawn scenes of different sizes, written as files: a PNG and a JPEG.
 const SIZES = { a: [640, 427], b: [640, 360] };
+const PHOTOS = { a: '', b: '' };
 const TOKEN = 'real-model-token-0123456789';
 let work: string;
 let app: AppContext;
@@ -21,9 +22,13 @@ let handle: HttpHandle;
 
 beforeAll(async () => {
   work = await tempDir('twinseg-http-real-');
+  PHOTOS.a = path.join(work, 'a.png');
+  PHOTOS.b = path.join(work, 'b.jpg');
+  await fs.writeFile(PHOTOS.a, (await drawScene({ seed: 21, width: 640, height: 427 })).picture.data);
+  await fs.writeFile(PHOTOS.b, (await drawScene({ seed: 22, width: 640, height: 360, format: 'jpeg' })).picture.data);
   const config = loadConfig({
     TWINSEG_HOME: path.join(work, 'home'),
-    TWINSEG_ROOTS: [SAMPLE, work].join(path.delimiter),
+    TWINSEG_ROOTS: work,
     TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
     TWINSEG_PROVIDERS: 'cpu',
   });

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/types.js';
+import { drawScene } from '../../src/scenes/scene.js';
 import { numberSvg } from '../../src/twin/digit-glyphs.js';
 import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../src/twin/mark-placement.js';
 import { markColor } from '../../src/twin/mask-images.js';
@@ -161,10 +161,10 @@ describe('renderMarksImage', () => {
     expect(small.data.length).toBeLessThanOrEqual(60_000);
   });
 
-  it('changes the photo under every label on a real picture', async () => {
-    const file = path.resolve('../shared/data/photos/dog.jpg');
-    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const photo: LoadedImage = { hash: 'dog', width: info.width, height: info.height, rgb: data, source: file, format: 'jpeg' };
+  it('changes the picture under every label on a textured scene', async () => {
+    const scene = await drawScene({ seed: 3, width: 800, height: 534 });
+    const data = scene.rgb;
+    const photo: LoadedImage = { hash: 'scene', width: scene.width, height: scene.height, rgb: data, source: 'scene 3', format: 'png' };
     const { width: w, height: h } = photo;
     const t = twinOf(photo, [
       { rle: shape(w, h, (x, y) => (x - 400) ** 2 + (y - 250) ** 2 < 150 ** 2) },
