@@ -36,11 +36,12 @@ function round3(v: number): number {
 
 function lead(out: SegmentOutcome, from: string): string {
   const o = out.object;
-  const where = o.parent === null ? 'a whole object' : `a part of object ${o.parent}`;
+  const where = o.parent === null ? 'a whole object' : `a part of object ${o.parent}, which contains it`;
+  const adopted = out.action === 'added' && o.children.length ? ` Objects ${o.children.join(', ')} lie inside it and are now its parts.` : '';
   const head =
     out.action === 'matched'
       ? `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; twin ${out.twin.id} is unchanged.`
-      : `Added object ${o.id} (${where}, ${o.area} px) in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.`;
+      : `Added object ${o.id} (${where}, ${o.area} px) in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
   const missed = out.missedPoints.length
     ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => `(${p.x}, ${p.y}, label ${p.label})`).join(', ')}.`
     : '';
