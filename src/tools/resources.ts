@@ -1,12 +1,20 @@
 // Resources: twin://{id} (the twin as JSON, masks excluded) and twin://{id}/marks.png.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { TwinsegError } from '../errors.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './context.js';
 import { MARKS_MAX_SIDE } from './marks-reply.js';
 import { resourceError } from './tool-errors.js';
 
 function variable(v: string | string[] | undefined): string {
-  return decodeURIComponent(Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+  const raw = Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new TwinsegError('INVALID_INPUT', `The twin id ${JSON.stringify(raw.slice(0, 80))} in the URI is not valid percent-encoding.`, {
+      hint: 'Use the twin id exactly as build_digital_twin returned it, e.g. twin://tw_0123456789abcdef.',
+    });
+  }
 }
 
 // Resource reads have no tool-result channel: failures go back as JSON-RPC errors with the same text.
