@@ -32,8 +32,12 @@ function listed(items: readonly (string | number)[]): string {
 export function unknownObjects(twin: Twin, missing: readonly number[]): TwinsegError {
   const ids = [...new Set(missing)];
   const s = ids.length > 1 ? 's' : '';
+  const hint =
+    twin.objects.length === 0
+      ? 'The twin has no objects: add one with segment (a point or box on it), or build again with preset "thorough".'
+      : `Use ids the twin has: ${describeIds(twin)} (the numbers on its marks image, or from filter_objects).`;
   return new TwinsegError('OBJECT_NOT_FOUND', `No object${s} with id${s} ${listed(ids)} in twin ${twin.id}.`, {
-    hint: `Use ids the twin has: ${describeIds(twin)} (the numbers on its marks image, or from filter_objects).`,
+    hint,
     details: { missing: ids },
   });
 }

@@ -15,6 +15,14 @@ describe('unknownObjects', () => {
     expect(e.fullMessage).toMatch(/^No object with id 9 in twin tw_[0-9a-f]{16}\. Use ids the twin has: 1–5 \(.*marks image.*filter_objects\)\.$/);
   });
 
+  it('on a twin without objects, says how to get some', () => {
+    const twin = fresh();
+    twin.objects = [];
+    expect(unknownObjects(twin, [1]).hint).toBe(
+      'The twin has no objects: add one with segment (a point or box on it), or build again with preset "thorough".',
+    );
+  });
+
   it('lists at most ten missing ids, however many were asked for', () => {
     const missing = Array.from({ length: 1000 }, (_, i) => 100 + i);
     const e = unknownObjects(fresh(), missing);
