@@ -157,7 +157,10 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, { cause: e });
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
+      hint: 'Check that the file is readable by the server, then try again.',
+      cause: e,
+    });
   }
   // The file may have grown between stat and read.
   if (bytes.length > limits.maxBytes) throw tooManyBytes(file, bytes.length, limits.maxBytes);
@@ -225,16 +228,22 @@ function notFound(file: string, cause: unknown): TwinsegError {
   });
 }
 
+/** libvips' first line, without its trailing colon or full stop ("corrupt header: " says nothing more). */
+function libraryReason(cause: unknown): string {
+  const why = errorMessage(cause).split('\n')[0]!.trim().replace(/[:.]+$/, '');
+  return why || 'the image library gave no reason';
+}
+
 function unreadable(label: string, cause: unknown): TwinsegError {
-  const why = errorMessage(cause).split('\n')[0].replace(/\.$/, '');
-  if (/pixel limit/i.test(why)) {
+  const why = libraryReason(cause);
+  if (/pixel limit|maximum supported image dimension|image too large|exceeds? .*(size|dimension)/i.test(why)) {
     return new TwinsegError('IMAGE_TOO_LARGE', `${label} has more pixels than the limit allows (${why}).`, {
       hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.',
       cause,
     });
   }
   return new TwinsegError('IMAGE_UNREADABLE', `Cannot decode ${label}: ${why}.`, {
-    hint: `The file is corrupt, truncated or not an image; supported formats are ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`,
+    hint: `The file is corrupt or truncated: send a complete ${SUPPORTED_IMAGE_FORMATS.join(', ')} file, or re-save it (e.g. as PNG) and try again.`,
     cause,
   });
 }
