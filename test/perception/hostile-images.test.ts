@@ -1,5 +1,7 @@
 // Hostile pictures through loadImage: each is refused with IMAGE_UNREADABLE / IMAGE_TOO_LARGE and a
 // hint, or decoded correctly (8-bit RGB at the size it really has). Generated here, never stored.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -16,6 +18,7 @@ import {
   gifClaiming,
   jpegClaiming,
   pngClaiming,
+  reachingSvgs,
   solid,
   tiffClaiming,
   truncated,
@@ -26,11 +29,21 @@ import { tempDir } from '../helpers/mcp-harness.js';
 
 const LIMITS: ImageLimits = { maxBytes: 8 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 let dir: string;
+let fetches: string[] = [];
+let netServer: http.Server;
+let base: string;
 
 beforeAll(async () => {
   dir = await tempDir('twinseg-hostile-');
+  netServer = http.createServer((req, res) => {
+    fetches.push(req.url ?? '');
+    res.end('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
+  });
+  await new Promise<void>((resolve) => netServer.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(netServer.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  await new Promise((resolve) => netServer?.close(resolve));
   await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -178,6 +191,19 @@ describe('colour models and containers', () => {
       expect([img.width, img.height], name).toEqual([4, 4]);
       expect(Array.from(img.rgb.subarray(0, 3)), name).toEqual([0, 128, 0]);
     }
+  });
+});
+
+describe('SVG', () => {
+  it('refuses every SVG and fetches nothing, however it reaches out', async () => {
+    fetches = [];
+    for (const [name, svg] of Object.entries(reachingSvgs(base))) {
+      const e = await refused(`${name}.svg`, Buffer.from(svg), 'IMAGE_UNREADABLE');
+      expect(e.message, name).toMatch(/svg/i);
+      await refused(`${name}.png`, Buffer.from(svg), 'IMAGE_UNREADABLE'); // the name does not matter
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fetches).toEqual([]);
   });
 });
 
