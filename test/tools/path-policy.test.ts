@@ -45,6 +45,20 @@ describe('toAbsolute', () => {
   it('refuses NUL bytes', () => {
     expect(() => toAbsolute('/r/a\0.png', ['/r'])).toThrow(/NUL/);
   });
+  it('refuses paths over 4,096 characters and names over 255 bytes, quoting only their start', () => {
+    const long = `data:image/png;base64,${'A'.repeat(200_000)}`;
+    const e = (() => {
+      try {
+        toAbsolute(long, ['/r']);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(e).toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/… \(200022 characters\)" is not allowed: it is 200022 characters long; the limit is 4096\.$/) });
+    expect(e!.message.length).toBeLessThan(400);
+    expect(() => toAbsolute(`sub/${'é'.repeat(128)}.png`, ['/r'])).toThrow(/a name in it is longer than 255 bytes/);
+    expect(toAbsolute(`sub/${'é'.repeat(125)}.png`, ['/r'])).toBe(`/r/sub/${'é'.repeat(125)}.png`);
+  });
 });
 
 describe('resolveReadPath', () => {
