@@ -104,9 +104,18 @@ export async function resolveWritePath(input: string, roots: readonly string[]):
       if (!roots.some((r) => isInside(r, real))) {
         throw notAllowed(input, roots, `its folder resolves (via a symlink) to "${real}", outside the allowed roots`);
       }
+      if (!(await fs.stat(real)).isDirectory()) {
+        throw new TwinsegError('INVALID_INPUT', `"${shown(real)}" in the output path is a file, not a folder.`, {
+          hint: 'Choose an output path whose folders are folders, e.g. out/mask.png.',
+        });
+      }
       return path.join(real, ...missing.reverse(), path.basename(abs));
     } catch (e) {
       if (e instanceof TwinsegError) throw e;
+      // A folder that is a symlink to nowhere: creating it would go wherever the link points.
+      if ((await fs.lstat(dir).catch(() => undefined))?.isSymbolicLink()) {
+        throw notAllowed(input, roots, `its folder "${shown(dir)}" is a symlink to a place that does not exist`);
+      }
       const parent = path.dirname(dir);
       if (parent === dir) throw notAllowed(input, roots, 'none of its folders exist');
       missing.push(path.basename(dir));

@@ -102,6 +102,15 @@ describe('resolveWritePath', () => {
   it('refuses replacing a symlink', async () => {
     await expect(resolveWritePath('alias.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
+  it('refuses a folder that is a symlink to nowhere', async () => {
+    await fs.symlink(path.join(outside, 'not-yet'), path.join(root, 'nowhere'));
+    await expect(resolveWritePath('nowhere/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink to a place that does not exist/) });
+    await expect(resolveWritePath('nowhere/deeper/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+  });
+  it('refuses a file used as a folder', async () => {
+    await expect(resolveWritePath('a.png/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/a\.png" in the output path is a file, not a folder/) });
+    await expect(resolveWritePath('a.png/x/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
   it('refuses a directory as the target', async () => {
     await expect(resolveWritePath('sub', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
