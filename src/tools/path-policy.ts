@@ -42,7 +42,10 @@ function notAllowed(input: string, roots: readonly string[], why: string): Twins
   });
 }
 
-/** Turns a path or file:// URL into an absolute, lexically normalised path; relative paths join the first root. */
+/**
+ * Turns a path or file:// URL into an absolute, lexically normalised path without a trailing slash
+ * (with one, lstat would follow a final symlink); relative paths join the first root.
+ */
 export function toAbsolute(input: string, roots: readonly string[]): string {
   if (input.includes('\0')) throw notAllowed(input.replace(/\0/g, '\\0'), roots, 'it contains a NUL byte');
   if (input.length > MAX_PATH_CHARS) throw notAllowed(input, roots, `it is ${input.length} characters long; the limit is ${MAX_PATH_CHARS}`);
@@ -56,11 +59,13 @@ export function toAbsolute(input: string, roots: readonly string[]): string {
         cause: e,
       });
     }
+    if (p.includes('\0')) throw notAllowed(input, roots, 'it contains a NUL byte (%00)');
   }
   let abs: string;
   if (path.isAbsolute(p)) abs = path.normalize(p);
   else if (roots.length === 0) throw notAllowed(input, roots, 'no roots are allowed');
   else abs = path.resolve(roots[0]!, p);
+  if (abs.length > 1 && abs.endsWith(path.sep)) abs = abs.slice(0, -1);
   if (abs.split(path.sep).some((name) => Buffer.byteLength(name) > MAX_NAME_BYTES)) {
     throw notAllowed(input, roots, `a name in it is longer than ${MAX_NAME_BYTES} bytes`);
   }

@@ -111,6 +111,15 @@ describe('resolveWritePath', () => {
     await expect(resolveWritePath('a.png/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/a\.png" in the output path is a file, not a folder/) });
     await expect(resolveWritePath('a.png/x/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
+  it('refuses replacing a symlink named with a trailing slash or as a file:// URL with a backslash', async () => {
+    for (const input of [`${root}/alias.png/`, `${root}/leak.png/`, `${root}/leak.png/.`, `file://${root}/leak.png\\`]) {
+      await expect(resolveWritePath(input, [root]), input).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
+    }
+  });
+  it('refuses a NUL byte that a file:// URL encodes as %00', async () => {
+    await expect(resolveReadPath(`file://${root}/a.png%00.txt`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/NUL/) });
+    await expect(resolveWritePath(`file://${root}/m%00.png`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+  });
   it('refuses a directory as the target', async () => {
     await expect(resolveWritePath('sub', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
