@@ -49,20 +49,35 @@ function jsonError(res: ServerResponse, status: number, message: string, extraHe
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Reads a JSON body of at most `limit` bytes. A larger one is refused from its Content-Length before
+ * reading, or as soon as it passes the limit; the rest is read and dropped (not kept), so the client
+ * finishes sending and gets the 413 instead of a reset connection.
+ */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number.isFinite(declared) && declared > limit;
+    if (over) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
       if (size > limit) {
+        over = true;
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => {
+      if (over) return;
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch (e) {
@@ -109,7 +124,9 @@ export async function startHttpServer(
       try {
         body = await readJson(req, opts.maxBodyBytes);
       } catch (e) {
-        if (e instanceof BodyTooLarge) return jsonError(res, 413, `Request body over ${opts.maxBodyBytes} bytes; pass large images by path.`);
+        if (e instanceof BodyTooLarge) {
+          return jsonError(res, 413, `Request body over ${opts.maxBodyBytes} bytes; pass large images by path.`, { connection: 'close' });
+        }
         return jsonError(res, 400, 'Request body is not valid JSON.');
       }
     }
