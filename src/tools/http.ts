@@ -7,6 +7,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../app-context.js';
+import { checkHttpExposure } from '../config.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
 import { createServer } from './server.js';
 
@@ -16,7 +17,7 @@ export interface HttpOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Generated when absent; read it back from the handle. */
+  /** Generated when absent (loopback hosts only); read it back from the handle. */
   token?: string;
   allowedOrigins: readonly string[];
   /** Largest request body; a base64 image is about 4/3 of its bytes. */
@@ -93,6 +94,7 @@ export async function startHttpServer(
   opts: HttpOptions,
   makeServer: (app: AppContext) => McpServer = (a) => createServer(a),
 ): Promise<HttpHandle> {
+  checkHttpExposure(opts.host, opts.token); // a generated token is for loopback only
   const token = opts.token ?? generateToken();
   const sessions = new Map<string, Session>();
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
