@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDrawnServer, type DrawnServer } from '../helpers/drawn-twin-server.js';
 import { errorCodeOf, errorTextProblems } from '../helpers/error-text.js';
 import { FuzzFigures } from '../helpers/fuzz-figures.js';
-import { fuzzStrings, LIVE_TWIN, resolveLive } from '../helpers/fuzz-strings.js';
+import { fuzzStrings, resolveLive } from '../helpers/fuzz-strings.js';
 import { startWatchdog, type Watchdog } from '../helpers/hang-watchdog.js';
 import { textOf } from '../helpers/mcp-harness.js';
 import {
@@ -129,7 +129,8 @@ async function perform(call: Call): Promise<string[]> {
   const c = resolveLive(call, liveTwins);
   watchdog.doing(describeCall(c));
   const started = performance.now();
-  const target = c.kind === 'resource' ? `resource ${c.uri.split(':')[0] || '(none)'}` : `${c.kind} ${c.name.slice(0, 40)}`;
+  const known = c.kind === 'tool' ? tools.some((t) => t.name === c.name) : c.kind === 'prompt' ? prompts.some((p) => p.name === c.name) : true;
+  const target = c.kind === 'resource' ? `resource ${c.uri.split(':')[0] || '(no scheme)'}` : `${c.kind} ${known ? c.name : '(unknown name)'}`;
   const record = (outcome: string) => {
     figures.record(target, outcome, performance.now() - started);
     if (c.kind === 'tool') figures.tally(`${c.mode} ${outcome === 'ok' ? 'ok' : 'refused'}`);
