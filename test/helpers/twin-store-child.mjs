@@ -11,7 +11,9 @@
 import { promises as fs } from 'node:fs';
 
 const dist = new URL('../../dist/', import.meta.url);
-const { TwinStore } = await import(new URL('twin/twin-store.js', dist).href);
+const storeModule = await import(new URL('twin/twin-store.js', dist).href);
+// The class is TwinStore until an interface takes that name; then it is LocalTwinStore.
+const LocalStore = storeModule.LocalTwinStore ?? storeModule.TwinStore;
 const { deserializeTwin } = await import(new URL('twin/twin-codec.js', dist).href);
 
 const [dir, templateFile, roundArg] = process.argv.slice(2);
@@ -19,7 +21,7 @@ const round = Number(roundArg);
 
 /** The store as this test uses it: put a twin (resolves once it is persisted), nothing else. */
 function openStore(directory) {
-  const store = new TwinStore({
+  const store = new LocalStore({
     dir: directory,
     maxBytes: 1, // keep nothing in memory: every twin must come from disk after a restart
     maxFiles: 1_000_000, // no pruning: every reported twin must stay

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { deserializeTwin, serializeTwin } from '../../src/twin/twin-codec.js';
-import { TwinStore } from '../../src/twin/twin-store.js';
+import { openLocalTwinStore } from '../helpers/local-twin-store.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 import { standardScene } from './scene-fixture.js';
 
@@ -91,7 +91,7 @@ describe('twin store under SIGKILL', () => {
 
       // Restart: a fresh store on the same directory.
       const logs: string[] = [];
-      const store = new TwinStore({ dir, maxBytes: 1, maxFiles: 1_000_000, log: (m) => logs.push(m) });
+      const store = openLocalTwinStore({ dir, maxBytes: 1, maxFiles: 1_000_000, log: (m) => logs.push(m) });
       for (const [id, version] of latest) {
         const twin = await store.get(id);
         expect(twin, `round ${round}: twin ${id} (v${version}) was reported but is gone`).toBeDefined();
