@@ -10,13 +10,22 @@ export function describeZodError(e: ZodError): string {
   return issues.join('; ');
 }
 
+/** Longest message part of an error text; the hint after it is always kept whole. */
+export const MAX_ERROR_MESSAGE_CHARS = 1_500;
+
+/** A message that quotes an argument (an id, a path) must not echo a 100 kB argument back whole. */
+function capped(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${message.length - MAX_ERROR_MESSAGE_CHARS} more characters cut)`;
+}
+
 /** Error text as `CODE: message hint`, so a model can branch on the code and follow the hint. */
 export function errorText(e: unknown): string {
-  if (isTwinsegError(e)) return `${e.code}: ${e.fullMessage}`;
+  if (isTwinsegError(e)) return `${e.code}: ${capped(e.message)}${e.hint ? ` ${e.hint}` : ''}`;
   if (e instanceof ZodError) {
-    return `INVALID_INPUT: ${describeZodError(e)}. Check the argument types against the tool's input schema.`;
+    return `INVALID_INPUT: ${capped(describeZodError(e))}. Check the argument types against the tool's input schema.`;
   }
-  const message = errorMessage(e);
+  const message = capped(errorMessage(e));
   return `INTERNAL: ${message}. This is a twinseg bug or an environment problem; the server keeps running, so retrying or reporting it is safe.`;
 }
 
