@@ -23,12 +23,17 @@ import { textOf } from '../helpers/mcp-harness.js';
 
 const MAX_IMAGE_BYTES = 256 * 1024;
 let s: DrawnServer;
+/** Resource templates that take only a twin id (the twin's JSON, its marks picture), as the server lists them. */
+let twinTemplates: string[];
 let fetches: string[] = [];
 let netServer: http.Server;
 let base: string;
 
 beforeAll(async () => {
   s = await startDrawnServer({ TWINSEG_MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES) });
+  twinTemplates = (await s.client.listResourceTemplates()).resourceTemplates
+    .map((t) => t.uriTemplate)
+    .filter((t) => (t.match(/\{[^}]+\}/g) ?? []).join() === '{id}');
   netServer = http.createServer((req, res) => {
     fetches.push(req.url ?? '');
     res.end();
@@ -62,9 +67,10 @@ async function tryBoth(name: string, bytes: Buffer): Promise<{ codes: string[]; 
     }
     built = r.structuredContent as Built;
     codes.push('built');
-    // The twin is usable: its marks render and, if it has objects, a mask exports.
-    const marks = await s.client.readResource({ uri: `twin://${built.twin_id}/marks.png` });
-    expect(marks.contents[0]).toMatchObject({ mimeType: 'image/png' });
+    // The twin is usable: every resource of it reads, a picture among them, and, if it has objects, a mask exports.
+    const contents = [];
+    for (const t of twinTemplates) contents.push(...(await s.client.readResource({ uri: t.replace('{id}', built.twin_id) })).contents);
+    expect(contents.some((c) => c.mimeType?.startsWith('image/')), name).toBe(true);
     if (built.object_count > 0) {
       const mask = (await s.client.callTool({ name: 'get_mask', arguments: { twin_id: built.twin_id, ids: [1], format: 'overlay' } })) as CallToolResult;
       expect(mask.isError, textOf(mask)).toBeFalsy();
