@@ -10,18 +10,19 @@ export function describeZodError(e: ZodError): string {
   return issues.join('; ');
 }
 
-/** Longest message part of an error text; the hint after it is always kept whole. */
+/** Longest message and hint parts of an error text; either may quote an argument (an id, a path). */
 export const MAX_ERROR_MESSAGE_CHARS = 1_500;
+export const MAX_ERROR_HINT_CHARS = 1_000;
 
-/** A message that quotes an argument (an id, a path) must not echo a 100 kB argument back whole. */
-function capped(message: string): string {
-  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
-  return `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${message.length - MAX_ERROR_MESSAGE_CHARS} more characters cut)`;
+/** A text that quotes an argument must not echo a 100 kB argument back whole. */
+function capped(text: string, max = MAX_ERROR_MESSAGE_CHARS): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
 }
 
 /** Error text as `CODE: message hint`, so a model can branch on the code and follow the hint. */
 export function errorText(e: unknown): string {
-  if (isTwinsegError(e)) return `${e.code}: ${capped(e.message)}${e.hint ? ` ${e.hint}` : ''}`;
+  if (isTwinsegError(e)) return `${e.code}: ${capped(e.message)}${e.hint ? ` ${capped(e.hint, MAX_ERROR_HINT_CHARS)}` : ''}`;
   if (e instanceof ZodError) {
     return `INVALID_INPUT: ${capped(describeZodError(e))}. Check the argument types against the tool's input schema.`;
   }
