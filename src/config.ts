@@ -1,4 +1,5 @@
 // The one place that reads the environment. Everything below receives a validated Config.
+import { isIPv4, isIPv6 } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -49,7 +50,7 @@ export const ConfigSchema = z.object({
   http: z.object({
     host: z.string().default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(3917),
-    /** Bearer token (TWINSEG_TOKEN); generated at start when unset. */
+    /** Bearer token (TWINSEG_TOKEN); generated at start when unset, required for a non-loopback host. */
     token: z.string().min(16).optional(),
     /** Extra allowed Origin values besides loopback ones (TWINSEG_ALLOWED_ORIGINS, comma separated). */
     allowedOrigins: z.array(z.string()).default([]),
@@ -126,4 +127,35 @@ export function loadConfig(
     });
   }
   return parsed.data;
+}
+
+/**
+ * Whether listening on `host` keeps the server to this machine: 127.0.0.0/8, ::1 (also IPv4-mapped)
+ * or "localhost". Anything else, including "", 0.0.0.0, :: and names that merely resolve to a
+ * loopback address, counts as reachable from other machines.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  if (!isIPv6(h)) return false;
+  const canonical = new URL(`http://[${h}]`).hostname; // e.g. [::1], [::ffff:7f00:1]
+  if (canonical === '[::1]') return true;
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}\]$/.exec(canonical);
+  return mapped !== null && parseInt(mapped[1]!, 16) >> 8 === 127;
+}
+
+/**
+ * Nothing listens on a non-loopback address unless asked for explicitly (--host or
+ * TWINSEG_HTTP_HOST), and then only with a token the operator chose: a generated one would be
+ * printed to a log that other people may read, and forgotten on restart.
+ */
+export function checkHttpExposure(host: string, token: string | undefined): void {
+  if (isLoopbackHost(host) || token) return;
+  const where = host.trim() === '' ? 'every network interface (an empty host)' : `"${host}"`;
+  throw new TwinsegError('INVALID_INPUT', `Refusing to serve HTTP on ${where} without a token: that address is reachable from other machines.`, {
+    hint:
+      'Set TWINSEG_TOKEN to a secret of at least 16 characters (e.g. TWINSEG_TOKEN=$(openssl rand -base64 24)) and give it to ' +
+      'your clients, or leave out --host / TWINSEG_HTTP_HOST to listen on 127.0.0.1 only.',
+  });
 }

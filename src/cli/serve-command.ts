@@ -1,7 +1,7 @@
 // `twinseg serve`: the MCP server on stdio (default) or Streamable HTTP.
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
-import type { Config } from '../config.js';
+import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
 function untilSignal(): Promise<void> {
@@ -11,16 +11,17 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string | undefined): Promise<void> {
+async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
   const { startHttpServer } = await import('../tools/http.js');
   const handle = await startHttpServer(app, {
-    host: host ?? config.http.host,
+    host,
     port,
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
     maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
   });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}\n`);
+  if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
   await untilSignal();
   await handle.close();
@@ -55,7 +56,8 @@ export const serveCommand: CliCommand = {
     '  --host HOST   Address to listen on with --http (default 127.0.0.1; TWINSEG_HTTP_HOST)',
     '',
     'Over stdio, stdout carries only MCP; messages go to stderr. Over HTTP a bearer token is required',
-    '(TWINSEG_TOKEN, or one generated and printed at start).',
+    '(TWINSEG_TOKEN, or one generated and printed at start). A HOST other than a loopback address',
+    '(127.x.x.x, ::1, localhost) is refused unless TWINSEG_TOKEN is set.',
   ].join('\n'),
   async run(args, io, config) {
     const { values } = parseCommandArgs(args, { http: { type: 'string' }, host: { type: 'string' } });
@@ -64,13 +66,15 @@ export const serveCommand: CliCommand = {
       throw new UsageError(`--http needs a port number; got "${values.http}".`);
     }
     const cfg = config();
+    const host = values.host ?? cfg.http.host;
+    if (port !== undefined) checkHttpExposure(host, cfg.http.token);
     const app = await createAppContext(cfg, { log: lineLog(io) });
     // A long-running server outlives any one request: a promise someone forgot to await is a bug to
     // log, not a reason to drop every client (Node's default would exit).
     process.on('unhandledRejection', (e) => {
       app.log(`twinseg: unhandled rejection (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     });
-    if (port !== undefined) await serveHttp(app, cfg, io, port, values.host);
+    if (port !== undefined) await serveHttp(app, cfg, io, port, host);
     else await serveStdio(app, cfg, io);
     await app.close();
     return 0;

@@ -41,17 +41,38 @@ const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 // Any base64 string this long with no '.' is not a plausible file path.
 const LONG_BASE64_CHARS = 1024;
 
+type SupportedFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
+
+/**
+ * The container format from the leading bytes: one of ours, the name of a known other format (so the
+ * refusal can say what the file is), or undefined. Bytes that are not one of ours never reach the
+ * image library, so its SVG, HEIF and VIPS loaders only ever see twinseg's own drawings.
+ */
+export function sniffImageFormat(b: Uint8Array): SupportedFormat | string | undefined {
+  const starts = (...sig: number[]) => sig.every((v, i) => b[i] === v);
+  const ascii = (from: number, to: number) => Buffer.from(b.subarray(from, to)).toString('latin1');
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
+  if (starts(0x49, 0x49, 0x2b, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2b)) return 'tiff'; // BigTIFF
+  if (ascii(0, 2) === 'BM') return 'bmp';
+  if (ascii(4, 8) === 'ftyp') return /^(avif|avis)/.test(ascii(8, 12)) ? 'avif' : 'heif';
+  if (ascii(0, 5) === '%PDF-') return 'pdf';
+  if (starts(0x08, 0xf2, 0xa6, 0xb6) || starts(0xb6, 0xa6, 0xf2, 0x08)) return 'vips';
+  if (/^P[1-7]\s/.test(ascii(0, 3))) return 'ppm';
+  const head = ascii(0, 1024).replace(/^\xEF\xBB\xBF/, '').trimStart();
+  if (head.startsWith('<')) return /<svg[\s>]/i.test(head) ? 'svg' : 'xml';
+  return undefined;
+}
+
+const isSupported = (format: string | undefined): format is SupportedFormat =>
+  (SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format ?? '');
+
 /** Leading bytes of the formats we accept; used to tell a short base64 image from a path. */
 function hasImageMagic(b: Uint8Array): boolean {
-  const starts = (...sig: number[]) => sig.every((v, i) => b[i] === v);
-  return (
-    starts(0xff, 0xd8, 0xff) || // JPEG
-    starts(0x89, 0x50, 0x4e, 0x47) || // PNG
-    starts(0x47, 0x49, 0x46, 0x38) || // GIF8
-    (starts(0x52, 0x49, 0x46, 0x46) && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) || // RIFF….WEBP
-    starts(0x49, 0x49, 0x2a, 0x00) || // TIFF little-endian
-    starts(0x4d, 0x4d, 0x00, 0x2a) // TIFF big-endian
-  );
+  return isSupported(sniffImageFormat(b));
 }
 
 /**
@@ -86,6 +107,8 @@ export function classifyImageSource(source: string): ImageSource {
     if (compact.length >= LONG_BASE64_CHARS) return base64Source(compact, false);
     const head = Buffer.from(compact.slice(0, 16), 'base64');
     if (hasImageMagic(head)) return base64Source(compact, false);
+    // Base64 of an SVG is still base64, to be refused as SVG rather than looked up as a file name.
+    if (/^(\xEF\xBB\xBF)?\s*<(svg|\?xml)/i.test(head.toString('latin1'))) return base64Source(compact, false);
   }
   return { kind: 'path', path: s };
 }
@@ -157,7 +180,10 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, { cause: e });
+    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
+      hint: 'Check that the file is readable by the server, then try again.',
+      cause: e,
+    });
   }
   // The file may have grown between stat and read.
   if (bytes.length > limits.maxBytes) throw tooManyBytes(file, bytes.length, limits.maxBytes);
@@ -165,6 +191,8 @@ async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer>
 }
 
 async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, signal?: AbortSignal): Promise<LoadedImage> {
+  const sniffed = sniffImageFormat(bytes);
+  if (!isSupported(sniffed)) throw unsupported(label, sniffed);
   let header: PictureHeader;
   try {
     // The header read is cheap and safe at any size; our own check below gives the clearer message.
@@ -173,13 +201,8 @@ async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, si
     throw unreadable(label, e);
   }
   const { format, width: w, height: h } = header;
-  if (!format || !(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) {
-    throw new TwinsegError(
-      'IMAGE_UNREADABLE',
-      `${label} is a ${format ?? 'unknown'} file; twinseg reads ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`,
-      { hint: 'Convert it to PNG or JPEG first.', details: { format } },
-    );
-  }
+  // The library picks its loader by its own sniffing; it must agree with ours.
+  if (format !== sniffed) throw unsupported(label, format);
   if (w * h > limits.maxPixels) {
     throw new TwinsegError(
       'IMAGE_TOO_LARGE',
@@ -225,16 +248,30 @@ function notFound(file: string, cause: unknown): TwinsegError {
   });
 }
 
+function unsupported(label: string, format: string | undefined): TwinsegError {
+  const what = format ? `a ${format} file` : 'not a picture file (its first bytes match no image format)';
+  return new TwinsegError('IMAGE_UNREADABLE', `${label} is ${what}; twinseg reads ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`, {
+    hint: 'Convert it to PNG or JPEG first.',
+    details: { format },
+  });
+}
+
+/** libvips' first line, without its trailing colon or full stop ("corrupt header: " says nothing more). */
+function libraryReason(cause: unknown): string {
+  const why = errorMessage(cause).split('\n')[0]!.trim().replace(/[:.]+$/, '');
+  return why || 'the image library gave no reason';
+}
+
 function unreadable(label: string, cause: unknown): TwinsegError {
-  const why = errorMessage(cause).split('\n')[0].replace(/\.$/, '');
-  if (/pixel limit/i.test(why)) {
+  const why = libraryReason(cause);
+  if (/pixel limit|maximum supported image dimension|image too large|exceeds? .*(size|dimension)/i.test(why)) {
     return new TwinsegError('IMAGE_TOO_LARGE', `${label} has more pixels than the limit allows (${why}).`, {
       hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.',
       cause,
     });
   }
   return new TwinsegError('IMAGE_UNREADABLE', `Cannot decode ${label}: ${why}.`, {
-    hint: `The file is corrupt, truncated or not an image; supported formats are ${SUPPORTED_IMAGE_FORMATS.join(', ')}.`,
+    hint: `The file is corrupt or truncated: send a complete ${SUPPORTED_IMAGE_FORMATS.join(', ')} file, or re-save it (e.g. as PNG) and try again.`,
     cause,
   });
 }

@@ -7,6 +7,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../app-context.js';
+import { checkHttpExposure } from '../config.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
 import { createServer } from './server.js';
 
@@ -16,7 +17,7 @@ export interface HttpOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Generated when absent; read it back from the handle. */
+  /** Generated when absent (loopback hosts only); read it back from the handle. */
   token?: string;
   allowedOrigins: readonly string[];
   /** Largest request body; a base64 image is about 4/3 of its bytes. */
@@ -51,20 +52,35 @@ function jsonError(res: ServerResponse, status: number, message: string, extraHe
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Reads a JSON body of at most `limit` bytes. A larger one is refused from its Content-Length before
+ * reading, or as soon as it passes the limit; the rest is read and dropped (not kept), so the client
+ * finishes sending and gets the 413 instead of a reset connection.
+ */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number.isFinite(declared) && declared > limit;
+    if (over) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
       if (size > limit) {
+        over = true;
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => {
+      if (over) return;
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch (e) {
@@ -148,7 +164,7 @@ async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number):
   try {
     return { body: await readJson(req, limit) };
   } catch (e) {
-    if (e instanceof BodyTooLarge) jsonError(res, 413, `Request body over ${limit} bytes; pass large images by path.`);
+    if (e instanceof BodyTooLarge) jsonError(res, 413, `Request body over ${limit} bytes; pass large images by path.`, { connection: 'close' });
     else jsonError(res, 400, 'Request body is not valid JSON.');
     return undefined;
   }
@@ -197,6 +213,7 @@ export async function startHttpServer(
   opts: HttpOptions,
   makeServer: MakeServer = (a) => createServer(a),
 ): Promise<HttpHandle> {
+  checkHttpExposure(opts.host, opts.token); // a generated token is for loopback only
   const token = opts.token ?? generateToken();
   const sessions = new SessionTable(opts.sessionIdleMs ?? 30 * 60_000, opts.maxSessions ?? 64);
 

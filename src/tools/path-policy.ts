@@ -25,31 +25,51 @@ export async function realRoots(roots: readonly string[]): Promise<string[]> {
   return out;
 }
 
+/** Longest path accepted (Linux PATH_MAX) and longest name in it (NAME_MAX, in bytes). */
+export const MAX_PATH_CHARS = 4096;
+export const MAX_NAME_BYTES = 255;
+
+/** A path as quoted in a message: a 100 kB argument must not come back whole in the error. */
+function shown(p: string): string {
+  return p.length > 160 ? `${p.slice(0, 160)}… (${p.length} characters)` : p;
+}
+
 function notAllowed(input: string, roots: readonly string[], why: string): TwinsegError {
   const list = roots.length ? roots.join(', ') : '(none)';
-  return new TwinsegError('PATH_NOT_ALLOWED', `Path "${input}" is not allowed: ${why}.`, {
+  return new TwinsegError('PATH_NOT_ALLOWED', `Path "${shown(input)}" is not allowed: ${why}.`, {
     hint: `Use a file inside one of the allowed roots: ${list}.`,
     details: { roots: [...roots] },
   });
 }
 
-/** Turns a path or file:// URL into an absolute, lexically normalised path; relative paths join the first root. */
+/**
+ * Turns a path or file:// URL into an absolute, lexically normalised path without a trailing slash
+ * (with one, lstat would follow a final symlink); relative paths join the first root.
+ */
 export function toAbsolute(input: string, roots: readonly string[]): string {
   if (input.includes('\0')) throw notAllowed(input.replace(/\0/g, '\\0'), roots, 'it contains a NUL byte');
+  if (input.length > MAX_PATH_CHARS) throw notAllowed(input, roots, `it is ${input.length} characters long; the limit is ${MAX_PATH_CHARS}`);
   let p = input;
   if (/^file:/i.test(p)) {
     try {
       p = fileURLToPath(p);
     } catch (e) {
-      throw new TwinsegError('INVALID_INPUT', `"${input}" is not a valid file:// URL.`, {
+      throw new TwinsegError('INVALID_INPUT', `"${shown(input)}" is not a valid file:// URL.`, {
         hint: 'Pass an absolute path or a URL such as file:///home/me/photo.jpg.',
         cause: e,
       });
     }
+    if (p.includes('\0')) throw notAllowed(input, roots, 'it contains a NUL byte (%00)');
   }
-  if (path.isAbsolute(p)) return path.normalize(p);
-  if (roots.length === 0) throw notAllowed(input, roots, 'no roots are allowed');
-  return path.resolve(roots[0]!, p);
+  let abs: string;
+  if (path.isAbsolute(p)) abs = path.normalize(p);
+  else if (roots.length === 0) throw notAllowed(input, roots, 'no roots are allowed');
+  else abs = path.resolve(roots[0]!, p);
+  if (abs.length > 1 && abs.endsWith(path.sep)) abs = abs.slice(0, -1);
+  if (abs.split(path.sep).some((name) => Buffer.byteLength(name) > MAX_NAME_BYTES)) {
+    throw notAllowed(input, roots, `a name in it is longer than ${MAX_NAME_BYTES} bytes`);
+  }
+  return abs;
 }
 
 /** An existing file to read. Follows symlinks and requires the real target to stay inside a root. */
@@ -60,7 +80,7 @@ export async function resolveReadPath(input: string, roots: readonly string[]): 
   try {
     real = await fs.realpath(abs);
   } catch (e) {
-    throw new TwinsegError('IMAGE_NOT_FOUND', `No file at "${abs}".`, {
+    throw new TwinsegError('IMAGE_NOT_FOUND', `No file at "${shown(abs)}".`, {
       hint: 'Check the path; relative paths are resolved against the first allowed root.',
       cause: e,
     });
@@ -79,7 +99,7 @@ export async function resolveWritePath(input: string, roots: readonly string[]):
   const st = await fs.lstat(abs).catch(() => undefined);
   if (st?.isSymbolicLink()) throw notAllowed(input, roots, 'it is a symlink; write to a regular path instead');
   if (st?.isDirectory()) {
-    throw new TwinsegError('INVALID_INPUT', `"${abs}" is a directory.`, { hint: 'Give a file name, e.g. mask.png.' });
+    throw new TwinsegError('INVALID_INPUT', `"${shown(abs)}" is a directory.`, { hint: 'Give a file name, e.g. mask.png.' });
   }
   let dir = path.dirname(abs);
   const missing: string[] = [];
@@ -89,9 +109,18 @@ export async function resolveWritePath(input: string, roots: readonly string[]):
       if (!roots.some((r) => isInside(r, real))) {
         throw notAllowed(input, roots, `its folder resolves (via a symlink) to "${real}", outside the allowed roots`);
       }
+      if (!(await fs.stat(real)).isDirectory()) {
+        throw new TwinsegError('INVALID_INPUT', `"${shown(real)}" in the output path is a file, not a folder.`, {
+          hint: 'Choose an output path whose folders are folders, e.g. out/mask.png.',
+        });
+      }
       return path.join(real, ...missing.reverse(), path.basename(abs));
     } catch (e) {
       if (e instanceof TwinsegError) throw e;
+      // A folder that is a symlink to nowhere: creating it would go wherever the link points.
+      if ((await fs.lstat(dir).catch(() => undefined))?.isSymbolicLink()) {
+        throw notAllowed(input, roots, `its folder "${shown(dir)}" is a symlink to a place that does not exist`);
+      }
       const parent = path.dirname(dir);
       if (parent === dir) throw notAllowed(input, roots, 'none of its folders exist');
       missing.push(path.basename(dir));

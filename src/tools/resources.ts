@@ -2,6 +2,7 @@
 // picture) and twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the most
 // recent twins and revisions.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { TwinsegError } from '../errors.js';
 import type { TwinSummary } from '../twin/twin-store.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './context.js';
@@ -14,7 +15,14 @@ import { resourceError } from './tool-errors.js';
 export const RECENT_TWINS_LISTED = 50;
 
 function variable(v: string | string[] | undefined): string {
-  return decodeURIComponent(Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+  const raw = Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new TwinsegError('INVALID_INPUT', `The twin id ${JSON.stringify(raw.slice(0, 80))} in the URI is not valid percent-encoding.`, {
+      hint: 'Use the twin id exactly as build_digital_twin returned it, e.g. twin://tw_0123456789abcdef.',
+    });
+  }
 }
 
 // Resource reads have no tool-result channel: failures go back as JSON-RPC errors with the same text.

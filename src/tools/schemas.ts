@@ -33,7 +33,7 @@ export function parseOverrides(raw: Record<string, unknown>): z.infer<typeof Eve
   const parsed = EverythingOverridesSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new TwinsegError('INVALID_INPUT', `Invalid options: ${describeZodError(parsed.error)}.`, {
-    hint: `Known options and ranges: ${Object.entries(OVERRIDE_RANGES)
+    hint: `Use only these options, in these ranges (or leave options out): ${Object.entries(OVERRIDE_RANGES)
       .map(([k, r]) => (r.kind === 'boolean' ? `${k} (true/false)` : `${k} (${r.min}–${r.max})`))
       .join(', ')}.`,
   });

@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js';
 import type { ToolContext } from './context.js';
 import { registerAll } from './index.js';
 import { sessionRoots, type RootsSource } from './session-roots.js';
+import { codeSdkToolErrors } from './tool-errors.js';
 
 export const SERVER_NAME = 'twinseg';
 export const SERVER_VERSION = '0.1.0';
@@ -29,5 +30,6 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
   const roots = opts.roots ?? sessionRoots(server.server, app.roots, app.log);
   const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
   registerAll(server, ctx);
+  codeSdkToolErrors(server);
   return server;
 }

@@ -26,6 +26,16 @@ describe('bad calls come back as isError and the server keeps answering', () => 
     await expectToolError(h, 'build_digital_twin', { image: 'photo.png', preset: 'turbo' }, /preset/);
   });
 
+  it('words schema failures and unknown tools as INVALID_INPUT with the fields to fix, not as raw SDK errors', async () => {
+    h = await startHarness();
+    await expectToolError(h, 'get_mask', { twin_id: 'x', ids: ['one'] }, /^INVALID_INPUT: Invalid arguments for get_mask: ids\[0\]: .*expected number.*Fix these fields/);
+    await expectToolError(h, 'segment', { twin_id: 'x', points: [{ x: 1 }] }, /^INVALID_INPUT: .*points\[0\]\.y: Invalid input: missing \(expected number\)/);
+    await expectToolError(h, 'no_such_tool', {}, /^INVALID_INPUT: There is no tool named "no_such_tool"\. Call tools\/list/);
+    const many = await h.call('get_mask', { twin_id: 'x', ids: Array.from({ length: 900 }, () => 'one') });
+    expect(textOf(many)).toMatch(/; and 895 more problem\(s\)\./);
+    expect(textOf(many).length).toBeLessThan(1000);
+  });
+
   it('an unknown twin id says how to get one', async () => {
     h = await startHarness();
     await expectToolError(h, 'filter_objects', { twin_id: 'no-such-twin', query: {} }, /TWIN_NOT_FOUND.*build_digital_twin/);

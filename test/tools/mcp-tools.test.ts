@@ -278,6 +278,16 @@ describe('resources and prompt', () => {
     await expect(h.client.readResource({ uri: 'twin://nope' })).rejects.toThrow(/build_digital_twin/);
   });
 
+  it('a twin URI with broken percent-encoding is INVALID_INPUT, not an internal error', async () => {
+    h = await startHarness();
+    for (const uri of ['twin://%ZZ', 'twin://%E0%A4%A']) {
+      await expect(h.client.readResource({ uri })).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(/INVALID_INPUT: The twin id ".*" in the URI is not valid percent-encoding\. Use the twin id exactly/),
+      });
+    }
+  });
+
   it('the reasoning-segmentation prompt walks through build, label, filter and get_mask', async () => {
     h = await startHarness();
     const { prompts } = await h.client.listPrompts();

@@ -45,6 +45,20 @@ describe('toAbsolute', () => {
   it('refuses NUL bytes', () => {
     expect(() => toAbsolute('/r/a\0.png', ['/r'])).toThrow(/NUL/);
   });
+  it('refuses paths over 4,096 characters and names over 255 bytes, quoting only their start', () => {
+    const long = `data:image/png;base64,${'A'.repeat(200_000)}`;
+    const e = (() => {
+      try {
+        toAbsolute(long, ['/r']);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(e).toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/… \(200022 characters\)" is not allowed: it is 200022 characters long; the limit is 4096\.$/) });
+    expect(e!.message.length).toBeLessThan(400);
+    expect(() => toAbsolute(`sub/${'é'.repeat(128)}.png`, ['/r'])).toThrow(/a name in it is longer than 255 bytes/);
+    expect(toAbsolute(`sub/${'é'.repeat(125)}.png`, ['/r'])).toBe(`/r/sub/${'é'.repeat(125)}.png`);
+  });
 });
 
 describe('resolveReadPath', () => {
@@ -87,6 +101,24 @@ describe('resolveWritePath', () => {
   });
   it('refuses replacing a symlink', async () => {
     await expect(resolveWritePath('alias.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+  });
+  it('refuses a folder that is a symlink to nowhere', async () => {
+    await fs.symlink(path.join(outside, 'not-yet'), path.join(root, 'nowhere'));
+    await expect(resolveWritePath('nowhere/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink to a place that does not exist/) });
+    await expect(resolveWritePath('nowhere/deeper/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+  });
+  it('refuses a file used as a folder', async () => {
+    await expect(resolveWritePath('a.png/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/a\.png" in the output path is a file, not a folder/) });
+    await expect(resolveWritePath('a.png/x/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+  it('refuses replacing a symlink named with a trailing slash or as a file:// URL with a backslash', async () => {
+    for (const input of [`${root}/alias.png/`, `${root}/leak.png/`, `${root}/leak.png/.`, `file://${root}/leak.png\\`]) {
+      await expect(resolveWritePath(input, [root]), input).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
+    }
+  });
+  it('refuses a NUL byte that a file:// URL encodes as %00', async () => {
+    await expect(resolveReadPath(`file://${root}/a.png%00.txt`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/NUL/) });
+    await expect(resolveWritePath(`file://${root}/m%00.png`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
   it('refuses a directory as the target', async () => {
     await expect(resolveWritePath('sub', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
