@@ -2,6 +2,7 @@
 // this one exporting a CliCommand, plus one line here.
 import { buildCommand } from './build-command.js';
 import type { CliCommand } from './cli-io.js';
+import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { maskCommand } from './mask-command.js';
 import { mcpConfigCommand } from './mcp-config-command.js';
@@ -10,6 +11,7 @@ import { serveCommand } from './serve-command.js';
 import { tritonRepoCommand } from './triton-repo-command.js';
 
 export const COMMANDS: readonly CliCommand[] = [
+  demoCommand,
   serveCommand,
   buildCommand,
   maskCommand,
