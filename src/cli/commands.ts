@@ -3,8 +3,9 @@
 import { buildCommand } from './build-command.js';
 import type { CliCommand } from './cli-io.js';
 import { doctorCommand } from './doctor-command.js';
+import { evalCommand } from './eval-command.js';
 import { maskCommand } from './mask-command.js';
 import { modelsCommand } from './models-command.js';
 import { serveCommand } from './serve-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, modelsCommand, doctorCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, buildCommand, maskCommand, evalCommand, modelsCommand, doctorCommand];
