@@ -84,7 +84,7 @@ export const evalCommand: CliCommand = {
       let oracle: OracleReport | undefined;
       if (predictions) {
         const file = path.resolve(values.predictions!);
-        evaluation = await evaluatePredictions(dataset, predictions, file, app ? (id) => app.twins.get(id) : undefined);
+        evaluation = await evaluatePredictions(dataset, predictions, file, app ? { twins: (id) => app.twins.get(id) } : {});
         reportUnmatched(evaluation, predictions, file, log);
       }
       if (values.oracle) {

@@ -2,7 +2,9 @@
 import type { EvalDataset, EvalSample } from './dataset.js';
 import { matchPredictions, type Unmatched } from './match-predictions.js';
 import { scoreMask, summariseScores, type IouSummary } from './metrics.js';
-import { predictionMask, type TwinLookup } from './prediction-masks.js';
+import { loadImage } from '../perception/image-input.js';
+import { EVAL_IMAGE_LIMITS } from './image-size.js';
+import { predictionMask, type MaskSources } from './prediction-masks.js';
 import type { Prediction } from './predictions.js';
 
 export interface EvalRow {
@@ -43,17 +45,29 @@ export interface EvalResult {
   unmatched: Unmatched[];
 }
 
+/**
+ * Scores the predictions of `file` against every sample. Twin ids are resolved through `sources.twins`;
+ * each twin's image is checked against the sample's by pixel hash (decoding each such image once).
+ */
 export async function evaluatePredictions(
   dataset: EvalDataset,
   predictions: readonly Prediction[],
   file: string,
-  twins?: TwinLookup,
+  sources: MaskSources = {},
 ): Promise<EvalResult> {
   const match = matchPredictions(dataset.samples, predictions, file);
+  const hashes = new Map<string, Promise<string>>();
+  const imageHash =
+    sources.imageHash ??
+    ((p: string) => {
+      let h = hashes.get(p);
+      if (!h) hashes.set(p, (h = loadImage(p, EVAL_IMAGE_LIMITS).then((im) => im.hash)));
+      return h;
+    });
   const rows: EvalRow[] = [];
   for (const s of dataset.samples) {
     const p = match.bySample.get(s.id);
-    const mask = p ? await predictionMask(p, s, file, twins) : undefined;
+    const mask = p ? await predictionMask(p, s, file, { ...sources, imageHash }) : undefined;
     const score = scoreMask(mask, s.target, s.ignore, `the prediction for ${s.id}`);
     rows.push({
       sample: s.id,

@@ -5,15 +5,32 @@ import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
 import { errorMessage, TwinsegError } from '../errors.js';
 
-/** The file's text; a missing or unreadable file is an IO_ERROR naming it and what it was meant to be. */
+/**
+ * The file's text; a missing or unreadable file is an IO_ERROR naming it and what it was meant to be.
+ * Text that is not UTF-8 is read as Windows-1252, the fallback LISA's loader uses for ReasonSeg's JSONs.
+ */
 export async function readTextFile(file: string, what: string): Promise<string> {
   try {
-    return await fs.readFile(file, 'utf8');
+    const bytes = await fs.readFile(file);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return decodeWindows1252(bytes);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${errorMessage(e)})`;
     throw new TwinsegError('IO_ERROR', `The ${what} ${file} ${why}.`, { hint: `Pass the path of the ${what}.`, cause: e });
   }
+}
+
+// Windows-1252 differs from Latin-1 only in 0x80–0x9F (Node's TextDecoder decodes it as Latin-1).
+const CP1252_HIGH = '€\ufffd‚ƒ„…†‡ˆ‰Š‹Œ\ufffdŽ\ufffd\ufffd‘’“”•–—˜™š›œ\ufffdžŸ';
+
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b);
+  return out;
 }
 
 /** Parses JSON text; a syntax error says where (line and column), not only "at position N". */

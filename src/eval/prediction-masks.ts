@@ -13,7 +13,17 @@ import type { Prediction } from './predictions.js';
 /** Where twin ids are looked up: the twin store, e.g. the twin service's `get`. */
 export type TwinLookup = (twinId: string) => Promise<Twin>;
 
-export async function predictionMask(p: Prediction, sample: EvalSample, file: string, twins?: TwinLookup): Promise<Rle> {
+export interface MaskSources {
+  twins?: TwinLookup;
+  /**
+   * The pixel hash of a dataset image (as twins record it), to check that a twin was built from the
+   * sample's image: a twin id of another image of the same size would otherwise score silently low.
+   */
+  imageHash?: (imagePath: string) => Promise<string>;
+}
+
+export async function predictionMask(p: Prediction, sample: EvalSample, file: string, sources: MaskSources = {}): Promise<Rle> {
+  const { twins, imageHash } = sources;
   const where = `${file} line ${p.line}`;
   const sized = (m: Rle, what: string): Rle => {
     if (m.width !== sample.width || m.height !== sample.height) {
@@ -35,6 +45,11 @@ export async function predictionMask(p: Prediction, sample: EvalSample, file: st
         const { twinId, ids, op } = p.mask;
         if (!twins) throw new TwinsegError('INVALID_INPUT', 'twin ids cannot be resolved here (no twin store).', { hint: 'Run `twinseg eval` with the TWINSEG_HOME of the server that built the twins.' });
         const twin = await twins(twinId);
+        if (imageHash && twin.image.hash !== (await imageHash(sample.imagePath))) {
+          throw new TwinsegError('INVALID_INPUT', `twin ${twinId} was built from ${twin.image.source}, not from the image of ${sample.id} (${sample.imagePath}).`, {
+            hint: 'Give each answer the twin id of its own image, as build_digital_twin returned it for that image.',
+          });
+        }
         if (ids.length === 0) return sized({ width: twin.image.width, height: twin.image.height, counts: Uint32Array.of(twin.image.width * twin.image.height) }, `twin ${twinId}`);
         const missing = ids.filter((id) => !twin.masks.has(id));
         if (missing.length > 0) {

@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli.js';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
 import { TwinStore } from '../../src/twin/twin-store.js';
-import { makeTwin } from '../helpers/fake-twin-service.js';
+import { loadImage } from '../../src/perception/image-input.js';
+import type { Proposal } from '../../src/perception/types.js';
+import { rleBbox } from '../../src/mask/rle.js';
+import { buildTwin } from '../../src/twin/build-twin.js';
 import { boxRle, rectPoints, tempDir, writeJson, writePng } from '../eval/eval-fixtures.js';
 
 let dir: string;
@@ -107,7 +110,11 @@ describe('twinseg eval', () => {
 
   it('resolves twin ids through the twin store of TWINSEG_HOME, and prints JSON on --json', async () => {
     const home = path.join(dir, 'home');
-    const twin = makeTwin('tw_00000000000000cc');
+    // A twin of left.png (right.png has the same pixels) whose objects are the two blocks: 1 left, 2 right.
+    const image = await loadImage(path.join(data, 'left.png'), { maxBytes: 1e6, maxPixels: 1e6 });
+    const proposal = (rle: ReturnType<typeof boxRle>): Proposal => ({ rle, area: 0, bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt: {}, stage: 'grid' });
+    const blocks = [boxRle(20, 10, [1, 1, 8, 9]), boxRle(20, 10, [12, 2, 19, 8])].map(proposal);
+    const twin = buildTwin(image, blocks, { model: 'test', params: {}, id: 'tw_00000000000000cc' });
     await new TwinStore({ maxBytes: 1e7, dir: path.join(home, 'twins') }).put(twin);
     const f = await predictions('twins.jsonl', [
       { image: path.join(data, 'left.png'), twin_id: twin.id, ids: [1], op: 'union' },

@@ -16,9 +16,13 @@ import { boxRle, tempDir } from './eval-fixtures.js';
 // The hand-made twin of the tool tests: 20x10, object 1 [1,1,8,9) (56 px), 2 [12,2,19,8) (42 px),
 // 3 [2,2,5,5) (9 px, inside 1).
 const TWIN = makeTwin('tw_00000000000000aa');
-const twins = async (id: string) => {
-  if (id === TWIN.id) return TWIN;
-  throw new TwinsegError('TWIN_NOT_FOUND', `No twin with id "${id}".`, { hint: 'Build it.' });
+const sources = {
+  twins: async (id: string) => {
+    if (id === TWIN.id) return TWIN;
+    throw new TwinsegError('TWIN_NOT_FOUND', `No twin with id "${id}".`, { hint: 'Build it.' });
+  },
+  // Every test image is the twin's image, except other.jpg.
+  imageHash: async (p: string) => (p.endsWith('other.jpg') ? 'another image' : TWIN.image.hash),
 };
 
 let dir: string;
@@ -72,7 +76,7 @@ describe('evaluating predictions', () => {
       // none.jpg: empty target answered with no objects → IoU 1.
       `{"image": "none.jpg", "twin_id": "${TWIN.id}", "ids": []}`,
     ];
-    const { summary, rows } = await evaluatePredictions(dataset, parsePredictions(lines.join('\n'), file), file, twins);
+    const { summary, rows } = await evaluatePredictions(dataset, parsePredictions(lines.join('\n'), file), file, sources);
     expect(rows.map((r) => [r.sample, r.prediction, r.line, r.iou, r.intersection, r.union])).toEqual([
       ['left.jpg', 'twin', 2, 1, 56, 56],
       ['both.jpg', 'twin', 3, 1, 56, 56],
@@ -86,7 +90,7 @@ describe('evaluating predictions', () => {
 
   it('combines twin objects with the line\'s op: difference of 1 and 3 against object 1', async () => {
     const ps = parsePredictions(`{"image": "left.jpg", "twin_id": "${TWIN.id}", "ids": [1, 3], "op": "difference"}`, file);
-    const { rows } = await evaluatePredictions(dataset, ps, file, twins);
+    const { rows } = await evaluatePredictions(dataset, ps, file, sources);
     expect(rows[0]).toMatchObject({ intersection: 47, union: 56, prediction_area: 47 });
   });
 
@@ -98,15 +102,22 @@ describe('evaluating predictions', () => {
 
   it('names the line when a twin is gone, and says where twins are kept', async () => {
     const ps = parsePredictions(`{"image": "left.jpg", "twin_id": "tw_00000000000000bb", "ids": [1]}`, file);
-    const e = await caught(evaluatePredictions(dataset, ps, file, twins));
+    const e = await caught(evaluatePredictions(dataset, ps, file, sources));
     expect(e.code).toBe('TWIN_NOT_FOUND');
     expect(e.message).toBe(`${file} line 1: No twin with id "tw_00000000000000bb".`);
     expect(e.hint).toMatch(/TWINSEG_HOME/);
   });
 
+  it('refuses a twin built from another image than the sample\'s', async () => {
+    const other: EvalDataset = { ...dataset, samples: [{ ...dataset.samples[0]!, id: 'other.jpg', image: 'other.jpg', imagePath: path.join(dir, 'other.jpg') }] };
+    const ps = parsePredictions(`{"image": "other.jpg", "twin_id": "${TWIN.id}", "ids": [1]}`, file);
+    const e = await caught(evaluatePredictions(other, ps, file, sources));
+    expect(e.message).toMatch(/line 1: twin tw_00000000000000aa was built from test\.png, not from the image of other\.jpg/);
+  });
+
   it('names the line of an answer with an unknown object or the wrong size', async () => {
     const unknown = parsePredictions(`{"image": "left.jpg", "twin_id": "${TWIN.id}", "ids": [9]}`, file);
-    expect((await caught(evaluatePredictions(dataset, unknown, file, twins))).message).toMatch(/line 1: twin tw_00000000000000aa has no object 9/);
+    expect((await caught(evaluatePredictions(dataset, unknown, file, sources))).message).toMatch(/line 1: twin tw_00000000000000aa has no object 9/);
     const small = parsePredictions(`{"image": "left.jpg", "rle": {"size": [5, 5], "counts": [25]}}`, file);
     expect((await caught(evaluatePredictions(dataset, small, file))).message).toMatch(/line 1: the RLE mask is 5x5 but image left\.jpg is 20x10/);
   });
