@@ -1,5 +1,6 @@
 // `twinseg eval DATASET`: gIoU / cIoU of predictions against a ReasonSeg- or COCO-format dataset, and the
 // twin oracle (what a perfect reasoner could reach on the twins of the dataset's images).
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../app-context.js';
 import { PRESET_NAMES, type PresetName } from '../config.js';
@@ -66,15 +67,17 @@ export const evalCommand: CliCommand = {
     for (const p of presetNames ?? []) oneOf<PresetName>(p, PRESET_NAMES, '--preset', 'balanced');
     if (presetNames && !values.oracle) throw new UsageError('--preset applies to --oracle only.');
 
+    const isFolder = await stat(path.resolve(source)).then((st) => st.isDirectory(), () => undefined);
+    if ((values.queries || values.images) && (format ?? (isFolder ? 'reasonseg' : 'coco')) === 'reasonseg') {
+      throw new UsageError('--queries and --images apply to COCO-format data only (a folder is read as ReasonSeg).');
+    }
+
     const log = lineLog(io);
     const dataset = await loadDataset(source, {
       ...(format ? { format } : {}),
       ...(values.queries ? { queries: path.resolve(values.queries) } : {}),
       ...(values.images ? { images: path.resolve(values.images) } : {}),
     });
-    if (dataset.format === 'reasonseg' && (values.queries || values.images)) {
-      throw new UsageError('--queries and --images apply to COCO-format data only.');
-    }
     log(`${dataset.format} dataset ${dataset.source}: ${dataset.samples.length} samples`);
     const predictions = values.predictions ? await loadPredictions(values.predictions) : undefined;
     const needsApp = values.oracle || predictions?.some((p) => p.mask.kind === 'twin');

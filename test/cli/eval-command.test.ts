@@ -74,6 +74,9 @@ describe('twinseg eval', () => {
     expect(c.err).toMatch(/--preset must be one of fast, balanced, thorough; got "turbo"/);
     const d = io();
     expect(await runCli(['eval', data, '--predictions', 'p.jsonl', '--preset', 'fast'], d)).toBe(2);
+    const e = io();
+    expect(await runCli(['eval', data, '--predictions', 'p.jsonl', '--queries', 'q.json'], e)).toBe(2);
+    expect(e.err).toMatch(/--queries and --images apply to COCO-format data only/);
   });
 
   it('names a dataset or predictions file that is missing', async () => {
