@@ -1,9 +1,21 @@
 // Where benches put their figures: one bench/out/<name>.json each, read by bench/report.ts. Every file
 // carries the machine it was measured on and when, so a report can tell stale or foreign numbers.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/atomic-write.js';
+
+/**
+ * The shared data (../shared/data beside the checkout, or TWINSEG_SAMPLE_DATA), for the benches that
+ * measure on it; the name of the variable is the tests' sample-data helper's.
+ */
+export function sharedData(...parts: string[]): string {
+  const root = path.resolve(process.env.TWINSEG_SAMPLE_DATA ?? '../shared/data');
+  const p = path.join(root, ...parts);
+  if (!existsSync(p)) throw new Error(`The shared data is not at ${p}; set TWINSEG_SAMPLE_DATA to the folder holding coco-panoptic-sample and photos.`);
+  return p;
+}
 
 export const BENCH_OUT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 export const BENCH_REPORT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'report');

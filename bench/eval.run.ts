@@ -14,9 +14,7 @@ import { loadCoco } from '../src/eval/coco-loader.js';
 import { runOracle } from '../src/eval/oracle-run.js';
 import { oracleText } from '../src/eval/summary-text.js';
 import { createTwinService } from '../src/twin/twin-service.js';
-import { machine, peakRssMb, writeBenchOutput } from './bench-output.js';
-
-const INSTANCES = path.resolve('../shared/data/coco-panoptic-sample/instances.json');
+import { machine, peakRssMb, sharedData, writeBenchOutput } from './bench-output.js';
 
 it('twin oracle per preset on the COCO sample', async () => {
   const presets = (process.env.BENCH_PRESETS ?? PRESET_NAMES.join(',')).split(',').filter((p): p is PresetName => (PRESET_NAMES as readonly string[]).includes(p));
@@ -24,7 +22,7 @@ it('twin oracle per preset on the COCO sample', async () => {
   const config = loadConfig({ ...process.env, TWINSEG_HOME: home, TWINSEG_PERSIST: '0' });
   const twins = await createTwinService(config, { log: () => {} });
   try {
-    const dataset = await loadCoco(INSTANCES);
+    const dataset = await loadCoco(sharedData('coco-panoptic-sample', 'instances.json'));
     const report = await runOracle(dataset, presets, (image, preset) => twins.build({ image, preset }), (m) => console.log(m));
     const provider = (await twins.segmenter()).provider;
     console.log(`\n${oracleText(report)}`);

@@ -14,11 +14,8 @@ import { createAppContext } from '../src/app-context.js';
 import { loadConfig, PRESET_NAMES, type PresetName } from '../src/config.js';
 import { createServer } from '../src/tools/server.js';
 import { createTwinService } from '../src/twin/twin-service.js';
-import { latency, machine, peakRssMb, writeBenchOutput } from './bench-output.js';
+import { latency, machine, peakRssMb, sharedData, writeBenchOutput } from './bench-output.js';
 
-const SAMPLE = path.resolve('../shared/data/coco-panoptic-sample');
-const PHOTOS = path.resolve('../shared/data/photos');
-const IMAGES = [path.join(SAMPLE, '000000142238.jpg'), path.join(SAMPLE, '000000439180.jpg'), path.join(PHOTOS, 'dog.jpg')];
 const CACHED_RUNS = 5;
 const MASK_RUNS = 5;
 
@@ -47,6 +44,9 @@ function check(r: CallToolResult, what: string): CallToolResult {
 }
 
 it('server tools through an in-process MCP client', async () => {
+  const sample = sharedData('coco-panoptic-sample');
+  const photos = sharedData('photos');
+  const images = [path.join(sample, '000000142238.jpg'), path.join(sample, '000000439180.jpg'), path.join(photos, 'dog.jpg')];
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-bench-server-'));
   const preset = (process.env.BENCH_PRESET as PresetName | undefined) ?? undefined;
   if (preset && !PRESET_NAMES.includes(preset)) throw new Error(`BENCH_PRESET must be one of ${PRESET_NAMES.join(', ')}`);
@@ -54,7 +54,7 @@ it('server tools through an in-process MCP client', async () => {
     ...process.env,
     TWINSEG_HOME: home,
     TWINSEG_PERSIST: '0',
-    TWINSEG_ROOTS: [SAMPLE, PHOTOS, home].join(path.delimiter),
+    TWINSEG_ROOTS: [sample, photos, home].join(path.delimiter),
     TWINSEG_OUTPUT_DIR: path.join(home, 'out'),
   });
   const twins = await createTwinService(config, { log: () => {} });
@@ -71,9 +71,9 @@ it('server tools through an in-process MCP client', async () => {
   const cached: number[] = [];
   const filter: number[] = [];
   const masks: Record<string, number[]> = { png: [], rle: [], polygon: [] };
-  const images: { image: string; buildColdMs: number; buildCachedMs: number; objects: number }[] = [];
+  const built: { image: string; buildColdMs: number; buildCachedMs: number; objects: number }[] = [];
   try {
-    for (const image of IMAGES) {
+    for (const image of images) {
       const args = { image, ...(preset ? { preset } : {}) };
       const first = await timed(() => call('build_digital_twin', args));
       const twinId = (first.value.structuredContent as { twin_id: string }).twin_id;
@@ -82,7 +82,7 @@ it('server tools through an in-process MCP client', async () => {
       const twin = await twins.get(twinId);
       cold.push(first.ms);
       cached.push(...again);
-      images.push({ image: path.basename(image), buildColdMs: first.ms, buildCachedMs: latency(again).p50, objects: twin.objects.length });
+      built.push({ image: path.basename(image), buildColdMs: first.ms, buildCachedMs: latency(again).p50, objects: twin.objects.length });
       for (const query of QUERIES) filter.push((await timed(() => call('filter_objects', { twin_id: twinId, query }))).ms);
       const idSets = [[1], [1, 2], twin.objects.slice(0, 5).map((o) => o.id)];
       for (const format of Object.keys(masks)) {
@@ -95,7 +95,7 @@ it('server tools through an in-process MCP client', async () => {
     const file = await writeBenchOutput('server', {
       machine: machine(provider),
       preset: preset ?? config.preset,
-      images,
+      images: built,
       latencies: {
         build_cold: latency(cold),
         build_cached: latency(cached),
@@ -107,7 +107,7 @@ it('server tools through an in-process MCP client', async () => {
       peakRssMb: peakRssMb(),
     });
     console.log(`\nServer tools (${preset ?? config.preset}, ${provider}):`);
-    console.table(images);
+    console.table(built);
     console.log(`figures written to ${file}`);
   } finally {
     await client.close();
