@@ -11,7 +11,7 @@
 //   8-connected Bresenham line, and each row is filled between pairs of edge crossings (even-odd) from
 //   the crossing rounded up to the crossing rounded down, in 16.16 fixed point. Edges leaving the image
 //   are clipped as OpenCV clips them.
-import { rleFromBitmap, type Box, type Rle } from './rle.js';
+import { rleFromBitmap, rleUnion, type Box, type Rle } from './rle.js';
 
 /** pycocotools' rasterisation of one polygon given as [x1, y1, x2, y2, ...] in pixels. */
 export function fillPolygonCoco(xy: ArrayLike<number>, width: number, height: number): Rle {
@@ -97,23 +97,8 @@ export function fillPolygonCoco(xy: ArrayLike<number>, width: number, height: nu
 
 /** A COCO polygon segmentation (a list of polygons): the union of each polygon's fill. */
 export function fillPolygonsCoco(polygons: readonly ArrayLike<number>[], width: number, height: number): Rle {
-  const bits = new Uint8Array(width * height);
-  for (const p of polygons) paintRle(bits, width, fillPolygonCoco(p, width, height));
-  return rleFromBitmap(bits, width, height);
-}
-
-function paintRle(bits: Uint8Array, width: number, rle: Rle): void {
-  let pos = 0;
-  for (let k = 0; k < rle.counts.length; k++) {
-    const n = rle.counts[k]!;
-    if (k % 2 === 1) {
-      for (let p = pos; p < pos + n; p++) {
-        const col = Math.floor(p / rle.height);
-        bits[(p - col * rle.height) * width + col] = 1;
-      }
-    }
-    pos += n;
-  }
+  const empty: Rle = { width, height, counts: Uint32Array.of(width * height) };
+  return polygons.map((p) => fillPolygonCoco(p, width, height)).reduce(rleUnion, empty);
 }
 
 // ---- OpenCV ----
