@@ -40,7 +40,8 @@ export function oracleText(r: OracleReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
-    'Twin oracle: the best IoU a perfect reasoner reaches by picking one object (single) or a greedy union (greedy)',
+    'Twin oracle: the best IoU a perfect reasoner reaches by picking one object (single) or a greedy union (greedy).',
+    'build ms: mean per image built from scratch (the first build also loads the model).',
     fmt(head),
     ...rows.map(fmt),
     '',
