@@ -78,6 +78,10 @@ export function stageTimes(src: Sources): StageTime[] {
       out.push({ stage: `mask as ${k.replace('Ms', '')}`, ms: median(t.encodings.map((e) => e[k])), source: 'twin' });
     }
   }
+  const e = src.eval.status === 'ok' ? src.eval.data : undefined;
+  if (e) {
+    for (const p of e.oracle.presets) if (p.meanBuildMs !== null) out.push({ stage: `twin build, ${p.preset} (per image)`, ms: p.meanBuildMs, source: 'eval' });
+  }
   const s = src.server.status === 'ok' ? src.server.data : undefined;
   if (s) for (const [k, l] of Object.entries(s.latencies)) out.push({ stage: `MCP ${k.replace(/_/g, ' ')}`, ms: l.p50, source: 'server' });
   return out;
