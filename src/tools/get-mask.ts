@@ -3,7 +3,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { MASK_FORMATS, MASK_OPS } from '../twin/service-types.js';
+import { errorMessage } from '../errors.js';
+import { MASK_FORMATS, MASK_OPS, type MaskOp } from '../twin/service-types.js';
+import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './context.js';
 import { maskPayload } from './mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
@@ -45,6 +47,14 @@ export const getMaskConfig = {
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
 };
 
+/** TWINSEG_TRACE: what the host took, for `twinseg eval --predictions`. A failed write is logged, not fatal. */
+async function recordPrediction(ctx: ToolContext, file: string, args: { twin_id: string; ids: number[]; op: MaskOp }): Promise<void> {
+  const twin = await ctx.twins.get(args.twin_id);
+  await predictionTraceFor(file)
+    .append({ image: twin.image.source, twin_id: args.twin_id, ids: args.ids, op: args.op })
+    .catch((e: unknown) => ctx.log(`twinseg: could not append to the trace ${file}: ${errorMessage(e)}`));
+}
+
 export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'get_mask',
@@ -52,6 +62,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
     withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {
       const selection: MaskSelection = { twinId: args.twin_id, ids: args.ids, op: args.op, format: args.format, crop: args.crop ?? false };
       const { outcome: m, mime, data } = await maskPayload(ctx.twins, selection);
+      if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args);
       const uri = maskUri(selection);
       const structured: Record<string, unknown> = {
         twin_id: args.twin_id,

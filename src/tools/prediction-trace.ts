@@ -46,3 +46,13 @@ export function createPredictionTrace(file: string): PredictionTrace {
     },
   };
 }
+
+const traces = new Map<string, PredictionTrace>();
+
+/** One trace per file per process, so every session's get_mask appends through one queue. */
+export function predictionTraceFor(file: string): PredictionTrace {
+  const abs = path.resolve(file);
+  let t = traces.get(abs);
+  if (!t) traces.set(abs, (t = createPredictionTrace(abs)));
+  return t;
+}

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
@@ -298,5 +299,21 @@ describe('resources and prompt', () => {
       expect(text).toContain(step);
     }
     expect(text.indexOf('build_digital_twin')).toBeLessThan(text.indexOf('get_mask'));
+  });
+});
+
+describe('TWINSEG_TRACE', () => {
+  it('records every get_mask as a line twinseg eval reads as a prediction', async () => {
+    const trace = path.join(os.tmpdir(), `twinseg-trace-${process.pid}-${Date.now()}.jsonl`);
+    h = await startHarness({ env: { TWINSEG_TRACE: trace } });
+    const id = await buildTwin(h);
+    await h.call('get_mask', { twin_id: id, ids: [1, 2], op: 'union', format: 'rle' });
+    await h.call('get_mask', { twin_id: id, ids: [3], format: 'png' });
+    const lines = (await fs.readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      { image: path.join(h.root, 'photo.png'), twin_id: id, ids: [1, 2], op: 'union' },
+      { image: path.join(h.root, 'photo.png'), twin_id: id, ids: [3], op: 'union' },
+    ]);
+    await fs.rm(trace, { force: true });
   });
 });
