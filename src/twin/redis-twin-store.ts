@@ -50,6 +50,8 @@ export class RedisTwinStore implements TwinStore {
   private readonly blobs = new LRUCache<string, Buffer>({ maxSize: BLOB_CACHE_BYTES, sizeCalculation: (b) => b.byteLength + 64 });
   /** When each cached twin's TTL was last refreshed in Redis (ms). */
   private readonly touched = new LRUCache<string, number>({ max: 10_000 });
+  /** Ids of twins kept out of Redis for their size. */
+  private readonly localOnly = new LRUCache<string, true>({ max: 10_000 });
   private lastScore = 0;
 
   constructor(private readonly opts: RedisTwinStoreOptions) {
@@ -117,7 +119,8 @@ export class RedisTwinStore implements TwinStore {
   async put(twin: Twin): Promise<void> {
     checkId(twin.id);
     const baseOf = twin.revision && twin.revision.base !== twin.id ? twin.revision.base : undefined;
-    const base = baseOf ? await this.load(baseOf, false) : undefined;
+    // A base that only this process holds cannot complete the revision elsewhere: then it goes whole.
+    const base = baseOf && !this.localOnly.has(baseOf) ? await this.load(baseOf, false) : undefined;
     const text = serializeTwin(twin, base);
     const bytes = Buffer.byteLength(text);
     if (bytes > this.opts.maxTwinBytes) {
@@ -125,11 +128,12 @@ export class RedisTwinStore implements TwinStore {
         `twin ${twin.id} is ${bytes} bytes, over TWINSEG_STORE_MAX_TWIN_BYTES (${this.opts.maxTwinBytes}); not stored in Redis, ` +
           'so only this process can serve it.',
       );
+      this.localOnly.set(twin.id, true);
       this.remember(twin);
       return;
     }
     const now = this.score();
-    await this.call(`store twin ${twin.id}`, (r) => {
+    const replies = await this.call(`store twin ${twin.id}`, (r) => {
       const m = r
         .multi()
         .set(this.key('twin', twin.id), text, 'EX', this.ttl)
@@ -142,6 +146,9 @@ export class RedisTwinStore implements TwinStore {
     });
     this.remember(twin);
     this.touched.set(twin.id, Date.now());
+    // The base expired in Redis while this process still had it in memory: store it again, or the revision
+    // just written could not be completed by another replica.
+    if (base && replies[5] === 0) await this.put(base);
   }
 
   async recent(limit: number): Promise<TwinSummary[]> {

@@ -81,7 +81,7 @@ describe('stateless HTTP (TWINSEG_HTTP_STATELESS=1)', () => {
     }
   });
 
-  it('serves an SDK client whose requests alternate between two replicas: build on one, filter, label, mask and read on the other', async () => {
+  it('serves an SDK client whose requests alternate between two replicas: build (with progress) on one, filter, label, mask and read on the other', async () => {
     const { url, proxy } = await replicas(true);
     const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: auth } });
     const client = new Client({ name: 'behind-a-balancer', version: '1.0.0' });
@@ -92,8 +92,14 @@ describe('stateless HTTP (TWINSEG_HTTP_STATELESS=1)', () => {
         expect(r.isError, `${name}: ${JSON.stringify(r.content)}`).toBeFalsy();
         return r.structuredContent as Record<string, unknown>;
       };
-      const built = await call('build_digital_twin', { image: 'photo.png' });
-      const id = built.twin_id as string;
+      // Progress rides on the call's own response stream, which stateless mode keeps.
+      const progress: number[] = [];
+      const build = (await client.callTool({ name: 'build_digital_twin', arguments: { image: 'photo.png' } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      })) as CallToolResult;
+      expect(build.isError, JSON.stringify(build.content)).toBeFalsy();
+      expect(progress).toEqual([1, 2, 3]);
+      const id = (build.structuredContent as { twin_id: string }).twin_id;
       await call('filter_objects', { twin_id: id, where: { level: 'whole' } });
       const labelled = await call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'sky' }] });
       expect(labelled.twin_id).not.toBe(id);

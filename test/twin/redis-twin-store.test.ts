@@ -1,10 +1,12 @@
 // What only the Redis store does (the shared contract is twin-store-contract.test.ts): clear, bounded
-// failures when Redis is away or silent, namespaced keys that all expire, and a corrupt entry ignored.
+// failures when Redis is away or silent, namespaced keys that all expire, a corrupt entry ignored, and
+// revisions that another replica can complete even when their base is not (or no longer) in Redis.
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { REDIS_NAMESPACE, RedisTwinStore, type RedisTwinStoreOptions } from '../../src/twin/redis-twin-store.js';
+import { draftOf, makeRevision } from '../../src/twin/revision.js';
 import type { Twin } from '../../src/twin/types.js';
 import { skipWithoutRedis, startRedisServer, useRedisServer } from '../helpers/redis-server.js';
 import { standardScene } from './scene-fixture.js';
@@ -111,6 +113,46 @@ describe.skipIf(skipWithoutRedis())('Redis twin store on a real Redis', () => {
       expect(logs.join('\n')).toMatch(/tw_00000000000000aa: the copy in Redis is unreadable \(Unreadable twin file: not valid JSON/);
     } finally {
       await store.close();
+      await admin.flushdb();
+    }
+  });
+
+  function labelled(base: Twin, description?: string): Twin {
+    const draft = draftOf(base);
+    draft.objects[0]!.semantics = { label: { value: 'tag', source: 'host' }, ...(description ? { description: { value: description, source: 'host' } } : {}) };
+    return makeRevision(base, { request: { op: 'label', description }, summary: 'labelled object 1', ...draft });
+  }
+
+  it('stores the base again when it expired from Redis while this process still held it', async () => {
+    const [writer, reader] = [storeAt(redis.current.url), storeAt(redis.current.url)];
+    try {
+      const base = twinOf(5);
+      await writer.put(base);
+      await admin.del(`${REDIS_NAMESPACE}twin:${base.id}`, `${REDIS_NAMESPACE}summary:${base.id}`); // as if its TTL ran out
+      const revision = labelled(base);
+      await writer.put(revision);
+      expect((await reader.get(revision.id))?.masks).toEqual(base.masks);
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+      await admin.flushdb();
+    }
+  });
+
+  it('stores a revision whole when its base was kept out of Redis for its size', async () => {
+    const logs: string[] = [];
+    const writer = storeAt(redis.current.url, { maxTwinBytes: 50_000, log: (m) => logs.push(m) });
+    const reader = storeAt(redis.current.url);
+    try {
+      const base = twinOf(6);
+      base.objects[0]!.semantics.description = { value: 'a long description '.repeat(5_000), source: 'host' };
+      await writer.put(base);
+      expect(logs.join('\n')).toMatch(/over TWINSEG_STORE_MAX_TWIN_BYTES/);
+      const revision = labelled(base, 'short'); // drops the long description
+      await writer.put(revision);
+      expect(await reader.get(base.id)).toBeUndefined();
+      expect((await reader.get(revision.id))?.masks).toEqual(base.masks);
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
       await admin.flushdb();
     }
   });
