@@ -56,6 +56,19 @@ export const ConfigSchema = z.object({
     token: z.string().min(16).optional(),
     /** Extra allowed Origin values besides loopback ones (TWINSEG_ALLOWED_ORIGINS, comma separated). */
     allowedOrigins: z.array(z.string()).default([]),
+    /** No MCP sessions (TWINSEG_HTTP_STATELESS=1): any replica answers any request; see README "Past one machine". */
+    stateless: z.boolean().default(false),
+  }),
+  /** Where twins live: this machine (default), or a Redis that replicas share (TWINSEG_STORE=redis://…). */
+  store: z.object({
+    /** redis:// or rediss:// URL (TWINSEG_STORE); unset or "local": memory plus home/twins. */
+    url: z.url({ protocol: /^rediss?$/, error: 'must be "local" or a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0' }).optional(),
+    /** Seconds an unused twin stays in Redis (TWINSEG_STORE_TTL_S); every read starts it again. */
+    ttlSeconds: positiveInt.default(24 * 60 * 60),
+    /** Largest serialized twin or blob kept in Redis (TWINSEG_STORE_MAX_TWIN_BYTES); larger ones stay in one process. */
+    maxTwinBytes: positiveInt.default(32 * 1024 * 1024),
+    /** Limit for connecting and for each Redis command (TWINSEG_STORE_TIMEOUT_MS), so a tool call never hangs. */
+    timeoutMs: positiveInt.default(5_000),
   }),
   /** Run the models on NVIDIA Triton Inference Server (KServe v2 HTTP) instead of in-process onnxruntime. */
   triton: z.object({
@@ -113,6 +126,13 @@ export function loadConfig(
       port: env.TWINSEG_HTTP_PORT || undefined,
       token: env.TWINSEG_TOKEN || undefined,
       allowedOrigins: env.TWINSEG_ALLOWED_ORIGINS ? list(',').parse(env.TWINSEG_ALLOWED_ORIGINS) : undefined,
+      stateless: env.TWINSEG_HTTP_STATELESS === undefined ? undefined : env.TWINSEG_HTTP_STATELESS !== '0',
+    },
+    store: {
+      url: !env.TWINSEG_STORE || env.TWINSEG_STORE === 'local' ? undefined : env.TWINSEG_STORE,
+      ttlSeconds: env.TWINSEG_STORE_TTL_S || undefined,
+      maxTwinBytes: env.TWINSEG_STORE_MAX_TWIN_BYTES || undefined,
+      timeoutMs: env.TWINSEG_STORE_TIMEOUT_MS || undefined,
     },
     triton: {
       url: env.TWINSEG_TRITON_URL || undefined,

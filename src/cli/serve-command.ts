@@ -19,8 +19,9 @@ async function serveHttp(app: AppContext, config: Config, io: CliIo, port: numbe
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
     maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
+    stateless: config.http.stateless,
   });
-  io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}\n`);
+  io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
   if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
   await untilSignal();

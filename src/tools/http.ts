@@ -1,5 +1,7 @@
 // MCP over Streamable HTTP: loopback by default, bearer token required, Origin checked, and one
-// McpServer + transport per session so several clients work at once.
+// McpServer + transport per session so several clients work at once. Sessions live in this process;
+// replicas behind a load balancer without session affinity run stateless instead (one McpServer +
+// transport per request, no Mcp-Session-Id), so that any replica answers any request.
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +28,8 @@ export interface HttpOptions {
   sessionIdleMs?: number;
   /** More concurrent sessions than this are refused with 503. Default 64. */
   maxSessions?: number;
+  /** No sessions: each POST is answered on its own (TWINSEG_HTTP_STATELESS=1). */
+  stateless?: boolean;
 }
 
 export interface HttpHandle {
@@ -197,6 +201,27 @@ async function openSession(
   await transport.handleRequest(req, res, body);
 }
 
+/**
+ * Stateless: a fresh McpServer and transport for this one POST, closed with its response. Without a
+ * session there is no event stream to GET and nothing to DELETE; the client's roots are not asked for
+ * (the configured roots apply) and a cancellation, arriving as its own POST, finds nothing to cancel.
+ */
+async function answerStateless(app: AppContext, makeServer: MakeServer, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  if (req.method !== 'POST') {
+    return jsonError(res, 405, 'This server runs without sessions (TWINSEG_HTTP_STATELESS=1): send every request as a POST; there is no event stream.', {
+      allow: 'POST',
+    });
+  }
+  const server = makeServer(app);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on('close', () => {
+    void transport.close().catch(() => undefined);
+    void server.close().catch(() => undefined);
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
 async function listen(server: http.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -221,11 +246,19 @@ export async function startHttpServer(
     if (!admitted(req, res, opts, token)) return;
     const parsed = await bodyOf(req, res, opts.maxBodyBytes);
     if (!parsed) return;
+    if (opts.stateless) return answerStateless(app, makeServer, req, res, parsed.body);
     const sid = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(sid) ? sid[0] : sid;
     if (sessionId === undefined) return openSession(app, sessions, makeServer, req, res, parsed.body);
     const s = sessions.get(sessionId);
-    if (!s) return jsonError(res, 404, 'Unknown or expired session; start a new one with initialize.');
+    if (!s) {
+      return jsonError(
+        res,
+        404,
+        'Unknown or expired session; start a new one with initialize. Sessions live in one server process: behind a load balancer, ' +
+          'route each Mcp-Session-Id to one replica, or run the replicas with TWINSEG_HTTP_STATELESS=1.',
+      );
+    }
     return s.transport.handleRequest(req, res, parsed.body);
   };
 

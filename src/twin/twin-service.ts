@@ -268,14 +268,27 @@ function pictureSize(twin: Twin, maxSide: number): { width: number; height: numb
 }
 
 export async function createTwinService(config: Config, deps: TwinServiceDeps = {}): Promise<TwinService> {
-  const store =
-    deps.store ??
-    new LocalTwinStore({
-      maxBytes: config.twinCacheBytes,
-      dir: config.persist ? path.join(config.home, 'twins') : undefined,
-      log: deps.log,
+  return new TwinService(config, deps.store ?? (await configuredStore(config, deps.log)), deps);
+}
+
+/** TWINSEG_STORE picks the store: Redis (loaded only then) or memory plus home/twins. */
+async function configuredStore(config: Config, log?: (msg: string) => void): Promise<TwinStore> {
+  if (config.store.url) {
+    const { RedisTwinStore } = await import('./redis-twin-store.js');
+    return new RedisTwinStore({
+      url: config.store.url,
+      ttlSeconds: config.store.ttlSeconds,
+      maxTwinBytes: config.store.maxTwinBytes,
+      cacheBytes: config.twinCacheBytes,
+      timeoutMs: config.store.timeoutMs,
+      log,
     });
-  return new TwinService(config, store, deps);
+  }
+  return new LocalTwinStore({
+    maxBytes: config.twinCacheBytes,
+    dir: config.persist ? path.join(config.home, 'twins') : undefined,
+    log,
+  });
 }
 
 export type { LoadedImage };

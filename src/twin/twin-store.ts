@@ -283,11 +283,11 @@ export class LocalTwinStore implements TwinStore {
   }
 }
 
-function checkBlobKey(key: string): void {
+export function checkBlobKey(key: string): void {
   if (!BLOB_KEY_PATTERN.test(key)) throw new TwinsegError('INTERNAL', `"${key}" is not a blob key of a twin.`);
 }
 
-function checkId(id: string): void {
+export function checkId(id: string): void {
   if (typeof id !== 'string' || !TWIN_ID_PATTERN.test(id)) {
     throw new TwinsegError('INVALID_INPUT', `${JSON.stringify(String(id).slice(0, 40))} is not a twin id.`, {
       hint: 'Twin ids look like tw_ followed by 16 hex digits, as returned by build_digital_twin.',
