@@ -2,7 +2,7 @@
 // can load them on the configured providers. Each problem comes with what to do about it.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import type { Config } from '../config.js';
+import type { Config, ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
 import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
@@ -65,6 +65,24 @@ async function checkSessions(config: Config, log: (m: string) => void): Promise<
   return out;
 }
 
+// What to do when a requested GPU provider did not load although a GPU is there.
+const GPU_PROVIDER_FIXES: Partial<Record<ProviderName, string>> = {
+  cuda: 'see README "GPU" to add the CUDA provider\'s libraries',
+  webgpu: 'it needs a Vulkan loader (libvulkan.so.1) and the GPU vendor\'s Vulkan driver; see README "GPU"',
+};
+
+/** A problem for each GPU provider that was asked for, did not load, and has a GPU to run on. */
+export function gpuProviderProblems(requested: readonly ProviderName[], report: ProviderReport): string[] {
+  const out: string[] = [];
+  for (const provider of requested) {
+    const fix = GPU_PROVIDER_FIXES[provider];
+    if (!fix || report.attempts.some((a) => a.used === provider)) continue;
+    const reason = report.attempts.flatMap((a) => a.fallbacks).find((f) => f.provider === provider)?.reason;
+    out.push(`An NVIDIA GPU is present but the ${provider} provider did not load${reason ? ` (${reason})` : ''}; ${fix}.`);
+  }
+  return out;
+}
+
 export async function gatherDoctorReport(config: Config, opts: { loadSessions?: boolean; log?: (m: string) => void } = {}): Promise<DoctorReport> {
   const log = opts.log ?? (() => undefined);
   const problems: string[] = [];
@@ -93,11 +111,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
   }
   const gpu = await detectGpu();
   const providers = providerReport();
-  const cudaRequested = config.providers.includes('cuda');
-  const cudaUsed = providers.attempts.some((a) => a.used === 'cuda');
-  if (gpu.seen && cudaRequested && sessions.length > 0 && !cudaUsed) {
-    problems.push('An NVIDIA GPU is present but the cuda provider did not load; see README "GPU (CUDA)" to add its libraries.');
-  }
+  if (gpu.seen && sessions.length > 0) problems.push(...gpuProviderProblems(config.providers, providers));
 
   return {
     ok: problems.length === 0,

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { gatherDoctorReport } from '../../src/cli/doctor-report.js';
+import { gatherDoctorReport, gpuProviderProblems } from '../../src/cli/doctor-report.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 let base: string;
@@ -41,4 +41,28 @@ it('flags an unknown configured model and says how to list the known ones', asyn
   const config = loadConfig({ TWINSEG_HOME: path.join(base, 'home'), TWINSEG_ROOTS: base, TWINSEG_MODEL: 'nonesuch' });
   const report = await gatherDoctorReport(config, { loadSessions: false });
   expect(report.problems.join(' ')).toMatch(/"nonesuch".*twinseg models list/);
+});
+
+it('names each requested GPU provider that did not load, with its reason and fix', () => {
+  const report = {
+    onnxruntimeVersion: '1.30.0',
+    backends: [],
+    attempts: [
+      { model: 'm', requested: ['cuda', 'webgpu', 'cpu'], used: 'cpu', fallbacks: [
+        { provider: 'cuda', reason: 'Failed to load shared library' },
+        { provider: 'webgpu', reason: 'No supported adapters' },
+      ] },
+    ],
+  } as const;
+  const problems = gpuProviderProblems(['cuda', 'webgpu', 'cpu'], structuredClone(report) as never);
+  expect(problems).toEqual([
+    expect.stringMatching(/cuda provider did not load \(Failed to load shared library\); see README "GPU"/),
+    expect.stringMatching(/webgpu provider did not load \(No supported adapters\); it needs a Vulkan loader/),
+  ]);
+  expect(gpuProviderProblems(['cpu'], structuredClone(report) as never)).toEqual([]);
+});
+
+it('accepts webgpu in TWINSEG_PROVIDERS and keeps cuda, cpu as the default order', () => {
+  expect(loadConfig({ TWINSEG_HOME: base, TWINSEG_PROVIDERS: 'webgpu,cpu' }).providers).toEqual(['webgpu', 'cpu']);
+  expect(loadConfig({ TWINSEG_HOME: base }).providers).toEqual(['cuda', 'cpu']);
 });
