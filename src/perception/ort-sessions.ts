@@ -49,6 +49,11 @@ export interface CreatedSession {
 export interface SessionOptions {
   providers: readonly ProviderName[];
   threads: number;
+  /**
+   * onnxruntime's memory pattern (default on): it keeps a planned allocation per input shape, which for a
+   * decoder fed batches of varying size costs hundreds of MB for little speed.
+   */
+  memPattern?: boolean;
   /** Diagnostics sink; defaults to stderr because stdout carries MCP stdio. */
   log?: (line: string) => void;
 }
@@ -171,6 +176,7 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
       intraOpNumThreads: opts.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      enableMemPattern: opts.memPattern ?? true,
     };
     try {
       const session =

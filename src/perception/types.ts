@@ -1,6 +1,7 @@
 // The contract between perception and the layers above it. The twin layer sees images, proposals
 // and the Segmenter interface; nothing above this file touches onnxruntime or sharp directly.
 import type { Box, Rle } from '../mask/rle.js';
+import type { LowResUpsampler } from './lowres-masks.js';
 
 /** An image decoded once: 8-bit sRGB, orientation applied, alpha flattened. */
 export interface LoadedImage {
@@ -30,6 +31,12 @@ export interface Proposal {
   readonly bbox: Box;
   /** The decoder's own quality estimate. */
   readonly predictedIou: number;
+  /**
+   * Which of SAM's mask tokens made it (see mask-tokens.ts: 0 single-mask, 1 sub-part, 2 part, 3 whole);
+   * with `prompt`, one decoder call regenerates its low-res logits (e.g. as a mask_input to refine it).
+   * Absent where a single-mask decoder chose the token itself.
+   */
+  readonly token?: MaskToken;
   /** IoU of the mask thresholded at +offset vs -offset (SAM's stability score). */
   readonly stability: number;
   /** The prompt that produced it: points in original pixels, label 1 = positive, 0 = negative. */
@@ -138,6 +145,37 @@ export interface DecodedMask {
   readonly lowRes?: Float32Array;
 }
 
+/** SAM's four mask tokens: 0 single-mask output, 1 sub-part, 2 part, 3 whole (mask-tokens.ts). */
+export type MaskToken = 0 | 1 | 2 | 3;
+
+/** One prompt of a batched four-token decode. */
+export interface TokenPrompt {
+  prompt: Prompt;
+  /**
+   * A previous low-res logit map of this image (size×size, e.g. `tokenLogits(masks, token)` of an earlier
+   * decode) fed as SAM's mask_input: the decoder refines that mask with the prompt's points.
+   */
+  maskInput?: Float32Array;
+}
+
+/** What the decoder computed for one prompt: every token's low-res logits and predicted IoU. */
+export interface TokenMasks {
+  /** [4, size, size] logits in the padded encoder frame at 1/4 scale (foreground > 0). */
+  readonly logits: Float32Array;
+  /** [4] predicted IoU per token. */
+  readonly iou: Float32Array;
+  /** Side of each low-res map (256 for SAM). */
+  readonly size: number;
+}
+
+/** The four-token decoder bound to one image embedding. */
+export interface TokenDecoder {
+  /** Maps this image's low-res logits to original pixels (lowres-masks.ts). */
+  readonly upsampler: LowResUpsampler;
+  /** Results in prompt order; `runs` is how many decoder runs the batch took. */
+  decode(prompts: readonly TokenPrompt[]): Promise<{ masks: TokenMasks[]; runs: number }>;
+}
+
 /**
  * The model-facing half of perception: one encoder pass per image, one decoder call per prompt.
  * Everything mode and prompted segmentation are written against this, so tests can drive them
@@ -150,4 +188,10 @@ export interface SamPredictor {
   embed(image: LoadedImage, signal?: AbortSignal): Promise<{ embedding: Embedding; cached: boolean; ms: number }>;
   /** One decoder call. Points and box are in original image pixels. */
   decode(embedding: Embedding, prompt: Prompt): Promise<DecodedMask>;
+  /**
+   * Batched decoding of all four mask tokens, where the model allows it: undefined where the decoder's
+   * structure was not found or its derived variant was refused on verification (which runs on the first
+   * embedding asked for while still pending). Callers then use `decode`.
+   */
+  tokenDecoder?(embedding: Embedding): Promise<TokenDecoder | undefined>;
 }

@@ -269,11 +269,12 @@ export function tinyUnknownOp(): Uint8Array {
  *   all-token IoU[b,t]    = point_coords[b,0,x] / 1000 + TOKEN_IOU[t] (tells the prompts apart)
  * then the export's selection: ArgMax of IoU + (num_points − 2.5)·[1000,0,0,0], offset by b·4 (Add),
  * indexing (Gather) a Flatten(axis 2) of each all-token tensor. `masks` is the chosen low-res map
- * (no upsampling: only the derived outputs are meant to be read).
+ * resized (nearest) to orig_im_size, which matches SAM's upsampling for maps that are constant; with
+ * `disagree` it is negated, a decoder whose derived variant must fail the check.
  */
 export const TINY_TOKEN_IOU = [0.1, 0.3, 0.5, 0.2];
 
-export function tinyFourTokenDecoder(): Uint8Array {
+export function tinyFourTokenDecoder(opts: { disagree?: boolean } = {}): Uint8Array {
   return encodeModel({
     inputs: [
       { name: 'image_embeddings', elem: 'float', shape: [1, 256, 64, 64] },
@@ -284,7 +285,7 @@ export function tinyFourTokenDecoder(): Uint8Array {
       { name: 'orig_im_size', elem: 'float', shape: [2] },
     ],
     outputs: [
-      { name: 'masks', elem: 'float', shape: ['b', 1, 256, 256] },
+      { name: 'masks', elem: 'float', shape: ['b', 1, 'h', 'w'] },
       { name: 'iou_predictions', elem: 'float', shape: ['b', 1] },
       { name: 'low_res_masks', elem: 'float', shape: ['b', 1, 256, 256] },
     ],
@@ -296,6 +297,7 @@ export function tinyFourTokenDecoder(): Uint8Array {
       f32('reweight', [1000, 0, 0, 0], [1, 4]),
       i64('i0', [0]),
       i64('i1', [1]),
+      i64('i2', [2]),
       i64('ax1', [1]),
       i64('ax2', [2]),
       i64('s0', [0], []),
@@ -329,7 +331,12 @@ export function tinyFourTokenDecoder(): Uint8Array {
       { op: 'Flatten', inputs: ['all_logits'], outputs: ['logits_flat'], attrs: { axis: { i: 2 } } },
       { op: 'Gather', inputs: ['logits_flat', 'flat_index'], outputs: ['chosen_logits'], attrs: { axis: { i: 0 } } },
       { op: 'Reshape', inputs: ['chosen_logits', 'shape_b1ss'], outputs: ['low_res_masks'] },
-      { op: 'Identity', inputs: ['low_res_masks'], outputs: ['masks'] },
+      { op: opts.disagree ? 'Neg' : 'Identity', inputs: ['low_res_masks'], outputs: ['shown'] },
+      { op: 'Shape', inputs: ['low_res_masks'], outputs: ['lr_shape'] },
+      { op: 'Slice', inputs: ['lr_shape', 'i0', 'i2'], outputs: ['lr_b1'] },
+      { op: 'Cast', inputs: ['orig_im_size'], outputs: ['hw'], attrs: { to: { i: ONNX_INT64 } } },
+      { op: 'Concat', inputs: ['lr_b1', 'hw'], outputs: ['mask_size'], attrs: { axis: { i: 0 } } },
+      { op: 'Resize', inputs: ['shown', '', '', 'mask_size'], outputs: ['masks'] },
       { op: 'Flatten', inputs: ['all_iou'], outputs: ['iou_flat'], attrs: { axis: { i: 2 } } },
       { op: 'Gather', inputs: ['iou_flat', 'flat_index'], outputs: ['chosen_iou'], attrs: { axis: { i: 0 } } },
       { op: 'Reshape', inputs: ['chosen_iou', 'shape_b1'], outputs: ['iou_predictions'] },
