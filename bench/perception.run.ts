@@ -22,7 +22,7 @@ const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 // Plain SAM grids (every point, no coverage or parts) at the thresholds of the shared notes
 // (0.70 / 0.85) and at the presets' (0.70 / 0.70).
 const dense = (n: number, stability: number): Partial<EverythingOptions> => ({
-  pointsPerSide: n, maxDecoderCalls: n * n, coverageTarget: 0, parts: false, cropNLayers: 0, minMaskRegionArea: 0,
+  pointsPerSide: n, maxPrompts: n * n, coverageTarget: 0, parts: false, cropNLayers: 0, minMaskRegionArea: 0,
   predIouThresh: 0.7, stabilityScoreThresh: stability,
 });
 const MODES: Record<string, EverythingOptions> = {
@@ -35,7 +35,7 @@ const MODES: Record<string, EverythingOptions> = {
   thorough: resolveEverythingOptions('thorough'),
 };
 for (const b of (process.env.BENCH_BUDGETS ?? '').split(',').filter(Boolean)) {
-  MODES[`balanced@${b}`] = resolveEverythingOptions('balanced', { maxDecoderCalls: Number(b) });
+  MODES[`balanced@${b}`] = resolveEverythingOptions('balanced', { maxPrompts: Number(b) });
 }
 
 interface Row {

@@ -74,7 +74,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(embedding.width, embedding.height, opts.frame) };
     return {
       upsampler: lowResUpsampler(embedding.width, embedding.height, opts.frame, opts.maskSize),
-      decode: (prompts) => decodeTokenBatches(ctx, embedding, prompts, l.policy),
+      decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, l.policy, runOpts),
     };
   };
 

@@ -2,11 +2,11 @@
 // fed as one tensor batch, and the [B,4,S,S] / [B,4] outputs are cut back into one result per prompt.
 // A run holds prompts with the same number of decoder points (padding with SAM's "not a point" would
 // change their masks) and the same has_mask_input (one flag per run).
-import { TwinsegError } from '../errors.js';
+import { throwIfAborted, TwinsegError } from '../errors.js';
 import { MASK_TOKENS } from './mask-tokens.js';
 import type { ModelSession, PlainTensor } from './ort-sessions.js';
 import { promptToDecoderArrays, type ResizedSize } from './sam-preprocess.js';
-import type { Embedding, TokenMasks, TokenPrompt } from './types.js';
+import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from './types.js';
 
 /** How a provider likes its batches. */
 export interface BatchPolicy {
@@ -121,17 +121,20 @@ export async function decodeTokenBatches(
   embedding: Embedding,
   prompts: readonly TokenPrompt[],
   policy: BatchPolicy,
+  opts: TokenDecodeOptions = {},
 ): Promise<{ masks: TokenMasks[]; runs: number }> {
   const counts = prompts.map((p) => (p.prompt.points?.length ?? 0) + (p.prompt.box ? 2 : 1));
   const runs = planRuns(counts, prompts.map((p) => p.maskInput !== undefined), policy);
   const masks = new Array<TokenMasks>(prompts.length);
   for (const run of runs) {
+    throwIfAborted(opts.signal);
     const out = await ctx.session.run(runFeeds(ctx, embedding, prompts, run), [ctx.logitsName, ctx.iouName]);
     const { logits, iou } = checkedOutputs(ctx, out, run.size);
     const per = MASK_TOKENS * ctx.maskSize * ctx.maskSize;
     run.members.forEach((i, k) => {
       masks[i] = { logits: logits.subarray(k * per, (k + 1) * per), iou: iou.subarray(k * MASK_TOKENS, (k + 1) * MASK_TOKENS), size: ctx.maskSize };
     });
+    opts.onRun?.(run.members.length);
   }
   return { masks, runs: runs.length };
 }

@@ -58,7 +58,7 @@ export interface Prompt {
 }
 
 export interface Progress {
-  /** Units finished (decoder calls, including the encoder as one unit). */
+  /** Units finished (prompts decoded, plus one per encoder pass). */
   done: number;
   /** Best current estimate of all units; may grow as coverage prompting adds work. */
   total: number;
@@ -79,8 +79,12 @@ export interface EverythingOptions {
   preset: PresetName;
   /** Points per side of the initial grid. */
   pointsPerSide: number;
-  /** Upper bound on decoder calls for the whole run (all stages). */
-  maxDecoderCalls: number;
+  /** Upper bound on prompts decoded for the whole run (all stages); a batched decoder run decodes many. */
+  maxPrompts: number;
+  /** Prompts per round of adaptive prompting: each round is decoded as one batch, then coverage is measured again. */
+  promptsPerRound: number;
+  /** Keep SAM's three granularities (sub-part, part, whole) of each single-point prompt, not just the model's pick. */
+  multimask: boolean;
   /** Stop adding coverage prompts once this fraction of the image is covered. */
   coverageTarget: number;
   /** Prompt inside large accepted masks to propose their parts. */
@@ -100,7 +104,11 @@ export interface EverythingOptions {
 export interface EverythingResult {
   proposals: Proposal[];
   stats: {
+    /** Prompts decoded, and the decoder runs they took (batched where the model allows). */
+    prompts: number;
     decoderCalls: number;
+    /** Whether all four mask tokens were decoded per prompt, or one mask (single-mask decoders). */
+    masksPerPrompt: 'four-token' | 'single-mask';
     encoderMs: number;
     decoderMs: number;
     postprocessMs: number;
@@ -168,12 +176,19 @@ export interface TokenMasks {
   readonly size: number;
 }
 
+export interface TokenDecodeOptions {
+  /** Checked before each decoder run. */
+  signal?: AbortSignal;
+  /** Called after each decoder run with the number of prompts it decoded. */
+  onRun?: (prompts: number) => void;
+}
+
 /** The four-token decoder bound to one image embedding. */
 export interface TokenDecoder {
   /** Maps this image's low-res logits to original pixels (lowres-masks.ts). */
   readonly upsampler: LowResUpsampler;
   /** Results in prompt order; `runs` is how many decoder runs the batch took. */
-  decode(prompts: readonly TokenPrompt[]): Promise<{ masks: TokenMasks[]; runs: number }>;
+  decode(prompts: readonly TokenPrompt[], opts?: TokenDecodeOptions): Promise<{ masks: TokenMasks[]; runs: number }>;
 }
 
 /**

@@ -102,7 +102,7 @@ export class FakeTwinService implements TwinServiceApi {
     }
     const twin = makeTwin(id, image.slice(0, 64));
     this.twins.set(id, twin);
-    return { twin, cached: false, stats: { decoderCalls: 3, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false } };
+    return { twin, cached: false, stats: { prompts: 3, decoderCalls: 3, masksPerPrompt: 'single-mask', encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false } };
   }
 
   async get(twinId: string): Promise<Twin> {
