@@ -32,6 +32,7 @@ const outputSchema = {
   twin_id: z.string(),
   object: z.record(z.string(), z.unknown()),
   object_count: z.number(),
+  alternatives: z.array(z.record(z.string(), z.unknown())).optional().describe('Other granularities SAM offered for the prompt (not added): granularity, area, bbox, scores.'),
 };
 
 export const segmentConfig = {
@@ -58,8 +59,8 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
       const prompt: Prompt = {};
       if (args.points) prompt.points = args.points.map((p) => ({ x: p.x, y: p.y, label: p.label }));
       if (args.box) prompt.box = args.box;
-      const { object, twin } = await ctx.twins.segment(args.twin_id, prompt, runControlFor(extra, ctx.log));
-      const structured = { twin_id: twin.id, object: compactObject(object), object_count: twin.objects.length };
+      const { object, twin, alternatives } = await ctx.twins.segment(args.twin_id, prompt, runControlFor(extra, ctx.log));
+      const structured = { twin_id: twin.id, object: compactObject(object), object_count: twin.objects.length, ...(alternatives?.length ? { alternatives } : {}) };
       const marks = await marksWithinLimits(ctx, twin.id, [object.id]);
       return {
         content: [

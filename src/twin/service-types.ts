@@ -63,13 +63,25 @@ export interface MarksOutcome {
   height: number;
 }
 
+/** Another granularity of a prompted mask, as a summary the host can weigh. */
+export interface SegmentAlternative {
+  granularity: string;
+  area: number;
+  bbox: [number, number, number, number];
+  predictedIou: number;
+  stability: number;
+}
+
 export interface TwinServiceApi {
   build(req: BuildRequest, control?: RunControl): Promise<BuildOutcome>;
   /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
   get(twinId: string): Promise<Twin>;
   label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<TwinObject[]>;
-  /** Prompted segmentation on the cached embedding; the new object is added to the twin. */
-  segment(twinId: string, prompt: Prompt, control?: RunControl): Promise<{ object: TwinObject; twin: Twin }>;
+  /**
+   * Prompted segmentation on the cached embedding; the new object is added to the twin. `alternatives`
+   * are the other granularities SAM offered for the prompt (not added).
+   */
+  segment(twinId: string, prompt: Prompt, control?: RunControl): Promise<{ object: TwinObject; twin: Twin; alternatives?: SegmentAlternative[] }>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
   marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<MarksOutcome>;
 }

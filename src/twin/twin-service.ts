@@ -11,7 +11,8 @@ import { loadImage } from '../perception/image-input.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
-import type { ImageLimits, LoadedImage, Prompt, RunControl, Segmenter } from '../perception/types.js';
+import { TOKEN_NAMES } from '../perception/mask-tokens.js';
+import type { ImageLimits, LoadedImage, Prompt, Proposal, RunControl, Segmenter } from '../perception/types.js';
 import { addObject, buildTwin, twinIdFor } from './build-twin.js';
 import { encodeCocoRle } from '../mask/coco-rle.js';
 import { cutoutPng, overlayPng } from './mask-images.js';
@@ -28,11 +29,20 @@ import type {
   MarksOutcome,
   MaskOutcome,
   MaskRequest,
+  SegmentAlternative,
   TwinServiceApi,
 } from './service-types.js';
 import { TwinStore } from './twin-store.js';
 import { unknownObjects } from './unknown-objects.js';
 import type { SemanticSource, Twin, TwinObject } from './types.js';
+
+const summariseAlternative = (p: Proposal): SegmentAlternative => ({
+  granularity: p.token === undefined ? 'single' : TOKEN_NAMES[p.token],
+  area: p.area,
+  bbox: p.bbox,
+  predictedIou: Number(p.predictedIou.toFixed(3)),
+  stability: Number(p.stability.toFixed(3)),
+});
 
 /** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
 const MAX_INLINE_IMAGES = 200;
@@ -76,6 +86,7 @@ export class TwinService implements TwinServiceApi {
         providers: this.config.providers,
         threads: this.config.threads,
         embeddingCacheBytes: this.config.embeddingCacheBytes,
+        home: this.config.home,
         log: (m: string) => this.log(m),
       });
     })();
@@ -138,11 +149,11 @@ export class TwinService implements TwinServiceApi {
     return changed;
   }
 
-  async segment(twinId: string, prompt: Prompt, control: RunControl = {}): Promise<{ object: TwinObject; twin: Twin }> {
+  async segment(twinId: string, prompt: Prompt, control: RunControl = {}): Promise<{ object: TwinObject; twin: Twin; alternatives: SegmentAlternative[] }> {
     const twin = await this.get(twinId);
     const image = await this.imageOf(twin);
     const segmenter = await this.segmenter();
-    const { best: proposal } = await segmenter.segment(image, prompt, control);
+    const { best: proposal, alternatives } = await segmenter.segment(image, prompt, control);
     if (proposal.area === 0) {
       throw new TwinsegError('INVALID_INPUT', 'The prompt produced an empty mask.', {
         hint: 'Put a positive point on the object itself, or draw a box around it.',
@@ -150,7 +161,7 @@ export class TwinService implements TwinServiceApi {
     }
     const object = addObject(twin, image, proposal);
     await this.store.update(twin);
-    return { object, twin };
+    return { object, twin, alternatives: alternatives.map(summariseAlternative) };
   }
 
   async mask(req: MaskRequest): Promise<MaskOutcome> {

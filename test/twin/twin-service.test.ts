@@ -77,9 +77,12 @@ describe('twin service on a COCO photo', () => {
     const before = twin.objects.length;
     const target = twin.objects[twin.objects.length - 1]!;
     const [cx, cy] = target.centroid.map(Math.round) as [number, number];
-    const { object } = await service.segment(twin.id, { points: [{ x: cx, y: cy, label: 1 }] });
+    const { object, alternatives } = await service.segment(twin.id, { points: [{ x: cx, y: cy, label: 1 }] });
     expect(object.id).toBe(before + 1);
     expect(object.origin).toBe('user');
+    // Other granularities come back for the host to weigh; only the best joins the twin.
+    expect((await service.get(twin.id)).objects).toHaveLength(before + 1);
+    for (const a of alternatives) expect(a.granularity).toMatch(/^(subpart|part|whole)$/);
     expect(rleContains((await service.get(twin.id)).masks.get(object.id)!, cx, cy)).toBe(true);
   });
 
