@@ -5,6 +5,8 @@ import os from 'node:os';
 import type { Config, ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
+import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
+import type { FourTokenStatus } from '../perception/four-token-session.js';
 import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
 
 export interface SessionCheck {
@@ -24,6 +26,11 @@ export interface DoctorReport {
   models: ModelStatus[];
   sessions: SessionCheck[];
   providers: ProviderReport;
+  /**
+   * Whether everything mode gets SAM's four mask tokens per prompt from a decoder derived from the
+   * configured one (and checked against it on the first image), or runs one mask per prompt, and why.
+   */
+  fourToken?: FourTokenStatus;
   /** Whether an NVIDIA GPU driver is visible to this process, and how that was judged. */
   gpu: { seen: boolean; evidence: string };
   problems: string[];
@@ -83,6 +90,19 @@ export function gpuProviderProblems(requested: readonly ProviderName[], report: 
   return out;
 }
 
+/** The derived decoder's state as cached under home (deriving it if needed); the check itself runs on the first image. */
+async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
+  try {
+    const model = await resolveModel(config.model, config);
+    const file = await prepareFourTokenDecoder(model.decoderPath, { home: config.home });
+    if (!file.available) return { state: 'unavailable', reason: file.reason };
+    const where = typeof file.model === 'string' ? file.model : undefined;
+    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict };
+  } catch (e) {
+    return { state: 'unavailable', reason: toTwinsegError(e).message };
+  }
+}
+
 export async function gatherDoctorReport(config: Config, opts: { loadSessions?: boolean; log?: (m: string) => void } = {}): Promise<DoctorReport> {
   const log = opts.log ?? (() => undefined);
   const problems: string[] = [];
@@ -101,6 +121,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
   else if (!current.usable) problems.push(`Model "${config.model}" is not usable (${current.encoder.problem ?? current.decoder.problem ?? 'files missing'}); run \`twinseg models pull ${config.model}\`.`);
 
   let sessions: SessionCheck[] = [];
+  let fourToken: FourTokenStatus | undefined;
   if (opts.loadSessions !== false && current?.usable) {
     try {
       sessions = await checkSessions(config, log);
@@ -108,6 +129,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
       problems.push(toTwinsegError(e).fullMessage);
     }
     for (const s of sessions) if (!s.ok) problems.push(`The ${s.role} does not load: ${s.error}`);
+    fourToken = await fourTokenReport(config);
   }
   const gpu = await detectGpu();
   const providers = providerReport();
@@ -129,6 +151,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     outputDirWritable,
     models,
     sessions,
+    ...(fourToken ? { fourToken } : {}),
     providers,
     gpu,
     problems,
