@@ -65,21 +65,27 @@ export async function decodeRound(run: EverythingRun, target: DecodeTarget, prom
   return batch.length;
 }
 
+/** Prompts decoded before their logits are post-processed and dropped: 4 × 256² floats (1 MB) each. */
+const SLICE_PROMPTS = 64;
+
 async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
-  const t0 = performance.now();
-  const { masks, runs } = await tokens.decode(batch.map((prompt) => ({ prompt })), {
-    signal: run.control.signal,
-    onRun: (n) => reportProgress(run, n, stage),
-  });
-  const t1 = performance.now();
   const filters = filtersOf(run.options);
-  masks.forEach((m, i) => {
-    for (const p of proposalsFromTokens(m, batch[i]!, stage, tokens.upsampler, filters)) accept(run, p, target.crop);
-  });
-  run.stats.prompts += batch.length;
-  run.stats.decoderCalls += runs;
-  run.stats.decoderMs += t1 - t0;
-  run.stats.postprocessMs += performance.now() - t1;
+  for (let start = 0; start < batch.length; start += SLICE_PROMPTS) {
+    const slice = batch.slice(start, start + SLICE_PROMPTS);
+    const t0 = performance.now();
+    const { masks, runs } = await tokens.decode(slice.map((prompt) => ({ prompt })), {
+      signal: run.control.signal,
+      onRun: (n) => reportProgress(run, n, stage),
+    });
+    const t1 = performance.now();
+    masks.forEach((m, i) => {
+      for (const p of proposalsFromTokens(m, slice[i]!, stage, tokens.upsampler, filters)) accept(run, p, target.crop);
+    });
+    run.stats.prompts += slice.length;
+    run.stats.decoderCalls += runs;
+    run.stats.decoderMs += t1 - t0;
+    run.stats.postprocessMs += performance.now() - t1;
+  }
 }
 
 async function decodeSingleMasks(run: EverythingRun, target: DecodeTarget, batch: Prompt[], stage: Proposal['stage']): Promise<void> {

@@ -129,6 +129,14 @@ describe('everything mode with all four mask tokens per prompt', () => {
     expect(res.stats.prompts).toBeLessThanOrEqual(40);
   });
 
+  it('decodes a dense plain grid in slices of at most 64 prompts, so logits never pile up', async () => {
+    const predictor = createFakeTokenPredictor(objects);
+    const opts = resolveEverythingOptions('thorough', { pointsPerSide: 16, cropNLayers: 0 });
+    const res = await runEverything(predictor, fakeImage(W, H), opts);
+    expect(res.stats.prompts).toBe(256);
+    expect(predictor.batches).toEqual([64, 64, 64, 64]);
+  });
+
   it('takes token 0 for multi-point part prompts and one token per point with multimask off', async () => {
     const predictor = createFakeTokenPredictor(scene);
     const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced'));
