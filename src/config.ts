@@ -12,8 +12,11 @@ const list = (sep: string) =>
 
 const positiveInt = z.coerce.number().int().positive();
 
-/** Execution providers onnxruntime-node can be asked for, in the order tried by default. */
-export const PROVIDER_NAMES = ['cuda', 'cpu'] as const;
+/**
+ * Execution providers onnxruntime-node can be asked for. `webgpu` ships with onnxruntime-node (Dawn over
+ * Vulkan) but is opt-in: the default order stays cuda, cpu.
+ */
+export const PROVIDER_NAMES = ['cuda', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Everything-mode presets (perception/presets.ts holds their settings). */
@@ -31,7 +34,7 @@ export const ConfigSchema = z.object({
   /** Local ONNX files that override the manifest's for offline machines (TWINSEG_ENCODER / TWINSEG_DECODER). */
   encoderPath: z.string().optional(),
   decoderPath: z.string().optional(),
-  /** Execution providers in order of preference (TWINSEG_PROVIDERS=cuda,cpu). */
+  /** Execution providers in order of preference (TWINSEG_PROVIDERS=cuda,cpu; webgpu on request). */
   providers: z.array(z.enum(PROVIDER_NAMES)).min(1).default(['cuda', 'cpu']),
   /** onnxruntime intra-op threads (TWINSEG_THREADS); default: all cores. */
   threads: positiveInt.default(Math.max(1, os.availableParallelism())),

@@ -1,5 +1,13 @@
 // `twinseg doctor`: prints the doctor report (doctor-report.ts) for a person, or as JSON.
+import type { FourTokenStatus } from '../perception/four-token-session.js';
 import { parseCommandArgs, type CliCommand } from './cli-io.js';
+
+function describeFourToken(s: FourTokenStatus): string {
+  const head = 'four-token decoder (all of SAM\'s mask granularities per prompt): ';
+  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}`;
+  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built`;
+  return `${head}${s.state}: ${s.reason}; everything mode decodes one mask per prompt`;
+}
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
@@ -26,6 +34,7 @@ export const doctorCommand: CliCommand = {
     for (const r of report.roots) io.stdout(`root ${r.path}${r.exists ? '' : ' (MISSING)'}\n`);
     for (const m of report.models) io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
     for (const s of report.sessions) io.stdout(`${s.role}: ${s.ok ? `loads on ${s.provider}` : `FAILS: ${s.error}`}\n`);
+    if (report.fourToken) io.stdout(`${describeFourToken(report.fourToken)}\n`);
     io.stdout(`gpu: ${report.gpu.seen ? `NVIDIA driver seen (${report.gpu.evidence})` : `none seen (${report.gpu.evidence})`}\n`);
     for (const a of report.providers.attempts) {
       for (const f of a.fallbacks) io.stdout(`provider ${f.provider} unavailable for ${a.model}: ${f.reason}\n`);

@@ -2,9 +2,11 @@
 // can load them on the configured providers. Each problem comes with what to do about it.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import type { Config } from '../config.js';
+import type { Config, ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
+import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
+import type { FourTokenStatus } from '../perception/four-token-session.js';
 import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
 
 export interface SessionCheck {
@@ -24,6 +26,11 @@ export interface DoctorReport {
   models: ModelStatus[];
   sessions: SessionCheck[];
   providers: ProviderReport;
+  /**
+   * Whether everything mode gets SAM's four mask tokens per prompt from a decoder derived from the
+   * configured one (and checked against it on the first image), or runs one mask per prompt, and why.
+   */
+  fourToken?: FourTokenStatus;
   /** Whether an NVIDIA GPU driver is visible to this process, and how that was judged. */
   gpu: { seen: boolean; evidence: string };
   problems: string[];
@@ -65,6 +72,37 @@ async function checkSessions(config: Config, log: (m: string) => void): Promise<
   return out;
 }
 
+// What to do when a requested GPU provider did not load although a GPU is there.
+const GPU_PROVIDER_FIXES: Partial<Record<ProviderName, string>> = {
+  cuda: 'see README "GPU" to add the CUDA provider\'s libraries',
+  webgpu: 'it needs a Vulkan loader (libvulkan.so.1) and the GPU vendor\'s Vulkan driver; see README "GPU"',
+};
+
+/** A problem for each GPU provider that was asked for, did not load, and has a GPU to run on. */
+export function gpuProviderProblems(requested: readonly ProviderName[], report: ProviderReport): string[] {
+  const out: string[] = [];
+  for (const provider of requested) {
+    const fix = GPU_PROVIDER_FIXES[provider];
+    if (!fix || report.attempts.some((a) => a.used === provider)) continue;
+    const reason = report.attempts.flatMap((a) => a.fallbacks).find((f) => f.provider === provider)?.reason;
+    out.push(`An NVIDIA GPU is present but the ${provider} provider did not load${reason ? ` (${reason})` : ''}; ${fix}.`);
+  }
+  return out;
+}
+
+/** The derived decoder's state as cached under home (deriving it if needed); the check itself runs on the first image. */
+async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
+  try {
+    const model = await resolveModel(config.model, config);
+    const file = await prepareFourTokenDecoder(model.decoderPath, { home: config.home });
+    if (!file.available) return { state: 'unavailable', reason: file.reason };
+    const where = typeof file.model === 'string' ? file.model : undefined;
+    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict };
+  } catch (e) {
+    return { state: 'unavailable', reason: toTwinsegError(e).message };
+  }
+}
+
 export async function gatherDoctorReport(config: Config, opts: { loadSessions?: boolean; log?: (m: string) => void } = {}): Promise<DoctorReport> {
   const log = opts.log ?? (() => undefined);
   const problems: string[] = [];
@@ -83,6 +121,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
   else if (!current.usable) problems.push(`Model "${config.model}" is not usable (${current.encoder.problem ?? current.decoder.problem ?? 'files missing'}); run \`twinseg models pull ${config.model}\`.`);
 
   let sessions: SessionCheck[] = [];
+  let fourToken: FourTokenStatus | undefined;
   if (opts.loadSessions !== false && current?.usable) {
     try {
       sessions = await checkSessions(config, log);
@@ -90,14 +129,11 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
       problems.push(toTwinsegError(e).fullMessage);
     }
     for (const s of sessions) if (!s.ok) problems.push(`The ${s.role} does not load: ${s.error}`);
+    fourToken = await fourTokenReport(config);
   }
   const gpu = await detectGpu();
   const providers = providerReport();
-  const cudaRequested = config.providers.includes('cuda');
-  const cudaUsed = providers.attempts.some((a) => a.used === 'cuda');
-  if (gpu.seen && cudaRequested && sessions.length > 0 && !cudaUsed) {
-    problems.push('An NVIDIA GPU is present but the cuda provider did not load; see README "GPU (CUDA)" to add its libraries.');
-  }
+  if (gpu.seen && sessions.length > 0) problems.push(...gpuProviderProblems(config.providers, providers));
 
   return {
     ok: problems.length === 0,
@@ -115,6 +151,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     outputDirWritable,
     models,
     sessions,
+    ...(fourToken ? { fourToken } : {}),
     providers,
     gpu,
     problems,

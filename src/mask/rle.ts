@@ -123,8 +123,11 @@ export function rleBbox(rle: Rle): Box {
   return [x1, y1, x2 + 1, y2 + 1];
 }
 
-/** Builds an Rle from a list of (start, length) foreground spans in column-major order. */
-function fromSpans(width: number, height: number, spans: number[]): Rle {
+/**
+ * Builds an Rle from (start, length) foreground spans at ascending column-major positions (x·height + y);
+ * touching spans merge. Lets a producer that walks pixels column by column skip the bitmap.
+ */
+export function rleFromSpans(width: number, height: number, spans: readonly number[]): Rle {
   const out: number[] = [];
   let pos = 0;
   for (let i = 0; i < spans.length; i += 2) {
@@ -186,7 +189,7 @@ function combine(a: Rle, b: Rle, op: BoolOp): Rle {
     leftA -= step;
     leftB -= step;
   }
-  return fromSpans(a.width, a.height, spans);
+  return rleFromSpans(a.width, a.height, spans);
 }
 
 export const rleUnion = (a: Rle, b: Rle): Rle => combine(a, b, (x, y) => x || y);

@@ -49,6 +49,11 @@ export interface CreatedSession {
 export interface SessionOptions {
   providers: readonly ProviderName[];
   threads: number;
+  /**
+   * onnxruntime's memory pattern (default on): it keeps a planned allocation per input shape, which for a
+   * decoder fed batches of varying size costs hundreds of MB for little speed.
+   */
+  memPattern?: boolean;
   /** Diagnostics sink; defaults to stderr because stdout carries MCP stdio. */
   log?: (line: string) => void;
 }
@@ -70,10 +75,11 @@ function describe(source: ModelSource): string {
 }
 
 
-// ORT reports a missing provider library at session creation; these words appear in those errors and
-// not in model-parsing ones, which lets a bad model fail fast instead of being retried on every provider.
+// ORT reports a missing provider library (or, for webgpu, no usable GPU adapter) at session creation;
+// these words appear in those errors and not in model-parsing ones, which lets a bad model fail fast
+// instead of being retried on every provider.
 function isProviderError(message: string): boolean {
-  return /execution ?provider|shared library|providers_shared|cuda|cudnn|tensorrt|libcublas/i.test(message);
+  return /execution ?provider|shared library|providers_shared|cuda|cudnn|tensorrt|libcublas|webgpu|adapter|dawn|vulkan/i.test(message);
 }
 
 function modelError(source: ModelSource, message: string, cause: unknown): TwinsegError {
@@ -170,6 +176,7 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
       intraOpNumThreads: opts.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      enableMemPattern: opts.memPattern ?? true,
     };
     try {
       const session =
@@ -190,7 +197,7 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
   throw recordFailure(
     attempt,
     new TwinsegError('PROVIDER_UNAVAILABLE', `None of the execution providers [${requested.join(', ')}] could load the ${describe(source)}.`, {
-      hint: 'Add "cpu" to TWINSEG_PROVIDERS, or install the CUDA 12 and cuDNN 9 libraries onnxruntime-node needs for "cuda".',
+      hint: 'Add "cpu" to TWINSEG_PROVIDERS; "cuda" needs the CUDA 12 and cuDNN 9 libraries onnxruntime-node loads, "webgpu" a GPU with a Vulkan driver.',
       cause: lastError,
       details: { fallbacks: attempt.fallbacks },
     }),

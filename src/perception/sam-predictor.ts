@@ -1,12 +1,16 @@
-// SamPredictor on onnxruntime: one encoder pass per image (cached by pixel hash and model), one
-// decoder call per prompt. The sharp resize is the only async image step; the maths is in sam-preprocess.
+// SamPredictor on onnxruntime: one encoder pass per image (cached by pixel hash and model), one decoder
+// call per prompt on the model as shipped, and, where the decoder's structure allows, batched calls that
+// return all four mask tokens (four-token-session.ts). The sharp resize is the only async image step; the
+// maths is in sam-preprocess.
 import { throwIfAborted, TwinsegError } from '../errors.js';
 import { resizeRaw } from '../image/codec.js';
 import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embedding-cache.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderFallback, type ProviderName } from './ort-sessions.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from './sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from './sam-preprocess.js';
-import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor } from './types.js';
+import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
+import type { BatchPolicy } from './token-batches.js';
+import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder } from './types.js';
 
 export interface SamPredictorOptions {
   encoderPath: ModelSource;
@@ -15,6 +19,12 @@ export interface SamPredictorOptions {
   providers: readonly ProviderName[];
   threads: number;
   embeddingCacheBytes: number;
+  /** TWINSEG_HOME: where the derived four-token decoder and its verdict are kept (else derived in memory). */
+  home?: string;
+  /** Derive and use the four-token decoder (default true); false keeps the single-mask path only. */
+  fourToken?: boolean;
+  /** Overrides the provider's batch policy for four-token runs (benchmarks). */
+  batchPolicy?: BatchPolicy;
   log?: (line: string) => void;
 }
 
@@ -24,6 +34,9 @@ export interface OrtSamPredictor extends SamPredictor {
   /** Providers that failed to load before the one in use, with reasons (encoder, then decoder). */
   readonly fallbacks: readonly ProviderFallback[];
   readonly cache: EmbeddingCache;
+  /** Whether everything mode gets all four mask tokens per prompt, and if not, why. */
+  fourTokenStatus(): FourTokenStatus;
+  tokenDecoder(embedding: Embedding): Promise<TokenDecoder | undefined>;
   release(): Promise<void>;
 }
 
@@ -70,7 +83,34 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
     throw e;
   }
   const provider = enc.provider === dec.provider ? enc.provider : `encoder:${enc.provider},decoder:${dec.provider}`;
-  return buildPredictor(opts, enc.session, dec.session, encoderSpec, decoderSpec, provider, [...enc.fallbacks, ...dec.fallbacks]);
+  const predictor = buildPredictor(opts, enc.session, dec.session, encoderSpec, decoderSpec, provider, [...enc.fallbacks, ...dec.fallbacks]);
+  if (opts.fourToken === false) return predictor;
+  let four: FourTokenHandle;
+  try {
+    four = await openFourTokenDecoder({
+      decoderPath: opts.decoderPath,
+      home: opts.home,
+      providers: [dec.provider],
+      threads: opts.threads,
+      batchPolicy: opts.batchPolicy,
+      frame: encoderSpec.targetSize,
+      maskSize: decoderSpec.maskInputSize,
+      original: (embedding, prompt) => predictor.decode(embedding, prompt),
+      log: opts.log ?? ((line) => console.error(line)),
+    });
+  } catch (e) {
+    await predictor.release();
+    throw e;
+  }
+  return {
+    ...predictor,
+    fourTokenStatus: () => four.status(),
+    tokenDecoder: (embedding) => four.tokenDecoder(embedding),
+    release: async () => {
+      await four.release();
+      await predictor.release();
+    },
+  };
 }
 
 function buildPredictor(
@@ -113,6 +153,8 @@ function buildPredictor(
     decoderSpec,
     fallbacks,
     cache,
+    fourTokenStatus: () => ({ state: 'unavailable', reason: 'turned off for this predictor' }),
+    tokenDecoder: async () => undefined,
     async embed(image, signal) {
       throwIfAborted(signal);
       const start = performance.now();

@@ -1,9 +1,13 @@
-// The Segmenter the twin layer uses: a SamPredictor plus everything mode and prompted segmentation.
+// The Segmenter the twin layer uses: a SamPredictor plus everything mode and prompted segmentation, which
+// returns the model's own mask plus the other granularities SAM offered for the same prompt.
 import { throwIfAborted } from '../errors.js';
+import { rleIou } from '../mask/rle.js';
 import { runEverything } from './everything.js';
-import { proposalFromDecoded } from './mask-postprocess.js';
+import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
+import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
+import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
-import type { LoadedImage, Prompt, Proposal, RunControl, SamPredictor, Segmenter } from './types.js';
+import type { LoadedImage, MaskToken, Prompt, Proposal, RunControl, SamPredictor, SegmentResult, Segmenter, TokenMasks } from './types.js';
 
 export interface PromptedOptions {
   /** SAM's stability offset for the user mask's stability score (default 1.0, as SAM). */
@@ -23,17 +27,46 @@ export function segmenterFromPredictor(
     modelName: predictor.modelName,
     provider: predictor.provider,
     everything: (image, options, control) => runEverything(predictor, image, options, control),
-    async segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<Proposal> {
+    async segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult> {
       const signal = control?.signal;
       control?.onProgress?.({ done: 0, total: 2, message: 'encoding image' });
       const { embedding } = await predictor.embed(image, signal);
       throwIfAborted(signal);
       control?.onProgress?.({ done: 1, total: 2, message: 'decoding prompt' });
-      const decoded = await predictor.decode(embedding, prompt);
+      const tokens = await predictor.tokenDecoder?.(embedding);
+      let result: SegmentResult;
+      if (tokens) {
+        const { masks } = await tokens.decode([{ prompt }], { signal });
+        result = segmentFromTokens(masks[0]!, prompt, tokens.upsampler, prompted);
+      } else {
+        result = { best: proposalFromDecoded(await predictor.decode(embedding, prompt), prompt, 'user', prompted), alternatives: [] };
+      }
       control?.onProgress?.({ done: 2, total: 2 });
-      return proposalFromDecoded(decoded, prompt, 'user', prompted);
+      return result;
     },
   };
+}
+
+/** Alternatives this close to the result or to each other are the same mask. */
+const SAME_MASK_IOU = 0.95;
+
+/** The exported model's own token as the result; the other granularities as alternatives. */
+function segmentFromTokens(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, opts: PromptedOptions): SegmentResult {
+  const proposal = (token: MaskToken): Proposal => {
+    const m = maskFromLowRes(tokenLogits(masks, token), up, opts.stabilityScoreOffset);
+    const p: Proposal = { rle: m.rle, area: m.area, bbox: m.bbox, predictedIou: masks.iou[token]!, stability: m.stability, prompt, stage: 'user', token };
+    return opts.minMaskRegionArea > 0 ? cleanupProposal(p, opts.minMaskRegionArea).proposal : p;
+  };
+  const chosen = exportedToken(prompt, masks);
+  const others = chosen === SINGLE_MASK_TOKEN ? [] : GRANULARITY_TOKENS.filter((t) => t !== chosen);
+  const best = proposal(chosen);
+  const alternatives: Proposal[] = [];
+  for (const t of others.sort((a, b) => masks.iou[b]! - masks.iou[a]!)) {
+    const p = proposal(t);
+    // Granularities often coincide (an object with no smaller part); a copy is no alternative.
+    if (p.area > 0 && [best, ...alternatives].every((q) => rleIou(q.rle, p.rle) < SAME_MASK_IOU)) alternatives.push(p);
+  }
+  return { best, alternatives };
 }
 
 export interface SegmenterOptions extends SamPredictorOptions {

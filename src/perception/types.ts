@@ -1,6 +1,7 @@
 // The contract between perception and the layers above it. The twin layer sees images, proposals
 // and the Segmenter interface; nothing above this file touches onnxruntime or sharp directly.
 import type { Box, Rle } from '../mask/rle.js';
+import type { LowResUpsampler } from './lowres-masks.js';
 
 /** An image decoded once: 8-bit sRGB, orientation applied, alpha flattened. */
 export interface LoadedImage {
@@ -30,6 +31,12 @@ export interface Proposal {
   readonly bbox: Box;
   /** The decoder's own quality estimate. */
   readonly predictedIou: number;
+  /**
+   * Which of SAM's mask tokens made it (see mask-tokens.ts: 0 single-mask, 1 sub-part, 2 part, 3 whole);
+   * with `prompt`, one decoder call regenerates its low-res logits (e.g. as a mask_input to refine it).
+   * Absent where a single-mask decoder chose the token itself.
+   */
+  readonly token?: MaskToken;
   /** IoU of the mask thresholded at +offset vs -offset (SAM's stability score). */
   readonly stability: number;
   /** The prompt that produced it: points in original pixels, label 1 = positive, 0 = negative. */
@@ -51,7 +58,7 @@ export interface Prompt {
 }
 
 export interface Progress {
-  /** Units finished (decoder calls, including the encoder as one unit). */
+  /** Units finished (prompts decoded, plus one per encoder pass). */
   done: number;
   /** Best current estimate of all units; may grow as coverage prompting adds work. */
   total: number;
@@ -72,8 +79,12 @@ export interface EverythingOptions {
   preset: PresetName;
   /** Points per side of the initial grid. */
   pointsPerSide: number;
-  /** Upper bound on decoder calls for the whole run (all stages). */
-  maxDecoderCalls: number;
+  /** Upper bound on prompts decoded for the whole run (all stages); a batched decoder run decodes many. */
+  maxPrompts: number;
+  /** Prompts per round of adaptive prompting: each round is decoded as one batch, then coverage is measured again. */
+  promptsPerRound: number;
+  /** Keep SAM's three granularities (sub-part, part, whole) of each single-point prompt, not just the model's pick. */
+  multimask: boolean;
   /** Stop adding coverage prompts once this fraction of the image is covered. */
   coverageTarget: number;
   /** Prompt inside large accepted masks to propose their parts. */
@@ -93,7 +104,11 @@ export interface EverythingOptions {
 export interface EverythingResult {
   proposals: Proposal[];
   stats: {
+    /** Prompts decoded, and the decoder runs they took (batched where the model allows). */
+    prompts: number;
     decoderCalls: number;
+    /** Whether all four mask tokens were decoded per prompt, or one mask (single-mask decoders). */
+    masksPerPrompt: 'four-token' | 'single-mask';
     encoderMs: number;
     decoderMs: number;
     postprocessMs: number;
@@ -111,7 +126,19 @@ export interface Segmenter {
   readonly provider: string;
   everything(image: LoadedImage, options: EverythingOptions, control?: RunControl): Promise<EverythingResult>;
   /** Prompted segmentation on the cached embedding (computed if missing). */
-  segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<Proposal>;
+  segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult>;
+}
+
+/** A prompted mask, and the other granularities the decoder offered for the same prompt. */
+export interface SegmentResult {
+  /** The mask the model itself would return: for a lone point (or a lone box) its best granularity, else token 0. */
+  best: Proposal;
+  /**
+   * The other granularities (tokens 1–3) of a lone point or box, best predicted IoU first, leaving out empty
+   * masks and near-copies (IoU ≥ 0.95); each carries its token and scores. Empty for multi-point prompts
+   * and single-mask decoders.
+   */
+  alternatives: Proposal[];
 }
 
 /** An image embedding from the encoder plus what is needed to map coordinates back. */
@@ -138,6 +165,44 @@ export interface DecodedMask {
   readonly lowRes?: Float32Array;
 }
 
+/** SAM's four mask tokens: 0 single-mask output, 1 sub-part, 2 part, 3 whole (mask-tokens.ts). */
+export type MaskToken = 0 | 1 | 2 | 3;
+
+/** One prompt of a batched four-token decode. */
+export interface TokenPrompt {
+  prompt: Prompt;
+  /**
+   * A previous low-res logit map of this image (size×size, e.g. `tokenLogits(masks, token)` of an earlier
+   * decode) fed as SAM's mask_input: the decoder refines that mask with the prompt's points.
+   */
+  maskInput?: Float32Array;
+}
+
+/** What the decoder computed for one prompt: every token's low-res logits and predicted IoU. */
+export interface TokenMasks {
+  /** [4, size, size] logits in the padded encoder frame at 1/4 scale (foreground > 0). */
+  readonly logits: Float32Array;
+  /** [4] predicted IoU per token. */
+  readonly iou: Float32Array;
+  /** Side of each low-res map (256 for SAM). */
+  readonly size: number;
+}
+
+export interface TokenDecodeOptions {
+  /** Checked before each decoder run. */
+  signal?: AbortSignal;
+  /** Called after each decoder run with the number of prompts it decoded. */
+  onRun?: (prompts: number) => void;
+}
+
+/** The four-token decoder bound to one image embedding. */
+export interface TokenDecoder {
+  /** Maps this image's low-res logits to original pixels (lowres-masks.ts). */
+  readonly upsampler: LowResUpsampler;
+  /** Results in prompt order; `runs` is how many decoder runs the batch took. */
+  decode(prompts: readonly TokenPrompt[], opts?: TokenDecodeOptions): Promise<{ masks: TokenMasks[]; runs: number }>;
+}
+
 /**
  * The model-facing half of perception: one encoder pass per image, one decoder call per prompt.
  * Everything mode and prompted segmentation are written against this, so tests can drive them
@@ -150,4 +215,10 @@ export interface SamPredictor {
   embed(image: LoadedImage, signal?: AbortSignal): Promise<{ embedding: Embedding; cached: boolean; ms: number }>;
   /** One decoder call. Points and box are in original image pixels. */
   decode(embedding: Embedding, prompt: Prompt): Promise<DecodedMask>;
+  /**
+   * Batched decoding of all four mask tokens, where the model allows it: undefined where the decoder's
+   * structure was not found or its derived variant was refused on verification (which runs on the first
+   * embedding asked for while still pending). Callers then use `decode`.
+   */
+  tokenDecoder?(embedding: Embedding): Promise<TokenDecoder | undefined>;
 }

@@ -72,6 +72,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
         },
         relations: out.relations,
         missed_points: out.missedPoints,
+        ...(out.alternatives.length ? { alternatives: out.alternatives } : {}),
       };
       const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE });
       return {

@@ -91,7 +91,9 @@ function checkSize(image: LoadedImage, rle: Rle): void {
 export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinMeta): Twin {
   const items: (MaskItem & { proposal: Proposal })[] = proposals.map((p) => {
     checkSize(image, p.rle);
-    return { rle: p.rle, area: rleArea(p.rle), bbox: rleBbox(p.rle), score: scoreOf(p), proposal: p };
+    // Granularities of one prompt (SAM's tokens 1-3) share the prompt object: the family of the hierarchy.
+    const granularity = p.token !== undefined && p.token > 0 ? p.token : undefined;
+    return { rle: p.rle, area: rleArea(p.rle), bbox: rleBbox(p.rle), score: scoreOf(p), proposal: p, family: granularity ? p.prompt : undefined, granularity };
   });
   const kept = mergeNearDuplicates(items).map((i) => items[i]!);
   kept.sort(

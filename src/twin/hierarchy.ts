@@ -1,5 +1,6 @@
 // Turning a bag of overlapping mask proposals into a scene tree: near-duplicates are merged, and a
-// mask that lies almost entirely inside a clearly larger one becomes its part. Every pairwise test
+// mask that lies almost entirely inside a clearly larger one becomes its part (or mostly inside, when
+// the model proposed both for one prompt as finer and coarser granularities). Every pairwise test
 // is guarded by cheap bbox bounds so 60–200 masks cost a few hundred exact run-list intersections,
 // not 20,000.
 import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
@@ -12,12 +13,22 @@ export const CONTAIN_FRACTION = 0.9;
 /** B must be at most this fraction of A's area to be a part (else it is A again, slightly trimmed). */
 export const PART_MAX_AREA_RATIO = 0.8;
 
+/** A part need only lie this much inside a whole that the model itself proposed as its coarser granularity. */
+export const GRANULARITY_CONTAIN_FRACTION = 0.6;
+
 export interface MaskItem {
   rle: Rle;
   area: number;
   bbox: Box;
   /** Higher is better; decides which of two duplicates survives. */
   score: number;
+  /**
+   * Masks proposed for the same prompt share a family; `granularity` orders them (SAM's tokens 1 sub-part,
+   * 2 part, 3 whole). A finer mask of a family is a part of a coarser one on looser containment: the
+   * model said so, and its coarse mask may stop short of a limb the fine one holds.
+   */
+  family?: unknown;
+  granularity?: number;
 }
 
 /** Exact intersection area, or 0 straight away when the boxes don't meet. */
@@ -49,15 +60,22 @@ export function mergeNearDuplicates(items: readonly MaskItem[], iou = DUPLICATE_
   return kept;
 }
 
+/** Whether `whole` is a coarser granularity the model proposed for the same prompt as `part`. */
+function coarserSibling(part: MaskItem, whole: MaskItem): boolean {
+  return part.family !== undefined && part.family === whole.family && (part.granularity ?? 0) > 0 && (whole.granularity ?? 0) > (part.granularity ?? 0);
+}
+
+const containFraction = (part: MaskItem, whole: MaskItem) => (coarserSibling(part, whole) ? GRANULARITY_CONTAIN_FRACTION : CONTAIN_FRACTION);
+
 /** Whether `part` (with `inter` pixels shared with `whole`) counts as a part of `whole`. */
 export function isPartOf(part: MaskItem, whole: MaskItem, inter: number): boolean {
-  return part.area <= PART_MAX_AREA_RATIO * whole.area && inter >= CONTAIN_FRACTION * part.area;
+  return part.area <= PART_MAX_AREA_RATIO * whole.area && inter >= containFraction(part, whole) * part.area;
 }
 
 /** Cheap necessary condition for isPartOf: enough of part's bbox lies inside whole's bbox. */
 export function mayBePartOf(part: MaskItem, whole: MaskItem): boolean {
   if (part.area > PART_MAX_AREA_RATIO * whole.area) return false;
-  return boxIntersectionArea(part.bbox, whole.bbox) >= CONTAIN_FRACTION * part.area;
+  return boxIntersectionArea(part.bbox, whole.bbox) >= containFraction(part, whole) * part.area;
 }
 
 /**

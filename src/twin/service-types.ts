@@ -99,6 +99,17 @@ export interface SegmentOutcome {
   relations: MaskRelation[];
   /** Prompt points the mask disagrees with: positive points it leaves out, negative points it covers. */
   missedPoints: { x: number; y: number; label: 0 | 1 }[];
+  /** The other granularities SAM offered for the prompt (not added), best first. */
+  alternatives: SegmentAlternative[];
+}
+
+/** Another granularity of a prompted mask, as a summary the host can weigh. */
+export interface SegmentAlternative {
+  granularity: string;
+  area: number;
+  bbox: [number, number, number, number];
+  predictedIou: number;
+  stability: number;
 }
 
 export interface TwinServiceApi {

@@ -11,7 +11,8 @@ import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
-import type { LoadedImage, RunControl, Segmenter } from '../perception/types.js';
+import { TOKEN_NAMES } from '../perception/mask-tokens.js';
+import type { LoadedImage, Proposal, RunControl, Segmenter } from '../perception/types.js';
 import { addObject, buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';
 import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
@@ -31,11 +32,20 @@ import type {
   Picture,
   SegmentOutcome,
   SegmentRequest,
+  SegmentAlternative,
   TwinServiceApi,
 } from './service-types.js';
 import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './types.js';
 import { unknownObjects } from './unknown-objects.js';
+
+const summariseAlternative = (p: Proposal): SegmentAlternative => ({
+  granularity: p.token === undefined ? 'single' : TOKEN_NAMES[p.token],
+  area: p.area,
+  bbox: p.bbox,
+  predictedIou: Number(p.predictedIou.toFixed(3)),
+  stability: Number(p.stability.toFixed(3)),
+});
 
 export interface TwinServiceDeps {
   log?: (msg: string) => void;
@@ -78,6 +88,7 @@ export class TwinService implements TwinServiceApi {
         providers: this.config.providers,
         threads: this.config.threads,
         embeddingCacheBytes: this.config.embeddingCacheBytes,
+        home: this.config.home,
         log: (m: string) => this.log(m),
       });
     })();
@@ -157,7 +168,7 @@ export class TwinService implements TwinServiceApi {
     const parent = await this.get(twinId);
     const image = await this.images.of(parent);
     const segmenter = await this.segmenter();
-    const proposal = await segmenter.segment(image, req.prompt, control);
+    const { best: proposal, alternatives } = await segmenter.segment(image, req.prompt, control);
     if (proposal.area === 0) {
       throw new TwinsegError('INVALID_INPUT', 'The prompt produced an empty mask.', {
         hint: 'Put a positive point on the object itself, or draw a box around it.',
@@ -168,6 +179,7 @@ export class TwinService implements TwinServiceApi {
     const report = {
       scores: { predictedIou: proposal.predictedIou, stability: proposal.stability },
       missedPoints: missedPoints(proposal.rle, req.prompt.points),
+      alternatives: alternatives.map(summariseAlternative),
     };
     const same = relations.find((r) => r.relation === 'duplicate' && r.iou >= SAME_OBJECT_IOU);
     if (same) {

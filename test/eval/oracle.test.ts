@@ -81,7 +81,7 @@ function scriptedSegmenter(): Segmenter & { runs: PresetName[] } {
       expect([image.width, image.height]).toEqual([W, H]);
       return {
         proposals: names.map((n) => proposal(mask(BOXES[n]!))),
-        stats: { decoderCalls: names.length, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 1, embeddingCached: false },
+        stats: { prompts: names.length, decoderCalls: names.length, masksPerPrompt: 'single-mask', encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 1, embeddingCached: false },
       };
     },
     async segment() {

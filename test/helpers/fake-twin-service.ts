@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RunControl, Segmenter } from '../../src/perception/types.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RunControl, SegmentResult, Segmenter } from '../../src/perception/types.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -96,19 +96,29 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
         .map((b) => boxMask(scaled(b, image.width, image.height), image.width, image.height))
         .filter((rle) => rleArea(rle) > 0)
         .map((rle) => proposal(rle, {}, 'grid'));
-      const stats = { decoderCalls: 3, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.5, embeddingCached: false };
+      const stats = {
+        prompts: 3,
+        decoderCalls: 3,
+        masksPerPrompt: 'single-mask' as const,
+        encoderMs: 1,
+        decoderMs: 1,
+        postprocessMs: 1,
+        totalMs: 3,
+        coverage: 0.5,
+        embeddingCached: false,
+      };
       return { proposals, stats };
     },
-    async segment(image: LoadedImage, prompt: Prompt, control: RunControl = {}): Promise<Proposal> {
+    async segment(image: LoadedImage, prompt: Prompt, control: RunControl = {}): Promise<SegmentResult> {
       throwIfAborted(control.signal);
-      if (prompt.box) return proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user');
+      if (prompt.box) return { best: proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user'), alternatives: [] };
       const p = prompt.points!.find((q) => q.label === 1)!;
       const holding = Object.values(SCENE_BOXES)
         .map((b) => scaled(b, image.width, image.height))
         .filter((b) => p.x >= b[0] && p.x < b[2] && p.y >= b[1] && p.y < b[3])
         .sort((a, b) => (a[2] - a[0]) * (a[3] - a[1]) - (b[2] - b[0]) * (b[3] - b[1]));
       const box: Box = holding[0] ?? [Math.floor(p.x) - 1, Math.floor(p.y) - 1, Math.floor(p.x) + 2, Math.floor(p.y) + 2];
-      return proposal(boxMask(box, image.width, image.height), prompt, 'user');
+      return { best: proposal(boxMask(box, image.width, image.height), prompt, 'user'), alternatives: [] };
     },
   };
 }

@@ -261,3 +261,85 @@ export function tinyUnknownOp(): Uint8Array {
     nodes: [{ op: 'NoSuchOperator', inputs: ['x'], outputs: ['y'] }],
   });
 }
+
+/**
+ * A decoder with the structure of SAM's export (`SamOnnxModel.select_masks`) but trivial maths, for
+ * deriving and driving the four-token variant without the real weights. Per prompt b and token t:
+ *   all-token logits[b,t] = has_mask_input · mask_input[b] + t      (token 0 echoes the mask input)
+ *   all-token IoU[b,t]    = point_coords[b,0,x] / 1000 + TOKEN_IOU[t] (tells the prompts apart)
+ * then the export's selection: ArgMax of IoU + (num_points − 2.5)·[1000,0,0,0], offset by b·4 (Add),
+ * indexing (Gather) a Flatten(axis 2) of each all-token tensor. `masks` is the chosen low-res map
+ * resized (nearest) to orig_im_size, which matches SAM's upsampling for maps that are constant; with
+ * `disagree` it is negated, a decoder whose derived variant must fail the check.
+ */
+export const TINY_TOKEN_IOU = [0.1, 0.3, 0.5, 0.2];
+
+export function tinyFourTokenDecoder(opts: { disagree?: boolean } = {}): Uint8Array {
+  return encodeModel({
+    inputs: [
+      { name: 'image_embeddings', elem: 'float', shape: [1, 256, 64, 64] },
+      { name: 'point_coords', elem: 'float', shape: [1, 'num_points', 2] },
+      { name: 'point_labels', elem: 'float', shape: [1, 'num_points'] },
+      { name: 'mask_input', elem: 'float', shape: [1, 1, 256, 256] },
+      { name: 'has_mask_input', elem: 'float', shape: [1] },
+      { name: 'orig_im_size', elem: 'float', shape: [2] },
+    ],
+    outputs: [
+      { name: 'masks', elem: 'float', shape: ['b', 1, 'h', 'w'] },
+      { name: 'iou_predictions', elem: 'float', shape: ['b', 1] },
+      { name: 'low_res_masks', elem: 'float', shape: ['b', 1, 256, 256] },
+    ],
+    initializers: [
+      f32('token_offsets', [0, 1, 2, 3], [1, 4, 1, 1]),
+      f32('token_iou', TINY_TOKEN_IOU, [1, 4]),
+      f32('per_mille', [0.001], []),
+      f32('two_and_half', [2.5], []),
+      f32('reweight', [1000, 0, 0, 0], [1, 4]),
+      i64('i0', [0]),
+      i64('i1', [1]),
+      i64('i2', [2]),
+      i64('ax1', [1]),
+      i64('ax2', [2]),
+      i64('s0', [0], []),
+      i64('s1', [1], []),
+      i64('four', [4], []),
+      i64('shape_b1', [-1, 1]),
+      i64('shape_b1ss', [-1, 1, 256, 256]),
+    ],
+    nodes: [
+      // all-token logits [B,4,256,256]
+      { op: 'Mul', inputs: ['mask_input', 'has_mask_input'], outputs: ['masked'] },
+      { op: 'Add', inputs: ['masked', 'token_offsets'], outputs: ['all_logits'] },
+      // all-token IoU [B,4]
+      { op: 'Slice', inputs: ['point_coords', 'i0', 'i1', 'ax1'], outputs: ['first_point'] },
+      { op: 'Slice', inputs: ['first_point', 'i0', 'i1', 'ax2'], outputs: ['first_x'] },
+      { op: 'Reshape', inputs: ['first_x', 'shape_b1'], outputs: ['x_b1'] },
+      { op: 'Mul', inputs: ['x_b1', 'per_mille'], outputs: ['x_scaled'] },
+      { op: 'Add', inputs: ['x_scaled', 'token_iou'], outputs: ['all_iou'] },
+      // select_masks
+      { op: 'Shape', inputs: ['point_coords'], outputs: ['pc_shape'] },
+      { op: 'Gather', inputs: ['pc_shape', 's1'], outputs: ['num_points_i'], attrs: { axis: { i: 0 } } },
+      { op: 'Cast', inputs: ['num_points_i'], outputs: ['num_points'], attrs: { to: { i: ONNX_FLOAT } } },
+      { op: 'Sub', inputs: ['num_points', 'two_and_half'], outputs: ['np_minus'] },
+      { op: 'Mul', inputs: ['np_minus', 'reweight'], outputs: ['score_shift'] },
+      { op: 'Add', inputs: ['all_iou', 'score_shift'], outputs: ['score'] },
+      { op: 'ArgMax', inputs: ['score'], outputs: ['best'], attrs: { axis: { i: 1 }, keepdims: { i: 0 } } },
+      { op: 'Gather', inputs: ['pc_shape', 's0'], outputs: ['batch'], attrs: { axis: { i: 0 } } },
+      { op: 'Range', inputs: ['s0', 'batch', 's1'], outputs: ['batch_range'] },
+      { op: 'Mul', inputs: ['batch_range', 'four'], outputs: ['batch_offsets'] },
+      { op: 'Add', inputs: ['best', 'batch_offsets'], outputs: ['flat_index'] },
+      { op: 'Flatten', inputs: ['all_logits'], outputs: ['logits_flat'], attrs: { axis: { i: 2 } } },
+      { op: 'Gather', inputs: ['logits_flat', 'flat_index'], outputs: ['chosen_logits'], attrs: { axis: { i: 0 } } },
+      { op: 'Reshape', inputs: ['chosen_logits', 'shape_b1ss'], outputs: ['low_res_masks'] },
+      { op: opts.disagree ? 'Neg' : 'Identity', inputs: ['low_res_masks'], outputs: ['shown'] },
+      { op: 'Shape', inputs: ['low_res_masks'], outputs: ['lr_shape'] },
+      { op: 'Slice', inputs: ['lr_shape', 'i0', 'i2'], outputs: ['lr_b1'] },
+      { op: 'Cast', inputs: ['orig_im_size'], outputs: ['hw'], attrs: { to: { i: ONNX_INT64 } } },
+      { op: 'Concat', inputs: ['lr_b1', 'hw'], outputs: ['mask_size'], attrs: { axis: { i: 0 } } },
+      { op: 'Resize', inputs: ['shown', '', '', 'mask_size'], outputs: ['masks'] },
+      { op: 'Flatten', inputs: ['all_iou'], outputs: ['iou_flat'], attrs: { axis: { i: 2 } } },
+      { op: 'Gather', inputs: ['iou_flat', 'flat_index'], outputs: ['chosen_iou'], attrs: { axis: { i: 0 } } },
+      { op: 'Reshape', inputs: ['chosen_iou', 'shape_b1'], outputs: ['iou_predictions'] },
+    ],
+  });
+}

@@ -6,6 +6,7 @@ import {
   rleContains,
   rleDifference,
   rleFromBitmap,
+  rleFromSpans,
   rleIntersection,
   rleIntersectionArea,
   rleIou,
@@ -68,5 +69,13 @@ describe('rleFromBitmap with a bounds hint', () => {
       expect(Array.from(hinted.counts)).toEqual(Array.from(rleFromBitmap(bits, w, h).counts));
     }
     expect(Array.from(rleFromBitmap(new Uint8Array(w * h), w, h, [0, 0, 0, 0]).counts)).toEqual([w * h]);
+  });
+});
+
+describe('rleFromSpans', () => {
+  it('builds the same runs as the bitmap encoder from column-major spans, merging touching ones', () => {
+    // 3x2, row-major: 1 0 0 / 1 1 0 → column-major spans (0,2) and (3,1).
+    expect(Array.from(rleFromSpans(3, 2, [0, 1, 1, 1, 3, 1]).counts)).toEqual(Array.from(rleFromBitmap([1, 0, 0, 1, 1, 0], 3, 2).counts));
+    expect(Array.from(rleFromSpans(4, 4, []).counts)).toEqual([16]);
   });
 });

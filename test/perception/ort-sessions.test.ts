@@ -58,6 +58,24 @@ describe('createSession', () => {
     expect(last?.fallbacks[0].provider).toBe('cuda');
   });
 
+  it('falls back from webgpu to cpu where no GPU adapter is found, logging and recording why', async () => {
+    const lines: string[] = [];
+    const { provider, fallbacks } = await createSession(tinyIdentity(), {
+      providers: ['webgpu', 'cpu'],
+      threads: 1,
+      log: (l) => lines.push(l),
+    });
+    // A machine with a Vulkan-capable GPU runs webgpu and has nothing to fall back from.
+    if (provider === 'webgpu') {
+      expect(fallbacks).toEqual([]);
+      return;
+    }
+    expect(provider).toBe('cpu');
+    expect(fallbacks).toEqual([{ provider: 'webgpu', reason: expect.stringMatching(/adapter|webgpu/i) }]);
+    expect(lines.join('\n')).toMatch(/"webgpu" unavailable.*trying "cpu"/);
+    expect(providerReport().attempts.at(-1)).toMatchObject({ requested: ['webgpu', 'cpu'], used: 'cpu' });
+  });
+
   it('says PROVIDER_UNAVAILABLE when the only provider asked for cannot load', async () => {
     const { provider } = await createSession(tinyIdentity(), { providers: ['cuda', 'cpu'], threads: 1, log: quiet });
     if (provider === 'cuda') return; // a CUDA machine cannot show this refusal

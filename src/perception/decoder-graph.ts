@@ -1,0 +1,141 @@
+// Derives the four-token decoder from a SAM ONNX decoder. SAM's export computes the low-res logits and
+// predicted IoUs of all four mask tokens, then keeps one with SamOnnxModel.select_masks: ArgMax over the
+// reweighted IoUs, plus batch offsets (Add), indexes (Gather) a Flatten of each all-token tensor. The
+// derived graph outputs those two all-token tensors instead, and takes a batch of prompts against one
+// image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+type Graph = onnxProto.onnx.IGraphProto;
+type Node = onnxProto.onnx.INodeProto;
+
+/** Prompt inputs whose dim 0 becomes the prompt batch. */
+const BATCHED_INPUTS = ['point_coords', 'point_labels', 'mask_input'] as const;
+export const PROMPT_BATCH_DIM = 'prompts';
+/** How far back from the ArgMax the IoU tensor may sit (SAM: one Add for the token-0 reweighting). */
+const IOU_SEARCH_DEPTH = 4;
+
+export interface FourTokenGraph {
+  /** The derived model, encoded. */
+  bytes: Uint8Array;
+  /** [B, 4, S, S] low-res logits of all mask tokens. */
+  logitsName: string;
+  /** [B, 4] predicted IoUs of all mask tokens. */
+  iouName: string;
+}
+
+export type DerivedGraphResult = ({ ok: true } & FourTokenGraph) | { ok: false; reason: string };
+
+interface Selector {
+  gather: Node;
+  /** The all-token tensor that the Flatten feeding the Gather reads. */
+  source: string;
+  argmax: Node;
+}
+
+/** Pure: ONNX bytes in, derived bytes (or why not) out. */
+export function deriveFourTokenDecoder(source: Uint8Array): DerivedGraphResult {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(source);
+  } catch (e) {
+    return { ok: false, reason: `the decoder is not a readable ONNX model (${e instanceof Error ? e.message : String(e)})` };
+  }
+  const graph = model.graph;
+  if (!graph?.node?.length) return { ok: false, reason: 'the decoder model has no graph' };
+  const found = findTokenTensors(graph);
+  if ('reason' in found) return { ok: false, reason: found.reason };
+  const missing = BATCHED_INPUTS.filter((name) => !graph.input?.some((v) => v.name === name));
+  if (missing.length > 0) return { ok: false, reason: `the decoder lacks the SAM prompt inputs ${missing.join(', ')}` };
+
+  makePromptBatchSymbolic(graph);
+  keepOnlyOutputs(graph, [found.logitsName, found.iouName]);
+  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), ...found };
+}
+
+function producers(graph: Graph): Map<string, Node> {
+  const out = new Map<string, Node>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) out.set(o, n);
+  return out;
+}
+
+function findTokenTensors(graph: Graph): { logitsName: string; iouName: string } | { reason: string } {
+  const from = producers(graph);
+  const selectors: Selector[] = [];
+  for (const gather of graph.node ?? []) {
+    if (gather.opType !== 'Gather' || (gather.input?.length ?? 0) < 2) continue;
+    const flatten = from.get(gather.input![0]!);
+    const add = from.get(gather.input![1]!);
+    const argmax = add?.opType === 'Add' ? add.input?.map((i) => from.get(i)).find((n) => n?.opType === 'ArgMax') : undefined;
+    if (flatten?.opType !== 'Flatten' || !argmax || !flatten.input?.[0]) continue;
+    selectors.push({ gather, source: flatten.input[0], argmax });
+  }
+  if (selectors.length !== 2 || selectors[0]!.argmax !== selectors[1]!.argmax) {
+    return {
+      reason:
+        `found ${selectors.length} token-selecting Gather node(s) (Gather of a Flatten, indexed by Add<-ArgMax); ` +
+        'a SAM decoder exported with select_masks has two, for the masks and their IoUs, sharing one ArgMax',
+    };
+  }
+  // The IoUs are what the ArgMax ranks: the selector whose tensor lies just upstream of it.
+  const upstream = ancestors(from, selectors[0]!.argmax, IOU_SEARCH_DEPTH);
+  const iou = selectors.filter((s) => upstream.has(s.source));
+  if (iou.length !== 1) return { reason: 'could not tell the IoU tensor from the mask tensor: the ArgMax does not rank exactly one of them' };
+  const logits = selectors.find((s) => s !== iou[0])!;
+  return { logitsName: logits.source, iouName: iou[0]!.source };
+}
+
+/** Tensor names feeding `node` within `depth` nodes upstream. */
+function ancestors(from: Map<string, Node>, node: Node, depth: number): Set<string> {
+  const seen = new Set<string>();
+  let frontier = [node];
+  for (let d = 0; d < depth && frontier.length > 0; d++) {
+    const next: Node[] = [];
+    for (const n of frontier) {
+      for (const name of n.input ?? []) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const p = from.get(name);
+        if (p) next.push(p);
+      }
+    }
+    frontier = next;
+  }
+  return seen;
+}
+
+function makePromptBatchSymbolic(graph: Graph): void {
+  for (const v of graph.input ?? []) {
+    if (!(BATCHED_INPUTS as readonly string[]).includes(v.name ?? '')) continue;
+    const dims = v.type?.tensorType?.shape?.dim;
+    if (dims && dims.length > 0) dims[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: PROMPT_BATCH_DIM });
+  }
+  // Shape hints recorded for one prompt would contradict a batch; onnxruntime infers shapes itself.
+  graph.valueInfo = [];
+}
+
+/**
+ * Makes `names` the graph's only outputs and drops what no longer feeds them: the selection and the
+ * full-size upsampling of the chosen mask, which would otherwise run for every prompt of a batch.
+ */
+function keepOnlyOutputs(graph: Graph, names: string[]): void {
+  graph.output = names.map((name) => onnx.ValueInfoProto.create({ name }));
+  const needed = new Set(names);
+  const kept: Node[] = [];
+  const nodes = graph.node ?? [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.output?.some((o) => needed.has(o))) continue;
+    kept.push(n);
+    for (const input of n.input ?? []) if (input) needed.add(input);
+    // Subgraphs (If/Loop bodies) may read outer tensors; keep everything they name.
+    for (const a of n.attribute ?? []) for (const g of [a.g, ...(a.graphs ?? [])]) if (g) for (const name of subgraphInputs(g)) needed.add(name);
+  }
+  graph.node = kept.reverse();
+  graph.initializer = (graph.initializer ?? []).filter((t) => needed.has(t.name ?? ''));
+  graph.input = (graph.input ?? []).filter((v) => needed.has(v.name ?? ''));
+}
+
+function subgraphInputs(g: Graph): string[] {
+  return (g.node ?? []).flatMap((n) => n.input ?? []);
+}

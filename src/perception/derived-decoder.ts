@@ -1,0 +1,122 @@
+// The derived four-token decoder on disk: ${home}/derived/<sha256 of the source decoder>.onnx, written
+// atomically, with a record beside it (<sha256>.json) holding the derived file's own hash, the names of
+// its outputs, and the verification verdict. A derived file whose size or hash no longer matches its
+// record is rebuilt. Decoders whose structure is not found are remembered as such, with the reason.
+// Sources given as bytes (tests) are derived in memory, with nothing written.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import { errorMessage } from '../errors.js';
+import { deriveFourTokenDecoder } from './decoder-graph.js';
+import { hashFileMemoized, sha256File } from './file-hash.js';
+import { hashMemoPath } from './model-store.js';
+import type { ModelSource } from './ort-sessions.js';
+
+/** Bumped when the derivation changes, so older derived files are rebuilt. */
+const DERIVATION_VERSION = 1;
+
+/**
+ * pending: not yet checked against the original decoder (that happens on the first image decoded);
+ * verified / refused: checked, with the figures or the reason.
+ */
+export interface Verdict {
+  state: 'pending' | 'verified' | 'refused';
+  reason?: string;
+  /** Lowest IoU between the two decoders' masks over the check's prompts. */
+  minIou?: number;
+  /** Which image the check ran on, and when. */
+  image?: string;
+  at?: string;
+}
+
+export type FourTokenFile =
+  | { available: true; model: ModelSource; logitsName: string; iouName: string; verdict: Verdict; recordPath?: string }
+  | { available: false; reason: string; recordPath?: string };
+
+interface DerivedRecord {
+  version: number;
+  source: string;
+  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string };
+  unavailable?: string;
+  verdict?: Verdict;
+}
+
+export function derivedPaths(home: string, sourceSha256: string): { model: string; record: string } {
+  const dir = path.join(home, 'derived');
+  return { model: path.join(dir, `${sourceSha256}.onnx`), record: path.join(dir, `${sourceSha256}.json`) };
+}
+
+async function readRecord(file: string): Promise<DerivedRecord | undefined> {
+  try {
+    const r = JSON.parse(await fs.readFile(file, 'utf8')) as DerivedRecord;
+    return r.version === DERIVATION_VERSION ? r : undefined;
+  } catch {
+    return undefined; // missing or damaged: derive again
+  }
+}
+
+/** Why the cached derived file cannot be used, or undefined when it is intact. */
+async function damage(file: string, expected: NonNullable<DerivedRecord['derived']>): Promise<string | undefined> {
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st) return 'missing';
+  if (st.size !== expected.bytes) return `${st.size} bytes, expected ${expected.bytes}`;
+  const sha = await sha256File(file);
+  return sha === expected.sha256 ? undefined : `SHA-256 ${sha.slice(0, 12)}…, expected ${expected.sha256.slice(0, 12)}…`;
+}
+
+function fromRecord(r: DerivedRecord, model: string, recordPath: string): FourTokenFile {
+  if (r.unavailable !== undefined) return { available: false, reason: r.unavailable, recordPath };
+  const d = r.derived!;
+  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, verdict: r.verdict ?? { state: 'pending' }, recordPath };
+}
+
+/**
+ * The derived decoder for `source`: from the cache under `home` when intact, else derived (and cached).
+ * `log` hears about rebuilds; reasons for unavailability are returned, not logged.
+ */
+export async function prepareFourTokenDecoder(source: ModelSource, opts: { home?: string; log?: (line: string) => void } = {}): Promise<FourTokenFile> {
+  if (typeof source !== 'string' || !opts.home) {
+    const bytes = typeof source === 'string' ? await fs.readFile(source) : source;
+    const d = deriveFourTokenDecoder(bytes);
+    return d.ok ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, verdict: { state: 'pending' } } : { available: false, reason: d.reason };
+  }
+  const sourceSha = (await hashFileMemoized(source, hashMemoPath(opts.home))).sha256;
+  const paths = derivedPaths(opts.home, sourceSha);
+  const cached = await readRecord(paths.record);
+  if (cached?.unavailable !== undefined) return fromRecord(cached, paths.model, paths.record);
+  if (cached?.derived) {
+    const why = await damage(paths.model, cached.derived);
+    if (!why) return fromRecord(cached, paths.model, paths.record);
+    opts.log?.(`twinseg: the derived four-token decoder ${paths.model} is damaged (${why}); rebuilding it from ${source}`);
+  }
+  const d = deriveFourTokenDecoder(await fs.readFile(source));
+  const record: DerivedRecord = { version: DERIVATION_VERSION, source: sourceSha };
+  if (!d.ok) {
+    record.unavailable = d.reason;
+  } else {
+    await writeFileAtomic(paths.model, d.bytes);
+    const sha256 = createHash('sha256').update(d.bytes).digest('hex');
+    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName };
+    record.verdict = { state: 'pending' };
+  }
+  await writeRecord(paths.record, record, opts.log);
+  return fromRecord(record, paths.model, paths.record);
+}
+
+async function writeRecord(file: string, record: DerivedRecord, log?: (line: string) => void): Promise<void> {
+  try {
+    await writeFileAtomic(file, JSON.stringify(record, null, 1));
+  } catch (e) {
+    // A read-only home costs a new derivation and check next start; it must not stop this one.
+    log?.(`twinseg: could not write ${file}: ${errorMessage(e)}`);
+  }
+}
+
+/** Remembers a verdict beside the derived file, so the check runs once per decoder file. */
+export async function saveVerdict(recordPath: string | undefined, verdict: Verdict, log?: (line: string) => void): Promise<void> {
+  if (!recordPath) return;
+  const record = await readRecord(recordPath);
+  if (!record?.derived) return;
+  await writeRecord(recordPath, { ...record, verdict }, log);
+}

@@ -1,0 +1,146 @@
+// The four-token decoder's life in a predictor: derive (or find in the cache), load, warm the batch sizes
+// the provider will see, check it against the original decoder on the first image it is asked for, and
+// stand down (single-mask mode, reason on stderr and in the status) when any of that fails.
+import { errorMessage, toTwinsegError } from '../errors.js';
+import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './derived-decoder.js';
+import { checkFourTokenDecoder } from './four-token-check.js';
+import { lowResUpsampler } from './lowres-masks.js';
+import { createSession, type ModelSession, type ModelSource, type ProviderName } from './ort-sessions.js';
+import { resizedSize } from './sam-preprocess.js';
+import { batchPolicyFor, decodeTokenBatches, warmSizes, type BatchPolicy, type TokenRunContext } from './token-batches.js';
+import type { DecodedMask, Embedding, Prompt, TokenDecoder } from './types.js';
+
+/** What `twinseg doctor` and logs say about the four-token decoder. */
+export interface FourTokenStatus {
+  state: 'verified' | 'pending' | 'refused' | 'unavailable';
+  reason?: string;
+  /** The derived file, where cached. */
+  file?: string;
+  verdict?: Verdict;
+}
+
+export interface FourTokenOptions {
+  decoderPath: ModelSource;
+  /** TWINSEG_HOME, for the derived-file cache; without it the variant is derived in memory. */
+  home?: string;
+  providers: readonly ProviderName[];
+  threads: number;
+  /** Overrides the provider's batch policy (benchmarks). */
+  batchPolicy?: BatchPolicy;
+  /** The encoder frame side (1024 for SAM) and the decoder's mask_input side (256). */
+  frame: number;
+  maskSize: number;
+  /** The original decoder, for the check. */
+  original: (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask>;
+  log: (line: string) => void;
+}
+
+export interface FourTokenHandle {
+  status(): FourTokenStatus;
+  tokenDecoder(embedding: Embedding): Promise<TokenDecoder | undefined>;
+  release(): Promise<void>;
+}
+
+interface Loaded {
+  session: ModelSession;
+  logitsName: string;
+  iouName: string;
+  policy: BatchPolicy;
+  recordPath?: string;
+}
+
+export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<FourTokenHandle> {
+  const file = await prepareFourTokenDecoder(opts.decoderPath, { home: opts.home, log: opts.log }).catch(
+    (e: unknown) => ({ available: false as const, reason: `deriving it failed: ${errorMessage(e)}`, recordPath: undefined }),
+  );
+  const where = file.available && typeof file.model === 'string' ? file.model : undefined;
+  let status: FourTokenStatus;
+  let loaded: Loaded | undefined;
+  if (!file.available) status = { state: 'unavailable', reason: file.reason };
+  else if (file.verdict.state === 'refused') status = { state: 'refused', reason: file.verdict.reason, file: where, verdict: file.verdict };
+  else {
+    try {
+      loaded = await load(opts, file);
+      status = { state: file.verdict.state, file: where, verdict: file.verdict };
+    } catch (e) {
+      status = { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, file: where };
+    }
+  }
+  if (status.state === 'unavailable' || status.state === 'refused') {
+    opts.log(`twinseg: four-token decoder ${status.state} (${status.reason}); everything mode decodes one mask per prompt`);
+  }
+
+  const bind = (l: Loaded, embedding: Embedding): TokenDecoder => {
+    const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(embedding.width, embedding.height, opts.frame) };
+    return {
+      upsampler: lowResUpsampler(embedding.width, embedding.height, opts.frame, opts.maskSize),
+      decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, l.policy, runOpts),
+    };
+  };
+
+  let checking: Promise<void> | undefined;
+  async function check(l: Loaded, embedding: Embedding): Promise<void> {
+    const verdict = await checkFourTokenDecoder({
+      embedding,
+      image: `a ${embedding.width}x${embedding.height} image`,
+      original: (p) => opts.original(embedding, p),
+      derived: bind(l, embedding),
+    });
+    status = { ...status, state: verdict.state, verdict, reason: verdict.reason };
+    if (verdict.state === 'pending') return;
+    await saveVerdict(l.recordPath, verdict, opts.log);
+    if (verdict.state === 'refused') {
+      opts.log(`twinseg: four-token decoder refused: ${verdict.reason}; everything mode decodes one mask per prompt`);
+      loaded = undefined;
+      await l.session.release();
+    }
+  }
+
+  return {
+    status: () => ({ ...status }),
+    async tokenDecoder(embedding) {
+      if (loaded && status.state === 'pending') {
+        checking ??= check(loaded, embedding).finally(() => {
+          checking = undefined;
+        });
+        await checking;
+      }
+      return loaded ? bind(loaded, embedding) : undefined;
+    },
+    async release() {
+      await loaded?.session.release();
+      loaded = undefined;
+    },
+  };
+}
+
+async function load(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>): Promise<Loaded> {
+  const created = await createSession(file.model, { providers: opts.providers, threads: opts.threads, memPattern: false, log: opts.log });
+  const l: Loaded = {
+    session: created.session,
+    logitsName: file.logitsName,
+    iouName: file.iouName,
+    policy: opts.batchPolicy ?? batchPolicyFor(created.provider),
+    recordPath: file.recordPath,
+  };
+  try {
+    await warm(l, opts);
+  } catch (e) {
+    await l.session.release();
+    throw e;
+  }
+  return l;
+}
+
+/** One run at each size the policy will use, on a blank embedding, so that first real runs are not slower. */
+async function warm(l: Loaded, opts: FourTokenOptions): Promise<void> {
+  const spec = l.session.inputs.find((i) => i.name === 'image_embeddings');
+  const dims = (spec?.shape ?? [1, 256, 64, 64]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+  const size = opts.frame;
+  const embedding: Embedding = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, width: size, height: size, scale: 1 };
+  const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(size, size, size) };
+  for (const b of warmSizes(l.policy)) {
+    const prompts = Array.from({ length: b }, () => ({ prompt: { points: [{ x: size / 2, y: size / 2, label: 1 as const }] } }));
+    await decodeTokenBatches(ctx, embedding, prompts, { maxBatch: b, padTo: [] });
+  }
+}

@@ -1,0 +1,173 @@
+// Masks from the decoder's low-res logits, as SAM post-processes them (Sam.postprocess_masks): bilinear to
+// the encoder frame (1024), crop the unpadded input area, bilinear to the original size, both with
+// align_corners=false. The two resizes are separable and linear, so each output pixel is a fixed blend of
+// at most 4×4 low-res logits; per image we tabulate that blend per axis, and per mask we evaluate only
+// the box where a logit can pass -offset (a blend of values at or below it stays at or below it). The
+// stability score comes from the same values, and foreground runs go straight into an RLE.
+import { rleFromSpans, type Box, type Rle } from '../mask/rle.js';
+import { resizedSize, SAM_TARGET_SIZE } from './sam-preprocess.js';
+
+/** SAM's low-res mask side (the decoder's [.., 256, 256] logits). */
+export const LOW_RES_SIZE = 256;
+
+/** For each output index along one axis: the 4 low-res indices it blends and their weights. */
+interface AxisBlend {
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+  /** Smallest and largest low-res index with a share in each output index. */
+  readonly first: Int32Array;
+  readonly last: Int32Array;
+}
+
+/** Everything per image that mapping a low-res logit map back to original pixels needs. */
+export interface LowResUpsampler {
+  readonly width: number;
+  readonly height: number;
+  /** Side of the low-res map. */
+  readonly size: number;
+  readonly xs: AxisBlend;
+  readonly ys: AxisBlend;
+}
+
+export interface LowResMask {
+  rle: Rle;
+  area: number;
+  bbox: Box;
+  /** SAM's stability score: IoU of the mask at logit > +offset with the mask at logit > -offset. */
+  stability: number;
+}
+
+/** PyTorch's bilinear source index (align_corners=false): clamped below at 0, neighbour clamped at the end. */
+function bilinearTap(dst: number, inSize: number, outSize: number): [number, number, number] {
+  const src = Math.max(0, ((dst + 0.5) * inSize) / outSize - 0.5);
+  const i0 = Math.min(Math.floor(src), inSize - 1);
+  const i1 = Math.min(i0 + 1, inSize - 1);
+  return [i0, i1, src - i0];
+}
+
+/** One axis: output (original pixels) ← input crop of the frame ← low-res map. */
+function axisBlend(out: number, input: number, frame: number, size: number): AxisBlend {
+  const index = new Int32Array(4 * out);
+  const weight = new Float64Array(4 * out);
+  const first = new Int32Array(out);
+  const last = new Int32Array(out);
+  for (let o = 0; o < out; o++) {
+    const [u0, u1, a] = bilinearTap(o, input, out);
+    const [l00, l01, b0] = bilinearTap(u0, size, frame);
+    const [l10, l11, b1] = bilinearTap(u1, size, frame);
+    index.set([l00, l01, l10, l11], 4 * o);
+    weight.set([(1 - a) * (1 - b0), (1 - a) * b0, a * (1 - b1), a * b1], 4 * o);
+    first[o] = l00;
+    last[o] = l11;
+  }
+  return { index, weight, first, last };
+}
+
+export function lowResUpsampler(width: number, height: number, frame = SAM_TARGET_SIZE, size = LOW_RES_SIZE): LowResUpsampler {
+  const input = resizedSize(width, height, frame);
+  return {
+    width,
+    height,
+    size,
+    xs: axisBlend(width, input.width, frame, size),
+    ys: axisBlend(height, input.height, frame, size),
+  };
+}
+
+/** Rows and columns of the low-res map holding a value above `floor`, or undefined if none. */
+function activeBounds(logits: Float32Array, size: number, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
+  let r0 = size;
+  let r1 = -1;
+  let c0 = size;
+  let c1 = -1;
+  for (let r = 0; r < size; r++) {
+    const row = r * size;
+    for (let c = 0; c < size; c++) {
+      if (!(logits[row + c]! > floor)) continue;
+      if (r < r0) r0 = r;
+      r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    }
+  }
+  return r1 < 0 ? undefined : { r0, r1, c0, c1 };
+}
+
+/** Output indices [from, to) whose blend touches low-res indices lo..hi. */
+function outputRange(axis: AxisBlend, lo: number, hi: number): [number, number] {
+  const n = axis.first.length;
+  let from = 0;
+  while (from < n && axis.last[from]! < lo) from++;
+  let to = n;
+  while (to > from && axis.first[to - 1]! > hi) to--;
+  return [from, to];
+}
+
+/** Low-res logits blended down the rows of the box: one column of values per low-res column in use. */
+function blendRows(logits: Float32Array, up: LowResUpsampler, y0: number, y1: number, c0: number, c1: number): Float64Array {
+  const h = y1 - y0;
+  const cols = new Float64Array((c1 - c0 + 1) * h);
+  const { index, weight } = up.ys;
+  const s = up.size;
+  for (let y = y0; y < y1; y++) {
+    const k = 4 * y;
+    const [ra, rb, rc, rd] = [index[k]! * s, index[k + 1]! * s, index[k + 2]! * s, index[k + 3]! * s];
+    const [wa, wb, wc, wd] = [weight[k]!, weight[k + 1]!, weight[k + 2]!, weight[k + 3]!];
+    for (let c = c0; c <= c1; c++) {
+      cols[(c - c0) * h + (y - y0)] = wa * logits[ra + c]! + wb * logits[rb + c]! + wc * logits[rc + c]! + wd * logits[rd + c]!;
+    }
+  }
+  return cols;
+}
+
+/**
+ * The mask (logit > 0) of one low-res logit map at the original size, with its stability score at
+ * `stabilityOffset`, as SAM computes both on the upscaled logits.
+ */
+export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabilityOffset: number): LowResMask {
+  const { width, height, size } = up;
+  const hi = Math.abs(stabilityOffset);
+  const empty = (): LowResMask => ({ rle: rleFromSpans(width, height, []), area: 0, bbox: [0, 0, 0, 0], stability: 0 });
+  if (logits.length !== size * size) throw new RangeError(`low-res logits hold ${logits.length} values, expected ${size}x${size}`);
+  const active = activeBounds(logits, size, -hi);
+  if (!active) return empty();
+  const [x0, x1] = outputRange(up.xs, active.c0, active.c1);
+  const [y0, y1] = outputRange(up.ys, active.r0, active.r1);
+  if (x0 >= x1 || y0 >= y1) return empty();
+  const c0 = up.xs.first[x0]!;
+  const c1 = up.xs.last[x1 - 1]!;
+  const cols = blendRows(logits, up, y0, y1, c0, c1);
+  const h = y1 - y0;
+  const spans: number[] = [];
+  let union = 0;
+  let inter = 0;
+  let area = 0;
+  const bbox: Box = [width, height, -1, -1];
+  const { index, weight } = up.xs;
+  for (let x = x0; x < x1; x++) {
+    const k = 4 * x;
+    const [pa, pb, pc, pd] = [(index[k]! - c0) * h, (index[k + 1]! - c0) * h, (index[k + 2]! - c0) * h, (index[k + 3]! - c0) * h];
+    const [wa, wb, wc, wd] = [weight[k]!, weight[k + 1]!, weight[k + 2]!, weight[k + 3]!];
+    let runStart = -1;
+    for (let yy = 0; yy <= h; yy++) {
+      const v = yy < h ? wa * cols[pa + yy]! + wb * cols[pb + yy]! + wc * cols[pc + yy]! + wd * cols[pd + yy]! : -Infinity;
+      if (v > -hi) {
+        union++;
+        if (v > hi) inter++;
+      }
+      if (v > 0) {
+        if (runStart < 0) runStart = yy;
+      } else if (runStart >= 0) {
+        spans.push(x * height + y0 + runStart, yy - runStart);
+        area += yy - runStart;
+        bbox[0] = Math.min(bbox[0], x);
+        bbox[2] = x + 1;
+        bbox[1] = Math.min(bbox[1], y0 + runStart);
+        bbox[3] = Math.max(bbox[3], y0 + yy);
+        runStart = -1;
+      }
+    }
+  }
+  if (area === 0) return { ...empty(), stability: union === 0 ? 0 : inter / union };
+  return { rle: rleFromSpans(width, height, spans), area, bbox, stability: inter / union };
+}

@@ -1,0 +1,31 @@
+// SAM's four mask tokens and the rule its ONNX export uses to keep one (SamOnnxModel.select_masks).
+import type { MaskToken, Prompt, TokenMasks } from './types.js';
+
+/** SAM's decoder has four mask tokens: 0 is its single-mask output; 1–3 its multimask granularities, small to large. */
+export const MASK_TOKENS = 4;
+export const SINGLE_MASK_TOKEN = 0;
+export const GRANULARITY_TOKENS: readonly MaskToken[] = [1, 2, 3];
+export const TOKEN_NAMES: Record<MaskToken, string> = { 0: 'single', 1: 'subpart', 2: 'part', 3: 'whole' };
+
+/** The low-res logits of one token (a view, not a copy). */
+export function tokenLogits(m: TokenMasks, token: MaskToken): Float32Array {
+  const plane = m.size * m.size;
+  return m.logits.subarray(token * plane, (token + 1) * plane);
+}
+
+/** The granularity token (1–3) with the highest predicted IoU. */
+export function bestGranularity(m: TokenMasks): MaskToken {
+  let best: MaskToken = 1;
+  for (const t of GRANULARITY_TOKENS) if (m.iou[t]! > m.iou[best]!) best = t;
+  return best;
+}
+
+/**
+ * The token a single-mask export returns: it ranks IoU + (n − 2.5)·1000 for token 0, n being the points
+ * the decoder sees (a points-only prompt gets one padding point, a box two corners). So one point or a
+ * lone box gets the best granularity, and anything more gets token 0.
+ */
+export function exportedToken(prompt: Prompt, m: TokenMasks): MaskToken {
+  const n = (prompt.points?.length ?? 0) + (prompt.box ? 2 : 1);
+  return n >= 3 ? SINGLE_MASK_TOKEN : bestGranularity(m);
+}

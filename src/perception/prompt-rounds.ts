@@ -1,0 +1,96 @@
+// Where the next round of adaptive prompting goes: the grid, coarse to fine, minus points deep inside
+// accepted masks; the deepest cells of gaps no accepted mask covers; part-seeking prompts inside wholes.
+import { blockedCells, isInterior, type Coverage } from './coverage-state.js';
+import { gapPrompts, partPrompts } from './coverage-prompts.js';
+import { coarseToFine, gridPointsInBox } from './point-grid.js';
+import type { Prompt, Proposal } from './types.js';
+
+/** Gaps smaller than this many cells (of ~64 per long side) are not worth a prompt. */
+const MIN_GAP_CELLS = 4;
+/** Masks between these fractions of the image are searched for parts: objects, not sky or lawns. */
+const PARTS_MIN_FRACTION = 0.005;
+const PARTS_MAX_FRACTION = 0.15;
+/** Points spread inside a mask for part prompts, one prompt each. */
+const PART_POINTS = 3;
+
+const lonePoint = (x: number, y: number): Prompt => ({ points: [{ x, y, label: 1 }] });
+
+/** The grid's points, coarse to fine, so that the first rounds already span the image. */
+export function gridOrder(pointsPerSide: number, width: number, height: number): Array<[number, number]> {
+  return coarseToFine(gridPointsInBox(pointsPerSide, [0, 0, width, height]));
+}
+
+/** Up to `room` grid points from `queue` (consumed), skipping those deep inside an accepted mask. */
+export function gridRound(queue: Array<[number, number]>, c: Coverage, room: number): Prompt[] {
+  const out: Prompt[] = [];
+  while (out.length < room && queue.length > 0) {
+    const [x, y] = queue.shift()!;
+    if (!isInterior(c, x, y)) out.push(lonePoint(x, y));
+  }
+  return out;
+}
+
+/** A lone point at the deepest cell of each of the largest uncovered, unprompted gaps. */
+export function gapRound(c: Coverage, room: number): Prompt[] {
+  return gapPrompts(blockedCells(c), c.grid, room, MIN_GAP_CELLS).map(({ x, y }) => lonePoint(x, y));
+}
+
+/**
+ * Part-seeking prompts (a positive point with the others negative) inside accepted object-sized masks,
+ * largest first, each whole once (wholes that mostly repeat a larger one's cells are skipped).
+ */
+export function partRound(c: Coverage, accepted: readonly Proposal[], room: number): Prompt[] {
+  const imageCells = c.covered.length;
+  const wholes = accepted
+    .filter((p) => p.stage !== 'parts' && c.cellsOf.has(p))
+    .filter((p) => {
+      const f = p.area / (c.grid.width * c.grid.height);
+      return f >= PARTS_MIN_FRACTION && f <= PARTS_MAX_FRACTION;
+    })
+    .sort((a, b) => b.area - a.area);
+  const out: Prompt[] = [];
+  for (const whole of dedupeByCells(wholes, c.cellsOf, imageCells)) {
+    if (out.length >= room) break;
+    out.push(...partPrompts(c.cellsOf.get(whole)!, smallerInside(whole, c.cellsOf, imageCells), c.grid, PART_POINTS));
+  }
+  return out.slice(0, room);
+}
+
+/** Wholes whose cells mostly repeat a larger whole's are searched once. */
+function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>, n: number): Proposal[] {
+  const out: Proposal[] = [];
+  for (const w of wholes) {
+    const a = cellsOf.get(w)!;
+    const dup = out.some((o) => cellIou(a, cellsOf.get(o)!, n) > 0.8);
+    if (!dup && a.reduce((s, v) => s + v, 0) >= 8) out.push(w);
+  }
+  return out;
+}
+
+/** Cells of accepted masks that are smaller than `whole` and lie mostly inside it. */
+function smallerInside(whole: Proposal, cellsOf: Map<Proposal, Uint8Array>, n: number): Uint8Array {
+  const outer = cellsOf.get(whole)!;
+  const out = new Uint8Array(n);
+  for (const [p, cells] of cellsOf) {
+    if (p === whole || p.area >= whole.area * 0.8) continue;
+    let inside = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!cells[i]) continue;
+      count++;
+      if (outer[i]) inside++;
+    }
+    if (count > 0 && inside / count > 0.8) for (let i = 0; i < n; i++) if (cells[i]) out[i] = 1;
+  }
+  return out;
+}
+
+function cellIou(a: Uint8Array, b: Uint8Array, n: number): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < n; i++) {
+    if (a[i] || b[i]) union++;
+    if (a[i] && b[i]) inter++;
+  }
+  return union === 0 ? 0 : inter / union;
+}
