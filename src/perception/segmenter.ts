@@ -7,7 +7,21 @@ import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
-import type { LoadedImage, MaskToken, Prompt, Proposal, RunControl, SamPredictor, SegmentResult, Segmenter, TokenMasks } from './types.js';
+import { maskInputFromMask } from './mask-input.js';
+import type {
+  LoadedImage,
+  MaskToken,
+  Prompt,
+  Proposal,
+  RefineRequest,
+  RefineStep,
+  RunControl,
+  SamPredictor,
+  SegmentResult,
+  Segmenter,
+  TokenDecoder,
+  TokenMasks,
+} from './types.js';
 
 export interface PromptedOptions {
   /** SAM's stability offset for the user mask's stability score (default 1.0, as SAM). */
@@ -44,21 +58,54 @@ export function segmenterFromPredictor(
       control?.onProgress?.({ done: 2, total: 2 });
       return result;
     },
+    async refine(image: LoadedImage, req: RefineRequest, control?: RunControl): Promise<SegmentResult> {
+      const signal = control?.signal;
+      const { embedding } = await predictor.embed(image, signal);
+      throwIfAborted(signal);
+      const tokens = await predictor.tokenDecoder?.(embedding);
+      // A single-mask decoder takes no mask_input here: the accumulated clicks alone decide.
+      if (!tokens) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
+      const maskInput = req.history.length > 0 ? await replay(tokens, req.history, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
+      const { masks } = await tokens.decode([{ prompt: req.prompt, maskInput }], { signal });
+      return segmentFromTokens(masks[0]!, req.prompt, tokens.upsampler, prompted, { token: req.token, allAlternatives: true });
+    },
   };
+}
+
+/** Decodes each step with the previous step's logits as mask_input; returns the last step's logits. */
+async function replay(tokens: TokenDecoder, history: readonly RefineStep[], signal?: AbortSignal): Promise<Float32Array> {
+  let maskInput: Float32Array | undefined;
+  for (const step of history) {
+    const { masks } = await tokens.decode([{ prompt: step.prompt, maskInput }], { signal });
+    const m = masks[0]!;
+    // A copy: the view would pin the whole [4, 256, 256] output.
+    maskInput = Float32Array.from(tokenLogits(m, step.token ?? exportedToken(step.prompt, m)));
+  }
+  return maskInput!;
 }
 
 /** Alternatives this close to the result or to each other are the same mask. */
 const SAME_MASK_IOU = 0.95;
 
-/** The exported model's own token as the result; the other granularities as alternatives. */
-function segmentFromTokens(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, opts: PromptedOptions): SegmentResult {
+/**
+ * The exported model's own token (or `pick.token`) as the result; the other granularities as alternatives.
+ * Multi-point prompts get token 0 and, with `allAlternatives`, still offer the granularities: when clicks on
+ * a shapeless region leak, a smaller granularity is often the way out.
+ */
+function segmentFromTokens(
+  masks: TokenMasks,
+  prompt: Prompt,
+  up: LowResUpsampler,
+  opts: PromptedOptions,
+  pick: { token?: MaskToken; allAlternatives?: boolean } = {},
+): SegmentResult {
   const proposal = (token: MaskToken): Proposal => {
     const m = maskFromLowRes(tokenLogits(masks, token), up, opts.stabilityScoreOffset);
     const p: Proposal = { rle: m.rle, area: m.area, bbox: m.bbox, predictedIou: masks.iou[token]!, stability: m.stability, prompt, stage: 'user', token };
     return opts.minMaskRegionArea > 0 ? cleanupProposal(p, opts.minMaskRegionArea).proposal : p;
   };
-  const chosen = exportedToken(prompt, masks);
-  const others = chosen === SINGLE_MASK_TOKEN ? [] : GRANULARITY_TOKENS.filter((t) => t !== chosen);
+  const chosen = pick.token ?? exportedToken(prompt, masks);
+  const others = chosen === SINGLE_MASK_TOKEN && !pick.allAlternatives ? [] : GRANULARITY_TOKENS.filter((t) => t !== chosen);
   const best = proposal(chosen);
   const alternatives: Proposal[] = [];
   for (const t of others.sort((a, b) => masks.iou[b]! - masks.iou[a]!)) {

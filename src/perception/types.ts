@@ -127,6 +127,28 @@ export interface Segmenter {
   everything(image: LoadedImage, options: EverythingOptions, control?: RunControl): Promise<EverythingResult>;
   /** Prompted segmentation on the cached embedding (computed if missing). */
   segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult>;
+  /** SAM's interactive loop: a new prompt decoded with the previous prediction as mask_input. */
+  refine(image: LoadedImage, req: RefineRequest, control?: RunControl): Promise<SegmentResult>;
+}
+
+/** One decode of a refinement history: its prompt, and the token whose logits fed the next step. */
+export interface RefineStep {
+  prompt: Prompt;
+  token?: MaskToken;
+}
+
+export interface RefineRequest {
+  /**
+   * How the current mask was made, oldest first: replayed (each step with the previous step's logits as
+   * mask_input) to regenerate its low-res logits exactly. Empty when unknown; then `mask` stands in.
+   */
+  history: RefineStep[];
+  /** The current mask, turned into a mask_input when there is no history to replay. */
+  mask?: Rle;
+  /** The new prompt: the earlier clicks plus the new ones. */
+  prompt: Prompt;
+  /** Keep this granularity (1–3) instead of the model's choice, e.g. to pick an alternative. */
+  token?: MaskToken;
 }
 
 /** A prompted mask, and the other granularities the decoder offered for the same prompt. */

@@ -1,4 +1,5 @@
-// The reasoning-segmentation prompt: walks a host through build → look → label → filter → get_mask.
+// The reasoning-segmentation prompt: the loop a host follows (build, look, choose, check one overlay of all
+// candidates, refine in place, take the mask), in a few lines.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 
@@ -7,17 +8,16 @@ export function reasoningSegmentationText(image: string, request: string): strin
     `Segment what this request means in the image ${image}:`,
     `"${request}"`,
     '',
-    'Work in these steps:',
-    `1. Call build_digital_twin with image "${image}" (preset "balanced" unless speed matters). Note the twin_id.`,
-    '2. Look at the returned marks image: every object carries its id. Read the twin JSON for bbox, position,',
-    '   colour, size and parent/children (parts inside wholes).',
-    '3. Call label_objects for the objects that matter to the request (names, attributes), so the twin says',
-    '   what they are.',
-    '4. Call filter_objects to select the objects the request refers to (by label, position, size, colour or',
-    '   relations such as left-of, inside, largest). Check the result against the marks image.',
-    '5. If the object is missing or cut wrongly, call segment with a point or box on it.',
-    '6. Call get_mask with the chosen ids (format "overlay" to check visually, then "png" or "rle" to deliver).',
-    'Answer with the ids you chose, why, and the mask file.',
+    '1. Build: build_digital_twin with this image. Use the twin_id each reply gives you from then on:',
+    '   label_objects and segment return a new one (a revision).',
+    '2. Look: match the request to the ids on the picture and the JSON (bbox, position, colour, parent/parts).',
+    '3. Choose: label_objects the ids that matter, then filter_objects to pick by label, relation, size, colour.',
+    '4. Check once: get_mask with ALL candidate ids, format "overlay", crop true — each id in its own colour.',
+    '5. Fix in place: if the mask is wrong, segment with "object": its id and new clicks — a negative click',
+    '   (label 0) on what leaked in, a positive one on what is missing; or take an "alternative" from the reply.',
+    '   If the object is missing, segment with a click or box on it; a duplicate is answered with its id.',
+    '6. Take: get_mask with the chosen ids and format "png" or "rle" (op union/difference to combine).',
+    'Answer with the ids you chose, why, and the mask resource.',
   ].join('\n');
 }
 

@@ -11,21 +11,24 @@ import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
-import { BoxSchema, PointSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
 const inputSchema = {
   twin_id: TwinIdSchema,
   points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
   box: BoxSchema.optional().describe('A box around the object.'),
+  object: ObjectIdSchema.optional().describe('Refine this object: add the clicks to its earlier ones.'),
+  alternative: z.literal([1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
 };
 
 export const segmentConfig = {
   title: 'Segment by points or box',
   description:
-    'Segments one object from clicks and/or a box when the twin lacks it or has it wrong. Returns a new twin_id ' +
-    '(a revision with the object; use it from then on), the object and its scores, the objects it duplicates ' +
-    '(IoU ≥ 0.9: that id is reused), lies inside, contains or overlaps, clicks the mask disagrees with, and a close-up.',
+    'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks, e.g. a negative on ' +
+    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, objects it duplicates ' +
+    '(IoU ≥ 0.9: that id is reused), lies in, contains or overlaps, clicks it disagrees with, other ' +
+    'granularities (alternatives) and a close-up.',
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -34,18 +37,26 @@ function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-function lead(out: SegmentOutcome, from: string): string {
+function headline(out: SegmentOutcome, from: string): string {
   const o = out.object;
   const where = o.parent === null ? 'a whole object' : `a part of object ${o.parent}, which contains it`;
-  const adopted = out.action === 'added' && o.children.length ? ` Objects ${o.children.join(', ')} lie inside it and are now its parts.` : '';
-  const head =
-    out.action === 'matched'
-      ? `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; twin ${out.twin.id} is unchanged.`
-      : `Added object ${o.id} (${where}, ${o.area} px) in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
+  const adopted = out.action !== 'matched' && o.children.length ? ` Objects ${o.children.join(', ')} lie inside it and are its parts.` : '';
+  const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
+  if (out.action === 'matched') return `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; twin ${out.twin.id} is unchanged.`;
+  if (out.action === 'added') return `Added object ${o.id} (${where}, ${o.area} px) ${revision}`;
+  const c = out.change!;
+  return `Refined object ${o.id} (${where}): ${c.areaBefore} → ${c.areaAfter} px, ${c.added} px added, ${c.removed} px removed, IoU ${c.iouWithBefore} with before, ${revision}`;
+}
+
+function lead(out: SegmentOutcome, from: string): string {
+  const head = headline(out, from);
+  const alternatives = out.alternatives.length
+    ? ` Alternatives: ${out.alternatives.map((a) => `${a.alternative} (${a.granularity}, ${a.area} px, IoU ${a.predictedIou})`).join(', ')}; pass {"object": ${out.object.id}, "alternative": N} to take one.`
+    : '';
   const missed = out.missedPoints.length
     ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => `(${p.x}, ${p.y}, label ${p.label})`).join(', ')}.`
     : '';
-  return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}`;
+  return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}${alternatives}`;
 }
 
 export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
@@ -53,15 +64,30 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
     'segment',
     segmentConfig,
     withToolErrors('segment', ctx.log, async (args, extra): Promise<CallToolResult> => {
-      if (!args.box && !args.points?.some((p) => p.label === 1)) {
-        throw new TwinsegError('INVALID_INPUT', 'segment needs a box or at least one point with label 1.', {
+      const refining = args.object !== undefined;
+      if (!refining && !args.box && !args.points?.some((p) => p.label === 1)) {
+        throw new TwinsegError('INVALID_INPUT', 'segment needs a box or at least one point with label 1 (or an object to refine).', {
           hint: 'Example: {"points": [{"x": 120, "y": 80, "label": 1}]} or {"box": [100, 50, 220, 160]}.',
         });
       }
-      const prompt: Prompt = {};
-      if (args.points) prompt.points = args.points.map((p) => ({ x: p.x, y: p.y, label: p.label }));
-      if (args.box) prompt.box = args.box;
-      const out = await ctx.twins.segment(args.twin_id, { prompt }, runControlFor(extra, ctx.log));
+      if (refining && !args.box && !args.points?.length && args.alternative === undefined) {
+        throw new TwinsegError('INVALID_INPUT', `Refining object ${args.object} needs new clicks, a box, or an alternative.`, {
+          hint: 'Add a positive click where the mask is missing something, a negative click (label 0) on what it wrongly includes.',
+        });
+      }
+      if (args.alternative !== undefined && !refining) {
+        throw new TwinsegError('INVALID_INPUT', '"alternative" picks another mask for an object, so it needs "object".', {
+          hint: `Pass the object id the reply named, e.g. {"object": 12, "alternative": ${args.alternative}}.`,
+        });
+      }
+      const prompt: Prompt | undefined = args.points || args.box ? {} : undefined;
+      if (args.points) prompt!.points = args.points.map((p) => ({ x: p.x, y: p.y, label: p.label }));
+      if (args.box) prompt!.box = args.box;
+      const out = await ctx.twins.segment(
+        args.twin_id,
+        { prompt, object: args.object, alternative: args.alternative },
+        runControlFor(extra, ctx.log),
+      );
       const structured = {
         twin_id: out.twin.id,
         action: out.action,
@@ -72,6 +98,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
         },
         relations: out.relations,
         missed_points: out.missedPoints,
+        ...(out.change ? { change: out.change } : {}),
         ...(out.alternatives.length ? { alternatives: out.alternatives } : {}),
       };
       const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE });

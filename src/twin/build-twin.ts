@@ -10,7 +10,7 @@
 // looks the same as two objects that just touch), and a wrong hint is worse than none.
 import { createHash } from 'node:crypto';
 import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal } from '../perception/types.js';
+import type { LoadedImage, Proposal, RefineStep } from '../perception/types.js';
 import { maskColor } from './colour.js';
 import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';
@@ -88,6 +88,11 @@ function checkSize(image: LoadedImage, rle: Rle): void {
   }
 }
 
+const withPrompts = (p: Proposal): { prompts?: RefineStep[] } => {
+  const prompts = promptsOf(p);
+  return prompts ? { prompts } : {};
+};
+
 export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinMeta): Twin {
   const items: (MaskItem & { proposal: Proposal })[] = proposals.map((p) => {
     checkSize(image, p.rle);
@@ -109,6 +114,7 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
     scores: { predictedIou: item.proposal.predictedIou, stability: item.proposal.stability },
     origin: item.proposal.stage,
     semantics: {},
+    ...withPrompts(item.proposal),
   }));
   for (const o of objects) if (o.parent !== null) objects[o.parent - 1]!.children.push(o.id);
   const masks = new Map<number, Rle>(kept.map((item, i) => [i + 1, item.rle]));
@@ -124,12 +130,52 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
   };
 }
 
+/** The prompt history an object keeps so refinement can regenerate its logits; none for crop-tile masks. */
+export function promptsOf(p: Proposal): RefineStep[] | undefined {
+  const replayable = p.stage !== 'crop' && (p.prompt.points?.length || p.prompt.box);
+  return replayable ? [{ prompt: p.prompt, ...(p.token !== undefined ? { token: p.token } : {}) }] : undefined;
+}
+
 /**
- * Adds one more object (prompted segmentation) with id N+1 and fits it into the tree: its parent
- * is the smallest object it is a part of; existing objects that are parts of it and whose parent
- * was the new object's parent (or none) move under it. Mutates `twin`; returns the new object.
+ * Adds one more object (prompted segmentation) with id N+1 and fits it into the tree (placeObject).
+ * Mutates `twin`; returns the new object.
  */
 export function addObject(twin: Twin, image: LoadedImage, proposal: Proposal): TwinObject {
+  const id = twin.objects.reduce((m, o) => Math.max(m, o.id), 0) + 1;
+  return placeObject(twin, image, proposal, { id, semantics: {}, prompts: promptsOf(proposal) });
+}
+
+/**
+ * Gives object `id` a new mask (refinement): it leaves the tree (its parts go to its parent), is measured
+ * again and placed again, keeping its id, labels and the given prompt history. Mutates `twin`.
+ */
+export function replaceObjectMask(twin: Twin, image: LoadedImage, id: number, proposal: Proposal, prompts: RefineStep[] | undefined): TwinObject {
+  const old = twin.objects.find((o) => o.id === id)!;
+  for (const c of old.children) {
+    const child = twin.objects.find((o) => o.id === c)!;
+    child.parent = old.parent;
+    child.level = old.parent === null ? 'whole' : 'part';
+    if (old.parent !== null) twin.objects.find((o) => o.id === old.parent)!.children.push(c);
+  }
+  if (old.parent !== null) {
+    const p = twin.objects.find((o) => o.id === old.parent)!;
+    p.children = p.children.filter((c) => c !== id);
+  }
+  twin.objects.splice(twin.objects.indexOf(old), 1);
+  twin.masks.delete(id);
+  return placeObject(twin, image, { ...proposal, stage: old.origin === 'user' ? 'user' : proposal.stage }, { id, semantics: old.semantics, prompts });
+}
+
+/**
+ * Fits one mask into the tree as object `id`: its parent is the smallest object it is a part of; existing
+ * objects that are parts of it and whose parent was its parent (or none) move under it.
+ */
+function placeObject(
+  twin: Twin,
+  image: LoadedImage,
+  proposal: Proposal,
+  keep: { id: number; semantics: TwinObject['semantics']; prompts: RefineStep[] | undefined },
+): TwinObject {
   checkSize(image, proposal.rle);
   const area = rleArea(proposal.rle);
   if (area === 0) {
@@ -137,7 +183,7 @@ export function addObject(twin: Twin, image: LoadedImage, proposal: Proposal): T
       hint: 'Try a point well inside the object, or a box around it.',
     });
   }
-  const id = twin.objects.reduce((m, o) => Math.max(m, o.id), 0) + 1;
+  const { id } = keep;
   const item: MaskItem = { rle: proposal.rle, area, bbox: rleBbox(proposal.rle), score: scoreOf(proposal) };
   const itemOf = (o: TwinObject): MaskItem => ({ rle: twin.masks.get(o.id)!, area: o.area, bbox: o.bbox, score: 0 });
 
@@ -155,7 +201,8 @@ export function addObject(twin: Twin, image: LoadedImage, proposal: Proposal): T
     ...measureMask(image, proposal.rle, area, item.bbox),
     scores: { predictedIou: proposal.predictedIou, stability: proposal.stability },
     origin: proposal.stage,
-    semantics: {},
+    semantics: keep.semantics,
+    ...(keep.prompts ? { prompts: keep.prompts } : {}),
   };
   for (const o of twin.objects) {
     if (o.parent !== obj.parent) continue;
@@ -171,6 +218,7 @@ export function addObject(twin: Twin, image: LoadedImage, proposal: Proposal): T
   }
   parent?.children.push(id);
   twin.objects.push(obj);
+  twin.objects.sort((a, b) => a.id - b.id);
   twin.masks.set(id, proposal.rle);
   return obj;
 }

@@ -3,7 +3,7 @@
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
-import type { EverythingOptions, EverythingResult, PresetName, Prompt, RunControl } from '../perception/types.js';
+import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/types.js';
 import type { TwinSummary } from './twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './types.js';
 
@@ -76,7 +76,12 @@ export interface LabelOutcome {
 }
 
 export interface SegmentRequest {
-  prompt: Prompt;
+  /** Clicks and/or a box; for a refinement, the new ones (the object's earlier clicks are added to them). */
+  prompt?: Prompt;
+  /** Refine this object instead of adding one. */
+  object?: number;
+  /** Take this granularity (an `alternative` of an earlier reply) for the object's mask. */
+  alternative?: MaskToken;
 }
 
 /** How the new mask relates to an object already in the twin. */
@@ -92,8 +97,13 @@ export interface SegmentOutcome {
   /** The twin holding the result: a new revision, or the same twin when the mask matched an object. */
   twin: Twin;
   object: TwinObject;
-  /** added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added. */
-  action: 'added' | 'matched';
+  /**
+   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added;
+   * refined: `object` got the new mask.
+   */
+  action: 'added' | 'matched' | 'refined';
+  /** refined: how the mask changed. */
+  change?: { areaBefore: number; areaAfter: number; added: number; removed: number; iouWithBefore: number };
   scores: { predictedIou: number; stability: number };
   /** Other objects the mask overlaps, most overlapping first (at most 8). */
   relations: MaskRelation[];
@@ -105,6 +115,8 @@ export interface SegmentOutcome {
 
 /** Another granularity of a prompted mask, as a summary the host can weigh. */
 export interface SegmentAlternative {
+  /** Pass as `alternative` (with the object's id) to take this mask instead. */
+  alternative: MaskToken;
   granularity: string;
   area: number;
   bbox: [number, number, number, number];

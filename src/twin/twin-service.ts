@@ -11,11 +11,10 @@ import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../perception/model-store.js';
-import { TOKEN_NAMES } from '../perception/mask-tokens.js';
-import type { LoadedImage, Proposal, RunControl, Segmenter } from '../perception/types.js';
-import { addObject, buildTwin, twinIdFor } from './build-twin.js';
+import type { LoadedImage, RunControl, Segmenter } from '../perception/types.js';
+import { buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';
-import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
+import { addPromptedObject, refineObject } from './prompted-objects.js';
 import { cutoutPng } from './mask-images.js';
 import { encodeMaskPng } from './mask-png.js';
 import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './marks-image.js';
@@ -32,20 +31,12 @@ import type {
   Picture,
   SegmentOutcome,
   SegmentRequest,
-  SegmentAlternative,
   TwinServiceApi,
 } from './service-types.js';
 import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './types.js';
 import { unknownObjects } from './unknown-objects.js';
 
-const summariseAlternative = (p: Proposal): SegmentAlternative => ({
-  granularity: p.token === undefined ? 'single' : TOKEN_NAMES[p.token],
-  area: p.area,
-  bbox: p.bbox,
-  predictedIou: Number(p.predictedIou.toFixed(3)),
-  stability: Number(p.stability.toFixed(3)),
-});
 
 export interface TwinServiceDeps {
   log?: (msg: string) => void;
@@ -166,35 +157,21 @@ export class TwinService implements TwinServiceApi {
 
   async segment(twinId: string, req: SegmentRequest, control: RunControl = {}): Promise<SegmentOutcome> {
     const parent = await this.get(twinId);
-    const image = await this.images.of(parent);
-    const segmenter = await this.segmenter();
-    const { best: proposal, alternatives } = await segmenter.segment(image, req.prompt, control);
-    if (proposal.area === 0) {
-      throw new TwinsegError('INVALID_INPUT', 'The prompt produced an empty mask.', {
-        hint: 'Put a positive point on the object itself, or draw a box around it.',
+    if (req.object === undefined && !req.prompt) {
+      throw new TwinsegError('INVALID_INPUT', 'segment needs points or a box, or an object to refine.', {
+        hint: 'Pass "points"/"box" to add an object, or "object" with new points (or an "alternative") to refine one.',
       });
     }
-    const bbox = rleBbox(proposal.rle);
-    const relations = maskRelations(parent, proposal.rle, proposal.area, bbox);
-    const report = {
-      scores: { predictedIou: proposal.predictedIou, stability: proposal.stability },
-      missedPoints: missedPoints(proposal.rle, req.prompt.points),
-      alternatives: alternatives.map(summariseAlternative),
-    };
-    const same = relations.find((r) => r.relation === 'duplicate' && r.iou >= SAME_OBJECT_IOU);
-    if (same) {
-      const object = parent.objects.find((o) => o.id === same.id)!;
-      return { twin: parent, object, action: 'matched', relations, ...report };
-    }
-    const draft = { ...parent, ...draftOf(parent) };
-    const object = addObject(draft, image, proposal);
-    const twin = makeRevision(parent, {
-      request: { op: 'segment', prompt: req.prompt },
-      summary: `added object ${object.id}`,
-      objects: draft.objects,
-      masks: draft.masks,
-    });
-    return { twin: await this.keep(twin), object, action: 'added', relations, ...report };
+    const image = await this.images.of(parent);
+    const segmenter = await this.segmenter();
+    const result =
+      req.object === undefined
+        ? await addPromptedObject(parent, image, segmenter, req.prompt!, control)
+        : await refineObject(parent, image, segmenter, { ...req, object: req.object }, control);
+    const { draft, request, summary, ...outcome } = result;
+    if (!draft) return { twin: parent, ...outcome };
+    const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
+    return { twin: await this.keep(twin), ...outcome };
   }
 
   async mask(req: MaskRequest): Promise<MaskOutcome> {

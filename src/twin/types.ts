@@ -1,6 +1,7 @@
 // The Digital Twin: the structured scene the host agent reasons over. Object ids are small integers
 // (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
 import type { Box, Rle } from '../mask/rle.js';
+import type { RefineStep } from '../perception/types.js';
 
 /** Version of the twin file layout; 2 added revisions (version 1 files are read as perception twins). */
 export const SCHEMA_VERSION = 2;
@@ -48,6 +49,11 @@ export interface TwinObject {
   occludedBy?: number[];
   /** How the proposal was found: grid, coverage, parts, crop, user (a `segment` call). */
   origin: 'grid' | 'coverage' | 'parts' | 'crop' | 'user';
+  /**
+   * The prompts that made the mask, oldest first (a refined object has several): refinement replays them to
+   * regenerate the decoder's logits, one decoder call each. Absent where they cannot be replayed.
+   */
+  prompts?: RefineStep[];
   semantics: Semantics;
 }
 

@@ -8,8 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
-import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RunControl, SegmentResult, Segmenter } from '../../src/perception/types.js';
+import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/types.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -119,6 +119,19 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
         .sort((a, b) => (a[2] - a[0]) * (a[3] - a[1]) - (b[2] - b[0]) * (b[3] - b[1]));
       const box: Box = holding[0] ?? [Math.floor(p.x) - 1, Math.floor(p.y) - 1, Math.floor(p.x) + 2, Math.floor(p.y) + 2];
       return { best: proposal(boxMask(box, image.width, image.height), prompt, 'user'), alternatives: [] };
+    },
+    // Refinement starts from the current mask (given, or the one the last step of the history made) and
+    // takes away the scene box around each negative click that holds no positive one.
+    async refine(image: LoadedImage, req: RefineRequest, control: RunControl = {}): Promise<SegmentResult> {
+      const start = req.mask ?? (await this.segment(image, req.history.at(-1)?.prompt ?? req.prompt, control)).best.rle;
+      let rle = start;
+      for (const n of (req.prompt.points ?? []).filter((p) => p.label === 0)) {
+        const box = Object.values(SCENE_BOXES)
+          .map((b) => scaled(b, image.width, image.height))
+          .find((b) => n.x >= b[0] && n.x < b[2] && n.y >= b[1] && n.y < b[3] && rleArea(boxMask(b, image.width, image.height)) < rleArea(rle));
+        if (box) rle = rleDifference(rle, boxMask(box, image.width, image.height));
+      }
+      return { best: proposal(rle, req.prompt, 'user'), alternatives: [] };
     },
   };
 }

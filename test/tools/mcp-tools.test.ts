@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import sharp from 'sharp';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
@@ -315,5 +316,55 @@ describe('TWINSEG_TRACE', () => {
       { image: path.join(h.root, 'photo.png'), twin_id: id, ids: [3], op: 'union' },
     ]);
     await fs.rm(trace, { force: true });
+  });
+});
+
+describe('refining an object in place', () => {
+  it('refines an object with a negative click: its earlier prompt plus the click, the mask replaced in a new revision, the change reported', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    // Object 1 is the left block; its part 3 lies inside it. A negative click on the part takes it out.
+    const r = await h.call('segment', { twin_id: id, object: 1, points: [{ x: 3, y: 3, label: 0 }] });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const s = r.structuredContent as { twin_id: string; action: string; object: { id: number; parts?: number }; change: Record<string, number> };
+    expect(s.action).toBe('refined');
+    expect(s.object.id).toBe(1);
+    expect(s.change).toEqual({ areaBefore: 56, areaAfter: 47, added: 0, removed: 9, iouWithBefore: 0.839 });
+    expect(s.twin_id).not.toBe(id);
+    expect(textOf(r)).toMatch(/Refined object 1 .*56 → 47 px, 0 px added, 9 px removed/);
+    const segmentCall = h.fake.calls.filter((c) => c.method === 'segment').at(-1)!.args as { object: number; prompt: unknown };
+    expect(segmentCall).toMatchObject({ object: 1, prompt: { points: [{ x: 3, y: 3, label: 0 }] } });
+    // The twin passed in keeps the old mask; the revision has the new one.
+    const old = await h.call('get_mask', { twin_id: id, ids: [1], format: 'rle' });
+    const refined = await h.call('get_mask', { twin_id: s.twin_id, ids: [1], format: 'rle' });
+    expect((old.structuredContent as { area: number }).area).toBe(56);
+    expect((refined.structuredContent as { area: number }).area).toBe(47);
+    // A second refinement builds on the first: the object keeps its history of prompts.
+    const twin = await h.fake.get(s.twin_id);
+    expect(twin.objects.find((o) => o.id === 1)!.prompts?.length ?? 0).toBeLessThanOrEqual(2);
+  });
+
+  it('refusing: an unknown object, an alternative without an object, an object without anything new', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const unknown = await h.call('segment', { twin_id: id, object: 42, points: [{ x: 3, y: 3, label: 0 }] });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/OBJECT_NOT_FOUND.*42/);
+    const alone = await h.call('segment', { twin_id: id, alternative: 2, points: [{ x: 3, y: 3, label: 1 }] });
+    expect(textOf(alone)).toMatch(/INVALID_INPUT.*needs "object"/);
+    const empty = await h.call('segment', { twin_id: id, object: 1 });
+    expect(textOf(empty)).toMatch(/INVALID_INPUT.*needs new clicks, a box, or an alternative/);
+  });
+
+  it('shows several objects at once in distinct colours with a legend, cropped to them and enlarged', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const r = await h.call('get_mask', { twin_id: id, ids: [2, 3], format: 'overlay', crop: true });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const picture = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
+    expect(picture.mimeType).toBe('image/jpeg');
+    // The 20×10 scene, cropped to the two objects with a margin (here all of it) and enlarged to 768 px.
+    const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
+    expect([meta.width, meta.height]).toEqual([768, 384]);
   });
 });
