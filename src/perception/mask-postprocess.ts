@@ -82,5 +82,6 @@ export function cleanupProposal(p: Proposal, minMaskRegionArea: number): { propo
   const bits = rleToBitmap(p.rle);
   if (!cleanupMask(bits, p.rle.width, p.rle.height, minMaskRegionArea)) return { proposal: p, changed: false };
   const rle = rleFromBitmap(bits, p.rle.width, p.rle.height);
-  return { proposal: withRle(rle, p.predictedIou, p.stability, p.prompt, p.stage), changed: true };
+  // Everything but the mask carries over: refinement needs the token to regenerate the logits.
+  return { proposal: { ...p, rle, area: rleArea(rle), bbox: rleBbox(rle) }, changed: true };
 }

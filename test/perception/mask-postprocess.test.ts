@@ -70,4 +70,14 @@ describe('cleanupProposal', () => {
     const same = cleanupProposal(p, 1);
     expect(same).toEqual({ proposal: p, changed: false });
   });
+
+  it('keeps the token, scores, prompt and stage of a proposal it changes', () => {
+    const bits = Uint8Array.from([1, 1, 1, 1, 0, 1, 1, 1, 1]);
+    const prompt = { points: [{ x: 0, y: 0, label: 1 as const }] };
+    const p = { rle: rleFromBitmap(bits, 3, 3), area: 8, bbox: [0, 0, 3, 3] as [number, number, number, number], predictedIou: 0.9, stability: 0.8, prompt, stage: 'coverage' as const, token: 2 as const };
+    const { proposal, changed } = cleanupProposal(p, 2);
+    expect(changed).toBe(true);
+    expect(proposal).toMatchObject({ token: 2, predictedIou: 0.9, stability: 0.8, stage: 'coverage', area: 9, bbox: [0, 0, 3, 3] });
+    expect(proposal.prompt).toBe(prompt);
+  });
 });
