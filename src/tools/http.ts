@@ -5,7 +5,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CancelledNotificationSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../app-context.js';
 import { checkHttpExposure } from '../config.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
@@ -194,7 +194,23 @@ async function openSession(
     if (transport.sessionId) sessions.delete(transport.sessionId);
   };
   await server.connect(transport);
+  endStreamsOfCancelledRequests(transport);
   await transport.handleRequest(req, res, body);
+}
+
+/**
+ * A cancelled request gets no response (MCP says so), and the SDK keeps a request's SSE stream open
+ * until its response is sent: without this, every cancelled call would hold its stream and the
+ * connection under it until the session ends. The stream is ended once the cancel has been handled.
+ */
+function endStreamsOfCancelledRequests(transport: StreamableHTTPServerTransport): void {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    deliver?.(message, extra);
+    const cancel = CancelledNotificationSchema.safeParse(message);
+    const id = cancel.success ? cancel.data.params.requestId : undefined;
+    if (id !== undefined) setImmediate(() => transport.closeSSEStream(id));
+  };
 }
 
 async function listen(server: http.Server, port: number, host: string): Promise<number> {

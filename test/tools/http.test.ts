@@ -132,3 +132,42 @@ describe('session housekeeping', () => {
     }
   });
 });
+
+describe('cancelled requests', () => {
+  it('end the response stream of a call its client cancelled, so no connection stays held for it', async () => {
+    const fake = new FakeTwinService({ blockUntilAborted: true });
+    const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
+    const app = await createAppContext(config, { twins: fake, log: () => undefined });
+    const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
+    const send = async (body: unknown, sid?: string) =>
+      fetch(h.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${TOKEN}`,
+          ...(sid ? { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    try {
+      const init = await send(initialize);
+      const sid = init.headers.get('mcp-session-id')!;
+      await init.text();
+      await (await send({ jsonrpc: '2.0', method: 'notifications/initialized' }, sid)).text();
+      const call = await send(
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'build_digital_twin', arguments: { image: path.join(root, 'photo.png') } } },
+        sid,
+      );
+      expect(call.headers.get('content-type')).toMatch(/text\/event-stream/);
+      await expect.poll(() => fake.calls.length).toBe(1);
+      const cancelled = await send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user' } }, sid);
+      expect(cancelled.status).toBe(202);
+      // The stream ends (a reader that never finished would hang here), with no response in it.
+      expect(await call.text()).not.toMatch(/"id":7/);
+      expect(fake.abortedSignal?.aborted).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});
