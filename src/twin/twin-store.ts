@@ -86,7 +86,8 @@ export function twinBytes(twin: Twin): number {
 export class LocalTwinStore implements TwinStore {
   private readonly memory: LRUCache<string, Twin>;
   private readonly blobs = new LRUCache<string, Buffer>({ maxSize: BLOB_BYTES_KEPT, sizeCalculation: (b) => b.byteLength + 64 });
-  private readonly summaries = new Map<string, TwinSummary>();
+  /** Summaries of twins on disk, for recent(): as many as the directory keeps, not one per twin ever stored. */
+  private readonly summaries: LRUCache<string, TwinSummary>;
   private readonly dir: string | undefined;
   private readonly log: (msg: string) => void;
   private readonly maxFiles: number;
@@ -101,6 +102,7 @@ export class LocalTwinStore implements TwinStore {
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
     this.log = opts.log ?? (() => {});
     this.maxFiles = Math.max(1, Math.floor(opts.maxFiles ?? DEFAULT_MAX_TWIN_FILES));
+    this.summaries = new LRUCache({ max: this.maxFiles });
   }
 
   async get(id: string): Promise<Twin | undefined> {
