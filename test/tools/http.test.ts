@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -129,6 +130,35 @@ describe('session housekeeping', () => {
       await third.body?.cancel();
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('idle connections', () => {
+  // A client reuses an idle connection until about the keep-alive timeout the server advertises; a
+  // server that closes it at about that time too makes some calls fail on a busy machine.
+  it('stay open well past the keep-alive timeout the server advertises, so the client lets go first', async () => {
+    const socket = net.connect(handle.port, '127.0.0.1');
+    let received = '';
+    let closed = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (received += d));
+    socket.on('close', () => (closed = true));
+    const ask = async (): Promise<string> => {
+      const from = received.length;
+      socket.write('GET /elsewhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await expect.poll(() => received.slice(from).includes('"id":null}') || closed, { timeout: 10_000 }).toBe(true);
+      return received.slice(from);
+    };
+    try {
+      const advertised = Number(/^keep-alive: timeout=(\d+)/im.exec(await ask())?.[1]);
+      expect(advertised).toBeGreaterThan(0);
+      // Node itself waits a second past what it advertises; the server must wait longer than that.
+      await new Promise((r) => setTimeout(r, advertised * 1000 + 2000));
+      expect(closed).toBe(false);
+      expect(await ask()).toMatch(/^HTTP\/1\.1 404/);
+    } finally {
+      socket.destroy();
     }
   });
 });
