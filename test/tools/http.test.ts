@@ -111,7 +111,7 @@ describe('session housekeeping', () => {
   it('closes sessions left idle and refuses new ones over the cap with 503', async () => {
     const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
     const app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
-    const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, sessionIdleMs: 50, maxSessions: 1 });
+    const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, sessionIdleMs: 1000, maxSessions: 1 });
     const open = (): Promise<Response> =>
       fetch(h.url, {
         method: 'POST',
@@ -124,7 +124,7 @@ describe('session housekeeping', () => {
       await first.body?.cancel();
       const second = await open();
       expect(second.status).toBe(503);
-      await expect.poll(() => h.sessionCount(), { timeout: 2000 }).toBe(0);
+      await expect.poll(() => h.sessionCount(), { timeout: 5000 }).toBe(0);
       const third = await open();
       expect(third.status).toBe(200);
       await third.body?.cancel();
