@@ -189,6 +189,7 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
         .callTool({ name: 'build_digital_twin', arguments: { image: p.image, preset: 'fast' } }, undefined, TIMEOUT)
         .catch((e: unknown) => ({ isError: true, content: [{ type: 'text', text: thrownText(e) }] }))) as CallToolResult;
       rec.end = performance.now();
+      rec.load = os.loadavg()[0];
       buildRecords.push(rec);
       if (r.isError) tally(errors, `build: ${codeOf((r.content[0] as { text: string }).text)}`);
       else {
@@ -237,7 +238,7 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
           if (revisions.length > 200) revisions.splice(0, 100);
         }
       } else outcome = await callOnce(client, call);
-      callRecords[j] = { start, end: performance.now() };
+      callRecords[j] = { start, end: performance.now(), load: os.loadavg()[0] };
       tally(targets, targetOf(call));
       tally(outcomes, outcome);
       if (call.expectCode) {
@@ -298,10 +299,10 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
       `; max sampled ${Math.max(...gauge.samples.map((s) => s.fds))}; sockets with ${CLIENTS} clients connected: after the first build` +
       ` ${warm?.sockets}, at end ${busy.sockets}, max ${Math.max(...gauge.samples.map((s) => s.sockets))}`,
     `  files open at end: ${filesEnd.join(', ') || 'none'}`,
-    `builds per ${bw[0]?.to ?? 0}: ${bw.map((w) => `${w.from}-${w.to}: ${(w.perSecond * 60).toFixed(1)}/min p95 ${(w.p95Ms / 1000).toFixed(1)} s`).join('; ')}`,
+    `builds per ${bw[0]?.to ?? 0}: ${bw.map((w) => `${w.from}-${w.to}: ${(w.perSecond * 60).toFixed(1)}/min p95 ${(w.p95Ms / 1000).toFixed(1)} s (load ${w.load.toFixed(1)})`).join('; ')}`,
     `  new pictures p50 ${(percentile(buildRecords.filter((b) => b.cached === false).map((b) => b.end - b.start), 50) / 1000).toFixed(1)} s,` +
       ` repeats (cached) p95 ${percentile(buildRecords.filter((b) => b.cached).map((b) => b.end - b.start), 95).toFixed(0)} ms`,
-    `calls per ${cw[0]?.to ?? 0}: ${cw.map((w) => `${w.from}-${w.to}: ${w.perSecond.toFixed(0)}/s p95 ${w.p95Ms.toFixed(0)} ms`).join('; ')}`,
+    `calls per ${cw[0]?.to ?? 0}: ${cw.map((w) => `${w.from}-${w.to}: ${w.perSecond.toFixed(0)}/s p95 ${w.p95Ms.toFixed(0)} ms (load ${w.load.toFixed(1)})`).join('; ')}`,
     `  all calls: p50 ${percentile(callRecords.map((c) => c.end - c.start), 50).toFixed(0)} ms, p95 ${percentile(callRecords.map((c) => c.end - c.start), 95).toFixed(0)} ms`,
   ];
   console.log(`\n${lines.join('\n')}\n`);

@@ -5,6 +5,8 @@ export interface Timed {
   /** performance.now() at start and end. */
   start: number;
   end: number;
+  /** The machine's 1-minute load average when it ended, to read the figures by. */
+  load?: number;
 }
 
 export interface WindowFigures {
@@ -15,6 +17,8 @@ export interface WindowFigures {
   perSecond: number;
   p50Ms: number;
   p95Ms: number;
+  /** Mean load average over the window (NaN when not recorded). */
+  load: number;
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -30,7 +34,8 @@ export function windows(ops: readonly Timed[], size: number): WindowFigures[] {
     const w = ops.slice(i, i + size);
     const wall = Math.max(...w.map((o) => o.end)) - Math.min(...w.map((o) => o.start));
     const ms = w.map((o) => o.end - o.start);
-    out.push({ from: i + 1, to: i + w.length, perSecond: (w.length / wall) * 1000, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95) });
+    const load = w.reduce((sum, o) => sum + (o.load ?? NaN), 0) / w.length;
+    out.push({ from: i + 1, to: i + w.length, perSecond: (w.length / wall) * 1000, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), load });
   }
   return out;
 }
