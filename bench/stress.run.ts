@@ -294,6 +294,8 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
     `RSS: idle ${mb(idle.rssMb)}, after the first build ${mb(warmRss)}, peak ${mb(peak)} (VmHWM), at end ${mb(busy.rssMb)}, after clients left ${mb(end.rssMb)}`,
     `  bound ${mb(bound)} = after first build + caches (embeddings ${caches.embeddings} + twins ${caches.twins} + pixels ${caches.pixels}` +
       ` + pictures ${caches.blobs} MiB) + ${IN_FLIGHT_MB} MB in flight; second half of the run: ${mb(Math.min(...half.map((s) => s.rssMb)))}–${mb(Math.max(...half.map((s) => s.rssMb)))}`,
+    `  what the soak puts in the caches whose budgets it does not reach: decoded pixels of all ${pictures.length} pictures` +
+      ` ${mb(pictures.reduce((n, p) => n + p.width * p.height * 3, 0) / MIB)} (they stay until the 512 MiB budget), one marks picture per twin`,
     `  over time: ${gauge.samples.filter((_, i) => i % step === 0).map((s) => `${(s.t / 1000).toFixed(0)}s ${Math.round(s.rssMb)}`).join(', ')}`,
     `open handles: idle ${fdsIdle.total} ${JSON.stringify(fdsIdle.byKind)}, after the first build ${fdsWarm}, busy ${busy.fds}, after clients left ${fdsEnd.total} ${JSON.stringify(fdsEnd.byKind)}` +
       `; max sampled ${Math.max(...gauge.samples.map((s) => s.fds))}; sockets with ${CLIENTS} clients connected: after the first build` +
