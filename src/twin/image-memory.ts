@@ -14,7 +14,8 @@ import type { Twin } from './types.js';
 
 /** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
 const MAX_INLINE_IMAGES = 200;
-const PIXEL_BYTES_KEPT = 512 * 1024 * 1024;
+/** Memory for decoded pixels of recent twins' images (a fixed budget; the soak's memory bound counts it). */
+export const PIXEL_BYTES_KEPT = 512 * 1024 * 1024;
 
 export interface ImageMemoryOptions {
   limits: ImageLimits;

@@ -3,7 +3,7 @@
 // elsewhere. Twins never change: labels and prompted objects make revisions (revision.ts).
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { TwinsegError } from '../errors.js';
+import { throwIfAborted, TwinsegError } from '../errors.js';
 import { combineMasks } from '../mask/combine.js';
 import { encodeCocoRle } from '../mask/coco-rle.js';
 import { maskToPolygons } from '../mask/polygons.js';
@@ -21,6 +21,7 @@ import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './marks-image.js';
 import { renderOverlay, type OverlayItem } from './overlay-picture.js';
 import { draftOf, makeRevision } from './revision.js';
 import { setSemantics } from './semantics.js';
+import { SharedRuns } from './shared-run.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -48,7 +49,7 @@ export interface TwinServiceDeps {
 
 export class TwinService implements TwinServiceApi {
   private segmenterPromise?: Promise<Segmenter>;
-  private readonly inFlight = new Map<string, Promise<BuildOutcome>>();
+  private readonly builds = new SharedRuns<BuildOutcome>();
   private readonly images: ImageMemory;
 
   constructor(
@@ -110,21 +111,16 @@ export class TwinService implements TwinServiceApi {
       await this.images.remember(image);
       return { twin: existing, cached: true };
     }
-    const running = this.inFlight.get(id);
-    if (running) return running;
-    const work = (async (): Promise<BuildOutcome> => {
-      const result = await segmenter.everything(image, options, control);
+    // Builds of one image at once share one run, cancelled only when every caller has cancelled.
+    return this.builds.run(id, control, async (shared) => {
+      const result = await segmenter.everything(image, options, shared);
+      // Everyone left while the last step ran: a cancelled build stores nothing.
+      throwIfAborted(shared.signal);
       const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id });
       await this.images.remember(image);
       await this.store.put(twin);
       return { twin, cached: false, stats: result.stats };
-    })();
-    this.inFlight.set(id, work);
-    try {
-      return await work;
-    } finally {
-      this.inFlight.delete(id);
-    }
+    });
   }
 
   async get(twinId: string): Promise<Twin> {

@@ -60,6 +60,8 @@ export function summaryOf(twin: Twin): TwinSummary {
   };
 }
 export const DEFAULT_MAX_TWIN_FILES = 200;
+/** Memory for rendered pictures kept with twins (marks); a fixed budget beside TWINSEG_TWIN_CACHE_BYTES. */
+export const BLOB_BYTES_KEPT = 64 * 1024 * 1024;
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 
 export interface TwinStoreOptions {
@@ -83,8 +85,9 @@ export function twinBytes(twin: Twin): number {
 
 export class LocalTwinStore implements TwinStore {
   private readonly memory: LRUCache<string, Twin>;
-  private readonly blobs = new LRUCache<string, Buffer>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (b) => b.byteLength + 64 });
-  private readonly summaries = new Map<string, TwinSummary>();
+  private readonly blobs = new LRUCache<string, Buffer>({ maxSize: BLOB_BYTES_KEPT, sizeCalculation: (b) => b.byteLength + 64 });
+  /** Summaries of twins on disk, for recent(): as many as the directory keeps, not one per twin ever stored. */
+  private readonly summaries: LRUCache<string, TwinSummary>;
   private readonly dir: string | undefined;
   private readonly log: (msg: string) => void;
   private readonly maxFiles: number;
@@ -99,6 +102,7 @@ export class LocalTwinStore implements TwinStore {
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
     this.log = opts.log ?? (() => {});
     this.maxFiles = Math.max(1, Math.floor(opts.maxFiles ?? DEFAULT_MAX_TWIN_FILES));
+    this.summaries = new LRUCache({ max: this.maxFiles });
   }
 
   async get(id: string): Promise<Twin | undefined> {

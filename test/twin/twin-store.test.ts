@@ -249,6 +249,16 @@ describe('TwinStore', () => {
     expect((await fs.readdir(dir)).sort()).toEqual([2, 3, 4].map((n) => `${makeTwin(n).id}.json`));
   });
 
+  it('remembers summaries of no more twins than it keeps files, however many it has stored', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    for (let n = 1; n <= 40; n++) await store.put(makeTwin(n));
+    // One summary per twin ever stored would grow without bound in a long-running server.
+    expect((store as unknown as { summaries: { size: number } }).summaries.size).toBeLessThanOrEqual(5);
+    expect(await store.recent(100)).toHaveLength(40);
+    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    expect(await restarted.recent(100)).toHaveLength(5);
+  });
+
   it('refuses ids that are not twin ids before touching the file system', async () => {
     const store = new LocalTwinStore({ maxBytes: 1e6, dir, log });
     for (const bad of ['../../etc/passwd', 'tw_0000000000000001/../x', 'TW_0000000000000001', 'tw_123', '']) {
