@@ -7,6 +7,7 @@ import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
 import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
 import type { FourTokenStatus } from '../perception/four-token-session.js';
+import { gpuPresence } from '../perception/gpu-presence.js';
 import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
 
 export interface SessionCheck {
@@ -36,14 +37,9 @@ export interface DoctorReport {
   problems: string[];
 }
 
-// The driver exposes these when an NVIDIA GPU is usable from this machine (or container).
-const GPU_MARKERS = ['/proc/driver/nvidia/version', '/dev/nvidia0'];
-
 async function detectGpu(): Promise<DoctorReport['gpu']> {
-  for (const marker of GPU_MARKERS) {
-    if (await fs.stat(marker).then(() => true, () => false)) return { seen: true, evidence: marker };
-  }
-  return { seen: false, evidence: `none of ${GPU_MARKERS.join(', ')} exists` };
+  const gpu = gpuPresence();
+  return { seen: gpu.nvidia, evidence: gpu.evidence };
 }
 
 async function writable(dir: string): Promise<boolean> {

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { TwinsegError, errorMessage } from '../errors.js';
+import { expectedToBeMissing } from './gpu-presence.js';
 
 import type { ProviderName } from '../config.js';
 
@@ -56,6 +57,8 @@ export interface SessionOptions {
   memPattern?: boolean;
   /** Diagnostics sink; defaults to stderr because stdout carries MCP stdio. */
   log?: (line: string) => void;
+  /** Log fallbacks that the machine makes expected too (cuda with no GPU); default TWINSEG_VERBOSE=1. */
+  verbose?: boolean;
 }
 
 export interface ProviderAttempt {
@@ -191,7 +194,11 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
       if (!isProviderError(reason)) throw recordFailure(attempt, modelError(source, reason, e));
       attempt.fallbacks.push({ provider, reason });
       const next = requested[index + 1];
-      log(`twinseg: execution provider "${provider}" unavailable for the ${describe(source)}${next ? `; trying "${next}"` : ''}: ${reason}`);
+      // On a machine with no GPU, "cuda" failing is the normal path to "cpu": say it only when asked.
+      // `twinseg doctor` reports every fallback either way.
+      if ((opts.verbose ?? process.env.TWINSEG_VERBOSE === '1') || !expectedToBeMissing(provider)) {
+        log(`twinseg: execution provider "${provider}" unavailable for the ${describe(source)}${next ? `; trying "${next}"` : ''}: ${reason}`);
+      }
     }
   }
   throw recordFailure(

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
+import { gpuPresence } from '../../src/perception/gpu-presence.js';
 import { createSession, providerReport, runSession } from '../../src/perception/ort-sessions.js';
 import { tinyDiscDecoder, tinyIdentity, tinyUnknownOp } from '../helpers/tiny-onnx.js';
 
@@ -42,6 +43,7 @@ describe('createSession', () => {
       providers: ['cuda', 'cpu'],
       threads: 1,
       log: (l) => lines.push(l),
+      verbose: true,
     });
     // Where CUDA does load, there is nothing to fall back from; the record must then be empty.
     if (provider === 'cuda') {
@@ -58,12 +60,21 @@ describe('createSession', () => {
     expect(last?.fallbacks[0].provider).toBe('cuda');
   });
 
+  it('keeps quiet about a cuda fallback where no GPU is visible, and still records it', async () => {
+    const lines: string[] = [];
+    const { provider, fallbacks } = await createSession(tinyIdentity(), { providers: ['cuda', 'cpu'], threads: 1, log: (l) => lines.push(l), verbose: false });
+    if (provider === 'cuda' || gpuPresence().nvidia) return; // a GPU machine: the fallback, if any, is news
+    expect(fallbacks.map((f) => f.provider)).toEqual(['cuda']);
+    expect(lines).toEqual([]);
+  });
+
   it('falls back from webgpu to cpu where no GPU adapter is found, logging and recording why', async () => {
     const lines: string[] = [];
     const { provider, fallbacks } = await createSession(tinyIdentity(), {
       providers: ['webgpu', 'cpu'],
       threads: 1,
       log: (l) => lines.push(l),
+      verbose: true,
     });
     // A machine with a Vulkan-capable GPU runs webgpu and has nothing to fall back from.
     if (provider === 'webgpu') {
