@@ -106,6 +106,29 @@ describe('built server driven by the MCP inspector CLI', () => {
     expect(Math.abs((100 * area) / (info.width * info.height) - biggest.area_pct)).toBeLessThan(0.06);
   });
 
+  it('sends a light marks picture, lists the twin, and serves a mask resource that equals get_mask\'s RLE', async () => {
+    const built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
+    const twinId = built.structuredContent!.twin_id as string;
+    const picture = built.content.find((c) => c.type === 'image') as { data: string; mimeType: string };
+    expect(picture.mimeType).toBe('image/jpeg');
+    expect(Buffer.from(picture.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(picture.data.length).toBeLessThan(400_000);
+
+    const listed = (await inspector(['--method', 'resources/list'])) as { resources: { uri: string }[] };
+    expect(listed.resources.map((r) => r.uri)).toContain(`twin://${twinId}`);
+
+    const mask = await callTool('get_mask', { twin_id: twinId, ids: '[1]', format: 'rle' });
+    expect(mask.isError, JSON.stringify(mask.content)).toBeFalsy();
+    const link = mask.content.find((c) => c.type === 'resource_link')!;
+    expect(link.uri).toMatch(new RegExp(`^twin://${twinId}/mask/`));
+    // Another server process reads the resource back from the persisted twin.
+    const read = (await inspector(['--method', 'resources/read', '--uri', link.uri!])) as { contents: { uri: string; text?: string; mimeType?: string }[] };
+    const served = JSON.parse(read.contents[0]!.text!) as { counts: unknown; size: unknown };
+    const { counts, size } = mask.structuredContent as { counts: unknown; size: unknown };
+    expect(served.counts).toEqual(counts);
+    expect(served.size).toEqual(size);
+  });
+
   it('keeps answering after a bad call', async () => {
     const bad = await callTool('get_mask', { twin_id: 'tw_0000000000000000', ids: '[1]', format: 'png' });
     expect(bad.isError).toBe(true);
