@@ -22,13 +22,13 @@ const MASK_RUNS = 5;
 /** filter_objects queries a host typically sends: by level, size, place, colour, relation. */
 const QUERIES = [
   {},
-  { level: 'whole' },
-  { area: { min: 0.02 }, sort: { by: 'area', order: 'desc' }, limit: 5 },
-  { region: 'left' },
-  { color: 'white' },
-  { left_of: 1 },
-  { inside: 1 },
-  { near: { id: 2, k: 3 } },
+  { where: { level: 'whole' } },
+  { where: { area_pct: { min: 2 } }, sort: { by: 'area', order: 'desc' }, limit: 5 },
+  { where: { region: 'left' } },
+  { where: { color: 'white' } },
+  { where: { left_of: 1 } },
+  { where: { inside: 1 } },
+  { where: { near: { id: 2, k: 3 } } },
   { or: [{ region: 'top' }, { region: 'bottom' }], not: [{ level: 'part' }] },
 ];
 
