@@ -96,6 +96,7 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
       return promise;
     },
     segment: (image, prompt, control) => real.segment(image, prompt, control),
+    refine: (image, req, control) => real.refine(image, req, control),
   };
   const service = await createTwinService(config, { log, segmenter, store });
   const twins = new Proxy(service, {

@@ -109,7 +109,7 @@ describe('built server driven by the MCP inspector CLI', () => {
   it('sends a light marks picture, lists the twin, and serves a mask resource that equals get_mask\'s RLE', async () => {
     const built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
     const twinId = built.structuredContent!.twin_id as string;
-    const picture = built.content.find((c) => c.type === 'image') as { data: string; mimeType: string };
+    const picture = built.content.find((c) => c.type === 'image') as unknown as { data: string; mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');
     expect(Buffer.from(picture.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(picture.data.length).toBeLessThan(400_000);
