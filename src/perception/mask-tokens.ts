@@ -29,3 +29,16 @@ export function exportedToken(prompt: Prompt, m: TokenMasks): MaskToken {
   const n = (prompt.points?.length ?? 0) + (prompt.box ? 2 : 1);
   return n >= 3 ? SINGLE_MASK_TOKEN : bestGranularity(m);
 }
+
+/**
+ * The order in which a refinement tries the tokens: the whole object first, then SAM's multi-click answer
+ * (token 0), then the smaller granularities. A refinement is about one object, and on the COCO sample's
+ * refinement scenarios token 0 — what SAM's predictor returns for several clicks — often kept a leak or a
+ * cut that the whole-object token, given the same clicks and mask_input, did not (figures in the README).
+ */
+export const REFINEMENT_ORDER: readonly MaskToken[] = [3, 0, 2, 1];
+
+/** Whether a mask honours every click: positives inside, negatives outside. */
+export function honoursClicks(prompt: Prompt, inside: (x: number, y: number) => boolean): boolean {
+  return (prompt.points ?? []).every((p) => inside(p.x, p.y) === (p.label === 1));
+}

@@ -1,11 +1,11 @@
 // The Segmenter the twin layer uses: a SamPredictor plus everything mode and prompted segmentation, which
 // returns the model's own mask plus the other granularities SAM offered for the same prompt.
 import { throwIfAborted } from '../errors.js';
-import { rleIou } from '../mask/rle.js';
+import { rleContains, rleIou } from '../mask/rle.js';
 import { runEverything } from './everything.js';
 import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, honoursClicks, REFINEMENT_ORDER, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
 import { maskInputFromMask } from './mask-input.js';
 import type {
@@ -67,9 +67,19 @@ export function segmenterFromPredictor(
       if (!tokens) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
       const maskInput = req.history.length > 0 ? await replay(tokens, req.history, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
       const { masks } = await tokens.decode([{ prompt: req.prompt, maskInput }], { signal });
-      return segmentFromTokens(masks[0]!, req.prompt, tokens.upsampler, prompted, { token: req.token, allAlternatives: true });
+      const token = req.token ?? refinementToken(masks[0]!, req.prompt, tokens.upsampler, prompted.stabilityScoreOffset);
+      return segmentFromTokens(masks[0]!, req.prompt, tokens.upsampler, prompted, { token, allAlternatives: true });
     },
   };
+}
+
+/** The first token in REFINEMENT_ORDER whose mask honours every click; SAM's own (token 0) if none does. */
+function refinementToken(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, stabilityOffset: number): MaskToken {
+  for (const t of REFINEMENT_ORDER) {
+    const { rle, area } = maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset);
+    if (area > 0 && honoursClicks(prompt, (x, y) => rleContains(rle, Math.floor(x), Math.floor(y)))) return t;
+  }
+  return SINGLE_MASK_TOKEN;
 }
 
 /** Decodes each step with the previous step's logits as mask_input; returns the last step's logits. */
@@ -105,7 +115,9 @@ function segmentFromTokens(
     return opts.minMaskRegionArea > 0 ? cleanupProposal(p, opts.minMaskRegionArea).proposal : p;
   };
   const chosen = pick.token ?? exportedToken(prompt, masks);
-  const others = chosen === SINGLE_MASK_TOKEN && !pick.allAlternatives ? [] : GRANULARITY_TOKENS.filter((t) => t !== chosen);
+  // A refinement (allAlternatives) offers every other token, SAM's multi-click answer (0) included.
+  const candidates: readonly MaskToken[] = pick.allAlternatives ? ([0, 1, 2, 3] as const) : GRANULARITY_TOKENS;
+  const others = chosen === SINGLE_MASK_TOKEN && !pick.allAlternatives ? [] : candidates.filter((t) => t !== chosen);
   const best = proposal(chosen);
   const alternatives: Proposal[] = [];
   for (const t of others.sort((a, b) => masks.iou[b]! - masks.iou[a]!)) {

@@ -19,7 +19,7 @@ const inputSchema = {
   points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
   box: BoxSchema.optional().describe('A box around the object.'),
   object: ObjectIdSchema.optional().describe('Refine this object: add the clicks to its earlier ones.'),
-  alternative: z.literal([1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
+  alternative: z.literal([0, 1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
 };
 
 export const segmentConfig = {
@@ -42,7 +42,10 @@ function headline(out: SegmentOutcome, from: string): string {
   const where = o.parent === null ? 'a whole object' : `a part of object ${o.parent}, which contains it`;
   const adopted = out.action !== 'matched' && o.children.length ? ` Objects ${o.children.join(', ')} lie inside it and are its parts.` : '';
   const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
-  if (out.action === 'matched') return `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; twin ${out.twin.id} is unchanged.`;
+  if (out.action === 'matched') {
+    const kept = out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
+    return `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; ${kept}`;
+  }
   if (out.action === 'added') return `Added object ${o.id} (${where}, ${o.area} px) ${revision}`;
   const c = out.change!;
   return `Refined object ${o.id} (${where}): ${c.areaBefore} → ${c.areaAfter} px, ${c.added} px added, ${c.removed} px removed, IoU ${c.iouWithBefore} with before, ${revision}`;

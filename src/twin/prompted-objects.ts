@@ -58,7 +58,16 @@ export async function addPromptedObject(parent: Twin, image: LoadedImage, segmen
   const request = { op: 'segment', prompt };
   const same = r.relations.find((x) => x.relation === 'duplicate' && x.iou >= SAME_OBJECT_IOU);
   if (same) {
-    return { ...r, object: parent.objects.find((o) => o.id === same.id)!, action: 'matched', request, summary: `matched object ${same.id}` };
+    const existing = parent.objects.find((o) => o.id === same.id)!;
+    const steps = promptsOf(best);
+    const matched = { ...r, action: 'matched' as const, request, summary: `matched object ${same.id}` };
+    if (!steps || JSON.stringify(existing.prompts) === JSON.stringify(steps)) return { ...matched, object: existing };
+    // The host's clicks become the object's prompt (its mask stays): refining it next adds to what the
+    // host clicked, not to the grid point that found it, which may lie on something else.
+    const draft = { ...parent, ...draftOf(parent) };
+    const object = draft.objects.find((o) => o.id === same.id)!;
+    object.prompts = steps;
+    return { ...matched, object, draft };
   }
   const draft = { ...parent, ...draftOf(parent) };
   const object = addObject(draft, image, best);

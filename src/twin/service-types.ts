@@ -94,7 +94,10 @@ export interface MaskRelation {
 }
 
 export interface SegmentOutcome {
-  /** The twin holding the result: a new revision, or the same twin when the mask matched an object. */
+  /**
+   * The twin holding the result: a new revision; for a matched object, a revision where the object keeps
+   * the host's clicks as its prompt, or the same twin when it already had them.
+   */
   twin: Twin;
   object: TwinObject;
   /**

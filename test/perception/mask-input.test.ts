@@ -58,6 +58,16 @@ describe('refine passes the mask to the decoder as mask_input', () => {
     expect(rleIou(result.best.rle, mask)).toBeGreaterThan(0.95);
   });
 
+  it('keeps the whole-object token when it honours every click, and SAM\'s own (token 0) when none does', async () => {
+    const mask = rectMask([100, 50, 300, 200]);
+    const honoured = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: 150, y: 100, label: 1 }, { x: 400, y: 300, label: 0 }] } });
+    expect(honoured.best.token).toBe(3);
+    expect(honoured.alternatives.every((a) => a.token !== 3)).toBe(true);
+    // A negative inside the rectangle: every token echoes the same rectangle, so none honours it.
+    const refused = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: 150, y: 100, label: 1 }, { x: 200, y: 120, label: 0 }] } });
+    expect(refused.best.token).toBe(0);
+  });
+
   it('without a mask or history it sends none (has_mask_input 0), so the echo is empty for token 0', async () => {
     const result = await segmenter.refine(image, { history: [], prompt: { points: [{ x: 10, y: 10, label: 1 }] }, token: 0 });
     expect(result.best.area).toBe(0);

@@ -177,7 +177,8 @@ describe('MCP tools over an in-memory client', () => {
     const s = r.structuredContent as { twin_id: string; action: string; object: { id: number }; relations: { id: number; relation: string }[] };
     expect(s.action).toBe('matched');
     expect(s.object.id).toBe(2);
-    expect(s.twin_id).toBe(id);
+    const f = await h.call('filter_objects', { twin_id: s.twin_id, query: {} });
+    expect((f.structuredContent as { total: number }).total).toBe(3);
     expect(s.relations[0]).toMatchObject({ id: 2, relation: 'duplicate', iou: 1 });
     expect(textOf(r)).toMatch(/matches existing object 2/);
   });

@@ -36,18 +36,18 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
-    name: 'person found as a sleeve: clicks on the head, off the horse, on the boot',
+    name: 'person found as a sleeve: a box around the person, then a negative on the horse below',
     ann: 18,
     steps: [
       { points: [{ x: 228, y: 200, label: 1 }] },
-      { points: [{ x: 218, y: 172, label: 1 }, { x: 205, y: 265, label: 0 }] },
-      { points: [{ x: 243, y: 272, label: 1 }] },
+      { box: [195, 150, 260, 290] },
+      { points: [{ x: 205, y: 265, label: 0 }] },
     ],
   },
   {
-    name: 'dirt path in the grass: a box along it, then a negative on the grass',
+    name: 'dirt path among the horses: a box on its open stretch, a negative on the grass left of it, a click on its near end',
     ann: 46,
-    steps: [{ box: [58, 270, 400, 360] }, { points: [{ x: 100, y: 300, label: 0 }] }],
+    steps: [{ box: [58, 280, 345, 360] }, { points: [{ x: 40, y: 320, label: 0 }] }, { points: [{ x: 110, y: 345, label: 1 }] }],
   },
 ];
 
