@@ -73,7 +73,11 @@ export async function runPlan(port: ToolPort, twinId: string, plan: readonly Pla
   try {
     for (const step of plan) {
       if (step.call === 'filter_objects') {
-        const out = await call('filter_objects', { twin_id: twin, query: resolveQuery(step.query, vars) });
+        let out = await call('filter_objects', { twin_id: twin, query: resolveQuery(step.query, vars) });
+        if ((out.objects as unknown[]).length === 0 && step.otherwise) {
+          calls.at(-1)!.outcome = '[] (loosened)';
+          out = await call('filter_objects', { twin_id: twin, query: resolveQuery(step.otherwise, vars) });
+        }
         const ids = (out.objects as { id: number }[]).map((o) => o.id);
         vars.set(step.bind, ids);
         calls.at(-1)!.outcome = `[${ids.join(', ')}] of ${String(out.total)}`;

@@ -24,9 +24,13 @@ const plural = (name: string, n: number) => (n > 1 ? `${name}s` : name);
 const the = (o: SceneObject) => `the ${o.colour} ${o.name}`;
 const click = (o: SceneObject, label: 0 | 1 = 1): ClickPoint => ({ x: o.anchor[0] + 0.5, y: o.anchor[1] + 0.5, label });
 
-/** The whole of a named colour, as an agent finds it: the largest whole object of that colour. */
+/**
+ * The object of a named colour, as an agent finds it: the largest whole object of that colour; if no whole
+ * has it (the twin took the object for a part of something), the largest object of that colour.
+ */
 function findWhole(bind: string, o: SceneObject): PlanStep {
-  return { call: 'filter_objects', bind, query: { where: { level: 'whole', color: o.colour }, sort: { by: 'area', order: 'desc' }, limit: 1 } };
+  const largest = { sort: { by: 'area', order: 'desc' }, limit: 1 };
+  return { call: 'filter_objects', bind, query: { where: { level: 'whole', color: o.colour }, ...largest }, otherwise: { where: { color: o.colour }, ...largest } };
 }
 
 /** The parts of one colour inside a whole bound earlier. */

@@ -21,8 +21,11 @@ export interface ClickPoint {
 }
 
 export type PlanStep =
-  /** filter_objects with this query; binds the returned ids (in the tool's order) to `bind`. */
-  | { call: 'filter_objects'; bind: string; query: Record<string, unknown> }
+  /**
+   * filter_objects with this query; binds the returned ids (in the tool's order) to `bind`. When it matches
+   * nothing and `otherwise` is given, the agent loosens the query to that and asks again.
+   */
+  | { call: 'filter_objects'; bind: string; query: Record<string, unknown>; otherwise?: Record<string, unknown> }
   /** segment with these clicks (and `object` to refine it); binds the object it returns. */
   | { call: 'segment'; bind: string; points: ClickPoint[]; object?: IdRef }
   /** The answer: get_mask of these ids combined by op. Always the last step. */
