@@ -7,9 +7,12 @@ import { createAppContext } from '../../app-context.js';
 import type { Config } from '../../config.js';
 import { createServer } from '../../tools/server.js';
 import { fixedRoots } from '../../tools/session-roots.js';
+import type { Twin } from '../../twin/types.js';
 import type { ToolPort } from './agent.js';
 
 export interface InProcessServer extends ToolPort {
+  /** A twin with its masks, for diagnosis only (what the best single object could have scored); plans never see it. */
+  twin(id: string): Promise<Twin>;
   /** The execution provider the model loaded on (cpu, cuda, …), once a build has run. */
   provider(): Promise<string>;
   close(): Promise<void>;
@@ -30,6 +33,7 @@ export async function startInProcessServer(config: Config): Promise<InProcessSer
       if (!c || !('text' in c)) throw new Error(`resource ${uri} has no text`);
       return c.text;
     },
+    twin: (id) => app.twins.get(id),
     provider: async () => {
       const twins = app.twins as { segmenter?: () => Promise<{ provider: string }> };
       return twins.segmenter ? (await twins.segmenter()).provider : 'unknown';

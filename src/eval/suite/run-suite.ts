@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type PresetName } from '../../config.js';
+import { rleIou } from '../../mask/rle.js';
 import { drawScene, type DrawSceneOptions } from '../../scenes/scene.js';
 import { scoreMask, summariseScores, type IouSummary } from '../metrics.js';
 import { runPlan, type CallRecord } from './agent.js';
@@ -34,6 +35,12 @@ export interface SuiteRow {
   union: number;
   predictionArea: number;
   targetArea: number;
+  /**
+   * Diagnosis, not part of the score: the best IoU any one object of the built twin has with the target.
+   * Low: perception never proposed the object (or the twin merged it away); high while the answer scored
+   * low: the twin's structure or colours led the filters elsewhere.
+   */
+  bestObjectIou: number;
   /** Ids the answer took, in the twin the plan ended on. */
   ids?: number[];
   failure?: string;
@@ -84,7 +91,11 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
       const out = built.structuredContent as { twin_id: string; object_count: number };
       builds.push({ seed, theme: scene.spec.theme, twinId: out.twin_id, objects: out.object_count, buildMs });
       log(`scene ${seed} (${scene.spec.theme}): ${out.object_count} objects in ${(buildMs / 1000).toFixed(1)} s`);
-      for (const req of sceneRequests(scene, kinds)) rows.push(await runRequest(server, out.twin_id, req));
+      const twin = await server.twin(out.twin_id);
+      for (const req of sceneRequests(scene, kinds)) {
+        const bestObjectIou = Math.max(0, ...twin.objects.map((o) => rleIou(twin.masks.get(o.id)!, req.target)));
+        rows.push({ ...(await runRequest(server, out.twin_id, req)), bestObjectIou });
+      }
     }
     const byKind: SuiteReport['byKind'] = {};
     for (const k of kinds) {
@@ -98,7 +109,7 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
   }
 }
 
-async function runRequest(server: Parameters<typeof runPlan>[0], twinId: string, req: SuiteRequest): Promise<SuiteRow> {
+async function runRequest(server: Parameters<typeof runPlan>[0], twinId: string, req: SuiteRequest): Promise<Omit<SuiteRow, 'bestObjectIou'>> {
   const outcome = await runPlan(server, twinId, req.plan);
   const s = scoreMask(outcome.mask, req.target);
   return {

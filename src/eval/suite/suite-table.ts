@@ -5,13 +5,13 @@ import { REQUEST_KINDS } from './suite-types.js';
 
 const f3 = (x: number) => x.toFixed(3);
 
-/** One line per request: id, IoU, predicted / target px, the calls' outcomes, the words. */
+/** One line per request: id, IoU, the best one twin object's IoU, predicted / target px, the calls' outcomes, the words. */
 export function suiteRowsText(report: SuiteReport): string {
-  const lines = [`request               IoU    pred px / GT px  calls → outcome                                   request text`];
+  const lines = [`request               IoU    best obj  pred px / GT px  calls → outcome                                   request text`];
   for (const r of report.rows) {
     const trail = r.calls.map((c) => `${c.tool.replace('filter_objects', 'filter').replace('get_mask', 'mask')} ${c.outcome}`).join('; ');
     const note = r.failure ? ` [${r.failure}]` : '';
-    lines.push(`${r.id.padEnd(20)}  ${f3(r.iou)}  ${`${r.predictionArea} / ${r.targetArea}`.padEnd(15)}  ${(trail + note).padEnd(50)}  ${r.text}`);
+    lines.push(`${r.id.padEnd(20)}  ${f3(r.iou)}  ${f3(r.bestObjectIou)}     ${`${r.predictionArea} / ${r.targetArea}`.padEnd(15)}  ${(trail + note).padEnd(50)}  ${r.text}`);
   }
   return lines.join('\n');
 }
