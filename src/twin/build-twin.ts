@@ -100,7 +100,11 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
     const granularity = p.token !== undefined && p.token > 0 ? p.token : undefined;
     return { rle: p.rle, area: rleArea(p.rle), bbox: rleBbox(p.rle), score: scoreOf(p), proposal: p, family: granularity ? p.prompt : undefined, granularity };
   });
-  let kept = mergeNearDuplicates(items).map((i) => items[i]!);
+  // Measured before the tree is made: the tree needs each mask's colour to tell a group from a whole.
+  let kept = mergeNearDuplicates(items).map((i) => {
+    const measured = measureMask(image, items[i]!.rle, items[i]!.area, items[i]!.bbox);
+    return { ...items[i]!, measured, colour: measured.color.name };
+  });
   kept.sort(
     (a, b) => b.area - a.area || b.score - a.score || a.bbox[1] - b.bbox[1] || a.bbox[0] - b.bbox[0],
   );
@@ -117,7 +121,7 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
     level: parents[i]! >= 0 ? 'part' : 'whole',
     parent: parents[i]! >= 0 ? parents[i]! + 1 : null,
     children: [],
-    ...measureMask(image, item.rle, item.area, item.bbox),
+    ...item.measured,
     scores: { predictedIou: item.proposal.predictedIou, stability: item.proposal.stability },
     origin: item.proposal.stage,
     semantics: {},

@@ -29,6 +29,8 @@ export interface MaskItem {
    */
   family?: unknown;
   granularity?: number;
+  /** Basic colour name of the mask's pixels, where known (groupsOfSeparateObjects needs it). */
+  colour?: string;
 }
 
 /** Exact intersection area, or 0 straight away when the boxes don't meet. */
@@ -109,7 +111,9 @@ export const GROUP_PIECE_GAP = 4;
 /**
  * Items that are only several separate objects taken together (SAM's coarsest granularity often spans a
  * car and a sign beside it): their big parts (each ≥ GROUP_PIECE_MIN_FRACTION of them) fall into two or
- * more clusters whose boxes stay more than GROUP_PIECE_GAP px apart, and together cover ≥ GROUP_COVER_FRACTION of their pixels. Such
+ * more clusters whose boxes stay more than GROUP_PIECE_GAP px apart, of different colours (the colour of
+ * each cluster's largest piece; one thing split by what stands in front of it keeps its colour), and
+ * together cover ≥ GROUP_COVER_FRACTION of their pixels. Such
  * an item is no whole: kept, it would adopt the real objects as its parts, and a filter for whole objects
  * would find it instead of them. A true whole's parts touch one another (roof on wall, wheels on body,
  * pole under sign), so their boxes meet. What a group covers stays reachable as the union of its pieces.
@@ -133,7 +137,15 @@ export function groupsOfSeparateObjects(items: readonly MaskItem[], parents: rea
         if (gap.dx <= GROUP_PIECE_GAP && gap.dy <= GROUP_PIECE_GAP) cluster[root(i)] = root(j);
       }
     }
-    if (new Set(pieces.map((_, i) => root(i))).size < 2) continue;
+    const clusters = new Map<number, number>(); // root → its largest piece
+    pieces.forEach((k, i) => {
+      const r = root(i);
+      const best = clusters.get(r);
+      if (best === undefined || items[k]!.area > items[best]!.area) clusters.set(r, k);
+    });
+    if (clusters.size < 2) continue;
+    const colours = [...clusters.values()].map((k) => items[k]!.colour);
+    if (colours.every((c) => c !== undefined) && new Set(colours).size < 2) continue;
     const covered = rleIntersectionArea(group.rle, pieces.map((k) => items[k]!.rle).reduce(rleUnion));
     if (covered >= GROUP_COVER_FRACTION * group.area) groups.add(g);
   }

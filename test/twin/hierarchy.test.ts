@@ -75,6 +75,12 @@ describe('groupsOfSeparateObjects', () => {
     const roof = rectBits(W, H, [10, 20, 90, 40]);
     const house = [item(or(wall, roof)), item(wall), item(roof)];
     expect(groupsOfSeparateObjects(house, containmentParents(house)).size).toBe(0);
+    // One thing split in two by what stands in front of it: pieces apart, but of one colour.
+    const left = rectBits(W, H, [5, 10, 40, 90]);
+    const right = rectBits(W, H, [60, 10, 95, 90]);
+    const split = [{ ...item(or(left, right)), colour: 'brown' }, { ...item(left), colour: 'brown' }, { ...item(right), colour: 'brown' }];
+    expect(groupsOfSeparateObjects(split, containmentParents(split)).size).toBe(0);
+    expect(groupsOfSeparateObjects(split.map((x, i) => (i === 2 ? { ...x, colour: 'red' } : x)), containmentParents(split)).size).toBe(1);
     // Two separate specks in a big mask are its parts, not what it is made of.
     const big = rectBits(W, H, [0, 0, 100, 100]);
     const sparse = [item(big), item(rectBits(W, H, [5, 5, 25, 25])), item(rectBits(W, H, [70, 70, 90, 90]))];
