@@ -61,7 +61,7 @@ export const ServerBenchSchema = z.looseObject({
 const StatsSchema = z.looseObject({ count: num, mean: num, recall50: num, recall75: num });
 const PartSchema = z.looseObject({ count: num, single: StatsSchema, greedy: StatsSchema }).nullable();
 
-/** Written by bench/eval.run.ts. `suite` stays null until the generated reasoning suite exists. */
+/** Written by bench/eval.run.ts. `suite` is from before the suite had its own bench (suite.json); still read. */
 export const EvalBenchSchema = z.looseObject({
   machine: MachineSchema,
   dataset: z.looseObject({ source: z.string(), samples: num }),
@@ -74,7 +74,26 @@ export const EvalBenchSchema = z.looseObject({
       }),
     ),
   }),
-  suite: z.looseObject({ presets: z.array(z.looseObject({ preset: z.string(), gIoU: num, cIoU: num, count: num })) }).nullable(),
+  suite: z.looseObject({ presets: z.array(z.looseObject({ preset: z.string(), gIoU: num, cIoU: num, count: num })) }).nullable().optional(),
+  peakRssMb: num,
+});
+
+const IouSummarySchema = z.looseObject({ gIoU: num, cIoU: num, count: num });
+
+/** Written by bench/suite.run.ts: the generated reasoning suite's gIoU / cIoU per preset and request kind. */
+export const SuiteBenchSchema = z.looseObject({
+  machine: MachineSchema,
+  seeds: z.array(num),
+  presets: z.array(
+    z.looseObject({
+      preset: z.string(),
+      gIoU: num,
+      cIoU: num,
+      count: num,
+      byKind: z.record(z.string(), IouSummarySchema),
+      meanBuildMs: num,
+    }),
+  ),
   peakRssMb: num,
 });
 
@@ -82,12 +101,14 @@ export type PerceptionBench = z.infer<typeof PerceptionBenchSchema>;
 export type TwinBench = z.infer<typeof TwinBenchSchema>;
 export type ServerBench = z.infer<typeof ServerBenchSchema>;
 export type EvalBench = z.infer<typeof EvalBenchSchema>;
+export type SuiteBench = z.infer<typeof SuiteBenchSchema>;
 
 export const BENCH_SCHEMAS = {
   perception: PerceptionBenchSchema,
   twin: TwinBenchSchema,
   server: ServerBenchSchema,
   eval: EvalBenchSchema,
+  suite: SuiteBenchSchema,
 } as const;
 export type BenchName = keyof typeof BENCH_SCHEMAS;
 export const BENCH_NAMES = Object.keys(BENCH_SCHEMAS) as BenchName[];

@@ -1,8 +1,8 @@
 // Evaluation benchmark: the twin oracle per preset on the shared COCO sample (47 non-crowd segments):
 // for each ground-truth segment, the best IoU one twin object reaches and the best a greedy union of
 // objects reaches, by COCO size bucket, with each preset's build time. These bound what a perfect
-// reasoner could score on twins built this way. The generated reasoning suite (issue #12, part 3) will
-// add its gIoU/cIoU per preset here as `suite`; until then it is null and the report says "not run".
+// reasoner could score on twins built this way. The generated reasoning suite (issue #12, part 3) has
+// its own bench (bench/suite.run.ts, bench/out/suite.json).
 // Writes bench/out/eval.json.
 // Run: npm run bench:eval   (BENCH_PRESETS=fast,balanced to limit the presets; default: all three)
 import os from 'node:os';
@@ -31,7 +31,6 @@ it('twin oracle per preset on the COCO sample', async () => {
       machine: machine(provider),
       dataset: { source: dataset.source, samples: dataset.samples.length },
       oracle: { presets: report.presets },
-      suite: null,
       peakRssMb: peakRssMb(),
     });
     console.log(`figures written to ${file}`);

@@ -1,4 +1,4 @@
-// One report from the benches' outputs: bench/out/{perception,twin,server,eval}.json in, and
+// One report from the benches' outputs: bench/out/{perception,twin,server,eval,suite}.json in, and
 // REPORT.md, report.json and the plots (SVG and PNG) out. A bench that has not written its file shows as
 // "not run", a file that does not parse as "unreadable" with the reason: the report never fills a gap
 // with a number. Run after the benches: npm run bench:report (npm run bench runs everything).
@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../src/atomic-write.js';
 import { BENCH_OUT_DIR, BENCH_REPORT_DIR } from './bench-output.js';
-import { BENCH_NAMES, BENCH_SCHEMAS, type BenchName, type EvalBench, type PerceptionBench, type ServerBench, type TwinBench } from './bench-types.js';
+import { BENCH_NAMES, BENCH_SCHEMAS, type BenchName, type EvalBench, type PerceptionBench, type ServerBench, type SuiteBench, type TwinBench } from './bench-types.js';
 import { oracleSpec, renderPlot, speedRecallSpec, stagesSpec, type StageTime } from './report-plots.js';
 
 type Source<T> =
@@ -20,6 +20,7 @@ interface Sources {
   twin: Source<TwinBench>;
   server: Source<ServerBench>;
   eval: Source<EvalBench>;
+  suite: Source<SuiteBench>;
 }
 
 async function readSource<T>(dir: string, name: BenchName, schema: z.ZodType<T>): Promise<Source<T>> {
@@ -158,7 +159,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   md.push('## Peak RSS', '');
   const rss: [string, number][] = [];
   if (src.perception.status === 'ok') rss.push(['perception', Math.max(...src.perception.data.modes.map((m) => m.peakRssMb))]);
-  for (const n of ['twin', 'server', 'eval'] as const) {
+  for (const n of ['twin', 'server', 'eval', 'suite'] as const) {
     const s = src[n];
     if (s.status === 'ok') rss.push([n, s.data.peakRssMb]);
   }
@@ -187,17 +188,30 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   } else md.push(notRun(src.eval, 'npm run bench:eval'), '');
 
   md.push('## Reasoning suite: gIoU / cIoU per preset', '');
-  const suite = src.eval.status === 'ok' ? src.eval.data.suite : null;
-  if (suite) {
-    md.push(table(['preset', 'samples', 'gIoU', 'cIoU'], suite.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3)])), '');
-  } else {
+  md.push(
+    'Drawn scenes with exact masks; each request run as the tool calls an agent makes (filters by colour, size,',
+    'relation and part-of, unions, differences, a segment refinement) through the MCP server in process, scored',
+    'as LISA does: gIoU the mean per-request IoU, cIoU summed intersections over summed unions.',
+    '',
+  );
+  // The suite's own bench; an eval.json from before it had one may still carry a `suite`.
+  const legacy = src.eval.status === 'ok' ? src.eval.data.suite ?? null : null;
+  const suiteData = src.suite.status === 'ok' ? src.suite.data : null;
+  if (suiteData) {
+    md.push(`Seeds ${suiteData.seeds.join(', ')} (${suiteData.seeds.length} scenes).`, '');
+    md.push(table(['preset', 'requests', 'gIoU', 'cIoU', 'build ms / scene'], suiteData.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3), f(p.meanBuildMs)])), '');
+    const kinds = [...new Set(suiteData.presets.flatMap((p) => Object.keys(p.byKind)))];
     md.push(
-      '_Not run: the generated reasoning suite (issue #12, part 3) does not exist yet. This slot stays empty until it reports;_',
-      '_no figure is shown in its place._',
-      '',
-      table(['preset', 'gIoU', 'cIoU'], ['fast', 'balanced', 'thorough'].map((p) => [p, 'not run', 'not run'])),
+      table(
+        ['request kind', ...suiteData.presets.map((p) => `${p.preset}: n, gIoU / cIoU`)],
+        kinds.map((k) => [k, ...suiteData.presets.map((p) => (p.byKind[k] ? `${p.byKind[k].count}, ${f(p.byKind[k].gIoU, 3)} / ${f(p.byKind[k].cIoU, 3)}` : '—'))]),
+      ),
       '',
     );
+  } else if (legacy) {
+    md.push(table(['preset', 'samples', 'gIoU', 'cIoU'], legacy.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3)])), '');
+  } else {
+    md.push(notRun(src.suite, 'npm run bench:suite'), '', table(['preset', 'gIoU', 'cIoU'], ['fast', 'balanced'].map((p) => [p, 'not run', 'not run'])), '');
   }
 
   md.push('## Server tools (in-process MCP client)', '');
@@ -227,7 +241,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     stages,
     peakRssMb: Object.fromEntries(rss),
     oracle: src.eval.status === 'ok' ? src.eval.data.oracle.presets.map((p) => ({ preset: p.preset, meanBuildMs: p.meanBuildMs, summary: p.summary })) : null,
-    suite: suite ?? { status: 'not run' },
+    suite: suiteData ? { seeds: suiteData.seeds, presets: suiteData.presets.map(({ preset, gIoU, cIoU, count, byKind, meanBuildMs }) => ({ preset, gIoU, cIoU, count, byKind, meanBuildMs })) } : (legacy ?? { status: 'not run' }),
     server: src.server.status === 'ok' ? src.server.data.latencies : null,
     plots,
   };

@@ -15,7 +15,7 @@ import { maskColor } from './colour.js';
 import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';
 import { coarsePosition, shapeMeasures } from './geometry.js';
-import { containmentParents, isPartOf, mayBePartOf, mergeNearDuplicates, type MaskItem } from './hierarchy.js';
+import { containmentParents, groupsOfSeparateObjects, isPartOf, mayBePartOf, mergeNearDuplicates, type MaskItem } from './hierarchy.js';
 import { SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
 import { TwinsegError } from '../errors.js';
 
@@ -100,17 +100,28 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
     const granularity = p.token !== undefined && p.token > 0 ? p.token : undefined;
     return { rle: p.rle, area: rleArea(p.rle), bbox: rleBbox(p.rle), score: scoreOf(p), proposal: p, family: granularity ? p.prompt : undefined, granularity };
   });
-  const kept = mergeNearDuplicates(items).map((i) => items[i]!);
+  // Measured before the tree is made: the tree needs each mask's colour to tell a group from a whole.
+  let kept = mergeNearDuplicates(items).map((i) => {
+    const measured = measureMask(image, items[i]!.rle, items[i]!.area, items[i]!.bbox);
+    return { ...items[i]!, measured, colour: measured.color.name };
+  });
   kept.sort(
     (a, b) => b.area - a.area || b.score - a.score || a.bbox[1] - b.bbox[1] || a.bbox[0] - b.bbox[0],
   );
-  const parents = containmentParents(kept);
+  let parents = containmentParents(kept);
+  // Masks that are only separate objects taken together leave; their pieces become wholes again.
+  for (let round = 0; round < 3; round++) {
+    const groups = groupsOfSeparateObjects(kept, parents);
+    if (groups.size === 0) break;
+    kept = kept.filter((_, i) => !groups.has(i));
+    parents = containmentParents(kept);
+  }
   const objects: TwinObject[] = kept.map((item, i) => ({
     id: i + 1,
     level: parents[i]! >= 0 ? 'part' : 'whole',
     parent: parents[i]! >= 0 ? parents[i]! + 1 : null,
     children: [],
-    ...measureMask(image, item.rle, item.area, item.bbox),
+    ...item.measured,
     scores: { predictedIou: item.proposal.predictedIou, stability: item.proposal.stability },
     origin: item.proposal.stage,
     semantics: {},

@@ -3,8 +3,8 @@
 // the model proposed both for one prompt as finer and coarser granularities). Every pairwise test
 // is guarded by cheap bbox bounds so 60–200 masks cost a few hundred exact run-list intersections,
 // not 20,000.
-import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import { boxIntersectionArea } from '../mask/boxes.js';
+import { rleIntersectionArea, rleUnion, type Box, type Rle } from '../mask/rle.js';
+import { boxGap, boxIntersectionArea } from '../mask/boxes.js';
 
 /** Mask IoU at or above which two proposals are the same object. */
 export const DUPLICATE_IOU = 0.88;
@@ -29,6 +29,8 @@ export interface MaskItem {
    */
   family?: unknown;
   granularity?: number;
+  /** Basic colour name of the mask's pixels, where known (groupsOfSeparateObjects needs it). */
+  colour?: string;
 }
 
 /** Exact intersection area, or 0 straight away when the boxes don't meet. */
@@ -97,4 +99,55 @@ export function containmentParents(items: readonly MaskItem[]): number[] {
     parents[i] = best;
   }
   return parents;
+}
+
+/** A piece of a group is at least this share of the group's pixels… */
+export const GROUP_PIECE_MIN_FRACTION = 0.15;
+/** …and the pieces together cover at least this share of them. */
+export const GROUP_COVER_FRACTION = 0.85;
+/** Pieces whose boxes come this close (px) belong to one object: a roof sits on its wall edge to edge. */
+export const GROUP_PIECE_GAP = 4;
+
+/**
+ * Items that are only several separate objects taken together (SAM's coarsest granularity often spans a
+ * car and a sign beside it): their big parts (each ≥ GROUP_PIECE_MIN_FRACTION of them) fall into two or
+ * more clusters whose boxes stay more than GROUP_PIECE_GAP px apart, of different colours (the colour of
+ * each cluster's largest piece; one thing split by what stands in front of it keeps its colour), and
+ * together cover ≥ GROUP_COVER_FRACTION of their pixels. Such
+ * an item is no whole: kept, it would adopt the real objects as its parts, and a filter for whole objects
+ * would find it instead of them. A true whole's parts touch one another (roof on wall, wheels on body,
+ * pole under sign), so their boxes meet. What a group covers stays reachable as the union of its pieces.
+ */
+export function groupsOfSeparateObjects(items: readonly MaskItem[], parents: readonly number[]): Set<number> {
+  const children = new Map<number, number[]>();
+  parents.forEach((p, i) => {
+    if (p >= 0) children.set(p, [...(children.get(p) ?? []), i]);
+  });
+  const groups = new Set<number>();
+  for (const [g, kids] of children) {
+    const group = items[g]!;
+    const pieces = kids.filter((k) => items[k]!.area >= GROUP_PIECE_MIN_FRACTION * group.area);
+    if (pieces.length < 2) continue;
+    // Clusters of pieces whose boxes meet or nearly (transitively).
+    const cluster = pieces.map((_, i) => i);
+    const root = (i: number): number => (cluster[i] === i ? i : (cluster[i] = root(cluster[i]!)));
+    for (let i = 0; i < pieces.length; i++) {
+      for (let j = i + 1; j < pieces.length; j++) {
+        const gap = boxGap(items[pieces[i]!]!.bbox, items[pieces[j]!]!.bbox);
+        if (gap.dx <= GROUP_PIECE_GAP && gap.dy <= GROUP_PIECE_GAP) cluster[root(i)] = root(j);
+      }
+    }
+    const clusters = new Map<number, number>(); // root → its largest piece
+    pieces.forEach((k, i) => {
+      const r = root(i);
+      const best = clusters.get(r);
+      if (best === undefined || items[k]!.area > items[best]!.area) clusters.set(r, k);
+    });
+    if (clusters.size < 2) continue;
+    const colours = [...clusters.values()].map((k) => items[k]!.colour);
+    if (colours.every((c) => c !== undefined) && new Set(colours).size < 2) continue;
+    const covered = rleIntersectionArea(group.rle, pieces.map((k) => items[k]!.rle).reduce(rleUnion));
+    if (covered >= GROUP_COVER_FRACTION * group.area) groups.add(g);
+  }
+  return groups;
 }

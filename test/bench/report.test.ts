@@ -29,8 +29,17 @@ const EVAL = {
       { preset: 'balanced', meanBuildMs: 3200, builds: [], summary: { all: part(47, 0.55, 0.65), small: null, medium: part(35, 0.5, 0.6), large: part(12, 0.8, 0.95), empty: null } },
     ],
   },
-  suite: null,
   peakRssMb: 1100,
+};
+const kind = (count: number, g: number) => ({ count, gIoU: g, cIoU: g - 0.05 });
+const SUITE = {
+  machine: MACHINE,
+  seeds: [1, 2, 3],
+  presets: [
+    { preset: 'fast', gIoU: 0.61, cIoU: 0.55, count: 20, byKind: { colour: kind(3, 0.7), 'part-of': kind(3, 0.2) }, meanBuildMs: 2500, rows: [] },
+    { preset: 'balanced', gIoU: 0.83, cIoU: 0.78, count: 20, byKind: { colour: kind(3, 0.95), 'part-of': kind(3, 0.8) }, meanBuildMs: 4100, rows: [] },
+  ],
+  peakRssMb: 1300,
 };
 const lat = (p50: number) => ({ n: 10, p50, p95: p50 * 2, max: p50 * 3 });
 const SERVER = {
@@ -70,11 +79,11 @@ describe('bench report', () => {
     expect(md).toMatch(/\| balanced \| preset \| 64 \| 64 \| 2900 \| 800 \| 3\.6 \| 0\.660 \|/);
     expect(md).toMatch(/\| fast \| all \| 47 \| 2100 \| 0\.400 \| 0\.400 \| 0\.200 \| 0\.500 \|/);
     expect(md).toMatch(/\| MCP build cold \| 3500 \| server \|/);
-    // The slot for the suite says so rather than showing numbers.
-    expect(md).toMatch(/## Reasoning suite[\s\S]*_Not run: the generated reasoning suite/);
+    // Without suite.json the suite's slot says so rather than showing numbers.
+    expect(md).toMatch(/## Reasoning suite[\s\S]*_Not run: bench\/out\/suite\.json is missing \(npm run bench:suite\)\._/);
     expect(md).toMatch(/\| balanced \| not run \| not run \|/);
     expect(md).toMatch(/## Twin layer\n\n_Not run: bench\/out\/twin\.json is missing \(npm run bench:twin\)\._/);
-    expect(json).toMatchObject({ machine: MACHINE, suite: { status: 'not run' }, sources: { twin: { status: 'missing' }, eval: { status: 'ok' } } });
+    expect(json).toMatchObject({ machine: MACHINE, suite: { status: 'not run' }, sources: { twin: { status: 'missing' }, eval: { status: 'ok' }, suite: { status: 'missing' } } });
     expect((json.peakRssMb as Record<string, number>).server).toBe(1200);
 
     const svg = await fs.readFile(path.join(outDir, 'speed-recall.svg'), 'utf8');
@@ -82,6 +91,24 @@ describe('bench report', () => {
     for (const name of ['grid32@.70', 'balanced']) expect(svg).toContain(name);
     const png = await fs.readFile(path.join(outDir, 'oracle.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
+  it('fills the suite slot from suite.json: gIoU / cIoU per preset and per request kind', async () => {
+    const withSuite = path.join(dir, 'with-suite');
+    await fs.mkdir(withSuite);
+    await writeBenchOutput('eval', EVAL, withSuite);
+    await writeBenchOutput('suite', SUITE, withSuite);
+    const outDir = path.join(dir, 'suite-report');
+    const { json } = await generateReport({ inDir: withSuite, outDir });
+    const md = await fs.readFile(path.join(outDir, 'REPORT.md'), 'utf8');
+    const section = md.slice(md.indexOf('## Reasoning suite'), md.indexOf('## Server tools'));
+    expect(section).toContain('Seeds 1, 2, 3 (3 scenes).');
+    expect(section).toContain('| fast | 20 | 0.610 | 0.550 | 2500 |');
+    expect(section).toContain('| balanced | 20 | 0.830 | 0.780 | 4100 |');
+    expect(section).toContain('| part-of | 3, 0.200 / 0.150 | 3, 0.800 / 0.750 |');
+    expect(section).not.toContain('not run');
+    expect(json.suite).toMatchObject({ seeds: [1, 2, 3], presets: [{ preset: 'fast', gIoU: 0.61 }, { preset: 'balanced', cIoU: 0.78 }] });
+    expect((json.peakRssMb as Record<string, number>).suite).toBe(1300);
   });
 
   it('says "not run" for every missing bench and names an unreadable file\'s problem, without failing', async () => {

@@ -20,6 +20,17 @@ describe('buildTwin with granularities of one prompt', () => {
   });
 });
 
+describe('buildTwin with a mask of two separate objects', () => {
+  it('leaves the group out, so both objects stay wholes', () => {
+    const { scene } = standardScene();
+    const a = rectBits(200, 100, [10, 10, 60, 60]);
+    const b = discBits(200, 100, 150, 50, 25);
+    const group = proposalOf(toRle(a.map((v, i) => v | b[i]!), 200, 100), 0.95);
+    const twin = buildTwin(scene.image(), [group, proposalOf(toRle(a, 200, 100)), proposalOf(toRle(b, 200, 100))], meta);
+    expect(twin.objects.map((o) => [o.area, o.level])).toEqual([[2500, 'whole'], [rleArea(toRle(b, 200, 100)), 'whole']]);
+  });
+});
+
 describe('buildTwin', () => {
   const { scene, proposals } = standardScene();
   const twin = buildTwin(scene.image(), proposals, meta);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox } from '../../src/mask/rle.js';
-import { containmentParents, mergeNearDuplicates, type MaskItem } from '../../src/twin/hierarchy.js';
+import { containmentParents, groupsOfSeparateObjects, mergeNearDuplicates, type MaskItem } from '../../src/twin/hierarchy.js';
 import { discBits, rectBits, toRle } from './scene-fixture.js';
 
 const W = 100;
@@ -54,5 +54,36 @@ describe('containmentParents with granularities of one prompt', () => {
   it('keeps the 90% rule between masks of different prompts, or in the wrong order of granularity', () => {
     expect(containmentParents([{ ...item(whole), family: 'a', granularity: 3 }, { ...item(part), family: 'b', granularity: 1 }])).toEqual([-1, -1]);
     expect(containmentParents([{ ...item(whole), family: 'a', granularity: 1 }, { ...item(part), family: 'a', granularity: 2 }])).toEqual([-1, -1]);
+  });
+});
+
+describe('groupsOfSeparateObjects', () => {
+  const or = (...bits: Uint8Array[]) => bits.reduce((a, b) => a.map((v, i) => v | b[i]!));
+
+  it('finds a mask that is two separate objects taken together, and nothing else', () => {
+    const car = rectBits(W, H, [5, 10, 45, 40]);
+    const sign = discBits(W, H, 75, 70, 15);
+    const group = item(or(car, sign));
+    const items = [group, item(car), item(sign)];
+    const parents = containmentParents(items);
+    expect(parents).toEqual([-1, 0, 0]);
+    expect([...groupsOfSeparateObjects(items, parents)]).toEqual([0]);
+  });
+
+  it('keeps a whole whose parts touch one another (a roof on a wall), and one whose pieces cover too little', () => {
+    const wall = rectBits(W, H, [10, 40, 90, 95]);
+    const roof = rectBits(W, H, [10, 20, 90, 40]);
+    const house = [item(or(wall, roof)), item(wall), item(roof)];
+    expect(groupsOfSeparateObjects(house, containmentParents(house)).size).toBe(0);
+    // One thing split in two by what stands in front of it: pieces apart, but of one colour.
+    const left = rectBits(W, H, [5, 10, 40, 90]);
+    const right = rectBits(W, H, [60, 10, 95, 90]);
+    const split = [{ ...item(or(left, right)), colour: 'brown' }, { ...item(left), colour: 'brown' }, { ...item(right), colour: 'brown' }];
+    expect(groupsOfSeparateObjects(split, containmentParents(split)).size).toBe(0);
+    expect(groupsOfSeparateObjects(split.map((x, i) => (i === 2 ? { ...x, colour: 'red' } : x)), containmentParents(split)).size).toBe(1);
+    // Two separate specks in a big mask are its parts, not what it is made of.
+    const big = rectBits(W, H, [0, 0, 100, 100]);
+    const sparse = [item(big), item(rectBits(W, H, [5, 5, 25, 25])), item(rectBits(W, H, [70, 70, 90, 90]))];
+    expect(groupsOfSeparateObjects(sparse, containmentParents(sparse)).size).toBe(0);
   });
 });
