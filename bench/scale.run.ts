@@ -147,13 +147,16 @@ async function runWith(replicaCount: number, ctx: { work: string; redisUrl: stri
       mixed: statsOf(mixedTimings, mixedWall, 'all mixed calls'),
       overall: statsOf([...buildTimings, ...mixedTimings], buildWall + mixedWall, 'overall'),
       ops,
-      cpu: cpuShares({
-        machine: (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total),
-        replicas: share(used.slice(0, pids.length).reduce((s, v) => s + v, 0)),
-        redis: share(used[pids.length]!),
-        backend: share(used[pids.length + 1]!),
-        benchProcess: share((bench.user + bench.system) / 1e6),
-      }),
+      cpu: cpuShares(
+        {
+          machine: (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total),
+          replicas: share(used.slice(0, pids.length).reduce((s, v) => s + v, 0)),
+          redis: share(used[pids.length]!),
+          backend: share(used[pids.length + 1]!),
+          benchProcess: share((bench.user + bench.system) / 1e6),
+        },
+        ctx.backendPid === process.pid,
+      ),
       loadAverage,
       redisCommandsPerSecond: commands / wallS,
     };
@@ -165,9 +168,10 @@ async function runWith(replicaCount: number, ctx: { work: string; redisUrl: stri
   }
 }
 
-function cpuShares(c: Omit<RunResult['cpu'], 'others'>): RunResult['cpu'] {
-  // The triton backend runs in the bench process; count it once.
-  const ours = c.replicas + c.redis + c.benchProcess + (c.backend > 0 && c.backend !== c.benchProcess ? c.backend : 0);
+function cpuShares(c: Omit<RunResult['cpu'], 'others'>, backendInBench: boolean): RunResult['cpu'] {
+  // The triton backend runs in the bench process, whose CPU benchProcess already holds: count it once. (Its two
+  // readings, /proc and process.cpuUsage(), are taken moments apart and never quite equal, so compare pids.)
+  const ours = c.replicas + c.redis + c.benchProcess + (backendInBench ? 0 : c.backend);
   return { ...c, others: Math.max(0, c.machine - ours) };
 }
 

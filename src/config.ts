@@ -82,6 +82,13 @@ export const ConfigSchema = z.object({
     decoderModel: z.string().regex(TRITON_MODEL_NAME).optional(),
     /** Limit for each request to Triton (TWINSEG_TRITON_TIMEOUT_MS). */
     timeoutMs: positiveInt.default(60_000),
+    /**
+     * TWINSEG_TRITON_FALLBACK=1: when the server cannot be reached or does not serve the expected models, run
+     * the models in-process instead (one stderr line says why). Default: such a server is an error.
+     */
+    fallback: z.boolean().default(false),
+    /** Prompts per decoder request (TWINSEG_TRITON_MAX_BATCH); a round of more is split into several. */
+    maxBatch: positiveInt.default(16),
   }),
 });
 
@@ -142,6 +149,8 @@ export function loadConfig(
       encoderModel: env.TWINSEG_TRITON_ENCODER || undefined,
       decoderModel: env.TWINSEG_TRITON_DECODER || undefined,
       timeoutMs: env.TWINSEG_TRITON_TIMEOUT_MS || undefined,
+      maxBatch: env.TWINSEG_TRITON_MAX_BATCH || undefined,
+      fallback: env.TWINSEG_TRITON_FALLBACK === undefined || env.TWINSEG_TRITON_FALLBACK === '' ? undefined : env.TWINSEG_TRITON_FALLBACK !== '0',
     },
     ...overrides,
   };

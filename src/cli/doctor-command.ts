@@ -1,5 +1,6 @@
 // `twinseg doctor`: prints the doctor report (doctor-report.ts) for a person, or as JSON.
 import type { FourTokenStatus } from '../perception/four-token-session.js';
+import type { BackendReport } from './doctor-report.js';
 import { parseCommandArgs, type CliCommand } from './cli-io.js';
 
 function describeFourToken(s: FourTokenStatus): string {
@@ -7,6 +8,18 @@ function describeFourToken(s: FourTokenStatus): string {
   if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}`;
   if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built`;
   return `${head}${s.state}: ${s.reason}; everything mode decodes one mask per prompt`;
+}
+
+function describeBackend(b: BackendReport): string {
+  if (b.kind === 'in-process') {
+    return b.tritonFallback
+      ? `backend: in-process onnxruntime, because Triton is unusable and TWINSEG_TRITON_FALLBACK=1: ${b.tritonFallback}`
+      : 'backend: in-process onnxruntime (set TWINSEG_TRITON_URL to run the models on Triton)';
+  }
+  const models = `encoder "${b.encoderModel}", four-token decoder "${b.decoderModel}"`;
+  if (!b.checked) return `backend: Triton at ${b.url} (${models}; not contacted with --no-load)`;
+  if (b.error) return `backend: Triton at ${b.url} (${models}) FAILS: ${b.error}`;
+  return `backend: Triton at ${b.url} (${models}; both ready, ${b.encoding} tensors)`;
 }
 
 export const doctorCommand: CliCommand = {
@@ -34,6 +47,7 @@ export const doctorCommand: CliCommand = {
     for (const r of report.roots) io.stdout(`root ${r.path}${r.exists ? '' : ' (MISSING)'}\n`);
     for (const m of report.models) io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
     for (const s of report.sessions) io.stdout(`${s.role}: ${s.ok ? `loads on ${s.provider}` : `FAILS: ${s.error}`}\n`);
+    io.stdout(`${describeBackend(report.backend)}\n`);
     if (report.fourToken) io.stdout(`${describeFourToken(report.fourToken)}\n`);
     io.stdout(`gpu: ${report.gpu.seen ? `NVIDIA driver seen (${report.gpu.evidence})` : `none seen (${report.gpu.evidence})`}\n`);
     for (const a of report.providers.attempts) {

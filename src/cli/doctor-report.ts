@@ -2,12 +2,13 @@
 // can load them on the configured providers. Each problem comes with what to do about it.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import type { Config, ProviderName } from '../config.js';
+import { tritonModelNames, type Config, type ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
 import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
 import type { FourTokenStatus } from '../perception/four-token-session.js';
 import { gpuPresence } from '../perception/gpu-presence.js';
+import { openModelSessions } from '../perception/model-sessions.js';
 import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
 
 export interface SessionCheck {
@@ -32,9 +33,45 @@ export interface DoctorReport {
    * configured one (and checked against it on the first image), or runs one mask per prompt, and why.
    */
   fourToken?: FourTokenStatus;
+  /**
+   * Where segmentation runs the models: in-process onnxruntime, or Triton at TWINSEG_TRITON_URL (checked when
+   * sessions are loaded: live, both models ready and of the expected kind); with TWINSEG_TRITON_FALLBACK=1 an
+   * unusable Triton is reported as in-process with the reason.
+   */
+  backend: BackendReport;
   /** Whether an NVIDIA GPU driver is visible to this process, and how that was judged. */
   gpu: { seen: boolean; evidence: string };
   problems: string[];
+}
+
+export type BackendReport =
+  | { kind: 'in-process'; tritonFallback?: string }
+  | { kind: 'triton'; url: string; encoderModel: string; decoderModel: string; checked: boolean; encoding?: 'binary' | 'json'; error?: string };
+
+/** Opens the configured Triton models as segmentation would (and releases them); see BackendReport. */
+async function backendReport(config: Config, check: boolean, log: (m: string) => void): Promise<BackendReport> {
+  const t = config.triton;
+  if (!t.url) return { kind: 'in-process' };
+  const names = tritonModelNames(config.model, t);
+  const base = { kind: 'triton' as const, url: t.url, encoderModel: names.encoder, decoderModel: names.decoder };
+  if (!check) return { ...base, checked: false };
+  try {
+    // No fallback here: the report says what is wrong with the server even when segmentation would fall back.
+    const s = await openModelSessions({
+      encoderPath: '',
+      decoderPath: '',
+      providers: config.providers,
+      threads: config.threads,
+      triton: { url: t.url, encoderModel: names.encoder, decoderModel: names.decoder, timeoutMs: t.timeoutMs },
+      log,
+    });
+    if (s.kind !== 'triton') throw new Error('unreachable: Triton was asked for');
+    await Promise.all([s.encoder.release(), s.decoder.session.release()]);
+    return { ...base, checked: true, encoding: s.backend.encoding };
+  } catch (e) {
+    const error = toTwinsegError(e).fullMessage;
+    return t.fallback ? { kind: 'in-process', tritonFallback: error } : { ...base, checked: true, error };
+  }
 }
 
 async function detectGpu(): Promise<DoctorReport['gpu']> {
@@ -127,6 +164,8 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     for (const s of sessions) if (!s.ok) problems.push(`The ${s.role} does not load: ${s.error}`);
     fourToken = await fourTokenReport(config);
   }
+  const backend = await backendReport(config, opts.loadSessions !== false, log);
+  if (backend.kind === 'triton' && backend.error) problems.push(backend.error);
   const gpu = await detectGpu();
   const providers = providerReport();
   if (gpu.seen && sessions.length > 0) problems.push(...gpuProviderProblems(config.providers, providers));
@@ -149,6 +188,7 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
     sessions,
     ...(fourToken ? { fourToken } : {}),
     providers,
+    backend,
     gpu,
     problems,
   };

@@ -4,6 +4,16 @@ import path from 'node:path';
 import { tritonModelNames } from '../config.js';
 import { interruptSignal, need, parseCommandArgs, UsageError, type CliCommand } from './cli-io.js';
 
+/** Drawn pictures for the four-token decoder's check (the first one nearly always decides). */
+const CHECK_SEEDS = [11, 12, 13];
+
+async function checkPicture(seed: number) {
+  const { drawScene } = await import('../scenes/scene.js');
+  const { loadImage } = await import('../perception/image-input.js');
+  const png = (await drawScene({ seed, width: 640, height: 480, objects: 5 })).picture.data;
+  return loadImage(`data:image/png;base64,${png.toString('base64')}`, { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 });
+}
+
 function positive(v: string | undefined, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -23,8 +33,11 @@ export const tritonRepoCommand: CliCommand = {
     '  --gpu             Run the instances on GPUs (KIND_GPU) instead of CPUs',
     '  --force           Replace DIR when it already holds files',
     '',
-    'The decoder gets dynamic batching when every input and output has a free first dimension;',
-    'the encoder takes one image per request.',
+    'The decoder written is the four-token decoder derived from the model\'s decoder (all of SAM\'s mask',
+    'tokens for a batch of prompts against one image embedding), checked against the original first.',
+    'A whole round of prompts is one request; the encoder takes one image per request. Neither has a',
+    'batch axis Triton could join requests on (the decoder\'s image_embeddings is fixed at 1), so',
+    'concurrent requests spread over --instances instead of Triton\'s dynamic batcher.',
     'Example: twinseg triton-repo ./models --gpu && tritonserver --model-repository=./models',
   ].join('\n'),
   async run(args, io, config) {
@@ -48,19 +61,30 @@ export const tritonRepoCommand: CliCommand = {
     // The configured names are for the configured model; another model gets the default names.
     const names = tritonModelNames(model, model === cfg.model ? cfg.triton : {});
     const { resolveModel } = await import('../perception/model-store.js');
-    const { writeTritonRepo } = await import('../perception/triton-repo.js');
+    const { writeSamTritonRepo } = await import('../perception/triton-sam-repo.js');
     const files = await resolveModel(model, cfg);
     const stop = interruptSignal();
     try {
-      const written = await writeTritonRepo(
+      const { written, fourToken } = await writeSamTritonRepo(
         dir,
-        [
-          // One image per encoder request; the decoder takes prompts from many requests at once.
-          { name: names.encoder, onnxPath: files.encoderPath, batch: false },
-          { name: names.decoder, onnxPath: files.decoderPath, batch: true },
-        ],
-        { maxBatchSize, instances, gpu: values.gpu === true, force: values.force === true, signal: stop.signal },
+        { model, encoderPath: files.encoderPath, decoderPath: files.decoderPath },
+        names,
+        {
+          maxBatchSize,
+          instances,
+          gpu: values.gpu === true,
+          force: values.force === true,
+          signal: stop.signal,
+          home: cfg.home,
+          // The check runs the original models here, on CPU, whatever the serving GPUs will be.
+          providers: ['cpu'],
+          threads: cfg.threads,
+          checkImages: CHECK_SEEDS.map((seed) => () => checkPicture(seed)),
+          log: (line) => io.stderr(`${line}\n`),
+        },
       );
+      const v = fourToken.verdict;
+      io.stderr(`decoder: the four-token decoder derived from ${files.decoderPath}, checked against it on ${v.image ?? 'a drawn picture'} (lowest IoU ${v.minIou})\n`);
       for (const m of written) {
         const batching =
           m.maxBatchSize > 0 ? `dynamic batching, max_batch_size ${m.maxBatchSize}` : m.unbatchable ? `not batchable: ${m.unbatchable}` : 'no batching';

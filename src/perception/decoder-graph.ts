@@ -12,6 +12,15 @@ type Node = onnxProto.onnx.INodeProto;
 /** Prompt inputs whose dim 0 becomes the prompt batch. */
 const BATCHED_INPUTS = ['point_coords', 'point_labels', 'mask_input'] as const;
 export const PROMPT_BATCH_DIM = 'prompts';
+/**
+ * The derived graph's outputs, whatever the source graph called the tensors: [prompts, 4, S, S] low-res
+ * logits and [prompts, 4] predicted IoUs of all mask tokens, declared float32 with those shapes so that a
+ * model server (Triton's config.pbtxt) can be configured from the file alone.
+ */
+export const FOUR_TOKEN_LOGITS = 'token_logits';
+export const FOUR_TOKEN_IOU = 'token_iou_predictions';
+/** SAM's mask tokens (mask-tokens.ts holds the same number; this module stays free of imports). */
+const TOKENS = 4;
 /** How far back from the ArgMax the IoU tensor may sit (SAM: one Add for the token-0 reweighting). */
 const IOU_SEARCH_DEPTH = 4;
 
@@ -49,8 +58,36 @@ export function deriveFourTokenDecoder(source: Uint8Array): DerivedGraphResult {
   if (missing.length > 0) return { ok: false, reason: `the decoder lacks the SAM prompt inputs ${missing.join(', ')}` };
 
   makePromptBatchSymbolic(graph);
-  keepOnlyOutputs(graph, [found.logitsName, found.iouName]);
-  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), ...found };
+  const side = maskSide(graph);
+  // Identity nodes give the outputs stable names; onnxruntime removes them when it optimises the graph.
+  graph.node!.push(
+    onnx.NodeProto.create({ opType: 'Identity', name: 'twinseg_token_logits', input: [found.logitsName], output: [FOUR_TOKEN_LOGITS] }),
+    onnx.NodeProto.create({ opType: 'Identity', name: 'twinseg_token_iou', input: [found.iouName], output: [FOUR_TOKEN_IOU] }),
+  );
+  keepOnlyOutputs(graph, [
+    floatOutput(FOUR_TOKEN_LOGITS, [PROMPT_BATCH_DIM, TOKENS, side, side]),
+    floatOutput(FOUR_TOKEN_IOU, [PROMPT_BATCH_DIM, TOKENS]),
+  ]);
+  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU };
+}
+
+/** The low-res mask side: mask_input's last dimension where it is fixed (SAM: 256), else symbolic. */
+function maskSide(graph: Graph): number | string {
+  const dims = graph.input?.find((v) => v.name === 'mask_input')?.type?.tensorType?.shape?.dim ?? [];
+  const last = dims[dims.length - 1];
+  const value = last?.dimValue;
+  if (value !== undefined && value !== null) {
+    const n = typeof value === 'number' ? value : (value as { toNumber(): number }).toNumber();
+    if (n > 0) return n;
+  }
+  return 'mask_side';
+}
+
+function floatOutput(name: string, dims: ReadonlyArray<number | string>): onnxProto.onnx.IValueInfoProto {
+  const shape = onnx.TensorShapeProto.create({
+    dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+  });
+  return onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape } }) });
 }
 
 function producers(graph: Graph): Map<string, Node> {
@@ -118,9 +155,9 @@ function makePromptBatchSymbolic(graph: Graph): void {
  * Makes `names` the graph's only outputs and drops what no longer feeds them: the selection and the
  * full-size upsampling of the chosen mask, which would otherwise run for every prompt of a batch.
  */
-function keepOnlyOutputs(graph: Graph, names: string[]): void {
-  graph.output = names.map((name) => onnx.ValueInfoProto.create({ name }));
-  const needed = new Set(names);
+function keepOnlyOutputs(graph: Graph, outputs: onnxProto.onnx.IValueInfoProto[]): void {
+  graph.output = outputs;
+  const needed = new Set(outputs.map((o) => o.name ?? ''));
   const kept: Node[] = [];
   const nodes = graph.node ?? [];
   for (let i = nodes.length - 1; i >= 0; i--) {

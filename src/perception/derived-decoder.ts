@@ -14,7 +14,7 @@ import { hashMemoPath } from './model-store.js';
 import type { ModelSource } from './ort-sessions.js';
 
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
-const DERIVATION_VERSION = 1;
+const DERIVATION_VERSION = 2; // 2: outputs named token_logits / token_iou_predictions, typed and shaped
 
 /**
  * pending: not yet checked against the original decoder (that happens on the first image decoded);

@@ -171,3 +171,22 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
   if (area === 0) return { ...empty(), stability: union === 0 ? 0 : inter / union };
   return { rle: rleFromSpans(width, height, spans), area, bbox, stability: inter / union };
 }
+
+/**
+ * One low-res logit map upsampled to every original pixel, row-major [height, width], with the same blend as
+ * maskFromLowRes: the full-size logits SAM's exported decoder returns, for callers that want them whole.
+ */
+export function logitsFromLowRes(logits: Float32Array, up: LowResUpsampler): Float32Array {
+  const { width, height, size } = up;
+  if (logits.length !== size * size) throw new RangeError(`low-res logits hold ${logits.length} values, expected ${size}x${size}`);
+  const cols = blendRows(logits, up, 0, height, 0, size - 1);
+  const out = new Float32Array(width * height);
+  const { index, weight } = up.xs;
+  for (let x = 0; x < width; x++) {
+    const k = 4 * x;
+    const [pa, pb, pc, pd] = [index[k]! * height, index[k + 1]! * height, index[k + 2]! * height, index[k + 3]! * height];
+    const [wa, wb, wc, wd] = [weight[k]!, weight[k + 1]!, weight[k + 2]!, weight[k + 3]!];
+    for (let y = 0; y < height; y++) out[y * width + x] = wa * cols[pa + y]! + wb * cols[pb + y]! + wc * cols[pc + y]! + wd * cols[pd + y]!;
+  }
+  return out;
+}

@@ -1,15 +1,19 @@
-// SamPredictor on onnxruntime: one encoder pass per image (cached by pixel hash and model), one decoder
-// call per prompt on the model as shipped, and, where the decoder's structure allows, batched calls that
-// return all four mask tokens (four-token-session.ts). The sharp resize is the only async image step; the
+// SamPredictor: one encoder pass per image (cached by pixel hash and model), one decoder call per prompt on
+// the model as shipped, and, where the decoder's structure allows, batched calls that return all four mask
+// tokens (four-token-session.ts). The models run in-process on onnxruntime, or on Triton (model-sessions.ts),
+// where the decoder is the four-token one and every decode goes through it. The sharp resize is the only async image step; the
 // maths is in sam-preprocess.
 import { throwIfAborted, TwinsegError } from '../errors.js';
 import { resizeRaw } from '../image/codec.js';
 import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embedding-cache.js';
-import { createSession, type ModelSession, type ModelSource, type ProviderFallback, type ProviderName } from './ort-sessions.js';
+import { logitsFromLowRes, lowResUpsampler } from './lowres-masks.js';
+import { exportedToken, tokenLogits } from './mask-tokens.js';
+import { openModelSessions, type BackendInfo, type ModelSessions, type TritonBackendOptions } from './model-sessions.js';
+import type { ModelSession, ModelSource, ProviderFallback, ProviderName } from './ort-sessions.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from './sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from './sam-preprocess.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
-import type { BatchPolicy } from './token-batches.js';
+import { decodeTokenBatches, type BatchPolicy, type TokenRunContext } from './token-batches.js';
 import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder } from './types.js';
 
 export interface SamPredictorOptions {
@@ -25,12 +29,16 @@ export interface SamPredictorOptions {
   fourToken?: boolean;
   /** Overrides the provider's batch policy for four-token runs (benchmarks). */
   batchPolicy?: BatchPolicy;
+  /** Run the models on Triton (TWINSEG_TRITON_URL) instead of in-process; see model-sessions.ts. */
+  triton?: TritonBackendOptions & { maxBatch?: number };
   log?: (line: string) => void;
 }
 
 export interface OrtSamPredictor extends SamPredictor {
   readonly encoderSpec: EncoderSpec;
   readonly decoderSpec: DecoderSpec;
+  /** Where the models run: in-process (and why, when Triton was configured) or on Triton. */
+  readonly backend: BackendInfo;
   /** Providers that failed to load before the one in use, with reasons (encoder, then decoder). */
   readonly fallbacks: readonly ProviderFallback[];
   readonly cache: EmbeddingCache;
@@ -64,15 +72,17 @@ function asFloat32(data: unknown, what: string): Float32Array {
 }
 
 export async function createSamPredictor(opts: SamPredictorOptions): Promise<OrtSamPredictor> {
-  const sessionOpts = { providers: opts.providers, threads: opts.threads, log: opts.log };
-  const enc = await createSession(opts.encoderPath, sessionOpts);
-  let dec;
-  try {
-    dec = await createSession(opts.decoderPath, sessionOpts);
-  } catch (e) {
-    await enc.session.release();
-    throw e;
-  }
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const sessions = await openModelSessions({
+    encoderPath: opts.encoderPath,
+    decoderPath: opts.decoderPath,
+    providers: opts.providers,
+    threads: opts.threads,
+    triton: opts.triton,
+    log,
+  });
+  if (sessions.kind === 'triton') return servedPredictor(opts, sessions);
+  const { encoder: enc, decoder: dec, backend } = sessions;
   let encoderSpec: EncoderSpec;
   let decoderSpec: DecoderSpec;
   try {
@@ -82,8 +92,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
     await Promise.all([enc.session.release(), dec.session.release()]);
     throw e;
   }
-  const provider = enc.provider === dec.provider ? enc.provider : `encoder:${enc.provider},decoder:${dec.provider}`;
-  const predictor = buildPredictor(opts, enc.session, dec.session, encoderSpec, decoderSpec, provider, [...enc.fallbacks, ...dec.fallbacks]);
+  const predictor = buildPredictor(opts, enc.session, encoderSpec, decoderSpec, backend.provider, [...enc.fallbacks, ...dec.fallbacks], backend, originalDecode(dec.session, encoderSpec, decoderSpec), () => dec.session.release());
   if (opts.fourToken === false) return predictor;
   let four: FourTokenHandle;
   try {
@@ -96,7 +105,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
       frame: encoderSpec.targetSize,
       maskSize: decoderSpec.maskInputSize,
       original: (embedding, prompt) => predictor.decode(embedding, prompt),
-      log: opts.log ?? ((line) => console.error(line)),
+      log,
     });
   } catch (e) {
     await predictor.release();
@@ -113,22 +122,110 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
   };
 }
 
-function buildPredictor(
-  opts: SamPredictorOptions,
-  encoder: ModelSession,
-  decoder: ModelSession,
-  encoderSpec: EncoderSpec,
-  decoderSpec: DecoderSpec,
-  provider: string,
-  fallbacks: ProviderFallback[],
-): OrtSamPredictor {
-  const cache = createEmbeddingCache(opts.embeddingCacheBytes);
+/**
+ * Prompts per request to a Triton-served decoder unless TWINSEG_TRITON_MAX_BATCH says otherwise: a round of
+ * 16 prompts is 4 MiB of mask inputs up and 16 MiB of logits down, and one model run on a GPU.
+ */
+export const TRITON_MAX_BATCH = 16;
+
+/**
+ * The predictor on Triton: the served encoder, and the served four-token decoder for every decode. Prompt
+ * batches go in one request each (no padding: the server's onnxruntime takes any prompt count). The single-
+ * mask decode() is the exported model's token from the same decoder, upsampled to the original size.
+ */
+function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessions, { kind: 'triton' }>): OrtSamPredictor {
+  const { encoder, encoderSpec, decoder, backend } = sessions;
+  const policy: BatchPolicy = opts.batchPolicy ?? { maxBatch: opts.triton?.maxBatch ?? TRITON_MAX_BATCH, padTo: [] };
+  const bind = (embedding: Embedding): TokenDecoder => {
+    const ctx: TokenRunContext = {
+      session: decoder.session,
+      logitsName: decoder.logitsName,
+      iouName: decoder.iouName,
+      maskSize: decoder.maskSize,
+      frame: resizedSize(embedding.width, embedding.height, encoderSpec.targetSize),
+    };
+    return {
+      upsampler: lowResUpsampler(embedding.width, embedding.height, encoderSpec.targetSize, decoder.maskSize),
+      decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, policy, runOpts),
+    };
+  };
+  const decode = async (embedding: Embedding, prompt: Prompt): Promise<DecodedMask> => {
+    const tokens = bind(embedding);
+    const m = (await tokens.decode([{ prompt }])).masks[0]!;
+    const token = exportedToken(prompt, m);
+    const lowRes = Float32Array.from(tokenLogits(m, token));
+    return { logits: logitsFromLowRes(lowRes, tokens.upsampler), width: embedding.width, height: embedding.height, predictedIou: m.iou[token]!, lowRes };
+  };
+  const decoderSpec: DecoderSpec = { masksName: decoder.logitsName, iouName: decoder.iouName, maskInputSize: decoder.maskSize };
+  const predictor = buildPredictor(opts, encoder, encoderSpec, decoderSpec, 'triton', [], backend, decode, () => decoder.session.release());
+  const status: FourTokenStatus = {
+    state: 'verified',
+    reason: `served by Triton as model "${backend.decoderModel}" at ${backend.url}; \`twinseg triton-repo\` checks it against the original decoder before writing it`,
+  };
+  return { ...predictor, fourTokenStatus: () => ({ ...status }), tokenDecoder: async (embedding) => bind(embedding) };
+}
+
+/** decode() on the decoder as exported: one prompt, its full-size mask and the model's pick of tokens. */
+function originalDecode(decoder: ModelSession, encoderSpec: EncoderSpec, decoderSpec: DecoderSpec): (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask> {
   const target = encoderSpec.targetSize;
   const m = decoderSpec.maskInputSize;
   // Never written to: every call without a mask prompt feeds the same zeros.
   const zeroMask = { data: new Float32Array(m * m), dims: [1, 1, m, m] };
   const noMask = { data: new Float32Array([0]), dims: [1] };
   const fetches = [decoderSpec.masksName, decoderSpec.iouName, ...(decoderSpec.lowResName ? [decoderSpec.lowResName] : [])];
+  return async (embedding, prompt) => {
+    const { width, height } = embedding;
+    const size = resizedSize(width, height, target);
+    const p = promptToDecoderArrays(prompt, width, height, size);
+    const out = await decoder.run(
+      {
+        image_embeddings: { data: embedding.data, dims: embedding.dims },
+        point_coords: { data: p.coords, dims: [1, p.n, 2] },
+        point_labels: { data: p.labels, dims: [1, p.n] },
+        mask_input: zeroMask,
+        has_mask_input: noMask,
+        // SAM's decoder upsamples to orig_im_size given as (h, w): masks come back at original pixels.
+        orig_im_size: { data: new Float32Array([height, width]), dims: [2] },
+      },
+      fetches,
+    );
+    const masks = out[decoderSpec.masksName];
+    const dims = masks.dims;
+    const [mh, mw] = [dims[dims.length - 2], dims[dims.length - 1]];
+    if (dims.length !== 4 || mh !== height || mw !== width) {
+      throw new TwinsegError('MODEL_INCOMPATIBLE', `The decoder returned masks of shape [${dims.join(',')}], expected [1,C,${height},${width}].`, {
+        hint: 'Use a SAM ONNX decoder that upsamples masks to orig_im_size.',
+      });
+    }
+    const iou = asFloat32(out[decoderSpec.iouName].data, 'iou_predictions');
+    // Multimask exports return C masks; keep the one the model rates best.
+    let best = 0;
+    for (let c = 1; c < dims[1]; c++) if (iou[c] > iou[best]) best = c;
+    const plane = width * height;
+    const logits = asFloat32(masks.data, 'masks').subarray(best * plane, (best + 1) * plane);
+    let lowRes: Float32Array | undefined;
+    if (decoderSpec.lowResName) {
+      const lr = out[decoderSpec.lowResName];
+      const lrPlane = lr.dims[lr.dims.length - 1] * lr.dims[lr.dims.length - 2];
+      lowRes = asFloat32(lr.data, 'low_res_masks').subarray(best * lrPlane, (best + 1) * lrPlane);
+    }
+    return { logits, width, height, predictedIou: iou[best], lowRes };
+  };
+}
+
+function buildPredictor(
+  opts: SamPredictorOptions,
+  encoder: ModelSession,
+  encoderSpec: EncoderSpec,
+  decoderSpec: DecoderSpec,
+  provider: string,
+  fallbacks: ProviderFallback[],
+  backend: BackendInfo,
+  decode: (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask>,
+  releaseDecoder: () => Promise<void>,
+): OrtSamPredictor {
+  const cache = createEmbeddingCache(opts.embeddingCacheBytes);
+  const target = encoderSpec.targetSize;
 
   async function encode(image: LoadedImage, cancelled: () => boolean): Promise<Embedding> {
     const size = resizedSize(image.width, image.height, target);
@@ -152,6 +249,7 @@ function buildPredictor(
     encoderSpec,
     decoderSpec,
     fallbacks,
+    backend,
     cache,
     fourTokenStatus: () => ({ state: 'unavailable', reason: 'turned off for this predictor' }),
     tokenDecoder: async () => undefined,
@@ -162,47 +260,10 @@ function buildPredictor(
       const { embedding, cached } = await cache.getOrCompute(key, (cancelled) => encode(image, cancelled), signal);
       return { embedding, cached, ms: performance.now() - start };
     },
-    async decode(embedding, prompt: Prompt): Promise<DecodedMask> {
-      const { width, height } = embedding;
-      const size = resizedSize(width, height, target);
-      const p = promptToDecoderArrays(prompt, width, height, size);
-      const out = await decoder.run(
-        {
-          image_embeddings: { data: embedding.data, dims: embedding.dims },
-          point_coords: { data: p.coords, dims: [1, p.n, 2] },
-          point_labels: { data: p.labels, dims: [1, p.n] },
-          mask_input: zeroMask,
-          has_mask_input: noMask,
-          // SAM's decoder upsamples to orig_im_size given as (h, w): masks come back at original pixels.
-          orig_im_size: { data: new Float32Array([height, width]), dims: [2] },
-        },
-        fetches,
-      );
-      const masks = out[decoderSpec.masksName];
-      const dims = masks.dims;
-      const [mh, mw] = [dims[dims.length - 2], dims[dims.length - 1]];
-      if (dims.length !== 4 || mh !== height || mw !== width) {
-        throw new TwinsegError('MODEL_INCOMPATIBLE', `The decoder returned masks of shape [${dims.join(',')}], expected [1,C,${height},${width}].`, {
-          hint: 'Use a SAM ONNX decoder that upsamples masks to orig_im_size.',
-        });
-      }
-      const iou = asFloat32(out[decoderSpec.iouName].data, 'iou_predictions');
-      // Multimask exports return C masks; keep the one the model rates best.
-      let best = 0;
-      for (let c = 1; c < dims[1]; c++) if (iou[c] > iou[best]) best = c;
-      const plane = width * height;
-      const logits = asFloat32(masks.data, 'masks').subarray(best * plane, (best + 1) * plane);
-      let lowRes: Float32Array | undefined;
-      if (decoderSpec.lowResName) {
-        const lr = out[decoderSpec.lowResName];
-        const lrPlane = lr.dims[lr.dims.length - 1] * lr.dims[lr.dims.length - 2];
-        lowRes = asFloat32(lr.data, 'low_res_masks').subarray(best * lrPlane, (best + 1) * lrPlane);
-      }
-      return { logits, width, height, predictedIou: iou[best], lowRes };
-    },
+    decode,
     async release() {
       cache.clear();
-      await Promise.all([encoder.release(), decoder.release()]);
+      await Promise.all([encoder.release(), releaseDecoder()]);
     },
   };
 }

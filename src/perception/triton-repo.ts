@@ -16,6 +16,8 @@ export interface RepoModel {
   onnxPath: string;
   /** Let Triton's dynamic batcher join concurrent requests, where the model is batchable. */
   batch: boolean;
+  /** What config.pbtxt's header says the model was written from (default: the file's name). */
+  source?: string;
 }
 
 export interface TritonRepoOptions {
@@ -98,7 +100,7 @@ export async function writeTritonRepo(dir: string, models: readonly RepoModel[],
           cause: e,
         });
       }
-      const source = path.basename(m.onnxPath);
+      const source = m.source ?? path.basename(m.onnxPath);
       const signature = readOnnxSignature(bytes, m.onnxPath);
       const config = tritonModelConfig(signature, { ...opts, name: m.name, batch: m.batch, source });
       return { model: m, signature, config };

@@ -38,6 +38,8 @@ export interface TritonSession extends ModelSession {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Errors of a connection the other side closed (undici's "other side closed" is UND_ERR_SOCKET). */
+const CLOSED_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** Triton numbers a dimension it does not fix as -1; ValueSpec keeps symbolic dimensions as strings. */
 export const DYNAMIC_DIM = 'dynamic';
 
@@ -160,29 +162,34 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
   async function request(method: 'GET' | 'POST', path: string, body?: Uint8Array, headers: Record<string, string> = {}): Promise<Reply> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, released.signal, ...(opts.signal ? [opts.signal] : [])]);
-    try {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        body,
-        // Triton compresses replies when asked; multi-megabyte float tensors barely compress and cost it CPU.
-        headers: { 'accept-encoding': 'identity', ...headers },
-        signal,
-      });
-      return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
-    } catch (e) {
-      if (opts.signal?.aborted || released.signal.aborted) {
-        const why = released.signal.aborted ? ' (session released)' : '';
-        throw new TwinsegError('CANCELLED', `The request to ${what} was cancelled${why}.`, { cause: e });
-      }
-      if (timeout.aborted) {
-        throw new TwinsegError('PROVIDER_UNAVAILABLE', `Triton at ${base} did not answer ${method} ${path} within ${timeoutMs} ms.`, {
-          hint: 'The server may be overloaded or still loading the model: check its log and GPU, or raise TWINSEG_TRITON_TIMEOUT_MS.',
-          cause: e,
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`${base}${path}`, {
+          method,
+          body,
+          // Triton compresses replies when asked; multi-megabyte float tensors barely compress and cost it CPU.
+          headers: { 'accept-encoding': 'identity', ...headers },
+          signal,
         });
+        return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+      } catch (e) {
+        if (opts.signal?.aborted || released.signal.aborted) {
+          const why = released.signal.aborted ? ' (session released)' : '';
+          throw new TwinsegError('CANCELLED', `The request to ${what} was cancelled${why}.`, { cause: e });
+        }
+        if (timeout.aborted) {
+          throw new TwinsegError('PROVIDER_UNAVAILABLE', `Triton at ${base} did not answer ${method} ${path} within ${timeoutMs} ms.`, {
+            hint: 'The server may be overloaded or still loading the model: check its log and GPU, or raise TWINSEG_TRITON_TIMEOUT_MS.',
+            cause: e,
+          });
+        }
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        const why = cause?.code ?? cause?.message ?? errorMessage(e);
+        // A kept-alive connection that the server (or a proxy) closed just as the request went out: every request
+        // here is safe to repeat (health, metadata, and inference, which changes nothing), so once on a new one.
+        if (attempt === 1 && cause?.code !== undefined && CLOSED_CONNECTION.has(cause.code)) continue;
+        throw new TwinsegError('PROVIDER_UNAVAILABLE', `Cannot reach Triton at ${base} (${method} ${path}: ${why}).`, { hint: START_HINT, cause: e });
       }
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? errorMessage(e);
-      throw new TwinsegError('PROVIDER_UNAVAILABLE', `Cannot reach Triton at ${base} (${method} ${path}: ${why}).`, { hint: START_HINT, cause: e });
     }
   }
 

@@ -2,7 +2,7 @@
 // masks, pictures). It owns the wiring of perception, builders, pictures and store; the maths lives
 // elsewhere. Twins never change: labels and prompted objects make revisions (revision.ts).
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { tritonModelNames, type Config } from '../config.js';
 import { throwIfAborted, TwinsegError } from '../errors.js';
 import { combineMasks } from '../mask/combine.js';
 import { encodeCocoRle } from '../mask/coco-rle.js';
@@ -73,6 +73,8 @@ export class TwinService implements TwinServiceApi {
   segmenter(): Promise<Segmenter> {
     this.segmenterPromise ??= (async () => {
       const model = await resolveModel(this.config.model, this.config);
+      const triton = this.config.triton;
+      const names = tritonModelNames(model.name, triton);
       return createSegmenter({
         modelName: model.name,
         encoderPath: model.encoderPath,
@@ -81,7 +83,20 @@ export class TwinService implements TwinServiceApi {
         threads: this.config.threads,
         embeddingCacheBytes: this.config.embeddingCacheBytes,
         home: this.config.home,
-        log: (m: string) => this.log(m),
+        ...(triton.url
+          ? {
+              triton: {
+                url: triton.url,
+                encoderModel: names.encoder,
+                decoderModel: names.decoder,
+                timeoutMs: triton.timeoutMs,
+                fallback: triton.fallback,
+                maxBatch: triton.maxBatch,
+              },
+            }
+          : {}),
+        // Lines already prefixed "twinseg: " (the session modules' own) are passed on as they are.
+        log: (m: string) => this.log(m.replace(/^twinseg: /, '')),
       });
     })();
     // A failed load (missing model, bad file) must not stick: the user may fix it and retry.

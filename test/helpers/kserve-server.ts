@@ -78,14 +78,17 @@ export function metadataOf(session: ModelSession): { inputs: MetaTensor[]; outpu
   return { inputs: session.inputs.map(meta), outputs: session.outputs.map(meta) };
 }
 
-/** Models from a Triton repository directory: each <name>/config.pbtxt with <name>/1/model.onnx, on CPU. */
-export async function loadRepository(dir: string): Promise<Record<string, ServedModel>> {
+/**
+ * Models from a Triton repository directory: each <name>/config.pbtxt with <name>/1/model.onnx, on CPU with
+ * `threads` onnxruntime threads per run (default 1, which tests comparing bytes with in-process runs rely on).
+ */
+export async function loadRepository(dir: string, opts: { threads?: number } = {}): Promise<Record<string, ServedModel>> {
   const models: Record<string, ServedModel> = {};
   for (const name of await fs.readdir(dir)) {
     const config = parseModelConfig(await fs.readFile(path.join(dir, name, 'config.pbtxt'), 'utf8'));
     if (config.name !== name) throw new Error(`repository: ${name}/config.pbtxt names "${config.name}"`);
     if (config.platform !== 'onnxruntime_onnx') throw new Error(`repository: ${name} is not for the ONNX Runtime backend`);
-    const { session } = await createSession(path.join(dir, name, '1', 'model.onnx'), { providers: ['cpu'], threads: 1 });
+    const { session } = await createSession(path.join(dir, name, '1', 'model.onnx'), { providers: ['cpu'], threads: opts.threads ?? 1 });
     // As Triton does: with max_batch_size > 0 every tensor gains a leading batch dimension of any size.
     const batch = config.max_batch_size > 0 ? [-1] : [];
     const meta = (t: { name: string; data_type: string; dims: number[] }) => ({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveFourTokenDecoder, PROMPT_BATCH_DIM } from '../../src/perception/decoder-graph.js';
+import { deriveFourTokenDecoder, FOUR_TOKEN_IOU, FOUR_TOKEN_LOGITS, PROMPT_BATCH_DIM } from '../../src/perception/decoder-graph.js';
 import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
 import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder } from '../helpers/tiny-onnx.js';
 
@@ -24,23 +24,27 @@ describe('deriving the four-token decoder', () => {
   it('finds the all-token tensors of a select_masks graph by structure and outputs only them', async () => {
     const derived = deriveFourTokenDecoder(tinyFourTokenDecoder());
     if (!derived.ok) throw new Error(derived.reason);
-    expect(derived.logitsName).toBe('all_logits');
-    expect(derived.iouName).toBe('all_iou');
+    // The selected tensors (all_logits, all_iou in the tiny graph) come out under stable, typed names.
+    expect(derived.logitsName).toBe(FOUR_TOKEN_LOGITS);
+    expect(derived.iouName).toBe(FOUR_TOKEN_IOU);
     const { session } = await createSession(derived.bytes, { providers: ['cpu'], threads: 1 });
     try {
-      expect(session.outputs.map((o) => o.name)).toEqual(['all_logits', 'all_iou']);
+      expect(session.outputs).toEqual([
+        { name: 'token_logits', type: 'float32', shape: [PROMPT_BATCH_DIM, 4, S, S] },
+        { name: 'token_iou_predictions', type: 'float32', shape: [PROMPT_BATCH_DIM, 4] },
+      ]);
       expect(session.inputs.find((i) => i.name === 'point_coords')?.shape).toEqual([PROMPT_BATCH_DIM, 'num_points', 2]);
       expect(session.inputs.find((i) => i.name === 'mask_input')?.shape[0]).toBe(PROMPT_BATCH_DIM);
       // orig_im_size only fed the dropped full-size upsampling.
       expect(session.inputs.map((i) => i.name)).not.toContain('orig_im_size');
       const out = await session.run(feeds(session, [100, 200, 300], 5, 1));
-      expect(out.all_logits!.dims).toEqual([3, 4, S, S]);
-      expect(out.all_iou!.dims).toEqual([3, 4]);
-      const iou = Array.from(out.all_iou!.data as Float32Array);
+      expect(out.token_logits!.dims).toEqual([3, 4, S, S]);
+      expect(out.token_iou_predictions!.dims).toEqual([3, 4]);
+      const iou = Array.from(out.token_iou_predictions!.data as Float32Array);
       for (const [b, x] of [100, 200, 300].entries()) {
         for (let t = 0; t < 4; t++) expect(iou[b * 4 + t]).toBeCloseTo(x / 1000 + TINY_TOKEN_IOU[t]!, 5);
       }
-      const logits = out.all_logits!.data as Float32Array;
+      const logits = out.token_logits!.data as Float32Array;
       for (let t = 0; t < 4; t++) expect(logits[(2 * 4 + t) * S * S + 123]).toBeCloseTo(5 + t, 5);
     } finally {
       await session.release();

@@ -1,7 +1,7 @@
 // The Triton client against a KServe v2 server on loopback that runs real models through onnxruntime:
 // what comes back must be exactly what in-process onnxruntime returns, and every failure a clear TwinsegError.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
 import { createTritonSession, DYNAMIC_DIM } from '../../src/perception/triton-sessions.js';
@@ -193,6 +193,68 @@ describe('Triton session errors', () => {
     } finally {
       await new Promise((resolve) => web.close(resolve));
     }
+  });
+
+  describe('behind a connection that the other side closes as the request arrives', () => {
+    // A TCP front for the KServe server that resets the connection carrying each of the first `resets` inference
+    // requests (as a server closing a kept-alive connection at that moment does) and passes everything else on.
+    async function resettingFront(upstream: KserveServer, resets: number) {
+      let left = resets;
+      const front = net.createServer((socket) => {
+        const up = net.connect(upstream.port, '127.0.0.1');
+        up.pipe(socket);
+        up.on('error', () => socket.destroy());
+        socket.on('error', () => up.destroy());
+        socket.on('close', () => up.destroy());
+        socket.on('data', (chunk) => {
+          if (left > 0 && /^POST \S+\/infer /.test(chunk.toString('latin1', 0, 200))) {
+            left--;
+            socket.resetAndDestroy();
+            return;
+          }
+          up.write(chunk);
+        });
+      });
+      await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+      return {
+        url: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+        resetsLeft: () => left,
+        close: () => new Promise<void>((resolve) => front.close(() => resolve())),
+      };
+    }
+    let server: KserveServer;
+    beforeAll(async () => {
+      server = await startKserveServer({ models: { tiny: { session: tiny } } });
+    });
+    afterAll(() => server?.stop());
+
+    it('sends the request again, once, on a new connection', async () => {
+      const front = await resettingFront(server, 1);
+      try {
+        const s = await createTritonSession(front.url, 'tiny');
+        const before = inferRequests(server).length;
+        expectSameTensors(await s.run(feeds()), await tiny.run(feeds()));
+        expect(front.resetsLeft()).toBe(0);
+        expect(inferRequests(server).length - before).toBe(1);
+        await s.release();
+      } finally {
+        await front.close();
+      }
+    });
+
+    it('says the server cannot be reached when the new connection is closed too', async () => {
+      const front = await resettingFront(server, 2);
+      try {
+        const s = await createTritonSession(front.url, 'tiny');
+        const err = await caught(s.run(feeds()));
+        expect(err.code).toBe('PROVIDER_UNAVAILABLE');
+        expect(err.message).toMatch(/Cannot reach Triton at .* \(POST \/v2\/models\/tiny\/infer: (ECONNRESET|UND_ERR_SOCKET|EPIPE)\)/);
+        expect(front.resetsLeft()).toBe(0);
+        await s.release();
+      } finally {
+        await front.close();
+      }
+    });
   });
 
   it('refuses a URL that is not http(s)', async () => {
