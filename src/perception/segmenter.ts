@@ -1,11 +1,11 @@
 // The Segmenter the twin layer uses: a SamPredictor plus everything mode and prompted segmentation, which
 // returns the model's own mask plus the other granularities SAM offered for the same prompt.
 import { throwIfAborted } from '../errors.js';
-import { rleContains, rleIou } from '../mask/rle.js';
+import { rleArea, rleContains, rleIou, type Rle } from '../mask/rle.js';
 import { runEverything } from './everything.js';
 import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, honoursClicks, REFINEMENT_ORDER, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, WHOLE_OVER_SINGLE_IOU } from './mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
 import { maskInputFromMask } from './mask-input.js';
 import type {
@@ -73,12 +73,20 @@ export function segmenterFromPredictor(
   };
 }
 
-/** The first token in REFINEMENT_ORDER whose mask honours every click; SAM's own (token 0) if none does. */
+/**
+ * SAM's own answer to several clicks (token 0), or the whole-object token when it honours every click too and
+ * is a fuller version of the same mask (IoU ≥ WHOLE_OVER_SINGLE_IOU with it); where token 0 breaks a click, the
+ * largest granularity that honours them all. Token 0 if none does.
+ */
 function refinementToken(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, stabilityOffset: number): MaskToken {
-  for (const t of REFINEMENT_ORDER) {
-    const { rle, area } = maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset);
-    if (area > 0 && honoursClicks(prompt, (x, y) => rleContains(rle, Math.floor(x), Math.floor(y)))) return t;
+  const rleOf = (t: MaskToken) => maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset).rle;
+  const honours = (rle: Rle) => rleArea(rle) > 0 && honoursClicks(prompt, (x, y) => rleContains(rle, Math.floor(x), Math.floor(y)));
+  const single = rleOf(SINGLE_MASK_TOKEN);
+  if (honours(single)) {
+    const whole = rleOf(3);
+    return honours(whole) && rleIou(whole, single) >= WHOLE_OVER_SINGLE_IOU ? 3 : SINGLE_MASK_TOKEN;
   }
+  for (const t of [3, 2, 1] as const) if (honours(rleOf(t))) return t;
   return SINGLE_MASK_TOKEN;
 }
 

@@ -95,7 +95,8 @@ describe('a build cancelled by its client', () => {
   });
 
   it('does not fail another client waiting for the same build', async () => {
-    const args = { image, preset: 'fast', options: { pointsPerSide: 3 } };
+    // Options no earlier test used (fast prompts a 3×3 grid itself): a build that is not in the store yet.
+    const args = { image, preset: 'fast', options: { pointsPerSide: 5 } };
     const runs = s.everythingRuns.length;
     const call = s.buildCalls.length;
     let release!: () => void;
