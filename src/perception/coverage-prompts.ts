@@ -1,6 +1,7 @@
 // Where to prompt next, decided on a coarse grid of cells (about 64 on the long side, the size of
 // SAM's embedding): gaps that no accepted mask covers get a prompt at their deepest cell, and large
-// masks get part-seeking prompts (a positive point with negatives at the mask's other far points).
+// masks get part-seeking prompts at points spread over them (lone points where the decoder proposes
+// every granularity, else a positive point with negatives at the mask's other far points).
 import type { Rle } from '../mask/rle.js';
 import type { Prompt, PromptPoint } from './types.js';
 
@@ -107,18 +108,20 @@ export interface GapPrompt {
 
 /**
  * One prompt per uncovered gap (cells that are neither covered nor already tried), at the gap's
- * deepest cell, largest gaps first; gaps smaller than minCells are left alone.
+ * deepest cell, largest gaps first; gaps smaller than minCells, or whose deepest cell is less than
+ * minDepth cells from the nearest blocked cell or image border (slivers), are left alone.
  */
-export function gapPrompts(blocked: Uint8Array, g: CellGrid, maxPrompts: number, minCells: number): GapPrompt[] {
+export function gapPrompts(blocked: Uint8Array, g: CellGrid, maxPrompts: number, minCells: number, minDepth = 1): GapPrompt[] {
   const free = new Uint8Array(blocked.length);
   for (let i = 0; i < free.length; i++) free[i] = blocked[i] ? 0 : 1;
   const depth = depthMap(free, g);
   const { cells } = components(free, g);
-  const gaps = cells.slice(1).filter((c) => c.length >= minCells).sort((a, b) => b.length - a.length);
   const out: GapPrompt[] = [];
-  for (const gap of gaps.slice(0, maxPrompts)) {
+  for (const gap of cells.slice(1).filter((c) => c.length >= minCells).sort((a, b) => b.length - a.length)) {
+    if (out.length >= maxPrompts) break;
     let best = gap[0]!;
     for (const i of gap) if (depth[i]! > depth[best]!) best = i;
+    if (depth[best]! < minDepth) continue;
     const [x, y] = cellCentre(g, best % g.cols, Math.floor(best / g.cols));
     out.push({ x, y, gapCells: gap.length });
   }
@@ -135,13 +138,21 @@ export function markTried(tried: Uint8Array, g: CellGrid, x: number, y: number, 
 }
 
 /**
+ * How a part-seeking point is asked. `lone`: the point alone, for decoders that propose all three
+ * granularities of a lone point (sub-part, part, whole), one of which is usually the piece around it.
+ * `contrast`: the point positive and the other points negative, asking a single-mask decoder for the
+ * piece around the point, not the whole; but where the unexplained cells are one object, the negatives
+ * land on that object too and cut it apart.
+ */
+export type PartPromptForm = 'lone' | 'contrast';
+
+/**
  * Part-seeking prompts inside one mask's cells: the interior cells (away from the edge, and outside
  * `exclude`, the cells already explained by smaller masks, while enough remain) are split into up to
  * `n` compact groups by k-means on their positions, which cuts an elongated or grouped mask into
- * pieces along its extent; each group's cell nearest its mean becomes a point. Prompt i is point i
- * positive and the others negative, asking the decoder for the piece around point i, not the whole.
+ * pieces along its extent; each group's cell nearest its mean becomes a point, asked as `form` says.
  */
-export function partPrompts(maskCells: Uint8Array, exclude: Uint8Array | undefined, g: CellGrid, n: number): Prompt[] {
+export function partPrompts(maskCells: Uint8Array, exclude: Uint8Array | undefined, g: CellGrid, n: number, form: PartPromptForm = 'contrast'): Prompt[] {
   const depth = depthMap(maskCells, g);
   let cells: number[] = [];
   for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 2 && !exclude?.[i]) cells.push(i);
@@ -155,6 +166,7 @@ export function partPrompts(maskCells: Uint8Array, exclude: Uint8Array | undefin
     const [x, y] = cellCentre(g, i % g.cols, Math.floor(i / g.cols));
     return { x, y, label: 1 };
   });
+  if (form === 'lone') return points.map((p) => ({ points: [p] }));
   return points.map((p, k) => ({
     points: [p, ...points.filter((_, j) => j !== k).map((q) => ({ x: q.x, y: q.y, label: 0 as const }))],
   }));

@@ -5,9 +5,11 @@
 //             exactly as SAM; adaptive runs visit it coarse to fine in rounds and skip points deep inside
 //             an accepted mask, since those mostly return that mask again;
 //   coverage  rounds of prompts at the deepest cell of each gap no accepted mask covers, until
-//             options.coverageTarget of the image is covered (small objects the grid missed);
-//   parts     inside object-sized accepted masks, points spread by k-means, each asked as positive with
-//             the others negative (token 0), so parts or members of a group are proposed beside wholes;
+//             options.coverageTarget of the image is covered (small objects the grid missed), and after
+//             that while a gap is left deep enough to hold an object;
+//   parts     inside object-sized accepted masks, points spread by k-means, so parts or members of a
+//             group (or an object a merged mask swallowed) are proposed beside wholes: lone points where
+//             each proposes three granularities, else each positive with the others negative (token 0);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
 // Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts.
 import { throwIfAborted } from '../errors.js';
@@ -79,15 +81,21 @@ async function promptInRounds(run: EverythingRun, target: DecodeTarget): Promise
   await fillGaps(run, target, options.maxPrompts - partsReserve);
   if (options.parts) {
     const wholes = run.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
-    await decodeRound(run, target, partRound(run.coverage, wholes, promptsLeft(run)), 'parts');
+    const form = target.tokens && options.multimask ? 'lone' : 'contrast';
+    await decodeRound(run, target, partRound(run.coverage, wholes, promptsLeft(run), form), 'parts');
   }
   await fillGaps(run, target, options.maxPrompts);
 }
 
-/** Rounds of gap prompts until the coverage target, `limit` prompts in all, or no gap left. */
+/**
+ * Rounds of gap prompts until `limit` prompts in all or no gap is left worth one: any gap below the
+ * coverage target, only object-sized ones above it. A coverage target of 0 turns gap prompts off.
+ */
 async function fillGaps(run: EverythingRun, target: DecodeTarget, limit: number): Promise<void> {
-  while (run.stats.prompts < limit && coveredFraction(run.coverage) < run.options.coverageTarget) {
-    const prompts = gapRound(run.coverage, Math.min(run.options.promptsPerRound, limit - run.stats.prompts));
+  if (run.options.coverageTarget <= 0) return;
+  while (run.stats.prompts < limit) {
+    const objectSized = coveredFraction(run.coverage) >= run.options.coverageTarget;
+    const prompts = gapRound(run.coverage, Math.min(run.options.promptsPerRound, limit - run.stats.prompts), objectSized);
     if (prompts.length === 0) return;
     await decodeRound(run, target, prompts, 'coverage');
     for (const p of prompts) markPrompted(run.coverage, p.points![0]!.x, p.points![0]!.y, TRIED_RADIUS);

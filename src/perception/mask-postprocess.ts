@@ -67,8 +67,8 @@ export function proposalFromDecoded(
     }
   }
   const stability = union === 0 ? 0 : inter / union;
-  if (opts.minMaskRegionArea > 0) cleanupMask(bits, width, height, opts.minMaskRegionArea);
   const bounds: Box = maxX < 0 ? [0, 0, 0, 0] : [minX, minY, maxX + 1, maxY + 1];
+  if (opts.minMaskRegionArea > 0) cleanupMask(bits, width, height, opts.minMaskRegionArea, bounds);
   return withRle(rleFromBitmap(bits, width, height, bounds), decoded.predictedIou, stability, prompt, stage);
 }
 
@@ -76,12 +76,15 @@ function withRle(rle: Rle, predictedIou: number, stability: number, prompt: Prom
   return { rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou, stability, prompt, stage };
 }
 
-/** Region cleanup on a finished proposal; returns the same object when nothing changed. */
+/**
+ * Region cleanup on a finished proposal; returns the same object when nothing changed. Only the
+ * proposal's box is scanned (cleanup never grows a mask past it).
+ */
 export function cleanupProposal(p: Proposal, minMaskRegionArea: number): { proposal: Proposal; changed: boolean } {
   if (minMaskRegionArea <= 0 || p.area === 0) return { proposal: p, changed: false };
   const bits = rleToBitmap(p.rle);
-  if (!cleanupMask(bits, p.rle.width, p.rle.height, minMaskRegionArea)) return { proposal: p, changed: false };
-  const rle = rleFromBitmap(bits, p.rle.width, p.rle.height);
+  if (!cleanupMask(bits, p.rle.width, p.rle.height, minMaskRegionArea, p.bbox)) return { proposal: p, changed: false };
+  const rle = rleFromBitmap(bits, p.rle.width, p.rle.height, p.bbox);
   // Everything but the mask carries over: refinement needs the token to regenerate the logits.
   return { proposal: { ...p, rle, area: rleArea(rle), bbox: rleBbox(rle) }, changed: true };
 }

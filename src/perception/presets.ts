@@ -32,7 +32,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     coverageTarget: 0.9,
     parts: false,
     predIouThresh: 0.5,
-    stabilityScoreThresh: 0.6,
+    stabilityScoreThresh: 0.7,
     cropNLayers: 0,
     minMaskRegionArea: 0,
   },

@@ -81,7 +81,9 @@ function bitmapBox(mask: Uint8Array, width: number, height: number): [number, nu
  * Fills holes (mode 'holes') or removes islands (mode 'islands') smaller than areaThresh pixels,
  * in place. Islands: when every island is small the largest one stays, so a mask never empties.
  * Only the mask's box (plus one pixel) is scanned; background touching that margin joins the
- * background outside the box, which is taken to be large. Returns whether anything changed.
+ * background outside the box, which is taken to be large. `knownBox`, a box (exclusive right/bottom)
+ * holding all of the foreground, spares the scan of the whole bitmap that finds it; any such box gives
+ * the same result as the tight one. Returns whether anything changed.
  */
 export function removeSmallRegions(
   mask: Uint8Array,
@@ -89,9 +91,10 @@ export function removeSmallRegions(
   height: number,
   areaThresh: number,
   mode: RegionMode,
+  knownBox?: readonly [number, number, number, number],
 ): boolean {
   if (areaThresh <= 0) return false;
-  const box = bitmapBox(mask, width, height);
+  const box = knownBox ? clampBox(knownBox, width, height) : bitmapBox(mask, width, height);
   if (!box) return false;
   const win: [number, number, number, number] =
     mode === 'holes'
@@ -137,6 +140,12 @@ export function removeSmallRegions(
   return true;
 }
 
+/** The box clipped to the image; null when nothing is left. */
+function clampBox(b: readonly [number, number, number, number], width: number, height: number): [number, number, number, number] | null {
+  const out: [number, number, number, number] = [Math.max(0, b[0]), Math.max(0, b[1]), Math.min(width, b[2]), Math.min(height, b[3])];
+  return out[2] > out[0] && out[3] > out[1] ? out : null;
+}
+
 /** Whether region l has a pixel on a window side that lies inside the image (the added margin). */
 function touchesAddedMargin(
   labels: Int32Array,
@@ -160,10 +169,13 @@ function touchesAddedMargin(
   return false;
 }
 
-/** SAM's order: fill holes first, then remove islands. Returns whether the mask changed. */
-export function cleanupMask(mask: Uint8Array, width: number, height: number, minArea: number): boolean {
-  const holes = removeSmallRegions(mask, width, height, minArea, 'holes');
-  const islands = removeSmallRegions(mask, width, height, minArea, 'islands');
+/**
+ * SAM's order: fill holes first, then remove islands. Returns whether the mask changed. `knownBox`
+ * (see removeSmallRegions) still holds the mask after holes are filled: a filled hole lies inside it.
+ */
+export function cleanupMask(mask: Uint8Array, width: number, height: number, minArea: number, knownBox?: readonly [number, number, number, number]): boolean {
+  const holes = removeSmallRegions(mask, width, height, minArea, 'holes', knownBox);
+  const islands = removeSmallRegions(mask, width, height, minArea, 'islands', knownBox);
   return holes || islands;
 }
 

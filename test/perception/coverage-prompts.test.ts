@@ -71,6 +71,16 @@ describe('gapPrompts', () => {
     expect(gapPrompts(blocked, g, 5, 55)).toEqual([]);
   });
 
+  it('leaves slivers alone when asked for gaps deep enough to hold an object', () => {
+    const g = makeCellGrid(100, 100, 10);
+    const blocked = new Uint8Array(100).fill(1);
+    for (let x = 0; x < 10; x++) blocked[5 * 10 + x] = 0; // a one-cell-high sliver across the middle
+    expect(gapPrompts(blocked, g, 5, 4, 1)).toHaveLength(1);
+    expect(gapPrompts(blocked, g, 5, 4, 3)).toEqual([]);
+    for (let y = 2; y < 7; y++) for (let x = 3; x < 8; x++) blocked[y * 10 + x] = 0; // a 5x5 gap on the sliver
+    expect(gapPrompts(blocked, g, 5, 4, 3)).toEqual([{ x: 55, y: 45, gapCells: 30 }]);
+  });
+
   it('stops prompting cells marked as tried', () => {
     const g = makeCellGrid(50, 50, 5);
     const blocked = new Uint8Array(25);
@@ -94,6 +104,16 @@ describe('partPrompts', () => {
     }
     const xs = prompts.map((p) => p.points![0]!.x).sort((a, b) => a - b);
     expect(xs[2]! - xs[0]!).toBeGreaterThan(100); // spread along the long side
+  });
+
+  it('asks each point alone in the lone form', () => {
+    const g = makeCellGrid(200, 100, 20);
+    const mask = new Uint8Array(g.cols * g.rows);
+    for (let y = 1; y < 9; y++) for (let x = 1; x < 19; x++) mask[y * g.cols + x] = 1;
+    const contrast = partPrompts(mask, undefined, g, 3, 'contrast');
+    const lone = partPrompts(mask, undefined, g, 3, 'lone');
+    expect(lone).toEqual(contrast.map((p) => ({ points: [p.points![0]] })));
+    expect(lone.every((p) => p.points!.length === 1 && p.points![0]!.label === 1)).toBe(true);
   });
 
   it('gives nothing for a mask too thin to hold two interior points', () => {

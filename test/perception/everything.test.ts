@@ -56,6 +56,25 @@ describe('everything mode on a synthetic scene', () => {
     expect(res.proposals[0]!.stage).toBe('coverage');
   });
 
+  it('prompts a gap deep enough to hold an object even once the coverage target is reached', async () => {
+    // A frame of four rectangles (92% of the picture) around an empty 100x100 hole holding a disc. A 4x4
+    // grid finds the whole frame and misses the disc, leaving coverage above fast's 0.9 target.
+    const frame: Shape[] = [
+      { kind: 'rect', x1: 0, y1: 0, x2: 400, y2: 100 },
+      { kind: 'rect', x1: 0, y1: 200, x2: 400, y2: 300 },
+      { kind: 'rect', x1: 0, y1: 100, x2: 150, y2: 200 },
+      { kind: 'rect', x1: 250, y1: 100, x2: 400, y2: 200 },
+    ];
+    const disc: Shape = { kind: 'disc', cx: 200, cy: 150, r: 25 };
+    const opts = resolveEverythingOptions('fast', { pointsPerSide: 4, maxPrompts: 24 });
+    const res = await runEverything(createFakePredictor([...frame, disc]), fakeImage(W, H), opts);
+    for (const s of frame) expect(bestIou(shapeRle(s, W, H), res.proposals)).toBeGreaterThan(0.95);
+    const found = res.proposals.find((p) => rleIou(p.rle, shapeRle(disc, W, H)) > 0.95);
+    expect(found?.stage).toBe('coverage');
+    // Once no gap is left that deep, gap prompting stops short of the budget.
+    expect(res.stats.prompts).toBeLessThan(24);
+  });
+
   it('keeps SAM semantics for a plain grid: one call per grid point, row by row', async () => {
     const predictor = createFakePredictor(objects);
     const opts = resolveEverythingOptions('thorough', { pointsPerSide: 4, cropNLayers: 0 });
@@ -138,15 +157,24 @@ describe('everything mode with all four mask tokens per prompt', () => {
     expect(predictor.batches).toEqual([64, 64, 64, 64]);
   });
 
-  it('takes token 0 for multi-point part prompts and one token per point with multimask off', async () => {
+  it('asks part points alone, each proposing its granularities, so every strip of the whole is found', async () => {
     const predictor = createFakeTokenPredictor(scene);
     const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced'));
     const parts = res.proposals.filter((p) => p.stage === 'parts');
     expect(parts.length).toBeGreaterThan(0);
-    expect(parts.every((p) => p.token === 0 && p.prompt.points!.length > 1)).toBe(true);
-    const single = await runEverything(createFakeTokenPredictor(scene), fakeImage(W, H), resolveEverythingOptions('balanced', { multimask: false, parts: false }));
+    expect(parts.every((p) => p.prompt.points!.length === 1 && p.token !== 0)).toBe(true);
+    for (const s of strips) expect(bestIou(shapeRle(s, W, H), res.proposals)).toBeGreaterThan(0.9);
+  });
+
+  it('asks part points as contrast prompts with multimask off, one token per prompt', async () => {
+    const predictor = createFakeTokenPredictor(scene);
+    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { multimask: false }));
+    const contrast = predictor.prompts.filter((p) => p.points!.length > 1);
+    expect(contrast.length).toBeGreaterThan(0);
+    expect(contrast.every((p) => p.points!.filter((q) => q.label === 1).length === 1)).toBe(true);
+    expect(res.proposals.filter((p) => p.prompt.points!.length > 1).every((p) => p.token === 0)).toBe(true);
     const perPrompt = new Map<unknown, number>();
-    for (const p of single.proposals) perPrompt.set(p.prompt, (perPrompt.get(p.prompt) ?? 0) + 1);
+    for (const p of res.proposals) perPrompt.set(p.prompt, (perPrompt.get(p.prompt) ?? 0) + 1);
     expect(Math.max(...perPrompt.values())).toBe(1);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupMask, removeSmallRegions } from '../../src/perception/region-cleanup.js';
+import { randomBits } from '../helpers/random-bits.js';
 
 /** Builds a row-major bitmap from rows of '#' (foreground) and '.' (background). */
 function bitmap(rows: string[]): { bits: Uint8Array; w: number; h: number } {
@@ -55,5 +56,27 @@ describe('region cleanup', () => {
     expect(cleanupMask(bits, w, h, 0)).toBe(false);
     expect(cleanupMask(bits, w, h, 5)).toBe(true);
     expect(show(bits, w)).toEqual(['#####...', '#####...', '#####...', '........']);
+  });
+
+  it('gives the same result when told a box holding the mask as when it scans for the box', () => {
+    const w = 83;
+    const h = 57;
+    for (let seed = 1; seed <= 40; seed++) {
+      const noise = randomBits(w, h, seed);
+      // Foreground only inside a box, so the tight box and looser boxes around it differ from the image.
+      const [x1, y1, x2, y2] = [seed % 9, (seed * 7) % 11, w - (seed % 13), h - ((seed * 3) % 8)];
+      const bits = new Uint8Array(w * h);
+      for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) bits[y * w + x] = noise[y * w + x]!;
+      let [tx1, ty1, tx2, ty2] = [w, h, 0, 0];
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (bits[y * w + x]) [tx1, ty1, tx2, ty2] = [Math.min(tx1, x), Math.min(ty1, y), Math.max(tx2, x + 1), Math.max(ty2, y + 1)];
+      const area = 1 + (seed % 12);
+      const scanned = bits.slice();
+      const changed = cleanupMask(scanned, w, h, area);
+      for (const box of [[tx1, ty1, tx2, ty2], [x1, y1, x2, y2], [tx1 - 3, ty1 - 2, tx2 + 5, ty2 + 9]] as const) {
+        const told = bits.slice();
+        expect(cleanupMask(told, w, h, area, box)).toBe(changed);
+        expect(Buffer.from(told).equals(Buffer.from(scanned))).toBe(true);
+      }
+    }
   });
 });

