@@ -7,7 +7,8 @@
 // of 4): recall@0.5 / mean best IoU by prompts per photo, 12: 0.30/0.28, 16: 0.38-0.43/0.32-0.37,
 // 24: 0.51/0.43, 32: 0.62/0.51, 40: 0.70/0.57, 64: 0.72/0.58, each prompt costing about 0.045-0.065 of
 // an encoder pass. `fast` keeps to about 1.5 encoder passes in all; `balanced` spends what recall@0.5
-// 0.70 takes (about 3 passes); the looser 0.6 thresholds keep a few more true masks at small budgets.
+// 0.70 takes (about 3 passes). balanced's looser 0.6 thresholds keep a few more true masks at small budgets; fast keeps
+// stability at 0.7, which drops a merged junk mask its gap prompts can propose (drawn scene seed 5).
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { EverythingOptions, PresetName } from './types.js';
