@@ -3,10 +3,15 @@ import type { FourTokenStatus } from '../perception/four-token-session.js';
 import type { BackendReport } from './doctor-report.js';
 import { parseCommandArgs, type CliCommand } from './cli-io.js';
 
+function describeSharing(s: FourTokenStatus): string {
+  if (!s.sharing) return '';
+  return s.sharing.shared ? '; a batch of prompts shares the image-side work' : `; prompts do not share the image-side work (${s.sharing.reason})`;
+}
+
 function describeFourToken(s: FourTokenStatus): string {
   const head = 'four-token decoder (all of SAM\'s mask granularities per prompt): ';
-  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}`;
-  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built`;
+  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}${describeSharing(s)}`;
+  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built${describeSharing(s)}`;
   return `${head}${s.state}: ${s.reason}; everything mode decodes one mask per prompt`;
 }
 

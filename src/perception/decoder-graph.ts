@@ -4,6 +4,7 @@
 // derived graph outputs those two all-token tensors instead, and takes a batch of prompts against one
 // image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
 import onnxProto from 'onnx-proto';
+import { shareImageSide, type SharingSummary } from './image-side-sharing.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -31,6 +32,8 @@ export interface FourTokenGraph {
   logitsName: string;
   /** [B, 4] predicted IoUs of all mask tokens. */
   iouName: string;
+  /** Whether prompts share the image-side work (mask_input then takes a batch of 1 when no prompt has a mask), or why not. */
+  sharing: SharingSummary;
 }
 
 export type DerivedGraphResult = ({ ok: true } & FourTokenGraph) | { ok: false; reason: string };
@@ -43,7 +46,8 @@ interface Selector {
 }
 
 /** Pure: ONNX bytes in, derived bytes (or why not) out. */
-export function deriveFourTokenDecoder(source: Uint8Array): DerivedGraphResult {
+/** `shareImageSide: false` keeps one copy of the image side per prompt (tests compare the two). */
+export function deriveFourTokenDecoder(source: Uint8Array, opts: { shareImageSide?: boolean } = {}): DerivedGraphResult {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(source);
@@ -68,7 +72,10 @@ export function deriveFourTokenDecoder(source: Uint8Array): DerivedGraphResult {
     floatOutput(FOUR_TOKEN_LOGITS, [PROMPT_BATCH_DIM, TOKENS, side, side]),
     floatOutput(FOUR_TOKEN_IOU, [PROMPT_BATCH_DIM, TOKENS]),
   ]);
-  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU };
+  // After pruning, so that only what feeds the outputs is analysed.
+  const shared = opts.shareImageSide === false ? { shared: false as const, reason: 'not asked for' } : shareImageSide(graph);
+  const sharing: SharingSummary = shared.shared ? { shared: true } : { shared: false, reason: shared.reason };
+  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU, sharing };
 }
 
 /** The low-res mask side: mask_input's last dimension where it is fixed (SAM: 256), else symbolic. */

@@ -9,12 +9,14 @@ import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage } from '../errors.js';
 import { deriveFourTokenDecoder } from './decoder-graph.js';
+import type { SharingSummary } from './image-side-sharing.js';
 import { hashFileMemoized, sha256File } from './file-hash.js';
 import { hashMemoPath } from './model-store.js';
 import type { ModelSource } from './ort-sessions.js';
 
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
-const DERIVATION_VERSION = 2; // 2: outputs named token_logits / token_iou_predictions, typed and shaped
+// 2: outputs named token_logits / token_iou_predictions, typed and shaped; 3: prompts share the image side
+const DERIVATION_VERSION = 3;
 
 /**
  * pending: not yet checked against the original decoder (that happens on the first image decoded);
@@ -30,14 +32,17 @@ export interface Verdict {
   at?: string;
 }
 
+/** Whether a batch of prompts shares the image-side work (image-side-sharing.ts), or why not. */
+export type Sharing = SharingSummary;
+
 export type FourTokenFile =
-  | { available: true; model: ModelSource; logitsName: string; iouName: string; verdict: Verdict; recordPath?: string }
+  | { available: true; model: ModelSource; logitsName: string; iouName: string; sharing: Sharing; verdict: Verdict; recordPath?: string }
   | { available: false; reason: string; recordPath?: string };
 
 interface DerivedRecord {
   version: number;
   source: string;
-  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string };
+  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: Sharing };
   unavailable?: string;
   verdict?: Verdict;
 }
@@ -68,7 +73,7 @@ async function damage(file: string, expected: NonNullable<DerivedRecord['derived
 function fromRecord(r: DerivedRecord, model: string, recordPath: string): FourTokenFile {
   if (r.unavailable !== undefined) return { available: false, reason: r.unavailable, recordPath };
   const d = r.derived!;
-  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, verdict: r.verdict ?? { state: 'pending' }, recordPath };
+  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, verdict: r.verdict ?? { state: 'pending' }, recordPath };
 }
 
 /**
@@ -79,7 +84,9 @@ export async function prepareFourTokenDecoder(source: ModelSource, opts: { home?
   if (typeof source !== 'string' || !opts.home) {
     const bytes = typeof source === 'string' ? await fs.readFile(source) : source;
     const d = deriveFourTokenDecoder(bytes);
-    return d.ok ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, verdict: { state: 'pending' } } : { available: false, reason: d.reason };
+    return d.ok
+      ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, verdict: { state: 'pending' } }
+      : { available: false, reason: d.reason };
   }
   const sourceSha = (await hashFileMemoized(source, hashMemoPath(opts.home))).sha256;
   const paths = derivedPaths(opts.home, sourceSha);
@@ -97,7 +104,7 @@ export async function prepareFourTokenDecoder(source: ModelSource, opts: { home?
   } else {
     await writeFileAtomic(paths.model, d.bytes);
     const sha256 = createHash('sha256').update(d.bytes).digest('hex');
-    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName };
+    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing };
     record.verdict = { state: 'pending' };
   }
   await writeRecord(paths.record, record, opts.log);

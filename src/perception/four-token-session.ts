@@ -2,7 +2,7 @@
 // the provider will see, check it against the original decoder on the first image it is asked for, and
 // stand down (single-mask mode, reason on stderr and in the status) when any of that fails.
 import { errorMessage, toTwinsegError } from '../errors.js';
-import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './derived-decoder.js';
+import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Sharing, type Verdict } from './derived-decoder.js';
 import { checkFourTokenDecoder } from './four-token-check.js';
 import { lowResUpsampler } from './lowres-masks.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderName } from './ort-sessions.js';
@@ -16,6 +16,8 @@ export interface FourTokenStatus {
   reason?: string;
   /** The derived file, where cached. */
   file?: string;
+  /** Whether a batch of prompts shares the image-side work, or why not. */
+  sharing?: Sharing;
   verdict?: Verdict;
 }
 
@@ -57,11 +59,11 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
   let status: FourTokenStatus;
   let loaded: Loaded | undefined;
   if (!file.available) status = { state: 'unavailable', reason: file.reason };
-  else if (file.verdict.state === 'refused') status = { state: 'refused', reason: file.verdict.reason, file: where, verdict: file.verdict };
+  else if (file.verdict.state === 'refused') status = { state: 'refused', reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing };
   else {
     try {
       loaded = await load(opts, file);
-      status = { state: file.verdict.state, file: where, verdict: file.verdict };
+      status = { state: file.verdict.state, file: where, verdict: file.verdict, sharing: file.sharing };
     } catch (e) {
       status = { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, file: where };
     }

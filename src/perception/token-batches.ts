@@ -3,6 +3,7 @@
 // A run holds prompts with the same number of decoder points (padding with SAM's "not a point" would
 // change their masks) and the same has_mask_input (one flag per run).
 import { throwIfAborted, TwinsegError } from '../errors.js';
+import { MASK_BATCH_DIM } from './image-side-sharing.js';
 import { MASK_TOKENS } from './mask-tokens.js';
 import type { ModelSession, PlainTensor } from './ort-sessions.js';
 import { promptToDecoderArrays, type ResizedSize } from './sam-preprocess.js';
@@ -73,7 +74,9 @@ function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly 
   const plane = ctx.maskSize * ctx.maskSize;
   const coords = new Float32Array(b * n * 2);
   const labels = new Float32Array(b * n);
-  const masks = new Float32Array(b * plane);
+  // A graph whose prompts share the image side takes one blank mask for a run without mask inputs.
+  const maskBatch = !run.hasMask && sharesImageSide(ctx.session) ? 1 : b;
+  const masks = new Float32Array(maskBatch * plane);
   for (let k = 0; k < b; k++) {
     const src = Math.min(k, arrays.length - 1); // padding repeats the last prompt
     coords.set(arrays[src]!.coords, k * n * 2);
@@ -92,11 +95,15 @@ function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly 
     image_embeddings: { data: embedding.data, dims: embedding.dims },
     point_coords: { data: coords, dims: [b, n, 2] },
     point_labels: { data: labels, dims: [b, n] },
-    mask_input: { data: masks, dims: [b, 1, ctx.maskSize, ctx.maskSize] },
+    mask_input: { data: masks, dims: [maskBatch, 1, ctx.maskSize, ctx.maskSize] },
     has_mask_input: { data: Float32Array.of(run.hasMask ? 1 : 0), dims: [1] },
     orig_im_size: { data: Float32Array.of(embedding.height, embedding.width), dims: [2] },
   };
   return Object.fromEntries(ctx.session.inputs.filter((i) => i.name in all).map((i) => [i.name, all[i.name]!]));
+}
+
+function sharesImageSide(session: ModelSession): boolean {
+  return session.inputs.find((i) => i.name === 'mask_input')?.shape[0] === MASK_BATCH_DIM;
 }
 
 function checkedOutputs(ctx: TokenRunContext, out: Record<string, PlainTensor>, b: number): { logits: Float32Array; iou: Float32Array } {
