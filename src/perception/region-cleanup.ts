@@ -4,9 +4,11 @@
 export type RegionMode = 'holes' | 'islands';
 
 /**
- * Labels the 8-connected regions where `region(i)` is true inside the window [x0,x1)×[y0,y1) of a
+ * Labels the 8-connected regions where the mask equals `want` inside the window [x0,x1)×[y0,y1) of a
  * row-major width-wide image. Returns per-pixel labels (0 = not in a region, window-relative
  * indices) and each label's size and whether it touches the window's border.
+ * Two passes over typed arrays (provisional labels joined by union-find, then resolved): a flood fill
+ * with a JS stack cost about a millisecond per mask, a tenth of balanced's post-processing.
  */
 function labelRegions(
   mask: Uint8Array,
@@ -18,41 +20,74 @@ function labelRegions(
   const ww = x1 - x0;
   const wh = y1 - y0;
   const labels = new Int32Array(ww * wh);
+  // parent[l] for provisional labels; at most one new label per run, so ww*wh/2+1 bounds them.
+  let parent = new Int32Array(64);
+  let next = 1;
+  const find = (l: number): number => {
+    while (parent[l] !== l) {
+      parent[l] = parent[parent[l]!]!;
+      l = parent[l]!;
+    }
+    return l;
+  };
+  const join = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    const lo = ra < rb ? ra : rb;
+    parent[ra] = lo;
+    parent[rb] = lo;
+    return lo;
+  };
+  for (let y = 0; y < wh; y++) {
+    const row = y * ww;
+    const src = (y0 + y) * width + x0;
+    for (let x = 0; x < ww; x++) {
+      if ((mask[src + x]! ? 1 : 0) !== want) continue;
+      // Neighbours already visited: west, north-west, north, north-east.
+      let l = x > 0 ? labels[row + x - 1]! : 0;
+      if (y > 0) {
+        const up = row - ww + x;
+        const nw = x > 0 ? labels[up - 1]! : 0;
+        const n = labels[up]!;
+        const ne = x < ww - 1 ? labels[up + 1]! : 0;
+        if (nw !== 0) l = l === 0 ? nw : join(l, nw);
+        if (n !== 0) l = l === 0 ? n : join(l, n);
+        if (ne !== 0) l = l === 0 ? ne : join(l, ne);
+      }
+      if (l === 0) {
+        if (next === parent.length) {
+          const grown = new Int32Array(parent.length * 2);
+          grown.set(parent);
+          parent = grown;
+        }
+        parent[next] = next;
+        l = next++;
+      }
+      labels[row + x] = l;
+    }
+  }
+  // Resolve to compact final labels, counting sizes and border contact.
+  const final = new Int32Array(next);
   const sizes = [0];
   const touchesBorder = [false];
-  const stack: number[] = [];
-  for (let start = 0; start < ww * wh; start++) {
-    if (labels[start] !== 0) continue;
-    const sx = start % ww;
-    const sy = (start - sx) / ww;
-    if ((mask[(y0 + sy) * width + x0 + sx]! ? 1 : 0) !== want) continue;
-    const label = sizes.length;
-    let size = 0;
-    let border = false;
-    labels[start] = label;
-    stack.push(start);
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      size++;
-      const px = p % ww;
-      const py = (p - px) / ww;
-      if (px === 0 || py === 0 || px === ww - 1 || py === wh - 1) border = true;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = py + dy;
-        if (ny < 0 || ny >= wh) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = px + dx;
-          if (nx < 0 || nx >= ww || (dx === 0 && dy === 0)) continue;
-          const q = ny * ww + nx;
-          if (labels[q] !== 0) continue;
-          if ((mask[(y0 + ny) * width + x0 + nx]! ? 1 : 0) !== want) continue;
-          labels[q] = label;
-          stack.push(q);
-        }
+  for (let y = 0, i = 0; y < wh; y++) {
+    const edgeRow = y === 0 || y === wh - 1;
+    for (let x = 0; x < ww; x++, i++) {
+      const l = labels[i]!;
+      if (l === 0) continue;
+      const root = find(l);
+      let f = final[root]!;
+      if (f === 0) {
+        f = sizes.length;
+        final[root] = f;
+        sizes.push(0);
+        touchesBorder.push(false);
       }
+      labels[i] = f;
+      sizes[f]!++;
+      if (edgeRow || x === 0 || x === ww - 1) touchesBorder[f] = true;
     }
-    sizes.push(size);
-    touchesBorder.push(border);
   }
   return { labels, sizes, touchesBorder };
 }
@@ -128,13 +163,13 @@ export function removeSmallRegions(
   }
   if (!any) return false;
   const ww = win[2] - win[0];
+  const wh = win[3] - win[1];
   const value = mode === 'holes' ? 1 : 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (l !== 0 && flip[l]) {
-      const x = i % ww;
-      const y = (i - x) / ww;
-      mask[(win[1] + y) * width + win[0] + x] = value;
+  for (let y = 0, i = 0; y < wh; y++) {
+    const row = (win[1] + y) * width + win[0];
+    for (let x = 0; x < ww; x++, i++) {
+      const l = labels[i]!;
+      if (l !== 0 && flip[l]) mask[row + x] = value;
     }
   }
   return true;
