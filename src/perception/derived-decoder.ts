@@ -78,12 +78,17 @@ function fromRecord(r: DerivedRecord, model: string, recordPath: string): FourTo
 
 /**
  * The derived decoder for `source`: from the cache under `home` when intact, else derived (and cached).
- * `log` hears about rebuilds; reasons for unavailability are returned, not logged.
+ * `log` hears about rebuilds; reasons for unavailability are returned, not logged. `shareImageSide:
+ * false` derives the graph that copies the image side per prompt, in memory: the fallback where the
+ * shared graph fails on a provider.
  */
-export async function prepareFourTokenDecoder(source: ModelSource, opts: { home?: string; log?: (line: string) => void } = {}): Promise<FourTokenFile> {
-  if (typeof source !== 'string' || !opts.home) {
+export async function prepareFourTokenDecoder(
+  source: ModelSource,
+  opts: { home?: string; log?: (line: string) => void; shareImageSide?: boolean } = {},
+): Promise<FourTokenFile> {
+  if (typeof source !== 'string' || !opts.home || opts.shareImageSide === false) {
     const bytes = typeof source === 'string' ? await fs.readFile(source) : source;
-    const d = deriveFourTokenDecoder(bytes);
+    const d = deriveFourTokenDecoder(bytes, { shareImageSide: opts.shareImageSide });
     return d.ok
       ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, verdict: { state: 'pending' } }
       : { available: false, reason: d.reason };

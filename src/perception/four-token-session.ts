@@ -51,23 +51,36 @@ interface Loaded {
   recordPath?: string;
 }
 
+/** The file loaded (or why not): a status, and the session when there is one. */
+async function attempt(opts: FourTokenOptions, file: FourTokenFile): Promise<{ status: FourTokenStatus; loaded?: Loaded }> {
+  if (!file.available) return { status: { state: 'unavailable', reason: file.reason } };
+  const where = typeof file.model === 'string' ? file.model : undefined;
+  const base = { file: where, verdict: file.verdict, sharing: file.sharing };
+  if (file.verdict.state === 'refused') return { status: { state: 'refused', reason: file.verdict.reason, ...base } };
+  try {
+    return { status: { state: file.verdict.state, ...base }, loaded: await load(opts, file) };
+  } catch (e) {
+    return { status: { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, ...base } };
+  }
+}
+
+/** The graph that copies the image side per prompt, where the shared one failed (derived in memory, checked anew). */
+async function copyingFallback(opts: FourTokenOptions, failed: FourTokenStatus): Promise<{ status: FourTokenStatus; loaded?: Loaded } | undefined> {
+  if (!failed.sharing?.shared) return undefined;
+  opts.log(`twinseg: four-token decoder with shared image side ${failed.state} (${failed.reason}); trying the one that copies it per prompt`);
+  const file = await prepareFourTokenDecoder(opts.decoderPath, { shareImageSide: false }).catch(() => undefined);
+  if (!file?.available) return undefined;
+  const next = await attempt(opts, file);
+  if (!next.loaded) return undefined;
+  return { loaded: next.loaded, status: { ...next.status, sharing: { shared: false, reason: `the shared graph ${failed.state}: ${failed.reason}` } } };
+}
+
 export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<FourTokenHandle> {
   const file = await prepareFourTokenDecoder(opts.decoderPath, { home: opts.home, log: opts.log }).catch(
     (e: unknown) => ({ available: false as const, reason: `deriving it failed: ${errorMessage(e)}`, recordPath: undefined }),
   );
-  const where = file.available && typeof file.model === 'string' ? file.model : undefined;
-  let status: FourTokenStatus;
-  let loaded: Loaded | undefined;
-  if (!file.available) status = { state: 'unavailable', reason: file.reason };
-  else if (file.verdict.state === 'refused') status = { state: 'refused', reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing };
-  else {
-    try {
-      loaded = await load(opts, file);
-      status = { state: file.verdict.state, file: where, verdict: file.verdict, sharing: file.sharing };
-    } catch (e) {
-      status = { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, file: where };
-    }
-  }
+  let { status, loaded } = await attempt(opts, file);
+  if (!loaded) ({ status, loaded } = (await copyingFallback(opts, status)) ?? { status, loaded });
   if (status.state === 'unavailable' || status.state === 'refused') {
     opts.log(`twinseg: four-token decoder ${status.state} (${status.reason}); everything mode decodes one mask per prompt`);
   }
@@ -92,9 +105,15 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     if (verdict.state === 'pending') return;
     await saveVerdict(l.recordPath, verdict, opts.log);
     if (verdict.state === 'refused') {
-      opts.log(`twinseg: four-token decoder refused: ${verdict.reason}; everything mode decodes one mask per prompt`);
       loaded = undefined;
       await l.session.release();
+      const fallback = await copyingFallback(opts, status);
+      if (fallback?.loaded) {
+        ({ status, loaded } = fallback);
+        await check(fallback.loaded, embedding);
+        return;
+      }
+      opts.log(`twinseg: four-token decoder refused: ${verdict.reason}; everything mode decodes one mask per prompt`);
     }
   }
 

@@ -274,7 +274,40 @@ export function tinyUnknownOp(): Uint8Array {
  */
 export const TINY_TOKEN_IOU = [0.1, 0.3, 0.5, 0.2];
 
-export function tinyFourTokenDecoder(opts: { disagree?: boolean } = {}): Uint8Array {
+/**
+ * `imageCopy` adds SAM's per-prompt copy of the image side (a Tile of an image statistic, repeated by the
+ * prompt count), which the derivation then shares: 'added' adds the copies (times 0) to the logits, so
+ * sharing changes nothing; 'counted' also multiplies them by 1 − 2·(prompts − copies), which only a
+ * graph that copies per prompt leaves at 1: sharing flips the logits, and the check must catch it.
+ */
+export function tinyFourTokenDecoder(opts: { disagree?: boolean; imageCopy?: 'added' | 'counted' } = {}): Uint8Array {
+  const copy = opts.imageCopy;
+  const copyNodes: NodeSpec[] = copy
+    ? [
+        { op: 'ReduceMean', inputs: ['image_embeddings'], outputs: ['image_mean'], attrs: { keepdims: { i: 1 } } },
+        { op: 'Shape', inputs: ['point_coords'], outputs: ['copy_pc_shape'] },
+        { op: 'Gather', inputs: ['copy_pc_shape', 'i0'], outputs: ['copy_count'], attrs: { axis: { i: 0 } } },
+        { op: 'Concat', inputs: ['copy_count', 'ones3'], outputs: ['copy_repeats'], attrs: { axis: { i: 0 } } },
+        { op: 'Tile', inputs: ['image_mean', 'copy_repeats'], outputs: ['image_copies'] },
+        // The prompts (times 0) reach the logits, as they do in SAM through its tokens.
+        { op: 'Reshape', inputs: ['x_b1', 'shape_b111'], outputs: ['x_b111'] },
+        { op: 'Mul', inputs: ['x_b111', 'zero_f'], outputs: ['prompts_zeroed'] },
+        { op: 'Mul', inputs: ['image_copies', 'zero_f'], outputs: ['copies_zeroed'] },
+        { op: 'Add', inputs: ['token_logits_plain', 'copies_zeroed'], outputs: ['logits_copies'] },
+        { op: 'Add', inputs: ['logits_copies', 'prompts_zeroed'], outputs: [copy === 'added' ? 'all_logits' : 'logits_with_copies'] },
+        ...(copy === 'added'
+          ? []
+          : [
+              { op: 'Shape', inputs: ['image_copies'], outputs: ['copies_shape'] },
+              { op: 'Gather', inputs: ['copies_shape', 'i0'], outputs: ['copies_n'], attrs: { axis: { i: 0 } } },
+              { op: 'Sub', inputs: ['copy_count', 'copies_n'], outputs: ['copies_missing'] },
+              { op: 'Cast', inputs: ['copies_missing'], outputs: ['copies_missing_f'], attrs: { to: { i: ONNX_FLOAT } } },
+              { op: 'Mul', inputs: ['copies_missing_f', 'minus_two'], outputs: ['copies_penalty'] },
+              { op: 'Add', inputs: ['copies_penalty', 'one_f'], outputs: ['copies_factor'] },
+              { op: 'Mul', inputs: ['logits_with_copies', 'copies_factor'], outputs: ['all_logits'] },
+            ]),
+      ]
+    : [];
   return encodeModel({
     inputs: [
       { name: 'image_embeddings', elem: 'float', shape: [1, 256, 64, 64] },
@@ -305,17 +338,23 @@ export function tinyFourTokenDecoder(opts: { disagree?: boolean } = {}): Uint8Ar
       i64('four', [4], []),
       i64('shape_b1', [-1, 1]),
       i64('shape_b1ss', [-1, 1, 256, 256]),
+      i64('ones3', [1, 1, 1]),
+      i64('shape_b111', [-1, 1, 1, 1]),
+      f32('zero_f', [0], []),
+      f32('one_f', [1], []),
+      f32('minus_two', [-2], []),
     ],
     nodes: [
       // all-token logits [B,4,256,256]
       { op: 'Mul', inputs: ['mask_input', 'has_mask_input'], outputs: ['masked'] },
-      { op: 'Add', inputs: ['masked', 'token_offsets'], outputs: ['all_logits'] },
+      { op: 'Add', inputs: ['masked', 'token_offsets'], outputs: [copy ? 'token_logits_plain' : 'all_logits'] },
       // all-token IoU [B,4]
       { op: 'Slice', inputs: ['point_coords', 'i0', 'i1', 'ax1'], outputs: ['first_point'] },
       { op: 'Slice', inputs: ['first_point', 'i0', 'i1', 'ax2'], outputs: ['first_x'] },
       { op: 'Reshape', inputs: ['first_x', 'shape_b1'], outputs: ['x_b1'] },
       { op: 'Mul', inputs: ['x_b1', 'per_mille'], outputs: ['x_scaled'] },
       { op: 'Add', inputs: ['x_scaled', 'token_iou'], outputs: ['all_iou'] },
+      ...copyNodes,
       // select_masks
       { op: 'Shape', inputs: ['point_coords'], outputs: ['pc_shape'] },
       { op: 'Gather', inputs: ['pc_shape', 's1'], outputs: ['num_points_i'], attrs: { axis: { i: 0 } } },

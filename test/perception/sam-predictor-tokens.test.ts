@@ -136,6 +136,33 @@ describe('the derived decoder on disk', () => {
     await later.release();
   });
 
+  it('shares the image side between prompts where the graph allows it, and says so', async () => {
+    const predictor = await createSamPredictor(options(tinyFourTokenDecoder({ imageCopy: 'added' })));
+    expect(predictor.fourTokenStatus().sharing).toEqual({ shared: true });
+    expect(await predictor.tokenDecoder((await predictor.embed(image)).embedding)).toBeDefined();
+    expect(predictor.fourTokenStatus()).toMatchObject({ state: 'verified', verdict: { minIou: 1 }, sharing: { shared: true } });
+    await predictor.release();
+  });
+
+  it('falls back to the graph that copies the image side per prompt when the shared one fails its check, now and later', async () => {
+    const home = path.join(dir, 'home-copying');
+    const source = path.join(dir, 'tiny-counting-copies.onnx');
+    await fs.writeFile(source, tinyFourTokenDecoder({ imageCopy: 'counted' }));
+    for (const round of ['first start', 'next start']) {
+      const o = options(source, { home });
+      const predictor = await createSamPredictor(o);
+      const decoder = await predictor.tokenDecoder((await predictor.embed(image)).embedding);
+      expect(decoder, round).toBeDefined();
+      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/shared graph refused/) } });
+      expect(o.lines.join('\n'), round).toMatch(/shared image side refused .*trying the one that copies it per prompt/);
+      expect(o.lines.join('\n'), round).not.toMatch(/one mask per prompt/);
+      // The copying graph's masks are the original decoder's: tokens 1-3 all cover the picture.
+      const { masks } = await decoder!.decode([{ prompt: { points: [{ x: 100, y: 100, label: 1 }] } }, { prompt: { points: [{ x: 300, y: 200, label: 1 }] } }]);
+      expect(masks.map((m) => maskFromLowRes(tokenLogits(m, 3), decoder!.upsampler, 0).area)).toEqual([W * H, W * H]);
+      await predictor.release();
+    }
+  });
+
   it('keeps single-mask mode, with the reason, for a decoder without the token selection', async () => {
     const o = options(tinyDiscDecoder());
     const predictor = await createSamPredictor(o);
