@@ -70,10 +70,9 @@ export function shareImageSide(graph: Graph): SharingResult {
     );
     t.input![1] = ones;
   });
-  // Topological order: the new nodes go before the first Tile (their only inputs are upstream of it).
-  const first = nodes.indexOf(tiles[0]!);
+  // Topological order: each Tile's ones come just before it (they read its repeats); the -1 goes first.
   const beforeEach = new Map(tiles.map((t, i) => [t, rewritten.slice(2 * i, 2 * i + 2)]));
-  graph.node = [...added, ...nodes.slice(0, first), ...nodes.slice(first).flatMap((n) => [...(beforeEach.get(n) ?? []), n])];
+  graph.node = [...added, ...nodes.flatMap((n) => [...(beforeEach.get(n) ?? []), n])];
   for (const v of graph.input ?? []) {
     const dims = v.name === 'mask_input' ? v.type?.tensorType?.shape?.dim : undefined;
     if (dims?.length) dims[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: MASK_BATCH_DIM });
