@@ -10,6 +10,8 @@
 //   parts     inside object-sized accepted masks, points spread by k-means, so parts or members of a
 //             group (or an object a merged mask swallowed) are proposed beside wholes: lone points where
 //             each proposes three granularities, else each positive with the others negative (token 0);
+//             with lone points, what the budget has left after the last gap round goes to the middle of
+//             each piece of an object-sized mask that no smaller mask explains (a sign's pole, a wheel);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
 // Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts.
 import { throwIfAborted } from '../errors.js';
