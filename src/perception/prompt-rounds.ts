@@ -72,6 +72,11 @@ const LEFTOVER_MIN_CELLS = 3;
  * board is 85% of the sign, and what is left is the pole.
  */
 const LEFTOVER_EXPLAINED_RATIO = 0.95;
+/**
+ * A leftover piece larger than this share of its mask's cells is the object's own body, not a piece of it
+ * (a ball with nothing inside it): a prompt there gives the mask again.
+ */
+const LEFTOVER_MAX_SHARE = 0.5;
 /** Leftover prompts per mask in one round, so that the spare budget reaches every object. */
 const LEFTOVER_PER_WHOLE = 2;
 
@@ -79,7 +84,7 @@ const LEFTOVER_PER_WHOLE = 2;
  * Lone points at the pieces of accepted object-sized masks (any stage: a whole the part points found
  * counts too) that no smaller accepted mask explains and no prompt has tried: a sign's pole, a wheel.
  * Spends what the budget has left after parts and gaps; masks in turn, largest first, at most
- * LEFTOVER_PER_WHOLE pieces each, largest pieces first.
+ * LEFTOVER_PER_WHOLE pieces each (none larger than LEFTOVER_MAX_SHARE of the mask), largest pieces first.
  */
 export function leftoverRound(c: Coverage, accepted: readonly Proposal[], room: number): Prompt[] {
   const imageCells = c.covered.length;
@@ -95,7 +100,8 @@ export function leftoverRound(c: Coverage, accepted: readonly Proposal[], room: 
     const explained = smallerInside(whole, c.cellsOf, imageCells, LEFTOVER_EXPLAINED_RATIO);
     const leftover = new Uint8Array(imageCells);
     for (let i = 0; i < imageCells; i++) leftover[i] = cells[i] && !explained[i] && !c.tried[i] ? 1 : 0;
-    return leftoverPoints(leftover, c.grid, LEFTOVER_MIN_CELLS).slice(0, LEFTOVER_PER_WHOLE);
+    const maxCells = LEFTOVER_MAX_SHARE * cells.reduce((t, v) => t + v, 0);
+    return leftoverPoints(leftover, c.grid, LEFTOVER_MIN_CELLS, maxCells).slice(0, LEFTOVER_PER_WHOLE);
   });
   const out: Prompt[] = [];
   const taken = new Set<number>();

@@ -144,7 +144,9 @@ describe('leftoverPoints', () => {
     ]);
   });
 
-  it('leaves pieces smaller than minCells alone', () => {
+  it('leaves pieces smaller than minCells or larger than maxCells alone', () => {
     expect(leftoverPoints(cellsOf(4, 4, 6, 5), g, 3)).toEqual([]);
+    expect(leftoverPoints(cellsOf(4, 4, 10, 10), g, 3, 35)).toEqual([]);
+    expect(leftoverPoints(cellsOf(4, 4, 10, 10), g, 3, 36)).toHaveLength(1);
   });
 });
