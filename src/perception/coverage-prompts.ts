@@ -222,3 +222,29 @@ export function kMeansCells(cells: number[], cols: number, k: number): number[] 
     return best < 0 ? -1 : cells[best]!;
   }).filter((c) => c >= 0);
 }
+
+/**
+ * Prompts at the pieces of a mask that no smaller mask explains: `leftover` (the mask's cells outside
+ * every smaller mask inside it, and not yet prompted) split into 4-connected components of at least
+ * `minCells` (and at most `maxCells`), largest first, one point each at the component's deepest cell (depth within the component,
+ * so a one-cell-wide pole still gets its middle). A sign's pole under its board, a wheel below a car's
+ * body: thin or edge pieces that the deep-cell part points never land on.
+ */
+export function leftoverPoints(leftover: Uint8Array, g: CellGrid, minCells: number, maxCells = Infinity): PromptPoint[] {
+  const depth = depthMap(leftover, g);
+  const { cells } = components(leftover, g);
+  return cells
+    .slice(1)
+    .filter((c) => c.length >= minCells && c.length <= maxCells)
+    .sort((a, b) => b.length - a.length)
+    .map((c) => {
+      // Deepest cell; among equals the one nearest the component's mean, so a bar gets its middle.
+      const mx = c.reduce((t, i) => t + (i % g.cols), 0) / c.length;
+      const my = c.reduce((t, i) => t + Math.floor(i / g.cols), 0) / c.length;
+      const d2 = (i: number) => (i % g.cols - mx) ** 2 + (Math.floor(i / g.cols) - my) ** 2;
+      let best = c[0]!;
+      for (const i of c) if (depth[i]! > depth[best]! || (depth[i] === depth[best] && d2(i) < d2(best))) best = i;
+      const [x, y] = cellCentre(g, best % g.cols, Math.floor(best / g.cols));
+      return { x, y, label: 1 as const };
+    });
+}

@@ -10,6 +10,8 @@
 //   parts     inside object-sized accepted masks, points spread by k-means, so parts or members of a
 //             group (or an object a merged mask swallowed) are proposed beside wholes: lone points where
 //             each proposes three granularities, else each positive with the others negative (token 0);
+//             with lone points, what the budget has left after the last gap round goes to the middle of
+//             each piece of an object-sized mask that no smaller mask explains (a sign's pole, a wheel);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
 // Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts.
 import { throwIfAborted } from '../errors.js';
@@ -18,7 +20,7 @@ import { coveredFraction, markPrompted } from './coverage-state.js';
 import { createRun, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingRun } from './everything-run.js';
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
-import { gapRound, gridOrder, gridRound, partRound } from './prompt-rounds.js';
+import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
 import type { EverythingOptions, EverythingResult, LoadedImage, RunControl, SamPredictor } from './types.js';
 
 /** Share of the budget held back for parts while filling gaps. */
@@ -82,9 +84,16 @@ async function promptInRounds(run: EverythingRun, target: DecodeTarget): Promise
   if (options.parts) {
     const wholes = run.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
     const form = target.tokens && options.multimask ? 'lone' : 'contrast';
-    await decodeRound(run, target, partRound(run.coverage, wholes, promptsLeft(run), form), 'parts');
+    const parts = partRound(run.coverage, wholes, promptsLeft(run), form);
+    await decodeRound(run, target, parts, 'parts');
+    for (const p of parts) markPrompted(run.coverage, p.points![0]!.x, p.points![0]!.y, 0);
   }
   await fillGaps(run, target, options.maxPrompts);
+  // The budget gaps and parts left unspent goes to pieces of objects nothing explains yet (poles, wheels).
+  if (options.parts && target.tokens && options.multimask) {
+    const accepted = run.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
+    await decodeRound(run, target, leftoverRound(run.coverage, accepted, promptsLeft(run)), 'parts');
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Where the next round of adaptive prompting goes: the grid, coarse to fine, minus points deep inside
 // accepted masks; the deepest cells of gaps no accepted mask covers; part-seeking prompts inside wholes.
-import { blockedCells, isInterior, type Coverage } from './coverage-state.js';
-import { gapPrompts, partPrompts, type PartPromptForm } from './coverage-prompts.js';
+import { blockedCells, cellIndex, isInterior, type Coverage } from './coverage-state.js';
+import { gapPrompts, leftoverPoints, partPrompts, type PartPromptForm } from './coverage-prompts.js';
 import { coarseToFine, gridPointsInBox } from './point-grid.js';
 import type { Prompt, Proposal } from './types.js';
 
@@ -65,6 +65,59 @@ export function partRound(c: Coverage, accepted: readonly Proposal[], room: numb
   return out.slice(0, room);
 }
 
+/** A leftover piece of a mask needs this many cells (~10 px each at 640) for a prompt: a pole, not a sliver. */
+const LEFTOVER_MIN_CELLS = 3;
+/**
+ * A smaller mask up to this share of a mask's area explains its cells for leftover prompts: a sign's
+ * board is 85% of the sign, and what is left is the pole.
+ */
+const LEFTOVER_EXPLAINED_RATIO = 0.95;
+/**
+ * A leftover piece larger than this share of its mask's cells is the object's own body, not a piece of it
+ * (a ball with nothing inside it): a prompt there gives the mask again.
+ */
+const LEFTOVER_MAX_SHARE = 0.5;
+/** Leftover prompts per mask in one round, so that the spare budget reaches every object. */
+const LEFTOVER_PER_WHOLE = 2;
+
+/**
+ * Lone points at the pieces of accepted object-sized masks (any stage: a whole the part points found
+ * counts too) that no smaller accepted mask explains and no prompt has tried: a sign's pole, a wheel.
+ * Spends what the budget has left after parts and gaps; masks in turn, largest first, at most
+ * LEFTOVER_PER_WHOLE pieces each (none larger than LEFTOVER_MAX_SHARE of the mask), largest pieces first.
+ */
+export function leftoverRound(c: Coverage, accepted: readonly Proposal[], room: number): Prompt[] {
+  const imageCells = c.covered.length;
+  const wholes = accepted
+    .filter((p) => c.cellsOf.has(p))
+    .filter((p) => {
+      const f = p.area / (c.grid.width * c.grid.height);
+      return f >= PARTS_MIN_FRACTION && f <= PARTS_MAX_FRACTION;
+    })
+    .sort((a, b) => b.area - a.area);
+  const perWhole = dedupeByCells(wholes, c.cellsOf, imageCells).map((whole) => {
+    const cells = c.cellsOf.get(whole)!;
+    const explained = smallerInside(whole, c.cellsOf, imageCells, LEFTOVER_EXPLAINED_RATIO);
+    const leftover = new Uint8Array(imageCells);
+    for (let i = 0; i < imageCells; i++) leftover[i] = cells[i] && !explained[i] && !c.tried[i] ? 1 : 0;
+    const maxCells = LEFTOVER_MAX_SHARE * cells.reduce((t, v) => t + v, 0);
+    return leftoverPoints(leftover, c.grid, LEFTOVER_MIN_CELLS, maxCells).slice(0, LEFTOVER_PER_WHOLE);
+  });
+  const out: Prompt[] = [];
+  const taken = new Set<number>();
+  for (let k = 0; k < LEFTOVER_PER_WHOLE; k++) {
+    for (const points of perWhole) {
+      const p = points[k];
+      if (!p || out.length >= room) continue;
+      const cell = cellIndex(c.grid, p.x, p.y);
+      if (taken.has(cell)) continue; // two masks of one object share their leftover
+      taken.add(cell);
+      out.push(lonePoint(p.x, p.y));
+    }
+  }
+  return out;
+}
+
 /** Wholes whose cells mostly repeat a larger whole's are searched once. */
 function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>, n: number): Proposal[] {
   const out: Proposal[] = [];
@@ -76,12 +129,12 @@ function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>, n
   return out;
 }
 
-/** Cells of accepted masks that are smaller than `whole` and lie mostly inside it. */
-function smallerInside(whole: Proposal, cellsOf: Map<Proposal, Uint8Array>, n: number): Uint8Array {
+/** Cells of accepted masks that are smaller than `whole` (below maxRatio of its area) and lie mostly inside it. */
+function smallerInside(whole: Proposal, cellsOf: Map<Proposal, Uint8Array>, n: number, maxRatio = 0.8): Uint8Array {
   const outer = cellsOf.get(whole)!;
   const out = new Uint8Array(n);
   for (const [p, cells] of cellsOf) {
-    if (p === whole || p.area >= whole.area * 0.8) continue;
+    if (p === whole || p.area >= whole.area * maxRatio) continue;
     let inside = 0;
     let count = 0;
     for (let i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
 // not 20,000.
 import { rleIntersectionArea, rleUnion, type Box, type Rle } from '../mask/rle.js';
 import { boxGap, boxIntersectionArea } from '../mask/boxes.js';
+import { rleHullArea } from '../mask/hull.js';
 
 /** Mask IoU at or above which two proposals are the same object. */
 export const DUPLICATE_IOU = 0.88;
@@ -107,47 +108,81 @@ export const GROUP_PIECE_MIN_FRACTION = 0.15;
 export const GROUP_COVER_FRACTION = 0.85;
 /** Pieces whose boxes come this close (px) belong to one object: a roof sits on its wall edge to edge. */
 export const GROUP_PIECE_GAP = 4;
+/** A piece of a group lies this much inside it (a merge may cut a little off the object behind it). */
+export const GROUP_PIECE_CONTAIN_FRACTION = 0.8;
+/**
+ * Touching pieces make a group when the group's convex hull exceeds the sum of theirs by this share of
+ * its area: things that merely touch or overlap leave a concave gulf between them, while a whole's
+ * parts fit together (a roof on its wall, a window in a car: 0.03-0.07 on drawn scenes; touching or
+ * overlapping objects 0.12-0.5).
+ */
+export const GROUP_HULL_EXCESS = 0.1;
 
 /**
  * Items that are only several separate objects taken together (SAM's coarsest granularity often spans a
- * car and a sign beside it): their big parts (each ≥ GROUP_PIECE_MIN_FRACTION of them) fall into two or
- * more clusters whose boxes stay more than GROUP_PIECE_GAP px apart, of different colours (the colour of
- * each cluster's largest piece; one thing split by what stands in front of it keeps its colour), and
- * together cover ≥ GROUP_COVER_FRACTION of their pixels. Such
- * an item is no whole: kept, it would adopt the real objects as its parts, and a filter for whole objects
- * would find it instead of them. A true whole's parts touch one another (roof on wall, wheels on body,
- * pole under sign), so their boxes meet. What a group covers stays reachable as the union of its pieces.
+ * car and a sign beside it, or a ball and the crate it touches). Their pieces are other items
+ * ≥ GROUP_PIECE_MIN_FRACTION of them and at most PART_MAX_AREA_RATIO, each lying
+ * GROUP_PIECE_CONTAIN_FRACTION inside, the largest of any nested ones, no two overlapping; the other
+ * items inside or across the group must cover ≥ GROUP_COVER_FRACTION of it (an object it cut through
+ * counts: what it holds is still other objects), and the pieces must not all be one colour (one thing
+ * split by what stands in front of it keeps its colour). Then it is a group when the pieces fall into
+ * two or more clusters whose boxes stay more than GROUP_PIECE_GAP px apart and whose largest pieces
+ * differ in colour, or, when they touch, when the group's convex hull exceeds the sum of the pieces'
+ * hulls by GROUP_HULL_EXCESS of its area: a true whole's parts fit together (roof on wall, window in a
+ * car body), things that only touch or overlap leave a concave gulf between them. Pieces are looked for
+ * among all items, not only the group's children in `parents`: a crate whose tightest container is
+ * another merge (crate and star) is still a piece of "crate and crate". Such an item is no whole: kept,
+ * it would adopt the real objects as its parts, and a filter for whole objects would find it instead of
+ * them. What a group covers stays reachable as the union of its pieces. `parents` is not needed.
  */
-export function groupsOfSeparateObjects(items: readonly MaskItem[], parents: readonly number[]): Set<number> {
-  const children = new Map<number, number[]>();
-  parents.forEach((p, i) => {
-    if (p >= 0) children.set(p, [...(children.get(p) ?? []), i]);
-  });
+export function groupsOfSeparateObjects(items: readonly MaskItem[], _parents?: readonly number[]): Set<number> {
   const groups = new Set<number>();
-  for (const [g, kids] of children) {
-    const group = items[g]!;
-    const pieces = kids.filter((k) => items[k]!.area >= GROUP_PIECE_MIN_FRACTION * group.area);
-    if (pieces.length < 2) continue;
-    // Clusters of pieces whose boxes meet or nearly (transitively).
-    const cluster = pieces.map((_, i) => i);
-    const root = (i: number): number => (cluster[i] === i ? i : (cluster[i] = root(cluster[i]!)));
-    for (let i = 0; i < pieces.length; i++) {
-      for (let j = i + 1; j < pieces.length; j++) {
-        const gap = boxGap(items[pieces[i]!]!.bbox, items[pieces[j]!]!.bbox);
-        if (gap.dx <= GROUP_PIECE_GAP && gap.dy <= GROUP_PIECE_GAP) cluster[root(i)] = root(j);
-      }
+  const hulls = new Map<number, number>();
+  const hull = (k: number): number => {
+    if (!hulls.has(k)) hulls.set(k, rleHullArea(items[k]!.rle));
+    return hulls.get(k)!;
+  };
+  items.forEach((group, g) => {
+    const inside = (k: number): boolean => {
+      const piece = items[k]!;
+      if (k === g || piece.area < GROUP_PIECE_MIN_FRACTION * group.area || piece.area > PART_MAX_AREA_RATIO * group.area) return false;
+      if (boxIntersectionArea(piece.bbox, group.bbox) < GROUP_PIECE_CONTAIN_FRACTION * piece.area) return false;
+      return rleIntersectionArea(piece.rle, group.rle) >= GROUP_PIECE_CONTAIN_FRACTION * piece.area;
+    };
+    const candidates = items.map((_, k) => k).filter(inside).sort((a, b) => items[b]!.area - items[a]!.area);
+    // Largest first; a candidate that overlaps a chosen piece is that piece again or a part of it.
+    const pieces: number[] = [];
+    for (const k of candidates) {
+      const overlaps = pieces.some((j) => maskIntersection(items[j]!, items[k]!) > (1 - CONTAIN_FRACTION) * items[k]!.area);
+      if (!overlaps) pieces.push(k);
     }
-    const clusters = new Map<number, number>(); // root → its largest piece
-    pieces.forEach((k, i) => {
-      const r = root(i);
-      const best = clusters.get(r);
-      if (best === undefined || items[k]!.area > items[best]!.area) clusters.set(r, k);
-    });
-    if (clusters.size < 2) continue;
-    const colours = [...clusters.values()].map((k) => items[k]!.colour);
-    if (colours.every((c) => c !== undefined) && new Set(colours).size < 2) continue;
-    const covered = rleIntersectionArea(group.rle, pieces.map((k) => items[k]!.rle).reduce(rleUnion));
-    if (covered >= GROUP_COVER_FRACTION * group.area) groups.add(g);
-  }
+    if (pieces.length < 2) return;
+    const colours = pieces.map((k) => items[k]!.colour);
+    if (colours.every((c) => c !== undefined) && new Set(colours).size < 2) return;
+    const others = items.filter((o, k) => k !== g && o.area < group.area && maskIntersection(o, group) > 0);
+    const covered = rleIntersectionArea(group.rle, others.map((o) => o.rle).reduce(rleUnion));
+    if (covered < GROUP_COVER_FRACTION * group.area) return;
+    if (apartInColour(items, pieces)) groups.add(g);
+    else if (hull(g) - pieces.reduce((t, k) => t + hull(k), 0) >= GROUP_HULL_EXCESS * group.area) groups.add(g);
+  });
   return groups;
+}
+
+/** Whether the pieces fall into two or more clusters (boxes more than GROUP_PIECE_GAP apart) whose largest pieces differ in colour. */
+function apartInColour(items: readonly MaskItem[], pieces: readonly number[]): boolean {
+  const cluster = pieces.map((_, i) => i);
+  const root = (i: number): number => (cluster[i] === i ? i : (cluster[i] = root(cluster[i]!)));
+  for (let i = 0; i < pieces.length; i++) {
+    for (let j = i + 1; j < pieces.length; j++) {
+      const gap = boxGap(items[pieces[i]!]!.bbox, items[pieces[j]!]!.bbox);
+      if (gap.dx <= GROUP_PIECE_GAP && gap.dy <= GROUP_PIECE_GAP) cluster[root(i)] = root(j);
+    }
+  }
+  const largest = new Map<number, number>(); // root → its largest piece (pieces come largest first)
+  pieces.forEach((k, i) => {
+    if (!largest.has(root(i))) largest.set(root(i), k);
+  });
+  if (largest.size < 2) return false;
+  const colours = [...largest.values()].map((k) => items[k]!.colour);
+  return colours.some((c) => c === undefined) || new Set(colours).size >= 2;
 }

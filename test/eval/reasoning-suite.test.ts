@@ -1,12 +1,12 @@
 // The generated reasoning suite (issue #12, part 3) on its first scenes, through the real MCP tools with
 // the default model and preset: every request kind on scenes drawn from seeds 1–3, each answer scored
 // against the exact mask. The full suite per preset is `npm run bench:suite`.
-// Issue #12's bar is gIoU ≥ 0.9, and the suite does not reach it: measured 0.75–0.79 here (21 requests,
-// 2 shared cores, about 55 s). The misses are perception's (README, "Generated reasoning suite"): coarse
-// masks that span an occluder and the object behind it, a sign pole never proposed. Until they are fixed
-// this test guards what is reached (gIoU ≥ 0.70, the refine and colour requests ≥ 0.9) so a regression
-// fails CI; the printed table says which request missed and what the calls returned. The bar itself stays
-// open in the issue, not lowered: the README and the bench report show the distance to it.
+// Issue #12's bar is gIoU ≥ 0.9. Measured after the merged-mask and pole fixes (groups of touching
+// objects left out of the tree, spare prompts on pieces no mask explains): 0.944 here (21 requests, one
+// miss), 0.921 over seeds 1–12 in `npm run bench:suite` (was 0.749 here and 0.710 there). This test
+// guards gIoU ≥ 0.88 (one request going from right to wrong costs about 0.05 on 21) and the refine and
+// colour requests ≥ 0.9, so a regression fails CI; the printed table says which request missed and what
+// the calls returned. The bar is checked over seeds 1–12 by the bench, not here: 3 scenes are too few.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSuite, type SuiteReport } from '../../src/eval/suite/run-suite.js';
 import { suiteRowsText, suiteSummaryText } from '../../src/eval/suite/suite-table.js';
@@ -33,9 +33,9 @@ describe('generated reasoning suite (default model and preset)', () => {
     expect(refused).toEqual([]);
   });
 
-  it('keeps what it reaches: gIoU ≥ 0.70 in all (the bar is 0.9), ≥ 0.9 for colour and refine requests', () => {
+  it('keeps what it reaches: gIoU ≥ 0.88 in all (the bar is 0.9), ≥ 0.9 for colour and refine requests', () => {
     const text = suiteSummaryText(report);
-    expect(report.summary.gIoU, text).toBeGreaterThanOrEqual(0.7);
+    expect(report.summary.gIoU, text).toBeGreaterThanOrEqual(0.88);
     for (const kind of ['colour', 'refine'] as const) {
       const rows = report.rows.filter((r) => r.kind === kind);
       expect(rows.reduce((sum, r) => sum + r.iou, 0) / rows.length, `${kind}\n${text}`).toBeGreaterThanOrEqual(0.9);

@@ -5,6 +5,7 @@ import {
   components,
   depthMap,
   gapPrompts,
+  leftoverPoints,
   makeCellGrid,
   markTried,
   partPrompts,
@@ -121,5 +122,31 @@ describe('partPrompts', () => {
     const mask = new Uint8Array(25);
     mask[12] = 1;
     expect(partPrompts(mask, undefined, g, 3)).toEqual([]);
+  });
+});
+
+describe('leftoverPoints', () => {
+  // A 20x20-cell grid (one pixel per cell): a sign's board explained by its own mask, the pole not.
+  const g = makeCellGrid(20, 20, 20);
+  const cellsOf = (x0: number, y0: number, x1: number, y1: number) => {
+    const out = new Uint8Array(400);
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out[y * 20 + x] = 1;
+    return out;
+  };
+
+  it('puts one point in the middle of each unexplained piece, largest first, even one cell wide', () => {
+    const pole = cellsOf(9, 8, 10, 17); // 1 cell wide, 9 tall
+    const wheel = cellsOf(2, 15, 5, 18); // 3x3
+    const leftover = pole.map((v, i) => v | wheel[i]!);
+    expect(leftoverPoints(leftover, g, 3)).toEqual([
+      { x: 9, y: 12, label: 1 },
+      { x: 3, y: 16, label: 1 },
+    ]);
+  });
+
+  it('leaves pieces smaller than minCells or larger than maxCells alone', () => {
+    expect(leftoverPoints(cellsOf(4, 4, 6, 5), g, 3)).toEqual([]);
+    expect(leftoverPoints(cellsOf(4, 4, 10, 10), g, 3, 35)).toEqual([]);
+    expect(leftoverPoints(cellsOf(4, 4, 10, 10), g, 3, 36)).toHaveLength(1);
   });
 });

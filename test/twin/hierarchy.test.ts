@@ -87,3 +87,57 @@ describe('groupsOfSeparateObjects', () => {
     expect(groupsOfSeparateObjects(sparse, containmentParents(sparse)).size).toBe(0);
   });
 });
+
+describe('groupsOfSeparateObjects beyond direct children', () => {
+  const or = (...bits: Uint8Array[]) => bits.reduce((a, b) => a.map((v, i) => v | b[i]!));
+  const coloured = (bits: Uint8Array, colour: string): MaskItem => ({ ...item(bits), colour });
+
+  it('finds a group whose piece has a smaller merge as its tightest container', () => {
+    const left = rectBits(W, H, [5, 5, 30, 30]);
+    const right = rectBits(W, H, [60, 5, 85, 30]);
+    const star = rectBits(W, H, [85, 5, 95, 30]); // touches the right crate
+    const items = [coloured(or(left, right), 'brown'), coloured(or(right, star), 'red'), coloured(left, 'brown'), coloured(right, 'red'), coloured(star, 'orange')];
+    const parents = containmentParents(items);
+    expect(parents[3]).toBe(1); // the right crate sits in the smaller merge, not in the group of two crates
+    // The touching merge of crate and star stays (pieces that touch may be a whole and its part).
+    expect([...groupsOfSeparateObjects(items, parents)]).toEqual([0]);
+  });
+
+  it('counts an object the group cuts through towards what it covers', () => {
+    const car = rectBits(W, H, [5, 5, 35, 35]);
+    const sign = rectBits(W, H, [60, 60, 80, 80]);
+    const star = rectBits(W, H, [40, 5, 70, 35]);
+    const halfStar = rectBits(W, H, [40, 5, 55, 35]);
+    const items = [coloured(or(car, sign, halfStar), 'black'), coloured(car, 'black'), coloured(star, 'red'), coloured(sign, 'yellow')];
+    expect([...groupsOfSeparateObjects(items, containmentParents(items))]).toEqual([0]);
+    // Without the star it covers too little of the group to call it only other objects.
+    const without = items.filter((_, i) => i !== 2);
+    expect(groupsOfSeparateObjects(without, containmentParents(without)).size).toBe(0);
+  });
+});
+
+describe('groupsOfSeparateObjects for touching pieces', () => {
+  const or = (...bits: Uint8Array[]) => bits.reduce((a, b) => a.map((v, i) => v | b[i]!));
+  const coloured = (bits: Uint8Array, colour: string): MaskItem => ({ ...item(bits), colour });
+
+  it('finds a ball and a crate that touch, by the concave gulf between them', () => {
+    const ball = discBits(W, H, 30, 25, 14);
+    const crate = rectBits(W, H, [43, 20, 80, 85]);
+    const items = [coloured(or(ball, crate), 'brown'), coloured(crate, 'brown'), coloured(ball, 'pink')];
+    expect([...groupsOfSeparateObjects(items, containmentParents(items))]).toEqual([0]);
+    // Of one colour it may be one thing seen in two pieces: kept.
+    const same = items.map((x) => ({ ...x, colour: 'brown' }));
+    expect(groupsOfSeparateObjects(same, containmentParents(same)).size).toBe(0);
+  });
+
+  it('keeps a whole whose parts fit together: a roof wider than its wall, a window in a car body', () => {
+    const wall = rectBits(W, H, [15, 45, 85, 95]);
+    const roof = rectBits(W, H, [10, 25, 90, 45]);
+    const house = [coloured(or(wall, roof), 'orange'), coloured(wall, 'orange'), coloured(roof, 'blue')];
+    expect(groupsOfSeparateObjects(house, containmentParents(house)).size).toBe(0);
+    const body = rectBits(W, H, [10, 40, 90, 80]);
+    const cabin = rectBits(W, H, [20, 25, 80, 40]);
+    const car = [coloured(or(body, cabin), 'red'), coloured(body, 'red'), coloured(cabin, 'black')];
+    expect(groupsOfSeparateObjects(car, containmentParents(car)).size).toBe(0);
+  });
+});
