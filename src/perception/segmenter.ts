@@ -1,11 +1,12 @@
 // The Segmenter the twin layer uses: a SamPredictor plus everything mode and prompted segmentation, which
 // returns the model's own mask plus the other granularities SAM offered for the same prompt.
 import { throwIfAborted } from '../errors.js';
-import { rleArea, rleContains, rleIou, type Rle } from '../mask/rle.js';
+import { rleIou } from '../mask/rle.js';
 import { runEverything } from './everything.js';
 import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, WHOLE_OVER_SINGLE_IOU } from './mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
+import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './refinement.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
 import { maskInputFromMask } from './mask-input.js';
 import type {
@@ -14,12 +15,10 @@ import type {
   Prompt,
   Proposal,
   RefineRequest,
-  RefineStep,
   RunControl,
   SamPredictor,
   SegmentResult,
   Segmenter,
-  TokenDecoder,
   TokenMasks,
 } from './types.js';
 
@@ -65,41 +64,19 @@ export function segmenterFromPredictor(
       const tokens = await predictor.tokenDecoder?.(embedding);
       // A single-mask decoder takes no mask_input here: the accumulated clicks alone decide.
       if (!tokens) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
-      const maskInput = req.history.length > 0 ? await replay(tokens, req.history, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
-      const { masks } = await tokens.decode([{ prompt: req.prompt, maskInput }], { signal });
-      const token = req.token ?? refinementToken(masks[0]!, req.prompt, tokens.upsampler, prompted.stabilityScoreOffset);
-      return segmentFromTokens(masks[0]!, req.prompt, tokens.upsampler, prompted, { token, allAlternatives: true });
+      const offset = prompted.stabilityScoreOffset;
+      const maskInput = req.history.length > 0 ? await replayHistory(tokens, req.history, offset, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
+      let masks: TokenMasks;
+      let token: MaskToken;
+      if (maskInput) ({ masks, token } = await decodeRefinement(tokens, req.prompt, maskInput, offset, signal));
+      else {
+        masks = (await tokens.decode([{ prompt: req.prompt }], { signal })).masks[0]!;
+        token = refinementToken(masks, req.prompt, tokens.upsampler, offset);
+      }
+      const result = segmentFromTokens(masks, req.prompt, tokens.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
+      return { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) };
     },
   };
-}
-
-/**
- * SAM's own answer to several clicks (token 0), or the whole-object token when it honours every click too and
- * is a fuller version of the same mask (IoU ≥ WHOLE_OVER_SINGLE_IOU with it); where token 0 breaks a click, the
- * largest granularity that honours them all. Token 0 if none does.
- */
-function refinementToken(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, stabilityOffset: number): MaskToken {
-  const rleOf = (t: MaskToken) => maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset).rle;
-  const honours = (rle: Rle) => rleArea(rle) > 0 && honoursClicks(prompt, (x, y) => rleContains(rle, Math.floor(x), Math.floor(y)));
-  const single = rleOf(SINGLE_MASK_TOKEN);
-  if (honours(single)) {
-    const whole = rleOf(3);
-    return honours(whole) && rleIou(whole, single) >= WHOLE_OVER_SINGLE_IOU ? 3 : SINGLE_MASK_TOKEN;
-  }
-  for (const t of [3, 2, 1] as const) if (honours(rleOf(t))) return t;
-  return SINGLE_MASK_TOKEN;
-}
-
-/** Decodes each step with the previous step's logits as mask_input; returns the last step's logits. */
-async function replay(tokens: TokenDecoder, history: readonly RefineStep[], signal?: AbortSignal): Promise<Float32Array> {
-  let maskInput: Float32Array | undefined;
-  for (const step of history) {
-    const { masks } = await tokens.decode([{ prompt: step.prompt, maskInput }], { signal });
-    const m = masks[0]!;
-    // A copy: the view would pin the whole [4, 256, 256] output.
-    maskInput = Float32Array.from(tokenLogits(m, step.token ?? exportedToken(step.prompt, m)));
-  }
-  return maskInput!;
 }
 
 /** Alternatives this close to the result or to each other are the same mask. */
