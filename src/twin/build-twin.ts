@@ -28,6 +28,11 @@ export interface TwinMeta {
   model: string;
   params: Record<string, unknown>;
   id?: string;
+  /**
+   * Whether touching masks may be told apart as a group by their shape (hierarchy.ts); default true. Off for
+   * proposals from SAM's dense grid, whose sub-part masks (a person's jacket and trousers) would pass for one.
+   */
+  touchingGroups?: boolean;
 }
 
 /** JSON with object keys sorted at every level, so equal parameters hash equally. */
@@ -111,7 +116,7 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
   let parents = containmentParents(kept);
   // Masks that are only separate objects taken together leave; their pieces become wholes again.
   for (let round = 0; round < 3; round++) {
-    const groups = groupsOfSeparateObjects(kept, parents);
+    const groups = groupsOfSeparateObjects(kept, parents, { touching: meta.touchingGroups ?? true });
     if (groups.size === 0) break;
     kept = kept.filter((_, i) => !groups.has(i));
     parents = containmentParents(kept);

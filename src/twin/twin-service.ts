@@ -131,7 +131,9 @@ export class TwinService implements TwinServiceApi {
       const result = await segmenter.everything(image, options, shared);
       // Everyone left while the last step ran: a cancelled build stores nothing.
       throwIfAborted(shared.signal);
-      const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id });
+      // Coverage-guided runs (gap or part prompts) make the coarse merges the touching rule is for; a plain grid does not.
+      const touchingGroups = options.coverageTarget > 0 || options.parts;
+      const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id, touchingGroups });
       await this.images.remember(image);
       await this.store.put(twin);
       return { twin, cached: false, stats: result.stats };

@@ -128,6 +128,8 @@ describe('groupsOfSeparateObjects for touching pieces', () => {
     // Of one colour it may be one thing seen in two pieces: kept.
     const same = items.map((x) => ({ ...x, colour: 'brown' }));
     expect(groupsOfSeparateObjects(same, containmentParents(same)).size).toBe(0);
+    // Without the touching rule (SAM's dense grid) the merge stays too.
+    expect(groupsOfSeparateObjects(items, containmentParents(items), { touching: false }).size).toBe(0);
   });
 
   it('keeps a whole whose parts fit together: a roof wider than its wall, a window in a car body', () => {
