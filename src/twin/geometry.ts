@@ -4,27 +4,7 @@
 import type { Box } from '../mask/rle.js';
 import { POSITION_NAMES, type CoarsePosition } from './types.js';
 import { ringPerimeter, signedArea, simplifyRing, type Point, type Ring } from '../mask/contours.js';
-
-/** Andrew's monotone chain; returns the hull counter-clockwise in math axes (clockwise on screen). */
-export function convexHull(points: readonly Point[]): Ring {
-  const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (pts.length <= 2) return pts.map((p) => [p[0], p[1]]);
-  const cross = (o: Point, a: Point, b: Point): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: Point[] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, p) <= 0) lower.pop();
-    lower.push(p);
-  }
-  const upper: Point[] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0) upper.pop();
-    upper.push(p);
-  }
-  lower.pop();
-  upper.pop();
-  return lower.concat(upper).map((p) => [p[0], p[1]]);
-}
+import { convexHull } from '../mask/hull.js';
 
 export interface ShapeMeasures {
   /** bbox width / bbox height. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rleBbox } from '../../src/mask/rle.js';
 import { traceContours } from '../../src/mask/contours.js';
 import { centroidOf, cropMask } from '../../src/mask/crop.js';
-import { coarsePosition, convexHull, shapeMeasures } from '../../src/twin/geometry.js';
+import { convexHull } from '../../src/mask/hull.js';
+import { coarsePosition, shapeMeasures } from '../../src/twin/geometry.js';
 import { discBits, rectBits, toRle } from './scene-fixture.js';
 
 function measure(bits: Uint8Array, w: number, h: number) {
