@@ -16,13 +16,19 @@ function proposal(fill: (x: number, y: number) => boolean): Proposal {
 const board = (x: number, y: number) => x >= 200 && x < 300 && y >= 100 && y < 160;
 const pole = (x: number, y: number) => x >= 242 && x < 258 && y >= 160 && y < 240;
 
+/** A sign (board and pole) and its board alone, both accepted into a fresh coverage. */
+function signOnCoverage() {
+  const c = createCoverage(W, H);
+  const sign = proposal((x, y) => board(x, y) || pole(x, y));
+  const boardOnly = proposal(board);
+  acceptIntoCoverage(c, sign);
+  acceptIntoCoverage(c, boardOnly);
+  return { c, sign, boardOnly };
+}
+
 describe('leftoverRound', () => {
   it('prompts the pole that the board mask leaves unexplained in the sign mask', () => {
-    const c = createCoverage(W, H);
-    const sign = proposal((x, y) => board(x, y) || pole(x, y));
-    const boardOnly = proposal(board);
-    acceptIntoCoverage(c, sign);
-    acceptIntoCoverage(c, boardOnly);
+    const { c, sign, boardOnly } = signOnCoverage();
     expect(boardOnly.area / sign.area).toBeGreaterThan(0.8); // above the part rule's 0.8, still explains it
     const prompts = leftoverRound(c, [sign, boardOnly], 10);
     expect(prompts).toHaveLength(1);
@@ -33,11 +39,7 @@ describe('leftoverRound', () => {
   });
 
   it('skips pieces already prompted and keeps to the room it is given', () => {
-    const c = createCoverage(W, H);
-    const sign = proposal((x, y) => board(x, y) || pole(x, y));
-    const boardOnly = proposal(board);
-    acceptIntoCoverage(c, sign);
-    acceptIntoCoverage(c, boardOnly);
+    const { c, sign, boardOnly } = signOnCoverage();
     expect(leftoverRound(c, [sign, boardOnly], 0)).toEqual([]);
     for (let y = 165; y < 240; y += 10) for (const x of [245, 255]) markPrompted(c, x, y, 0);
     expect(leftoverRound(c, [sign, boardOnly], 10)).toEqual([]);
