@@ -32,17 +32,14 @@ export interface Verdict {
   at?: string;
 }
 
-/** Whether a batch of prompts shares the image-side work (image-side-sharing.ts), or why not. */
-export type Sharing = SharingSummary;
-
 export type FourTokenFile =
-  | { available: true; model: ModelSource; logitsName: string; iouName: string; sharing: Sharing; verdict: Verdict; recordPath?: string }
+  | { available: true; model: ModelSource; logitsName: string; iouName: string; sharing: SharingSummary; verdict: Verdict; recordPath?: string }
   | { available: false; reason: string; recordPath?: string };
 
 interface DerivedRecord {
   version: number;
   source: string;
-  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: Sharing };
+  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: SharingSummary };
   unavailable?: string;
   verdict?: Verdict;
 }

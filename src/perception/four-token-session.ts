@@ -2,7 +2,8 @@
 // the provider will see, check it against the original decoder on the first image it is asked for, and
 // stand down (single-mask mode, reason on stderr and in the status) when any of that fails.
 import { errorMessage, toTwinsegError } from '../errors.js';
-import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Sharing, type Verdict } from './derived-decoder.js';
+import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './derived-decoder.js';
+import type { SharingSummary } from './image-side-sharing.js';
 import { checkFourTokenDecoder } from './four-token-check.js';
 import { lowResUpsampler } from './lowres-masks.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderName } from './ort-sessions.js';
@@ -17,7 +18,7 @@ export interface FourTokenStatus {
   /** The derived file, where cached. */
   file?: string;
   /** Whether a batch of prompts shares the image-side work, or why not. */
-  sharing?: Sharing;
+  sharing?: SharingSummary;
   verdict?: Verdict;
 }
 
