@@ -2,10 +2,10 @@
 // mask_input, keep a token (refinementToken), then decode once more with that answer as mask_input and no
 // new clicks (a settle pass), and clean small holes and islands off the result where no click says otherwise.
 // Replaying a history runs the same decodes, so the logits it regenerates are the ones the host saw.
-import { rleArea, rleBbox, rleContains, rleFromBitmap, rleIou, rleToBitmap, type Rle } from '../mask/rle.js';
+import { rleArea, rleContains, rleIou, type Rle } from '../mask/rle.js';
 import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
 import { exportedToken, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, WHOLE_OVER_SINGLE_IOU } from './mask-tokens.js';
-import { cleanupMask } from './region-cleanup.js';
+import { cleanupProposal } from './mask-postprocess.js';
 import type { MaskToken, Prompt, Proposal, RefineStep, TokenDecoder, TokenMasks } from './types.js';
 
 /**
@@ -34,7 +34,11 @@ export function maskHonoursClicks(rle: Rle, prompt: Prompt): boolean {
  * largest granularity that honours them all. Token 0 if none does.
  */
 export function refinementToken(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, stabilityOffset: number): MaskToken {
-  const rleOf = (t: MaskToken) => maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset).rle;
+  const seen = new Map<MaskToken, Rle>();
+  const rleOf = (t: MaskToken): Rle => {
+    if (!seen.has(t)) seen.set(t, maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset).rle);
+    return seen.get(t)!;
+  };
   const single = rleOf(SINGLE_MASK_TOKEN);
   if (maskHonoursClicks(single, prompt)) {
     const whole = rleOf(3);
@@ -99,16 +103,9 @@ export async function replayHistory(
  * moves a clicked pixel in or out of the mask: a click on a small island or in a small hole was meant.
  */
 export function cleanRefinedMask(p: Proposal, minArea: number): Proposal {
-  if (minArea <= 0 || p.area === 0) return p;
-  const { width, height } = p.rle;
-  const bits = rleToBitmap(p.rle);
-  const clicked = (p.prompt.points ?? [])
-    .map((q) => ({ x: Math.floor(q.x), y: Math.floor(q.y) }))
-    .filter((q) => q.x < width && q.y < height)
-    .map((q) => q.y * width + q.x);
-  const before = clicked.map((i) => bits[i]);
-  if (!cleanupMask(bits, width, height, minArea, p.bbox)) return p;
-  if (clicked.some((i, k) => bits[i] !== before[k])) return p;
-  const rle = rleFromBitmap(bits, width, height, p.bbox);
-  return { ...p, rle, area: rleArea(rle), bbox: rleBbox(rle) };
+  const { proposal, changed } = cleanupProposal(p, minArea);
+  if (!changed) return p;
+  const inside = (r: Rle, q: { x: number; y: number }) => rleContains(r, Math.floor(q.x), Math.floor(q.y));
+  const moved = (p.prompt.points ?? []).some((q) => inside(p.rle, q) !== inside(proposal.rle, q));
+  return moved ? p : proposal;
 }
