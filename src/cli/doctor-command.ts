@@ -3,15 +3,22 @@ import type { FourTokenStatus } from '../perception/four-token-session.js';
 import type { BackendReport } from './doctor-report.js';
 import { parseCommandArgs, type CliCommand } from './cli-io.js';
 
-function describeSharing(s: FourTokenStatus): string {
-  if (!s.sharing) return '';
-  return s.sharing.shared ? '; a batch of prompts shares the image-side work' : `; prompts do not share the image-side work (${s.sharing.reason})`;
+function describeSpeedups(s: FourTokenStatus): string {
+  let out = '';
+  if (s.sharing) out += s.sharing.shared ? '; a batch of prompts shares the image-side work' : `; prompts do not share the image-side work (${s.sharing.reason})`;
+  if (s.upscaling) out += s.upscaling.rewritten ? '; the mask head runs as per-token MatMuls' : `; the mask head runs as exported (${s.upscaling.reason})`;
+  if (s.attention) {
+    out += s.attention.blocks > 0
+      ? `; ${s.attention.blocks} prompt–image attention blocks project on the prompts' side`
+      : `; attention runs as exported (${s.attention.reason ?? 'no block between prompts and image'})`;
+  }
+  return out;
 }
 
 function describeFourToken(s: FourTokenStatus): string {
   const head = 'four-token decoder (all of SAM\'s mask granularities per prompt): ';
-  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}${describeSharing(s)}`;
-  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built${describeSharing(s)}`;
+  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}${describeSpeedups(s)}`;
+  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built${describeSpeedups(s)}`;
   return `${head}${s.state}: ${s.reason}; everything mode decodes one mask per prompt`;
 }
 

@@ -130,7 +130,7 @@ async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
     const file = await prepareFourTokenDecoder(model.decoderPath, { home: config.home });
     if (!file.available) return { state: 'unavailable', reason: file.reason };
     const where = typeof file.model === 'string' ? file.model : undefined;
-    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing };
+    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention };
   } catch (e) {
     return { state: 'unavailable', reason: toTwinsegError(e).message };
   }

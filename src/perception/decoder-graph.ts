@@ -5,6 +5,8 @@
 // image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
 import onnxProto from 'onnx-proto';
 import { shareImageSide, type SharingSummary } from './image-side-sharing.js';
+import { rewriteAttention, type AttentionSummary } from './attention-rewrite.js';
+import { rewriteUpscaling, type UpscalingSummary } from './upscaling-rewrite.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -34,6 +36,20 @@ export interface FourTokenGraph {
   iouName: string;
   /** Whether prompts share the image-side work (mask_input then takes a batch of 1 when no prompt has a mask), or why not. */
   sharing: SharingSummary;
+  /** Whether the mask head's transposed convolutions run as per-token MatMuls, or why not. */
+  upscaling: UpscalingSummary;
+  /** How many prompt–image attention blocks project on the prompt tokens' side. */
+  attention: AttentionSummary;
+}
+
+/**
+ * The speed-ups a derivation applies (both by default); `false` keeps that part of the graph as exported:
+ * the fallback where a rewritten graph fails on a provider, and what tests compare against.
+ */
+export interface DeriveOptions {
+  shareImageSide?: boolean;
+  rewriteUpscaling?: boolean;
+  rewriteAttention?: boolean;
 }
 
 export type DerivedGraphResult = ({ ok: true } & FourTokenGraph) | { ok: false; reason: string };
@@ -46,8 +62,7 @@ interface Selector {
 }
 
 /** Pure: ONNX bytes in, derived bytes (or why not) out. */
-/** `shareImageSide: false` keeps one copy of the image side per prompt (tests compare the two). */
-export function deriveFourTokenDecoder(source: Uint8Array, opts: { shareImageSide?: boolean } = {}): DerivedGraphResult {
+export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions = {}): DerivedGraphResult {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(source);
@@ -75,7 +90,12 @@ export function deriveFourTokenDecoder(source: Uint8Array, opts: { shareImageSid
   // After pruning, so that only what feeds the outputs is analysed.
   const shared = opts.shareImageSide === false ? { shared: false as const, reason: 'not asked for' } : shareImageSide(graph);
   const sharing: SharingSummary = shared.shared ? { shared: true } : { shared: false, reason: shared.reason };
-  return { ok: true, bytes: onnx.ModelProto.encode(model).finish(), logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU, sharing };
+  const attention = opts.rewriteAttention === false ? { blocks: 0, reason: 'not asked for' } : rewriteAttention(graph);
+  const upscaling = opts.rewriteUpscaling === false ? { rewritten: false as const, reason: 'not asked for' } : rewriteUpscaling(graph, found.logitsName);
+  // What the rewrites replaced no longer feeds the outputs.
+  if (upscaling.rewritten || attention.blocks > 0) keepOnlyOutputs(graph, graph.output ?? []);
+  const bytes = onnx.ModelProto.encode(model).finish();
+  return { ok: true, bytes, logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU, sharing, upscaling, attention };
 }
 
 /** The low-res mask side: mask_input's last dimension where it is fixed (SAM: 256), else symbolic. */

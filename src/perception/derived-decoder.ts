@@ -8,15 +8,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage } from '../errors.js';
-import { deriveFourTokenDecoder } from './decoder-graph.js';
+import { deriveFourTokenDecoder, type DeriveOptions } from './decoder-graph.js';
 import type { SharingSummary } from './image-side-sharing.js';
+import type { AttentionSummary } from './attention-rewrite.js';
+import type { UpscalingSummary } from './upscaling-rewrite.js';
 import { hashFileMemoized, sha256File } from './file-hash.js';
 import { hashMemoPath } from './model-store.js';
 import type { ModelSource } from './ort-sessions.js';
 
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
-// 2: outputs named token_logits / token_iou_predictions, typed and shaped; 3: prompts share the image side
-const DERIVATION_VERSION = 3;
+// 2: outputs named token_logits / token_iou_predictions, typed and shaped; 3: prompts share the image side;
+// 4: the mask head's transposed convolutions run as per-token MatMuls, prompt–image attention projects on
+// the prompts' side
+const DERIVATION_VERSION = 4;
 
 /**
  * pending: not yet checked against the original decoder (that happens on the first image decoded);
@@ -33,13 +37,23 @@ export interface Verdict {
 }
 
 export type FourTokenFile =
-  | { available: true; model: ModelSource; logitsName: string; iouName: string; sharing: SharingSummary; verdict: Verdict; recordPath?: string }
+  | {
+      available: true;
+      model: ModelSource;
+      logitsName: string;
+      iouName: string;
+      sharing: SharingSummary;
+      upscaling: UpscalingSummary;
+      attention: AttentionSummary;
+      verdict: Verdict;
+      recordPath?: string;
+    }
   | { available: false; reason: string; recordPath?: string };
 
 interface DerivedRecord {
   version: number;
   source: string;
-  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: SharingSummary };
+  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: SharingSummary; upscaling: UpscalingSummary; attention: AttentionSummary };
   unavailable?: string;
   verdict?: Verdict;
 }
@@ -70,34 +84,34 @@ async function damage(file: string, expected: NonNullable<DerivedRecord['derived
 function fromRecord(r: DerivedRecord, model: string, recordPath: string): FourTokenFile {
   if (r.unavailable !== undefined) return { available: false, reason: r.unavailable, recordPath };
   const d = r.derived!;
-  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, verdict: r.verdict ?? { state: 'pending' }, recordPath };
+  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention, verdict: r.verdict ?? { state: 'pending' }, recordPath };
 }
 
 /**
  * The derived decoder for `source`: from the cache under `home` when intact, else derived (and cached).
- * `log` hears about rebuilds; reasons for unavailability are returned, not logged. `shareImageSide:
- * false` derives the graph that copies the image side per prompt, in memory: the fallback where the
- * shared graph fails on a provider.
+ * `log` hears about rebuilds; reasons for unavailability are returned, not logged. Turning a speed-up
+ * off (DeriveOptions) derives in memory: the fallback where the rewritten graph fails on a provider.
  */
 export async function prepareFourTokenDecoder(
   source: ModelSource,
-  opts: { home?: string; log?: (line: string) => void; shareImageSide?: boolean } = {},
+  opts: { home?: string; log?: (line: string) => void } & DeriveOptions = {},
 ): Promise<FourTokenFile> {
-  if (typeof source !== 'string' || !opts.home || opts.shareImageSide === false) {
+  const { home, log, ...derive } = opts;
+  if (typeof source !== 'string' || !home || Object.values(derive).includes(false)) {
     const bytes = typeof source === 'string' ? await fs.readFile(source) : source;
-    const d = deriveFourTokenDecoder(bytes, { shareImageSide: opts.shareImageSide });
+    const d = deriveFourTokenDecoder(bytes, derive);
     return d.ok
-      ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, verdict: { state: 'pending' } }
+      ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention, verdict: { state: 'pending' } }
       : { available: false, reason: d.reason };
   }
-  const sourceSha = (await hashFileMemoized(source, hashMemoPath(opts.home))).sha256;
-  const paths = derivedPaths(opts.home, sourceSha);
+  const sourceSha = (await hashFileMemoized(source, hashMemoPath(home))).sha256;
+  const paths = derivedPaths(home, sourceSha);
   const cached = await readRecord(paths.record);
   if (cached?.unavailable !== undefined) return fromRecord(cached, paths.model, paths.record);
   if (cached?.derived) {
     const why = await damage(paths.model, cached.derived);
     if (!why) return fromRecord(cached, paths.model, paths.record);
-    opts.log?.(`twinseg: the derived four-token decoder ${paths.model} is damaged (${why}); rebuilding it from ${source}`);
+    log?.(`twinseg: the derived four-token decoder ${paths.model} is damaged (${why}); rebuilding it from ${source}`);
   }
   const d = deriveFourTokenDecoder(await fs.readFile(source));
   const record: DerivedRecord = { version: DERIVATION_VERSION, source: sourceSha };
@@ -106,10 +120,10 @@ export async function prepareFourTokenDecoder(
   } else {
     await writeFileAtomic(paths.model, d.bytes);
     const sha256 = createHash('sha256').update(d.bytes).digest('hex');
-    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing };
+    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention };
     record.verdict = { state: 'pending' };
   }
-  await writeRecord(paths.record, record, opts.log);
+  await writeRecord(paths.record, record, log);
   return fromRecord(record, paths.model, paths.record);
 }
 

@@ -4,6 +4,8 @@
 import { errorMessage, toTwinsegError } from '../errors.js';
 import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './derived-decoder.js';
 import type { SharingSummary } from './image-side-sharing.js';
+import type { AttentionSummary } from './attention-rewrite.js';
+import type { UpscalingSummary } from './upscaling-rewrite.js';
 import { checkFourTokenDecoder } from './four-token-check.js';
 import { lowResUpsampler } from './lowres-masks.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderName } from './ort-sessions.js';
@@ -19,6 +21,10 @@ export interface FourTokenStatus {
   file?: string;
   /** Whether a batch of prompts shares the image-side work, or why not. */
   sharing?: SharingSummary;
+  /** Whether the mask head runs as per-token MatMuls, or why not. */
+  upscaling?: UpscalingSummary;
+  /** How many prompt–image attention blocks project on the prompts' side. */
+  attention?: AttentionSummary;
   verdict?: Verdict;
 }
 
@@ -56,7 +62,7 @@ interface Loaded {
 async function attempt(opts: FourTokenOptions, file: FourTokenFile): Promise<{ status: FourTokenStatus; loaded?: Loaded }> {
   if (!file.available) return { status: { state: 'unavailable', reason: file.reason } };
   const where = typeof file.model === 'string' ? file.model : undefined;
-  const base = { file: where, verdict: file.verdict, sharing: file.sharing };
+  const base = { file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention };
   if (file.verdict.state === 'refused') return { status: { state: 'refused', reason: file.verdict.reason, ...base } };
   try {
     return { status: { state: file.verdict.state, ...base }, loaded: await load(opts, file) };
@@ -65,15 +71,19 @@ async function attempt(opts: FourTokenOptions, file: FourTokenFile): Promise<{ s
   }
 }
 
-/** The graph that copies the image side per prompt, where the shared one failed (derived in memory, checked anew). */
-async function copyingFallback(opts: FourTokenOptions, failed: FourTokenStatus): Promise<{ status: FourTokenStatus; loaded?: Loaded } | undefined> {
-  if (!failed.sharing?.shared) return undefined;
-  opts.log(`twinseg: four-token decoder with shared image side ${failed.state} (${failed.reason}); trying the one that copies it per prompt`);
-  const file = await prepareFourTokenDecoder(opts.decoderPath, { shareImageSide: false }).catch(() => undefined);
+/**
+ * The four-token graph without the speed-ups (image side copied per prompt, the exported mask head), where
+ * the rewritten one failed to load or its check (derived in memory, checked anew).
+ */
+async function plainFallback(opts: FourTokenOptions, failed: FourTokenStatus): Promise<{ status: FourTokenStatus; loaded?: Loaded } | undefined> {
+  if (!failed.sharing?.shared && !failed.upscaling?.rewritten && !failed.attention?.blocks) return undefined;
+  opts.log(`twinseg: the rewritten four-token decoder ${failed.state} (${failed.reason}); trying it as exported, without the speed-ups`);
+  const file = await prepareFourTokenDecoder(opts.decoderPath, { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false }).catch(() => undefined);
   if (!file?.available) return undefined;
   const next = await attempt(opts, file);
   if (!next.loaded) return undefined;
-  return { loaded: next.loaded, status: { ...next.status, sharing: { shared: false, reason: `the shared graph ${failed.state}: ${failed.reason}` } } };
+  const reason = `the rewritten graph ${failed.state}: ${failed.reason}`;
+  return { loaded: next.loaded, status: { ...next.status, sharing: { shared: false, reason }, upscaling: { rewritten: false, reason }, attention: { blocks: 0, reason } } };
 }
 
 export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<FourTokenHandle> {
@@ -81,7 +91,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     (e: unknown) => ({ available: false as const, reason: `deriving it failed: ${errorMessage(e)}`, recordPath: undefined }),
   );
   let { status, loaded } = await attempt(opts, file);
-  if (!loaded) ({ status, loaded } = (await copyingFallback(opts, status)) ?? { status, loaded });
+  if (!loaded) ({ status, loaded } = (await plainFallback(opts, status)) ?? { status, loaded });
   if (status.state === 'unavailable' || status.state === 'refused') {
     opts.log(`twinseg: four-token decoder ${status.state} (${status.reason}); everything mode decodes one mask per prompt`);
   }
@@ -108,7 +118,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     if (verdict.state === 'refused') {
       loaded = undefined;
       await l.session.release();
-      const fallback = await copyingFallback(opts, status);
+      const fallback = await plainFallback(opts, status);
       if (fallback?.loaded) {
         ({ status, loaded } = fallback);
         await check(fallback.loaded, embedding);

@@ -98,7 +98,7 @@ function dependencyTest(from: Map<string, Node>, roots: Set<string>, onlyFirstIn
 }
 
 /** Inputs that give a node's output shape rather than its values (ONNX operator definitions). */
-const SHAPE_INPUTS: Record<string, number[]> = {
+export const SHAPE_INPUTS: Record<string, number[]> = {
   Reshape: [1], Expand: [1], Tile: [1], ConstantOfShape: [0], Slice: [1, 2, 3, 4], Pad: [1], Resize: [2, 3],
   Unsqueeze: [1], Squeeze: [1], Split: [1], Range: [0, 1, 2], OneHot: [1], TopK: [1],
 };

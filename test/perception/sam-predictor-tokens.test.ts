@@ -144,7 +144,7 @@ describe('the derived decoder on disk', () => {
     await predictor.release();
   });
 
-  it('falls back to the graph that copies the image side per prompt when the shared one fails its check, now and later', async () => {
+  it('falls back to the graph as exported (image side copied per prompt) when the rewritten one fails its check, now and later', async () => {
     const home = path.join(dir, 'home-copying');
     const source = path.join(dir, 'tiny-counting-copies.onnx');
     await fs.writeFile(source, tinyFourTokenDecoder({ imageCopy: 'counted' }));
@@ -153,8 +153,8 @@ describe('the derived decoder on disk', () => {
       const predictor = await createSamPredictor(o);
       const decoder = await predictor.tokenDecoder((await predictor.embed(image)).embedding);
       expect(decoder, round).toBeDefined();
-      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/shared graph refused/) } });
-      expect(o.lines.join('\n'), round).toMatch(/shared image side refused .*trying the one that copies it per prompt/);
+      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/rewritten graph refused/) } });
+      expect(o.lines.join('\n'), round).toMatch(/rewritten four-token decoder refused .*trying it as exported, without the speed-ups/);
       expect(o.lines.join('\n'), round).not.toMatch(/one mask per prompt/);
       // The copying graph's masks are the original decoder's: tokens 1-3 all cover the picture.
       const { masks } = await decoder!.decode([{ prompt: { points: [{ x: 100, y: 100, label: 1 }] } }, { prompt: { points: [{ x: 300, y: 200, label: 1 }] } }]);

