@@ -34,7 +34,7 @@ const bestIou = (target: Rle, proposals: Proposal[]) => proposals.reduce((m, p) 
 
 describe('everything mode on a synthetic scene', () => {
   it('recovers every object, the whole, and its parts with balanced prompting at a 7x7 grid and 64 prompts', async () => {
-    // Pinned: the default balanced budget (40 prompts from a 3x3 grid) is tuned for four-token decoders,
+    // Pinned: the default balanced budget (38 prompts from a 3x3 grid) is tuned for four-token decoders,
     // where each prompt proposes three masks; a single-mask decoder needs the denser start.
     const predictor = createFakePredictor(scene);
     const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64 }));
