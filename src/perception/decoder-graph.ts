@@ -5,6 +5,7 @@
 // image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
 import onnxProto from 'onnx-proto';
 import { shareImageSide, type SharingSummary } from './image-side-sharing.js';
+import { producers } from './onnx-graph-kit.js';
 import { rewriteAttention, type AttentionSummary } from './attention-rewrite.js';
 import { rewriteUpscaling, type UpscalingSummary } from './upscaling-rewrite.js';
 
@@ -115,12 +116,6 @@ function floatOutput(name: string, dims: ReadonlyArray<number | string>): onnxPr
     dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
   });
   return onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape } }) });
-}
-
-function producers(graph: Graph): Map<string, Node> {
-  const out = new Map<string, Node>();
-  for (const n of graph.node ?? []) for (const o of n.output ?? []) out.set(o, n);
-  return out;
 }
 
 function findTokenTensors(graph: Graph): { logitsName: string; iouName: string } | { reason: string } {

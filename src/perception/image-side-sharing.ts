@@ -11,6 +11,7 @@
 //   becomes -1. Any other use of an image-side shape on per-prompt data leaves the graph as it was.
 // mask_input gets its own batch axis: one zero mask serves a run without mask inputs.
 import onnxProto from 'onnx-proto';
+import { producers } from './onnx-graph-kit.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -30,8 +31,7 @@ export type SharingResult = { shared: true; tiles: number; reshapes: number } | 
 /** Rewrites `graph` in place when every rule above applies; otherwise leaves it untouched. */
 export function shareImageSide(graph: Graph): SharingResult {
   const nodes = graph.node ?? [];
-  const from = new Map<string, Node>();
-  for (const n of nodes) for (const o of n.output ?? []) from.set(o, n);
+  const from = producers(graph);
   const promptRoots = new Set(PROMPT_INPUTS);
   const before = dependencyTest(from, promptRoots);
   const tiles = nodes.filter((n) => n.opType === 'Tile' && n.input?.length === 2 && !before(n.input[0]!) && before(n.input[1]!));
