@@ -44,7 +44,7 @@ export interface FourTokenGraph {
 }
 
 /**
- * The speed-ups a derivation applies (both by default); `false` keeps that part of the graph as exported:
+ * The speed-ups a derivation applies (all by default); `false` keeps that part of the graph as exported:
  * the fallback where a rewritten graph fails on a provider, and what tests compare against.
  */
 export interface DeriveOptions {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
 import { MASK_BATCH_DIM, shareImageSide } from '../../src/perception/image-side-sharing.js';
 import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
+import { modelOf, runOnce, valueInfo } from '../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -17,11 +18,6 @@ const node = (opType: string, input: string[], output: string[], attribute: onnx
   onnx.NodeProto.create({ opType, input, output, name: output[0], attribute });
 const constant = (name: string, values: number[], dims = [values.length]) =>
   node('Constant', [], [name], [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: onnx.TensorProto.create({ dims, dataType: INT64, int64Data: values }) })]);
-const valueInfo = (name: string, dims: (number | string)[]) =>
-  onnx.ValueInfoProto.create({
-    name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  });
 
 /**
  * image [1,2] copied per prompt (Tile with repeats [P,1] read from point_coords), projected by W,
@@ -54,26 +50,13 @@ function tinyRepeatGraph(joinByConcat = false): onnxProto.onnx.ModelProto {
     );
   }
   const W = onnx.TensorProto.create({ name: 'W', dims: [2, 2], dataType: FLOAT, floatData: [1, 2, 3, 4] });
-  return onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'tiny-repeat',
-      node: nodes,
-      initializer: [W],
-      input: [valueInfo('image_embeddings', [1, 2]), valueInfo('point_coords', ['prompts', 2]), valueInfo('mask_input', ['prompts', 2])],
-      output: [valueInfo('out', ['prompts', joinByConcat ? 4 : 2])],
-    },
+  return modelOf({
+    name: 'tiny-repeat',
+    node: nodes,
+    initializer: [W],
+    input: [valueInfo('image_embeddings', [1, 2]), valueInfo('point_coords', ['prompts', 2]), valueInfo('mask_input', ['prompts', 2])],
+    output: [valueInfo('out', ['prompts', joinByConcat ? 4 : 2])],
   });
-}
-
-async function runOnce(bytes: Uint8Array, feeds: Record<string, PlainTensor>): Promise<Record<string, PlainTensor>> {
-  const { session } = await createSession(bytes, { providers: ['cpu'], threads: 1 });
-  try {
-    return await session.run(Object.fromEntries(session.inputs.filter((i) => i.name in feeds).map((i) => [i.name, feeds[i.name]!])));
-  } finally {
-    await session.release();
-  }
 }
 
 describe('sharing the image side between prompts', () => {

