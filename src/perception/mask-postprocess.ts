@@ -1,7 +1,8 @@
 // From decoder logits to a Proposal: threshold at 0, SAM's stability score, optional region cleanup,
 // and the compact RLE every mask is kept as.
 import { cleanupMask } from './region-cleanup.js';
-import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Box, type Rle } from '../mask/rle.js';
+import { cleanupRuns } from './run-cleanup.js';
+import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../mask/rle.js';
 import type { DecodedMask, Prompt, Proposal } from './types.js';
 
 /**
@@ -77,14 +78,13 @@ function withRle(rle: Rle, predictedIou: number, stability: number, prompt: Prom
 }
 
 /**
- * Region cleanup on a finished proposal; returns the same object when nothing changed. Only the
- * proposal's box is scanned (cleanup never grows a mask past it).
+ * Region cleanup on a finished proposal, on its runs (run-cleanup.ts: the same result as the pixel cleanup);
+ * returns the same object when nothing changed.
  */
 export function cleanupProposal(p: Proposal, minMaskRegionArea: number): { proposal: Proposal; changed: boolean } {
   if (minMaskRegionArea <= 0 || p.area === 0) return { proposal: p, changed: false };
-  const bits = rleToBitmap(p.rle);
-  if (!cleanupMask(bits, p.rle.width, p.rle.height, minMaskRegionArea, p.bbox)) return { proposal: p, changed: false };
-  const rle = rleFromBitmap(bits, p.rle.width, p.rle.height, p.bbox);
+  const rle = cleanupRuns(p.rle, minMaskRegionArea);
+  if (!rle) return { proposal: p, changed: false };
   // Everything but the mask carries over: refinement needs the token to regenerate the logits.
   return { proposal: { ...p, rle, area: rleArea(rle), bbox: rleBbox(rle) }, changed: true };
 }
