@@ -166,11 +166,14 @@ function fillHoles(fg: Columns, box: [number, number, number, number], width: nu
   return out;
 }
 
-/** Islands under minArea removed, in the box; where all are small the largest stays (the first of equals). */
+/**
+ * Islands under minArea removed, in the box (the tight box of the mask before its holes were filled, which holds
+ * every segment); where all are small the largest stays (the first of equals).
+ */
 function dropIslands(fg: Columns, box: [number, number, number, number], width: number, minArea: number): Columns | undefined {
-  const [bx0, by0, bx1, by1] = box;
+  const [bx0, , bx1] = box;
   const { regionOf, regions } = label(
-    (x) => fg[x]!.filter(([a, b]) => b > by0 && a < by1).map(([a, b]): [number, number] => [Math.max(a, by0), Math.min(b, by1)]),
+    (x) => fg[x]!,
     bx0,
     bx1,
     (x, [a]) => ({ first: a * width + x, onMargin: false }),
@@ -186,12 +189,8 @@ function dropIslands(fg: Columns, box: [number, number, number, number], width: 
     drop[keep] = false;
     if (!drop.some(Boolean)) return undefined;
   }
-  const out = fg.map((s) => s.slice());
-  for (let i = 0; i < regionOf.length; i++) {
-    const x = bx0 + i;
-    const kept = fg[x]!.filter(([a, b]) => b > by0 && a < by1).filter((_, k) => !drop[regionOf[i]![k]!]);
-    out[x] = kept;
-  }
+  const out = fg.slice();
+  for (let i = 0; i < regionOf.length; i++) out[bx0 + i] = fg[bx0 + i]!.filter((_, k) => !drop[regionOf[i]![k]!]);
   return out;
 }
 
