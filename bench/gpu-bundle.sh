@@ -7,6 +7,8 @@
 #   part2.tar.xz  everything else
 # Carry part1 in a first call (command: tar -xJf .gpu-bundle/part1.tar.xz), then part2 in a second on the
 # same warm machine (command: bash bench/gpu-check.sh, which unpacks what it finds and measures).
+# For webgpu on a machine without the Vulkan loader or libglvnd, also carry .gl/ holding the Debian packages
+# libvulkan1, libglvnd0 and libglx0 (apt-get download); gpu-check.sh installs the ones missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${TWINSEG_SAMPLE_DATA:-../shared/data}

