@@ -12,6 +12,11 @@ function describeSpeedups(s: FourTokenStatus): string {
       ? `; ${s.attention.blocks} prompt–image attention blocks project on the prompts' side`
       : `; attention runs as exported (${s.attention.reason ?? 'no block between prompts and image'})`;
   }
+  if (s.split) {
+    out += s.split.split
+      ? `; on the CPU its image-side work (${s.split.tensors} tensors) runs once per image`
+      : `; its image-side work runs with every prompt batch (${s.split.reason})`;
+  }
   return out;
 }
 

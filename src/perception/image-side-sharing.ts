@@ -11,7 +11,7 @@
 //   becomes -1. Any other use of an image-side shape on per-prompt data leaves the graph as it was.
 // mask_input gets its own batch axis: one zero mask serves a run without mask inputs.
 import onnxProto from 'onnx-proto';
-import { producers } from './onnx-graph-kit.js';
+import { dependencyTest, producers } from './onnx-graph-kit.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -78,23 +78,6 @@ export function shareImageSide(graph: Graph): SharingResult {
     if (dims?.length) dims[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: MASK_BATCH_DIM });
   }
   return { shared: true, tiles: tiles.length, reshapes: fixes.length };
-}
-
-/** A memoised "does this tensor depend on any of `roots`" over the graph's producers (of `onlyFirstInput`, only input 0 counts). */
-function dependencyTest(from: Map<string, Node>, roots: Set<string>, onlyFirstInput = new Set<Node>()): (name: string) => boolean {
-  const memo = new Map<string, boolean>();
-  const test = (name: string): boolean => {
-    if (roots.has(name)) return true;
-    const known = memo.get(name);
-    if (known !== undefined) return known;
-    memo.set(name, false); // cycles cannot occur in a valid graph; this only stops a bad one recursing
-    const n = from.get(name);
-    const inputs = n && onlyFirstInput.has(n) ? n.input!.slice(0, 1) : (n?.input ?? []);
-    const result = inputs.some((i) => !!i && test(i));
-    memo.set(name, result);
-    return result;
-  };
-  return test;
 }
 
 /** Inputs that give a node's output shape rather than its values (ONNX operator definitions). */

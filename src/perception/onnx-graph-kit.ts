@@ -20,6 +20,54 @@ export function consumers(graph: Graph): Map<string, Node[]> {
   return out;
 }
 
+/** A memoised "does this tensor depend on any of `roots`" over the graph's producers (of `onlyFirstInput`, only input 0 counts). */
+export function dependencyTest(from: Map<string, Node>, roots: Set<string>, onlyFirstInput = new Set<Node>()): (name: string) => boolean {
+  const memo = new Map<string, boolean>();
+  const test = (name: string): boolean => {
+    if (roots.has(name)) return true;
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    memo.set(name, false); // cycles cannot occur in a valid graph; this only stops a bad one recursing
+    const n = from.get(name);
+    const inputs = n && onlyFirstInput.has(n) ? n.input!.slice(0, 1) : (n?.input ?? []);
+    const result = inputs.some((i) => !!i && test(i));
+    memo.set(name, result);
+    return result;
+  };
+  return test;
+}
+
+const { DataType } = onnx.TensorProto;
+const FIXED_TYPE: Record<string, number> = {
+  Shape: DataType.INT64, Size: DataType.INT64, NonZero: DataType.INT64, ArgMax: DataType.INT64, ArgMin: DataType.INT64,
+  Equal: DataType.BOOL, Less: DataType.BOOL, LessOrEqual: DataType.BOOL, Greater: DataType.BOOL, GreaterOrEqual: DataType.BOOL,
+  Not: DataType.BOOL, And: DataType.BOOL, Or: DataType.BOOL, Xor: DataType.BOOL, IsNaN: DataType.BOOL, IsInf: DataType.BOOL,
+};
+
+/**
+ * Element type of every tensor that a few rules settle (ONNX DataType numbers): graph inputs and constants as
+ * declared, ops with a fixed or attribute-given output type, and otherwise the type of the op's first typed
+ * data input (true of the elementwise, shape and linear-algebra ops SAM decoders use). Tensors that no rule
+ * settles are left out.
+ */
+export function elementTypes(graph: Graph): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const v of graph.input ?? []) if (v.name && v.type?.tensorType?.elemType) types.set(v.name, v.type.tensorType.elemType);
+  for (const t of graph.initializer ?? []) if (t.name && t.dataType) types.set(t.name, t.dataType);
+  for (const n of graph.node ?? []) {
+    const attrType = (name: string) => n.attribute?.find((a) => a.name === name);
+    let t: number | undefined;
+    if (n.opType === 'Constant') t = attrType('value')?.t?.dataType ?? undefined;
+    else if (n.opType === 'Cast') t = Number(attrType('to')?.i ?? 0) || undefined;
+    else if (n.opType === 'ConstantOfShape') t = attrType('value')?.t?.dataType ?? DataType.FLOAT;
+    else if (n.opType === 'Where') t = types.get(n.input?.[1] ?? '');
+    else if (n.opType && n.opType in FIXED_TYPE && !n.domain) t = FIXED_TYPE[n.opType];
+    else t = (n.input ?? []).map((i) => types.get(i)).find((x) => x !== undefined);
+    if (t !== undefined) for (const o of n.output ?? []) types.set(o, t);
+  }
+  return types;
+}
+
 /** Initializers and Constant-node values by tensor name. */
 export function constantTensors(graph: Graph): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
