@@ -82,13 +82,16 @@ function activeBounds(logits: Float32Array, size: number, floor: number): { r0: 
   let c1 = -1;
   for (let r = 0; r < size; r++) {
     const row = r * size;
-    for (let c = 0; c < size; c++) {
-      if (!(logits[row + c]! > floor)) continue;
-      if (r < r0) r0 = r;
-      r1 = r;
-      if (c < c0) c0 = c;
-      if (c > c1) c1 = c;
-    }
+    let first = 0;
+    while (first < size && !(logits[row + first]! > floor)) first++;
+    if (first === size) continue;
+    if (r0 === size) r0 = r;
+    r1 = r;
+    if (first < c0) c0 = first;
+    // Only what lies right of the widest row so far can move the right edge.
+    let last = size - 1;
+    while (last > c1 && !(logits[row + last]! > floor)) last--;
+    if (last > c1) c1 = last;
   }
   return r1 < 0 ? undefined : { r0, r1, c0, c1 };
 }
@@ -103,10 +106,16 @@ function outputRange(axis: AxisBlend, lo: number, hi: number): [number, number] 
   return [from, to];
 }
 
+// Working arrays, reused from mask to mask (a mask's box needs hundreds of KB; allocating them anew each
+// time cost as much as the arithmetic). Safe because nothing here awaits.
+let colsScratch = new Float64Array(0);
+let solidScratch = new Uint8Array(0);
+let runEndScratch = new Int32Array(0);
+const atLeast = <T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number, make: (n: number) => T): T => (a.length >= n ? a : make(Math.max(n, 2 * a.length)));
+
 /** Low-res logits blended down the rows of the box: one column of values per low-res column in use. */
-function blendRows(logits: Float32Array, up: LowResUpsampler, y0: number, y1: number, c0: number, c1: number): Float64Array {
+function blendRows(logits: Float32Array, up: LowResUpsampler, y0: number, y1: number, c0: number, c1: number, cols = new Float64Array((c1 - c0 + 1) * (y1 - y0))): Float64Array {
   const h = y1 - y0;
-  const cols = new Float64Array((c1 - c0 + 1) * h);
   const { index, weight } = up.ys;
   const s = up.size;
   for (let y = y0; y < y1; y++) {
@@ -136,8 +145,21 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
   if (x0 >= x1 || y0 >= y1) return empty();
   const c0 = up.xs.first[x0]!;
   const c1 = up.xs.last[x1 - 1]!;
-  const cols = blendRows(logits, up, y0, y1, c0, c1);
   const h = y1 - y0;
+  const n = (c1 - c0 + 1) * h;
+  const cols = blendRows(logits, up, y0, y1, c0, c1, (colsScratch = atLeast(colsScratch, n, (m) => new Float64Array(m))));
+  // Each row-blended value settled: 2 where above +hi by a margin, 1 where below -hi by one, else 0. An output
+  // pixel blends four of them with weights that sum to one, so where all four are settled alike it lies inside
+  // (or outside) both stability thresholds and the mask; the margin keeps rounding in the blend from deciding.
+  const margin = 1e-6 * (1 + hi);
+  const solid = (solidScratch = atLeast(solidScratch, n, (m) => new Uint8Array(m)));
+  for (let i = 0; i < n; i++) solid[i] = cols[i]! > hi + margin ? 2 : cols[i]! < -hi - margin ? 1 : 0;
+  // Where each settled stretch of a column ends (exclusive, in rows of the box).
+  const runEnd = (runEndScratch = atLeast(runEndScratch, n, (m) => new Int32Array(m)));
+  for (let start = 0; start < n; start += h) {
+    runEnd[start + h - 1] = h;
+    for (let y = h - 2; y >= 0; y--) runEnd[start + y] = solid[start + y + 1] === solid[start + y] ? runEnd[start + y + 1]! : y + 1;
+  }
   const spans: number[] = [];
   let union = 0;
   let inter = 0;
@@ -149,13 +171,28 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
     const [pa, pb, pc, pd] = [(index[k]! - c0) * h, (index[k + 1]! - c0) * h, (index[k + 2]! - c0) * h, (index[k + 3]! - c0) * h];
     const [wa, wb, wc, wd] = [weight[k]!, weight[k + 1]!, weight[k + 2]!, weight[k + 3]!];
     let runStart = -1;
-    for (let yy = 0; yy <= h; yy++) {
-      const v = yy < h ? wa * cols[pa + yy]! + wb * cols[pb + yy]! + wc * cols[pc + yy]! + wd * cols[pd + yy]! : -Infinity;
-      if (v > -hi) {
-        union++;
-        if (v > hi) inter++;
+    let yy = 0;
+    while (yy <= h) {
+      // Where the four taps are all settled the same way, a stretch is decided without blending.
+      let to = yy + 1;
+      let inside: boolean;
+      const s = yy < h ? solid[pa + yy]! : 0;
+      if (s !== 0 && solid[pb + yy] === s && solid[pc + yy] === s && solid[pd + yy] === s) {
+        to = Math.min(runEnd[pa + yy]!, runEnd[pb + yy]!, runEnd[pc + yy]!, runEnd[pd + yy]!);
+        inside = s === 2;
+        if (inside) {
+          union += to - yy;
+          inter += to - yy;
+        }
+      } else {
+        const v = yy < h ? wa * cols[pa + yy]! + wb * cols[pb + yy]! + wc * cols[pc + yy]! + wd * cols[pd + yy]! : -Infinity;
+        if (v > -hi) {
+          union++;
+          if (v > hi) inter++;
+        }
+        inside = v > 0;
       }
-      if (v > 0) {
+      if (inside) {
         if (runStart < 0) runStart = yy;
       } else if (runStart >= 0) {
         spans.push(x * height + y0 + runStart, yy - runStart);
@@ -166,6 +203,7 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
         bbox[3] = Math.max(bbox[3], y0 + yy);
         runStart = -1;
       }
+      yy = to;
     }
   }
   if (area === 0) return { ...empty(), stability: union === 0 ? 0 : inter / union };

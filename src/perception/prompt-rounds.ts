@@ -58,7 +58,7 @@ export function partRound(c: Coverage, accepted: readonly Proposal[], room: numb
     })
     .sort((a, b) => b.area - a.area);
   const out: Prompt[] = [];
-  for (const whole of dedupeByCells(wholes, c.cellsOf, imageCells)) {
+  for (const whole of dedupeByCells(wholes, c.cellsOf)) {
     if (out.length >= room) break;
     out.push(...partPrompts(c.cellsOf.get(whole)!, smallerInside(whole, c.cellsOf, imageCells), c.grid, PART_POINTS, form));
   }
@@ -95,7 +95,7 @@ export function leftoverRound(c: Coverage, accepted: readonly Proposal[], room: 
       return f >= PARTS_MIN_FRACTION && f <= PARTS_MAX_FRACTION;
     })
     .sort((a, b) => b.area - a.area);
-  const perWhole = dedupeByCells(wholes, c.cellsOf, imageCells).map((whole) => {
+  const perWhole = dedupeByCells(wholes, c.cellsOf).map((whole) => {
     const cells = c.cellsOf.get(whole)!;
     const explained = smallerInside(whole, c.cellsOf, imageCells, LEFTOVER_EXPLAINED_RATIO);
     const leftover = new Uint8Array(imageCells);
@@ -119,12 +119,12 @@ export function leftoverRound(c: Coverage, accepted: readonly Proposal[], room: 
 }
 
 /** Wholes whose cells mostly repeat a larger whole's are searched once. */
-function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>, n: number): Proposal[] {
+function dedupeByCells(wholes: Proposal[], cellsOf: Map<Proposal, Uint8Array>): Proposal[] {
   const out: Proposal[] = [];
   for (const w of wholes) {
     const a = cellsOf.get(w)!;
-    const dup = out.some((o) => cellIou(a, cellsOf.get(o)!, n) > 0.8);
-    if (!dup && a.reduce((s, v) => s + v, 0) >= 8) out.push(w);
+    const dup = out.some((o) => cellIou(a, cellsOf.get(o)!) > 0.8);
+    if (!dup && cellList(a).length >= 8) out.push(w);
   }
   return out;
 }
@@ -135,24 +135,33 @@ function smallerInside(whole: Proposal, cellsOf: Map<Proposal, Uint8Array>, n: n
   const out = new Uint8Array(n);
   for (const [p, cells] of cellsOf) {
     if (p === whole || p.area >= whole.area * maxRatio) continue;
+    const list = cellList(cells);
     let inside = 0;
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      if (!cells[i]) continue;
-      count++;
-      if (outer[i]) inside++;
-    }
-    if (count > 0 && inside / count > 0.8) for (let i = 0; i < n; i++) if (cells[i]) out[i] = 1;
+    for (const i of list) inside += outer[i]!;
+    if (list.length > 0 && inside / list.length > 0.8) for (const i of list) out[i] = 1;
   }
   return out;
 }
 
-function cellIou(a: Uint8Array, b: Uint8Array, n: number): number {
+function cellIou(a: Uint8Array, b: Uint8Array): number {
+  const la = cellList(a);
   let inter = 0;
-  let union = 0;
-  for (let i = 0; i < n; i++) {
-    if (a[i] || b[i]) union++;
-    if (a[i] && b[i]) inter++;
-  }
+  for (const i of la) inter += b[i]!;
+  const union = la.length + cellList(b).length - inter;
   return union === 0 ? 0 : inter / union;
+}
+
+// A mask's cells as a list of indices: the rounds compare each accepted mask with every other, and a mask
+// covers a few hundred of the grid's thousands of cells. Cell arrays never change once accepted.
+const cellLists = new WeakMap<Uint8Array, Int32Array>();
+function cellList(cells: Uint8Array): Int32Array {
+  let list = cellLists.get(cells);
+  if (!list) {
+    let count = 0;
+    for (let i = 0; i < cells.length; i++) if (cells[i]) count++;
+    list = new Int32Array(count);
+    for (let i = 0, k = 0; i < cells.length; i++) if (cells[i]) list[k++] = i;
+    cellLists.set(cells, list);
+  }
+  return list;
 }

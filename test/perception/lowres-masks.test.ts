@@ -67,6 +67,23 @@ describe('masks from low-res logits', () => {
     }
   });
 
+  it('agrees with blending every pixel where logits sit on or near the thresholds', () => {
+    // Plateaus at ±1 (the stability offset), just past them, and at 0, beside steep edges: stretches that
+    // are settled by value, by a hair, or not at all.
+    const low = new Float32Array(S * S).fill(-30);
+    const levels = [1, 1 + 1e-7, 1.001, -1, -1 - 1e-7, 0, 30, 1e-9];
+    levels.forEach((v, k) => {
+      for (let y = 10 + 25 * k; y < 30 + 25 * k; y++) for (let x = 5 + 20 * k; x < 120 + 10 * k; x++) low[y * S + x] = v;
+    });
+    for (const [width, height] of [[640, 480], [1800, 1200], [97, 61]] as const) {
+      const ref = referenceLogits(low, width, height);
+      const got = maskFromLowRes(low, lowResUpsampler(width, height), 1);
+      const bits = Uint8Array.from(ref, (v) => (v > 0 ? 1 : 0));
+      expect(Array.from(got.rle.counts)).toEqual(Array.from(rleFromBitmap(bits, width, height).counts));
+      expect(got.stability).toBeCloseTo(stabilityScore(ref, 1), 12);
+    }
+  });
+
   it('maps a low-res column ramp to the original width: scale and crop of the unpadded area', () => {
     // Low-res value = column index - 100: the zero crossing sits at low-res column 100, i.e. frame
     // x = (100 + 0.5) * 4 - 0.5 = 401.5, i.e. original x = (401.5 + 0.5) * 640 / 1024 - 0.5 = 250.75.
