@@ -112,8 +112,11 @@ it('perception benchmark', async () => {
   });
   const gt = groundTruth();
   // Untimed: the first image runs the four-token decoder's one-off check against the original decoder.
-  const first = await predictor.embed(await loadImage(path.join(SAMPLE, [...gt.keys()][0]!), LIMITS));
+  const firstImage = await loadImage(path.join(SAMPLE, [...gt.keys()][0]!), LIMITS);
+  const first = await predictor.embed(firstImage);
   await predictor.tokenDecoder(first.embedding);
+  // Untimed too: one build compiles the post-processing code, which the first mode would otherwise pay for.
+  await runEverything(predictor, firstImage, modes()[0]!.options);
   const rows: ModeRow[] = [];
   for (const mode of modes()) {
     rows.push(await runMode(predictor, mode, gt));
