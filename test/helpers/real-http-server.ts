@@ -80,7 +80,8 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
     onOrtRun: undefined,
   } as Pick<RealHttpServer, 'everythingRuns' | 'buildCalls' | 'ortRuns' | 'onOrtRun'>;
   proto.run = async function (this: unknown, feeds, ...rest) {
-    const kind: OrtRunKind = 'image_embeddings' in feeds ? 'decoder' : 'encoder';
+    // The decoder's graphs take the embedding or the prompts (on the CPU its image side is a graph of its own).
+    const kind: OrtRunKind = 'image_embeddings' in feeds || 'point_coords' in feeds ? 'decoder' : 'encoder';
     h.ortRuns[kind]++;
     await h.onOrtRun?.(kind);
     return originalRun.call(this, feeds, ...rest);
