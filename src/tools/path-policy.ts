@@ -72,10 +72,40 @@ export function toAbsolute(input: string, roots: readonly string[]): string {
   return abs;
 }
 
+/**
+ * A path that lies outside every (real) root as written, seen through the symlinks of its folders: a root
+ * configured or named through a symlink (/tmp on macOS, a linked data folder) is the same place under
+ * another name. The last name is not followed (the callers judge it). Undefined where that does not land
+ * inside a root; nothing about a path outside the roots reaches the caller.
+ */
+async function throughLinkedFolders(abs: string, roots: readonly string[]): Promise<string | undefined> {
+  const rest = [path.basename(abs)];
+  let dir = path.dirname(abs);
+  for (;;) {
+    const real = await fs.realpath(dir).catch(() => undefined);
+    if (real !== undefined) {
+      const mapped = path.join(real, ...rest.reverse());
+      return roots.some((r) => isInside(r, mapped)) ? mapped : undefined;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    rest.push(path.basename(dir));
+    dir = parent;
+  }
+}
+
+/** The absolute path of `input` inside a root, as written or through linked folders; else PATH_NOT_ALLOWED. */
+async function insideRoots(input: string, roots: readonly string[]): Promise<string> {
+  const abs = toAbsolute(input, roots);
+  if (roots.some((r) => isInside(r, abs))) return abs;
+  const mapped = await throughLinkedFolders(abs, roots);
+  if (mapped === undefined) throw notAllowed(input, roots, 'it lies outside the allowed roots');
+  return mapped;
+}
+
 /** An existing file to read. Follows symlinks and requires the real target to stay inside a root. */
 export async function resolveReadPath(input: string, roots: readonly string[]): Promise<string> {
-  const abs = toAbsolute(input, roots);
-  if (!roots.some((r) => isInside(r, abs))) throw notAllowed(input, roots, 'it lies outside the allowed roots');
+  const abs = await insideRoots(input, roots);
   let real: string;
   try {
     real = await fs.realpath(abs);
@@ -94,8 +124,7 @@ export async function resolveReadPath(input: string, roots: readonly string[]): 
  * inside a root; an existing target that is a symlink is refused (it could point anywhere).
  */
 export async function resolveWritePath(input: string, roots: readonly string[]): Promise<string> {
-  const abs = toAbsolute(input, roots);
-  if (!roots.some((r) => isInside(r, abs))) throw notAllowed(input, roots, 'it lies outside the allowed roots');
+  const abs = await insideRoots(input, roots);
   const st = await fs.lstat(abs).catch(() => undefined);
   if (st?.isSymbolicLink()) throw notAllowed(input, roots, 'it is a symlink; write to a regular path instead');
   if (st?.isDirectory()) {

@@ -128,6 +128,25 @@ describe('resolveWritePath', () => {
   });
 });
 
+describe('a root named through a symlinked folder (as /tmp is on macOS)', () => {
+  it('reads and writes paths written through the link, and still refuses what leaves the root', async () => {
+    const link = path.join(base, 'linked-root');
+    await fs.symlink(root, link);
+    const roots = await realRoots([link]); // the server keeps real roots
+    expect(await resolveReadPath(path.join(link, 'sub', 'b.png'), roots)).toBe(path.join(root, 'sub', 'b.png'));
+    await expect(resolveReadPath(path.join(link, 'nope.png'), roots)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    expect(await resolveWritePath(path.join(link, 'new2', 'm.png'), roots)).toBe(path.join(root, 'new2', 'm.png'));
+    await expect(resolveReadPath(path.join(link, 'leak.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    await expect(resolveWritePath(path.join(link, 'alias.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
+    await expect(resolveReadPath(path.join(link, '..', 'outside', 'secret.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    // A link from outside into nothing allowed says only that the path is outside.
+    await fs.symlink(outside, path.join(base, 'linked-outside'));
+    await expect(resolveReadPath(path.join(base, 'linked-outside', 'secret.png'), roots)).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/lies outside the allowed roots/),
+    });
+  });
+});
+
 describe('realRoots', () => {
   it('resolves roots through symlinks, drops missing ones and duplicates', async () => {
     expect(await realRoots([root, path.join(root, '.'), path.join(base, 'missing')])).toEqual([root]);
