@@ -5,7 +5,7 @@
 // image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
 import onnxProto from 'onnx-proto';
 import { shareImageSide, type SharingSummary } from './image-side-sharing.js';
-import { producers } from './onnx-graph-kit.js';
+import { producers, readDecoderModel } from './onnx-graph-kit.js';
 import { rewriteAttention, type AttentionSummary } from './attention-rewrite.js';
 import { rewriteUpscaling, type UpscalingSummary } from './upscaling-rewrite.js';
 
@@ -64,14 +64,9 @@ interface Selector {
 
 /** Pure: ONNX bytes in, derived bytes (or why not) out. */
 export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions = {}): DerivedGraphResult {
-  let model: onnxProto.onnx.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(source);
-  } catch (e) {
-    return { ok: false, reason: `the decoder is not a readable ONNX model (${e instanceof Error ? e.message : String(e)})` };
-  }
-  const graph = model.graph;
-  if (!graph?.node?.length) return { ok: false, reason: 'the decoder model has no graph' };
+  const read = readDecoderModel(source);
+  if ('reason' in read) return { ok: false, reason: read.reason };
+  const { model, graph } = read;
   const found = findTokenTensors(graph);
   if ('reason' in found) return { ok: false, reason: found.reason };
   const missing = BATCHED_INPUTS.filter((name) => !graph.input?.some((v) => v.name === name));

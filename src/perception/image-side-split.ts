@@ -6,7 +6,7 @@
 // (split-session.ts). Found by structure: a tensor goes to the image graph when it is float, depends on an
 // image input, and depends on no prompt input. Pure bytes in, bytes out.
 import onnxProto from 'onnx-proto';
-import { dependencyTest, elementTypes, producers, type Graph, type Node } from './onnx-graph-kit.js';
+import { dependencyTest, elementTypes, producers, readDecoderModel, type Graph, type Node } from './onnx-graph-kit.js';
 
 const { onnx } = onnxProto;
 
@@ -41,15 +41,10 @@ function isOnesTile(n: Node, from: Map<string, Node>): boolean {
 }
 
 export function splitImageSide(source: Uint8Array): SplitResult {
-  let model: onnxProto.onnx.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(source);
-  } catch (e) {
-    return { ok: false, reason: `the decoder is not a readable ONNX model (${e instanceof Error ? e.message : String(e)})` };
-  }
-  const graph = model.graph;
-  const nodes = graph?.node ?? [];
-  if (!graph || nodes.length === 0) return { ok: false, reason: 'the decoder model has no graph' };
+  const read = readDecoderModel(source);
+  if ('reason' in read) return { ok: false, reason: read.reason };
+  const { model, graph } = read;
+  const nodes = graph.node;
   const inputs = (graph.input ?? []).map((v) => v.name!);
   const imageRoots = new Set(inputs.filter((i) => IMAGE_INPUTS.includes(i)));
   if (!imageRoots.has('image_embeddings')) return { ok: false, reason: 'the decoder has no image_embeddings input' };

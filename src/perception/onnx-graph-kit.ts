@@ -8,6 +8,19 @@ export type Node = onnxProto.onnx.INodeProto;
 export type Tensor = onnxProto.onnx.ITensorProto;
 type Attribute = onnxProto.onnx.IAttributeProto;
 
+/** A decoder file as a model with a graph of nodes, or why not. */
+export function readDecoderModel(source: Uint8Array): { model: onnxProto.onnx.ModelProto; graph: Graph & { node: Node[] } } | { reason: string } {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(source);
+  } catch (e) {
+    return { reason: `the decoder is not a readable ONNX model (${e instanceof Error ? e.message : String(e)})` };
+  }
+  const graph = model.graph;
+  if (!graph?.node?.length) return { reason: 'the decoder model has no graph' };
+  return { model, graph: graph as Graph & { node: Node[] } };
+}
+
 export function producers(graph: Graph): Map<string, Node> {
   const out = new Map<string, Node>();
   for (const n of graph.node ?? []) for (const o of n.output ?? []) out.set(o, n);
