@@ -65,13 +65,13 @@ interface Loaded {
 }
 
 /** The file loaded (or why not): a status, and the session when there is one. */
-async function attempt(opts: FourTokenOptions, file: FourTokenFile): Promise<{ status: FourTokenStatus; loaded?: Loaded }> {
+async function attempt(opts: FourTokenOptions, file: FourTokenFile, split = true): Promise<{ status: FourTokenStatus; loaded?: Loaded }> {
   if (!file.available) return { status: { state: 'unavailable', reason: file.reason } };
   const where = typeof file.model === 'string' ? file.model : undefined;
   const base = { file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention };
   if (file.verdict.state === 'refused') return { status: { state: 'refused', reason: file.verdict.reason, ...base } };
   try {
-    const loaded = await load(opts, file);
+    const loaded = split ? await load(opts, file) : await loadWhole(opts, file, { split: false, reason: 'the fallback graph runs whole' });
     return { status: { state: file.verdict.state, ...base, split: loaded.split }, loaded };
   } catch (e) {
     return { status: { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, ...base } };
@@ -87,7 +87,7 @@ async function plainFallback(opts: FourTokenOptions, failed: FourTokenStatus): P
   opts.log(`twinseg: the rewritten four-token decoder ${failed.state} (${failed.reason}); trying it as exported, without the speed-ups`);
   const file = await prepareFourTokenDecoder(opts.decoderPath, { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false }).catch(() => undefined);
   if (!file?.available) return undefined;
-  const next = await attempt(opts, file);
+  const next = await attempt(opts, file, false);
   if (!next.loaded) return undefined;
   const reason = `the rewritten graph ${failed.state}: ${failed.reason}`;
   return { loaded: next.loaded, status: { ...next.status, sharing: { shared: false, reason }, upscaling: { rewritten: false, reason }, attention: { blocks: 0, reason } } };

@@ -140,7 +140,7 @@ describe('the derived decoder on disk', () => {
     const predictor = await createSamPredictor(options(tinyFourTokenDecoder({ imageCopy: 'added' })));
     expect(predictor.fourTokenStatus().sharing).toEqual({ shared: true });
     expect(await predictor.tokenDecoder((await predictor.embed(image)).embedding)).toBeDefined();
-    expect(predictor.fourTokenStatus()).toMatchObject({ state: 'verified', verdict: { minIou: 1 }, sharing: { shared: true } });
+    expect(predictor.fourTokenStatus()).toMatchObject({ state: 'verified', verdict: { minIou: 1 }, sharing: { shared: true }, split: { split: true } });
     await predictor.release();
   });
 
@@ -153,7 +153,7 @@ describe('the derived decoder on disk', () => {
       const predictor = await createSamPredictor(o);
       const decoder = await predictor.tokenDecoder((await predictor.embed(image)).embedding);
       expect(decoder, round).toBeDefined();
-      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/rewritten graph refused/) } });
+      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/rewritten graph refused/) }, split: { split: false, reason: 'the fallback graph runs whole' } });
       expect(o.lines.join('\n'), round).toMatch(/rewritten four-token decoder refused .*trying it as exported, without the speed-ups/);
       expect(o.lines.join('\n'), round).not.toMatch(/one mask per prompt/);
       // The copying graph's masks are the original decoder's: tokens 1-3 all cover the picture.
