@@ -52,9 +52,15 @@ export function speedRecallSpec(p: PerceptionBench): TopLevelSpec {
           tooltip: [{ field: 'name' }, { field: 'totalMs' }, { field: 'recall' }],
         },
       },
+      // Dense grids are labelled on their left: `thorough` sits at their recall, just right of them.
       {
-        transform: [{ filter: "datum.threshold === 'IoU ≥ 0.5'" }],
+        transform: [{ filter: "datum.threshold === 'IoU ≥ 0.5' && datum.kind === 'preset'" }],
         mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 11 },
+        encoding: { x, y, text: { field: 'name' } },
+      },
+      {
+        transform: [{ filter: "datum.threshold === 'IoU ≥ 0.5' && datum.kind === 'dense grid'" }],
+        mark: { type: 'text', align: 'right', dx: -7, dy: -6, fontSize: 11 },
         encoding: { x, y, text: { field: 'name' } },
       },
     ],
