@@ -8,6 +8,8 @@
 //   BENCH_PROVIDERS=cuda,cpu        execution providers (default cpu); BENCH_OUT=file for the JSON
 //   BENCH_HOME=dir                  TWINSEG_HOME for the derived decoder (default $TMPDIR/twinseg-bench-home)
 //   BENCH_MAX_BATCH=16              most prompts per decoder run (default: the provider's batch policy)
+//   BENCH_REPEATS=5                 time each preset this many times (default 3; dense grids once) and report
+//                                   the run with the median ratio to the encoder, and the range of ratios
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,7 +64,7 @@ interface ModeRow {
 }
 
 /** Table-only figures (the JSON keeps the agreed shape). */
-interface Breakdown { decoderMs: number; postprocessMs: number; proposals: number }
+interface Breakdown { decoderMs: number; postprocessMs: number; proposals: number; ratios?: number[] }
 const breakdowns = new Map<string, Breakdown>();
 
 async function runMode(predictor: OrtSamPredictor, mode: Mode, gt: Map<string, import('../src/mask/rle.js').Rle[]>): Promise<ModeRow> {
@@ -93,10 +95,12 @@ const f = (v: number, d = 0) => v.toFixed(d);
 const b = (r: ModeRow): Breakdown => breakdowns.get(r.name) ?? { decoderMs: NaN, postprocessMs: NaN, proposals: NaN };
 
 function table(rows: ModeRow[]): string {
-  const head = '| mode | prompts / img | decoder runs / img | perception ms | encoder ms | ratio | recall@0.5 | recall@0.75 | mean best IoU | peak RSS MB | decoder ms | post ms | proposals |';
+  const head = '| mode | prompts / img | decoder runs / img | perception ms | encoder ms | ratio | ratio range (runs) | recall@0.5 | recall@0.75 | mean best IoU | peak RSS MB | decoder ms | post ms | proposals |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${f(r.prompts, 1)} | ${f(r.decoderCalls, 1)} | ${f(r.totalMs)} | ${f(r.encoderMs)} | ${f(r.ratioToEncoder, 2)} | ${f(r.recall50, 3)} | ${f(r.recall75, 3)} | ${f(r.meanBestIou, 3)} | ${f(r.peakRssMb)} | ${f(b(r).decoderMs)} | ${f(b(r).postprocessMs)} | ${f(b(r).proposals)} |`);
+    const ratios = b(r).ratios ?? [r.ratioToEncoder];
+    const range = `${f(Math.min(...ratios), 2)}–${f(Math.max(...ratios), 2)} (${ratios.length})`;
+    lines.push(`| ${r.name} | ${f(r.prompts, 1)} | ${f(r.decoderCalls, 1)} | ${f(r.totalMs)} | ${f(r.encoderMs)} | ${f(r.ratioToEncoder, 2)} | ${range} | ${f(r.recall50, 3)} | ${f(r.recall75, 3)} | ${f(r.meanBestIou, 3)} | ${f(r.peakRssMb)} | ${f(b(r).decoderMs)} | ${f(b(r).postprocessMs)} | ${f(b(r).proposals)} |`);
   }
   return lines.join('\n');
 }
@@ -118,8 +122,18 @@ it('perception benchmark', async () => {
   // Untimed too: one build compiles the post-processing code, which the first mode would otherwise pay for.
   await runEverything(predictor, firstImage, modes()[0]!.options);
   const rows: ModeRow[] = [];
+  const repeats = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
   for (const mode of modes()) {
-    rows.push(await runMode(predictor, mode, gt));
+    // Times on a shared machine swing by ±10% from run to run; the run with the median ratio stands for the mode.
+    const runs: { row: ModeRow; breakdown: Breakdown }[] = [];
+    for (let k = 0; k < (mode.kind === 'preset' ? repeats : 1); k++) {
+      const row = await runMode(predictor, mode, gt);
+      runs.push({ row, breakdown: breakdowns.get(mode.name)! });
+    }
+    runs.sort((x, y) => x.row.ratioToEncoder - y.row.ratioToEncoder);
+    const median = runs[(runs.length - 1) >> 1]!;
+    breakdowns.set(mode.name, { ...median.breakdown, ratios: runs.map((r) => r.row.ratioToEncoder) });
+    rows.push(median.row);
     console.log(table(rows.slice(-1)).split('\n')[2]);
   }
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), provider: predictor.provider };

@@ -90,6 +90,8 @@ export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions =
   const upscaling = opts.rewriteUpscaling === false ? { rewritten: false as const, reason: 'not asked for' } : rewriteUpscaling(graph, found.logitsName);
   // What the rewrites replaced no longer feeds the outputs.
   if (upscaling.rewritten || attention.blocks > 0) keepOnlyOutputs(graph, graph.output ?? []);
+  // The rewritten head computes the rows and columns its mask_extent input asks for.
+  if (upscaling.rewritten) graph.output![0] = floatOutput(FOUR_TOKEN_LOGITS, [PROMPT_BATCH_DIM, TOKENS, 'mask_rows', 'mask_cols']);
   const bytes = onnx.ModelProto.encode(model).finish();
   return { ok: true, bytes, logitsName: FOUR_TOKEN_LOGITS, iouName: FOUR_TOKEN_IOU, sharing, upscaling, attention };
 }

@@ -19,8 +19,9 @@ import type { ModelSource } from './ort-sessions.js';
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
 // 2: outputs named token_logits / token_iou_predictions, typed and shaped; 3: prompts share the image side;
 // 4: the mask head's transposed convolutions run as per-token MatMuls, prompt–image attention projects on
-// the prompts' side; 5: image→token attention's out_proj bias joins the values
-const DERIVATION_VERSION = 5;
+// the prompts' side; 5: image→token attention's out_proj bias joins the values; 6: the mask head takes a
+// mask_extent input (token rows and columns to upscale)
+const DERIVATION_VERSION = 6;
 
 /**
  * pending: not yet checked against the original decoder (that happens on the first image decoded);

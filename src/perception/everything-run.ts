@@ -76,6 +76,7 @@ async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens
     const { masks, runs } = await tokens.decode(slice.map((prompt) => ({ prompt })), {
       signal: run.control.signal,
       onRun: (n) => reportProgress(run, n, stage),
+      imageOnly: true,
     });
     const t1 = performance.now();
     masks.forEach((m, i) => {

@@ -104,9 +104,10 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
   }
 
   const bind = (l: Loaded, embedding: Embedding): TokenDecoder => {
-    const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(embedding.width, embedding.height, opts.frame) };
+    const upsampler = lowResUpsampler(embedding.width, embedding.height, opts.frame, opts.maskSize);
+    const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(embedding.width, embedding.height, opts.frame), reach: upsampler.reach };
     return {
-      upsampler: lowResUpsampler(embedding.width, embedding.height, opts.frame, opts.maskSize),
+      upsampler,
       decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, l.policy, runOpts),
     };
   };
@@ -178,7 +179,7 @@ async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { ava
     session,
     logitsName: file.logitsName,
     iouName: file.iouName,
-    policy: opts.batchPolicy ?? batchPolicyFor(provider),
+    policy: { ...batchPolicyFor(provider), ...opts.batchPolicy },
     recordPath: file.recordPath,
     split,
   };

