@@ -3,8 +3,7 @@
 // processed from low-res logits as everything mode does it, must match the original's full-size mask.
 import { errorMessage } from '../errors.js';
 import { rleFromBitmap, rleIou } from '../mask/rle.js';
-import { maskFromLowRes } from './lowres-masks.js';
-import { bestGranularity, tokenLogits } from './mask-tokens.js';
+import { bestGranularity, tokenMask } from './mask-tokens.js';
 import { gridPointsInBox } from './point-grid.js';
 import type { Verdict } from './derived-decoder.js';
 import type { DecodedMask, Embedding, Prompt, TokenDecoder } from './types.js';
@@ -36,7 +35,7 @@ export async function checkFourTokenDecoder(inputs: CheckInputs): Promise<Verdic
       const o = await inputs.original(prompt);
       const theirs = rleFromBitmap(Uint8Array.from(o.logits, (v) => (v > 0 ? 1 : 0)), o.width, o.height);
       const m = masks[i]!;
-      const ours = maskFromLowRes(tokenLogits(m, bestGranularity(m)), derived.upsampler, 0);
+      const ours = tokenMask(m, bestGranularity(m), derived.upsampler, 0);
       if (ours.area === 0 && theirs.counts.length === 1) continue; // both empty: no evidence either way
       compared++;
       const iou = rleIou(theirs, ours.rle);

@@ -77,7 +77,7 @@ export function lowResUpsampler(width: number, height: number, frame = SAM_TARGE
 }
 
 /** Rows and columns within the upsampler's reach holding a value above `floor`, or undefined if none. */
-function activeBounds(logits: Float32Array, up: LowResUpsampler, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
+function activeBounds(logits: Float32Array, up: LowResUpsampler, stride: number, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
   const { size } = up;
   const { rows, cols } = up.reach;
   let r0 = size;
@@ -85,7 +85,7 @@ function activeBounds(logits: Float32Array, up: LowResUpsampler, floor: number):
   let c0 = size;
   let c1 = -1;
   for (let r = 0; r < rows; r++) {
-    const row = r * size;
+    const row = r * stride;
     let first = 0;
     while (first < cols && !(logits[row + first]! > floor)) first++;
     if (first === cols) continue;
@@ -118,10 +118,9 @@ let runEndScratch = new Int32Array(0);
 const atLeast = <T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number, make: (n: number) => T): T => (a.length >= n ? a : make(Math.max(n, 2 * a.length)));
 
 /** Low-res logits blended down the rows of the box: one column of values per low-res column in use. */
-function blendRows(logits: Float32Array, up: LowResUpsampler, y0: number, y1: number, c0: number, c1: number, cols = new Float64Array((c1 - c0 + 1) * (y1 - y0))): Float64Array {
+function blendRows(logits: Float32Array, up: LowResUpsampler, s: number, y0: number, y1: number, c0: number, c1: number, cols = new Float64Array((c1 - c0 + 1) * (y1 - y0))): Float64Array {
   const h = y1 - y0;
   const { index, weight } = up.ys;
-  const s = up.size;
   for (let y = y0; y < y1; y++) {
     const k = 4 * y;
     const [ra, rb, rc, rd] = [index[k]! * s, index[k + 1]! * s, index[k + 2]! * s, index[k + 3]! * s];
@@ -133,16 +132,26 @@ function blendRows(logits: Float32Array, up: LowResUpsampler, y0: number, y1: nu
   return cols;
 }
 
+/** Checks that a low-res map of rows of `stride` values covers the image's reach. */
+function checkPlane(logits: Float32Array, up: LowResUpsampler, stride: number): void {
+  const rows = logits.length / stride;
+  if (!Number.isInteger(rows) || stride > up.size || rows > up.size || rows < up.reach.rows || stride < up.reach.cols) {
+    throw new RangeError(`low-res logits hold ${logits.length} values in rows of ${stride}; the image needs ${up.reach.rows}x${up.reach.cols} of ${up.size}x${up.size}`);
+  }
+}
+
 /**
  * The mask (logit > 0) of one low-res logit map at the original size, with its stability score at
- * `stabilityOffset`, as SAM computes both on the upscaled logits.
+ * `stabilityOffset`, as SAM computes both on the upscaled logits. The map is the top-left part of the
+ * size×size low-res frame, in rows of `stride` values (all of it by default; a cropped decode's rows are
+ * shorter where the image is portrait), and must cover the image's reach.
  */
-export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabilityOffset: number): LowResMask {
-  const { width, height, size } = up;
+export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabilityOffset: number, stride = up.size): LowResMask {
+  const { width, height } = up;
   const hi = Math.abs(stabilityOffset);
   const empty = (): LowResMask => ({ rle: rleFromSpans(width, height, []), area: 0, bbox: [0, 0, 0, 0], stability: 0 });
-  if (logits.length !== size * size) throw new RangeError(`low-res logits hold ${logits.length} values, expected ${size}x${size}`);
-  const active = activeBounds(logits, up, -hi);
+  checkPlane(logits, up, stride);
+  const active = activeBounds(logits, up, stride, -hi);
   if (!active) return empty();
   const [x0, x1] = outputRange(up.xs, active.c0, active.c1);
   const [y0, y1] = outputRange(up.ys, active.r0, active.r1);
@@ -151,7 +160,7 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
   const c1 = up.xs.last[x1 - 1]!;
   const h = y1 - y0;
   const n = (c1 - c0 + 1) * h;
-  const cols = blendRows(logits, up, y0, y1, c0, c1, (colsScratch = atLeast(colsScratch, n, (m) => new Float64Array(m))));
+  const cols = blendRows(logits, up, stride, y0, y1, c0, c1, (colsScratch = atLeast(colsScratch, n, (m) => new Float64Array(m))));
   // Each row-blended value settled: 2 where above +hi by a margin, 1 where below -hi by one, else 0. An output
   // pixel blends four of them with weights that sum to one, so where all four are settled alike it lies inside
   // (or outside) both stability thresholds and the mask; the margin keeps rounding in the blend from deciding.
@@ -218,10 +227,10 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
  * One low-res logit map upsampled to every original pixel, row-major [height, width], with the same blend as
  * maskFromLowRes: the full-size logits SAM's exported decoder returns, for callers that want them whole.
  */
-export function logitsFromLowRes(logits: Float32Array, up: LowResUpsampler): Float32Array {
-  const { width, height, size } = up;
-  if (logits.length !== size * size) throw new RangeError(`low-res logits hold ${logits.length} values, expected ${size}x${size}`);
-  const cols = blendRows(logits, up, 0, height, 0, size - 1);
+export function logitsFromLowRes(logits: Float32Array, up: LowResUpsampler, stride = up.size): Float32Array {
+  const { width, height } = up;
+  checkPlane(logits, up, stride);
+  const cols = blendRows(logits, up, stride, 0, height, 0, up.reach.cols - 1);
   const out = new Float32Array(width * height);
   const { index, weight } = up.xs;
   for (let x = 0; x < width; x++) {

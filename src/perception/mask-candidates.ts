@@ -1,9 +1,9 @@
 // From what the decoder returned for one prompt to the proposals that pass SAM's filters (predicted IoU,
 // then stability). With all four tokens: a lone point proposes its three granularities (SAM AMG's
 // multimask_output), anything more its single-mask token 0. A single-mask decoder proposes its one mask.
-import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
+import type { LowResUpsampler } from './lowres-masks.js';
 import { proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './mask-tokens.js';
 import type { DecodedMask, MaskToken, Prompt, Proposal, TokenMasks } from './types.js';
 
 export interface CandidateFilters {
@@ -33,7 +33,7 @@ export function proposalsFromTokens(
   for (const token of proposedTokens(prompt, masks, f.multimask)) {
     const predictedIou = masks.iou[token]!;
     if (predictedIou < f.predIouThresh) continue;
-    const m = maskFromLowRes(tokenLogits(masks, token), upsampler, f.stabilityScoreOffset);
+    const m = tokenMask(masks, token, upsampler, f.stabilityScoreOffset);
     if (m.area === 0 || m.stability < f.stabilityScoreThresh) continue;
     out.push({ rle: m.rle, area: m.area, bbox: m.bbox, predictedIou, stability: m.stability, prompt, stage, token });
   }

@@ -1,4 +1,5 @@
 // SAM's four mask tokens and the rule its ONNX export uses to keep one (SamOnnxModel.select_masks).
+import { maskFromLowRes, type LowResMask, type LowResUpsampler } from './lowres-masks.js';
 import type { MaskToken, Prompt, TokenMasks } from './types.js';
 
 /** SAM's decoder has four mask tokens: 0 is its single-mask output; 1–3 its multimask granularities, small to large. */
@@ -7,10 +8,15 @@ export const SINGLE_MASK_TOKEN = 0;
 export const GRANULARITY_TOKENS: readonly MaskToken[] = [1, 2, 3];
 export const TOKEN_NAMES: Record<MaskToken, string> = { 0: 'single', 1: 'subpart', 2: 'part', 3: 'whole' };
 
-/** The low-res logits of one token (a view, not a copy). */
+/** The low-res logits of one token (a view, not a copy), in rows of `m.cols ?? m.size` values. */
 export function tokenLogits(m: TokenMasks, token: MaskToken): Float32Array {
-  const plane = m.size * m.size;
+  const plane = (m.rows ?? m.size) * (m.cols ?? m.size);
   return m.logits.subarray(token * plane, (token + 1) * plane);
+}
+
+/** One token's mask at the original size, with its stability score (lowres-masks.ts). */
+export function tokenMask(m: TokenMasks, token: MaskToken, up: LowResUpsampler, stabilityOffset: number): LowResMask {
+  return maskFromLowRes(tokenLogits(m, token), up, stabilityOffset, m.cols ?? m.size);
 }
 
 /** The granularity token (1–3) with the highest predicted IoU. */

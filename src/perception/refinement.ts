@@ -3,8 +3,8 @@
 // new clicks (a settle pass), and clean small holes and islands off the result where no click says otherwise.
 // Replaying a history runs the same decodes, so the logits it regenerates are the ones the host saw.
 import { rleArea, rleContains, rleIou, type Rle } from '../mask/rle.js';
-import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
-import { exportedToken, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, WHOLE_OVER_SINGLE_IOU } from './mask-tokens.js';
+import type { LowResUpsampler } from './lowres-masks.js';
+import { exportedToken, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, tokenMask, WHOLE_OVER_SINGLE_IOU } from './mask-tokens.js';
 import { cleanupProposal } from './mask-postprocess.js';
 import type { MaskToken, Prompt, Proposal, RefineStep, TokenDecoder, TokenMasks } from './types.js';
 
@@ -36,7 +36,7 @@ export function maskHonoursClicks(rle: Rle, prompt: Prompt): boolean {
 export function refinementToken(masks: TokenMasks, prompt: Prompt, up: LowResUpsampler, stabilityOffset: number): MaskToken {
   const seen = new Map<MaskToken, Rle>();
   const rleOf = (t: MaskToken): Rle => {
-    if (!seen.has(t)) seen.set(t, maskFromLowRes(tokenLogits(masks, t), up, stabilityOffset).rle);
+    if (!seen.has(t)) seen.set(t, tokenMask(masks, t, up, stabilityOffset).rle);
     return seen.get(t)!;
   };
   const single = rleOf(SINGLE_MASK_TOKEN);
@@ -66,7 +66,7 @@ export async function decodeRefinement(
   const decode = async (input: Float32Array) => {
     const m = (await tokens.decode([{ prompt, maskInput: input }], { signal })).masks[0]!;
     const token = refinementToken(m, prompt, tokens.upsampler, stabilityOffset);
-    return { masks: m, token, rle: maskFromLowRes(tokenLogits(m, token), tokens.upsampler, stabilityOffset).rle };
+    return { masks: m, token, rle: tokenMask(m, token, tokens.upsampler, stabilityOffset).rle };
   };
   let kept = await decode(maskInput);
   for (let pass = 0; pass < SETTLE_PASSES; pass++) {

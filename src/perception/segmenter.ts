@@ -3,9 +3,9 @@
 import { throwIfAborted } from '../errors.js';
 import { rleIou } from '../mask/rle.js';
 import { runEverything } from './everything.js';
-import { maskFromLowRes, type LowResUpsampler } from './lowres-masks.js';
+import type { LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenLogits } from './mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './mask-tokens.js';
 import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './refinement.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
 import { maskInputFromMask } from './mask-input.js';
@@ -95,7 +95,7 @@ function segmentFromTokens(
   pick: { token?: MaskToken; allAlternatives?: boolean } = {},
 ): SegmentResult {
   const proposal = (token: MaskToken): Proposal => {
-    const m = maskFromLowRes(tokenLogits(masks, token), up, opts.stabilityScoreOffset);
+    const m = tokenMask(masks, token, up, opts.stabilityScoreOffset);
     const p: Proposal = { rle: m.rle, area: m.area, bbox: m.bbox, predictedIou: masks.iou[token]!, stability: m.stability, prompt, stage: 'user', token };
     return opts.minMaskRegionArea > 0 ? cleanupProposal(p, opts.minMaskRegionArea).proposal : p;
   };

@@ -144,18 +144,6 @@ function checkedOutputs(ctx: TokenRunContext, out: Record<string, PlainTensor>, 
   return { logits: logits.data as Float32Array, iou: iou.data as Float32Array };
 }
 
-/**
- * One prompt's [4, rows, cols] logits placed in [4, size, size] planes. What lies outside them is left 0 and
- * means nothing: masks never read past the image's reach, and such logits are no mask_input.
- */
-function widened(src: Float32Array, rows: number, cols: number, size: number): Float32Array {
-  const out = new Float32Array(MASK_TOKENS * size * size);
-  for (let t = 0; t < MASK_TOKENS; t++) {
-    for (let r = 0; r < rows; r++) out.set(src.subarray((t * rows + r) * cols, (t * rows + r + 1) * cols), (t * size + r) * size);
-  }
-  return out;
-}
-
 /** Decodes every prompt's four tokens, in prompt order, in as few runs as the policy allows. */
 export async function decodeTokenBatches(
   ctx: TokenRunContext,
@@ -177,8 +165,8 @@ export async function decodeTokenBatches(
     const { logits, iou } = checkedOutputs(ctx, out, run.size, rows, cols);
     const per = MASK_TOKENS * rows * cols;
     run.members.forEach((i, k) => {
-      const own = logits.subarray(k * per, (k + 1) * per);
-      masks[i] = { logits: rows === s && cols === s ? own : widened(own, rows, cols, s), iou: iou.subarray(k * MASK_TOKENS, (k + 1) * MASK_TOKENS), size: s };
+      const own = { logits: logits.subarray(k * per, (k + 1) * per), iou: iou.subarray(k * MASK_TOKENS, (k + 1) * MASK_TOKENS), size: s };
+      masks[i] = rows === s && cols === s ? own : { ...own, rows, cols };
     });
     opts.onRun?.(run.members.length);
   }

@@ -202,12 +202,18 @@ export interface TokenPrompt {
 
 /** What the decoder computed for one prompt: every token's low-res logits and predicted IoU. */
 export interface TokenMasks {
-  /** [4, size, size] logits in the padded encoder frame at 1/4 scale (foreground > 0). */
+  /**
+   * [4, rows, cols] logits in the padded encoder frame at 1/4 scale (foreground > 0): the whole size×size
+   * frame, or its top-left part where the decode was imageOnly.
+   */
   readonly logits: Float32Array;
   /** [4] predicted IoU per token. */
   readonly iou: Float32Array;
-  /** Side of each low-res map (256 for SAM). */
+  /** Side of the decoder's low-res frame (256 for SAM), and of a mask_input. */
   readonly size: number;
+  /** Rows and columns of each token's map when less than the frame (an imageOnly decode). */
+  readonly rows?: number;
+  readonly cols?: number;
 }
 
 export interface TokenDecodeOptions {
@@ -217,7 +223,7 @@ export interface TokenDecodeOptions {
   onRun?: (prompts: number) => void;
   /**
    * Logits are wanted only where the image lies (for masks, never as a mask_input): a decoder that can skips
-   * the encoder frame's padding, whose logits then mean nothing (token-batches.ts).
+   * the encoder frame's padding and returns the top-left rows × cols of the frame (TokenMasks.rows, .cols).
    */
   imageOnly?: boolean;
 }

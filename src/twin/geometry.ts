@@ -3,7 +3,7 @@
 // the object's size, not the image's.
 import type { Box } from '../mask/rle.js';
 import { POSITION_NAMES, type CoarsePosition } from './types.js';
-import { ringPerimeter, signedArea, simplifyRing, type Point, type Ring } from '../mask/contours.js';
+import { ringPerimeter, signedArea, simplifyRing, type Ring } from '../mask/contours.js';
 import { convexHull } from '../mask/hull.js';
 
 export interface ShapeMeasures {

@@ -107,6 +107,14 @@ describe('masks from low-res logits', () => {
       const got = maskFromLowRes(noisy, up, 1);
       expect(got.rle).toEqual(want.rle);
       expect(got.stability).toBe(want.stability);
+      // Only the top-left part, in shorter rows where the image is portrait (what an imageOnly decode returns).
+      const [rows, cols] = [Math.ceil(up.reach.rows / 4) * 4, Math.ceil(up.reach.cols / 4) * 4];
+      const part = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) part.set(low.subarray(r * S, r * S + cols), r * cols);
+      const cut = maskFromLowRes(part, up, 1, cols);
+      expect(cut.rle).toEqual(want.rle);
+      expect(cut.stability).toBe(want.stability);
+      expect(() => maskFromLowRes(part.subarray(0, (up.reach.rows - 1) * cols), up, 1, cols)).toThrow(RangeError);
     }
   });
 
