@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
 import { gpuPresence } from '../../src/perception/gpu-presence.js';
-import { createSession, providerReport, runSession } from '../../src/perception/ort-sessions.js';
+import { createSession, ortSessionOptions, providerReport, runSession } from '../../src/perception/ort-sessions.js';
 import { tinyDiscDecoder, tinyIdentity, tinyUnknownOp } from '../helpers/tiny-onnx.js';
 
 const quiet = () => undefined;
@@ -29,6 +29,13 @@ describe('createSession', () => {
     expect(Array.from(out.y.data as Float32Array)).toEqual([1, 2, 3, 4]);
     expect(out.y.dims).toEqual([1, 4]);
     await session.release();
+  });
+
+  it('creates sessions whose threads do not spin between runs (they share the cores with other sessions and JS)', () => {
+    const o = ortSessionOptions('cpu', { threads: 2 });
+    expect(o).toMatchObject({ executionProviders: ['cpu'], intraOpNumThreads: 2, graphOptimizationLevel: 'all', enableMemPattern: true });
+    expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    expect(ortSessionOptions('cpu', { threads: 1, memPattern: false }).enableMemPattern).toBe(false);
   });
 
   it('reports symbolic dimensions as strings', async () => {
