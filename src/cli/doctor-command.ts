@@ -6,7 +6,7 @@ import { parseCommandArgs, type CliCommand } from './cli-io.js';
 function describeSpeedups(s: FourTokenStatus): string {
   let out = '';
   if (s.sharing) out += s.sharing.shared ? '; a batch of prompts shares the image-side work' : `; prompts do not share the image-side work (${s.sharing.reason})`;
-  if (s.upscaling) out += s.upscaling.rewritten ? '; the mask head runs as per-token MatMuls' : `; the mask head runs as exported (${s.upscaling.reason})`;
+  if (s.upscaling) out += s.upscaling.rewritten ? '; the mask head runs as per-token MatMuls (in everything mode on the CPU, only over the image\'s tokens, not the padding)' : `; the mask head runs as exported (${s.upscaling.reason})`;
   if (s.attention) {
     out += s.attention.blocks > 0
       ? `; ${s.attention.blocks} prompt–image attention blocks project on the prompts' side`
