@@ -140,10 +140,6 @@ function wrap(session: ort.InferenceSession): ModelSession {
   };
 }
 
-/**
- * Loads a model, trying providers in order. A provider that cannot load (no CUDA libraries, say)
- * is logged and recorded, and the next one is tried.
- */
 /** What every session is created with, on `provider`. */
 export function ortSessionOptions(provider: ProviderName, opts: Pick<SessionOptions, 'threads' | 'memPattern'>): ort.InferenceSession.SessionOptions {
   return {
@@ -160,6 +156,10 @@ export function ortSessionOptions(provider: ProviderName, opts: Pick<SessionOpti
   };
 }
 
+/**
+ * Loads a model, trying providers in order. A provider that cannot load (no CUDA libraries, say)
+ * is logged and recorded, and the next one is tried.
+ */
 export async function createSession(source: ModelSource, opts: SessionOptions): Promise<CreatedSession> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const requested = [...opts.providers];
