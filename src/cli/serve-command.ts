@@ -4,7 +4,8 @@ import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
-function untilSignal(): Promise<void> {
+/** Resolves on Ctrl-C or SIGTERM: a server runs until then. */
+export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -20,8 +21,10 @@ async function serveHttp(app: AppContext, config: Config, io: CliIo, port: numbe
     allowedOrigins: config.http.allowedOrigins,
     maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
     stateless: config.http.stateless,
+    view: {},
   });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
+  io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
   if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
   await untilSignal();
