@@ -8,7 +8,7 @@ import { checkHttpExposure, isLoopbackHost } from '../config.js';
 import { loadPredictions } from '../eval/predictions.js';
 import type { ViewSession, ViewTraceEntry } from '../tools/view-pages.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand } from './cli-io.js';
-import { untilSignal } from './serve-command.js';
+import { httpSettings, untilSignal } from './serve-command.js';
 
 /** The get_mask calls a trace recorded, in order. */
 async function traceEntries(file: string): Promise<ViewTraceEntry[]> {
@@ -52,15 +52,7 @@ export const viewCommand: CliCommand = {
       if (twinId !== undefined) await app.twins.get(twinId); // TWIN_NOT_FOUND, with its hint, before any link is printed
       const session: ViewSession = { ...(twinId ? { twin_id: twinId } : {}), ...(trace ? { trace: await traceEntries(trace) } : {}) };
       const { startHttpServer } = await import('../tools/http.js');
-      const handle = await startHttpServer(app, {
-        host,
-        port,
-        token: cfg.http.token,
-        allowedOrigins: cfg.http.allowedOrigins,
-        maxBodyBytes: Math.ceil((cfg.maxImageBytes * 4) / 3) + 1024 * 1024,
-        stateless: cfg.http.stateless,
-        view: session,
-      });
+      const handle = await startHttpServer(app, { ...httpSettings(cfg, host, port), view: session });
       // A token chosen in TWINSEG_TOKEN is not echoed (the page asks for it); a generated one is the link's.
       io.stdout(cfg.http.token ? `${handle.viewUrl}\n` : `${handle.viewUrl}#token=${handle.token}\n`);
       if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);

@@ -12,20 +12,19 @@ import { loadConfig } from '../../src/config.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
 import { createServer } from '../../src/tools/server.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
-import { drawnScenePng } from './drawn-twin-server.js';
+import { DRAWN_H, DRAWN_SHAPES, DRAWN_W, drawnScenePng } from './drawn-twin-server.js';
 import { createFakeTokenPredictor, type Shape } from './fake-predictor.js';
 import { tempDir } from './mcp-harness.js';
 
-export const SCENE_W = 480;
-export const SCENE_H = 320;
-
-/** A red table with a blue window in it (a part), a green disc and a grey post. */
-export const SCENE_SHAPES: Shape[] = [
-  { kind: 'rect', x1: 0, y1: 0, x2: 260, y2: 280 },
-  { kind: 'rect', x1: 60, y1: 80, x2: 140, y2: 160 },
-  { kind: 'disc', cx: 370, cy: 160, r: 80 },
-  { kind: 'rect', x1: 440, y1: 20, x2: 470, y2: 300 },
-];
+/** The drawn scene ten times larger: a red table with a blue window in it (a part), a green disc, a grey post. */
+const SCALE = 10;
+export const SCENE_W = DRAWN_W * SCALE;
+export const SCENE_H = DRAWN_H * SCALE;
+export const SCENE_SHAPES: Shape[] = DRAWN_SHAPES.map((s) =>
+  s.kind === 'disc'
+    ? { kind: 'disc', cx: s.cx * SCALE, cy: s.cy * SCALE, r: s.r * SCALE }
+    : { kind: 'rect', x1: s.x1 * SCALE, y1: s.y1 * SCALE, x2: s.x2 * SCALE, y2: s.y2 * SCALE },
+);
 
 export const MCP_APPS_CAPABILITIES = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
 
