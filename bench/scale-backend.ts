@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tritonModelNames } from '../src/config.js';
 import { loadImage } from '../src/perception/image-input.js';
-import { writeSamTritonRepo } from '../src/perception/triton-sam-repo.js';
+import { writeSamTritonRepo } from '../src/perception/predictor/triton-sam-repo.js';
 import { drawScene } from '../src/scenes/scene.js';
 import { loadRepository, startKserveServer } from '../test/helpers/kserve-server.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { it } from 'vitest';
 import { loadImage } from '../src/perception/image-input.js';
 import { rleBytes, rleFromBitmap, rleIntersection, rleBbox, rleToBitmap, type Rle } from '../src/mask/rle.js';
-import type { LoadedImage, Proposal } from '../src/perception/types.js';
+import type { LoadedImage, Proposal } from '../src/perception/contract.js';
 import { buildTwin } from '../src/twin/build-twin.js';
 import { decodeCocoRle } from '../src/mask/coco-rle.js';
 import { COLOR_NAMES } from '../src/twin/colour.js';

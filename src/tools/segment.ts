@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
-import type { Prompt } from '../perception/types.js';
+import type { Prompt } from '../perception/contract.js';
 import type { SegmentOutcome } from '../twin/service-types.js';
 import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './context.js';

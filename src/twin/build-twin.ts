@@ -10,7 +10,7 @@
 // looks the same as two objects that just touch), and a wrong hint is worse than none.
 import { createHash } from 'node:crypto';
 import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal, RefineStep } from '../perception/types.js';
+import type { LoadedImage, Proposal, RefineStep } from '../perception/contract.js';
 import { maskColor } from './colour.js';
 import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';

@@ -5,7 +5,7 @@
 // they read as subdivisions. Digits are our own stroked paths (digit-glyphs.ts), never a font.
 import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../image/codec.js';
 import type { Box } from '../mask/rle.js';
-import type { LoadedImage } from '../perception/types.js';
+import type { LoadedImage } from '../perception/contract.js';
 import { TwinsegError } from '../errors.js';
 import { numberSvg, numberWidth, GLYPH_H } from './digit-glyphs.js';
 import { toHex } from './colour.js';

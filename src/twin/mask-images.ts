@@ -3,7 +3,7 @@
 // what the set-of-marks image paints with, so both look alike.
 import { encodeRaw } from '../image/codec.js';
 import { rleBbox, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage } from '../perception/types.js';
+import type { LoadedImage } from '../perception/contract.js';
 import { TwinsegError } from '../errors.js';
 import { cropMask } from '../mask/crop.js';
 

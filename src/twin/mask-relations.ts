@@ -3,7 +3,7 @@
 // this whether to keep, refine or retry without another call.
 import { boxIntersectionArea } from '../mask/boxes.js';
 import { rleContains, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { PromptPoint } from '../perception/types.js';
+import type { PromptPoint } from '../perception/contract.js';
 import type { MaskRelation } from './service-types.js';
 import type { Twin } from './types.js';
 

@@ -6,7 +6,7 @@ import type { Box, Rle } from '../mask/rle.js';
 import { rleBbox } from '../mask/rle.js';
 import { cropMask } from '../mask/crop.js';
 import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../image/codec.js';
-import type { LoadedImage } from '../perception/types.js';
+import type { LoadedImage } from '../perception/contract.js';
 import { TwinsegError } from '../errors.js';
 import { rgbToLab, toHex } from './colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';

@@ -3,7 +3,7 @@
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
-import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/types.js';
+import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
 import type { TwinSummary } from './twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './types.js';
 

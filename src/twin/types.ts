@@ -1,7 +1,7 @@
 // The Digital Twin: the structured scene the host agent reasons over. Object ids are small integers
 // (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
 import type { Box, Rle } from '../mask/rle.js';
-import type { RefineStep } from '../perception/types.js';
+import type { RefineStep } from '../perception/contract.js';
 
 /** Version of the twin file layout; 2 added revisions (version 1 files are read as perception twins). */
 export const SCHEMA_VERSION = 2;

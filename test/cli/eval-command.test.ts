@@ -5,7 +5,7 @@ import { runCli, type CliIo } from '../../src/cli.js';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
 import { LocalTwinStore } from '../../src/twin/twin-store.js';
 import { loadImage } from '../../src/perception/image-input.js';
-import type { Proposal } from '../../src/perception/types.js';
+import type { Proposal } from '../../src/perception/contract.js';
 import { rleBbox } from '../../src/mask/rle.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { boxRle, rectPoints, tempDir, writeJson, writePng } from '../eval/eval-fixtures.js';

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/types.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import type {
   BuildOutcome,
   BuildRequest,

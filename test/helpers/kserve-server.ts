@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createSession, type ModelSession, type PlainTensor, type TensorData } from '../../src/perception/ort-sessions.js';
+import { createSession, type ModelSession, type PlainTensor, type TensorData } from '../../src/perception/backends/ort-sessions.js';
 import { parseModelConfig } from './pbtxt.js';
 
 export interface MetaTensor {

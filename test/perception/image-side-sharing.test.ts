@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
-import { MASK_BATCH_DIM, shareImageSide } from '../../src/perception/image-side-sharing.js';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
+import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
+import { MASK_BATCH_DIM, shareImageSide } from '../../src/perception/graph/image-side-sharing.js';
+import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
 import { modelOf, runOnce, valueInfo } from '../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
-import { splitImageSide } from '../../src/perception/image-side-split.js';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
-import { splitSession } from '../../src/perception/split-session.js';
+import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
+import { splitImageSide } from '../../src/perception/graph/image-side-split.js';
+import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
+import { splitSession } from '../../src/perception/backends/split-session.js';
 import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;

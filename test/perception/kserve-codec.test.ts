@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
-import { decodeInferResponse, encodeInferRequest, HEADER_LENGTH } from '../../src/perception/kserve-codec.js';
+import { decodeInferResponse, encodeInferRequest, HEADER_LENGTH } from '../../src/perception/backends/triton/kserve-codec.js';
 
 const bad = (why: string) => new TwinsegError('PROVIDER_UNAVAILABLE', why);
 const utf8 = (s: string) => new TextEncoder().encode(s);

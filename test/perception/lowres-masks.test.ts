@@ -2,11 +2,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleIou, rleToBitmap } from '../../src/mask/rle.js';
 import { loadImage } from '../../src/perception/image-input.js';
-import { lowResUpsampler, maskFromLowRes } from '../../src/perception/lowres-masks.js';
-import { stabilityScore } from '../../src/perception/mask-postprocess.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/sam-predictor.js';
-import { resizedSize } from '../../src/perception/sam-preprocess.js';
-import type { Embedding } from '../../src/perception/types.js';
+import { lowResUpsampler, maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
+import { stabilityScore } from '../../src/perception/masks/mask-postprocess.js';
+import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/predictor/sam-predictor.js';
+import { resizedSize } from '../../src/perception/sam/sam-preprocess.js';
+import type { Embedding } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
 const S = 256;

@@ -4,9 +4,9 @@
 // padding would move or stretch it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleIou, type Box, type Rle } from '../../src/mask/rle.js';
-import { MASK_INPUT_MAGNITUDE, maskInputFromMask } from '../../src/perception/mask-input.js';
+import { MASK_INPUT_MAGNITUDE, maskInputFromMask } from '../../src/perception/masks/mask-input.js';
 import { createSegmenter, type LoadedSegmenter } from '../../src/perception/segmenter.js';
-import type { LoadedImage } from '../../src/perception/types.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
 import { tinyFourTokenDecoder, tinyNchwEncoder } from '../helpers/tiny-onnx.js';
 
 const W = 640;

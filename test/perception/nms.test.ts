@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxNms } from '../../src/perception/nms.js';
+import { boxNms } from '../../src/perception/everything/nms.js';
 import type { Box } from '../../src/mask/rle.js';
 
 describe('boxNms', () => {

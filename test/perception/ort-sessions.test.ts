@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
-import { gpuPresence } from '../../src/perception/gpu-presence.js';
-import { createSession, ortSessionOptions, providerReport, runSession } from '../../src/perception/ort-sessions.js';
+import { gpuPresence } from '../../src/perception/backends/gpu-presence.js';
+import { createSession, ortSessionOptions, providerReport, runSession } from '../../src/perception/backends/ort-sessions.js';
 import { tinyDiscDecoder, tinyIdentity, tinyUnknownOp } from '../helpers/tiny-onnx.js';
 
 const quiet = () => undefined;

@@ -8,7 +8,7 @@ import {
   isBoxNearCropEdge,
   pointsPerSideForLayer,
   uncropRle,
-} from '../../src/perception/point-grid.js';
+} from '../../src/perception/everything/point-grid.js';
 
 describe('point grid', () => {
   it('puts points at cell centres (offset 1/(2n)) with x varying fastest, as SAM build_point_grid', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap } from '../../src/mask/rle.js';
-import { acceptIntoCoverage, createCoverage, markPrompted } from '../../src/perception/coverage-state.js';
-import { leftoverRound } from '../../src/perception/prompt-rounds.js';
-import type { Proposal } from '../../src/perception/types.js';
+import { acceptIntoCoverage, createCoverage, markPrompted } from '../../src/perception/everything/coverage-state.js';
+import { leftoverRound } from '../../src/perception/everything/prompt-rounds.js';
+import type { Proposal } from '../../src/perception/contract.js';
 
 // A 640x480 picture (10 px cells): a sign (board and pole) and its board alone, as everything mode accepts them.
 const W = 640;

@@ -3,9 +3,9 @@
 // image makes one low-res cell one pixel, so masks are drawn straight onto the logit maps.
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleContains, rleFromBitmap, rleBbox, type Box } from '../../src/mask/rle.js';
-import { lowResUpsampler } from '../../src/perception/lowres-masks.js';
-import { cleanRefinedMask, decodeRefinement, refinementToken, replayHistory, SETTLE_PASSES } from '../../src/perception/refinement.js';
-import type { Prompt, Proposal, TokenDecoder, TokenMasks, TokenPrompt } from '../../src/perception/types.js';
+import { lowResUpsampler } from '../../src/perception/sam/lowres-masks.js';
+import { cleanRefinedMask, decodeRefinement, refinementToken, replayHistory, SETTLE_PASSES } from '../../src/perception/masks/refinement.js';
+import type { Prompt, Proposal, TokenDecoder, TokenMasks, TokenPrompt } from '../../src/perception/contract.js';
 
 const S = 256;
 const up = lowResUpsampler(S, S);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupMask, removeSmallRegions } from '../../src/perception/region-cleanup.js';
+import { cleanupMask, removeSmallRegions } from '../../src/perception/masks/region-cleanup.js';
 import { randomBits } from '../helpers/random-bits.js';
 
 /** Builds a row-major bitmap from rows of '#' (foreground) and '.' (background). */

@@ -3,8 +3,8 @@
 // leave the mask alone.
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
-import { cleanupMask } from '../../src/perception/region-cleanup.js';
-import { cleanupRuns } from '../../src/perception/run-cleanup.js';
+import { cleanupMask } from '../../src/perception/masks/region-cleanup.js';
+import { cleanupRuns } from '../../src/perception/masks/run-cleanup.js';
 import { randomBits } from '../helpers/random-bits.js';
 
 function byPixels(rle: Rle, minArea: number): Rle | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ValueSpec } from '../../src/perception/ort-sessions.js';
-import { DECODER_INPUTS, decoderSpecFrom, encoderSpecFrom } from '../../src/perception/sam-io-spec.js';
+import type { ValueSpec } from '../../src/perception/backends/ort-sessions.js';
+import { DECODER_INPUTS, decoderSpecFrom, encoderSpecFrom } from '../../src/perception/sam/sam-io-spec.js';
 
 const f = (name: string, shape: (number | string)[]): ValueSpec => ({ name, type: 'float32', shape });
 const emb = [f('output', [1, 256, 64, 64])];

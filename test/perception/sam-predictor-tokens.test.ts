@@ -6,12 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxIou } from '../../src/mask/boxes.js';
 import type { Box } from '../../src/mask/rle.js';
-import { derivedPaths } from '../../src/perception/derived-decoder.js';
+import { derivedPaths } from '../../src/perception/predictor/four-token-file.js';
 import { sha256File } from '../../src/perception/file-hash.js';
-import { maskFromLowRes } from '../../src/perception/lowres-masks.js';
-import { tokenLogits } from '../../src/perception/mask-tokens.js';
-import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from '../../src/perception/sam-predictor.js';
-import type { Embedding, LoadedImage } from '../../src/perception/types.js';
+import { maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
+import { tokenLogits } from '../../src/perception/sam/mask-tokens.js';
+import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from '../../src/perception/predictor/sam-predictor.js';
+import type { Embedding, LoadedImage } from '../../src/perception/contract.js';
 import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder, tinyNchwEncoder } from '../helpers/tiny-onnx.js';
 
 const W = 640;

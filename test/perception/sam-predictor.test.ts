@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
 import { pixelHash } from '../../src/perception/image-input.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/sam-predictor.js';
-import { SAM_PIXEL_MEAN, SAM_PIXEL_STD } from '../../src/perception/sam-preprocess.js';
+import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/predictor/sam-predictor.js';
+import { SAM_PIXEL_MEAN, SAM_PIXEL_STD } from '../../src/perception/sam/sam-preprocess.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
-import type { LoadedImage } from '../../src/perception/types.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
 import { tinyDiscDecoder, tinyHwcEncoder, tinyIdentity, tinyNchwEncoder } from '../helpers/tiny-onnx.js';
 
 // A half-integer radius keeps float32 rounding of the mapped point from flipping pixels on the rim.

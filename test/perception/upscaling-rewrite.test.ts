@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { deriveFourTokenDecoder } from '../../src/perception/decoder-graph.js';
+import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
 import { cornerOf, decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
-import { MASK_EXTENT, rewriteUpscaling } from '../../src/perception/upscaling-rewrite.js';
+import { MASK_EXTENT, rewriteUpscaling } from '../../src/perception/graph/upscaling-rewrite.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { LoadedImage } from '../../src/perception/types.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { numberSvg } from '../../src/twin/digit-glyphs.js';
 import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../src/twin/mark-placement.js';

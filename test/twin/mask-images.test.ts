@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
-import type { LoadedImage } from '../../src/perception/types.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
 import { cutoutPng, markColor, overlayPng, rleToScaledBitmap } from '../../src/twin/mask-images.js';
 
 const W = 40;
