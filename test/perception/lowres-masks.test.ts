@@ -6,7 +6,7 @@ import { lowResUpsampler, maskFromLowRes } from '../../src/perception/sam/lowres
 import { stabilityScore } from '../../src/perception/masks/mask-postprocess.js';
 import { createSamPredictor, type OrtSamPredictor } from '../../src/perception/predictor/sam-predictor.js';
 import { resizedSize } from '../../src/perception/sam/sam-preprocess.js';
-import type { Embedding } from '../../src/perception/contract.js';
+import type { Embedding } from '../../src/perception/sam/predictor-interface.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
 const S = 256;

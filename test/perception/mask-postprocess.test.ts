@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupProposal, proposalFromDecoded, stabilityScore } from '../../src/perception/masks/mask-postprocess.js';
 import { rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
-import type { DecodedMask } from '../../src/perception/contract.js';
+import type { DecodedMask } from '../../src/perception/sam/predictor-interface.js';
 
 describe('stabilityScore', () => {
   it('is IoU of the masks at logit > +offset and > -offset', () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { rleArea, rleContains, rleFromBitmap, rleBbox, type Box } from '../../src/mask/rle.js';
 import { lowResUpsampler } from '../../src/perception/sam/lowres-masks.js';
 import { cleanRefinedMask, decodeRefinement, refinementToken, replayHistory, SETTLE_PASSES } from '../../src/perception/masks/refinement.js';
-import type { Prompt, Proposal, TokenDecoder, TokenMasks, TokenPrompt } from '../../src/perception/contract.js';
+import type { Prompt, Proposal } from '../../src/perception/contract.js';
+import type { TokenDecoder, TokenMasks, TokenPrompt } from '../../src/perception/sam/predictor-interface.js';
 
 const S = 256;
 const up = lowResUpsampler(S, S);

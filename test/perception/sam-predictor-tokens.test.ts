@@ -11,7 +11,8 @@ import { sha256File } from '../../src/perception/file-hash.js';
 import { maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
 import { tokenLogits } from '../../src/perception/sam/mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from '../../src/perception/predictor/sam-predictor.js';
-import type { Embedding, LoadedImage } from '../../src/perception/contract.js';
+import type { LoadedImage } from '../../src/perception/contract.js';
+import type { Embedding } from '../../src/perception/sam/predictor-interface.js';
 import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder, tinyNchwEncoder } from '../helpers/tiny-onnx.js';
 
 const W = 640;

@@ -6,7 +6,8 @@ import { acceptIntoCoverage, createCoverage, type Coverage } from './coverage-st
 import { proposalFromSingleMask, proposalsFromTokens, type CandidateFilters } from '../masks/mask-candidates.js';
 import { isBoxNearCropEdge, uncropProposal, type CropBoxes } from './point-grid.js';
 import type { Candidate } from './proposal-selection.js';
-import type { Embedding, EverythingOptions, LoadedImage, Prompt, Proposal, RunControl, SamPredictor, TokenDecoder } from '../contract.js';
+import type { EverythingOptions, LoadedImage, Prompt, Proposal, RunControl } from '../contract.js';
+import type { Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
 
 /** An image (or crop tile) to decode prompts against. */
 export interface DecodeTarget {

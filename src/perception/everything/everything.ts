@@ -21,7 +21,8 @@ import { createRun, decodeRound, promptsLeft, reportProgress, type DecodeTarget,
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
 import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
-import type { EverythingOptions, EverythingResult, LoadedImage, RunControl, SamPredictor } from '../contract.js';
+import type { EverythingOptions, EverythingResult, LoadedImage, RunControl } from '../contract.js';
+import type { SamPredictor } from '../sam/predictor-interface.js';
 
 /** Share of the budget held back for parts while filling gaps. */
 const PARTS_SHARE = 0.1;

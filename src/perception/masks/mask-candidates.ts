@@ -4,7 +4,8 @@
 import type { LowResUpsampler } from '../sam/lowres-masks.js';
 import { proposalFromDecoded } from './mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from '../sam/mask-tokens.js';
-import type { DecodedMask, MaskToken, Prompt, Proposal, TokenMasks } from '../contract.js';
+import type { MaskToken, Prompt, Proposal } from '../contract.js';
+import type { DecodedMask, TokenMasks } from '../sam/predictor-interface.js';
 
 export interface CandidateFilters {
   predIouThresh: number;

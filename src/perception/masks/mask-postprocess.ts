@@ -3,7 +3,8 @@
 import { cleanupMask } from './region-cleanup.js';
 import { cleanupRuns } from './run-cleanup.js';
 import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../mask/rle.js';
-import type { DecodedMask, Prompt, Proposal } from '../contract.js';
+import type { Prompt, Proposal } from '../contract.js';
+import type { DecodedMask } from '../sam/predictor-interface.js';
 
 /**
  * IoU of the mask at logit > +offset with the mask at logit > -offset. The first is a subset of

@@ -6,7 +6,8 @@ import { rleArea, rleContains, rleIou, type Rle } from '../../mask/rle.js';
 import type { LowResUpsampler } from '../sam/lowres-masks.js';
 import { exportedToken, honoursClicks, SINGLE_MASK_TOKEN, tokenLogits, tokenMask, WHOLE_OVER_SINGLE_IOU } from '../sam/mask-tokens.js';
 import { cleanupProposal } from './mask-postprocess.js';
-import type { MaskToken, Prompt, Proposal, RefineStep, TokenDecoder, TokenMasks } from '../contract.js';
+import type { MaskToken, Prompt, Proposal, RefineStep } from '../contract.js';
+import type { TokenDecoder, TokenMasks } from '../sam/predictor-interface.js';
 
 /**
  * Decodes after the one with the new clicks, each fed the kept token's logits. SAM is trained with two such

@@ -2,7 +2,7 @@
 // same image while the encoder is busy must not pay for it twice.
 import { LRUCache } from 'lru-cache';
 import { throwIfAborted, TwinsegError } from '../../errors.js';
-import type { Embedding } from '../contract.js';
+import type { Embedding } from '../sam/predictor-interface.js';
 
 export function embeddingKey(imageHash: string, modelName: string): string {
   return `${modelName}\u0000${imageHash}`;

@@ -6,7 +6,8 @@ import { rleFromBitmap, rleIou } from '../../mask/rle.js';
 import { bestGranularity, tokenMask } from '../sam/mask-tokens.js';
 import { gridPointsInBox } from '../everything/point-grid.js';
 import type { Verdict } from './four-token-file.js';
-import type { DecodedMask, Embedding, Prompt, TokenDecoder } from '../contract.js';
+import type { Prompt } from '../contract.js';
+import type { DecodedMask, Embedding, TokenDecoder } from '../sam/predictor-interface.js';
 
 /** Masks must agree at least this well (issue #7). */
 export const CHECK_MIN_IOU = 0.99;

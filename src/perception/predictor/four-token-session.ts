@@ -14,7 +14,8 @@ import { createSession, type ModelSession, type ModelSource, type ProviderName }
 import { splitSession } from '../backends/split-session.js';
 import { resizedSize } from '../sam/sam-preprocess.js';
 import { batchPolicyFor, decodeTokenBatches, warmSizes, type BatchPolicy, type TokenRunContext } from './token-batches.js';
-import type { DecodedMask, Embedding, Prompt, TokenDecoder } from '../contract.js';
+import type { Prompt } from '../contract.js';
+import type { DecodedMask, Embedding, TokenDecoder } from '../sam/predictor-interface.js';
 
 /** What `twinseg doctor` and logs say about the four-token decoder. */
 export interface FourTokenStatus {

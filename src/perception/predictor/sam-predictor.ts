@@ -14,7 +14,8 @@ import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } 
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from '../sam/sam-preprocess.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
 import { decodeTokenBatches, type BatchPolicy, type TokenRunContext } from './token-batches.js';
-import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder } from '../contract.js';
+import type { LoadedImage, Prompt } from '../contract.js';
+import type { DecodedMask, Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
 
 export interface SamPredictorOptions {
   encoderPath: ModelSource;

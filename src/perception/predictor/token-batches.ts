@@ -8,7 +8,7 @@ import { MASK_TOKENS } from '../sam/mask-tokens.js';
 import { MASK_EXTENT } from '../graph/upscaling-rewrite.js';
 import type { ModelSession, PlainTensor } from '../backends/ort-sessions.js';
 import { promptToDecoderArrays, type ResizedSize } from '../sam/sam-preprocess.js';
-import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from '../contract.js';
+import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from '../sam/predictor-interface.js';
 
 /** How a provider likes its batches. */
 export interface BatchPolicy {

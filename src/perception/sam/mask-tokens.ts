@@ -1,6 +1,7 @@
 // SAM's four mask tokens and the rule its ONNX export uses to keep one (SamOnnxModel.select_masks).
 import { maskFromLowRes, type LowResMask, type LowResUpsampler } from './lowres-masks.js';
-import type { MaskToken, Prompt, TokenMasks } from '../contract.js';
+import type { MaskToken, Prompt } from '../contract.js';
+import type { TokenMasks } from './predictor-interface.js';
 
 /** SAM's decoder has four mask tokens: 0 is its single-mask output; 1–3 its multimask granularities, small to large. */
 export const MASK_TOKENS = 4;
