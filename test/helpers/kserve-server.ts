@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createSession, type ModelSession, type PlainTensor, type TensorData } from '../../src/perception/backends/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ModelSession, PlainTensor, TensorData } from '../../src/perception/backends/model-session.js';
 import { parseModelConfig } from './pbtxt.js';
 
 export interface MetaTensor {

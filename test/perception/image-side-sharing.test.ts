@@ -7,7 +7,8 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
 import { MASK_BATCH_DIM, shareImageSide } from '../../src/perception/graph/image-side-sharing.js';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ModelSession, PlainTensor } from '../../src/perception/backends/model-session.js';
 import { modelOf, runOnce, valueInfo } from '../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;

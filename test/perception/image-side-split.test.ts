@@ -6,7 +6,8 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../src/perception/graph/four-token-graph.js';
 import { splitImageSide } from '../../src/perception/graph/image-side-split.js';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ModelSession, PlainTensor } from '../../src/perception/backends/model-session.js';
 import { splitSession } from '../../src/perception/backends/split-session.js';
 import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../helpers/onnx-graphs.js';
 

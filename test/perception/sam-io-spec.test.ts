@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ValueSpec } from '../../src/perception/backends/ort-sessions.js';
+import type { ValueSpec } from '../../src/perception/backends/model-session.js';
 import { DECODER_INPUTS, decoderSpecFrom, encoderSpecFrom } from '../../src/perception/sam/sam-io-spec.js';
 
 const f = (name: string, shape: (number | string)[]): ValueSpec => ({ name, type: 'float32', shape });

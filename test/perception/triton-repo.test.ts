@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type ValueSpec } from '../../src/perception/backends/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ValueSpec } from '../../src/perception/backends/model-session.js';
 import { writeTritonRepo, type RepoModel } from '../../src/perception/backends/triton/triton-repo.js';
 import { caught } from '../helpers/caught.js';
 import { parseModelConfig, type ConfigTensor, type ModelConfig } from '../helpers/pbtxt.js';

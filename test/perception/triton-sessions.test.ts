@@ -3,7 +3,8 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type ModelSession, type PlainTensor } from '../../src/perception/backends/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ModelSession, PlainTensor } from '../../src/perception/backends/model-session.js';
 import { createTritonSession, DYNAMIC_DIM } from '../../src/perception/backends/triton/triton-sessions.js';
 import { caught } from '../helpers/caught.js';
 import { startKserveServer, type KserveServer } from '../helpers/kserve-server.js';

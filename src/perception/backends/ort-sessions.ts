@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { TwinsegError, errorMessage } from '../../errors.js';
 import { expectedToBeMissing } from './gpu-presence.js';
+import type { ModelSession, PlainTensor, TensorData, ValueSpec } from './model-session.js';
 
 import type { ProviderName } from '../../config.js';
 
@@ -12,29 +13,6 @@ export type { ProviderName };
 
 /** A model file path, or the model's bytes (tests build tiny models in memory). */
 export type ModelSource = string | Uint8Array;
-
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
-
-/** A tensor as plain data: row-major values and their shape. */
-export interface PlainTensor<D extends TensorData = TensorData> {
-  data: D;
-  dims: readonly number[];
-}
-
-/** What a model declares for one input or output; symbolic dimensions stay strings. */
-export interface ValueSpec {
-  name: string;
-  /** 'float32', 'int64', ... or 'non-tensor'. */
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
-
-export interface ModelSession {
-  readonly inputs: readonly ValueSpec[];
-  readonly outputs: readonly ValueSpec[];
-  run(feeds: Record<string, PlainTensor>, fetches?: readonly string[]): Promise<Record<string, PlainTensor>>;
-  release(): Promise<void>;
-}
 
 export interface ProviderFallback {
   provider: ProviderName;

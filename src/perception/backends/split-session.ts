@@ -2,7 +2,7 @@
 // graph, then the prompt graph with its outputs. The image graph's outputs are kept for the last image:
 // while a run brings the same embedding (the same array) and the same values in the other image inputs
 // (a blank mask, no mask flag), they are reused instead of recomputed.
-import type { ModelSession, PlainTensor, TensorData } from './ort-sessions.js';
+import type { ModelSession, PlainTensor, TensorData } from './model-session.js';
 
 interface Kept {
   embedding: TensorData;

@@ -9,7 +9,8 @@
 import { errorMessage, toTwinsegError, TwinsegError } from '../../errors.js';
 import { FOUR_TOKEN_IOU, FOUR_TOKEN_LOGITS } from '../graph/four-token-graph.js';
 import { MASK_TOKENS } from '../sam/mask-tokens.js';
-import { createSession, type CreatedSession, type ModelSource, type ProviderName, type ValueSpec } from '../backends/ort-sessions.js';
+import { createSession, type CreatedSession, type ModelSource, type ProviderName } from '../backends/ort-sessions.js';
+import type { ValueSpec } from '../backends/model-session.js';
 import { encoderSpecFrom, type EncoderSpec } from '../sam/sam-io-spec.js';
 import { createTritonSession, type TritonSession } from '../backends/triton/triton-sessions.js';
 

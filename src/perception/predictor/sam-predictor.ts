@@ -9,7 +9,8 @@ import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embed
 import { logitsFromLowRes, lowResUpsampler } from '../sam/lowres-masks.js';
 import { exportedToken, tokenLogits } from '../sam/mask-tokens.js';
 import { openModelSessions, type BackendInfo, type ModelSessions, type TritonBackendOptions } from './model-sessions.js';
-import type { ModelSession, ModelSource, ProviderFallback, ProviderName } from '../backends/ort-sessions.js';
+import type { ModelSource, ProviderFallback, ProviderName } from '../backends/ort-sessions.js';
+import type { ModelSession } from '../backends/model-session.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from '../sam/sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from '../sam/sam-preprocess.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';

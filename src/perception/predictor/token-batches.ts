@@ -6,7 +6,7 @@ import { throwIfAborted, TwinsegError } from '../../errors.js';
 import { MASK_BATCH_DIM } from '../graph/image-side-sharing.js';
 import { MASK_TOKENS } from '../sam/mask-tokens.js';
 import { MASK_EXTENT } from '../graph/upscaling-rewrite.js';
-import type { ModelSession, PlainTensor } from '../backends/ort-sessions.js';
+import type { ModelSession, PlainTensor } from '../backends/model-session.js';
 import { promptToDecoderArrays, type ResizedSize } from '../sam/sam-preprocess.js';
 import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from '../sam/predictor-interface.js';
 

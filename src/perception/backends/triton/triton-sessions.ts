@@ -13,7 +13,7 @@ import {
   ortTypeOf,
   type WireInput,
 } from './kserve-codec.js';
-import type { ModelSession, PlainTensor, ValueSpec } from '../ort-sessions.js';
+import type { ModelSession, PlainTensor, ValueSpec } from '../model-session.js';
 
 export interface TritonSessionOptions {
   /** A model version; default: whichever the server's version policy serves. */
