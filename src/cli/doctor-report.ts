@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { tritonModelNames, type Config, type ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
-import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
+import { listModels, resolveModel, type ModelStatus } from '../models/model-store.js';
 import { prepareFourTokenDecoder } from '../perception/predictor/four-token-file.js';
 import { splitImageSide, type SplitSummary } from '../perception/graph/image-side-split.js';
 import type { FourTokenStatus } from '../perception/predictor/four-token-session.js';

@@ -10,7 +10,7 @@ import { maskToPolygons } from '../mask/polygons.js';
 import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
-import { resolveModel } from '../perception/model-store.js';
+import { resolveModel } from '../models/model-store.js';
 import type { LoadedImage, RunControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';

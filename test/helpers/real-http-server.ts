@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import * as ort from 'onnxruntime-node';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { resolveModel } from '../../src/perception/model-store.js';
+import { resolveModel } from '../../src/models/model-store.js';
 import { createSegmenter } from '../../src/perception/segmenter.js';
 import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';

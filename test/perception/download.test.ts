@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadFile, pullModel, type DownloadProgress } from '../../src/perception/download.js';
-import type { ModelSpec } from '../../src/perception/model-manifest.js';
-import { resolveModel } from '../../src/perception/model-store.js';
+import { downloadFile, pullModel, type DownloadProgress } from '../../src/models/download.js';
+import type { ModelSpec } from '../../src/models/model-manifest.js';
+import { resolveModel } from '../../src/models/model-store.js';
 
 const BODY = randomBytes(1024 * 1024 + 123); // over several progress steps
 const BODY_SHA = createHash('sha256').update(BODY).digest('hex');

@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashFileMemoized, sha256File } from '../../src/perception/file-hash.js';
-import { MODEL_MANIFEST, findModelSpec } from '../../src/perception/model-manifest.js';
-import { hashMemoPath, listModels, manifestFilePath, resolveModel, verifyFile } from '../../src/perception/model-store.js';
+import { hashFileMemoized, sha256File } from '../../src/models/file-hash.js';
+import { MODEL_MANIFEST, findModelSpec } from '../../src/models/model-manifest.js';
+import { hashMemoPath, listModels, manifestFilePath, resolveModel, verifyFile } from '../../src/models/model-store.js';
 
 let home: string;
 beforeEach(async () => {

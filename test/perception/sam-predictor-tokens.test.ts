@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxIou } from '../../src/mask/boxes.js';
 import type { Box } from '../../src/mask/rle.js';
 import { derivedPaths } from '../../src/perception/predictor/four-token-file.js';
-import { sha256File } from '../../src/perception/file-hash.js';
+import { sha256File } from '../../src/models/file-hash.js';
 import { maskFromLowRes } from '../../src/perception/sam/lowres-masks.js';
 import { tokenLogits } from '../../src/perception/sam/mask-tokens.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from '../../src/perception/predictor/sam-predictor.js';

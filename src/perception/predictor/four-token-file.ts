@@ -12,8 +12,8 @@ import { deriveFourTokenDecoder, type DeriveOptions } from '../graph/four-token-
 import type { SharingSummary } from '../graph/image-side-sharing.js';
 import type { AttentionSummary } from '../graph/attention-rewrite.js';
 import type { UpscalingSummary } from '../graph/upscaling-rewrite.js';
-import { hashFileMemoized, sha256File } from '../file-hash.js';
-import { hashMemoPath } from '../model-store.js';
+import { hashFileMemoized, sha256File } from '../../models/file-hash.js';
+import { hashMemoPath } from '../../models/model-store.js';
 import type { ModelSource } from '../backends/ort-sessions.js';
 
 /** Bumped when the derivation changes, so older derived files are rebuilt. */
