@@ -5,12 +5,17 @@ import os from 'node:os';
 import { tritonModelNames, type Config, type ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
 import { listModels, resolveModel, type ModelStatus } from '../models/model-store.js';
-import { prepareFourTokenDecoder } from '../perception/predictor/four-token-file.js';
-import { splitImageSide, type SplitSummary } from '../perception/graph/image-side-split.js';
-import type { FourTokenStatus } from '../perception/predictor/four-token-session.js';
-import { gpuPresence } from '../perception/backends/gpu-presence.js';
-import { openModelSessions } from '../perception/predictor/model-sessions.js';
-import { createSession, providerReport, type ProviderReport } from '../perception/backends/ort-sessions.js';
+import {
+  createSession,
+  gpuPresence,
+  openModelSessions,
+  prepareFourTokenDecoder,
+  providerReport,
+  splitImageSide,
+  type FourTokenStatus,
+  type ProviderReport,
+  type SplitSummary,
+} from '../perception/diagnostics.js';
 
 export interface SessionCheck {
   role: 'encoder' | 'decoder';
