@@ -16,13 +16,13 @@ import { COLOR_NAMES } from '../src/twin/colour.js';
 import { filterObjects } from '../src/twin/filter.js';
 import { FilterQuerySchema, type FilterQuery } from '../src/twin/filter-schema.js';
 import { relationsFor } from '../src/twin/relations.js';
-import { POSITION_NAMES, type Twin } from '../src/twin/types.js';
+import { POSITION_NAMES, type Twin } from '../src/twin/scene-model.js';
 import { compactView, detailedView, estimateTokens } from '../src/twin/views.js';
 import { encodeCocoRle } from '../src/mask/coco-rle.js';
-import { cutoutPng, overlayPng } from '../src/twin/mask-images.js';
+import { cutoutPng, overlayPng } from '../src/twin/pictures/mask-painting.js';
 import { maskToPolygons } from '../src/mask/polygons.js';
-import { encodeMaskPng } from '../src/twin/mask-png.js';
-import { renderMarksImage } from '../src/twin/marks-image.js';
+import { encodeMaskPng } from '../src/twin/pictures/mask-png.js';
+import { renderMarksImage } from '../src/twin/pictures/set-of-marks.js';
 import { COCO_SAMPLE, requireSampleData } from '../test/helpers/sample-data.js';
 import { machine, peakRssMb, writeBenchOutput } from './bench-output.js';
 

@@ -3,7 +3,7 @@
 // recent twins and revisions.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TwinsegError } from '../errors.js';
-import type { TwinSummary } from '../twin/twin-store.js';
+import type { TwinSummary } from '../twin/store/twin-store.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './context.js';
 import { maskPayload } from './mask-payload.js';

@@ -16,7 +16,7 @@ import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';
 import { coarsePosition, shapeMeasures } from './geometry.js';
 import { containmentParents, groupsOfSeparateObjects, isPartOf, mayBePartOf, mergeNearDuplicates, type MaskItem } from './hierarchy.js';
-import { SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
+import { SCHEMA_VERSION, type Twin, type TwinObject } from './scene-model.js';
 import { TwinsegError } from '../errors.js';
 
 /** Vertex budget of an object's outline (the polygon a host may draw or reason over). */

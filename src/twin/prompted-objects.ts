@@ -10,7 +10,7 @@ import { addObject, promptsOf, replaceObjectMask } from './build-twin.js';
 import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
 import { draftOf } from './revision.js';
 import type { SegmentAlternative, SegmentOutcome, SegmentRequest } from './service-types.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
 /** What a prompted call produced, before it is stored as a revision. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli.js';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
-import { LocalTwinStore } from '../../src/twin/twin-store.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { loadImage } from '../../src/perception/image-input.js';
 import type { Proposal } from '../../src/perception/contract.js';
 import { rleBbox } from '../../src/mask/rle.js';

@@ -23,8 +23,8 @@ import type {
   TwinServiceApi,
 } from '../../src/twin/service-types.js';
 import { TwinService } from '../../src/twin/twin-service.js';
-import { LocalTwinStore, type TwinSummary } from '../../src/twin/twin-store.js';
-import type { SemanticSource, Twin, TwinObject } from '../../src/twin/types.js';
+import { LocalTwinStore, type TwinSummary } from '../../src/twin/store/twin-store.js';
+import type { SemanticSource, Twin, TwinObject } from '../../src/twin/scene-model.js';
 
 export const W = 20;
 export const H = 10;

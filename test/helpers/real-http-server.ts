@@ -16,7 +16,7 @@ import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
-import { LocalTwinStore } from '../../src/twin/twin-store.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { tempDir } from './mcp-harness.js';
 
 export type OrtRunKind = 'encoder' | 'decoder';

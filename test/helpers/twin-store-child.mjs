@@ -11,10 +11,10 @@
 import { promises as fs } from 'node:fs';
 
 const dist = new URL('../../dist/', import.meta.url);
-const storeModule = await import(new URL('twin/twin-store.js', dist).href);
+const storeModule = await import(new URL('twin/store/twin-store.js', dist).href);
 // The class is TwinStore until an interface takes that name; then it is LocalTwinStore.
 const LocalStore = storeModule.LocalTwinStore ?? storeModule.TwinStore;
-const { deserializeTwin } = await import(new URL('twin/twin-codec.js', dist).href);
+const { deserializeTwin } = await import(new URL('twin/store/twin-codec.js', dist).href);
 
 const [dir, templateFile, roundArg] = process.argv.slice(2);
 const round = Number(roundArg);

@@ -7,7 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleArea } from '../../src/mask/rle.js';
-import { LocalTwinStore } from '../../src/twin/twin-store.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { startRealHttpServer, type OrtRunKind, type RealHttpServer } from '../helpers/real-http-server.js';
 
 let s: RealHttpServer;

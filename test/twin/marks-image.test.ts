@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
-import { numberSvg } from '../../src/twin/digit-glyphs.js';
-import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../src/twin/mark-placement.js';
-import { markColor } from '../../src/twin/mask-images.js';
-import { renderMarksImage } from '../../src/twin/marks-image.js';
-import { SCHEMA_VERSION, type Level, type Twin, type TwinObject } from '../../src/twin/types.js';
+import { numberSvg } from '../../src/twin/pictures/digit-glyphs.js';
+import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../src/twin/pictures/mark-placement.js';
+import { markColor } from '../../src/twin/pictures/mask-painting.js';
+import { renderMarksImage } from '../../src/twin/pictures/set-of-marks.js';
+import { SCHEMA_VERSION, type Level, type Twin, type TwinObject } from '../../src/twin/scene-model.js';
 
 function imageOf(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): LoadedImage {
   const rgb = new Uint8Array(width * height * 3);

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/contract.js';
-import { cutoutPng, markColor, overlayPng, rleToScaledBitmap } from '../../src/twin/mask-images.js';
+import { cutoutPng, markColor, overlayPng, rleToScaledBitmap } from '../../src/twin/pictures/mask-painting.js';
 
 const W = 40;
 const H = 30;

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
 import { signedArea } from '../../src/mask/contours.js';
-import { decodeMaskPng, encodeMaskPng } from '../../src/twin/mask-png.js';
+import { decodeMaskPng, encodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 
 function disc(w: number, h: number, cx: number, cy: number, r: number): Uint8Array {
   const bits = new Uint8Array(w * h);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeToRgb } from '../../src/image/codec.js';
 import { rleFromBitmap } from '../../src/mask/rle.js';
 import type { LoadedImage } from '../../src/perception/contract.js';
-import { contrastingTints, overlayRegion, renderOverlay } from '../../src/twin/overlay-picture.js';
+import { contrastingTints, overlayRegion, renderOverlay } from '../../src/twin/pictures/overlay-picture.js';
 
 const W = 200;
 const H = 100;

@@ -5,9 +5,9 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
-import { REDIS_NAMESPACE, RedisTwinStore, type RedisTwinStoreOptions } from '../../src/twin/redis-twin-store.js';
+import { REDIS_NAMESPACE, RedisTwinStore, type RedisTwinStoreOptions } from '../../src/twin/store/redis-twin-store.js';
 import { draftOf, makeRevision } from '../../src/twin/revision.js';
-import type { Twin } from '../../src/twin/types.js';
+import type { Twin } from '../../src/twin/scene-model.js';
 import { skipWithoutRedis, startRedisServer, useRedisServer } from '../helpers/redis-server.js';
 import { standardScene } from './scene-fixture.js';
 

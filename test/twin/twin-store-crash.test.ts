@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
-import { deserializeTwin, serializeTwin } from '../../src/twin/twin-codec.js';
+import { deserializeTwin, serializeTwin } from '../../src/twin/store/twin-codec.js';
 import { openLocalTwinStore } from '../helpers/local-twin-store.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 import { standardScene } from './scene-fixture.js';

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap, type Rle } from '../../src/mask/rle.js';
-import { deserializeTwin, serializeTwin } from '../../src/twin/twin-codec.js';
-import { LocalTwinStore, twinBytes } from '../../src/twin/twin-store.js';
+import { deserializeTwin, serializeTwin } from '../../src/twin/store/twin-codec.js';
+import { LocalTwinStore, twinBytes } from '../../src/twin/store/twin-store.js';
 import { makeRevision, draftOf } from '../../src/twin/revision.js';
-import { SCHEMA_VERSION, type Twin, type TwinObject } from '../../src/twin/types.js';
+import { SCHEMA_VERSION, type Twin, type TwinObject } from '../../src/twin/scene-model.js';
 
 const W = 64;
 const H = 48;

@@ -7,7 +7,7 @@ import { createAppContext } from '../../app-context.js';
 import type { Config } from '../../config.js';
 import { createServer } from '../../tools/server.js';
 import { fixedRoots } from '../../tools/session-roots.js';
-import type { Twin } from '../../twin/types.js';
+import type { Twin } from '../../twin/scene-model.js';
 import type { ToolPort } from './agent.js';
 
 export interface InProcessServer extends ToolPort {

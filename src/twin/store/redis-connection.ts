@@ -2,7 +2,7 @@
 // bounded connect and command timeout, one retry per command, reconnects with capped backoff in the
 // background, and every failure turned into a TwinsegError that names TWINSEG_STORE.
 import { Redis } from 'ioredis';
-import { TwinsegError, errorMessage } from '../errors.js';
+import { TwinsegError, errorMessage } from '../../errors.js';
 
 export interface RedisConnectionOptions {
   url: string;

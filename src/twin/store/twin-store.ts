@@ -15,11 +15,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { rleBytes } from '../mask/rle.js';
-import { writeFileAtomic } from '../atomic-write.js';
-import { TwinsegError, errorMessage } from '../errors.js';
+import { rleBytes } from '../../mask/rle.js';
+import { writeFileAtomic } from '../../atomic-write.js';
+import { TwinsegError, errorMessage } from '../../errors.js';
 import { decodeTwinFile, serializeTwin, withBaseMasks } from './twin-codec.js';
-import type { Twin } from './types.js';
+import type { Twin } from '../scene-model.js';
 
 export const TWIN_ID_PATTERN = /^tw_[0-9a-f]{16}$/;
 /** A blob key: the twin id, a dot, a short name such as `marks-1568.jpg`. */

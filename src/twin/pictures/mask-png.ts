@@ -1,8 +1,8 @@
 // Masks as PNG files a person or another program can open: black/white, 1-bit palette, which keeps a
 // typical mask at a few hundred bytes to a few kB.
-import { decodeToGrey, encodeRaw } from '../image/codec.js';
-import { rleFromBitmap, rleToBitmap, type Rle } from '../mask/rle.js';
-import { errorMessage, TwinsegError } from '../errors.js';
+import { decodeToGrey, encodeRaw } from '../../image/codec.js';
+import { rleFromBitmap, rleToBitmap, type Rle } from '../../mask/rle.js';
+import { errorMessage, TwinsegError } from '../../errors.js';
 
 export async function encodeMaskPng(rle: Rle): Promise<Buffer> {
   const bits = rleToBitmap(rle);

@@ -11,10 +11,10 @@
 // Non-finite numbers (a NaN score) are written as null and read back as NaN, so JSON's lack of NaN
 // cannot turn a valid twin into an unreadable file.
 import { z } from 'zod';
-import type { Rle } from '../mask/rle.js';
-import { TwinsegError, errorMessage } from '../errors.js';
-import { decodeCocoRle, encodeCocoRle } from '../mask/coco-rle.js';
-import { POSITION_NAMES, SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
+import type { Rle } from '../../mask/rle.js';
+import { TwinsegError, errorMessage } from '../../errors.js';
+import { decodeCocoRle, encodeCocoRle } from '../../mask/coco-rle.js';
+import { POSITION_NAMES, SCHEMA_VERSION, type Twin, type TwinObject } from '../scene-model.js';
 
 const num = z.union([z.number(), z.null().transform(() => NaN)]);
 const int = z.number().int();

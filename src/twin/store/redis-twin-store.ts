@@ -12,11 +12,11 @@
 // it stays in this process's memory and a log line says so.
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../errors.js';
 import { closeRedis, openRedis, redactedUrl, storeError } from './redis-connection.js';
 import { decodeTwinFile, serializeTwin, withBaseMasks } from './twin-codec.js';
 import { checkBlobKey, checkId, summaryOf, twinBytes, type TwinStore, type TwinSummary } from './twin-store.js';
-import type { Twin } from './types.js';
+import type { Twin } from '../scene-model.js';
 
 export const REDIS_NAMESPACE = 'twinseg:v2:';
 const DEFAULT_RECENT_MAX = 1_000;

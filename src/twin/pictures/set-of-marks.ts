@@ -3,17 +3,17 @@
 // model reads "the dog is 4" off this picture and then names objects by id in tool calls.
 // Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so
 // they read as subdivisions. Digits are our own stroked paths (digit-glyphs.ts), never a font.
-import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../image/codec.js';
-import type { Box } from '../mask/rle.js';
-import type { LoadedImage } from '../perception/contract.js';
-import { TwinsegError } from '../errors.js';
+import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../../image/codec.js';
+import type { Box } from '../../mask/rle.js';
+import type { LoadedImage } from '../../perception/contract.js';
+import { TwinsegError } from '../../errors.js';
 import { numberSvg, numberWidth, GLYPH_H } from './digit-glyphs.js';
-import { toHex } from './colour.js';
-import { centroidOf } from '../mask/crop.js';
-import { markColor, paintMask, rleToScaledBitmap, scaledBox, type Rgb } from './mask-images.js';
+import { toHex } from '../colour.js';
+import { centroidOf } from '../../mask/crop.js';
+import { markColor, paintMask, rleToScaledBitmap, scaledBox, type Rgb } from './mask-painting.js';
 import { chooseLabelBox, distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
-import type { Twin, TwinObject } from './types.js';
-import { unknownObjects } from './unknown-objects.js';
+import type { Twin, TwinObject } from '../scene-model.js';
+import { unknownObjects } from '../unknown-objects.js';
 
 export interface MarksOptions {
   /** Longest side of the output in pixels (default 1568, what vision models see without resizing). */

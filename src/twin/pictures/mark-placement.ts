@@ -1,8 +1,8 @@
 // Where a numbered mark goes: deep inside its mask (the maximum of the distance transform, the
 // "pole of inaccessibility" on the pixel grid), and, among good interior spots, one whose label box
 // does not cover a label already placed. Pure functions on small bitmaps.
-import type { Box } from '../mask/rle.js';
-import { boxIntersectionArea } from '../mask/boxes.js';
+import type { Box } from '../../mask/rle.js';
+import { boxIntersectionArea } from '../../mask/boxes.js';
 
 /**
  * Chamfer (3-4) distance to the nearest background pixel, in pixels (approximately Euclidean),

@@ -2,16 +2,16 @@
 // chosen to stand out from the object's own colour (a red tint on a red car is invisible), its id in a
 // box on it, and a legend of ids and colours. Optionally cropped to the masks (with a margin) and
 // enlarged, so a small object or two candidates ("is it 12 or 21?") can be told apart at a glance.
-import type { Box, Rle } from '../mask/rle.js';
-import { rleBbox } from '../mask/rle.js';
-import { cropMask } from '../mask/crop.js';
-import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../image/codec.js';
-import type { LoadedImage } from '../perception/contract.js';
-import { TwinsegError } from '../errors.js';
-import { rgbToLab, toHex } from './colour.js';
+import type { Box, Rle } from '../../mask/rle.js';
+import { rleBbox } from '../../mask/rle.js';
+import { cropMask } from '../../mask/crop.js';
+import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../../image/codec.js';
+import type { LoadedImage } from '../../perception/contract.js';
+import { TwinsegError } from '../../errors.js';
+import { rgbToLab, toHex } from '../colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
-import { paintMask, type Rgb } from './mask-images.js';
-import type { Picture } from './service-types.js';
+import { paintMask, type Rgb } from './mask-painting.js';
+import type { Picture } from '../service-types.js';
 
 export interface OverlayItem {
   /** Drawn in its box and in the legend; absent for an anonymous (combined) mask. */

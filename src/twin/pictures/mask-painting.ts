@@ -1,11 +1,11 @@
 // Pictures of masks on the photo: a cut-out of one object (transparent outside the mask) and an
 // overlay of several masks as translucent fills with solid outlines. The raster helpers here are also
 // what the set-of-marks image paints with, so both look alike.
-import { encodeRaw } from '../image/codec.js';
-import { rleBbox, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage } from '../perception/contract.js';
-import { TwinsegError } from '../errors.js';
-import { cropMask } from '../mask/crop.js';
+import { encodeRaw } from '../../image/codec.js';
+import { rleBbox, type Box, type Rle } from '../../mask/rle.js';
+import type { LoadedImage } from '../../perception/contract.js';
+import { TwinsegError } from '../../errors.js';
+import { cropMask } from '../../mask/crop.js';
 
 export type Rgb = [number, number, number];
 
