@@ -8,7 +8,7 @@ import { TwinsegError } from '../errors.js';
 import type { Prompt } from '../perception/contract.js';
 import type { SegmentOutcome } from '../twin/service-types.js';
 import { compactObject } from '../twin/views.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
 import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';

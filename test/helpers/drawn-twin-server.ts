@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { promptToDecoderArrays } from '../../src/perception/sam/sam-preprocess.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
 import type { SamPredictor } from '../../src/perception/sam/predictor-interface.js';
-import { createServer } from '../../src/tools/server.js';
+import { createServer } from '../../src/server/server.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { createFakePredictor, signedDistance, type Shape } from './fake-predictor.js';
 import { tempDir } from './mcp-harness.js';

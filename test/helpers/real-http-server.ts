@@ -14,7 +14,7 @@ import { resolveModel } from '../../src/models/model-store.js';
 import { createSegmenter } from '../../src/perception/segmenter.js';
 import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { tempDir } from './mcp-harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerMatches, generateToken, originAllowed } from '../../src/tools/http-guards.js';
+import { bearerMatches, generateToken, originAllowed } from '../../src/server/http-guards.js';
 
 describe('originAllowed', () => {
   it('lets non-browser clients (no Origin) and loopback origins through', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { drawScene } from '../../src/scenes/scene.js';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 // Two drawn scenes of different sizes, written as files: a PNG and a JPEG.

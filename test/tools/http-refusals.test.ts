@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { FakeTwinService, TINY_PNG } from '../helpers/fake-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 

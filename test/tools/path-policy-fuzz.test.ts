@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/atomic-write.js';
 import { TwinsegError } from '../../src/errors.js';
-import { isInside, realRoots, resolveReadPath, resolveWritePath, toAbsolute } from '../../src/tools/path-policy.js';
+import { isInside, realRoots, resolveReadPath, resolveWritePath, toAbsolute } from '../../src/roots/path-policy.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const SEED = 4_242;

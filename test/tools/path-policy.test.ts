@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isInside, realRoots, resolveReadPath, resolveWritePath, toAbsolute } from '../../src/tools/path-policy.js';
+import { isInside, realRoots, resolveReadPath, resolveWritePath, toAbsolute } from '../../src/roots/path-policy.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 let base: string;

@@ -1,6 +1,6 @@
 // What every tool receives: the app context plus the roots of its own MCP session.
 import type { AppContext } from '../app-context.js';
-import type { RootsSource } from './session-roots.js';
+import type { RootsSource } from '../roots/session-roots.js';
 
 export interface ToolContext {
   config: AppContext['config'];

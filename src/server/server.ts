@@ -2,10 +2,10 @@
 // app context's twin service, each with its own roots.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../app-context.js';
-import type { ToolContext } from './context.js';
-import { registerAll } from './index.js';
-import { sessionRoots, type RootsSource } from './session-roots.js';
-import { codeSdkToolErrors } from './tool-errors.js';
+import type { ToolContext } from '../tools/tool-context.js';
+import { registerAll } from '../tools/index.js';
+import { sessionRoots, type RootsSource } from '../roots/session-roots.js';
+import { codeSdkToolErrors } from '../tools/tool-errors.js';
 
 export const SERVER_NAME = 'twinseg';
 export const SERVER_VERSION = '0.1.0';
