@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
-import { FakeTwinService, TINY_PNG } from '../helpers/fake-twin-service.js';
+import { FakeTwinService, TINY_PNG } from '../helpers/scripted-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const TOKEN = 'refusals-token-0123456789abcdef';
