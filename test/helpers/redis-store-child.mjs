@@ -1,5 +1,5 @@
 // A replica's store writing twins into Redis in a loop until it is killed, for the crash-safety test
-// (test/twin/redis-twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds).
+// (test/twin/store/redis-twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds).
 //
 //   node redis-store-child.mjs REDIS_URL NAMESPACE TEMPLATE_JSON ROUND
 //

@@ -1,5 +1,5 @@
 // A process that persists twins in a loop until it is killed, for the crash-safety test
-// (test/twin/twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds)
+// (test/twin/store/twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds)
 // through openStore() only, so when the store grows an interface only that function changes.
 //
 //   node twin-store-child.mjs DIR TEMPLATE_JSON ROUND
