@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import { createAppContext } from '../src/app-context.js';
 import { loadConfig } from '../src/config.js';
 import { drawScene } from '../src/scenes/scene.js';
-import { createServer } from '../src/tools/server.js';
+import { createServer } from '../src/server/server.js';
 import { viewPage } from '../src/tools/twin-view.js';
 import { chromiumMissing, launchChromium } from '../test/helpers/chromium.js';
 import { openView } from '../test/helpers/view-host.js';

@@ -2,7 +2,7 @@
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
-import type { HttpOptions } from '../tools/http.js';
+import type { HttpOptions } from '../server/http.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
 /** Resolves on Ctrl-C or SIGTERM: a server runs until then. */
@@ -27,7 +27,7 @@ export function httpSettings(config: Config, host: string, port: number): HttpOp
 }
 
 async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
-  const { startHttpServer } = await import('../tools/http.js');
+  const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, { ...httpSettings(config, host, port), view: {} });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
   io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
@@ -42,7 +42,7 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   console.log = console.error;
   console.info = console.error;
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const { createServer } = await import('../tools/server.js');
+  const { createServer } = await import('../server/server.js');
   const server = createServer(app);
   const transport = new StdioServerTransport();
   await server.connect(transport);

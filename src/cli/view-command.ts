@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost } from '../config.js';
 import { loadPredictions } from '../eval/predictions.js';
-import type { ViewSession, ViewTraceEntry } from '../tools/view-pages.js';
+import type { ViewSession, ViewTraceEntry } from '../server/view-pages.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand } from './cli-io.js';
 import { httpSettings, untilSignal } from './serve-command.js';
 
@@ -51,7 +51,7 @@ export const viewCommand: CliCommand = {
     try {
       if (twinId !== undefined) await app.twins.get(twinId); // TWIN_NOT_FOUND, with its hint, before any link is printed
       const session: ViewSession = { ...(twinId ? { twin_id: twinId } : {}), ...(trace ? { trace: await traceEntries(trace) } : {}) };
-      const { startHttpServer } = await import('../tools/http.js');
+      const { startHttpServer } = await import('../server/http.js');
       const handle = await startHttpServer(app, { ...httpSettings(cfg, host, port), view: session });
       // A token chosen in TWINSEG_TOKEN is not echoed (the page asks for it); a generated one is the link's.
       io.stdout(cfg.http.token ? `${handle.viewUrl}\n` : `${handle.viewUrl}#token=${handle.token}\n`);

@@ -5,10 +5,10 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
-import type { Prompt } from '../perception/types.js';
+import type { Prompt } from '../perception/contract.js';
 import type { SegmentOutcome } from '../twin/service-types.js';
 import { compactObject } from '../twin/views.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
 import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';

@@ -10,7 +10,7 @@ import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/t
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
-import { createServer } from '../../src/tools/server.js';
+import { createServer } from '../../src/server/server.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { DRAWN_H, DRAWN_SHAPES, DRAWN_W, drawnScenePng } from './drawn-twin-server.js';
 import { createFakeTokenPredictor, type Shape } from './fake-predictor.js';

@@ -2,7 +2,7 @@
 // MCP on HTTP with the token from the link's fragment, and a person inspects and refines a twin there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { chromiumMissing, launchChromium, type Browser } from '../helpers/chromium.js';
 import { SCENE_W, startSceneServer, type SceneServer } from '../helpers/view-scene-server.js';
 
