@@ -95,7 +95,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
         twin_id: out.twin.id,
         action: out.action,
         object: {
-          ...compactObject(out.object),
+          ...compactObject(out.object, out.twin.image),
           predicted_iou: round3(out.scores.predictedIou),
           stability: round3(out.scores.stability),
         },
