@@ -113,7 +113,8 @@ export interface SegmentOutcome {
   twin: Twin;
   object: TwinObject;
   /**
-   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added;
+   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which honours every click the
+   * mask honours and is reused, nothing added;
    * refined: `object` got the new mask.
    */
   action: 'added' | 'matched' | 'refined';
@@ -122,10 +123,18 @@ export interface SegmentOutcome {
   scores: { predictedIou: number; stability: number };
   /** Other objects the mask overlaps, most overlapping first (at most 8). */
   relations: MaskRelation[];
-  /** Prompt points the mask disagrees with: positive points it leaves out, negative points it covers. */
-  missedPoints: { x: number; y: number; label: 0 | 1 }[];
+  /** Prompt points the mask disagrees with (positives it leaves out, negatives it covers), each with a next step. */
+  missedPoints: MissedClick[];
   /** The other granularities SAM offered for the prompt (not added), best first. */
   alternatives: SegmentAlternative[];
+}
+
+/** A click the mask ignores, and the call that would honour it ("take alternative 2: {…}"). */
+export interface MissedClick {
+  x: number;
+  y: number;
+  label: 0 | 1;
+  next: string;
 }
 
 /** Another granularity of a prompted mask, as a summary the host can weigh. */
