@@ -54,8 +54,8 @@ async function recordPrediction(ctx: ToolContext, file: string, twinId: string, 
 }
 
 function keptLead(kept: KeepOutcome, from: string, e: MaskExpression): string {
-  if (kept.reused) return `Object ${kept.object.id} already has exactly the mask of the ${describeExpression(e)}; twin ${from} is unchanged`;
-  return `Kept the ${describeExpression(e)} as object ${kept.object.id} in revision ${kept.twin.id} of ${from}; use ${kept.twin.id} from now on`;
+  if (kept.reused) return `The mask is exactly object ${kept.object.id}'s, so nothing was added; twin ${from} is unchanged`;
+  return `Kept ${describeExpression(e)} as object ${kept.object.id} in revision ${kept.twin.id} of ${from}; use ${kept.twin.id} from now on`;
 }
 
 export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
@@ -100,12 +100,12 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: data.toString('base64') } });
       }
       const where = file ? ` Written to ${file.path}.` : '';
-      const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of the ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
+      const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [
           { type: 'text', text: summary },
           { type: 'text', text: mirror },
-          { type: 'resource_link', uri, name: maskFileName(selection), mimeType: mime, description: `${args.format} mask of the ${describeExpression(selection)}` },
+          { type: 'resource_link', uri, name: maskFileName(selection), mimeType: mime, description: `${args.format} mask of ${describeExpression(selection)}` },
           ...extra,
         ],
         structuredContent: structured,

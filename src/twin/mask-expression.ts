@@ -22,10 +22,10 @@ export function normalExpression(e: MaskExpression): MaskExpression {
   return { ids: e.ids, op: e.op, ...(e.exclude?.length ? { exclude: e.exclude } : {}) };
 }
 
-/** "union of 1, 6 minus 70", for replies and revision summaries. */
+/** "the union of 1, 6 minus 70" or "object 3", for replies and revision summaries. */
 export function describeExpression(e: MaskExpression): string {
   const minus = e.exclude?.length ? ` minus ${e.exclude.join(', ')}` : '';
-  return `${e.op} of ${e.ids.join(', ')}${minus}`;
+  return `${e.ids.length === 1 ? `object ${e.ids[0]}` : `the ${e.op} of ${e.ids.join(', ')}`}${minus}`;
 }
 
 /** The expression's mask; OBJECT_NOT_FOUND (with the ids that exist) for any id the twin lacks. */
@@ -56,13 +56,13 @@ export function keepExpression(parent: Twin, image: LoadedImage, expression: Mas
   const rle = expressionMask(parent, e);
   const area = rleArea(rle);
   if (area === 0) {
-    throw new TwinsegError('INVALID_INPUT', `The ${describeExpression(e)} has no pixels, so there is nothing to keep.`, {
+    throw new TwinsegError('INVALID_INPUT', `The mask of ${describeExpression(e)} has no pixels, so there is nothing to keep.`, {
       hint: 'Look at the objects first (format "overlay"): the excluded ones may cover all of them.',
     });
   }
   const same = parent.objects.find((o) => o.area === area && rleIntersectionArea(parent.masks.get(o.id)!, rle) === area);
   const request = { op: 'keep', mask: e };
-  if (same) return { object: same, request, summary: `kept the ${describeExpression(e)}: object ${same.id} already` };
+  if (same) return { object: same, request, summary: `kept ${describeExpression(e)}: object ${same.id} already` };
   const made = parent.objects.filter((o) => e.ids.includes(o.id));
   const proposal: Proposal = {
     rle,
@@ -75,5 +75,5 @@ export function keepExpression(parent: Twin, image: LoadedImage, expression: Mas
   };
   const draft = { ...parent, ...draftOf(parent) };
   const object = addObject(draft, image, proposal);
-  return { draft, object, request, summary: `kept the ${describeExpression(e)} as object ${object.id}` };
+  return { draft, object, request, summary: `kept ${describeExpression(e)} as object ${object.id}` };
 }

@@ -79,7 +79,7 @@ describe('get_mask with keep', () => {
     const id = await built();
     const r = await h.call('get_mask', { twin_id: id, ids: [2], keep: true });
     expect((r.structuredContent as MaskReply).kept).toEqual({ twin_id: id, id: 2, reused: true });
-    expect(textOf(r)).toContain(`Object 2 already has exactly the mask of the union of 2; twin ${id} is unchanged`);
+    expect(textOf(r)).toContain(`The mask is exactly object 2's, so nothing was added; twin ${id} is unchanged`);
     const empty = await h.call('get_mask', { twin_id: id, ids: [3], exclude: [1], keep: true });
     expect(empty.isError).toBe(true);
     expect(textOf(empty)).toMatch(/INVALID_INPUT.*no pixels/);

@@ -36,7 +36,8 @@ describe('mask expressions on a twin', () => {
 
   it('spells an empty exclude the way no exclude is spelt, and says the expression in words', () => {
     expect(normalExpression({ ids: [1], op: 'union', exclude: [] })).toEqual({ ids: [1], op: 'union' });
-    expect(describeExpression({ ids: [1, 6], op: 'union', exclude: [70] })).toBe('union of 1, 6 minus 70');
+    expect(describeExpression({ ids: [1, 6], op: 'union', exclude: [70] })).toBe('the union of 1, 6 minus 70');
+    expect(describeExpression({ ids: [3], op: 'union' })).toBe('object 3');
   });
 
   it('keeps the result as the next id in a draft, scored as its least sure object, leaving the twin alone', () => {
