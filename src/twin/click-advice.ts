@@ -20,8 +20,10 @@ export interface ClickAdviceInput {
 
 /** A box cut must drop less than this share of the mask's box; a point deeper inside needs other means. */
 const MAX_BOX_CUT = 0.5;
-/** An object cut out for a negative click lies at least this much inside the mask. */
+/** An object cut out for a negative click lies at least this much inside the mask... */
 const CUT_INSIDE = 0.5;
+/** ...and takes at most this share of the mask away: cutting out most of it is no fix for one click. */
+const CUT_AT_MOST = 0.5;
 /** An object combined for a positive click is no container of the mask: it holds less than this share of it. */
 const NOT_A_CONTAINER = 0.9;
 
@@ -54,8 +56,11 @@ function nextStep(twin: Twin, c: ClickAdviceInput, p: PromptPoint): string {
     if (alt) steps.push(`take alternative ${alt.alternative}, which leaves it out: {"object": ${id}, "alternative": ${alt.alternative}}`);
     const area = rleArea(c.rle);
     const cut = others
-      .filter((o) => o.area < area && noPositiveIn(twin.masks.get(o.id)!, clicks))
-      .filter((o) => rleIntersectionArea(twin.masks.get(o.id)!, c.rle) >= CUT_INSIDE * o.area)
+      .filter((o) => noPositiveIn(twin.masks.get(o.id)!, clicks))
+      .filter((o) => {
+        const inter = rleIntersectionArea(twin.masks.get(o.id)!, c.rle);
+        return inter >= CUT_INSIDE * o.area && inter <= CUT_AT_MOST * area;
+      })
       .sort((a, b) => b.area - a.area)[0];
     if (cut) steps.push(`cut out object ${cut.id}, which covers it: get_mask {"ids": [${id}], "exclude": [${cut.id}]}`);
     const box = boxLeavingOut(c.bbox, px, py, clicks);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rleBbox, type Rle } from '../../src/mask/rle.js';
+import { rleBbox, rleUnion, type Rle } from '../../src/mask/rle.js';
 import type { Prompt } from '../../src/perception/types.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { adviseMissedClicks, boxLeavingOut } from '../../src/twin/click-advice.js';
@@ -41,6 +41,12 @@ describe('next steps for clicks a mask ignores', () => {
       'negative click (25, 25) lies inside the mask: cut out object 4, which covers it: get_mask {"ids": [9], "exclude": [4]}; ' +
         'or refine with a box that leaves it out: {"object": 9, "box": [26, 10, 90, 60]}',
     );
+  });
+
+  it('never suggests cutting out an object that is most of the mask', () => {
+    // The mask is the rectangle and the post; the negative click lies on the rectangle, 4000 of its 4500 px.
+    const [m] = advise(rleUnion(mask(1), mask(3)), { points: [{ x: 95, y: 30, label: 1 }, { x: 60, y: 50, label: 0 }] });
+    expect(m!.next).not.toMatch(/cut out/);
   });
 
   it('prefers an alternative that leaves the negative out and keeps the positives in', () => {
