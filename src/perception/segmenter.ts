@@ -74,7 +74,9 @@ export function segmenterFromPredictor(
         token = refinementToken(masks, req.prompt, tokens.upsampler, offset);
       }
       const result = segmentFromTokens(masks, req.prompt, tokens.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
-      return { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) };
+      // Without a mask_input this decode repeats a first segment (to take one of its alternatives): as there, no
+      // cleanup, so the mask taken is the one that reply showed.
+      return maskInput ? { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) } : result;
     },
   };
 }
