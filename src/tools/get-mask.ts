@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
 import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/service-types.js';
 import { predictionTraceFor } from './prediction-trace.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
 import { writeOutputFile, type WrittenFile } from './output-files.js';

@@ -2,10 +2,10 @@
 // honours it, combine with (or cut out) an object the twin already has, or refine with a box that takes the
 // point in or leaves it out. A host finishes the job from the reply instead of guessing.
 import { rleArea, rleContains, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { Prompt, PromptPoint } from '../perception/types.js';
+import type { Prompt, PromptPoint } from '../perception/contract.js';
 import { missedPoints } from './mask-relations.js';
 import type { MissedClick } from './service-types.js';
-import type { Twin } from './types.js';
+import type { Twin } from './scene-model.js';
 
 export interface ClickAdviceInput {
   /** The id the reply gives the mask (new, refined or reused). */

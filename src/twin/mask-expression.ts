@@ -4,10 +4,10 @@
 import { TwinsegError } from '../errors.js';
 import { combineMasks, type MaskOp } from '../mask/combine.js';
 import { rleArea, rleBbox, rleIntersectionArea, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal } from '../perception/types.js';
+import type { LoadedImage, Proposal } from '../perception/contract.js';
 import { addObject } from './build-twin.js';
 import { draftOf } from './revision.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
 export interface MaskExpression {

@@ -8,7 +8,7 @@ import { evaluatePredictions } from '../../src/eval/evaluate.js';
 import { loadPredictions } from '../../src/eval/predictions.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleArea } from '../../src/mask/rle.js';
-import { decodeMaskPng } from '../../src/twin/mask-png.js';
+import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
 
 // The harness scene (20×10): 1 a block [1,1,8,9) (56 px) with its part 3 [2,2,5,5) (9 px); 2 a block [12,2,19,8) (42 px).

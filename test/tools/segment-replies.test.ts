@@ -6,9 +6,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleDifference, rleUnion, type Box, type Rle } from '../../src/mask/rle.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, SegmentResult, Segmenter } from '../../src/perception/types.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import { DRAWN_SHAPES, startDrawnServer, type DrawnServer } from '../helpers/drawn-twin-server.js';
-import { boxMask } from '../helpers/fake-twin-service.js';
+import { boxMask } from '../helpers/scripted-twin-service.js';
 import { createFakeTokenPredictor } from '../helpers/fake-predictor.js';
 import { textOf } from '../helpers/mcp-harness.js';
 

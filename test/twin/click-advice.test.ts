@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rleBbox, rleUnion, type Rle } from '../../src/mask/rle.js';
-import type { Prompt } from '../../src/perception/types.js';
+import type { Prompt } from '../../src/perception/contract.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { adviseMissedClicks, boxLeavingOut } from '../../src/twin/click-advice.js';
 import { standardScene } from './scene-fixture.js';
