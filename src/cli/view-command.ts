@@ -14,7 +14,8 @@ import { httpSettings, untilSignal } from './serve-command.js';
 async function traceEntries(file: string): Promise<ViewTraceEntry[]> {
   const entries: ViewTraceEntry[] = [];
   for (const p of await loadPredictions(file)) {
-    if (p.mask.kind === 'twin') entries.push({ line: p.line, image: p.image, twin_id: p.mask.twinId, ids: p.mask.ids, op: p.mask.op });
+    const m = p.mask;
+    if (m.kind === 'twin') entries.push({ line: p.line, image: p.image, twin_id: m.twinId, ids: m.ids, op: m.op, ...(m.exclude ? { exclude: m.exclude } : {}) });
   }
   return entries;
 }

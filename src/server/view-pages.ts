@@ -20,6 +20,8 @@ export interface ViewTraceEntry {
   twin_id: string;
   ids: number[];
   op: string;
+  /** Objects taken away from the result (get_mask's exclude). */
+  exclude?: number[];
 }
 
 /** What the page shows first: a twin, or the trace's choices (the last one first). */

@@ -155,17 +155,25 @@ export function parseToolResult(result: unknown): ToolNews | undefined {
   const s = isObject(result.structuredContent) ? result.structuredContent : undefined;
   const twinId = str(s?.twin_id);
   if (!s || !twinId) return undefined;
+  // get_mask with keep made a revision holding the mask as one object: show that.
+  const kept = isObject(s.kept) ? { twinId: str(s.kept.twin_id), id: num(s.kept.id) } : undefined;
+  if (kept?.twinId && kept.id !== undefined) return { twinId: kept.twinId, ids: [kept.id], alternatives: [], headline: headlineOf(result) };
   const object = isObject(s.object) ? num(s.object.id) : undefined;
-  const content = Array.isArray(result.content) ? result.content : [];
-  const firstText = content.find((c): c is Json => isObject(c) && c.type === 'text');
   return {
     twinId,
     ids: object !== undefined ? [object] : ids(s.ids),
     object,
     action: str(s.action),
     alternatives: (Array.isArray(s.alternatives) ? s.alternatives : []).map(parseAlternative).filter((a): a is Alternative => a !== undefined),
-    headline: str(firstText?.text),
+    headline: headlineOf(result),
   };
+}
+
+/** The reply's first text block: the server's own sentence about what happened. */
+function headlineOf(result: Json): string | undefined {
+  const content = Array.isArray(result.content) ? result.content : [];
+  const first = content.find((c): c is Json => isObject(c) && c.type === 'text');
+  return str(first?.text);
 }
 
 /** The text of an error result, for the status line. */

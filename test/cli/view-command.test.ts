@@ -29,7 +29,7 @@ describe('twinseg view', () => {
     await fs.writeFile(
       trace,
       '{"image": "/photos/a.jpg", "twin_id": "tw_0123456789abcdef", "ids": [3, 7], "op": "union"}\n' +
-        '{"image": "/photos/b.jpg", "twin_id": "tw_fedcba9876543210", "ids": [2], "op": "difference"}\n',
+        '{"image": "/photos/b.jpg", "twin_id": "tw_fedcba9876543210", "ids": [2, 4], "op": "union", "exclude": [5]}\n',
     );
     const child = spawn(process.execPath, [CLI, 'view', '--trace', trace, '--port', '0'], {
       env: { ...process.env, TWINSEG_HOME: home, TWINSEG_TOKEN: '' },
@@ -57,7 +57,7 @@ describe('twinseg view', () => {
       expect(session).toEqual({
         trace: [
           { line: 1, image: '/photos/a.jpg', twin_id: 'tw_0123456789abcdef', ids: [3, 7], op: 'union' },
-          { line: 2, image: '/photos/b.jpg', twin_id: 'tw_fedcba9876543210', ids: [2], op: 'difference' },
+          { line: 2, image: '/photos/b.jpg', twin_id: 'tw_fedcba9876543210', ids: [2, 4], op: 'union', exclude: [5] },
         ],
       });
       // The same MCP endpoint and token rules as serve --http.

@@ -89,6 +89,14 @@ describe('parseToolResult', () => {
     expect(parseToolResult({ content: [], structuredContent: { twin_id: 'tw_b', twin: {} } })).toMatchObject({ twinId: 'tw_b', ids: [], alternatives: [] });
   });
 
+  it('shows the revision a get_mask with keep made, and the object it kept', () => {
+    const news = parseToolResult({
+      content: [{ type: 'text', text: 'Kept objects 2, 3 as object 9.' }],
+      structuredContent: { twin_id: 'tw_m', ids: [2, 3], op: 'union', kept: { twin_id: 'tw_k', id: 9 } },
+    });
+    expect(news).toEqual({ twinId: 'tw_k', ids: [9], alternatives: [], headline: 'Kept objects 2, 3 as object 9.' });
+  });
+
   it('has nothing to show for an error or a result that names no twin', () => {
     expect(parseToolResult({ isError: true, content: [{ type: 'text', text: 'TWIN_NOT_FOUND' }] })).toBeUndefined();
     expect(parseToolResult({ content: [], structuredContent: { ids: [1] } })).toBeUndefined();

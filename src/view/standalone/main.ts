@@ -15,6 +15,7 @@ interface TraceEntry {
   twin_id: string;
   ids: number[];
   op: string;
+  exclude?: number[];
 }
 
 /** GET /view/session.json: the twin named on the command line and the trace's entries. */
@@ -27,6 +28,7 @@ interface Shown {
   twinId: string;
   ids?: number[];
   op?: string;
+  exclude?: number[];
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -67,7 +69,7 @@ function note(content: readonly ContentBlock[], kind: string): void {
 
 /** The result the view is opened with, shaped as the tool that names such a choice would shape it. */
 function resultFor(s: Shown): CallToolResult {
-  const structured = s.ids ? { twin_id: s.twinId, ids: s.ids, op: s.op ?? 'union' } : { twin_id: s.twinId };
+  const structured = s.ids ? { twin_id: s.twinId, ids: s.ids, op: s.op ?? 'union', ...(s.exclude ? { exclude: s.exclude } : {}) } : { twin_id: s.twinId };
   const text = s.ids ? `Objects ${s.ids.join(', ')} of twin ${s.twinId}.` : `Twin ${s.twinId}.`;
   return { content: [{ type: 'text', text }], structuredContent: structured };
 }
@@ -121,8 +123,9 @@ async function fillPicker(session: Session, c: Client): Promise<Map<string, Show
   const pick = $<HTMLSelectElement>('pick');
   for (const e of [...(session.trace ?? [])].reverse()) {
     const key = `trace:${e.line}`;
-    choices.set(key, { twinId: e.twin_id, ids: e.ids, op: e.op });
-    pick.append(option(key, `trace line ${e.line}: ${e.op} of ${e.ids.join(', ')} in ${e.twin_id} (${e.image.split('/').pop()})`));
+    choices.set(key, { twinId: e.twin_id, ids: e.ids, op: e.op, exclude: e.exclude });
+    const minus = e.exclude?.length ? ` minus ${e.exclude.join(', ')}` : '';
+    pick.append(option(key, `trace line ${e.line}: ${e.op} of ${e.ids.join(', ')}${minus} in ${e.twin_id} (${e.image.split('/').pop()})`));
   }
   const listed = await c.listResources().catch(() => ({ resources: [] }));
   for (const r of listed.resources) {
@@ -153,7 +156,7 @@ async function start(): Promise<void> {
     });
     const first = fragment.get('twin') ?? session.twin_id;
     const last = session.trace?.at(-1);
-    const initial: Shown | undefined = first ? { twinId: first } : last ? { twinId: last.twin_id, ids: last.ids, op: last.op } : undefined;
+    const initial: Shown | undefined = first ? { twinId: first } : last ? { twinId: last.twin_id, ids: last.ids, op: last.op, exclude: last.exclude } : undefined;
     if (initial) await show(initial);
     else status(choices.size ? 'Pick a twin.' : 'No twins yet: build one (twinseg build IMAGE), then type its id.');
   } catch (e) {
