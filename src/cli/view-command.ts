@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost } from '../config.js';
 import { loadPredictions } from '../eval/predictions.js';
-import type { ViewSession, ViewTraceEntry } from '../server/view-pages.js';
+import type { ViewSession, ViewTraceEntry } from '../server/view-session.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand } from './cli-io.js';
 import { httpSettings, untilSignal } from './serve-command.js';
 

@@ -13,7 +13,8 @@ import type { AppContext } from '../app-context.js';
 import { checkHttpExposure } from '../config.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
 import { createServer } from './server.js';
-import { answerViewRequest, isViewPath, VIEW_PATH, type ViewSession } from './view-pages.js';
+import { answerViewRequest, isViewPath, VIEW_PATH } from './view-pages.js';
+import type { ViewSession } from './view-session.js';
 
 export const MCP_PATH = '/mcp';
 

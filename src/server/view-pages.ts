@@ -9,26 +9,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerMatches, originAllowed } from './http-guards.js';
 import { viewPage } from '../tools/twin-view.js';
+import type { ViewSession } from './view-session.js';
 
 export const VIEW_PATH = '/view';
-
-/** One get_mask call of a TWINSEG_TRACE file. */
-export interface ViewTraceEntry {
-  /** Line in the trace file, 1-based. */
-  line: number;
-  image: string;
-  twin_id: string;
-  ids: number[];
-  op: string;
-  /** Objects taken away from the result (get_mask's exclude). */
-  exclude?: number[];
-}
-
-/** What the page shows first: a twin, or the trace's choices (the last one first). */
-export interface ViewSession {
-  twin_id?: string;
-  trace?: ViewTraceEntry[];
-}
 
 /** The spec's CSP for a view that declares no domains: what a chat host would apply. */
 const VIEW_CSP =

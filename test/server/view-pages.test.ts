@@ -5,7 +5,7 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { viewPage } from '../../src/tools/twin-view.js';
-import type { ViewSession } from '../../src/server/view-pages.js';
+import type { ViewSession } from '../../src/server/view-session.js';
 import { FakeTwinService } from '../helpers/scripted-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 

@@ -7,22 +7,7 @@ import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
-
-/** One get_mask call of a TWINSEG_TRACE file: what the agent chose. */
-interface TraceEntry {
-  line: number;
-  image: string;
-  twin_id: string;
-  ids: number[];
-  op: string;
-  exclude?: number[];
-}
-
-/** GET /view/session.json: the twin named on the command line and the trace's entries. */
-interface Session {
-  twin_id?: string;
-  trace?: TraceEntry[];
-}
+import type { ViewSession as Session } from '../../server/view-session.js';
 
 interface Shown {
   twinId: string;
