@@ -31,5 +31,24 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
   const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
   registerAll(server, ctx);
   codeSdkToolErrors(server);
+  compactToolList(server);
   return server;
+}
+
+type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+/**
+ * tools/list goes to the host model on every turn: each input schema loses the SDK's "$schema" line (about
+ * 55 characters a tool; MCP reads an input schema as JSON Schema without it). McpServer keeps its handlers
+ * private; if a later SDK moves them, the tools/list test (test/tools/mcp-tools.test.ts) says so.
+ */
+function compactToolList(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
+  const list = handlers?.get('tools/list');
+  if (!handlers || !list) return;
+  handlers.set('tools/list', async (request, extra) => {
+    const result = (await list(request, extra)) as { tools: { inputSchema: Record<string, unknown> }[] };
+    for (const tool of result.tools) delete tool.inputSchema.$schema;
+    return result;
+  });
 }
