@@ -2,13 +2,15 @@
 // app context's twin service, each with its own roots.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../app-context.js';
+import { packageVersion } from '../package-info.js';
 import type { ToolContext } from './context.js';
 import { registerAll } from './index.js';
 import { sessionRoots, type RootsSource } from './session-roots.js';
 import { codeSdkToolErrors } from './tool-errors.js';
 
 export const SERVER_NAME = 'twinseg';
-export const SERVER_VERSION = '0.1.0';
+/** package.json's version: the one place it is decided. */
+export const SERVER_VERSION = packageVersion();
 
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
