@@ -115,7 +115,8 @@ export function httpEndpoint(entry: ServerEntry, http: { host: string; port: num
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
   const env = { ...entry.env, TWINSEG_TOKEN: token };
   const start = [
-    ...Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`)),
+    // A quoted `'K=V'` would be a command name to the shell, not an assignment: quote the value only.
+    ...Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`),
     ...[entry.command, ...entry.args].map(shellQuote),
     '--http',
     String(http.port),
