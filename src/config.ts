@@ -59,7 +59,7 @@ export const ConfigSchema = z.object({
     token: z.string().min(16).optional(),
     /** Extra allowed Origin values besides loopback ones (TWINSEG_ALLOWED_ORIGINS, comma separated). */
     allowedOrigins: z.array(z.string()).default([]),
-    /** No MCP sessions (TWINSEG_HTTP_STATELESS=1): any replica answers any request; see README "Past one machine". */
+    /** No MCP sessions (TWINSEG_HTTP_STATELESS=1): any replica answers any request; see docs/scaling.md. */
     stateless: z.boolean().default(false),
   }),
   /** Where twins live: this machine (default), or a Redis that replicas share (TWINSEG_STORE=redis://…). */

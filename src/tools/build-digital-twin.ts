@@ -35,7 +35,7 @@ const inputSchema = toolInput({
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))
     .optional()
-    .describe('Expert preset overrides (README "Presets"), e.g. {"pointsPerSide": 8}.'),
+    .describe('Expert preset overrides (docs/performance.md), e.g. {"pointsPerSide": 8}.'),
 });
 
 export const buildDigitalTwinConfig = {

@@ -109,7 +109,7 @@ describe('twinseg mcp-config for JSON and TOML hosts: only the configuration on 
   it('codex: TOML that a TOML parser reads back exactly, quotes and backslashes in paths included', async () => {
     const odd = path.join(work, 'a "quoted" \\ folder');
     const io = await mcpConfig('codex', {}, odd);
-    const doc = parseToml(io.out) as { mcp_servers: { twinseg: StdioEntry & { startup_timeout_sec: number; tool_timeout_sec: number } } };
+    const doc = parseToml(io.out) as unknown as { mcp_servers: { twinseg: StdioEntry & { startup_timeout_sec: number; tool_timeout_sec: number } } };
     const entry = doc.mcp_servers.twinseg;
     expect(entry.command).toBe(process.execPath);
     expect(entry.args).toEqual([cliEntryPoint(), 'serve']);
