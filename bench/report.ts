@@ -144,7 +144,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     md.push('![speed against recall](speed-recall.png)', '');
     docs.perception = table(
       ['mode', 'kind', 'prompts', 'decoder calls', 'total ms', 'encoder ms', 'total / encoder', 'recall@0.5', 'recall@0.75', 'mean best IoU', 'peak RSS MB'],
-      p.modes.map((m) => [m.name, m.kind, m.prompts, m.decoderCalls, f(m.totalMs), f(m.encoderMs), f(m.ratioToEncoder, 2), f(m.recall50, 3), f(m.recall75, 3), f(m.meanBestIou, 3), f(m.peakRssMb)]),
+      p.modes.map((m) => [m.name, m.kind, m.prompts, m.decoderCalls, f(m.totalMs), f(m.encoderMs), f(m.ratioToEncoder, 1), f(m.recall50, 3), f(m.recall75, 3), f(m.meanBestIou, 3), f(m.peakRssMb)]),
     );
     md.push(docs.perception, '');
   } else md.push(notRun(src.perception, 'npm run bench:perception'), '');
