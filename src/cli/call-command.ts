@@ -94,8 +94,8 @@ export const callCommand: CliCommand = {
     if (pictures && !(await fs.stat(pictures).then((s) => s.isDirectory(), () => false))) {
       throw new UsageError(`--pictures needs an existing folder; ${pictures} is not one.`);
     }
-    const { createServer } = await import('../tools/server.js');
-    const { fixedRoots } = await import('../tools/session-roots.js');
+    const { createServer } = await import('../server/server.js');
+    const { fixedRoots } = await import('../roots/session-roots.js');
     return withApp(config(), io, async (app) => {
       const server = createServer(app, { roots: fixedRoots(app.roots) });
       const client = new Client({ name: 'twinseg-cli', version: packageVersion() });

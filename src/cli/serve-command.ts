@@ -17,7 +17,7 @@ function untilSignal(): Promise<StopReason> {
 const exitCodeFor = (reason: StopReason) => (reason === 'SIGINT' ? 130 : 0);
 
 async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<StopReason> {
-  const { startHttpServer } = await import('../tools/http.js');
+  const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, {
     host,
     port,
@@ -39,7 +39,7 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<S
   console.log = console.error;
   console.info = console.error;
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const { createServer } = await import('../tools/server.js');
+  const { createServer } = await import('../server/server.js');
   const server = createServer(app);
   const transport = new StdioServerTransport();
   await server.connect(transport);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { signedArea } from '../../src/mask/contours.js';
 import { rleArea } from '../../src/mask/rle.js';
-import { decodeMaskPng } from '../../src/twin/mask-png.js';
+import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { cliWorkspace, type CliWorkspace } from '../helpers/cli-run.js';
 
 let ws: CliWorkspace;

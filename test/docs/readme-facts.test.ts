@@ -1,7 +1,7 @@
 // The README states facts that name behaviour; each is held to the code here, so that a command, variable,
 // tool, argument or resource added later fails with the line to add. (The JSON example is checked against
 // the twin `twinseg demo` builds, in test/cli/demo-command.test.ts.)
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
@@ -106,6 +106,18 @@ describe('the README\'s tool and resource tables match what the server advertise
     expect(documented.sort(), 'README "## Tools": the resource table names every template, e.g. | `twin://{id}/…` | what it gives |').toEqual(
       resourceTemplates.map((t) => t.uriTemplate).sort(),
     );
+  });
+});
+
+describe('the code the documentation names is where it says', () => {
+  it('every src/, test/ and bench/ file named in the README and docs/ exists (bench outputs aside)', async () => {
+    const docs = (await fs.readdir(path.join(PACKAGE_ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    for (const doc of ['README.md', ...docs]) {
+      const text = await fs.readFile(path.join(PACKAGE_ROOT, doc), 'utf8');
+      for (const [, named] of text.matchAll(/(?<![\w/])((?:src|test|bench)\/[\w./-]+\.(?:ts|mjs|sh))\b/g)) {
+        expect(existsSync(path.join(PACKAGE_ROOT, named!)), `${doc} names ${named}, which does not exist (moved?)`).toBe(true);
+      }
+    }
   });
 });
 
