@@ -52,9 +52,9 @@ describe('twinseg call runs the MCP tools from a shell against the twins in TWIN
   });
 
   it('a tool error exits 1 with its code and hint; an unknown argument is refused, not dropped', async () => {
-    const unknown = await ws.run(['call', 'get_mask', JSON.stringify({ twin_id: twin.twinId, ids: [1], exclude: [3] })]);
+    const unknown = await ws.run(['call', 'get_mask', JSON.stringify({ twin_id: twin.twinId, ids: [1], excludes: [3] })]);
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toMatch(/INVALID_INPUT: .*Unknown field\(s\): exclude\. Known fields here: twin_id, ids/);
+    expect(unknown.err).toMatch(/INVALID_INPUT: .*Unknown field\(s\): excludes\. Known fields here: twin_id, ids/);
     expect(unknown.out).toBe('');
     const missing = await ws.run(['call', 'filter_objects', '{"twin_id": "tw_0000000000000000"}']);
     expect(missing.code).toBe(1);
