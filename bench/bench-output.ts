@@ -1,6 +1,6 @@
 // Where benches put their figures: one bench/out/<name>.json each, read by bench/report.ts. Every file
 // carries the machine it was measured on and when, so a report can tell stale or foreign numbers.
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

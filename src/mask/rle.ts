@@ -58,7 +58,6 @@ export function rleFromBitmap(bits: ArrayLike<number>, width: number, height: nu
     if (current !== 0) {
       runs.push(run);
       run = 0;
-      current = 0;
     }
     run += (width - x2) * height;
   }

@@ -1,7 +1,5 @@
-import { randomBits } from '../helpers/random-bits.js';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleFromBitmap, rleToBitmap } from '../../src/mask/rle.js';
+import { rleArea, rleFromBitmap } from '../../src/mask/rle.js';
 import { signedArea } from '../../src/mask/contours.js';
 import { maskToPolygons } from '../../src/mask/polygons.js';
 

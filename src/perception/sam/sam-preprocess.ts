@@ -155,7 +155,7 @@ export function promptToDecoderArrays(
   } else {
     coords[2 * i] = 0;
     coords[2 * i + 1] = 0;
-    labels[i++] = -1;
+    labels[i] = -1;
   }
   return { coords, labels, n };
 }

@@ -102,7 +102,14 @@ function maskCentre(bits: Uint8Array, w: number, h: number): [number, number] | 
   let sx = 0;
   let sy = 0;
   let n = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (bits[y * w + x]) (sx += x), (sy += y), n++;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!bits[y * w + x]) continue;
+      sx += x;
+      sy += y;
+      n++;
+    }
+  }
   return n === 0 ? undefined : [sx / n, sy / n];
 }
 

@@ -1,8 +1,7 @@
 import { randomBits } from '../../helpers/random-bits.js';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleFromBitmap, rleToBitmap } from '../../../src/mask/rle.js';
-import { signedArea } from '../../../src/mask/contours.js';
+import { rleFromBitmap, rleToBitmap } from '../../../src/mask/rle.js';
 import { decodeMaskPng, encodeMaskPng } from '../../../src/twin/pictures/mask-png.js';
 
 function disc(w: number, h: number, cx: number, cy: number, r: number): Uint8Array {

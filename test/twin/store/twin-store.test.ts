@@ -89,7 +89,7 @@ describe('twin codec', () => {
 
   it('rejects malformed, incomplete and other-version files', () => {
     const good = JSON.parse(serializeTwin(makeTwin(1)));
-    // any: the mutations reach into a parsed JSON file of known shape to break one field each.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mutations reach into a parsed JSON file of known shape to break one field each.
     const variants: [string, (f: any) => void, RegExp][] = [
       ['other version', (f) => (f.schema_version = 99), /schema_version 99/],
       ['missing mask', (f) => delete f.masks['3'], /object 3 has no mask/],
