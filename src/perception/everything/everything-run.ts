@@ -6,6 +6,7 @@ import { acceptIntoCoverage, createCoverage, type Coverage } from './coverage-st
 import { proposalFromSingleMask, proposalsFromTokens, type CandidateFilters } from '../masks/mask-candidates.js';
 import { isBoxNearCropEdge, uncropProposal, type CropBoxes } from './point-grid.js';
 import type { Candidate } from './proposal-selection.js';
+import { PROMPTS_PER_DECODE_SLICE } from '../sam/batch-policy.js';
 import type { EverythingOptions, LoadedImage, Prompt, Proposal, RunControl } from '../contract.js';
 import type { Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
 
@@ -66,13 +67,10 @@ export async function decodeRound(run: EverythingRun, target: DecodeTarget, prom
   return batch.length;
 }
 
-/** Prompts decoded before their logits are post-processed and dropped: 4 × 256² floats (1 MB) each. */
-const SLICE_PROMPTS = 64;
-
 async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
   const filters = filtersOf(run.options);
-  for (let start = 0; start < batch.length; start += SLICE_PROMPTS) {
-    const slice = batch.slice(start, start + SLICE_PROMPTS);
+  for (let start = 0; start < batch.length; start += PROMPTS_PER_DECODE_SLICE) {
+    const slice = batch.slice(start, start + PROMPTS_PER_DECODE_SLICE);
     const t0 = performance.now();
     const { masks, runs } = await tokens.decode(slice.map((prompt) => ({ prompt })), {
       signal: run.control.signal,

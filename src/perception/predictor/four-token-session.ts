@@ -8,13 +8,12 @@ import type { SharingSummary } from '../graph/image-side-sharing.js';
 import type { AttentionSummary } from '../graph/attention-rewrite.js';
 import type { UpscalingSummary } from '../graph/upscaling-rewrite.js';
 import { checkFourTokenDecoder } from './four-token-check.js';
-import { lowResUpsampler } from '../sam/lowres-masks.js';
 import { splitImageSide, type SplitSummary } from '../graph/image-side-split.js';
 import { createSession, type ModelSource, type ProviderName } from '../backends/ort-sessions.js';
 import type { ModelSession } from '../backends/model-session.js';
 import { splitSession } from '../backends/split-session.js';
-import { resizedSize } from '../sam/sam-preprocess.js';
-import { batchPolicyFor, decodeTokenBatches, warmSizes, type BatchPolicy, type TokenRunContext } from './token-batches.js';
+import { batchPolicyFor, warmSizes, type BatchPolicy } from '../sam/batch-policy.js';
+import { bindTokenDecoder, type TokenDecoderSession } from './token-batches.js';
 import type { Prompt } from '../contract.js';
 import type { DecodedMask, Embedding, TokenDecoder } from '../sam/predictor-interface.js';
 
@@ -57,11 +56,7 @@ export interface FourTokenHandle {
   release(): Promise<void>;
 }
 
-interface Loaded {
-  session: ModelSession;
-  logitsName: string;
-  iouName: string;
-  policy: BatchPolicy;
+interface Loaded extends TokenDecoderSession {
   recordPath?: string;
   split: SplitSummary;
 }
@@ -105,22 +100,13 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     opts.log(`twinseg: four-token decoder ${status.state} (${status.reason}); everything mode decodes one mask per prompt`);
   }
 
-  const bind = (l: Loaded, embedding: Embedding): TokenDecoder => {
-    const upsampler = lowResUpsampler(embedding.width, embedding.height, opts.frame, opts.maskSize);
-    const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(embedding.width, embedding.height, opts.frame), reach: upsampler.reach };
-    return {
-      upsampler,
-      decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, l.policy, runOpts),
-    };
-  };
-
   let checking: Promise<void> | undefined;
   async function check(l: Loaded, embedding: Embedding): Promise<void> {
     const verdict = await checkFourTokenDecoder({
       embedding,
       image: `a ${embedding.width}x${embedding.height} image`,
       original: (p) => opts.original(embedding, p),
-      derived: bind(l, embedding),
+      derived: bindTokenDecoder(l, embedding),
     });
     status = { ...status, state: verdict.state, verdict, reason: verdict.reason };
     if (verdict.state === 'pending') return;
@@ -147,7 +133,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
         });
         await checking;
       }
-      return loaded ? bind(loaded, embedding) : undefined;
+      return loaded ? bindTokenDecoder(loaded, embedding) : undefined;
     },
     async release() {
       await loaded?.session.release();
@@ -181,6 +167,8 @@ async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { ava
     session,
     logitsName: file.logitsName,
     iouName: file.iouName,
+    maskSize: opts.maskSize,
+    frameSide: opts.frame,
     policy: { ...batchPolicyFor(provider), ...opts.batchPolicy },
     recordPath: file.recordPath,
     split,
@@ -225,9 +213,8 @@ async function warm(l: Loaded, opts: FourTokenOptions): Promise<void> {
   const dims = (spec?.shape ?? [1, 256, 64, 64]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
   const size = opts.frame;
   const embedding: Embedding = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, width: size, height: size, scale: 1 };
-  const ctx: TokenRunContext = { session: l.session, logitsName: l.logitsName, iouName: l.iouName, maskSize: opts.maskSize, frame: resizedSize(size, size, size) };
   for (const b of warmSizes(l.policy)) {
     const prompts = Array.from({ length: b }, () => ({ prompt: { points: [{ x: size / 2, y: size / 2, label: 1 as const }] } }));
-    await decodeTokenBatches(ctx, embedding, prompts, { maxBatch: b, padTo: [] });
+    await bindTokenDecoder({ ...l, policy: { maxBatch: b, padTo: [] } }, embedding).decode(prompts);
   }
 }

@@ -6,7 +6,7 @@
 import { throwIfAborted, TwinsegError } from '../../errors.js';
 import { resizeRaw } from '../../image/codec.js';
 import { createEmbeddingCache, embeddingKey, type EmbeddingCache } from './embedding-cache.js';
-import { logitsFromLowRes, lowResUpsampler } from '../sam/lowres-masks.js';
+import { logitsFromLowRes } from '../sam/lowres-masks.js';
 import { exportedToken, tokenLogits } from '../sam/mask-tokens.js';
 import { openModelSessions, type BackendInfo, type ModelSessions, type TritonBackendOptions } from './model-sessions.js';
 import type { ModelSource, ProviderFallback, ProviderName } from '../backends/ort-sessions.js';
@@ -14,7 +14,8 @@ import type { ModelSession } from '../backends/model-session.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from '../sam/sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from '../sam/sam-preprocess.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
-import { decodeTokenBatches, type BatchPolicy, type TokenRunContext } from './token-batches.js';
+import { bindTokenDecoder, type TokenDecoderSession } from './token-batches.js';
+import { batchPolicyFor, type BatchPolicy } from '../sam/batch-policy.js';
 import type { LoadedImage, Prompt } from '../contract.js';
 import type { DecodedMask, Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
 
@@ -125,32 +126,24 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
 }
 
 /**
- * Prompts per request to a Triton-served decoder unless TWINSEG_TRITON_MAX_BATCH says otherwise: a round of
- * 16 prompts is 4 MiB of mask inputs up and 16 MiB of logits down, and one model run on a GPU.
- */
-export const TRITON_MAX_BATCH = 16;
-
-/**
  * The predictor on Triton: the served encoder, and the served four-token decoder for every decode. Prompt
  * batches go in one request each (no padding: the server's onnxruntime takes any prompt count). The single-
  * mask decode() is the exported model's token from the same decoder, upsampled to the original size.
  */
 function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessions, { kind: 'triton' }>): OrtSamPredictor {
   const { encoder, encoderSpec, decoder, backend } = sessions;
-  const policy: BatchPolicy = opts.batchPolicy ?? { maxBatch: opts.triton?.maxBatch ?? TRITON_MAX_BATCH, padTo: [] };
-  const bind = (embedding: Embedding): TokenDecoder => {
-    const ctx: TokenRunContext = {
-      session: decoder.session,
-      logitsName: decoder.logitsName,
-      iouName: decoder.iouName,
-      maskSize: decoder.maskSize,
-      frame: resizedSize(embedding.width, embedding.height, encoderSpec.targetSize),
-    };
-    return {
-      upsampler: lowResUpsampler(embedding.width, embedding.height, encoderSpec.targetSize, decoder.maskSize),
-      decode: (prompts, runOpts) => decodeTokenBatches(ctx, embedding, prompts, policy, runOpts),
-    };
+  const served: TokenDecoderSession = {
+    session: decoder.session,
+    logitsName: decoder.logitsName,
+    iouName: decoder.iouName,
+    maskSize: decoder.maskSize,
+    frameSide: encoderSpec.targetSize,
+    policy: { ...batchPolicyFor('triton', { tritonMaxBatch: opts.triton?.maxBatch }), ...opts.batchPolicy },
   };
+  const bind = (embedding: Embedding): TokenDecoder => bindTokenDecoder(served, embedding);
+  // decode() keeps the SamPredictor contract, full-size logits as the exported decoder returns them, so it
+  // upsamples the token's low-res map whole. The segmenter and everything mode never call it on Triton: they
+  // take tokenDecoder(), low-res logits straight to an RLE, as in-process.
   const decode = async (embedding: Embedding, prompt: Prompt): Promise<DecodedMask> => {
     const tokens = bind(embedding);
     const m = (await tokens.decode([{ prompt }])).masks[0]!;

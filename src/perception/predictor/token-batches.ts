@@ -1,71 +1,15 @@
-// Batched four-token decoding: prompts are grouped into runs the decoder can take together, each run is
-// fed as one tensor batch, and the [B,4,S,S] / [B,4] outputs are cut back into one result per prompt.
-// A run holds prompts with the same number of decoder points (padding with SAM's "not a point" would
-// change their masks) and the same has_mask_input (one flag per run).
+// Batched four-token decoding: prompts are grouped into runs the decoder can take together (batch-policy.ts),
+// each run is fed as one tensor batch, and the [B,4,S,S] / [B,4] outputs are cut back into one result per
+// prompt. bindTokenDecoder makes the TokenDecoder of one image for every backend.
 import { throwIfAborted, TwinsegError } from '../../errors.js';
 import { MASK_BATCH_DIM } from '../graph/image-side-sharing.js';
 import { MASK_TOKENS } from '../sam/mask-tokens.js';
 import { MASK_EXTENT } from '../graph/upscaling-rewrite.js';
 import type { ModelSession, PlainTensor } from '../backends/model-session.js';
-import { promptToDecoderArrays, type ResizedSize } from '../sam/sam-preprocess.js';
-import type { Embedding, TokenDecodeOptions, TokenMasks, TokenPrompt } from '../sam/predictor-interface.js';
-
-/** How a provider likes its batches. */
-export interface BatchPolicy {
-  /** Most prompts in one decoder run. */
-  maxBatch: number;
-  /** Run sizes a batch is padded up to (ascending; empty: run the exact size). */
-  padTo: readonly number[];
-  /**
-   * Whether a decode that needs logits only where the image lies (TokenDecodeOptions.imageOnly) may skip the
-   * frame's padding in the mask head. Each image aspect is then a new output shape: free on the CPU, a new
-   * kernel tuning on GPUs (unmeasured there, so off).
-   */
-  cropHead?: boolean;
-}
-
-/**
- * CPU: per-prompt cost hardly falls with the batch, while memory grows with it (~50 MB a prompt), so
- * small runs of the exact size (onnxruntime's arena is warmed at the largest once). GPUs: bigger runs,
- * padded to a few fixed sizes so each shape is compiled and tuned once, at warm-up.
- */
-export function batchPolicyFor(provider: string): BatchPolicy {
-  if (provider === 'cpu') return { maxBatch: 8, padTo: [], cropHead: true };
-  // webgpu (H200, 2026-11-27): 2.3 ms a prompt in runs of 16, 6.5 ms in runs of 64.
-  if (provider === 'webgpu') return { maxBatch: 16, padTo: [1, 4, 16] };
-  return { maxBatch: 64, padTo: [1, 4, 16, 64] };
-}
-
-/** Sizes to run once at session creation so that no real run pays for a first allocation. */
-export function warmSizes(policy: BatchPolicy): number[] {
-  return policy.padTo.length > 0 ? [...policy.padTo] : [policy.maxBatch];
-}
-
-export interface PlannedRun {
-  /** Indices into the prompt list, in order. */
-  members: number[];
-  /** Batch size fed (members plus copies of the last one as padding). */
-  size: number;
-  hasMask: boolean;
-}
-
-/** Groups prompts (by decoder point count and mask input) and cuts each group into padded runs. */
-export function planRuns(pointCounts: readonly number[], hasMask: readonly boolean[], policy: BatchPolicy): PlannedRun[] {
-  const groups = new Map<string, number[]>();
-  pointCounts.forEach((n, i) => {
-    const key = `${n}:${hasMask[i] ? 1 : 0}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
-  const runs: PlannedRun[] = [];
-  for (const members of groups.values()) {
-    for (let i = 0; i < members.length; i += policy.maxBatch) {
-      const chunk = members.slice(i, i + policy.maxBatch);
-      const size = policy.padTo.find((s) => s >= chunk.length) ?? chunk.length;
-      runs.push({ members: chunk, size, hasMask: hasMask[chunk[0]!]! });
-    }
-  }
-  return runs;
-}
+import { promptToDecoderArrays, resizedSize, type ResizedSize } from '../sam/sam-preprocess.js';
+import { planDecoderRuns, type BatchPolicy, type DecoderRun } from '../sam/batch-policy.js';
+import { lowResUpsampler } from '../sam/lowres-masks.js';
+import type { Embedding, TokenDecodeOptions, TokenDecoder, TokenMasks, TokenPrompt } from '../sam/predictor-interface.js';
 
 export interface TokenRunContext {
   session: ModelSession;
@@ -89,7 +33,7 @@ function headExtent(ctx: TokenRunContext, embedding: Embedding, crop: boolean): 
 }
 
 /** Feeds for one run; inputs the derived graph no longer declares are left out. */
-function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: PlannedRun, extent: [number, number]): Record<string, PlainTensor> {
+function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: DecoderRun, extent: [number, number]): Record<string, PlainTensor> {
   const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.frame));
   const n = arrays[0]!.n;
   const b = run.size;
@@ -153,7 +97,7 @@ export async function decodeTokenBatches(
   opts: TokenDecodeOptions = {},
 ): Promise<{ masks: TokenMasks[]; runs: number }> {
   const counts = prompts.map((p) => (p.prompt.points?.length ?? 0) + (p.prompt.box ? 2 : 1));
-  const runs = planRuns(counts, prompts.map((p) => p.maskInput !== undefined), policy);
+  const runs = planDecoderRuns(counts, prompts.map((p) => p.maskInput !== undefined), policy);
   const masks = new Array<TokenMasks>(prompts.length);
   const s = ctx.maskSize;
   const takesExtent = ctx.session.inputs.some((i) => i.name === MASK_EXTENT);
@@ -171,4 +115,30 @@ export async function decodeTokenBatches(
     opts.onRun?.(run.members.length);
   }
   return { masks, runs: runs.length };
+}
+
+/** A four-token decoder session as loaded: in-process or served, derived in memory or from the cache. */
+export interface TokenDecoderSession {
+  session: ModelSession;
+  logitsName: string;
+  iouName: string;
+  /** The decoder's low-res side (256 for SAM), and of a mask_input. */
+  maskSize: number;
+  /** The encoder frame's side (1024 for SAM). */
+  frameSide: number;
+  policy: BatchPolicy;
+}
+
+/** The TokenDecoder of one image embedding: how every backend binds its four-token decoder to an image. */
+export function bindTokenDecoder(d: TokenDecoderSession, embedding: Embedding): TokenDecoder {
+  const upsampler = lowResUpsampler(embedding.width, embedding.height, d.frameSide, d.maskSize);
+  const ctx: TokenRunContext = {
+    session: d.session,
+    logitsName: d.logitsName,
+    iouName: d.iouName,
+    maskSize: d.maskSize,
+    frame: resizedSize(embedding.width, embedding.height, d.frameSide),
+    reach: upsampler.reach,
+  };
+  return { upsampler, decode: (prompts, opts) => decodeTokenBatches(ctx, embedding, prompts, d.policy, opts) };
 }

@@ -6,6 +6,7 @@
 // stability score comes from the same values, and foreground runs go straight into an RLE.
 import { rleFromSpans, type Box, type Rle } from '../../mask/rle.js';
 import { resizedSize, SAM_TARGET_SIZE } from './sam-preprocess.js';
+import { stabilityOf, stabilityTally, tallyLogit } from './stability.js';
 
 /** SAM's low-res mask side (the decoder's [.., 256, 256] logits). */
 export const LOW_RES_SIZE = 256;
@@ -174,8 +175,7 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
     for (let y = h - 2; y >= 0; y--) runEnd[start + y] = solid[start + y + 1] === solid[start + y] ? runEnd[start + y + 1]! : y + 1;
   }
   const spans: number[] = [];
-  let union = 0;
-  let inter = 0;
+  const tally = stabilityTally(stabilityOffset);
   let area = 0;
   const bbox: Box = [width, height, -1, -1];
   const { index, weight } = up.xs;
@@ -194,15 +194,12 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
         to = Math.min(runEnd[pa + yy]!, runEnd[pb + yy]!, runEnd[pc + yy]!, runEnd[pd + yy]!);
         inside = s === 2;
         if (inside) {
-          union += to - yy;
-          inter += to - yy;
+          tally.union += to - yy;
+          tally.inter += to - yy;
         }
       } else {
         const v = yy < h ? wa * cols[pa + yy]! + wb * cols[pb + yy]! + wc * cols[pc + yy]! + wd * cols[pd + yy]! : -Infinity;
-        if (v > -hi) {
-          union++;
-          if (v > hi) inter++;
-        }
+        tallyLogit(tally, v);
         inside = v > 0;
       }
       if (inside) {
@@ -219,8 +216,8 @@ export function maskFromLowRes(logits: Float32Array, up: LowResUpsampler, stabil
       yy = to;
     }
   }
-  if (area === 0) return { ...empty(), stability: union === 0 ? 0 : inter / union };
-  return { rle: rleFromSpans(width, height, spans), area, bbox, stability: inter / union };
+  if (area === 0) return { ...empty(), stability: stabilityOf(tally) };
+  return { rle: rleFromSpans(width, height, spans), area, bbox, stability: stabilityOf(tally) };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { batchPolicyFor, planRuns, warmSizes } from '../../../src/perception/predictor/token-batches.js';
+import { batchPolicyFor, planDecoderRuns, warmSizes } from '../../../src/perception/sam/batch-policy.js';
 
 describe('planning batched decoder runs', () => {
   it('keeps prompts with different point counts or mask inputs in separate runs, in order', () => {
-    const runs = planRuns([2, 2, 4, 2, 2], [false, false, false, true, false], { maxBatch: 8, padTo: [] });
+    const runs = planDecoderRuns([2, 2, 4, 2, 2], [false, false, false, true, false], { maxBatch: 8, padTo: [] });
     expect(runs).toEqual([
       { members: [0, 1, 4], size: 3, hasMask: false },
       { members: [2], size: 1, hasMask: false },
@@ -12,7 +12,7 @@ describe('planning batched decoder runs', () => {
   });
 
   it('cuts long groups at maxBatch and pads each run up to the next fixed size', () => {
-    const runs = planRuns(new Array<number>(70).fill(2), new Array<boolean>(70).fill(false), { maxBatch: 64, padTo: [1, 4, 16, 64] });
+    const runs = planDecoderRuns(new Array<number>(70).fill(2), new Array<boolean>(70).fill(false), { maxBatch: 64, padTo: [1, 4, 16, 64] });
     expect(runs.map((r) => [r.members.length, r.size])).toEqual([[64, 64], [6, 16]]);
   });
 

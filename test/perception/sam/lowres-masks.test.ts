@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleIou, rleToBitmap } from '../../../src/mask/rle.js';
 import { loadImage } from '../../../src/perception/image-input.js';
 import { lowResUpsampler, maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
-import { stabilityScore } from '../../../src/perception/masks/mask-postprocess.js';
+import { stabilityScore } from '../../../src/perception/sam/stability.js';
 import { createSamPredictor, type OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import { resizedSize } from '../../../src/perception/sam/sam-preprocess.js';
 import type { Embedding } from '../../../src/perception/sam/predictor-interface.js';
