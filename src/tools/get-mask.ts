@@ -70,7 +70,8 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const selection: MaskSelection = kept
         ? { twinId: kept.twin.id, ids: [kept.object.id], op: 'union', ...view }
         : { twinId: args.twin_id, ...expression, ...view };
-      const { outcome: m, mime, data } = await maskPayload(ctx.twins, selection);
+      const payload = await maskPayload(ctx.twins, selection);
+      const { outcome: m, mime, data } = payload;
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
       const structured: Record<string, unknown> = {
@@ -92,12 +93,12 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       // The text mirror stays small: a large payload travels once, in structuredContent or the resource.
       const mirror = JSON.stringify(structured);
       const extra: ContentBlock[] = [];
-      if (typeof data === 'string') {
-        if (data.length <= INLINE_JSON_MAX_CHARS) Object.assign(structured, JSON.parse(data) as object);
-      } else if (m.picture && data.byteLength <= INLINE_PICTURE_MAX_BYTES) {
-        extra.push({ type: 'image', data: data.toString('base64'), mimeType: mime });
-      } else if (data.byteLength <= INLINE_BLOB_MAX_BYTES) {
-        extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: data.toString('base64') } });
+      if (payload.kind === 'json') {
+        if (payload.data.length <= INLINE_JSON_MAX_CHARS) Object.assign(structured, payload.json);
+      } else if (payload.kind === 'picture' && payload.data.byteLength <= INLINE_PICTURE_MAX_BYTES) {
+        extra.push({ type: 'image', data: payload.data.toString('base64'), mimeType: mime });
+      } else if (payload.data.byteLength <= INLINE_BLOB_MAX_BYTES) {
+        extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: payload.data.toString('base64') } });
       }
       const where = file ? ` Written to ${file.path}.` : '';
       const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;

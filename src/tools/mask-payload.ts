@@ -1,19 +1,28 @@
-// The bytes of one mask selection, shared by get_mask and the twin://{id}/mask/… resource so both
-// always agree.
-import type { MaskOutcome, TwinServiceApi } from '../twin/service-types.js';
-import { maskMime, type MaskSelection } from './mask-uri.js';
+// The bytes of one mask selection, shared by get_mask, the twin://{id}/mask/… resource and `twinseg mask`
+// so all three always agree.
+import { MASK_MIME, type MaskOutcome, type TwinServiceApi } from '../twin/service-types.js';
+import type { MaskSelection } from './mask-uri.js';
 
-export interface MaskPayload {
-  outcome: MaskOutcome;
-  mime: string;
-  /** Binary formats (png, cutout, overlay) as bytes; JSON formats (rle, polygon) as text. */
-  data: Buffer | string;
-}
+/** A mask's bytes, tagged by what a reader does with them. */
+export type MaskPayload = { outcome: MaskOutcome; mime: string } & (
+  | { kind: 'json'; /** The object the text encodes, for a reply that inlines it. */ json: object; /** RLE or polygons as JSON text. */ data: string }
+  | { kind: 'picture'; /** cutout or overlay: a picture to look at. */ data: Buffer }
+  | { kind: 'binary'; /** png: the binary mask. */ data: Buffer }
+);
 
 export async function maskPayload(twins: TwinServiceApi, s: MaskSelection): Promise<MaskPayload> {
   const outcome = await twins.mask({ twinId: s.twinId, ids: s.ids, op: s.op, exclude: s.exclude, format: s.format, crop: s.crop });
-  const mime = outcome.picture?.mime ?? maskMime(s.format, s.crop);
-  if (outcome.rle) return { outcome, mime, data: JSON.stringify({ rle: outcome.rle }) };
-  if (outcome.polygons) return { outcome, mime, data: JSON.stringify({ polygons: outcome.polygons }) };
-  return { outcome, mime, data: outcome.picture?.data ?? outcome.png! };
+  const mime = MASK_MIME[outcome.format];
+  switch (outcome.format) {
+    case 'rle':
+    case 'polygon': {
+      const json = outcome.format === 'rle' ? { rle: outcome.rle } : { polygons: outcome.polygons };
+      return { outcome, mime, kind: 'json', json, data: JSON.stringify(json) };
+    }
+    case 'cutout':
+    case 'overlay':
+      return { outcome, mime, kind: 'picture', data: outcome.picture.data };
+    case 'png':
+      return { outcome, mime, kind: 'binary', data: outcome.png };
+  }
 }

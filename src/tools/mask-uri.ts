@@ -16,21 +16,18 @@ export interface MaskSelection {
   crop: boolean;
 }
 
-const EXTENSIONS: Record<string, { format: MaskFormat; crop: boolean; mime: string }> = {
-  png: { format: 'png', crop: false, mime: 'image/png' },
-  'rle.json': { format: 'rle', crop: false, mime: 'application/json' },
-  'polygon.json': { format: 'polygon', crop: false, mime: 'application/json' },
-  'cutout.png': { format: 'cutout', crop: false, mime: 'image/png' },
-  'overlay.jpg': { format: 'overlay', crop: false, mime: 'image/jpeg' },
-  'overlay-crop.jpg': { format: 'overlay', crop: true, mime: 'image/jpeg' },
+/** Each extension's format; the bytes' MIME type is the format's (MASK_MIME). */
+const EXTENSIONS: Record<string, { format: MaskFormat; crop: boolean }> = {
+  png: { format: 'png', crop: false },
+  'rle.json': { format: 'rle', crop: false },
+  'polygon.json': { format: 'polygon', crop: false },
+  'cutout.png': { format: 'cutout', crop: false },
+  'overlay.jpg': { format: 'overlay', crop: false },
+  'overlay-crop.jpg': { format: 'overlay', crop: true },
 };
 
 export function maskExtension(format: MaskFormat, crop: boolean): string {
   return Object.entries(EXTENSIONS).find(([, v]) => v.format === format && v.crop === (format === 'overlay' && crop))![0];
-}
-
-export function maskMime(format: MaskFormat, crop = false): string {
-  return EXTENSIONS[maskExtension(format, crop)]!.mime;
 }
 
 /** The file name part of the URI, also used as the default name of a written file. */

@@ -31,10 +31,19 @@ export { MASK_OPS, type MaskOp };
 export const MASK_FORMATS = ['png', 'rle', 'polygon', 'cutout', 'overlay'] as const;
 export type MaskFormat = (typeof MASK_FORMATS)[number];
 
+/** The MIME type of each mask format's bytes, wherever they are served or written. */
+export const MASK_MIME = {
+  png: 'image/png',
+  rle: 'application/json',
+  polygon: 'application/json',
+  cutout: 'image/png',
+  overlay: 'image/jpeg',
+} as const satisfies Record<MaskFormat, string>;
+
 /** The objects `ids` combined by `op`, minus the objects in `exclude`. */
-export interface MaskRequest extends MaskExpression {
+export interface MaskRequest<F extends MaskFormat = MaskFormat> extends MaskExpression {
   twinId: string;
-  format: MaskFormat;
+  format: F;
   /** overlay: crop to the objects (with a margin) and enlarge. */
   crop?: boolean;
 }
@@ -47,20 +56,25 @@ export interface Picture {
   height: number;
 }
 
-export interface MaskOutcome {
+interface MaskGeometry {
   area: number;
   bbox: Box;
   width: number;
   height: number;
-  /** png: the binary mask as a 1-bit PNG. */
-  png?: Buffer;
-  /** cutout (PNG with transparency) and overlay (JPEG): a picture to look at. */
-  picture?: Picture;
-  /** rle: COCO compressed RLE (pycocotools-compatible). */
-  rle?: { size: [number, number]; counts: string };
-  /** polygon: outer rings and holes in original pixels. */
-  polygons?: { outer: [number, number][][]; holes: [number, number][][] };
 }
+
+/** A mask in the format asked for, tagged by it. */
+export type MaskOutcome = MaskGeometry &
+  (
+    | { format: 'png'; /** The binary mask as a 1-bit PNG. */ png: Buffer }
+    | { format: 'rle'; /** COCO compressed RLE (pycocotools-compatible). */ rle: { size: [number, number]; counts: string } }
+    | { format: 'polygon'; /** Outer rings and holes in original pixels. */ polygons: { outer: [number, number][][]; holes: [number, number][][] } }
+    | { format: 'cutout'; /** The objects' pixels on transparency (PNG). */ picture: Picture }
+    | { format: 'overlay'; /** The mask drawn over the image (JPEG), to look at. */ picture: Picture }
+  );
+
+/** The outcome of a request for format F. */
+export type MaskOutcomeOf<F extends MaskFormat> = Extract<MaskOutcome, { format: F }>;
 
 export interface KeepRequest extends MaskExpression {
   twinId: string;
@@ -156,7 +170,7 @@ export interface TwinServiceApi {
   label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome>;
   /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
   segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
-  mask(req: MaskRequest): Promise<MaskOutcome>;
+  mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>>;
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */

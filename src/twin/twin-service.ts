@@ -29,13 +29,16 @@ import type {
   KeepRequest,
   LabelInput,
   LabelOutcome,
+  MaskFormat,
   MaskOutcome,
+  MaskOutcomeOf,
   MaskRequest,
   Picture,
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
 } from './service-types.js';
+import { MASK_MIME } from './service-types.js';
 import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './store/twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
@@ -189,35 +192,37 @@ export class TwinService implements TwinServiceApi {
     return { twin: await this.keep(twin), ...outcome };
   }
 
-  async mask(req: MaskRequest): Promise<MaskOutcome> {
+  async mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>> {
     const twin = await this.get(req.twinId);
     const rle = expressionMask(twin, req);
-    const out: MaskOutcome = { area: rleArea(rle), bbox: rleBbox(rle), width: twin.image.width, height: twin.image.height };
-    switch (req.format) {
-      case 'png':
-        out.png = await encodeMaskPng(rle);
-        break;
-      case 'rle':
-        out.rle = encodeCocoRle(rle);
-        break;
-      case 'polygon':
-        out.polygons = maskToPolygons(rle);
-        break;
-      case 'cutout': {
-        const data = await cutoutPng(await this.images.of(twin), rle);
-        const [x1, y1, x2, y2] = out.bbox;
-        out.picture = { data, mime: 'image/png', width: x2 - x1, height: y2 - y1 };
-        break;
+    const geometry = { area: rleArea(rle), bbox: rleBbox(rle), width: twin.image.width, height: twin.image.height };
+    const encode = async (format: MaskFormat): Promise<MaskOutcome> => {
+      switch (format) {
+        case 'png':
+          return { ...geometry, format, png: await encodeMaskPng(rle) };
+        case 'rle':
+          return { ...geometry, format, rle: encodeCocoRle(rle) };
+        case 'polygon':
+          return { ...geometry, format, polygons: maskToPolygons(rle) };
+        case 'cutout': {
+          const [x1, y1, x2, y2] = geometry.bbox;
+          const data = await cutoutPng(await this.images.of(twin), rle);
+          return { ...geometry, format, picture: { data, mime: MASK_MIME.cutout, width: x2 - x1, height: y2 - y1 } };
+        }
+        case 'overlay':
+          // A union of several objects is shown object by object; other expressions as the one result.
+          return {
+            ...geometry,
+            format,
+            picture:
+              req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
+                ? await this.overlay(twin.id, req.ids, { crop: req.crop })
+                : await renderOverlay(await this.images.of(twin), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop }),
+          };
       }
-      case 'overlay':
-        // A union of several objects is shown object by object; other expressions as the one result.
-        out.picture =
-          req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
-            ? await this.overlay(twin.id, req.ids, { crop: req.crop })
-            : await renderOverlay(await this.images.of(twin), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop });
-        break;
-    }
-    return out;
+    };
+    // The switch tags the outcome with req.format, which is F; TypeScript does not follow a generic through it.
+    return (await encode(req.format)) as MaskOutcomeOf<F>;
   }
 
   async keepMask(req: KeepRequest): Promise<KeepOutcome> {

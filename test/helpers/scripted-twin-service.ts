@@ -17,7 +17,8 @@ import type {
   KeepRequest,
   LabelInput,
   LabelOutcome,
-  MaskOutcome,
+  MaskFormat,
+  MaskOutcomeOf,
   MaskRequest,
   Picture,
   SegmentOutcome,
@@ -169,7 +170,7 @@ export class FakeTwinService implements TwinServiceApi {
     this.calls.push({ method: 'segment', args: { twinId, ...req } });
     return this.inner.segment(twinId, req, control);
   }
-  async mask(req: MaskRequest): Promise<MaskOutcome> {
+  async mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>> {
     this.calls.push({ method: 'mask', args: req });
     return this.inner.mask(req);
   }
