@@ -1,9 +1,92 @@
-// The CLI and end-to-end tests spawn the built server (dist/cli.js), as a host would; build it once so
-// they never run a stale copy.
+// The CLI and end-to-end tests spawn the built server (dist/cli.js), as a host would, so dist must be what
+// src compiles to, and nothing else. A stamp records the content hashes of the build's inputs (src,
+// tsconfig.json, package.json, the compiler's version) and of dist as this setup last left them: while both
+// match, dist is current and tsc does not run. Otherwise tsc brings dist up to date incrementally
+// (tsconfig.json keeps its .tsbuildinfo in dist): `-p` when the inputs changed, which compares file
+// contents whatever their times; `-b` when only dist did or there is no stamp (after `npm ci` built it),
+// which finds an up-to-date build in a second. Outputs whose source is gone are deleted either way.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SRC = path.join(ROOT, 'src');
+const DIST = path.join(ROOT, 'dist');
+/** tsconfig.json's tsBuildInfoFile: inside dist, so that deleting dist also restarts the incremental build. */
+const BUILD_INFO = path.join(DIST, '.tsbuildinfo');
+const STAMP = path.join(ROOT, 'node_modules', '.cache', 'twinseg', 'dist-stamp.json');
+
+interface Stamp {
+  inputs: string;
+  dist: string;
+}
+
+/** Every file under dir, as sorted paths relative to it. */
+function filesUnder(dir: string, rel = ''): string[] {
+  if (!existsSync(path.join(dir, rel))) return [];
+  return readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, path.join(rel, e.name)) : e.isFile() ? [path.join(rel, e.name)] : []))
+    .sort();
+}
+
+/** Every folder under dir, deepest first. */
+function foldersUnder(dir: string): string[] {
+  const subs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  return subs.flatMap((d) => [...foldersUnder(d), d]);
+}
+
+function hashFiles(dir: string, files: readonly string[], extra = ''): string {
+  const h = createHash('sha256').update(extra);
+  for (const f of files) h.update(`\0${f}\0`).update(readFileSync(path.join(dir, f)));
+  return h.digest('hex');
+}
+
+function inputsHash(require: NodeJS.Require): string {
+  const tsVersion = (require('typescript/package.json') as { version: string }).version;
+  const configs = ['tsconfig.json', 'package.json'].map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\0');
+  return hashFiles(SRC, filesUnder(SRC), `${tsVersion}\0${configs}`);
+}
+
+const distHash = (): string => hashFiles(DIST, filesUnder(DIST).filter((f) => f !== path.basename(BUILD_INFO)));
+
+/** What tsc writes for src/x.ts (declaration is off): dist/x.js and its source map. */
+function expectedOutputs(): Set<string> {
+  return new Set(filesUnder(SRC).flatMap((f) => (f.endsWith('.ts') ? [f.replace(/\.ts$/, '.js'), f.replace(/\.ts$/, '.js.map')] : [])));
+}
+
+/** Deletes what no source file produces (a file deleted or moved in src), then the folders left empty. */
+function deleteOrphans(expected: Set<string>): void {
+  for (const f of filesUnder(DIST)) {
+    if (!expected.has(f) && f !== path.basename(BUILD_INFO)) unlinkSync(path.join(DIST, f));
+  }
+  for (const d of foldersUnder(DIST)) if (readdirSync(d).length === 0) rmdirSync(d);
+}
+
+function readStamp(): Stamp | undefined {
+  try {
+    return JSON.parse(readFileSync(STAMP, 'utf8')) as Stamp;
+  } catch {
+    return undefined;
+  }
+}
 
 export default function setup(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const require = createRequire(import.meta.url);
+  const inputs = inputsHash(require);
+  const stamp = readStamp();
+  if (stamp?.inputs === inputs && stamp.dist === distHash()) return;
+
+  const expected = expectedOutputs();
+  const present = new Set(filesUnder(DIST));
+  // An incremental build re-emits only what changed: with an output missing, it must start over.
+  if ([...expected].some((f) => !present.has(f))) rmSync(BUILD_INFO, { force: true });
+  const mode = stamp && stamp.inputs !== inputs ? '-p' : '-b';
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), mode, path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  deleteOrphans(expected);
+
+  mkdirSync(path.dirname(STAMP), { recursive: true });
+  writeFileSync(STAMP, JSON.stringify({ inputs, dist: distHash() } satisfies Stamp));
 }
