@@ -1,10 +1,11 @@
 // The CLI and end-to-end tests spawn the built server (dist/cli.js), as a host would, so dist must be what
 // src compiles to, and nothing else. A stamp records the content hashes of the build's inputs (src,
 // tsconfig.json, package.json, the compiler's version) and of dist as this setup last left them: while both
-// match, dist is current and tsc does not run. Otherwise tsc brings dist up to date incrementally
-// (tsconfig.json keeps its .tsbuildinfo in dist): `-p` when the inputs changed, which compares file
-// contents whatever their times; `-b` when only dist did or there is no stamp (after `npm ci` built it),
-// which finds an up-to-date build in a second. Outputs whose source is gone are deleted either way.
+// match, dist is current and tsc does not run. Otherwise: with no stamp (a fresh install, whose `npm ci` has
+// just built dist), `tsc -b` finds an up-to-date build in a second; after a change to the inputs, an
+// incremental `tsc -p` (tsconfig.json keeps its .tsbuildinfo in dist) compares file contents whatever their
+// times; a dist missing a file, or changed by anything but a build of these inputs, is built anew. Outputs
+// whose source is gone are deleted.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -81,9 +82,10 @@ export default function setup(): void {
 
   const expected = expectedOutputs();
   const present = new Set(filesUnder(DIST));
-  // An incremental build re-emits only what changed: with an output missing, it must start over.
-  if ([...expected].some((f) => !present.has(f))) rmSync(BUILD_INFO, { force: true });
-  const mode = stamp && stamp.inputs !== inputs ? '-p' : '-b';
+  // An incremental build re-emits only the outputs of what it saw change: here it must start over.
+  const distAltered = stamp?.inputs === inputs || [...expected].some((f) => !present.has(f));
+  if (distAltered) rmSync(BUILD_INFO, { force: true });
+  const mode = stamp ? '-p' : '-b';
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), mode, path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   deleteOrphans(expected);
 
