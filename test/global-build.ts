@@ -1,11 +1,13 @@
-// The CLI and end-to-end tests spawn the built server (dist/cli.js), as a host would, so dist must be what
-// src compiles to, and nothing else. A stamp records the content hashes of the build's inputs (src,
-// tsconfig.json, package.json, the compiler's version) and of dist as this setup last left them: while both
-// match, dist is current and tsc does not run. Otherwise: with no stamp (a fresh install, whose `npm ci` has
-// just built dist), `tsc -b` finds an up-to-date build in a second; after a change to the inputs, an
-// incremental `tsc -p` (tsconfig.json keeps its .tsbuildinfo in dist) compares file contents whatever their
-// times; a dist missing a file, or changed by anything but a build of these inputs, is built anew. Outputs
-// whose source is gone are deleted.
+// The CLI and end-to-end tests spawn the built server (dist/cli.js), as a host would, and the view's tests
+// load the built pages (dist/view), so dist must be what src builds to, and nothing else. A stamp records the
+// content hashes of the build's inputs (src, the tsconfig, package.json and its lockfile, the view's build
+// script, the compiler's version) and of dist as this setup last left them: while both match, dist is
+// current and nothing is built. Otherwise tsc runs: with no stamp (a fresh install, whose `npm ci` has just
+// built dist), `tsc -b` finds an up-to-date build in a second; after a change to the inputs, an incremental
+// `tsc -p` (tsconfig.json keeps its .tsbuildinfo in dist) compares file contents whatever their times; a
+// dist missing a file, or changed by anything but a build of these inputs, is built anew. Then the view's
+// pages are bundled, as `npm run build` does. tsc never removes what it built from a source since moved or
+// deleted: those leftovers are removed here, so dist holds what a clean build (npm pack's prepack) would.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = path.join(ROOT, 'src');
 const DIST = path.join(ROOT, 'dist');
+/** Built by scripts/build-view.mjs from src/view, which tsconfig.json leaves out. */
+const VIEW = 'view';
 /** tsconfig.json's tsBuildInfoFile: inside dist, so that deleting dist also restarts the incremental build. */
 const BUILD_INFO = path.join(DIST, '.tsbuildinfo');
 const STAMP = path.join(ROOT, 'node_modules', '.cache', 'twinseg', 'dist-stamp.json');
@@ -47,21 +51,26 @@ function hashFiles(dir: string, files: readonly string[], extra = ''): string {
 
 function inputsHash(require: NodeJS.Require): string {
   const tsVersion = (require('typescript/package.json') as { version: string }).version;
-  const configs = ['tsconfig.json', 'package.json'].map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\0');
+  const configs = ['tsconfig.json', 'package.json', 'package-lock.json', 'scripts/build-view.mjs']
+    .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+    .join('\0');
   return hashFiles(SRC, filesUnder(SRC), `${tsVersion}\0${configs}`);
 }
 
 const distHash = (): string => hashFiles(DIST, filesUnder(DIST).filter((f) => f !== path.basename(BUILD_INFO)));
 
+const inView = (f: string): boolean => f.split(path.sep)[0] === VIEW;
+
 /** What tsc writes for src/x.ts (declaration is off): dist/x.js and its source map. */
 function expectedOutputs(): Set<string> {
-  return new Set(filesUnder(SRC).flatMap((f) => (f.endsWith('.ts') ? [f.replace(/\.ts$/, '.js'), f.replace(/\.ts$/, '.js.map')] : [])));
+  const sources = filesUnder(SRC).filter((f) => f.endsWith('.ts') && !inView(f));
+  return new Set(sources.flatMap((f) => [f.replace(/\.ts$/, '.js'), f.replace(/\.ts$/, '.js.map')]));
 }
 
 /** Deletes what no source file produces (a file deleted or moved in src), then the folders left empty. */
 function deleteOrphans(expected: Set<string>): void {
   for (const f of filesUnder(DIST)) {
-    if (!expected.has(f) && f !== path.basename(BUILD_INFO)) unlinkSync(path.join(DIST, f));
+    if (!expected.has(f) && !inView(f) && f !== path.basename(BUILD_INFO)) unlinkSync(path.join(DIST, f));
   }
   for (const d of foldersUnder(DIST)) if (readdirSync(d).length === 0) rmdirSync(d);
 }
@@ -88,6 +97,7 @@ export default function setup(): void {
   const mode = stamp ? '-p' : '-b';
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), mode, path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   deleteOrphans(expected);
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-view.mjs')], { stdio: 'inherit' });
 
   mkdirSync(path.dirname(STAMP), { recursive: true });
   writeFileSync(STAMP, JSON.stringify({ inputs, dist: distHash() } satisfies Stamp));
