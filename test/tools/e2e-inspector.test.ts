@@ -2,6 +2,7 @@
 // once per call, so a twin built by one process is answered by the next from the persisted cache.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,13 +34,21 @@ interface ToolResult {
   structuredContent?: Record<string, unknown>;
 }
 
-/** One inspector invocation: `npx @modelcontextprotocol/inspector@0.15.0 --cli node dist/cli.js serve ...`. */
+/** The `mcp-inspector` bin that `npx @modelcontextprotocol/inspector` runs, run as npx would, without npx's own start-up. */
+const INSPECTOR = (() => {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('@modelcontextprotocol/inspector/package.json');
+  const { bin } = require(manifest) as { bin: Record<string, string> };
+  return path.join(path.dirname(manifest), bin['mcp-inspector']!);
+})();
+
+/** One inspector invocation: `mcp-inspector --cli node dist/cli.js serve ...`. */
 async function inspector(args: string[]): Promise<unknown> {
-  const { stdout } = await run(
-    'npx',
-    ['--no-install', '@modelcontextprotocol/inspector@0.15.0', '--cli', process.execPath, CLI, 'serve', ...args],
-    { env, timeout: 150_000, maxBuffer: 64 << 20 },
-  );
+  const { stdout } = await run(process.execPath, [INSPECTOR, '--cli', process.execPath, CLI, 'serve', ...args], {
+    env,
+    timeout: 150_000,
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(stdout);
 }
 
@@ -68,13 +77,18 @@ it('.mcp.json starts this checkout\'s server for Claude Code, from any working d
 });
 
 describe('built server driven by the MCP inspector CLI', () => {
+  // One build, by the first server process; every call below is answered by a process of its own.
+  let built: ToolResult;
+  beforeAll(async () => {
+    built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
+  });
+
   it('lists the five tools', async () => {
     const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
     expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
   });
 
   it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {
-    const built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
     expect(built.isError).toBeFalsy();
     const twinId = built.structuredContent!.twin_id as string;
     expect(twinId).toMatch(/^tw_[0-9a-f]{16}$/);
@@ -107,7 +121,6 @@ describe('built server driven by the MCP inspector CLI', () => {
   });
 
   it('sends a light marks picture, lists the twin, and serves a mask resource that equals get_mask\'s RLE', async () => {
-    const built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
     const twinId = built.structuredContent!.twin_id as string;
     const picture = built.content.find((c) => c.type === 'image') as unknown as { data: string; mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');

