@@ -18,7 +18,7 @@ import type { ProviderName } from '../src/config.js';
 import { runEverything } from '../src/perception/everything/everything.js';
 import { loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { createSamPredictor, type OrtSamPredictor } from '../src/perception/predictor/sam-predictor.js';
+import { createSamPredictor, type LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
 import type { EverythingOptions, PresetName } from '../src/perception/contract.js';
 import { bestIous, groundTruth, SAMPLE, summarise } from './perception-quality.js';
 
@@ -67,7 +67,7 @@ interface ModeRow {
 interface Breakdown { decoderMs: number; postprocessMs: number; proposals: number; ratios?: number[] }
 const breakdowns = new Map<string, Breakdown>();
 
-async function runMode(predictor: OrtSamPredictor, mode: Mode, gt: Map<string, import('../src/mask/rle.js').Rle[]>): Promise<ModeRow> {
+async function runMode(predictor: LoadedSamPredictor, mode: Mode, gt: Map<string, import('../src/mask/rle.js').Rle[]>): Promise<ModeRow> {
   const best: number[] = [];
   const sum = { prompts: 0, decoderCalls: 0, totalMs: 0, encoderMs: 0, decoderMs: 0, postprocessMs: 0, proposals: 0 };
   const { peakRssMb } = await withPeakRss(async () => {

@@ -2,7 +2,7 @@
 // service, the configured roots and a logger that writes to stderr (stdout belongs to MCP or to
 // command output).
 import type { Config } from './config.js';
-import type { TwinServiceApi } from './twin/service-types.js';
+import type { TwinServiceApi } from './twin/twin-service-api.js';
 
 export type Log = (msg: string) => void;
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { maskPayload } from '../tools/mask-payload.js';
-import { MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/service-types.js';
+import { MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/twin-service-api.js';
 import { need, oneOf, parseCommandArgs, UsageError, withApp, writeUserFile, type CliCommand } from './cli-io.js';
 
 export const maskCommand: CliCommand = {

@@ -3,7 +3,7 @@
 import { TwinsegError } from '../errors.js';
 import { rleArea, rleDifference } from '../mask/rle.js';
 import type { PresetName } from '../perception/contract.js';
-import type { BuildOutcome } from '../twin/service-types.js';
+import type { BuildOutcome } from '../twin/twin-service-api.js';
 import type { EvalDataset, EvalSample } from './dataset.js';
 import { sizeBucket, summariseOracle, twinOracle, type OracleRow, type OracleSummary } from './oracle.js';
 

@@ -64,7 +64,7 @@ export interface Progress {
   message?: string;
 }
 
-export interface RunControl {
+export interface CallControl {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -123,11 +123,11 @@ export interface Segmenter {
   readonly modelName: string;
   /** Execution provider actually in use, e.g. "cpu" or "cuda". */
   readonly provider: string;
-  everything(image: LoadedImage, options: EverythingOptions, control?: RunControl): Promise<EverythingResult>;
+  everything(image: LoadedImage, options: EverythingOptions, control?: CallControl): Promise<EverythingResult>;
   /** Prompted segmentation on the cached embedding (computed if missing). */
-  segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult>;
+  segment(image: LoadedImage, prompt: Prompt, control?: CallControl): Promise<SegmentResult>;
   /** SAM's interactive loop: a new prompt decoded with the previous prediction as mask_input. */
-  refine(image: LoadedImage, req: RefineRequest, control?: RunControl): Promise<SegmentResult>;
+  refine(image: LoadedImage, req: RefineRequest, control?: CallControl): Promise<SegmentResult>;
 }
 
 /** One decode of a refinement history: its prompt, and the token whose logits fed the next step. */

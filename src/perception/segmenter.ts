@@ -7,7 +7,7 @@ import type { LowResUpsampler } from './sam/lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './masks/mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, tokenMask } from './sam/mask-tokens.js';
 import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './masks/refinement.js';
-import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
+import { createSamPredictor, type LoadedSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
 import { maskInputFromMask } from './masks/mask-input.js';
 import type {
   LoadedImage,
@@ -15,7 +15,7 @@ import type {
   Prompt,
   Proposal,
   RefineRequest,
-  RunControl,
+  CallControl,
   SegmentResult,
   Segmenter,
 } from './contract.js';
@@ -39,40 +39,40 @@ export function segmenterFromPredictor(
     modelName: predictor.modelName,
     provider: predictor.provider,
     everything: (image, options, control) => runEverything(predictor, image, options, control),
-    async segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult> {
+    async segment(image: LoadedImage, prompt: Prompt, control?: CallControl): Promise<SegmentResult> {
       const signal = control?.signal;
       control?.onProgress?.({ done: 0, total: 2, message: 'encoding image' });
       const { embedding } = await predictor.embed(image, signal);
       throwIfAborted(signal);
       control?.onProgress?.({ done: 1, total: 2, message: 'decoding prompt' });
-      const tokens = await predictor.tokenDecoder?.(embedding);
+      const decoder = await predictor.tokenDecoder?.(embedding);
       let result: SegmentResult;
-      if (tokens) {
-        const { masks } = await tokens.decode([{ prompt }], { signal });
-        result = segmentFromTokens(masks[0]!, prompt, tokens.upsampler, prompted);
+      if (decoder) {
+        const { masks } = await decoder.decode([{ prompt }], { signal });
+        result = segmentFromTokens(masks[0]!, prompt, decoder.upsampler, prompted);
       } else {
         result = { best: proposalFromDecoded(await predictor.decode(embedding, prompt), prompt, 'user', prompted), alternatives: [] };
       }
       control?.onProgress?.({ done: 2, total: 2 });
       return result;
     },
-    async refine(image: LoadedImage, req: RefineRequest, control?: RunControl): Promise<SegmentResult> {
+    async refine(image: LoadedImage, req: RefineRequest, control?: CallControl): Promise<SegmentResult> {
       const signal = control?.signal;
       const { embedding } = await predictor.embed(image, signal);
       throwIfAborted(signal);
-      const tokens = await predictor.tokenDecoder?.(embedding);
+      const decoder = await predictor.tokenDecoder?.(embedding);
       // A single-mask decoder takes no mask_input here: the accumulated clicks alone decide.
-      if (!tokens) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
+      if (!decoder) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
       const offset = prompted.stabilityScoreOffset;
-      const maskInput = req.history.length > 0 ? await replayHistory(tokens, req.history, offset, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
+      const maskInput = req.history.length > 0 ? await replayHistory(decoder, req.history, offset, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
       let masks: TokenMasks;
       let token: MaskToken;
-      if (maskInput) ({ masks, token } = await decodeRefinement(tokens, req.prompt, maskInput, offset, signal));
+      if (maskInput) ({ masks, token } = await decodeRefinement(decoder, req.prompt, maskInput, offset, signal));
       else {
-        masks = (await tokens.decode([{ prompt: req.prompt }], { signal })).masks[0]!;
-        token = refinementToken(masks, req.prompt, tokens.upsampler, offset);
+        masks = (await decoder.decode([{ prompt: req.prompt }], { signal })).masks[0]!;
+        token = refinementToken(masks, req.prompt, decoder.upsampler, offset);
       }
-      const result = segmentFromTokens(masks, req.prompt, tokens.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
+      const result = segmentFromTokens(masks, req.prompt, decoder.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
       // Without a mask_input this decode repeats a first segment (to take one of its alternatives): as there, no
       // cleanup, so the mask taken is the one that reply showed.
       return maskInput ? { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) } : result;
@@ -119,7 +119,7 @@ export interface SegmenterOptions extends SamPredictorOptions {
 }
 
 export interface LoadedSegmenter extends Segmenter {
-  readonly predictor: OrtSamPredictor;
+  readonly predictor: LoadedSamPredictor;
   release(): Promise<void>;
 }
 

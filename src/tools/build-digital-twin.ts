@@ -3,12 +3,12 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../config.js';
-import { GRANULARITIES } from '../twin/service-types.js';
+import { GRANULARITIES } from '../twin/twin-service-api.js';
 import type { ToolContext } from './tool-context.js';
 import { parseOverrides, toolInput } from './schemas.js';
 import { resolveImageInput } from './image-argument.js';
 import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';
-import { runControlFor } from './run-control.js';
+import { callControlFor } from './call-control.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
@@ -58,7 +58,7 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
       const options = args.options === undefined ? undefined : parseOverrides(args.options);
       const outcome = await ctx.twins.build(
         { image, preset: args.preset, granularity: args.granularity, options },
-        runControlFor(extra, ctx.log),
+        callControlFor(extra, ctx.log),
       );
       const { twin } = outcome;
       const compact = fitCompactView(twin);

@@ -1,13 +1,13 @@
-// Bridges an MCP request to the twin layer's RunControl: the request's abort signal (the client's
+// Bridges an MCP request to the twin layer's CallControl: the request's abort signal (the client's
 // notifications/cancelled) and notifications/progress when the client asked for them.
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Progress, RunControl } from '../perception/contract.js';
+import type { Progress, CallControl } from '../perception/contract.js';
 import { errorMessage } from '../errors.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-export function runControlFor(extra: ToolExtra, log: (msg: string) => void): RunControl {
+export function callControlFor(extra: ToolExtra, log: (msg: string) => void): CallControl {
   const token = extra._meta?.progressToken;
   if (token === undefined) return { signal: extra.signal };
   // The spec requires progress to grow with every notification; the estimate of `total` may grow too.

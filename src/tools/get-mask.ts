@@ -5,7 +5,7 @@ import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/typ
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
-import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/service-types.js';
+import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/twin-service-api.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';

@@ -1,6 +1,6 @@
 // The bytes of one mask selection, shared by get_mask, the twin://{id}/mask/… resource and `twinseg mask`
 // so all three always agree.
-import { MASK_MIME, type MaskOutcome, type TwinServiceApi } from '../twin/service-types.js';
+import { MASK_MIME, type MaskOutcome, type TwinServiceApi } from '../twin/twin-service-api.js';
 import type { MaskSelection } from './mask-uri.js';
 
 /** A mask's bytes, tagged by what a reader does with them. */

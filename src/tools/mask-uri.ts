@@ -4,7 +4,7 @@
 // where the ids after "minus" are the excluded objects and ext names the format: png, rle.json, polygon.json, cutout.png, overlay.jpg, overlay-crop.jpg.
 import { TwinsegError } from '../errors.js';
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
-import type { MaskFormat } from '../twin/service-types.js';
+import type { MaskFormat } from '../twin/twin-service-api.js';
 
 export interface MaskSelection {
   twinId: string;

@@ -8,7 +8,7 @@
 // sharing the file never interleave, and a crash leaves at most the last line missing, never half of one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { MaskOp } from '../twin/service-types.js';
+import type { MaskOp } from '../twin/twin-service-api.js';
 
 export interface PredictionTraceRecord {
   image: string;

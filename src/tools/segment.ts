@@ -6,11 +6,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { Prompt } from '../perception/contract.js';
-import type { SegmentOutcome } from '../twin/service-types.js';
+import type { SegmentOutcome } from '../twin/twin-service-api.js';
 import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
-import { runControlFor } from './run-control.js';
+import { callControlFor } from './call-control.js';
 import { BoxSchema, ObjectIdSchema, PointSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
@@ -92,7 +92,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
       const out = await ctx.twins.segment(
         args.twin_id,
         { prompt, object: args.object, alternative: args.alternative },
-        runControlFor(extra, ctx.log),
+        callControlFor(extra, ctx.log),
       );
       const structured = {
         twin_id: out.twin.id,

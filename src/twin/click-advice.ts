@@ -4,7 +4,7 @@
 import { rleArea, rleContains, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
 import type { Prompt, PromptPoint } from '../perception/contract.js';
 import { missedPoints } from './mask-relations.js';
-import type { MissedClick } from './service-types.js';
+import type { MissedClick } from './twin-service-api.js';
 import type { Twin } from './scene-model.js';
 
 export interface ClickAdviceInput {

@@ -4,7 +4,7 @@
 import { boxIntersectionArea } from '../mask/boxes.js';
 import { rleContains, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
 import type { PromptPoint } from '../perception/contract.js';
-import type { MaskRelation } from './service-types.js';
+import type { MaskRelation } from './twin-service-api.js';
 import type { Twin } from './scene-model.js';
 
 /** Mask IoU at or above which a new mask is the same object as an existing one. */

@@ -4,7 +4,7 @@
 // A caller never joins work already cancelled: it starts afresh. Progress goes to every caller, and one
 // that joins late is told the latest progress at once.
 import { TwinsegError } from '../errors.js';
-import type { Progress, RunControl } from '../perception/contract.js';
+import type { Progress, CallControl } from '../perception/contract.js';
 
 interface Run<T> {
   promise: Promise<T>;
@@ -17,11 +17,11 @@ interface Run<T> {
 
 const cancelled = (reason: unknown) => new TwinsegError('CANCELLED', 'The operation was cancelled.', { cause: reason });
 
-export class SharedRuns<T> {
+export class SharedWork<T> {
   private readonly runs = new Map<string, Run<T>>();
 
   /** Runs `work` under `key`, or joins the run already going; `work` gets a control shared by every caller. */
-  run(key: string, control: RunControl, work: (shared: RunControl) => Promise<T>): Promise<T> {
+  run(key: string, control: CallControl, work: (shared: CallControl) => Promise<T>): Promise<T> {
     if (control.signal?.aborted) return Promise.reject(cancelled(control.signal.reason));
     const going = this.runs.get(key);
     return this.join(going && !going.controller.signal.aborted ? going : this.start(key, work), control);
@@ -32,7 +32,7 @@ export class SharedRuns<T> {
     return this.runs.size;
   }
 
-  private start(key: string, work: (shared: RunControl) => Promise<T>): Run<T> {
+  private start(key: string, work: (shared: CallControl) => Promise<T>): Run<T> {
     const controller = new AbortController();
     const run: Run<T> = { promise: Promise.resolve() as Promise<T>, controller, waiters: 0, listeners: new Set() };
     const onProgress = (p: Progress) => {
@@ -52,7 +52,7 @@ export class SharedRuns<T> {
     return run;
   }
 
-  private join(run: Run<T>, control: RunControl): Promise<T> {
+  private join(run: Run<T>, control: CallControl): Promise<T> {
     const { signal, onProgress } = control;
     run.waiters++;
     if (onProgress) {

@@ -3,7 +3,7 @@
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
-import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
+import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, CallControl } from '../perception/contract.js';
 import type { MaskExpression } from './mask-expression.js';
 import type { TwinSummary } from './store/twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
@@ -163,13 +163,13 @@ export interface SegmentAlternative {
 }
 
 export interface TwinServiceApi {
-  build(req: BuildRequest, control?: RunControl): Promise<BuildOutcome>;
+  build(req: BuildRequest, control?: CallControl): Promise<BuildOutcome>;
   /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
   get(twinId: string): Promise<Twin>;
   /** A new revision with the labels; the twin passed in never changes. */
   label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome>;
   /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
-  segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
+  segment(twinId: string, req: SegmentRequest, control?: CallControl): Promise<SegmentOutcome>;
   mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>>;
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;

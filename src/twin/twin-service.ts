@@ -10,7 +10,7 @@ import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../models/model-store.js';
-import type { LoadedImage, RunControl, Segmenter } from '../perception/contract.js';
+import type { LoadedImage, CallControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';
 import { expressionMask, keepExpression } from './mask-expression.js';
@@ -21,7 +21,7 @@ import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './pictures/set-of-mark
 import { renderOverlay, type OverlayItem } from './pictures/overlay-picture.js';
 import { draftOf, makeRevision } from './revision.js';
 import { setSemantics } from './semantics.js';
-import { SharedRuns } from './shared-run.js';
+import { SharedWork } from './shared-work.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -37,8 +37,8 @@ import type {
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
-} from './service-types.js';
-import { MASK_MIME } from './service-types.js';
+} from './twin-service-api.js';
+import { MASK_MIME } from './twin-service-api.js';
 import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './store/twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
@@ -54,7 +54,7 @@ export interface TwinServiceDeps {
 
 export class TwinService implements TwinServiceApi {
   private segmenterPromise?: Promise<Segmenter>;
-  private readonly builds = new SharedRuns<BuildOutcome>();
+  private readonly builds = new SharedWork<BuildOutcome>();
   private readonly images: ImageMemory;
 
   constructor(
@@ -111,7 +111,7 @@ export class TwinService implements TwinServiceApi {
     return this.segmenterPromise;
   }
 
-  async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
+  async build(req: BuildRequest, control: CallControl = {}): Promise<BuildOutcome> {
     const segmenter = await this.segmenter();
     const options = resolveEverythingOptions(req.preset ?? this.config.preset, {
       ...req.options,
@@ -173,7 +173,7 @@ export class TwinService implements TwinServiceApi {
     return { twin: await this.keep(twin), updated };
   }
 
-  async segment(twinId: string, req: SegmentRequest, control: RunControl = {}): Promise<SegmentOutcome> {
+  async segment(twinId: string, req: SegmentRequest, control: CallControl = {}): Promise<SegmentOutcome> {
     const parent = await this.get(twinId);
     if (req.object === undefined && !req.prompt) {
       throw new TwinsegError('INVALID_INPUT', 'segment needs points or a box, or an object to refine.', {

@@ -9,7 +9,7 @@ import { checkHttpExposure, isLoopbackHost } from '../../src/config.js';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer } from '../../src/server/http.js';
-import { FakeTwinService } from '../helpers/scripted-twin-service.js';
+import { RecordingTwinService } from '../helpers/recording-twin-service.js';
 
 const CLI = path.resolve('dist/cli.js');
 const HOME = path.join(os.tmpdir(), 'twinseg-serve-exposure-home');
@@ -66,7 +66,7 @@ describe('twinseg serve --http', () => {
 
   it('startHttpServer itself refuses a non-loopback host without a token', async () => {
     const config = loadConfig({ TWINSEG_HOME: HOME, TWINSEG_ROOTS: HOME });
-    const app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
+    const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
     await expect(startHttpServer(app, { host: '0.0.0.0', port: 0, allowedOrigins: [], maxBodyBytes: 1024 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 

@@ -9,11 +9,11 @@ import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/s
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server/server.js';
-import { FakeTwinService, scenePng, TINY_PNG, type FakeOptions } from './scripted-twin-service.js';
+import { RecordingTwinService, scenePng, TINY_PNG, type ScriptedSegmenterOptions } from './recording-twin-service.js';
 
 export interface Harness {
   client: Client;
-  fake: FakeTwinService;
+  fake: RecordingTwinService;
   app: AppContext;
   /** A temporary allowed root holding photo.png (the 20×10 scene). */
   root: string;
@@ -29,7 +29,7 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 export async function startHarness(
-  opts: { fake?: FakeOptions; clientRoots?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities } = {},
+  opts: { fake?: ScriptedSegmenterOptions; clientRoots?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities } = {},
 ): Promise<Harness> {
   const root = await tempDir('twinseg-root-');
   const outside = await tempDir('twinseg-outside-');
@@ -41,7 +41,7 @@ export async function startHarness(
     TWINSEG_OUTPUT_DIR: path.join(root, 'out'),
     ...opts.env,
   });
-  const fake = new FakeTwinService(opts.fake);
+  const fake = new RecordingTwinService(opts.fake);
   const logs: string[] = [];
   const app = await createAppContext(config, { twins: fake, log: (m) => logs.push(m) });
   const server = createServer(app);

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import * as ort from 'onnxruntime-node';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import type { RunControl, Segmenter } from '../../src/perception/contract.js';
+import type { CallControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
@@ -29,8 +29,8 @@ export interface RealHttpServer {
   root: string;
   /** TWINSEG_HOME/twins: where the store persists twins. */
   twinsDir: string;
-  everythingRuns: { promise: Promise<unknown>; control?: RunControl }[];
-  buildCalls: { control?: RunControl }[];
+  everythingRuns: { promise: Promise<unknown>; control?: CallControl }[];
+  buildCalls: { control?: CallControl }[];
   /** onnxruntime runs started so far. */
   ortRuns: Record<OrtRunKind, number>;
   /** Called as each onnxruntime run starts; a promise it returns holds the run until it settles. */
@@ -93,7 +93,7 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
   const twins = new Proxy(service, {
     get(target, prop) {
       if (prop === 'build') {
-        return (req: Parameters<typeof service.build>[0], control?: RunControl) => {
+        return (req: Parameters<typeof service.build>[0], control?: CallControl) => {
           h.buildCalls.push({ control });
           return target.build(req, control);
         };

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
+import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -24,7 +24,7 @@ import type {
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
-} from '../../src/twin/service-types.js';
+} from '../../src/twin/twin-service-api.js';
 import { TwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore, type TwinSummary } from '../../src/twin/store/twin-store.js';
 import type { SemanticSource, Twin, TwinObject } from '../../src/twin/scene-model.js';
@@ -67,7 +67,7 @@ function proposal(rle: Rle, prompt: Prompt, stage: Proposal['stage']): Proposal 
   return { rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt, stage };
 }
 
-export interface FakeOptions {
+export interface ScriptedSegmenterOptions {
   /** everything() waits for the abort signal instead of finishing (cancellation tests). */
   blockUntilAborted?: boolean;
   /** Progress steps reported by everything(). */
@@ -78,11 +78,11 @@ export interface FakeOptions {
  * A Segmenter without a model: everything mode finds the scene's boxes; a box prompt gives that box;
  * a positive point gives the smallest scene box holding it, else a 3×3 square around it.
  */
-export function scriptedSegmenter(opts: FakeOptions): Segmenter {
+export function scriptedSegmenter(opts: ScriptedSegmenterOptions): Segmenter {
   return {
     modelName: 'scripted',
     provider: 'cpu',
-    async everything(image: LoadedImage, _options, control: RunControl = {}): Promise<EverythingResult> {
+    async everything(image: LoadedImage, _options, control: CallControl = {}): Promise<EverythingResult> {
       if (opts.blockUntilAborted) {
         await new Promise<void>((resolve) => {
           if (control.signal?.aborted) resolve();
@@ -112,7 +112,7 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
       };
       return { proposals, stats };
     },
-    async segment(image: LoadedImage, prompt: Prompt, control: RunControl = {}): Promise<SegmentResult> {
+    async segment(image: LoadedImage, prompt: Prompt, control: CallControl = {}): Promise<SegmentResult> {
       throwIfAborted(control.signal);
       if (prompt.box) return { best: proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user'), alternatives: [] };
       const p = prompt.points!.find((q) => q.label === 1)!;
@@ -125,7 +125,7 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
     },
     // Refinement starts from the current mask (given, or the one the last step of the history made) and
     // takes away the scene box around each negative click that holds no positive one.
-    async refine(image: LoadedImage, req: RefineRequest, control: RunControl = {}): Promise<SegmentResult> {
+    async refine(image: LoadedImage, req: RefineRequest, control: CallControl = {}): Promise<SegmentResult> {
       const start = req.mask ?? (await this.segment(image, req.history.at(-1)?.prompt ?? req.prompt, control)).best.rle;
       let rle = start;
       for (const n of (req.prompt.points ?? []).filter((p) => p.label === 0)) {
@@ -140,13 +140,13 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
 }
 
 /** A real TwinService (memory only, temporary home) over the scripted segmenter, recording calls. */
-export class FakeTwinService implements TwinServiceApi {
+export class RecordingTwinService implements TwinServiceApi {
   readonly calls: { method: string; args: unknown }[] = [];
   readonly inner: TwinService;
   /** The signal build() saw abort, if any. */
   abortedSignal?: AbortSignal;
 
-  constructor(public opts: FakeOptions = {}) {
+  constructor(public opts: ScriptedSegmenterOptions = {}) {
     const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-fake-home-'));
     const config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PERSIST: '0' });
     // The options object is shared, so a test can change it between calls.
@@ -154,7 +154,7 @@ export class FakeTwinService implements TwinServiceApi {
     this.inner = new TwinService(config, store, { segmenter: scriptedSegmenter(this.opts), log: () => undefined });
   }
 
-  async build(req: BuildRequest, control: RunControl = {}): Promise<BuildOutcome> {
+  async build(req: BuildRequest, control: CallControl = {}): Promise<BuildOutcome> {
     this.calls.push({ method: 'build', args: req });
     control.signal?.addEventListener('abort', () => (this.abortedSignal = control.signal), { once: true });
     return this.inner.build(req, control);
@@ -166,7 +166,7 @@ export class FakeTwinService implements TwinServiceApi {
     this.calls.push({ method: 'label', args: { twinId, labels, source } });
     return this.inner.label(twinId, labels, source);
   }
-  async segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome> {
+  async segment(twinId: string, req: SegmentRequest, control?: CallControl): Promise<SegmentOutcome> {
     this.calls.push({ method: 'segment', args: { twinId, ...req } });
     return this.inner.segment(twinId, req, control);
   }

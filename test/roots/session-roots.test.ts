@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rootUrisToPaths } from '../../src/roots/session-roots.js';
-import { TINY_PNG } from '../helpers/scripted-twin-service.js';
+import { TINY_PNG } from '../helpers/recording-twin-service.js';
 import { startHarness, tempDir, textOf, type Harness } from '../helpers/mcp-harness.js';
 
 let h: Harness;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
-import { FakeTwinService, TINY_PNG } from '../helpers/scripted-twin-service.js';
+import { RecordingTwinService, TINY_PNG } from '../helpers/recording-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const TOKEN = 'refusals-token-0123456789abcdef';
@@ -71,7 +71,7 @@ beforeAll(async () => {
   root = await tempDir('twinseg-http-refusals-');
   await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
   const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root, TWINSEG_OUTPUT_DIR: path.join(root, 'out') });
-  const app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
+  const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
   handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://trusted.example'], maxBodyBytes: MAX_BODY });
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
-import { FakeTwinService, TINY_PNG } from '../helpers/scripted-twin-service.js';
+import { RecordingTwinService, TINY_PNG } from '../helpers/recording-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   root = await tempDir('twinseg-stateless-');
   await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
   const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root, TWINSEG_OUTPUT_DIR: path.join(root, 'out') });
-  app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
+  app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
 });
 afterAll(async () => {
   for (const p of proxies) await p.close();

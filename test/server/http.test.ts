@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
-import { FakeTwinService, TINY_PNG } from '../helpers/scripted-twin-service.js';
+import { RecordingTwinService, TINY_PNG } from '../helpers/recording-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -43,7 +43,7 @@ beforeAll(async () => {
   root = await tempDir('twinseg-http-');
   await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
   const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root, TWINSEG_OUTPUT_DIR: path.join(root, 'out') });
-  const app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
+  const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
   handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://trusted.example'], maxBodyBytes: 1 << 20 });
 });
 afterAll(async () => {
@@ -110,7 +110,7 @@ describe('Streamable HTTP transport', () => {
 describe('session housekeeping', () => {
   it('closes sessions left idle and refuses new ones over the cap with 503', async () => {
     const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
-    const app = await createAppContext(config, { twins: new FakeTwinService(), log: () => undefined });
+    const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
     const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, sessionIdleMs: 1000, maxSessions: 1 });
     const open = (): Promise<Response> =>
       fetch(h.url, {
@@ -165,7 +165,7 @@ describe('idle connections', () => {
 
 describe('cancelled requests', () => {
   it('end the response stream of a call its client cancelled, so no connection stays held for it', async () => {
-    const fake = new FakeTwinService({ blockUntilAborted: true });
+    const fake = new RecordingTwinService({ blockUntilAborted: true });
     const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
     const app = await createAppContext(config, { twins: fake, log: () => undefined });
     const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { viewPage } from '../../src/tools/twin-view.js';
 import type { ViewSession } from '../../src/server/view-session.js';
-import { FakeTwinService } from '../helpers/scripted-twin-service.js';
+import { RecordingTwinService } from '../helpers/recording-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const TOKEN = 'view-pages-token-0123456789';
@@ -17,7 +17,7 @@ let without: HttpHandle;
 
 beforeAll(async () => {
   const home = await tempDir('twinseg-view-pages-');
-  app = await createAppContext(loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: home }), { twins: new FakeTwinService(), log: () => undefined });
+  app = await createAppContext(loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: home }), { twins: new RecordingTwinService(), log: () => undefined });
   const opts = { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://allowed.example'], maxBodyBytes: 1 << 20 };
   withView = await startHttpServer(app, { ...opts, view: SESSION });
   without = await startHttpServer(app, opts);

@@ -7,7 +7,7 @@ import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleArea } from '../../src/mask/rle.js';
 import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
-import { TINY_PNG } from '../helpers/scripted-twin-service.js';
+import { TINY_PNG } from '../helpers/recording-twin-service.js';
 
 let h: Harness;
 afterEach(async () => {

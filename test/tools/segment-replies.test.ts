@@ -8,7 +8,7 @@ import { rleArea, rleBbox, rleDifference, rleUnion, type Box, type Rle } from '.
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
 import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import { DRAWN_SHAPES, startDrawnServer, type DrawnServer } from '../helpers/drawn-twin-server.js';
-import { boxMask } from '../helpers/scripted-twin-service.js';
+import { boxMask } from '../helpers/recording-twin-service.js';
 import { createFakeTokenPredictor } from '../helpers/fake-predictor.js';
 import { textOf } from '../helpers/mcp-harness.js';
 

@@ -8,7 +8,7 @@ import { rleArea, rleContains } from '../../src/mask/rle.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { describeExpression, expressionMask, keepExpression, normalExpression } from '../../src/twin/mask-expression.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
-import { scenePng, scriptedSegmenter } from '../helpers/scripted-twin-service.js';
+import { scenePng, scriptedSegmenter } from '../helpers/recording-twin-service.js';
 import { standardScene } from './scene-fixture.js';
 
 // standardScene: 1 rectangle [10,10,90,60) (4000 px) holding 4, a window [20,20,40,40) (400 px); 2 a disc;

@@ -1,15 +1,15 @@
 // One run per key however many callers wait; a caller's cancel ends only its own wait unless it was the
 // last one waiting.
 import { describe, expect, it } from 'vitest';
-import type { Progress, RunControl } from '../../src/perception/contract.js';
-import { SharedRuns } from '../../src/twin/shared-run.js';
+import type { Progress, CallControl } from '../../src/perception/contract.js';
+import { SharedWork } from '../../src/twin/shared-work.js';
 
 /** Work that waits for `release` and records the control it was given. */
 function gatedWork() {
   let release!: (v: string) => void;
   const gate = new Promise<string>((r) => (release = r));
-  const seen: RunControl[] = [];
-  const work = async (shared: RunControl) => {
+  const seen: CallControl[] = [];
+  const work = async (shared: CallControl) => {
     seen.push(shared);
     const v = await gate;
     if (shared.signal?.aborted) throw new Error('ran on after everyone cancelled');
@@ -18,9 +18,9 @@ function gatedWork() {
   return { work, seen, release: (v = 'done') => release(v) };
 }
 
-describe('SharedRuns', () => {
+describe('SharedWork', () => {
   it('runs once for callers of one key and gives each the result', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     const waits = [runs.run('k', {}, g.work), runs.run('k', {}, g.work), runs.run('k', {}, g.work)];
     g.release('twin');
@@ -30,7 +30,7 @@ describe('SharedRuns', () => {
   });
 
   it('keeps the run going when the caller that started it cancels and another still waits', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     const first = new AbortController();
     const a = runs.run('k', { signal: first.signal }, g.work);
@@ -44,7 +44,7 @@ describe('SharedRuns', () => {
   });
 
   it('cancels the run when every caller has cancelled, and a later caller starts afresh', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     const callers = [new AbortController(), new AbortController()];
     const waits = callers.map((c) => runs.run('k', { signal: c.signal }, g.work));
@@ -60,7 +60,7 @@ describe('SharedRuns', () => {
   });
 
   it('never cancels a run a caller without a signal waits for', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     const cancelling = new AbortController();
     const plain = runs.run('k', {}, g.work);
@@ -72,14 +72,14 @@ describe('SharedRuns', () => {
   });
 
   it('refuses a caller already cancelled without starting anything', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     await expect(runs.run('k', { signal: AbortSignal.abort() }, g.work)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(g.seen).toHaveLength(0);
   });
 
   it('gives every caller the run failure', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const boom = async () => {
       await Promise.resolve();
       throw new Error('model failed');
@@ -89,7 +89,7 @@ describe('SharedRuns', () => {
   });
 
   it('tells every caller the progress, and one that joins late the latest at once', async () => {
-    const runs = new SharedRuns<string>();
+    const runs = new SharedWork<string>();
     const g = gatedWork();
     const early: Progress[] = [];
     const late: Progress[] = [];

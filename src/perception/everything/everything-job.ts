@@ -1,4 +1,4 @@
-// One everything-mode run's state, and the one place it decodes: a round of prompts against one image (or
+// One everything-mode job's state, and the one place it decodes: a round of prompts against one image (or
 // crop tile), four tokens per prompt in batched runs where the predictor has them, else one mask per
 // decoder call. Accepted proposals become candidates; whole-image ones update the coverage map.
 import { throwIfAborted } from '../../errors.js';
@@ -7,23 +7,23 @@ import { proposalFromSingleMask, proposalsFromTokens, type CandidateFilters } fr
 import { isBoxNearCropEdge, uncropProposal, type CropBoxes } from './point-grid.js';
 import type { Candidate } from './proposal-selection.js';
 import { PROMPTS_PER_DECODE_SLICE } from '../sam/batch-policy.js';
-import type { EverythingOptions, LoadedImage, Prompt, Proposal, RunControl } from '../contract.js';
+import type { EverythingOptions, LoadedImage, Prompt, Proposal, CallControl } from '../contract.js';
 import type { Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
 
 /** An image (or crop tile) to decode prompts against. */
 export interface DecodeTarget {
   embedding: Embedding;
   /** The four-token decoder for this embedding; absent on single-mask decoders. */
-  tokens?: TokenDecoder;
+  decoder?: TokenDecoder;
   /** Index into the crop boxes; 0 = whole image. */
   crop: number;
 }
 
-export interface EverythingRun {
+export interface EverythingJob {
   readonly predictor: SamPredictor;
   readonly image: LoadedImage;
   readonly options: EverythingOptions;
-  readonly control: RunControl;
+  readonly control: CallControl;
   readonly crops: CropBoxes;
   readonly coverage: Coverage;
   readonly candidates: Candidate[];
@@ -31,7 +31,7 @@ export interface EverythingRun {
   readonly progress: { done: number; total: number };
 }
 
-export function createRun(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: RunControl, crops: CropBoxes, total: number): EverythingRun {
+export function createJob(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: CallControl, crops: CropBoxes, total: number): EverythingJob {
   return {
     predictor, image, options, control, crops,
     coverage: createCoverage(image.width, image.height),
@@ -41,13 +41,13 @@ export function createRun(predictor: SamPredictor, image: LoadedImage, options: 
   };
 }
 
-export function reportProgress(run: EverythingRun, units: number, message?: string): void {
-  run.progress.done += units;
-  run.control.onProgress?.({ done: run.progress.done, total: Math.max(run.progress.total, run.progress.done), message });
+export function reportProgress(job: EverythingJob, units: number, message?: string): void {
+  job.progress.done += units;
+  job.control.onProgress?.({ done: job.progress.done, total: Math.max(job.progress.total, job.progress.done), message });
 }
 
-export function promptsLeft(run: EverythingRun): number {
-  return Math.max(0, run.options.maxPrompts - run.stats.prompts);
+export function promptsLeft(job: EverythingJob): number {
+  return Math.max(0, job.options.maxPrompts - job.stats.prompts);
 }
 
 const filtersOf = (o: EverythingOptions): CandidateFilters => ({
@@ -58,62 +58,62 @@ const filtersOf = (o: EverythingOptions): CandidateFilters => ({
 });
 
 /** Decodes as many of `prompts` as the budget allows; returns how many it decoded. */
-export async function decodeRound(run: EverythingRun, target: DecodeTarget, prompts: Prompt[], stage: Proposal['stage']): Promise<number> {
-  const batch = prompts.slice(0, promptsLeft(run));
+export async function decodeRound(job: EverythingJob, target: DecodeTarget, prompts: Prompt[], stage: Proposal['stage']): Promise<number> {
+  const batch = prompts.slice(0, promptsLeft(job));
   if (batch.length === 0) return 0;
-  throwIfAborted(run.control.signal);
-  if (target.tokens) await decodeFourTokens(run, target, target.tokens, batch, stage);
-  else await decodeSingleMasks(run, target, batch, stage);
+  throwIfAborted(job.control.signal);
+  if (target.decoder) await decodeFourTokens(job, target, target.decoder, batch, stage);
+  else await decodeSingleMasks(job, target, batch, stage);
   return batch.length;
 }
 
-async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
-  const filters = filtersOf(run.options);
+async function decodeFourTokens(job: EverythingJob, target: DecodeTarget, decoder: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
+  const filters = filtersOf(job.options);
   for (let start = 0; start < batch.length; start += PROMPTS_PER_DECODE_SLICE) {
     const slice = batch.slice(start, start + PROMPTS_PER_DECODE_SLICE);
     const t0 = performance.now();
-    const { masks, runs } = await tokens.decode(slice.map((prompt) => ({ prompt })), {
-      signal: run.control.signal,
-      onRun: (n) => reportProgress(run, n, stage),
+    const { masks, runs } = await decoder.decode(slice.map((prompt) => ({ prompt })), {
+      signal: job.control.signal,
+      onRun: (n) => reportProgress(job, n, stage),
       imageOnly: true,
     });
     const t1 = performance.now();
     masks.forEach((m, i) => {
-      for (const p of proposalsFromTokens(m, slice[i]!, stage, tokens.upsampler, filters)) accept(run, p, target.crop);
+      for (const p of proposalsFromTokens(m, slice[i]!, stage, decoder.upsampler, filters)) accept(job, p, target.crop);
     });
-    run.stats.prompts += slice.length;
-    run.stats.decoderCalls += runs;
-    run.stats.decoderMs += t1 - t0;
-    run.stats.postprocessMs += performance.now() - t1;
+    job.stats.prompts += slice.length;
+    job.stats.decoderCalls += runs;
+    job.stats.decoderMs += t1 - t0;
+    job.stats.postprocessMs += performance.now() - t1;
   }
 }
 
-async function decodeSingleMasks(run: EverythingRun, target: DecodeTarget, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
-  const filters = filtersOf(run.options);
+async function decodeSingleMasks(job: EverythingJob, target: DecodeTarget, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
+  const filters = filtersOf(job.options);
   for (const prompt of batch) {
-    throwIfAborted(run.control.signal);
+    throwIfAborted(job.control.signal);
     const t0 = performance.now();
-    const decoded = await run.predictor.decode(target.embedding, prompt);
+    const decoded = await job.predictor.decode(target.embedding, prompt);
     const t1 = performance.now();
     const p = proposalFromSingleMask(decoded, prompt, stage, filters);
-    if (p) accept(run, p, target.crop);
-    run.stats.prompts++;
-    run.stats.decoderCalls++;
-    run.stats.decoderMs += t1 - t0;
-    run.stats.postprocessMs += performance.now() - t1;
-    reportProgress(run, 1, stage);
+    if (p) accept(job, p, target.crop);
+    job.stats.prompts++;
+    job.stats.decoderCalls++;
+    job.stats.decoderMs += t1 - t0;
+    job.stats.postprocessMs += performance.now() - t1;
+    reportProgress(job, 1, stage);
   }
 }
 
 /** A proposal that passed the filters: placed in the full image, checked against crop edges, kept. */
-function accept(run: EverythingRun, proposal: Proposal, crop: number): void {
-  const { width, height } = run.image;
+function accept(job: EverythingJob, proposal: Proposal, crop: number): void {
+  const { width, height } = job.image;
   if (crop === 0) {
-    run.candidates.push({ proposal, crop });
-    acceptIntoCoverage(run.coverage, proposal);
+    job.candidates.push({ proposal, crop });
+    acceptIntoCoverage(job.coverage, proposal);
     return;
   }
-  const box = run.crops.boxes[crop]!;
+  const box = job.crops.boxes[crop]!;
   const p = uncropProposal(proposal, box, width, height);
-  if (!isBoxNearCropEdge(p.bbox, box, width, height)) run.candidates.push({ proposal: p, crop });
+  if (!isBoxNearCropEdge(p.bbox, box, width, height)) job.candidates.push({ proposal: p, crop });
 }

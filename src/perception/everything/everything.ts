@@ -17,11 +17,11 @@
 import { throwIfAborted } from '../../errors.js';
 import { rleArea, rleUnion } from '../../mask/rle.js';
 import { coveredFraction, markPrompted } from './coverage-state.js';
-import { createRun, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingRun } from './everything-run.js';
+import { createJob, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingJob } from './everything-job.js';
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
 import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
-import type { EverythingOptions, EverythingResult, LoadedImage, RunControl } from '../contract.js';
+import type { EverythingOptions, EverythingResult, LoadedImage, CallControl } from '../contract.js';
 import type { SamPredictor } from '../sam/predictor-interface.js';
 
 /** Share of the budget held back for parts while filling gaps. */
@@ -37,63 +37,63 @@ export async function runEverything(
   predictor: SamPredictor,
   image: LoadedImage,
   options: EverythingOptions,
-  control: RunControl = {},
+  control: CallControl = {},
 ): Promise<EverythingResult> {
   const started = performance.now();
-  const run = startRun(predictor, image, options, control);
+  const job = startJob(predictor, image, options, control);
   throwIfAborted(control.signal);
-  const { target, cached } = await embedTarget(run, image, 0);
-  if (isAdaptive(options)) await promptInRounds(run, target);
-  else await promptWholeGrid(run, target);
-  await promptCrops(run);
-  return finishRun(run, target, cached, started);
+  const { target, cached } = await embedTarget(job, image, 0);
+  if (isAdaptive(options)) await promptInRounds(job, target);
+  else await promptWholeGrid(job, target);
+  await promptCrops(job);
+  return finishJob(job, target, cached, started);
 }
 
-function startRun(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: RunControl): EverythingRun {
+function startJob(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: CallControl): EverythingJob {
   const crops = generateCropBoxes(image.width, image.height, options.cropNLayers, options.cropOverlapRatio);
   const cropPrompts = crops.layers.slice(1).reduce((n, layer) => n + pointsPerSideForLayer(options.pointsPerSide, layer, CROP_POINTS_DOWNSCALE) ** 2, 0);
   const planned = isAdaptive(options) ? options.maxPrompts : Math.min(options.maxPrompts, options.pointsPerSide ** 2 + cropPrompts);
-  return createRun(predictor, image, options, control, crops, crops.boxes.length + planned);
+  return createJob(predictor, image, options, control, crops, crops.boxes.length + planned);
 }
 
 /** Encodes the image (or a crop tile) and gets its four-token decoder where the predictor has one. */
-async function embedTarget(run: EverythingRun, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
-  const { embedding, cached, ms } = await run.predictor.embed(image, run.control.signal);
-  run.stats.encoderMs += ms;
-  reportProgress(run, 1, crop === 0 ? 'encoded image' : 'encoded crop');
-  const tokens = await run.predictor.tokenDecoder?.(embedding);
-  return { target: { embedding, tokens, crop }, cached };
+async function embedTarget(job: EverythingJob, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
+  const { embedding, cached, ms } = await job.predictor.embed(image, job.control.signal);
+  job.stats.encoderMs += ms;
+  reportProgress(job, 1, crop === 0 ? 'encoded image' : 'encoded crop');
+  const decoder = await job.predictor.tokenDecoder?.(embedding);
+  return { target: { embedding, decoder, crop }, cached };
 }
 
 /** SAM's plain grid: every point, row by row. */
-async function promptWholeGrid(run: EverythingRun, target: DecodeTarget): Promise<void> {
-  const { width, height } = run.image;
-  const points = gridPointsInBox(run.options.pointsPerSide, [0, 0, width, height]);
-  await decodeRound(run, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'grid');
+async function promptWholeGrid(job: EverythingJob, target: DecodeTarget): Promise<void> {
+  const { width, height } = job.image;
+  const points = gridPointsInBox(job.options.pointsPerSide, [0, 0, width, height]);
+  await decodeRound(job, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'grid');
 }
 
-async function promptInRounds(run: EverythingRun, target: DecodeTarget): Promise<void> {
-  const { options, image } = run;
+async function promptInRounds(job: EverythingJob, target: DecodeTarget): Promise<void> {
+  const { options, image } = job;
   const queue = gridOrder(options.pointsPerSide, image.width, image.height);
-  while (queue.length > 0 && promptsLeft(run) > 0) {
-    const prompts = gridRound(queue, run.coverage, Math.min(options.promptsPerRound, promptsLeft(run)));
-    await decodeRound(run, target, prompts, 'grid');
-    for (const p of prompts) markPrompted(run.coverage, p.points![0]!.x, p.points![0]!.y, 0);
+  while (queue.length > 0 && promptsLeft(job) > 0) {
+    const prompts = gridRound(queue, job.coverage, Math.min(options.promptsPerRound, promptsLeft(job)));
+    await decodeRound(job, target, prompts, 'grid');
+    for (const p of prompts) markPrompted(job.coverage, p.points![0]!.x, p.points![0]!.y, 0);
   }
   const partsReserve = options.parts ? Math.floor(options.maxPrompts * PARTS_SHARE) : 0;
-  await fillGaps(run, target, options.maxPrompts - partsReserve);
+  await fillGaps(job, target, options.maxPrompts - partsReserve);
   if (options.parts) {
-    const wholes = run.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
-    const form = target.tokens && options.multimask ? 'lone' : 'contrast';
-    const parts = partRound(run.coverage, wholes, promptsLeft(run), form);
-    await decodeRound(run, target, parts, 'parts');
-    for (const p of parts) markPrompted(run.coverage, p.points![0]!.x, p.points![0]!.y, 0);
+    const wholes = job.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
+    const form = target.decoder && options.multimask ? 'lone' : 'contrast';
+    const parts = partRound(job.coverage, wholes, promptsLeft(job), form);
+    await decodeRound(job, target, parts, 'parts');
+    for (const p of parts) markPrompted(job.coverage, p.points![0]!.x, p.points![0]!.y, 0);
   }
-  await fillGaps(run, target, options.maxPrompts);
+  await fillGaps(job, target, options.maxPrompts);
   // The budget gaps and parts left unspent goes to pieces of objects nothing explains yet (poles, wheels).
-  if (options.parts && target.tokens && options.multimask) {
-    const accepted = run.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
-    await decodeRound(run, target, leftoverRound(run.coverage, accepted, promptsLeft(run)), 'parts');
+  if (options.parts && target.decoder && options.multimask) {
+    const accepted = job.candidates.filter((c) => c.crop === 0).map((c) => c.proposal);
+    await decodeRound(job, target, leftoverRound(job.coverage, accepted, promptsLeft(job)), 'parts');
   }
 }
 
@@ -101,43 +101,43 @@ async function promptInRounds(run: EverythingRun, target: DecodeTarget): Promise
  * Rounds of gap prompts until `limit` prompts in all or no gap is left worth one: any gap below the
  * coverage target, only object-sized ones above it. A coverage target of 0 turns gap prompts off.
  */
-async function fillGaps(run: EverythingRun, target: DecodeTarget, limit: number): Promise<void> {
-  if (run.options.coverageTarget <= 0) return;
-  while (run.stats.prompts < limit) {
-    const objectSized = coveredFraction(run.coverage) >= run.options.coverageTarget;
-    const prompts = gapRound(run.coverage, Math.min(run.options.promptsPerRound, limit - run.stats.prompts), objectSized);
+async function fillGaps(job: EverythingJob, target: DecodeTarget, limit: number): Promise<void> {
+  if (job.options.coverageTarget <= 0) return;
+  while (job.stats.prompts < limit) {
+    const objectSized = coveredFraction(job.coverage) >= job.options.coverageTarget;
+    const prompts = gapRound(job.coverage, Math.min(job.options.promptsPerRound, limit - job.stats.prompts), objectSized);
     if (prompts.length === 0) return;
-    await decodeRound(run, target, prompts, 'coverage');
-    for (const p of prompts) markPrompted(run.coverage, p.points![0]!.x, p.points![0]!.y, TRIED_RADIUS);
+    await decodeRound(job, target, prompts, 'coverage');
+    for (const p of prompts) markPrompted(job.coverage, p.points![0]!.x, p.points![0]!.y, TRIED_RADIUS);
   }
 }
 
 /** SAM's crop layers: each tile re-encoded, with a grid shrunk per layer. */
-async function promptCrops(run: EverythingRun): Promise<void> {
-  const { crops, options } = run;
-  for (let c = 1; c < crops.boxes.length && promptsLeft(run) > 0; c++) {
-    throwIfAborted(run.control.signal);
+async function promptCrops(job: EverythingJob): Promise<void> {
+  const { crops, options } = job;
+  for (let c = 1; c < crops.boxes.length && promptsLeft(job) > 0; c++) {
+    throwIfAborted(job.control.signal);
     const box = crops.boxes[c]!;
-    const { target } = await embedTarget(run, cropImage(run.image, box), c);
+    const { target } = await embedTarget(job, cropImage(job.image, box), c);
     const n = pointsPerSideForLayer(options.pointsPerSide, crops.layers[c]!, CROP_POINTS_DOWNSCALE);
     const points = gridPointsInBox(n, [0, 0, box[2] - box[0], box[3] - box[1]]);
-    await decodeRound(run, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'crop');
+    await decodeRound(job, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'crop');
   }
 }
 
-function finishRun(run: EverythingRun, target: DecodeTarget, embeddingCached: boolean, started: number): EverythingResult {
+function finishJob(job: EverythingJob, target: DecodeTarget, embeddingCached: boolean, started: number): EverythingResult {
   const tPost = performance.now();
-  const proposals = selectProposals(run.candidates, run.crops.boxes, run.options);
-  const { width, height } = run.image;
+  const proposals = selectProposals(job.candidates, job.crops.boxes, job.options);
+  const { width, height } = job.image;
   const coverage = proposals.length === 0 ? 0 : rleArea(proposals.map((p) => p.rle).reduce(rleUnion)) / (width * height);
-  run.stats.postprocessMs += performance.now() - tPost;
-  run.progress.total = run.progress.done;
-  reportProgress(run, 0, 'done');
+  job.stats.postprocessMs += performance.now() - tPost;
+  job.progress.total = job.progress.done;
+  reportProgress(job, 0, 'done');
   return {
     proposals,
     stats: {
-      ...run.stats,
-      masksPerPrompt: target.tokens ? 'four-token' : 'single-mask',
+      ...job.stats,
+      masksPerPrompt: target.decoder ? 'four-token' : 'single-mask',
       totalMs: performance.now() - started,
       coverage,
       embeddingCached,

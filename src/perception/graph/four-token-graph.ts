@@ -53,7 +53,7 @@ export interface DeriveOptions {
   rewriteAttention?: boolean;
 }
 
-export type DerivedGraphResult = ({ ok: true } & FourTokenGraph) | { ok: false; reason: string };
+export type FourTokenGraphResult = ({ ok: true } & FourTokenGraph) | { ok: false; reason: string };
 
 interface Selector {
   gather: Node;
@@ -63,7 +63,7 @@ interface Selector {
 }
 
 /** Pure: ONNX bytes in, derived bytes (or why not) out. */
-export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions = {}): DerivedGraphResult {
+export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions = {}): FourTokenGraphResult {
   const read = readDecoderModel(source);
   if ('reason' in read) return { ok: false, reason: read.reason };
   const { model, graph } = read;

@@ -58,16 +58,16 @@ export const SETTLE_KEEP_IOU = 0.9;
 
 /** One refinement decode: the prompt with `maskInput`, then the settle passes; the last decode kept and its token. */
 export async function decodeRefinement(
-  tokens: TokenDecoder,
+  decoder: TokenDecoder,
   prompt: Prompt,
   maskInput: Float32Array,
   stabilityOffset: number,
   signal?: AbortSignal,
 ): Promise<{ masks: TokenMasks; token: MaskToken }> {
   const decode = async (input: Float32Array) => {
-    const m = (await tokens.decode([{ prompt, maskInput: input }], { signal })).masks[0]!;
-    const token = refinementToken(m, prompt, tokens.upsampler, stabilityOffset);
-    return { masks: m, token, rle: tokenMask(m, token, tokens.upsampler, stabilityOffset).rle };
+    const m = (await decoder.decode([{ prompt, maskInput: input }], { signal })).masks[0]!;
+    const token = refinementToken(m, prompt, decoder.upsampler, stabilityOffset);
+    return { masks: m, token, rle: tokenMask(m, token, decoder.upsampler, stabilityOffset).rle };
   };
   let kept = await decode(maskInput);
   for (let pass = 0; pass < SETTLE_PASSES; pass++) {
@@ -84,7 +84,7 @@ export async function decodeRefinement(
  * each later one as a refinement fed the previous step's kept token.
  */
 export async function replayHistory(
-  tokens: TokenDecoder,
+  decoder: TokenDecoder,
   history: readonly RefineStep[],
   stabilityOffset: number,
   signal?: AbortSignal,
@@ -92,8 +92,8 @@ export async function replayHistory(
   let maskInput: Float32Array | undefined;
   for (const step of history) {
     let m: TokenMasks;
-    if (maskInput) m = (await decodeRefinement(tokens, step.prompt, maskInput, stabilityOffset, signal)).masks;
-    else m = (await tokens.decode([{ prompt: step.prompt }], { signal })).masks[0]!;
+    if (maskInput) m = (await decodeRefinement(decoder, step.prompt, maskInput, stabilityOffset, signal)).masks;
+    else m = (await decoder.decode([{ prompt: step.prompt }], { signal })).masks[0]!;
     maskInput = Float32Array.from(tokenLogits(m, step.token ?? exportedToken(step.prompt, m)));
   }
   return maskInput!;

@@ -21,22 +21,22 @@ export interface CheckInputs {
   /** Names the image in the verdict (e.g. its source). */
   image: string;
   original: (prompt: Prompt) => Promise<DecodedMask>;
-  derived: TokenDecoder;
+  fourToken: TokenDecoder;
 }
 
 export async function checkFourTokenDecoder(inputs: CheckInputs): Promise<Verdict> {
-  const { embedding, derived } = inputs;
+  const { embedding, fourToken } = inputs;
   const at = new Date().toISOString();
   const prompts: Prompt[] = gridPointsInBox(CHECK_GRID, [0, 0, embedding.width, embedding.height]).map(([x, y]) => ({ points: [{ x, y, label: 1 }] }));
   let worst = { iou: 1, prompt: prompts[0]! };
   let compared = 0;
   try {
-    const { masks } = await derived.decode(prompts.map((prompt) => ({ prompt })));
+    const { masks } = await fourToken.decode(prompts.map((prompt) => ({ prompt })));
     for (const [i, prompt] of prompts.entries()) {
       const o = await inputs.original(prompt);
       const theirs = rleFromBitmap(Uint8Array.from(o.logits, (v) => (v > 0 ? 1 : 0)), o.width, o.height);
       const m = masks[i]!;
-      const ours = tokenMask(m, bestGranularity(m), derived.upsampler, 0);
+      const ours = tokenMask(m, bestGranularity(m), fourToken.upsampler, 0);
       if (ours.area === 0 && theirs.counts.length === 1) continue; // both empty: no evidence either way
       compared++;
       const iou = rleIou(theirs, ours.rle);

@@ -51,7 +51,7 @@ export type FourTokenFile =
     }
   | { available: false; reason: string; recordPath?: string };
 
-interface DerivedRecord {
+interface FourTokenRecord {
   version: number;
   source: string;
   derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: SharingSummary; upscaling: UpscalingSummary; attention: AttentionSummary };
@@ -59,14 +59,14 @@ interface DerivedRecord {
   verdict?: Verdict;
 }
 
-export function derivedPaths(home: string, sourceSha256: string): { model: string; record: string } {
+export function fourTokenPaths(home: string, sourceSha256: string): { model: string; record: string } {
   const dir = path.join(home, 'derived');
   return { model: path.join(dir, `${sourceSha256}.onnx`), record: path.join(dir, `${sourceSha256}.json`) };
 }
 
-async function readRecord(file: string): Promise<DerivedRecord | undefined> {
+async function readRecord(file: string): Promise<FourTokenRecord | undefined> {
   try {
-    const r = JSON.parse(await fs.readFile(file, 'utf8')) as DerivedRecord;
+    const r = JSON.parse(await fs.readFile(file, 'utf8')) as FourTokenRecord;
     return r.version === DERIVATION_VERSION ? r : undefined;
   } catch {
     return undefined; // missing or damaged: derive again
@@ -74,7 +74,7 @@ async function readRecord(file: string): Promise<DerivedRecord | undefined> {
 }
 
 /** Why the cached derived file cannot be used, or undefined when it is intact. */
-async function damage(file: string, expected: NonNullable<DerivedRecord['derived']>): Promise<string | undefined> {
+async function damage(file: string, expected: NonNullable<FourTokenRecord['derived']>): Promise<string | undefined> {
   const st = await fs.stat(file).catch(() => undefined);
   if (!st) return 'missing';
   if (st.size !== expected.bytes) return `${st.size} bytes, expected ${expected.bytes}`;
@@ -82,7 +82,7 @@ async function damage(file: string, expected: NonNullable<DerivedRecord['derived
   return sha === expected.sha256 ? undefined : `SHA-256 ${sha.slice(0, 12)}…, expected ${expected.sha256.slice(0, 12)}…`;
 }
 
-function fromRecord(r: DerivedRecord, model: string, recordPath: string): FourTokenFile {
+function fromRecord(r: FourTokenRecord, model: string, recordPath: string): FourTokenFile {
   if (r.unavailable !== undefined) return { available: false, reason: r.unavailable, recordPath };
   const d = r.derived!;
   return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention, verdict: r.verdict ?? { state: 'pending' }, recordPath };
@@ -106,7 +106,7 @@ export async function prepareFourTokenDecoder(
       : { available: false, reason: d.reason };
   }
   const sourceSha = (await hashFileMemoized(source, hashMemoPath(home))).sha256;
-  const paths = derivedPaths(home, sourceSha);
+  const paths = fourTokenPaths(home, sourceSha);
   const cached = await readRecord(paths.record);
   if (cached?.unavailable !== undefined) return fromRecord(cached, paths.model, paths.record);
   if (cached?.derived) {
@@ -115,7 +115,7 @@ export async function prepareFourTokenDecoder(
     log?.(`twinseg: the derived four-token decoder ${paths.model} is damaged (${why}); rebuilding it from ${source}`);
   }
   const d = deriveFourTokenDecoder(await fs.readFile(source));
-  const record: DerivedRecord = { version: DERIVATION_VERSION, source: sourceSha };
+  const record: FourTokenRecord = { version: DERIVATION_VERSION, source: sourceSha };
   if (!d.ok) {
     record.unavailable = d.reason;
   } else {
@@ -128,7 +128,7 @@ export async function prepareFourTokenDecoder(
   return fromRecord(record, paths.model, paths.record);
 }
 
-async function writeRecord(file: string, record: DerivedRecord, log?: (line: string) => void): Promise<void> {
+async function writeRecord(file: string, record: FourTokenRecord, log?: (line: string) => void): Promise<void> {
   try {
     await writeFileAtomic(file, JSON.stringify(record, null, 1));
   } catch (e) {

@@ -43,7 +43,7 @@ export interface FourTokenOptions {
   /** Overrides the provider's batch policy (benchmarks). */
   batchPolicy?: BatchPolicy;
   /** The encoder frame side (1024 for SAM) and the decoder's mask_input side (256). */
-  frame: number;
+  frameSide: number;
   maskSize: number;
   /** The original decoder, for the check. */
   original: (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask>;
@@ -106,7 +106,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
       embedding,
       image: `a ${embedding.width}x${embedding.height} image`,
       original: (p) => opts.original(embedding, p),
-      derived: bindTokenDecoder(l, embedding),
+      fourToken: bindTokenDecoder(l, embedding),
     });
     status = { ...status, state: verdict.state, verdict, reason: verdict.reason };
     if (verdict.state === 'pending') return;
@@ -168,7 +168,7 @@ async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { ava
     logitsName: file.logitsName,
     iouName: file.iouName,
     maskSize: opts.maskSize,
-    frameSide: opts.frame,
+    frameSide: opts.frameSide,
     policy: { ...batchPolicyFor(provider), ...opts.batchPolicy },
     recordPath: file.recordPath,
     split,
@@ -211,7 +211,7 @@ async function splitSessions(opts: FourTokenOptions, file: Extract<FourTokenFile
 async function warm(l: Loaded, opts: FourTokenOptions): Promise<void> {
   const spec = l.session.inputs.find((i) => i.name === 'image_embeddings');
   const dims = (spec?.shape ?? [1, 256, 64, 64]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-  const size = opts.frame;
+  const size = opts.frameSide;
   const embedding: Embedding = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, width: size, height: size, scale: 1 };
   for (const b of warmSizes(l.policy)) {
     const prompts = Array.from({ length: b }, () => ({ prompt: { points: [{ x: size / 2, y: size / 2, label: 1 as const }] } }));

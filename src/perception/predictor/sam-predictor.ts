@@ -37,7 +37,7 @@ export interface SamPredictorOptions {
   log?: (line: string) => void;
 }
 
-export interface OrtSamPredictor extends SamPredictor {
+export interface LoadedSamPredictor extends SamPredictor {
   readonly encoderSpec: EncoderSpec;
   readonly decoderSpec: DecoderSpec;
   /** Where the models run: in-process (and why, when Triton was configured) or on Triton. */
@@ -74,7 +74,7 @@ function asFloat32(data: unknown, what: string): Float32Array {
   return data;
 }
 
-export async function createSamPredictor(opts: SamPredictorOptions): Promise<OrtSamPredictor> {
+export async function createSamPredictor(opts: SamPredictorOptions): Promise<LoadedSamPredictor> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const sessions = await openModelSessions({
     encoderPath: opts.encoderPath,
@@ -105,7 +105,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
       providers: [dec.provider],
       threads: opts.threads,
       batchPolicy: opts.batchPolicy,
-      frame: encoderSpec.targetSize,
+      frameSide: encoderSpec.targetSize,
       maskSize: decoderSpec.maskInputSize,
       original: (embedding, prompt) => predictor.decode(embedding, prompt),
       log,
@@ -130,7 +130,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
  * batches go in one request each (no padding: the server's onnxruntime takes any prompt count). The single-
  * mask decode() is the exported model's token from the same decoder, upsampled to the original size.
  */
-function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessions, { kind: 'triton' }>): OrtSamPredictor {
+function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessions, { kind: 'triton' }>): LoadedSamPredictor {
   const { encoder, encoderSpec, decoder, backend } = sessions;
   const served: TokenDecoderSession = {
     session: decoder.session,
@@ -145,11 +145,11 @@ function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessi
   // upsamples the token's low-res map whole. The segmenter and everything mode never call it on Triton: they
   // take tokenDecoder(), low-res logits straight to an RLE, as in-process.
   const decode = async (embedding: Embedding, prompt: Prompt): Promise<DecodedMask> => {
-    const tokens = bind(embedding);
-    const m = (await tokens.decode([{ prompt }])).masks[0]!;
+    const decoder = bind(embedding);
+    const m = (await decoder.decode([{ prompt }])).masks[0]!;
     const token = exportedToken(prompt, m);
     const lowRes = Float32Array.from(tokenLogits(m, token));
-    return { logits: logitsFromLowRes(lowRes, tokens.upsampler), width: embedding.width, height: embedding.height, predictedIou: m.iou[token]!, lowRes };
+    return { logits: logitsFromLowRes(lowRes, decoder.upsampler), width: embedding.width, height: embedding.height, predictedIou: m.iou[token]!, lowRes };
   };
   const decoderSpec: DecoderSpec = { masksName: decoder.logitsName, iouName: decoder.iouName, maskInputSize: decoder.maskSize };
   const predictor = buildPredictor(opts, encoder, encoderSpec, decoderSpec, 'triton', [], backend, decode, () => decoder.session.release());
@@ -218,7 +218,7 @@ function buildPredictor(
   backend: BackendInfo,
   decode: (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask>,
   releaseDecoder: () => Promise<void>,
-): OrtSamPredictor {
+): LoadedSamPredictor {
   const cache = createEmbeddingCache(opts.embeddingCacheBytes);
   const target = encoderSpec.targetSize;
 

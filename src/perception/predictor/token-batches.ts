@@ -17,7 +17,7 @@ export interface TokenRunContext {
   iouName: string;
   maskSize: number;
   /** The image's resize into the encoder frame (prompts are mapped with it). */
-  frame: ResizedSize;
+  resize: ResizedSize;
   /** Low-res rows and columns this image's masks read (LowResUpsampler.reach); what a cropped head computes. */
   reach?: { rows: number; cols: number };
 }
@@ -34,7 +34,7 @@ function headExtent(ctx: TokenRunContext, embedding: Embedding, crop: boolean): 
 
 /** Feeds for one run; inputs the derived graph no longer declares are left out. */
 function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: DecoderRun, extent: [number, number]): Record<string, PlainTensor> {
-  const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.frame));
+  const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.resize));
   const n = arrays[0]!.n;
   const b = run.size;
   const plane = ctx.maskSize * ctx.maskSize;
@@ -137,7 +137,7 @@ export function bindTokenDecoder(d: TokenDecoderSession, embedding: Embedding): 
     logitsName: d.logitsName,
     iouName: d.iouName,
     maskSize: d.maskSize,
-    frame: resizedSize(embedding.width, embedding.height, d.frameSide),
+    resize: resizedSize(embedding.width, embedding.height, d.frameSide),
     reach: upsampler.reach,
   };
   return { upsampler, decode: (prompts, opts) => decodeTokenBatches(ctx, embedding, prompts, d.policy, opts) };

@@ -11,7 +11,7 @@ import { TwinsegError } from '../../errors.js';
 import { rgbToLab, toHex } from '../colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
 import { paintMask, type Rgb } from './mask-painting.js';
-import type { Picture } from '../service-types.js';
+import type { Picture } from '../twin-service-api.js';
 
 export interface OverlayItem {
   /** Drawn in its box and in the legend; absent for an anonymous (combined) mask. */

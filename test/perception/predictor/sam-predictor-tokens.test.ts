@@ -6,11 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxIou } from '../../../src/mask/boxes.js';
 import type { Box } from '../../../src/mask/rle.js';
-import { derivedPaths } from '../../../src/perception/predictor/four-token-file.js';
+import { fourTokenPaths } from '../../../src/perception/predictor/four-token-file.js';
 import { sha256File } from '../../../src/models/file-hash.js';
 import { maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { tokenLogits } from '../../../src/perception/sam/mask-tokens.js';
-import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from '../../../src/perception/predictor/sam-predictor.js';
+import { createSamPredictor, type LoadedSamPredictor, type SamPredictorOptions } from '../../../src/perception/predictor/sam-predictor.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import type { Embedding } from '../../../src/perception/sam/predictor-interface.js';
 import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder, tinyNchwEncoder } from '../../helpers/tiny-onnx.js';
@@ -43,7 +43,7 @@ function maskInputFor(box: Box): Float32Array {
 }
 
 describe('four-token decoding on a tiny SAM-structured decoder', () => {
-  let predictor: OrtSamPredictor;
+  let predictor: LoadedSamPredictor;
   let embedding: Embedding;
   beforeAll(async () => {
     predictor = await createSamPredictor(options(tinyFourTokenDecoder()));
@@ -98,7 +98,7 @@ describe('the derived decoder on disk', () => {
     const home = path.join(dir, 'home-cache');
     const source = path.join(dir, 'tiny-decoder.onnx');
     await fs.writeFile(source, tinyFourTokenDecoder());
-    const paths = derivedPaths(home, await sha256File(source));
+    const paths = fourTokenPaths(home, await sha256File(source));
 
     const first = await createSamPredictor(options(source, { home }));
     await first.tokenDecoder((await first.embed(image)).embedding);

