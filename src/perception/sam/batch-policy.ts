@@ -27,7 +27,7 @@ export const TRITON_MAX_BATCH = 16;
  * CPU: per-prompt cost hardly falls with the batch, while memory grows with it (~50 MB a prompt), so
  * small runs of the exact size (onnxruntime's arena is warmed at the largest once). GPUs: bigger runs,
  * padded to a few fixed sizes so each shape is compiled and tuned once, at warm-up; webgpu's per-prompt
- * cost grows past runs of 16. Triton: one request per round of `tritonMaxBatch`, unpadded (the server's
+ * cost grows past runs of 16 (docs/performance.md, GPU). Triton: one request per round of `tritonMaxBatch`, unpadded (the server's
  * onnxruntime takes any prompt count).
  */
 export function batchPolicyFor(provider: string, opts: { tritonMaxBatch?: number } = {}): BatchPolicy {

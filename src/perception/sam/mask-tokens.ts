@@ -39,10 +39,10 @@ export function exportedToken(prompt: Prompt, m: TokenMasks): MaskToken {
 
 /**
  * A refinement keeps the whole-object token instead of SAM's multi-click answer (token 0) when that honours
- * the clicks too and overlaps it at least this much: a fuller mask of the same thing (0.7 gave the horse scenario 0.742, 0.6 and 0.5 0.780). On the COCO sample's
- * refinement scenarios token 0 often left a piece of the object out that the whole-object token, given the
- * same clicks and mask_input, kept; on drawn scenes the whole-object token sometimes takes in a neighbour,
- * which this overlap rules out (figures in docs/performance.md).
+ * the clicks too and overlaps it at least this much: a fuller mask of the same thing. Token 0 often leaves a
+ * piece of the object out that the whole-object token, given the same clicks and mask_input, keeps; the
+ * whole-object token sometimes takes in a neighbour, which this overlap rules out (figures in
+ * docs/evaluation.md).
  */
 export const WHOLE_OVER_SINGLE_IOU = 0.6;
 
