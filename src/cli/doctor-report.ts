@@ -129,7 +129,7 @@ export function gpuProviderProblems(requested: readonly ProviderName[], report: 
   return out;
 }
 
-/** The derived decoder's state as cached under home (deriving it if needed); the check itself runs on the first image. */
+/** The four-token decoder's state as cached under home (deriving it if needed); the check itself runs on the first image. */
 async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
   try {
     const model = await resolveModel(config.model, config);

@@ -1,7 +1,7 @@
 // Derives the four-token decoder from a SAM ONNX decoder. SAM's export computes the low-res logits and
 // predicted IoUs of all four mask tokens, then keeps one with SamOnnxModel.select_masks: ArgMax over the
 // reweighted IoUs, plus batch offsets (Add), indexes (Gather) a Flatten of each all-token tensor. The
-// derived graph outputs those two all-token tensors instead, and takes a batch of prompts against one
+// four-token graph outputs those two all-token tensors instead, and takes a batch of prompts against one
 // image embedding. Tensors are found by that structure, never by name, so other SAM exports work too.
 import onnxProto from 'onnx-proto';
 import { shareImageSide, type SharingSummary } from './image-side-sharing.js';
@@ -17,7 +17,7 @@ type Node = onnxProto.onnx.INodeProto;
 const BATCHED_INPUTS = ['point_coords', 'point_labels', 'mask_input'] as const;
 export const PROMPT_BATCH_DIM = 'prompts';
 /**
- * The derived graph's outputs, whatever the source graph called the tensors: [prompts, 4, S, S] low-res
+ * The four-token graph's outputs, whatever the source graph called the tensors: [prompts, 4, S, S] low-res
  * logits and [prompts, 4] predicted IoUs of all mask tokens, declared float32 with those shapes so that a
  * model server (Triton's config.pbtxt) can be configured from the file alone.
  */

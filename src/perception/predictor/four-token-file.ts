@@ -1,6 +1,6 @@
 // The derived four-token decoder on disk: ${home}/derived/<sha256 of the source decoder>.onnx, written
-// atomically, with a record beside it (<sha256>.json) holding the derived file's own hash, the names of
-// its outputs, and the verification verdict. A derived file whose size or hash no longer matches its
+// atomically, with a record beside it (<sha256>.json) holding the four-token file's own hash, the names of
+// its outputs, and the verification verdict. A four-token file whose size or hash no longer matches its
 // record is rebuilt. Decoders whose structure is not found are remembered as such, with the reason.
 // Sources given as bytes (tests) are derived in memory, with nothing written.
 import { createHash } from 'node:crypto';
@@ -89,7 +89,7 @@ function fromRecord(r: FourTokenRecord, model: string, recordPath: string): Four
 }
 
 /**
- * The derived decoder for `source`: from the cache under `home` when intact, else derived (and cached).
+ * The four-token decoder for `source`: from the cache under `home` when intact, else derived (and cached).
  * `log` hears about rebuilds; reasons for unavailability are returned, not logged. Turning a speed-up
  * off (DeriveOptions) derives in memory: the fallback where the rewritten graph fails on a provider.
  */
@@ -137,7 +137,7 @@ async function writeRecord(file: string, record: FourTokenRecord, log?: (line: s
   }
 }
 
-/** Remembers a verdict beside the derived file, so the check runs once per decoder file. */
+/** Remembers a verdict beside the four-token file, so the check runs once per decoder file. */
 export async function saveVerdict(recordPath: string | undefined, verdict: Verdict, log?: (line: string) => void): Promise<void> {
   if (!recordPath) return;
   const record = await readRecord(recordPath);

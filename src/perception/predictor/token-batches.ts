@@ -32,7 +32,7 @@ function headExtent(ctx: TokenRunContext, embedding: Embedding, crop: boolean): 
   return { tokens: [th, tw], rows: th * cell, cols: tw * cell };
 }
 
-/** Feeds for one run; inputs the derived graph no longer declares are left out. */
+/** Feeds for one run; inputs the four-token graph no longer declares are left out. */
 function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: DecoderRun, extent: [number, number]): Record<string, PlainTensor> {
   const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.resize));
   const n = arrays[0]!.n;

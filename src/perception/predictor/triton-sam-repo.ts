@@ -1,6 +1,6 @@
 // The Triton repository for a SAM model as twinseg's Triton backend drives it: the encoder as exported, and the
 // four-token decoder derived from the exported decoder (a prompt batch against one image embedding in, all four
-// mask tokens' low-res logits and IoUs out), so that a whole round of prompts is one request. The derived decoder
+// mask tokens' low-res logits and IoUs out), so that a whole round of prompts is one request. The four-token decoder
 // is checked against the original one on real pictures before it is written, as the in-process backend checks it
 // on its first image; a decoder that fails, or whose structure is not found, is refused with the reason.
 import path from 'node:path';
@@ -19,7 +19,7 @@ export interface SamRepoFiles {
 }
 
 export interface SamRepoOptions extends TritonRepoOptions {
-  /** TWINSEG_HOME: the derived decoder and its verdict are kept under home/derived. */
+  /** TWINSEG_HOME: the four-token decoder and its verdict are kept under home/derived. */
   home: string;
   /** Where the check runs the original models (in-process). */
   providers: readonly ProviderName[];
@@ -31,7 +31,7 @@ export interface SamRepoOptions extends TritonRepoOptions {
 
 export interface SamRepoResult {
   written: WrittenModel[];
-  /** The derived decoder file that was copied into the repository, and its check. */
+  /** The four-token decoder file that was copied into the repository, and its check. */
   fourToken: { file: string; verdict: Verdict };
 }
 
@@ -59,7 +59,7 @@ export async function checkedFourTokenDecoder(files: SamRepoFiles, opts: Omit<Sa
   if (current.verdict.state === 'verified') return current;
 
   // Pending: run the in-process predictor on the check pictures; its first token decode runs the check and
-  // records the verdict beside the derived file.
+  // records the verdict beside the four-token file.
   const predictor = await createSamPredictor({
     encoderPath: files.encoderPath,
     decoderPath: files.decoderPath,

@@ -88,7 +88,7 @@ export interface SamPredictor {
   decode(embedding: Embedding, prompt: Prompt): Promise<DecodedMask>;
   /**
    * Batched decoding of all four mask tokens, where the model allows it: undefined where the decoder's
-   * structure was not found or its derived variant was refused on verification (which runs on the first
+   * structure was not found or its four-token decoder was refused on verification (which runs on the first
    * embedding asked for while still pending). Callers then use `decode`.
    */
   tokenDecoder?(embedding: Embedding): Promise<TokenDecoder | undefined>;
