@@ -13,7 +13,10 @@ export default tseslint.config(
     rules: {
       // A leading underscore names a binding left unused on purpose (a rest pattern's dropped key, a
       // parameter kept for the call's shape).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
 );

@@ -5,7 +5,13 @@ import type { MaskSelection } from './mask-uri.js';
 
 /** A mask's bytes, tagged by what a reader does with them. */
 export type MaskPayload = { outcome: MaskOutcome; mime: string } & (
-  | { kind: 'json'; /** The object the text encodes, for a reply that inlines it. */ json: object; /** RLE or polygons as JSON text. */ data: string }
+  | {
+      kind: 'json';
+      /** The object the text encodes, for a reply that inlines it. */
+      json: object;
+      /** RLE or polygons as JSON text. */
+      data: string;
+    }
   | { kind: 'picture'; /** cutout or overlay: a picture to look at. */ data: Buffer }
   | { kind: 'binary'; /** png: the binary mask. */ data: Buffer }
 );
