@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { PRESET_NAMES } from '../config.js';
 import { decodeToRgb, encodeRaw, PICTURE_MIME } from '../image/codec.js';
 import type { Picture } from '../twin/service-types.js';
-import { GRANULARITIES } from '../twin/service-types.js';
+import { GRANULARITIES, LOCAL_USER_ACCESS } from '../twin/service-types.js';
 import { interruptSignal, need, oneOf, parseCommandArgs, withApp, type CliCommand } from './cli-io.js';
 import { progressDisplay } from './progress-display.js';
 
@@ -54,7 +54,7 @@ export const buildCommand: CliCommand = {
         const { twin } = outcome;
         if (values.marks) {
           const file = path.resolve(values.marks);
-          await writeFileAtomic(file, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568 }), file));
+          await writeFileAtomic(file, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568, access: LOCAL_USER_ACCESS }), file));
           io.stderr(`marks picture written to ${file}\n`);
         }
         const view = compactView(twin);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.js';
-import { MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/service-types.js';
+import { LOCAL_USER_ACCESS, MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/service-types.js';
 import { need, oneOf, parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
 
 export const maskCommand: CliCommand = {
@@ -31,7 +31,7 @@ export const maskCommand: CliCommand = {
     const format = oneOf<MaskFormat>(values.format, MASK_FORMATS, '--format', 'png');
     const out = path.resolve(need(values.out, '--out FILE'));
     return withApp(config(), io, async (app) => {
-      const m = await app.twins.mask({ twinId, ids, op, format });
+      const m = await app.twins.mask({ twinId, ids, op, format, access: LOCAL_USER_ACCESS });
       const data = m.png ?? JSON.stringify(m.rle ? { rle: m.rle } : { polygons: m.polygons });
       await writeFileAtomic(out, data);
       io.stdout(`${JSON.stringify({ twin_id: twinId, ids, op, format, area: m.area, bbox: m.bbox, file: out, uri: pathToFileURL(out).href })}\n`);

@@ -59,9 +59,11 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'get_mask',
     getMaskConfig,
-    withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {
+    withToolErrors('get_mask', ctx.log, async (args, request): Promise<CallToolResult> => {
       const selection: MaskSelection = { twinId: args.twin_id, ids: args.ids, op: args.op, format: args.format, crop: args.crop ?? false };
-      const { outcome: m, mime, data } = await maskPayload(ctx.twins, selection);
+      const roots = await ctx.roots.current(request);
+      const { outcome: m, mime, data } = await maskPayload(ctx.twins, selection, ctx.session.access(args.twin_id, roots));
+      ctx.session.saw(args.twin_id);
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args);
       const uri = maskUri(selection);
       const structured: Record<string, unknown> = {
@@ -77,7 +79,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
       };
       let file: WrittenFile | undefined;
       if (args.output_path !== undefined) {
-        file = await writeOutputFile(ctx, { requested: args.output_path, data, mimeType: mime, overwrite: args.overwrite ?? false });
+        file = await writeOutputFile(ctx, { requested: args.output_path, data, mimeType: mime, overwrite: args.overwrite ?? false }, roots);
         structured.file = { path: file.path, bytes: file.bytes };
       }
       // The text mirror stays small: a large payload travels once, in structuredContent or the resource.

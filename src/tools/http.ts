@@ -262,7 +262,8 @@ async function listen(server: http.Server, port: number, host: string): Promise<
 export async function startHttpServer(
   app: AppContext,
   opts: HttpOptions,
-  makeServer: MakeServer = (a) => createServer(a),
+  // A token holder on a shared server must not reach past the operator's roots by declaring "/".
+  makeServer: MakeServer = (a) => createServer(a, { clientRoots: 'narrow' }),
 ): Promise<HttpHandle> {
   checkHttpExposure(opts.host, opts.token); // a generated token is for loopback only
   const token = opts.token ?? generateToken();

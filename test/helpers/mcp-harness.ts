@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/tools/server.js';
+import type { ClientRootsMode } from '../../src/tools/session-roots.js';
 import { FakeTwinService, scenePng, TINY_PNG, type FakeOptions } from './fake-twin-service.js';
 
 export interface Harness {
@@ -29,7 +30,13 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 export async function startHarness(
-  opts: { fake?: FakeOptions; clientRoots?: string[]; env?: Record<string, string> } = {},
+  opts: {
+    fake?: FakeOptions;
+    clientRoots?: string[];
+    env?: Record<string, string>;
+    /** What the client's roots do to the server's (createServer's clientRoots; default: narrow, as TWINSEG_ROOTS is set). */
+    clientRootsMode?: ClientRootsMode;
+  } = {},
 ): Promise<Harness> {
   const root = await tempDir('twinseg-root-');
   const outside = await tempDir('twinseg-outside-');
@@ -44,7 +51,7 @@ export async function startHarness(
   const fake = new FakeTwinService(opts.fake);
   const logs: string[] = [];
   const app = await createAppContext(config, { twins: fake, log: (m) => logs.push(m) });
-  const server = createServer(app);
+  const server = createServer(app, opts.clientRootsMode ? { clientRoots: opts.clientRootsMode } : {});
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   const client = new Client(

@@ -12,12 +12,12 @@ afterEach(async () => {
   for (const d of extra.splice(0)) await fs.rm(d, { recursive: true, force: true });
 });
 
-describe("the client's MCP roots", () => {
-  it('replace the configured roots when the client offers them', async () => {
+describe("the client's MCP roots on stdio without TWINSEG_ROOTS", () => {
+  it('replace the default roots when the client offers them', async () => {
     const clientRoot = await tempDir('twinseg-client-root-');
     extra.push(clientRoot);
     await fs.writeFile(path.join(clientRoot, 'c.png'), TINY_PNG);
-    h = await startHarness({ clientRoots: [clientRoot] });
+    h = await startHarness({ clientRoots: [clientRoot], clientRootsMode: 'replace' });
     const ok = await h.call('build_digital_twin', { image: path.join(clientRoot, 'c.png') });
     expect(ok.isError, textOf(ok)).toBeFalsy();
     const refused = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png') });
@@ -31,7 +31,7 @@ describe("the client's MCP roots", () => {
     extra.push(first, second);
     await fs.writeFile(path.join(second, 'late.png'), TINY_PNG);
     const roots = [first];
-    h = await startHarness({ clientRoots: roots });
+    h = await startHarness({ clientRoots: roots, clientRootsMode: 'replace' });
     expect((await h.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError).toBe(true);
     roots.push(second);
     await h.client.sendRootsListChanged();
@@ -41,7 +41,7 @@ describe("the client's MCP roots", () => {
   });
 
   it('fall back to the configured roots when the client offers an empty list', async () => {
-    h = await startHarness({ clientRoots: [] });
+    h = await startHarness({ clientRoots: [], clientRootsMode: 'replace' });
     expect((await h.call('build_digital_twin', { image: 'photo.png' })).isError).toBeFalsy();
   });
 
@@ -49,7 +49,7 @@ describe("the client's MCP roots", () => {
     const clientRoot = await tempDir('twinseg-client-root-');
     extra.push(clientRoot);
     await fs.writeFile(path.join(clientRoot, 'c.png'), TINY_PNG);
-    h = await startHarness({ clientRoots: [clientRoot] });
+    h = await startHarness({ clientRoots: [clientRoot], clientRootsMode: 'replace' });
     const built = await h.call('build_digital_twin', { image: path.join(clientRoot, 'c.png') });
     const id = (built.structuredContent as { twin_id: string }).twin_id;
     const r = await h.call('get_mask', { twin_id: id, ids: [1], output_path: 'm.png' });
@@ -57,6 +57,44 @@ describe("the client's MCP roots", () => {
     expect(path.dirname((r.structuredContent as { file: { path: string } }).file.path)).toBe(path.join(h.root, 'out'));
   });
 });
+
+describe("the client's MCP roots where the operator set TWINSEG_ROOTS (and always over HTTP)", () => {
+  it('narrow the server roots to the client root inside them', async () => {
+    h = await narrowedHarness((r) => [path.join(r, 'mine')]);
+    expect((await h.call('build_digital_twin', { image: path.join(h.root, 'mine', 'c.png') })).isError).toBeFalsy();
+    const refused = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png') });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/PATH_NOT_ALLOWED/);
+  });
+
+  it('never widen them: a client declaring "/" gets the server roots, not the disk', async () => {
+    h = await narrowedHarness(() => ['/']);
+    expect((await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png') })).isError).toBeFalsy();
+    const outside = await h.call('build_digital_twin', { image: path.join(h.outside, 'secret.png') });
+    expect(outside.isError).toBe(true);
+    expect(textOf(outside)).toMatch(/PATH_NOT_ALLOWED/);
+    const write = await h.call('get_mask', { twin_id: 'tw_0000000000000000', ids: [1], output_path: path.join(h.outside, 'm.png') });
+    expect(write.isError).toBe(true);
+  });
+
+  it('outside the server roots leave the session nothing to read', async () => {
+    h = await narrowedHarness((_root, outside) => [outside]);
+    const r = await h.call('build_digital_twin', { image: path.join(h.outside, 'secret.png') });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/PATH_NOT_ALLOWED/);
+    expect(h.logs.join('\n')).toMatch(/lie outside the server's/);
+  });
+});
+
+/** A harness whose client offers roots computed from the harness's own root and outside folder. */
+async function narrowedHarness(rootsOf: (root: string, outside: string) => string[]): Promise<Harness> {
+  const roots: string[] = [];
+  const harness = await startHarness({ clientRoots: roots });
+  await fs.mkdir(path.join(harness.root, 'mine'), { recursive: true });
+  await fs.writeFile(path.join(harness.root, 'mine', 'c.png'), TINY_PNG);
+  roots.push(...rootsOf(harness.root, harness.outside));
+  return harness;
+}
 
 it('rootUrisToPaths keeps file:// roots and ignores other schemes', () => {
   expect(rootUrisToPaths(['file:///home/me/pics', 'https://example.com/x', 'file:///tmp/a%20b'])).toEqual(['/home/me/pics', '/tmp/a b']);
