@@ -31,6 +31,8 @@ export interface ImageMemoryOptions {
   limits: ImageLimits;
   /** Where inline images are kept; none: not kept across restarts. */
   inlineDir?: string;
+  /** How many copies of inline images, and how many bytes of them, are kept (default MAX_INLINE_IMAGES, INLINE_BYTES_KEPT). */
+  inlineKept?: { count: number; bytes: number };
   log: (msg: string) => void;
 }
 
@@ -197,11 +199,12 @@ export class ImageMemory {
       await Promise.all(names.map(async (n) => ({ file: path.join(dir, n), st: await fs.stat(path.join(dir, n)).catch(() => undefined) })))
     ).filter((d) => d.st !== undefined);
     dated.sort((a, b) => b.st!.mtimeMs - a.st!.mtimeMs);
+    const kept = this.opts.inlineKept ?? { count: MAX_INLINE_IMAGES, bytes: INLINE_BYTES_KEPT };
     let bytes = 0;
     for (const [i, { file, st }] of dated.entries()) {
       bytes += st!.size;
       // The newest copy stays whatever its size: it belongs to the twin just built.
-      if (i > 0 && (i >= MAX_INLINE_IMAGES || bytes > INLINE_BYTES_KEPT)) await fs.rm(file, { force: true });
+      if (i > 0 && (i >= kept.count || bytes > kept.bytes)) await fs.rm(file, { force: true });
     }
   }
 }

@@ -1,14 +1,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rootUrisToPaths } from '../../src/tools/session-roots.js';
-import { TINY_PNG } from '../helpers/fake-twin-service.js';
+import { createAppContext } from '../../src/app-context.js';
+import { loadConfig } from '../../src/config.js';
+import { startHttpServer } from '../../src/tools/http.js';
+import { narrowRoots, rootUrisToPaths } from '../../src/tools/session-roots.js';
+import { FakeTwinService, TINY_PNG } from '../helpers/fake-twin-service.js';
 import { startHarness, tempDir, textOf, type Harness } from '../helpers/mcp-harness.js';
 
-let h: Harness;
+let h: Harness | undefined;
 const extra: string[] = [];
 afterEach(async () => {
   await h?.close();
+  h = undefined;
   for (const d of extra.splice(0)) await fs.rm(d, { recursive: true, force: true });
 });
 
@@ -31,12 +39,13 @@ describe("the client's MCP roots on stdio without TWINSEG_ROOTS", () => {
     extra.push(first, second);
     await fs.writeFile(path.join(second, 'late.png'), TINY_PNG);
     const roots = [first];
-    h = await startHarness({ clientRoots: roots, clientRootsMode: 'replace' });
-    expect((await h.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError).toBe(true);
+    const harness = await startHarness({ clientRoots: roots, clientRootsMode: 'replace' });
+    h = harness;
+    expect((await harness.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError).toBe(true);
     roots.push(second);
-    await h.client.sendRootsListChanged();
+    await harness.client.sendRootsListChanged();
     await expect
-      .poll(async () => (await h.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError)
+      .poll(async () => (await harness.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError)
       .toBeFalsy();
   });
 
@@ -86,6 +95,46 @@ describe("the client's MCP roots where the operator set TWINSEG_ROOTS (and alway
   });
 });
 
+describe("the client's MCP roots over HTTP", () => {
+  it('arrive with the first call (asked on its stream) and narrow the server roots; "/" widens nothing', async () => {
+    const base = await tempDir('twinseg-http-roots-');
+    extra.push(base);
+    const mine = path.join(base, 'mine');
+    await fs.mkdir(mine);
+    await fs.writeFile(path.join(mine, 'c.png'), TINY_PNG);
+    await fs.writeFile(path.join(base, 'other.png'), TINY_PNG);
+    const outside = await tempDir('twinseg-http-outside-');
+    extra.push(outside);
+    await fs.writeFile(path.join(outside, 'secret.png'), TINY_PNG);
+    const logs: string[] = [];
+    const config = loadConfig({ TWINSEG_HOME: path.join(base, '.home'), TWINSEG_ROOTS: base, TWINSEG_OUTPUT_DIR: path.join(base, 'out') });
+    const app = await createAppContext(config, { twins: new FakeTwinService(), log: (m) => logs.push(m) });
+    const TOKEN = 'http-roots-test-token-0123456789';
+    const handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
+    const connect = async (roots: string[]) => {
+      const c = new Client({ name: 'roots', version: '1' }, { capabilities: { roots: { listChanged: true } } });
+      c.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href })) }));
+      await c.connect(new StreamableHTTPClientTransport(new URL(handle.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      return c;
+    };
+    const build = async (c: Client, image: string) => (await c.callTool({ name: 'build_digital_twin', arguments: { image } })) as CallToolResult;
+    try {
+      const narrow = await connect([mine]);
+      // Refused on the very first call: the client's roots had arrived (the server's own would allow it).
+      const first = await build(narrow, path.join(base, 'other.png'));
+      expect(textOf(first)).toMatch(/^PATH_NOT_ALLOWED/);
+      expect((await build(narrow, path.join(mine, 'c.png'))).isError).toBeFalsy();
+      const everything = await connect(['/']);
+      expect((await build(everything, path.join(base, 'other.png'))).isError).toBeFalsy();
+      expect(textOf(await build(everything, path.join(outside, 'secret.png')))).toMatch(/^PATH_NOT_ALLOWED/);
+      expect(logs.join('\n')).not.toMatch(/roots\/list failed/);
+      await Promise.all([narrow.close(), everything.close()]);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 /** A harness whose client offers roots computed from the harness's own root and outside folder. */
 async function narrowedHarness(rootsOf: (root: string, outside: string) => string[]): Promise<Harness> {
   const roots: string[] = [];
@@ -95,6 +144,13 @@ async function narrowedHarness(rootsOf: (root: string, outside: string) => strin
   roots.push(...rootsOf(harness.root, harness.outside));
   return harness;
 }
+
+it('narrowRoots keeps what lies inside both, and never more than the server roots', () => {
+  expect(narrowRoots(['/srv/data/a', '/home/me'], ['/srv/data'])).toEqual(['/srv/data/a']);
+  expect(narrowRoots(['/'], ['/srv/data', '/tmp'])).toEqual(['/srv/data', '/tmp']);
+  expect(narrowRoots(['/elsewhere'], ['/srv/data'])).toEqual([]);
+  expect(narrowRoots(['/srv/data2'], ['/srv/data'])).toEqual([]);
+});
 
 it('rootUrisToPaths keeps file:// roots and ignores other schemes', () => {
   expect(rootUrisToPaths(['file:///home/me/pics', 'https://example.com/x', 'file:///tmp/a%20b'])).toEqual(['/home/me/pics', '/tmp/a b']);
