@@ -107,6 +107,14 @@ export function tritonModelNames(
   return { encoder: triton.encoderModel ?? `${model}-encoder`, decoder: triton.decoderModel ?? `${model}-decoder` };
 }
 
+/**
+ * The largest request either transport reads (HTTP body, stdio line): a base64 image at the byte limit
+ * (4/3 of its bytes) and 1 MiB for the rest of the call.
+ */
+export function maxRequestBytes(config: Pick<Config, 'maxImageBytes'>): number {
+  return Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024;
+}
+
 /** Builds the config from environment variables plus explicit overrides (CLI flags, tests). */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,

@@ -1,7 +1,7 @@
 // `twinseg serve`: the MCP server on stdio (default) or Streamable HTTP.
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
-import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
+import { checkHttpExposure, isLoopbackHost, maxRequestBytes, type Config } from '../config.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
 function untilSignal(): Promise<void> {
@@ -18,7 +18,7 @@ async function serveHttp(app: AppContext, config: Config, io: CliIo, port: numbe
     port,
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
-    maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
+    maxBodyBytes: maxRequestBytes(config),
     stateless: config.http.stateless,
   });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
@@ -32,18 +32,21 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   // Anything a dependency prints with console.log would corrupt the JSON-RPC stream.
   console.log = console.error;
   console.info = console.error;
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { BoundedStdioTransport } = await import('../tools/stdio-transport.js');
   const { createServer } = await import('../tools/server.js');
   const server = createServer(app);
-  const transport = new StdioServerTransport();
+  // Transport and protocol errors (an oversized or malformed line, a failed write) go to stderr.
+  server.server.onerror = (e) => app.log(`twinseg: stdio: ${e.message.slice(0, 500)}`);
+  const transport = new BoundedStdioTransport({ maxMessageBytes: maxRequestBytes(config) });
   await server.connect(transport);
   // stderr only: a person who started it by hand learns it is up and what it may read.
   io.stderr(`twinseg: MCP server on stdio (model ${config.model} loads on the first build); roots: ${config.roots.join(', ')}\n`);
-  await new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
-    void untilSignal().then(resolve);
+  const why = await new Promise<string>((resolve) => {
+    server.server.onclose = () => resolve('the transport closed');
+    process.stdin.once('end', () => resolve('the client closed stdin'));
+    void untilSignal().then(() => resolve('a signal'));
   });
+  app.log(`twinseg: stopping: ${why}`);
   await server.close().catch(() => undefined);
 }
 
