@@ -12,6 +12,7 @@ import { openModelSessions, type BackendInfo, type ModelSessions, type TritonBac
 import type { ModelSession, ModelSource, ProviderFallback, ProviderName } from './ort-sessions.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from './sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from './sam-preprocess.js';
+import { checkPicture } from './four-token-check.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
 import { decodeTokenBatches, type BatchPolicy, type TokenRunContext } from './token-batches.js';
 import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder } from './types.js';
@@ -105,6 +106,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Ort
       frame: encoderSpec.targetSize,
       maskSize: decoderSpec.maskInputSize,
       original: (embedding, prompt) => predictor.decode(embedding, prompt),
+      checkEmbedding: async (attempt) => (await predictor.embed(checkPicture(attempt))).embedding,
       log,
     });
   } catch (e) {
