@@ -12,7 +12,7 @@ function untilSignal(): Promise<void> {
 }
 
 async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
-  const { startHttpServer } = await import('../tools/http.js');
+  const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, {
     host,
     port,
@@ -32,8 +32,8 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   // Anything a dependency prints with console.log would corrupt the JSON-RPC stream.
   console.log = console.error;
   console.info = console.error;
-  const { BoundedStdioTransport } = await import('../tools/stdio-transport.js');
-  const { createServer } = await import('../tools/server.js');
+  const { BoundedStdioTransport } = await import('../server/stdio-transport.js');
+  const { createServer } = await import('../server/server.js');
   const server = createServer(app);
   // Transport and protocol errors (an oversized or malformed line, a failed write) go to stderr.
   server.server.onerror = (e) => app.log(`twinseg: stdio: ${e.message.slice(0, 500)}`);

@@ -3,9 +3,9 @@
 // this session built, made or was given (session-twins.ts), never another client's.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TwinsegError } from '../errors.js';
-import type { Twin } from '../twin/types.js';
+import type { Twin } from '../twin/scene-model.js';
 import { detailedView } from '../twin/views.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
 import { parseMaskSelection } from './mask-uri.js';
 import { MARKS_MAX_SIDE } from './picture-content.js';

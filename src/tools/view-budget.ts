@@ -3,7 +3,7 @@
 // passes fitResult last (tool-errors.ts). The views themselves belong to the twin layer.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { compactView, type CompactTwinView } from '../twin/views.js';
-import type { Twin, TwinObject } from '../twin/types.js';
+import type { Twin, TwinObject } from '../twin/scene-model.js';
 
 /** Characters of JSON per copy; two copies stay well under 25k tokens at ~4 characters a token. */
 export const VIEW_BUDGET_CHARS = 40_000;

@@ -14,11 +14,21 @@ const end = Date.now() + Number(ms);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function clear() {
-  try {
-    fs.unlinkSync(folder);
-  } catch (e) {
-    if (e.code === 'EISDIR' || e.code === 'EPERM') fs.rmSync(folder, { recursive: true, force: true });
-    else if (e.code !== 'ENOENT') throw e;
+  for (;;) {
+    try {
+      fs.unlinkSync(folder);
+      return;
+    } catch (e) {
+      if (e.code === 'ENOENT') return;
+      if (e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
+    }
+    try {
+      // A folder the server made meanwhile; it may be writing into it while this removes it.
+      fs.rmSync(folder, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if (e.code !== 'ENOTEMPTY') throw e;
+    }
   }
 }
 

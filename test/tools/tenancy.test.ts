@@ -10,11 +10,11 @@ import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotoc
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
-import { createServer } from '../../src/tools/server.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
+import { createServer } from '../../src/server/server.js';
 import { TwinService } from '../../src/twin/twin-service.js';
-import { LocalTwinStore } from '../../src/twin/twin-store.js';
-import { scenePng, scriptedSegmenter } from '../helpers/fake-twin-service.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
+import { scenePng, scriptedSegmenter } from '../helpers/scripted-twin-service.js';
 import { tempDir, textOf } from '../helpers/mcp-harness.js';
 
 let work: string;

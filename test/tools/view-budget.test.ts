@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { fitCompactView, fitResult, RESULT_MAX_CHARS, RESULT_TEXT_MAX_CHARS } from '../../src/tools/view-budget.js';
-import { makeTwin } from '../helpers/fake-twin-service.js';
+import { makeTwin } from '../helpers/scripted-twin-service.js';
 import { startHarness, textOf } from '../helpers/mcp-harness.js';
 
 it('keeps the whole compact view when it fits the budget', () => {
