@@ -94,7 +94,14 @@ async function stdioOversize(home: string, root: string): Promise<{ requestMiB: 
     }
   });
   child.stderr.resume();
-  const send = (m: object) => new Promise<void>((resolve) => (child.stdin.write(`${JSON.stringify(m)}\n`) ? resolve() : child.stdin.once('drain', resolve)));
+  // A server that exits mid-write never drains: its closing stdin ends the wait too.
+  child.stdin.on('error', () => undefined);
+  const send = (m: object) =>
+    new Promise<void>((resolve) => {
+      if (child.stdin.write(`${JSON.stringify(m)}\n`)) return resolve();
+      child.stdin.once('drain', resolve);
+      child.stdin.once('close', resolve);
+    });
   const reply = async (id: number, ms = 120_000) => {
     const until = Date.now() + ms;
     while (!replies.has(id) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
@@ -124,19 +131,23 @@ it('measures the limits of docs/security.md from outside the server', async () =
   await Promise.all(pictures.map((p, i) => bigPicture(p, ['#d8d0c0', '#c0d0d8', '#d0d8c0'][i]!, i)));
   const env = { TWINSEG_HOME: path.join(work, 'home'), TWINSEG_ROOTS: root, TWINSEG_PROVIDERS: 'cpu' };
   const rows: [string, string][] = [];
+  const row = (what: string, figure: string) => {
+    row(what, figure);
+    console.log(`limits: ${what}: ${figure}`);
+  };
   const figures: Record<string, unknown> = { cli: CLI, machine: machine('cpu') };
   const server = await startServerChild(env, TOKEN, CLI);
   try {
     const client = await server.connect('limits');
     const idle = await memoryOf(server.pid);
-    rows.push(['server RSS idle', `${idle.rssMb.toFixed(0)} MB`]);
+    row('server RSS idle', `${idle.rssMb.toFixed(0)} MB`);
 
     // Two 64 Mpx builds at once on a cold home (the four-token decoder derived and checked meanwhile).
     const two = await peakDuring(server.pid, () => Promise.all(pictures.slice(0, 2).map((image) => call(client, 'build_digital_twin', { image, preset: 'fast' }))));
     const builds = typeof two.result === 'string' ? [] : two.result;
     const errors = typeof two.result === 'string' ? [two.result] : builds.filter((r) => r.isError).map((r) => (r.content[0] as { text: string }).text.slice(0, 120));
     figures.twoColdBuilds = { seconds: two.seconds, peakMb: two.peakMb, hwmMb: two.hwmMb, errors };
-    rows.push(['two 64 Mpx builds at once, cold home', `peak ${two.hwmMb.toFixed(0)} MB (VmHWM), ${two.seconds.toFixed(0)} s${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`]);
+    row('two 64 Mpx builds at once, cold home', `peak ${two.hwmMb.toFixed(0)} MB (VmHWM), ${two.seconds.toFixed(0)} s${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`);
     if (typeof two.result === 'string') throw new Stop();
 
     // The same picture again as base64: the copy kept for restarts is the bytes sent.
@@ -146,7 +157,7 @@ it('measures the limits of docs/security.md from outside the server', async () =
     const keptBytes = (await Promise.all(kept.map(async (n) => (await fs.stat(path.join(env.TWINSEG_HOME, 'images', n))).size))).reduce((a, b) => a + b, 0);
     const failed = typeof inline.result === 'string' ? inline.result : inline.result.isError ? textOf(inline.result).slice(0, 120) : undefined;
     figures.base64Build = { sentBytes: bytes.length, keptFiles: kept.length, keptBytes, seconds: inline.seconds, hwmMb: inline.hwmMb, error: failed ?? false };
-    rows.push(['64 Mpx build from base64', `${(bytes.length / MiB).toFixed(1)} MiB sent, ${(keptBytes / MiB).toFixed(1)} MiB kept on disk, ${inline.seconds.toFixed(0)} s, peak so far ${inline.hwmMb.toFixed(0)} MB${failed ? `, ${failed}` : ''}`]);
+    row('64 Mpx build from base64', `${(bytes.length / MiB).toFixed(1)} MiB sent, ${(keptBytes / MiB).toFixed(1)} MiB kept on disk, ${inline.seconds.toFixed(0)} s, peak so far ${inline.hwmMb.toFixed(0)} MB${failed ? `, ${failed}` : ''}`);
     if (typeof inline.result === 'string') throw new Stop();
 
     // 1,000 labels with long text: what comes back.
@@ -155,22 +166,23 @@ it('measures the limits of docs/security.md from outside the server', async () =
       const labels = Array.from({ length: 1000 }, (_, i) => ({ id: 1 + (i % built.object_count), label: `${i} ${'x'.repeat(190)}`, description: 'd'.repeat(2000) }));
       const labelled = await call(client, 'label_objects', { twin_id: built.twin_id, labels });
       figures.label1000 = { chars: chars(labelled), json: JSON.stringify(labelled).length };
-      rows.push(['label_objects, 1,000 long labels', `${chars(labelled).toLocaleString('en')} characters of text, ${JSON.stringify(labelled).length.toLocaleString('en')} as JSON`]);
+      row('label_objects, 1,000 long labels', `${chars(labelled).toLocaleString('en')} characters of text, ${JSON.stringify(labelled).length.toLocaleString('en')} as JSON`);
     }
     const end = await memoryOf(server.pid);
-    rows.push(['server RSS after', `${end.rssMb.toFixed(0)} MB, peak over the run ${end.peakMb.toFixed(0)} MB`]);
+    row('server RSS after', `${end.rssMb.toFixed(0)} MB, peak over the run ${end.peakMb.toFixed(0)} MB`);
     figures.rss = { idleMb: idle.rssMb, endMb: end.rssMb, peakMb: end.peakMb };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     figures.serverLogTail = server.log.slice(-8);
-    rows.push(['server log, last lines', server.log.slice(-3).join(' / ').slice(0, 400)]);
+    row('server log, last lines', server.log.slice(-3).join(' / ').slice(0, 400));
   } finally {
     await server.stop();
   }
 
+  console.log('limits: stdio request over the limit');
   const stdio = await stdioOversize(path.join(work, 'home-stdio'), root);
   figures.stdioOversize = stdio;
-  rows.push([`stdio request of ${stdio.requestMiB} MiB`, `answered in ${stdio.answeredS.toFixed(1)} s (${stdio.answer.includes('"error"') ? 'JSON-RPC error' : stdio.answer}), serves after: ${stdio.servesAfter}, peak ${stdio.peakMb.toFixed(0)} MB`]);
+  row(`stdio request of ${stdio.requestMiB} MiB`, `answered in ${stdio.answeredS.toFixed(1)} s (${stdio.answer.includes('"error"') ? 'JSON-RPC error' : stdio.answer}), serves after: ${stdio.servesAfter}, peak ${stdio.peakMb.toFixed(0)} MB`);
 
   console.log(`\nlimits of ${CLI} (${figures.machine && (figures.machine as { cpu: string; cores: number }).cores} cores):\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
   await writeBenchOutput(process.env.TWINSEG_LIMITS_CLI ? 'limits-other' : 'limits', figures);

@@ -215,7 +215,8 @@ async function openSession(
 /**
  * Stateless: a fresh McpServer and transport for this one POST, closed with its response. Without a
  * session there is no event stream to GET and nothing to DELETE; the client's roots are not asked for
- * (the configured roots apply) and a cancellation, arriving as its own POST, finds nothing to cancel.
+ * (the configured roots apply), resources/list lists nothing (no session owns a twin) and a cancellation,
+ * arriving as its own POST, finds nothing to cancel.
  */
 async function answerStateless(app: AppContext, makeServer: MakeServer, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   if (req.method !== 'POST') {

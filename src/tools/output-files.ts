@@ -43,8 +43,8 @@ async function outputDir(ctx: ToolContext): Promise<string> {
 }
 
 async function target(ctx: ToolContext, requested: string, roots: readonly string[]): Promise<{ file: string; roots: string[] }> {
-  // The output directory is the operator's choice, so it is allowed even when a client's roots replace
-  // the configured ones.
+  // The output directory is the operator's choice, so it is allowed even when a client's roots narrow or
+  // replace the configured ones.
   const dir = await outputDir(ctx);
   const abs = /^file:/i.test(requested) || path.isAbsolute(requested) ? requested : path.join(dir, requested);
   const allowed = [...roots, dir];
