@@ -132,7 +132,7 @@ it('measures the limits of docs/security.md from outside the server', async () =
   const env = { TWINSEG_HOME: path.join(work, 'home'), TWINSEG_ROOTS: root, TWINSEG_PROVIDERS: 'cpu' };
   const rows: [string, string][] = [];
   const row = (what: string, figure: string) => {
-    row(what, figure);
+    rows.push([what, figure]);
     console.log(`limits: ${what}: ${figure}`);
   };
   const figures: Record<string, unknown> = { cli: CLI, machine: machine('cpu') };
