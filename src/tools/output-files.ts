@@ -69,6 +69,7 @@ export async function writeOutputFile(ctx: ToolContext, req: OutputRequest, root
         hint: `Use a path inside one of the allowed roots: ${allowed.join(', ')}.`,
       });
     }
+    if (e instanceof TwinsegError) throw e;
     throw new TwinsegError('IO_ERROR', `Could not write ${file}: ${errorMessage(e)}.`, {
       hint: 'Check that the folder is writable and the disk has space.',
       cause: e,

@@ -1,6 +1,7 @@
 // Resources: twin://{id} (the twin as JSON, masks excluded), twin://{id}/marks.jpg (the set-of-marks
-// picture) and twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the twins
-// this session built, made or was given (session-twins.ts), never another client's.
+// picture), twin://{id}/photo.jpg (the photo alone, for the twin view to outline itself) and
+// twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the twins this session
+// built, made or was given (session-twins.ts), never another client's.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TwinsegError } from '../errors.js';
 import type { Twin } from '../twin/scene-model.js';
@@ -86,12 +87,29 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       }),
   );
   server.registerResource(
+    'twin-photo',
+    new ResourceTemplate('twin://{id}/photo.jpg', { list: undefined }),
+    {
+      title: 'Photo of a twin',
+      description: 'The image the twin was built from, without marks (JPEG, longest side at most 1568 px).',
+      mimeType: 'image/jpeg',
+    },
+    (uri, vars, extra) =>
+      orResourceError(async () => {
+        const id = variable(vars.id);
+        // The marks of no objects: the photo scaled and encoded as the marks picture is.
+        const p = await ctx.twins.marks(id, { maxSide: MARKS_MAX_SIDE, ids: [], access: ctx.session.access(id, await ctx.roots.current(extra)) });
+        ctx.session.saw(id);
+        return { contents: [{ uri: uri.href, mimeType: p.mime, blob: p.data.toString('base64') }] };
+      }),
+  );
+  server.registerResource(
     'twin-mask',
     new ResourceTemplate('twin://{id}/mask/{selection}', { list: undefined }),
     {
       title: 'A mask of twin objects',
       description:
-        'Selection {op}-{ids}.{ext}, e.g. union-3-7.png; ext png (binary mask), rle.json (COCO RLE), polygon.json, ' +
+        'Selection {op}-{ids}[-minus-{ids}].{ext}, e.g. union-3-7.png or union-1-6-minus-70.png; ext png (binary mask), rle.json (COCO RLE), polygon.json, ' +
         'cutout.png, overlay.jpg, overlay-crop.jpg. get_mask returns these URIs.',
     },
     (uri, vars, extra) =>

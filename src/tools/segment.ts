@@ -1,7 +1,7 @@
 // segment: prompted segmentation for what everything-mode missed. The result is a new revision of the
 // twin (or the existing object the mask duplicates), with what the mask is next to the other objects
 // and a small picture to check it, so a host can decide without another call.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
@@ -11,24 +11,23 @@ import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
-import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, PointSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
   box: BoxSchema.optional().describe('A box around the object.'),
   object: ObjectIdSchema.optional().describe('Refine this object: add the clicks to its earlier ones.'),
   alternative: z.literal([0, 1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
-};
+});
 
 export const segmentConfig = {
   title: 'Segment by points or box',
   description:
     'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks, e.g. a negative on ' +
-    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, objects it duplicates ' +
-    '(IoU ≥ 0.9: that id is reused), lies in, contains or overlaps, clicks it disagrees with, other ' +
-    'granularities (alternatives) and a close-up.',
+    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, relations (a duplicate ' +
+    'honouring your clicks is reused), ignored clicks with a next step, alternatives, a close-up.',
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -44,9 +43,13 @@ function headline(out: SegmentOutcome, from: string): string {
   const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
   if (out.action === 'matched') {
     const kept = out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
-    return `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; ${kept}`;
+    return `The mask matches existing object ${o.id} (IoU ≥ 0.9, and it keeps to your clicks as well), so nothing was added; ${kept}`;
   }
-  if (out.action === 'added') return `Added object ${o.id} (${where}, ${o.area} px) ${revision}`;
+  if (out.action === 'added') {
+    const near = out.relations.find((r) => r.relation === 'duplicate');
+    const kept = near ? ` Object ${near.id} has nearly this mask (IoU ${near.iou}) but breaks your clicks, so this is a new object.` : '';
+    return `Added object ${o.id} (${where}, ${o.area} px) ${revision}${kept}`;
+  }
   const c = out.change!;
   return `Refined object ${o.id} (${where}): ${c.areaBefore} → ${c.areaAfter} px, ${c.added} px added, ${c.removed} px removed, IoU ${c.iouWithBefore} with before, ${revision}`;
 }
@@ -57,13 +60,13 @@ function lead(out: SegmentOutcome, from: string): string {
     ? ` Alternatives: ${out.alternatives.map((a) => `${a.alternative} (${a.granularity}, ${a.area} px, IoU ${a.predictedIou})`).join(', ')}; pass {"object": ${out.object.id}, "alternative": N} to take one.`
     : '';
   const missed = out.missedPoints.length
-    ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => `(${p.x}, ${p.y}, label ${p.label})`).join(', ')}.`
+    ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => p.next).join('. ')}.`
     : '';
   return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}${alternatives}`;
 }
 
-export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerSegmentTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'segment',
     segmentConfig,
     withToolErrors('segment', ctx.log, async (args, extra): Promise<CallToolResult> => {
@@ -98,7 +101,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
         twin_id: out.twin.id,
         action: out.action,
         object: {
-          ...compactObject(out.object),
+          ...compactObject(out.object, out.twin.image),
           predicted_iou: round3(out.scores.predictedIou),
           stability: round3(out.scores.stability),
         },
