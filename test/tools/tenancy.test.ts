@@ -49,7 +49,8 @@ async function serverFor(who: 'a' | 'b'): Promise<{ client: Client; root: string
 }
 
 const idOf = (r: CallToolResult) => (r.structuredContent as { twin_id: string }).twin_id;
-const uris = async (c: Client) => (await c.listResources()).resources.map((r) => r.uri);
+// The twins listed (the view's ui:// page is listed to every client alike and holds nothing of anyone's).
+const uris = async (c: Client) => (await c.listResources()).resources.map((r) => r.uri).filter((u) => u.startsWith('twin://'));
 
 describe('two servers sharing TWINSEG_HOME', () => {
   it("list only the twins their own client built, made or was given", async () => {
@@ -89,6 +90,9 @@ describe('two servers sharing TWINSEG_HOME', () => {
     expect(textOf(cut)).toMatch(/^IMAGE_NOT_FOUND: The image of twin .* no file this session may read holds it/);
     await expect(fs.stat(path.join(b.root, 'stolen.png'))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(b.client.readResource({ uri: `twin://${id}/mask/union-1.overlay.jpg` })).rejects.toThrow(/IMAGE_NOT_FOUND/);
+    // The photo the twin view draws on, and keeping a mask as an object (its colour is read off the pixels), alike.
+    await expect(b.client.readResource({ uri: `twin://${id}/photo.jpg` })).rejects.toThrow(/IMAGE_NOT_FOUND/);
+    expect(textOf(await b.call('get_mask', { twin_id: id, ids: [1], keep: true }))).toMatch(/^IMAGE_NOT_FOUND/);
     // What needs no pixels (masks, the twin itself) b may have, as it holds the id.
     expect((await b.call('get_mask', { twin_id: id, ids: [1], format: 'rle' })).isError).toBeFalsy();
     // a itself, in its own process, still cuts out from memory.
@@ -107,12 +111,13 @@ describe('two HTTP sessions of one server', () => {
     return c;
   }
 
-  it('list only their own twins, though they share the store', async () => {
+  it('list only their own twins, though they share the store; the view at /view is one more such session', async () => {
     const config = loadConfig({ TWINSEG_HOME: path.join(work, 'home'), TWINSEG_ROOTS: path.join(work, 'roots'), TWINSEG_OUTPUT_DIR: path.join(work, 'out') });
     const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes, dir: path.join(config.home, 'twins') });
     const twins = new TwinService(config, store, { segmenter: scriptedSegmenter({}), log: () => undefined });
     const app = await createAppContext(config, { twins, log: () => undefined });
-    handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
+    // As `serve --http` starts it: the twin view's page at /view, whose script is an MCP client of /mcp.
+    handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, view: {} });
     closers.push(() => handle.close());
     const [a, b] = [await session('a'), await session('b')];
     const r = (await a.callTool({ name: 'build_digital_twin', arguments: { image: path.join(work, 'roots', 'a', 'photo.png') } })) as CallToolResult;
@@ -120,5 +125,9 @@ describe('two HTTP sessions of one server', () => {
     expect(await uris(a)).toEqual([`twin://${id}`]);
     expect(await uris(b)).toEqual([]);
     expect(JSON.parse(((await b.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text).image).toEqual({ width: 20, height: 10 });
+    // The view page's picker fills from resources/list (src/view/standalone/main.ts): a fresh page lists none of a's.
+    const page = await fetch(handle.viewUrl!);
+    expect(page.status).toBe(200);
+    expect(await uris(await session('view'))).toEqual([]);
   });
 });
