@@ -279,8 +279,23 @@ async function stillInside(file: string, roots: readonly string[], dir: FileHand
 }
 
 async function writeInDir(file: string, roots: readonly string[], dir: FileHandle, base: string, data: Uint8Array | string, replace: boolean): Promise<void> {
-  const tmp = tempName(base);
-  const handle = await fs.open(viaFd(dir, tmp), CREATE_FLAGS, 0o666);
+  await writeAndPlace(file, { tmp: viaFd(dir, tempName(base)), target: viaFd(dir, base), dir }, data, replace, () => stillInside(file, roots, dir));
+}
+
+/**
+ * Writes `data` to the new file `tmp`, then places it at `target`, checking before and after that its folder
+ * is still inside the roots. Given the folder's descriptor (`tmp` and `target` named through it), a file placed
+ * in a folder moved away between the check and the rename is taken back out; by path it is left alone, as the
+ * name may lead to another folder by then.
+ */
+async function writeAndPlace(
+  file: string,
+  at: { tmp: string; target: string; dir?: FileHandle },
+  data: Uint8Array | string,
+  replace: boolean,
+  check: () => Promise<void>,
+): Promise<void> {
+  const handle = await fs.open(at.tmp, CREATE_FLAGS, 0o666);
   let placed = false;
   try {
     try {
@@ -289,17 +304,16 @@ async function writeInDir(file: string, roots: readonly string[], dir: FileHandl
     } finally {
       await handle.close();
     }
-    await stillInside(file, roots, dir);
-    await place(file, viaFd(dir, tmp), viaFd(dir, base), replace);
+    await check();
+    await place(file, at.tmp, at.target, replace);
     placed = true;
-    await dir.sync().catch(() => undefined);
-    await stillInside(file, roots, dir).catch(async (e: unknown) => {
-      // Moved away between the check and the rename: take the file back out rather than leave it there.
-      await fs.rm(viaFd(dir, base), { force: true }).catch(() => undefined);
+    await at.dir?.sync().catch(() => undefined);
+    await check().catch(async (e: unknown) => {
+      if (at.dir) await fs.rm(at.target, { force: true }).catch(() => undefined);
       throw e;
     });
   } finally {
-    if (!placed || !replace) await fs.rm(viaFd(dir, tmp), { force: true }).catch(() => undefined);
+    if (!placed || !replace) await fs.rm(at.tmp, { force: true }).catch(() => undefined);
   }
 }
 
@@ -335,23 +349,7 @@ async function writeByPath(file: string, roots: readonly string[], root: string,
       }
     };
     await check();
-    const tmp = path.join(dirPath, tempName(names[names.length - 1]!));
-    const handle = await fs.open(tmp, CREATE_FLAGS, 0o666);
-    let placed = false;
-    try {
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await check();
-      await place(file, tmp, file, replace);
-      placed = true;
-      await check();
-    } finally {
-      if (!placed || !replace) await fs.rm(tmp, { force: true }).catch(() => undefined);
-    }
+    await writeAndPlace(file, { tmp: path.join(dirPath, tempName(names[names.length - 1]!)), target: file }, data, replace, check);
   } finally {
     await dir.close();
   }
