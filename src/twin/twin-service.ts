@@ -12,7 +12,7 @@ import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../models/model-store.js';
 import type { LoadedImage, RunControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
-import { ImageMemory } from './image-memory.js';
+import { ImageMemory } from './images/image-memory.js';
 import { expressionMask, keepExpression } from './mask-expression.js';
 import { addPromptedObject, refineObject } from './prompted-objects.js';
 import { cutoutPng } from './pictures/mask-painting.js';

@@ -3,7 +3,7 @@
 // waits its turn, first come first served, so that two 64 Mpx pictures arriving together are decoded
 // one after the other instead of side by side. One picture larger than the whole budget still runs,
 // alone.
-import { TwinsegError } from '../errors.js';
+import { TwinsegError } from '../../errors.js';
 
 interface Waiter {
   bytes: number;

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeRaw } from '../../src/image/codec.js';
-import type { LoadedImage } from '../../src/perception/contract.js';
-import { ImageMemory } from '../../src/twin/image-memory.js';
-import { PixelBudget } from '../../src/twin/pixel-budget.js';
-import type { Twin } from '../../src/twin/scene-model.js';
-import { noisyRaw } from '../helpers/hostile-images.js';
-import { tempDir } from '../helpers/mcp-harness.js';
+import { encodeRaw } from '../../../src/image/codec.js';
+import type { LoadedImage } from '../../../src/perception/contract.js';
+import { ImageMemory } from '../../../src/twin/images/image-memory.js';
+import { PixelBudget } from '../../../src/twin/images/pixel-budget.js';
+import type { Twin } from '../../../src/twin/scene-model.js';
+import { noisyRaw } from '../../helpers/hostile-images.js';
+import { tempDir } from '../../helpers/mcp-harness.js';
 
 const LIMITS = { maxBytes: 1 << 20, maxPixels: 1 << 20 };
 let dir: string;

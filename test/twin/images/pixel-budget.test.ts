@@ -6,12 +6,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import type { Segmenter } from '../../src/perception/contract.js';
-import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
-import { TwinService } from '../../src/twin/twin-service.js';
-import { tempDir } from '../helpers/mcp-harness.js';
-import { scriptedSegmenter } from '../helpers/scripted-twin-service.js';
+import { loadConfig } from '../../../src/config.js';
+import type { Segmenter } from '../../../src/perception/contract.js';
+import { LocalTwinStore } from '../../../src/twin/store/twin-store.js';
+import { TwinService } from '../../../src/twin/twin-service.js';
+import { tempDir } from '../../helpers/mcp-harness.js';
+import { scriptedSegmenter } from '../../helpers/scripted-twin-service.js';
 
 const SIDE = 8000; // 64 Mpx: the default TWINSEG_MAX_IMAGE_PIXELS
 const MiB = 1024 * 1024;

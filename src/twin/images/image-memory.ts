@@ -9,14 +9,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { writeFileAtomic } from '../atomic-write.js';
-import { isInside } from '../confined-files.js';
-import { errorMessage, TwinsegError } from '../errors.js';
-import { classifyImageSource, loadImage, type ImageSource } from '../perception/image-input.js';
-import type { ImageLimits, LoadedImage } from '../perception/contract.js';
+import { writeFileAtomic } from '../../atomic-write.js';
+import { isInside } from '../../confined-files.js';
+import { errorMessage, TwinsegError } from '../../errors.js';
+import { classifyImageSource, loadImage, type ImageSource } from '../../perception/image-input.js';
+import type { ImageLimits, LoadedImage } from '../../perception/contract.js';
 import { PixelBudget } from './pixel-budget.js';
-import type { ImageAccess } from './service-types.js';
-import type { Twin } from './scene-model.js';
+import type { ImageAccess } from '../service-types.js';
+import type { Twin } from '../scene-model.js';
 
 /** Copies of inline (base64) images kept for restarts: at most this many… */
 export const MAX_INLINE_IMAGES = 200;
