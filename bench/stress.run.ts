@@ -15,7 +15,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { drawScene } from '../src/scenes/scene.js';
-import { PIXEL_BYTES_KEPT } from '../src/twin/image-memory.js';
+import { PIXEL_BYTES_KEPT } from '../src/twin/images/image-memory.js';
 import { BLOB_BYTES_KEPT } from '../src/twin/store/twin-store.js';
 import { makeCallMix, seeded, targetOf, type Call, type LiveTwin } from './stress/call-mix.js';
 import { fdsOf, memoryOf, openFiles, ProcessGauge, type MemorySample } from './stress/process-gauge.js';

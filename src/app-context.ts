@@ -13,7 +13,7 @@ export const stderrLog: Log = (msg) => {
 export interface AppContext {
   config: Config;
   twins: TwinServiceApi;
-  /** Configured roots; an MCP session may replace them with its client's roots. */
+  /** Configured roots; an MCP session's client roots narrow them (or, on stdio without TWINSEG_ROOTS, replace them). */
   roots: readonly string[];
   log: Log;
   close(): Promise<void>;

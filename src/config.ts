@@ -40,6 +40,8 @@ export const ConfigSchema = z.object({
   threads: positiveInt.default(Math.max(1, os.availableParallelism())),
   /** Directories images may be read from and masks written to (TWINSEG_ROOTS, path-delimiter separated). */
   roots: z.array(z.string().min(1)).min(1),
+  /** Whether the operator set the roots (TWINSEG_ROOTS): then a client's MCP roots only narrow them. */
+  rootsConfigured: z.boolean().default(false),
   /** Where relative get_mask output paths go (TWINSEG_OUTPUT_DIR, default HOME/outputs); always writable. */
   outputDir: z.string().min(1),
   embeddingCacheBytes: positiveInt.default(256 * 1024 * 1024),
@@ -105,6 +107,14 @@ export function tritonModelNames(
   return { encoder: triton.encoderModel ?? `${model}-encoder`, decoder: triton.decoderModel ?? `${model}-decoder` };
 }
 
+/**
+ * The largest request either transport reads (HTTP body, stdio line): a base64 image at the byte limit
+ * (4/3 of its bytes) and 1 MiB for the rest of the call.
+ */
+export function maxRequestBytes(config: Pick<Config, 'maxImageBytes'>): number {
+  return Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024;
+}
+
 /** Builds the config from environment variables plus explicit overrides (CLI flags, tests). */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -122,6 +132,7 @@ export function loadConfig(
     providers: env.TWINSEG_PROVIDERS ? list(',').parse(env.TWINSEG_PROVIDERS) : undefined,
     threads: env.TWINSEG_THREADS || undefined,
     roots: roots.map((r) => path.resolve(r)),
+    rootsConfigured: Boolean(env.TWINSEG_ROOTS) || overrides.roots !== undefined,
     // Per user (under home), never a folder in the shared temp directory.
     outputDir: path.resolve(env.TWINSEG_OUTPUT_DIR || path.join(home, 'outputs')),
     embeddingCacheBytes: env.TWINSEG_EMBEDDING_CACHE_BYTES || undefined,

@@ -18,8 +18,9 @@ export interface ServerChild {
   stop(): Promise<number | null>;
 }
 
-export async function startServerChild(env: Record<string, string>, token: string): Promise<ServerChild> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--http', '0'], {
+/** `cli`: another build's dist/cli.js, to measure it the same way. */
+export async function startServerChild(env: Record<string, string>, token: string, cli = CLI): Promise<ServerChild> {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--http', '0'], {
     env: { ...process.env, ...env, TWINSEG_TOKEN: token },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

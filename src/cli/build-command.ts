@@ -4,7 +4,7 @@ import { PRESET_NAMES } from '../config.js';
 import { decodeToRgb, encodeRaw, PICTURE_MIME } from '../image/codec.js';
 import { toTwinsegError } from '../errors.js';
 import type { BuildOutcome, Picture } from '../twin/twin-service-api.js';
-import { GRANULARITIES } from '../twin/twin-service-api.js';
+import { GRANULARITIES, LOCAL_USER_ACCESS } from '../twin/twin-service-api.js';
 import { cliWords } from './cli-words.js';
 import { interruptSignal, need, oneOf, parseCommandArgs, refuseExisting, UsageError, withApp, writeUserFile, type CliCommand } from './cli-io.js';
 import { progressDisplay } from './progress-display.js';
@@ -81,7 +81,7 @@ export const buildCommand: CliCommand = {
           }
           const { twin } = outcome;
           if (marksFile) {
-            await writeUserFile(marksFile, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568 }), marksFile), values.force);
+            await writeUserFile(marksFile, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568, access: LOCAL_USER_ACCESS }), marksFile), values.force);
             io.stderr(`marks picture written to ${marksFile}\n`);
           }
           const view = compactView(twin);

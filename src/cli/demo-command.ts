@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { drawScene } from '../scenes/scene.js';
+import { LOCAL_USER_ACCESS } from '../twin/twin-service-api.js';
 import { interruptSignal, parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
 import { progressDisplay } from './progress-display.js';
 
@@ -53,7 +54,7 @@ export const demoCommand: CliCommand = {
         });
       const { twin } = outcome;
       const marksPath = path.join(dir, 'marks.jpg');
-      await writeFileAtomic(marksPath, (await app.twins.marks(twin.id)).data, { replace: false });
+      await writeFileAtomic(marksPath, (await app.twins.marks(twin.id, { access: LOCAL_USER_ACCESS })).data, { replace: false });
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
       io.stdout(`Drew a scene of ${scene.objects.filter((o) => o.role === 'whole').map((o) => o.name).join(', ')}: ${scenePath}\n`);
       io.stdout(`Built twin ${twin.id}${seconds}: ${twin.objects.length} objects (${twin.objects.filter((o) => o.level === 'part').length} of them parts).\n`);

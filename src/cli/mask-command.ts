@@ -2,8 +2,8 @@
 // any of get_mask's formats, with the same bytes get_mask and the twin://…/mask resource give.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { maskPayload } from '../tools/mask-payload.js';
-import { MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/twin-service-api.js';
+import { maskPayload } from '../tools/masks/mask-payload.js';
+import { LOCAL_USER_ACCESS, MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/twin-service-api.js';
 import { need, oneOf, parseCommandArgs, UsageError, withApp, writeUserFile, type CliCommand } from './cli-io.js';
 
 export const maskCommand: CliCommand = {
@@ -44,7 +44,7 @@ export const maskCommand: CliCommand = {
     if (values.crop && format !== 'overlay') throw new UsageError('--crop applies to --format overlay only.');
     const out = path.resolve(need(values.out, '--out FILE'));
     return withApp(config(), io, async (app) => {
-      const { outcome: m, mime, data } = await maskPayload(app.twins, { twinId, ids, op, exclude, format, crop: values.crop ?? false });
+      const { outcome: m, mime, data } = await maskPayload(app.twins, { twinId, ids, op, exclude, format, crop: values.crop ?? false }, LOCAL_USER_ACCESS);
       await writeUserFile(out, data, values.force);
       const summary = { twin_id: twinId, ids, op, ...(exclude.length ? { exclude } : {}), format, mime, area: m.area, bbox: m.bbox, file: out, uri: pathToFileURL(out).href };
       io.stdout(`${JSON.stringify(summary)}\n`);

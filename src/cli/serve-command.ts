@@ -1,7 +1,7 @@
 // `twinseg serve`: the MCP server on stdio (default) or Streamable HTTP.
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
-import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
+import { checkHttpExposure, isLoopbackHost, maxRequestBytes, type Config } from '../config.js';
 import type { HttpOptions } from '../server/http.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
@@ -25,8 +25,7 @@ export function httpSettings(config: Config, host: string, port: number): HttpOp
     port,
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
-    // A base64 image is about 4/3 of its bytes, plus the JSON-RPC around it.
-    maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
+    maxBodyBytes: maxRequestBytes(config),
     stateless: config.http.stateless,
   };
 }
@@ -47,17 +46,27 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<S
   // Anything a dependency prints with console.log would corrupt the JSON-RPC stream.
   console.log = console.error;
   console.info = console.error;
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { BoundedStdioTransport } = await import('../server/stdio-transport.js');
   const { createServer } = await import('../server/server.js');
   const server = createServer(app);
-  const transport = new StdioServerTransport();
+  // Transport and protocol errors (an oversized or malformed line, a failed write) go to stderr.
+  server.server.onerror = (e) => app.log(`twinseg: stdio: ${e.message.slice(0, 500)}`);
+  const transport = new BoundedStdioTransport({ maxMessageBytes: maxRequestBytes(config) });
   await server.connect(transport);
   // stderr only: a person who started it by hand learns it is up and what it may read.
   io.stderr(`twinseg: MCP server on stdio (model ${config.model} loads on the first build); roots: ${config.roots.join(', ')}\n`);
   const reason = await new Promise<StopReason>((resolve) => {
-    transport.onclose = () => resolve('closed');
-    process.stdin.once('end', () => resolve('closed'));
-    void untilSignal().then(resolve);
+    let stopped = false;
+    const stop = (reason: StopReason, why: string) => {
+      if (stopped) return;
+      stopped = true;
+      app.log(`twinseg: stopping: ${why}`);
+      resolve(reason);
+    };
+    // The server's onclose, not the transport's: connect() hooks the transport's for the protocol.
+    server.server.onclose = () => stop('closed', 'the transport closed');
+    process.stdin.once('end', () => stop('closed', 'the client closed stdin'));
+    void untilSignal().then((signal) => stop(signal, signal));
   });
   await server.close().catch(() => undefined);
   return reason;

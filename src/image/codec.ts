@@ -83,10 +83,12 @@ export interface DecodeRgbOptions {
 
 /**
  * First frame as 8-bit sRGB: EXIF orientation applied (pixels as a person sees them), alpha flattened,
- * greyscale/CMYK/16-bit converted. Truncated data is an error; harmless camera warnings are not.
+ * greyscale/CMYK/16-bit converted. Any damage libvips notices in the pixel data is an error (sharp's
+ * advice for untrusted input): a JPEG whose header promises 8000×8000 over a few kilobytes of corrupt
+ * data would otherwise decode, after seconds, to 64 Mpx of grey.
  */
 export async function decodeToRgb(bytes: Uint8Array, opts: DecodeRgbOptions): Promise<RawImage> {
-  const { data, info } = await (await sharp())(bytes, { failOn: 'error', limitInputPixels: opts.maxPixels, pages: 1 })
+  const { data, info } = await (await sharp())(bytes, { failOn: 'warning', limitInputPixels: opts.maxPixels, pages: 1 })
     .rotate()
     .flatten({ background: opts.background })
     .toColourspace('srgb')

@@ -1,9 +1,9 @@
 // Turns whatever a caller names as an image (path, file:// URL, base64, data URL) into 8-bit sRGB pixels.
 // This is the only place that decodes images; every refusal is a TwinsegError naming the source.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfinedFileError, readConfined } from '../confined-files.js';
 import { decodeToRgb, readPictureHeader, type PictureHeader, type RawImage } from '../image/codec.js';
 import { TwinsegError, throwIfAborted, errorMessage } from '../errors.js';
 import type { ImageLimits, LoadedImage } from './contract.js';
@@ -15,13 +15,21 @@ export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif'] as
 export const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 } as const;
 
 export interface LoadImageOptions {
-  /** Enforces allowed roots: returns the real path to read, or throws (e.g. PATH_NOT_ALLOWED). */
-  resolvePath?: (p: string) => Promise<string>;
   signal?: AbortSignal;
+  /**
+   * Called with the picture's size once its header passed the limits, before the pixels are decoded:
+   * the caller may wait here until memory for them is free.
+   */
+  beforeDecode?: (width: number, height: number) => Promise<void>;
 }
 
 export type ImageSource =
-  | { kind: 'path'; path: string }
+  | {
+      kind: 'path';
+      path: string;
+      /** Real paths of the allowed roots: the file is read only inside them. Absent: any path (the CLI's own files). */
+      roots?: readonly string[];
+    }
   | { kind: 'base64'; base64: string; dataUrl: boolean; /** Exact decoded size. */ bytes: number };
 
 /** Bytes that a base64 text (no whitespace) decodes to, from its length and padding. */
@@ -129,68 +137,65 @@ export async function loadImage(
     if (bytes.length === 0) {
       throw new TwinsegError('IMAGE_UNREADABLE', `The ${label} image is empty.`, { hint: 'Send the encoded image bytes.' });
     }
-    return decodeImage(bytes, label, limits, opts.signal);
+    return decodeImage(bytes, label, limits, opts);
   }
-  const file = await resolveImagePath(src.path, opts.resolvePath);
-  const bytes = await readImageFile(file, limits);
-  return decodeImage(bytes, file, limits, opts.signal);
-}
-
-async function resolveImagePath(p: string, resolvePath?: (p: string) => Promise<string>): Promise<string> {
-  if (p.includes('\0')) {
+  if (src.path.includes('\0')) {
     throw new TwinsegError('IMAGE_NOT_FOUND', 'The image path contains a NUL character.', { hint: 'Pass a plain file path.' });
   }
-  const abs = path.resolve(p);
-  if (!resolvePath) return abs;
-  try {
-    return await resolvePath(abs);
-  } catch (e) {
-    if (e instanceof TwinsegError) throw e;
-    if (isErrno(e, 'ENOENT')) throw notFound(abs, e);
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot resolve the image path ${abs}: ${errorMessage(e)}.`, { cause: e });
-  }
+  const file = path.resolve(src.path);
+  const bytes = await readImageFile(file, src.roots, limits);
+  return decodeImage(bytes, file, limits, opts);
 }
 
-async function readImageFile(file: string, limits: ImageLimits): Promise<Buffer> {
-  let st;
+/** The file's bytes, read once through a descriptor (confined-files.ts): never by name a second time. */
+async function readImageFile(file: string, roots: readonly string[] | undefined, limits: ImageLimits): Promise<Buffer> {
+  let bytes: Buffer;
   try {
-    st = await fs.stat(file);
+    bytes = await readConfined(file, roots, limits.maxBytes);
   } catch (e) {
-    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) throw notFound(file, e);
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
-      hint: 'Check the file permissions.',
-      cause: e,
-    });
+    throw readRefusal(file, roots, limits, e);
   }
-  if (st.isDirectory()) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `${file} is a directory, not an image file.`, {
-      hint: 'Pass the path of a JPEG, PNG, WebP, TIFF or GIF file inside it.',
-    });
-  }
-  if (!st.isFile()) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `${file} is not a regular file.`, { hint: 'Pass the path of an image file.' });
-  }
-  if (st.size === 0) {
+  if (bytes.length === 0) {
     throw new TwinsegError('IMAGE_UNREADABLE', `${file} is empty (0 bytes).`, {
       hint: 'The file may still be being written, or the copy failed; pass a complete image.',
     });
   }
-  if (st.size > limits.maxBytes) throw tooManyBytes(file, st.size, limits.maxBytes);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
-      hint: 'Check that the file is readable by the server, then try again.',
-      cause: e,
-    });
-  }
-  // The file may have grown between stat and read.
-  if (bytes.length > limits.maxBytes) throw tooManyBytes(file, bytes.length, limits.maxBytes);
   return bytes;
 }
 
-async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, signal?: AbortSignal): Promise<LoadedImage> {
+function readRefusal(file: string, roots: readonly string[] | undefined, limits: ImageLimits, e: unknown): TwinsegError {
+  if (e instanceof ConfinedFileError) {
+    const r = e.refusal;
+    switch (r.reason) {
+      case 'missing':
+        return notFound(file, e);
+      case 'too-large':
+        return tooManyBytes(file, r.bytes, limits.maxBytes);
+      case 'directory':
+        return new TwinsegError('IMAGE_UNREADABLE', `${file} is a directory, not an image file.`, {
+          hint: 'Pass the path of a JPEG, PNG, WebP, TIFF or GIF file inside it.',
+        });
+      case 'special':
+        return new TwinsegError('IMAGE_UNREADABLE', `${file} is ${r.kind}, not a regular file; it was not read.`, {
+          hint: 'Pass the path of an image file.',
+        });
+      case 'outside':
+        return new TwinsegError('PATH_NOT_ALLOWED', `Path "${file}" is not allowed: ${r.detail}.`, {
+          hint: `Use a file inside one of the allowed roots: ${(roots ?? []).join(', ') || '(none)'}.`,
+          cause: e,
+        });
+      case 'exists':
+        break;
+    }
+  }
+  if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return notFound(file, e);
+  return new TwinsegError('IMAGE_UNREADABLE', `Cannot read ${file}: ${errorMessage(e)}.`, {
+    hint: 'Check that the file is readable by the server, then try again.',
+    cause: e,
+  });
+}
+
+async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, opts: LoadImageOptions): Promise<LoadedImage> {
   const sniffed = sniffImageFormat(bytes);
   if (!isSupported(sniffed)) throw unsupported(label, sniffed);
   let header: PictureHeader;
@@ -210,7 +215,8 @@ async function decodeImage(bytes: Buffer, label: string, limits: ImageLimits, si
       { hint: 'Downscale the image, or set TWINSEG_MAX_IMAGE_PIXELS to raise the limit.', details: { width: w, height: h } },
     );
   }
-  throwIfAborted(signal);
+  await opts.beforeDecode?.(w, h);
+  throwIfAborted(opts.signal);
   let out: RawImage;
   try {
     out = await decodeToRgb(bytes, { maxPixels: limits.maxPixels, background: FLATTEN_BACKGROUND });

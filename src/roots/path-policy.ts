@@ -1,15 +1,14 @@
 // Where the server may read images and write masks. Every path a client sends goes through here:
-// it must resolve, after following symlinks, to a place inside one of the allowed roots.
+// it must resolve, after following symlinks, to a place inside one of the allowed roots. The answer is
+// a real path for messages and for the one read or write that follows, which confined-files.ts does
+// through descriptors so that a folder swapped in between cannot take it elsewhere.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isInside } from '../confined-files.js';
 import { TwinsegError } from '../errors.js';
 
-/** True when `candidate` is `root` itself or lies below it. Both must be absolute and normalised. */
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+export { isInside };
 
 /** Real paths of the roots that exist; missing roots are dropped (a root cannot grant access to nothing). */
 export async function realRoots(roots: readonly string[]): Promise<string[]> {

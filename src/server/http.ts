@@ -223,7 +223,8 @@ async function openSession(
 /**
  * Stateless: a fresh McpServer and transport for this one POST, closed with its response. Without a
  * session there is no event stream to GET and nothing to DELETE; the client's roots are not asked for
- * (the configured roots apply) and a cancellation, arriving as its own POST, finds nothing to cancel.
+ * (the configured roots apply), resources/list lists nothing (no session owns a twin) and a cancellation,
+ * arriving as its own POST, finds nothing to cancel.
  */
 async function answerStateless(app: AppContext, makeServer: MakeServer, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   if (req.method !== 'POST') {
@@ -271,7 +272,8 @@ async function listen(server: http.Server, port: number, host: string): Promise<
 export async function startHttpServer(
   app: AppContext,
   opts: HttpOptions,
-  makeServer: MakeServer = (a) => createServer(a),
+  // A token holder on a shared server must not reach past the operator's roots by declaring "/".
+  makeServer: MakeServer = (a) => createServer(a, { clientRoots: 'narrow' }),
 ): Promise<HttpHandle> {
   checkHttpExposure(opts.host, opts.token); // a generated token is for loopback only
   const token = opts.token ?? generateToken();

@@ -1,11 +1,12 @@
 // One McpServer per client session (stdio has one; HTTP makes one per session), all sharing the
-// app context's twin service, each with its own roots.
+// app context's twin service, each with its own roots and its own view of the twins (session-twins.ts).
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../app-context.js';
 import { packageVersion } from '../package-info.js';
 import type { ToolContext } from '../tools/tool-context.js';
 import { registerAll } from '../tools/index.js';
-import { sessionRoots, type RootsSource } from '../roots/session-roots.js';
+import { sessionRoots, type ClientRootsMode, type RootsSource } from '../roots/session-roots.js';
+import { SessionTwins } from '../tools/session-twins.js';
 import { codeSdkToolErrors } from '../tools/tool-errors.js';
 
 export const SERVER_NAME = 'twinseg';
@@ -22,6 +23,11 @@ const INSTRUCTIONS = [
 export interface CreateServerOptions {
   /** Fixed roots instead of asking the client (CLI, tests). */
   roots?: RootsSource;
+  /**
+   * What a client's MCP roots do: narrow the server's, or replace them. Default: narrow where the operator
+   * set TWINSEG_ROOTS, replace otherwise; the HTTP transport always narrows.
+   */
+  clientRoots?: ClientRootsMode;
 }
 
 export function createServer(app: AppContext, opts: CreateServerOptions = {}): McpServer {
@@ -29,8 +35,9 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'twinseg: reasoning segmentation' },
     { instructions: INSTRUCTIONS },
   );
-  const roots = opts.roots ?? sessionRoots(server.server, app.roots, app.log);
-  const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
+  const mode = opts.clientRoots ?? (app.config.rootsConfigured ? 'narrow' : 'replace');
+  const roots = opts.roots ?? sessionRoots(server.server, { configured: app.roots, mode, log: app.log });
+  const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots, session: new SessionTwins() };
   registerAll(server, ctx);
   codeSdkToolErrors(server);
   compactToolList(server);

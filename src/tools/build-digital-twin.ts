@@ -54,13 +54,15 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
     'build_digital_twin',
     buildDigitalTwinConfig,
     withToolErrors('build_digital_twin', ctx.log, async (args, extra): Promise<CallToolResult> => {
-      const image = await resolveImageInput(args.image, await ctx.roots.current(), ctx.config.maxImageBytes);
+      const roots = await ctx.roots.current(extra);
+      const image = await resolveImageInput(args.image, roots, ctx.config.maxImageBytes);
       const options = args.options === undefined ? undefined : parseOverrides(args.options);
       const outcome = await ctx.twins.build(
         { image, preset: args.preset, granularity: args.granularity, options },
         callControlFor(extra, ctx.log),
       );
       const { twin } = outcome;
+      ctx.session.saw(twin.id, image.kind === 'path' ? image.path : undefined);
       const compact = fitCompactView(twin);
       const structured = {
         twin_id: twin.id,
@@ -68,7 +70,7 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
         object_count: twin.objects.length,
         twin: compact.view,
       };
-      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE });
+      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE, access: ctx.session.access(twin.id, roots) });
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
       const lead =
         `Twin ${twin.id}: ${twin.objects.length} objects in a ${twin.image.width}×${twin.image.height} image` +

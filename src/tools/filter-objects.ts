@@ -40,6 +40,7 @@ export function registerFilterObjectsTool(server: McpServer, ctx: ToolContext): 
     filterObjectsConfig,
     withToolErrors('filter_objects', ctx.log, async (args): Promise<CallToolResult> => {
       const twin = await ctx.twins.get(args.twin_id);
+      ctx.session.saw(twin.id);
       const { objects, total } = filterObjects(twin, toFilterQuery(args.query));
       const { view, note } = fitCompactView(twin, objects);
       const structured: Record<string, unknown> = { twin_id: twin.id, total, objects: view.objects, legend: view.legend };

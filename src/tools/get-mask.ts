@@ -8,8 +8,8 @@ import { describeExpression, normalExpression, type MaskExpression } from '../tw
 import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/twin-service-api.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
-import { maskPayload } from './mask-payload.js';
-import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
+import { maskPayload } from './masks/mask-payload.js';
+import { maskFileName, maskUri, type MaskSelection } from './masks/mask-uri.js';
 import { writeOutputFile, type WrittenFile } from './output-files.js';
 import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
@@ -62,15 +62,18 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
   return server.registerTool(
     'get_mask',
     getMaskConfig,
-    withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {
+    withToolErrors('get_mask', ctx.log, async (args, request): Promise<CallToolResult> => {
       const expression = normalExpression({ ids: args.ids, op: args.op, exclude: args.exclude });
       const view = { format: args.format, crop: args.crop ?? false };
       // A kept result is served as its object, so the URI (and a later answer) names one id.
-      const kept = args.keep ? await ctx.twins.keepMask({ twinId: args.twin_id, ...expression }) : undefined;
+      const roots = await ctx.roots.current(request);
+      const kept = args.keep ? await ctx.twins.keepMask({ twinId: args.twin_id, ...expression, access: ctx.session.access(args.twin_id, roots) }) : undefined;
+      ctx.session.saw(args.twin_id);
+      if (kept) ctx.session.made(kept.twin.id, args.twin_id);
       const selection: MaskSelection = kept
         ? { twinId: kept.twin.id, ids: [kept.object.id], op: 'union', ...view }
         : { twinId: args.twin_id, ...expression, ...view };
-      const payload = await maskPayload(ctx.twins, selection);
+      const payload = await maskPayload(ctx.twins, selection, ctx.session.access(selection.twinId, roots));
       const { outcome: m, mime, data } = payload;
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
@@ -87,7 +90,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       };
       let file: WrittenFile | undefined;
       if (args.output_path !== undefined) {
-        file = await writeOutputFile(ctx, { requested: args.output_path, data, mimeType: mime, overwrite: args.overwrite ?? false });
+        file = await writeOutputFile(ctx, { requested: args.output_path, data, mimeType: mime, overwrite: args.overwrite ?? false }, roots);
         structured.file = { path: file.path, bytes: file.bytes };
       }
       // The text mirror stays small: a large payload travels once, in structuredContent or the resource.

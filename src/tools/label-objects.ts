@@ -44,6 +44,8 @@ export function registerLabelObjectsTool(server: McpServer, ctx: ToolContext): v
     labelObjectsConfig,
     withToolErrors('label_objects', ctx.log, async (args): Promise<CallToolResult> => {
       const { twin, updated } = await ctx.twins.label(args.twin_id, args.labels, 'host');
+      ctx.session.saw(args.twin_id);
+      ctx.session.made(twin.id, args.twin_id);
       const structured = { twin_id: twin.id, parent_twin_id: args.twin_id, updated: updated.map((o) => compactObject(o, twin.image)) };
       return {
         content: [

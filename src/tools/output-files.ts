@@ -1,10 +1,10 @@
 // Files the tools write when a host asks for one (get_mask with output_path): only inside the session's
-// roots or the operator's output directory (where relative paths go), written atomically, and never
-// over an existing file unless the call says overwrite.
+// roots or the operator's output directory (where relative paths go), written atomically through the
+// folder's descriptor (confined-files.ts), and never over an existing file unless the call says overwrite.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../atomic-write.js';
+import { ConfinedFileError, writeConfined } from '../confined-files.js';
 import { errorMessage, TwinsegError } from '../errors.js';
 import type { ToolContext } from './tool-context.js';
 import { resolveWritePath } from '../roots/path-policy.js';
@@ -42,22 +42,31 @@ async function outputDir(ctx: ToolContext): Promise<string> {
   }
 }
 
-async function target(ctx: ToolContext, requested: string): Promise<string> {
-  // The output directory is the operator's choice, so it is allowed even when a client's roots replace
-  // the configured ones.
+async function target(ctx: ToolContext, requested: string, roots: readonly string[]): Promise<{ file: string; roots: string[] }> {
+  // The output directory is the operator's choice, so it is allowed even when a client's roots narrow or
+  // replace the configured ones.
   const dir = await outputDir(ctx);
   const abs = /^file:/i.test(requested) || path.isAbsolute(requested) ? requested : path.join(dir, requested);
-  return resolveWritePath(abs, [...(await ctx.roots.current()), dir]);
+  const allowed = [...roots, dir];
+  return { file: await resolveWritePath(abs, allowed), roots: allowed };
 }
 
-export async function writeOutputFile(ctx: ToolContext, req: OutputRequest): Promise<WrittenFile> {
-  const file = await target(ctx, req.requested);
+export async function writeOutputFile(ctx: ToolContext, req: OutputRequest, roots: readonly string[]): Promise<WrittenFile> {
+  const { file, roots: allowed } = await target(ctx, req.requested, roots);
   try {
-    await writeFileAtomic(file, req.data, { replace: req.overwrite });
+    await writeConfined(file, allowed, req.data, { replace: req.overwrite });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (e instanceof ConfinedFileError && e.refusal.reason === 'exists') {
       throw new TwinsegError('FILE_EXISTS', `${file} already exists; nothing was written.`, {
         hint: 'Pass "overwrite": true to replace it, or choose another output_path.',
+      });
+    }
+    if (e instanceof ConfinedFileError && e.refusal.reason === 'directory') {
+      throw new TwinsegError('INVALID_INPUT', `"${file}" is a directory.`, { hint: 'Give a file name, e.g. mask.png.' });
+    }
+    if (e instanceof ConfinedFileError && e.refusal.reason === 'outside') {
+      throw new TwinsegError('PATH_NOT_ALLOWED', `Path "${file}" is not allowed: ${e.refusal.detail}; nothing was written.`, {
+        hint: `Use a path inside one of the allowed roots: ${allowed.join(', ')}.`,
       });
     }
     if (e instanceof TwinsegError) throw e;

@@ -89,11 +89,14 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
       const prompt: Prompt | undefined = args.points || args.box ? {} : undefined;
       if (args.points) prompt!.points = args.points.map((p) => ({ x: p.x, y: p.y, label: p.label }));
       if (args.box) prompt!.box = args.box;
+      const roots = await ctx.roots.current(extra);
       const out = await ctx.twins.segment(
         args.twin_id,
-        { prompt, object: args.object, alternative: args.alternative },
+        { prompt, object: args.object, alternative: args.alternative, access: ctx.session.access(args.twin_id, roots) },
         callControlFor(extra, ctx.log),
       );
+      ctx.session.saw(args.twin_id);
+      ctx.session.made(out.twin.id, args.twin_id);
       const structured = {
         twin_id: out.twin.id,
         action: out.action,
@@ -107,7 +110,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
         ...(out.change ? { change: out.change } : {}),
         ...(out.alternatives.length ? { alternatives: out.alternatives } : {}),
       };
-      const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE });
+      const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE, access: ctx.session.access(out.twin.id, roots) });
       return {
         content: [
           { type: 'text', text: lead(out, args.twin_id) },

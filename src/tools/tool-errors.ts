@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ZodError } from 'zod';
 import { isTwinsegError, TwinsegError, errorMessage } from '../errors.js';
+import { fitResult } from './view-budget.js';
 
 export function describeZodError(e: ZodError): string {
   const issues = e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
@@ -35,8 +36,9 @@ export function toolError(e: unknown): CallToolResult {
 }
 
 /**
- * Wraps a tool callback so every failure comes back as an isError result. Unexpected errors are logged
- * with their stack (to stderr, never stdout) because the model only sees the message.
+ * Wraps a tool callback so every failure comes back as an isError result, and every success within the
+ * size hosts accept (fitResult). Unexpected errors are logged with their stack (to stderr, never stdout)
+ * because the model only sees the message.
  */
 export function withToolErrors<A, X>(
   name: string,
@@ -45,7 +47,7 @@ export function withToolErrors<A, X>(
 ): (args: A, extra: X) => Promise<CallToolResult> {
   return async (args, extra) => {
     try {
-      return await fn(args, extra);
+      return fitResult(await fn(args, extra));
     } catch (e) {
       if (!(e instanceof TwinsegError) && !(e instanceof ZodError)) {
         log(`twinseg: ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

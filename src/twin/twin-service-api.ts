@@ -5,12 +5,26 @@ import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, CallControl } from '../perception/contract.js';
 import type { MaskExpression } from './mask-expression.js';
-import type { TwinSummary } from './store/twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
 export const GRANULARITIES = ['wholes', 'parts'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
+
+/**
+ * On whose behalf a twin's image may be read again from its file (when its pixels are no longer in
+ * memory): only inside `roots`, and first from the path this caller itself named for it. Without an
+ * access, no file is read again (kept copies of inline images still are). The CLI passes 'any'.
+ */
+export interface ImageAccess {
+  /** Real paths of the caller's allowed roots, or 'any' for a local command acting for its own user. */
+  roots: readonly string[] | 'any';
+  /** The path the caller named for this image, when it built the twin itself. */
+  source?: string;
+}
+
+/** A local command acting for the user who ran it (the CLI): its images may be read wherever they are. */
+export const LOCAL_USER_ACCESS: ImageAccess = { roots: 'any' };
 
 export interface BuildRequest {
   /** Path, file:// URL, base64 or data URL. Paths are read as given: the tools layer checks roots first. */
@@ -46,6 +60,8 @@ export interface MaskRequest<F extends MaskFormat = MaskFormat> extends MaskExpr
   format: F;
   /** overlay: crop to the objects (with a margin) and enlarge. */
   crop?: boolean;
+  /** cutout and overlay read the image: where it may be read again from. */
+  access?: ImageAccess;
 }
 
 /** An encoded picture whose MIME type matches its bytes. */
@@ -78,6 +94,8 @@ export type MaskOutcomeOf<F extends MaskFormat> = Extract<MaskOutcome, { format:
 
 export interface KeepRequest extends MaskExpression {
   twinId: string;
+  /** On whose behalf the image may be read again (its colours describe the kept object). */
+  access?: ImageAccess;
 }
 
 export interface KeepOutcome {
@@ -108,6 +126,8 @@ export interface SegmentRequest {
   object?: number;
   /** Take this granularity (an `alternative` of an earlier reply) for the object's mask. */
   alternative?: MaskToken;
+  /** Where the image may be read again from. */
+  access?: ImageAccess;
 }
 
 /** How the new mask relates to an object already in the twin. */
@@ -174,9 +194,7 @@ export interface TwinServiceApi {
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
-  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<Picture>;
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[]; access?: ImageAccess }): Promise<Picture>;
   /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */
-  overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture>;
-  /** The most recently built or used twins and revisions, newest first. */
-  recent(limit: number): Promise<TwinSummary[]>;
+  overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number; access?: ImageAccess }): Promise<Picture>;
 }

@@ -12,7 +12,7 @@ import { createSegmenter } from '../perception/segmenter.js';
 import { resolveModel } from '../models/model-store.js';
 import type { LoadedImage, CallControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
-import { ImageMemory } from './image-memory.js';
+import { ImageMemory } from './images/image-memory.js';
 import { expressionMask, keepExpression } from './mask-expression.js';
 import { addPromptedObject, refineObject } from './prompted-objects.js';
 import { cutoutPng } from './pictures/mask-painting.js';
@@ -25,6 +25,7 @@ import { SharedWork } from './shared-work.js';
 import type {
   BuildOutcome,
   BuildRequest,
+  ImageAccess,
   KeepOutcome,
   KeepRequest,
   LabelInput,
@@ -39,7 +40,7 @@ import type {
   TwinServiceApi,
 } from './twin-service-api.js';
 import { MASK_MIME } from './twin-service-api.js';
-import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './store/twin-store.js';
+import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore } from './store/twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
@@ -124,25 +125,30 @@ export class TwinService implements TwinServiceApi {
       const hit = await this.store.get(twinIdFor(knownHash, segmenter.modelName, params));
       if (hit) return { twin: hit, cached: true };
     }
-    const image = await this.images.load(req.image, control.signal);
-    const id = twinIdFor(image.hash, segmenter.modelName, params);
-    const existing = await this.store.get(id);
-    if (existing) {
-      await this.images.remember(image);
-      return { twin: existing, cached: true };
+    // The decoded pixels count against the in-flight budget until this build is done with them.
+    const { image, release } = await this.images.load(req.image, control.signal);
+    try {
+      const id = twinIdFor(image.hash, segmenter.modelName, params);
+      const existing = await this.store.get(id);
+      if (existing) {
+        await this.images.remember(image, req.image);
+        return { twin: existing, cached: true };
+      }
+      // Builds of one image at once share one run, cancelled only when every caller has cancelled.
+      return await this.builds.run(id, control, async (shared) => {
+        const result = await segmenter.everything(image, options, shared);
+        // Everyone left while the last step ran: a cancelled build stores nothing.
+        throwIfAborted(shared.signal);
+        // Coverage-guided runs (gap or part prompts) make the coarse merges the touching rule is for; a plain grid does not.
+        const touchingGroups = options.coverageTarget > 0 || options.parts;
+        const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id, touchingGroups });
+        await this.images.remember(image, req.image);
+        await this.store.put(twin);
+        return { twin, cached: false, stats: result.stats };
+      });
+    } finally {
+      release();
     }
-    // Builds of one image at once share one run, cancelled only when every caller has cancelled.
-    return this.builds.run(id, control, async (shared) => {
-      const result = await segmenter.everything(image, options, shared);
-      // Everyone left while the last step ran: a cancelled build stores nothing.
-      throwIfAborted(shared.signal);
-      // Coverage-guided runs (gap or part prompts) make the coarse merges the touching rule is for; a plain grid does not.
-      const touchingGroups = options.coverageTarget > 0 || options.parts;
-      const twin = buildTwin(image, result.proposals, { model: segmenter.modelName, params, id, touchingGroups });
-      await this.images.remember(image);
-      await this.store.put(twin);
-      return { twin, cached: false, stats: result.stats };
-    });
   }
 
   async get(twinId: string): Promise<Twin> {
@@ -180,7 +186,7 @@ export class TwinService implements TwinServiceApi {
         hint: 'Pass "points"/"box" to add an object, or "object" with new points (or an "alternative") to refine one.',
       });
     }
-    const image = await this.images.of(parent);
+    const image = await this.images.of(parent, req.access);
     const segmenter = await this.segmenter();
     const result =
       req.object === undefined
@@ -206,7 +212,7 @@ export class TwinService implements TwinServiceApi {
           return { ...geometry, format, polygons: maskToPolygons(rle) };
         case 'cutout': {
           const [x1, y1, x2, y2] = geometry.bbox;
-          const data = await cutoutPng(await this.images.of(twin), rle);
+          const data = await cutoutPng(await this.images.of(twin, req.access), rle);
           return { ...geometry, format, picture: { data, mime: MASK_MIME.cutout, width: x2 - x1, height: y2 - y1 } };
         }
         case 'overlay':
@@ -216,8 +222,8 @@ export class TwinService implements TwinServiceApi {
             format,
             picture:
               req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
-                ? await this.overlay(twin.id, req.ids, { crop: req.crop })
-                : await renderOverlay(await this.images.of(twin), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop }),
+                ? await this.overlay(twin.id, req.ids, { crop: req.crop, access: req.access })
+                : await renderOverlay(await this.images.of(twin, req.access), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop }),
           };
       }
     };
@@ -227,35 +233,31 @@ export class TwinService implements TwinServiceApi {
 
   async keepMask(req: KeepRequest): Promise<KeepOutcome> {
     const parent = await this.get(req.twinId);
-    const { draft, object, request, summary } = keepExpression(parent, await this.images.of(parent), req);
+    const { draft, object, request, summary } = keepExpression(parent, await this.images.of(parent, req.access), req);
     if (!draft) return { twin: parent, object, reused: true };
     const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
     return { twin: await this.keep(twin), object, reused: false };
   }
 
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
+  async marks(twinId: string, opts: { maxSide?: number; ids?: number[]; access?: ImageAccess } = {}): Promise<Picture> {
     const twin = await this.get(twinId);
     const maxSide = Math.round(opts.maxSide ?? DEFAULT_MARKS_MAX_SIDE);
     // The full picture depends only on the masks, so one rendering serves every revision that shares them.
     const key = opts.ids ? undefined : `${masksKey(twin)}.marks-${maxSide}.jpg`;
     const kept = key ? await this.store.getBlob(key) : undefined;
     if (kept) return { data: kept, mime: 'image/jpeg', ...pictureSize(twin, maxSide) };
-    const r = await renderMarksImage(await this.images.of(twin), twin, { ...opts, maxSide });
+    const r = await renderMarksImage(await this.images.of(twin, opts.access), twin, { maxSide, ids: opts.ids });
     if (key && r.mime === 'image/jpeg') await this.store.putBlob(key, r.data);
     return { data: r.data, mime: r.mime, width: r.width, height: r.height };
   }
 
-  async overlay(twinId: string, ids: number[], opts: { crop?: boolean; maxSide?: number } = {}): Promise<Picture> {
+  async overlay(twinId: string, ids: number[], opts: { crop?: boolean; maxSide?: number; access?: ImageAccess } = {}): Promise<Picture> {
     const twin = await this.get(twinId);
     const unique = [...new Set(ids)];
     const missing = unique.filter((id) => !twin.masks.has(id));
     if (missing.length > 0) throw unknownObjects(twin, missing);
     const items: OverlayItem[] = unique.map((id) => ({ id, rle: twin.masks.get(id)!, objectColor: this.colorOf(twin, id) }));
-    return renderOverlay(await this.images.of(twin), items, { crop: opts.crop, maxSide: opts.maxSide });
-  }
-
-  recent(limit: number): Promise<TwinSummary[]> {
-    return this.store.recent(limit);
+    return renderOverlay(await this.images.of(twin, opts.access), items, { crop: opts.crop, maxSide: opts.maxSide });
   }
 
   async close(): Promise<void> {

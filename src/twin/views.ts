@@ -56,7 +56,8 @@ export interface DetailedObject {
 }
 
 export interface DetailedTwinView extends Omit<ViewHeader, 'image'> {
-  image: { width: number; height: number; source: string };
+  /** source: where the image came from, shown only to whoever named it (see detailedView). */
+  image: { width: number; height: number; source?: string };
   model: string;
   params: Record<string, unknown>;
   created_at: string;
@@ -127,10 +128,15 @@ export function detailedObject(o: TwinObject): DetailedObject {
   return d;
 }
 
-export function detailedView(twin: Twin, objects: readonly TwinObject[] = twin.objects): DetailedTwinView {
+/**
+ * The full view. `source` names the image: a twin's own record of it is the path of whoever built it
+ * first, so callers pass what their reader named it (or leave it out); the twin's record is not used.
+ */
+export function detailedView(twin: Twin, opts: { source?: string; objects?: readonly TwinObject[] } = {}): DetailedTwinView {
+  const objects = opts.objects ?? twin.objects;
   return {
     ...header(twin),
-    image: { width: twin.image.width, height: twin.image.height, source: twin.image.source },
+    image: { width: twin.image.width, height: twin.image.height, ...(opts.source === undefined ? {} : { source: opts.source }) },
     model: twin.model,
     params: twin.params,
     created_at: twin.createdAt,

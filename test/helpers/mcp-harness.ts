@@ -9,6 +9,7 @@ import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/s
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server/server.js';
+import type { ClientRootsMode } from '../../src/roots/session-roots.js';
 import { RecordingTwinService, scenePng, TINY_PNG, type ScriptedSegmenterOptions } from './recording-twin-service.js';
 
 export interface Harness {
@@ -29,7 +30,14 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 export async function startHarness(
-  opts: { fake?: ScriptedSegmenterOptions; clientRoots?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities } = {},
+  opts: {
+    fake?: ScriptedSegmenterOptions;
+    clientRoots?: string[];
+    env?: Record<string, string>;
+    /** What the client's roots do to the server's (createServer's clientRoots; default: narrow, as TWINSEG_ROOTS is set). */
+    clientRootsMode?: ClientRootsMode;
+    capabilities?: ClientCapabilities;
+  } = {},
 ): Promise<Harness> {
   const root = await tempDir('twinseg-root-');
   const outside = await tempDir('twinseg-outside-');
@@ -44,7 +52,7 @@ export async function startHarness(
   const fake = new RecordingTwinService(opts.fake);
   const logs: string[] = [];
   const app = await createAppContext(config, { twins: fake, log: (m) => logs.push(m) });
-  const server = createServer(app);
+  const server = createServer(app, opts.clientRootsMode ? { clientRoots: opts.clientRootsMode } : {});
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   const client = new Client(

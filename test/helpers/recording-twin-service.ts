@@ -26,7 +26,7 @@ import type {
   TwinServiceApi,
 } from '../../src/twin/twin-service-api.js';
 import { TwinService } from '../../src/twin/twin-service.js';
-import { LocalTwinStore, type TwinSummary } from '../../src/twin/store/twin-store.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import type { SemanticSource, Twin, TwinObject } from '../../src/twin/scene-model.js';
 
 export const W = 20;
@@ -178,16 +178,13 @@ export class RecordingTwinService implements TwinServiceApi {
     this.calls.push({ method: 'keepMask', args: req });
     return this.inner.keepMask(req);
   }
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
+  async marks(twinId: string, opts: Parameters<TwinServiceApi['marks']>[1] = {}): Promise<Picture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });
     return this.inner.marks(twinId, opts);
   }
-  async overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture> {
+  async overlay(twinId: string, ids: number[], opts?: Parameters<TwinServiceApi['overlay']>[2]): Promise<Picture> {
     this.calls.push({ method: 'overlay', args: { twinId, ids, ...opts } });
     return this.inner.overlay(twinId, ids, opts);
-  }
-  async recent(limit: number): Promise<TwinSummary[]> {
-    return this.inner.recent(limit);
   }
 }
 

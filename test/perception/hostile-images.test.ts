@@ -157,6 +157,14 @@ describe('header bombs: a few bytes claiming 65,535×65,535 pixels', () => {
     }
   });
 
+  it('refuses a JPEG whose header promises 8000×8000 (within the limit) over a few kB of data, without decoding 64 Mpx of grey', async () => {
+    const lie = jpegClaiming(await encoded('jpeg', 256, 256), 8000, 8000);
+    expect(lie.length).toBeLessThan(40_000);
+    const e = await load('corrupt-past-header.jpg', lie);
+    expect('error' in e ? e.error.code : 'decoded').toBe('IMAGE_UNREADABLE');
+    expect('error' in e && e.error.message).toMatch(/Corrupt JPEG data/);
+  });
+
   it('refuses a PNG claiming one pixel more than the limit, and decodes one at the limit', async () => {
     const limits = { ...LIMITS, maxPixels: 64 * 64 };
     await refused('over.png', await solid(64, 65, { r: 1, g: 2, b: 3 }).png().toBuffer(), 'IMAGE_TOO_LARGE', limits);

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
@@ -158,15 +160,24 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
     await expectError(loadImage('data:image/png,abc', LIMITS), 'IMAGE_UNREADABLE', 'base64');
   });
 
-  it('passes every path through the resolvePath hook and keeps its error', async () => {
+  it('reads a path only inside the roots it carries', async () => {
     const p = await write('allowed-check.png', await rgbPng());
-    const seen: string[] = [];
-    const deny = async (q: string) => {
-      seen.push(q);
-      throw new TwinsegError('PATH_NOT_ALLOWED', `${q} is outside the allowed roots.`, { hint: 'Add its folder to TWINSEG_ROOTS.' });
-    };
-    await expectError(loadImage(pathToFileURL(p).href, LIMITS, { resolvePath: deny }), 'PATH_NOT_ALLOWED', p);
-    expect(seen).toEqual([p]);
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-image-root-'));
+    try {
+      await expectError(loadImage({ kind: 'path', path: p, roots: [await fs.realpath(elsewhere)] }, LIMITS), 'PATH_NOT_ALLOWED', p);
+      const img = await loadImage({ kind: 'path', path: p, roots: [await fs.realpath(dir)] }, LIMITS);
+      expect(img.source).toBe(p);
+    } finally {
+      await fs.rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a FIFO and a device without reading them, at once', async () => {
+    const fifo = path.join(dir, 'pipe.png');
+    await promisify(execFile)('mkfifo', [fifo]);
+    await expectError(loadImage(fifo, LIMITS), 'IMAGE_UNREADABLE', 'FIFO');
+    await expectError(loadImage({ kind: 'path', path: fifo, roots: [await fs.realpath(dir)] }, LIMITS), 'IMAGE_UNREADABLE', 'FIFO');
+    await expectError(loadImage({ kind: 'path', path: '/dev/zero', roots: ['/dev'] }, LIMITS), 'IMAGE_UNREADABLE', 'character device');
   });
 
   it('stops before decoding when the signal has already fired', async () => {

@@ -120,15 +120,16 @@ describe('built server driven by the MCP inspector CLI', () => {
     expect(Math.abs((100 * area) / (info.width * info.height) - biggest.area_pct)).toBeLessThan(0.06);
   });
 
-  it('sends a light marks picture, lists the twin, and serves a mask resource that equals get_mask\'s RLE', async () => {
+  it('sends a light marks picture, lists only its own session\'s twins, and serves a mask resource that equals get_mask\'s RLE', async () => {
     const twinId = built.structuredContent!.twin_id as string;
     const picture = built.content.find((c) => c.type === 'image') as unknown as { data: string; mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');
     expect(Buffer.from(picture.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(picture.data.length).toBeLessThan(400_000);
 
+    // Another server process on the same home is another client: it lists none of this one's twins.
     const listed = (await inspector(['--method', 'resources/list'])) as { resources: { uri: string }[] };
-    expect(listed.resources.map((r) => r.uri)).toContain(`twin://${twinId}`);
+    expect(listed.resources.map((r) => r.uri)).not.toContain(`twin://${twinId}`);
 
     const mask = await callTool('get_mask', { twin_id: twinId, ids: '[1]', format: 'rle' });
     expect(mask.isError, JSON.stringify(mask.content)).toBeFalsy();

@@ -15,8 +15,8 @@ afterAll(async () => {
 });
 
 describe('resolveImageInput', () => {
-  it('resolves a path inside the roots to its real path', async () => {
-    expect(await resolveImageInput('p.png', [root], 1e6)).toEqual({ kind: 'path', path: path.join(root, 'p.png') });
+  it('resolves a path inside the roots to its real path, carrying the roots its read must stay in', async () => {
+    expect(await resolveImageInput('p.png', [root], 1e6)).toEqual({ kind: 'path', path: path.join(root, 'p.png'), roots: [root] });
   });
   it('passes base64 and data URLs through with their decoded size', async () => {
     const b64 = TINY_PNG.toString('base64');

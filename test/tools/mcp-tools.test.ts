@@ -59,7 +59,7 @@ describe('MCP tools over an in-memory client', () => {
     const marksCall = h.fake.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
     expect(marksCall.maxSide).toBe(1568);
     // The path the service receives is the real path inside the root.
-    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({ kind: 'path', path: path.join(h.root, 'photo.png') });
+    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({ kind: 'path', path: path.join(h.root, 'photo.png'), roots: [h.root] });
 
     const again = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png'), preset: 'fast' });
     expect((again.structuredContent as { cached: boolean; twin_id: string }).cached).toBe(true);

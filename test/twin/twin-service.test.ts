@@ -152,7 +152,9 @@ describe('twin service on a drawn scene', () => {
     const reloaded = await fresh.get(labelled.id);
     expect(reloaded.objects.length).toBe(twin.objects.length);
     expect(reloaded.objects[0]!.semantics.label?.value).toBe('Sky');
-    const marks = await fresh.marks(labelled.id);
+    // Its pixels are not in the new process's memory: it reads the file again, for a caller whose roots hold it.
+    await expect(fresh.marks(labelled.id)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    const marks = await fresh.marks(labelled.id, { access: { roots: [home] } });
     expect(marks.mime).toBe('image/jpeg');
     expect(marks.width).toBe(640);
     await fresh.close();

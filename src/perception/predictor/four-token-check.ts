@@ -1,13 +1,33 @@
-// Checks a derived four-token decoder against the decoder it came from, on a real image: for single-point
-// prompts the exported model returns the best of tokens 1–3 by predicted IoU, so that token's mask, post-
-// processed from low-res logits as everything mode does it, must match the original's full-size mask.
+// Checks a derived four-token decoder against the decoder it came from, on a picture drawn for the check
+// (never the user's: the original decoder returns masks at the picture's full size, which for a 64 Mpx
+// photo is gigabytes): for single-point prompts the exported model returns the best of tokens 1–3 by
+// predicted IoU, so that token's mask, post-processed from low-res logits as everything mode does it,
+// must match the original's full-size mask.
 import { errorMessage } from '../../errors.js';
 import { rleFromBitmap, rleIou } from '../../mask/rle.js';
+import { planScene, renderScene } from '../../scenes/scene.js';
+import { pixelHash } from '../image-input.js';
 import { bestGranularity, tokenMask } from '../sam/mask-tokens.js';
 import { gridPointsInBox } from '../everything/point-grid.js';
 import type { Verdict } from './four-token-file.js';
-import type { Prompt } from '../contract.js';
+import type { LoadedImage, Prompt } from '../contract.js';
 import type { DecodedMask, Embedding, TokenDecoder } from '../sam/predictor-interface.js';
+
+/** Size of the pictures the check runs on: small, and as wide as SAM's usual photos are. */
+const CHECK_PICTURE = { width: 640, height: 480 };
+
+/** The `attempt`-th picture drawn for the check (houses, cars, signs on a textured backdrop). */
+export function checkPicture(attempt: number): LoadedImage {
+  const scene = renderScene(planScene({ seed: 7_000 + attempt, ...CHECK_PICTURE }));
+  return {
+    hash: pixelHash(scene.width, scene.height, scene.rgb),
+    width: scene.width,
+    height: scene.height,
+    rgb: scene.rgb,
+    source: `a ${scene.width}x${scene.height} picture drawn for the check`,
+    format: 'png',
+  };
+}
 
 /** Masks must agree at least this well (issue #7). */
 export const CHECK_MIN_IOU = 0.99;

@@ -1,6 +1,7 @@
 // The four-token decoder's life in a predictor: derive (or find in the cache), load, warm the batch sizes
-// the provider will see, check it against the original decoder on the first image it is asked for, and
-// stand down (single-mask mode, reason on stderr and in the status) when any of that fails.
+// the provider will see, check it against the original decoder (on a picture drawn for the check, when it
+// is first asked for), and stand down (single-mask mode, reason on stderr and in the status) when any of
+// that fails.
 import fs from 'node:fs/promises';
 import { errorMessage, toTwinsegError } from '../../errors.js';
 import { prepareFourTokenDecoder, saveVerdict, type FourTokenFile, type Verdict } from './four-token-file.js';
@@ -47,6 +48,8 @@ export interface FourTokenOptions {
   maskSize: number;
   /** The original decoder, for the check. */
   original: (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask>;
+  /** The embedding of the `attempt`-th picture drawn for the check (four-token-check.ts's checkPicture). */
+  checkEmbedding: (attempt: number) => Promise<Embedding>;
   log: (line: string) => void;
 }
 
@@ -101,10 +104,12 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
   }
 
   let checking: Promise<void> | undefined;
-  async function check(l: Loaded, embedding: Embedding): Promise<void> {
+  let attempts = 0;
+  async function check(l: Loaded): Promise<void> {
+    const embedding = await opts.checkEmbedding(attempts++);
     const verdict = await checkFourTokenDecoder({
       embedding,
-      image: `a ${embedding.width}x${embedding.height} image`,
+      image: `a ${embedding.width}x${embedding.height} picture drawn for the check`,
       original: (p) => opts.original(embedding, p),
       fourToken: bindTokenDecoder(l, embedding),
     });
@@ -117,7 +122,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
       const fallback = await plainFallback(opts, status);
       if (fallback?.loaded) {
         ({ status, loaded } = fallback);
-        await check(fallback.loaded, embedding);
+        await check(fallback.loaded);
         return;
       }
       opts.log(`twinseg: four-token decoder refused: ${verdict.reason}; everything mode decodes one mask per prompt`);
@@ -128,7 +133,7 @@ export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<Four
     status: () => ({ ...status }),
     async tokenDecoder(embedding) {
       if (loaded && status.state === 'pending') {
-        checking ??= check(loaded, embedding).finally(() => {
+        checking ??= check(loaded).finally(() => {
           checking = undefined;
         });
         await checking;

@@ -13,6 +13,7 @@ import type { ModelSource, ProviderFallback, ProviderName } from '../backends/or
 import type { ModelSession } from '../backends/model-session.js';
 import { decoderSpecFrom, encoderSpecFrom, type DecoderSpec, type EncoderSpec } from '../sam/sam-io-spec.js';
 import { normalizeToPaddedChw, promptToDecoderArrays, resizedSize, rgbToFloatHwc } from '../sam/sam-preprocess.js';
+import { checkPicture } from './four-token-check.js';
 import { openFourTokenDecoder, type FourTokenHandle, type FourTokenStatus } from './four-token-session.js';
 import { bindTokenDecoder, type TokenDecoderSession } from './token-batches.js';
 import { batchPolicyFor, type BatchPolicy } from '../sam/batch-policy.js';
@@ -108,6 +109,7 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Loa
       frameSide: encoderSpec.targetSize,
       maskSize: decoderSpec.maskInputSize,
       original: (embedding, prompt) => predictor.decode(embedding, prompt),
+      checkEmbedding: async (attempt) => (await predictor.embed(checkPicture(attempt))).embedding,
       log,
     });
   } catch (e) {

@@ -89,6 +89,20 @@ export function serializeTwin(twin: Twin, base?: Twin): string {
   return JSON.stringify(file, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }
 
+const REVISION_KEY = '"revision":{"base":"';
+
+/**
+ * The base twin of a stored twin from the end of its file, without parsing the rest: serializeTwin writes
+ * "revision" last, with "base" first in it. Undefined for a perception twin, or when `tail` does not
+ * reach back to the revision (then read the whole file and call it again).
+ */
+export function baseAtEnd(tail: string): string | undefined {
+  const at = tail.lastIndexOf(REVISION_KEY);
+  if (at < 0) return undefined;
+  const id = tail.slice(at + REVISION_KEY.length, at + REVISION_KEY.length + 19);
+  return twinId.safeParse(id).success ? id : undefined;
+}
+
 /** A file as read: a revision's twin may still lack the masks its base holds (`inherited`). */
 export interface DecodedTwin {
   twin: Twin;

@@ -7,19 +7,24 @@
 // Disk policy: writes are atomic (temp file + rename), so a crash leaves the old file or the new one.
 // A file that does not parse or has another schema_version is renamed to `${id}.corrupt` (kept for
 // a person to look at, overwritten by the next failure of the same id) and reported via `log`,
-// never thrown. The directory is bounded to `maxFiles` twins (default 200): after each write the
-// oldest files by mtime go (a disk hit refreshes the mtime, so it is least-recently-used; loading a
-// revision refreshes its base). Blobs (a twin's rendered marks picture) live beside as `${id}.<name>`
-// and go with their twin. Temp files left by a crash are removed when older than an hour. Disk
-// failures on write are logged and the twin stays served from memory.
+// never thrown. Blobs (a twin's rendered marks picture) live beside as `${id}.<name>`.
+//
+// Retention keeps what it serves. A file's mtime is when its twin was last stored or read (reads from
+// memory refresh it too, at most once a minute), and using a revision refreshes its base. The directory
+// is pruned by family: a base twin with every revision made from it, blobs included, goes or stays
+// together, least recently used first, so that no kept revision loses the base it is completed from.
+// A family used within `keepMs` (default an hour) stays past the count cap (`maxFiles`, default 200);
+// the byte cap (`maxDiskBytes`, default 1 GiB) is the hard bound, and only the newest family outlives
+// it (its oldest revisions go then, never its base). Disk failures on write are logged and the twin
+// stays served from memory. Temp files left by a crash are removed when older than an hour.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { rleBytes } from '../../mask/rle.js';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { TwinsegError, errorMessage } from '../../errors.js';
-import { decodeTwinFile, serializeTwin, withBaseMasks } from './twin-codec.js';
-import type { Twin } from '../scene-model.js';
+import { baseAtEnd, decodeTwinFile, serializeTwin, withBaseMasks } from './twin-codec.js';
+import { baseId, type Twin } from '../scene-model.js';
 
 export const TWIN_ID_PATTERN = /^tw_[0-9a-f]{16}$/;
 /** A blob key: the twin id, a dot, a short name such as `marks-1568.jpg`. */
@@ -60,9 +65,17 @@ export function summaryOf(twin: Twin): TwinSummary {
   };
 }
 export const DEFAULT_MAX_TWIN_FILES = 200;
+/** Bytes of twin files and their blobs kept on disk: the hard bound of the directory. */
+export const DEFAULT_MAX_TWIN_DISK_BYTES = 1024 * 1024 * 1024;
+/** A twin stored or read within this long is not pruned for the count cap. */
+export const DEFAULT_KEEP_MS = 60 * 60 * 1000;
 /** Memory for rendered pictures kept with twins (marks); a fixed budget beside TWINSEG_TWIN_CACHE_BYTES. */
 export const BLOB_BYTES_KEPT = 64 * 1024 * 1024;
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+/** A twin read from memory has its file's mtime refreshed at most this often. */
+const DEFAULT_TOUCH_EVERY_MS = 60 * 1000;
+/** How much of a file's end is read to find its base (the revision record is written last). */
+const TAIL_BYTES = 64 * 1024;
 
 export interface TwinStoreOptions {
   /** Memory budget for cached twins, in (estimated) bytes. */
@@ -71,8 +84,30 @@ export interface TwinStoreOptions {
   dir?: string;
   /** Warnings (corrupt files, failed writes); default: none. */
   log?: (msg: string) => void;
-  /** Most twin files kept on disk (default 200). */
+  /** Most twin files kept on disk (default 200), past which families unused for `keepMs` are pruned. */
   maxFiles?: number;
+  /** Most bytes of twin files and blobs kept on disk (default 1 GiB). */
+  maxDiskBytes?: number;
+  /** A family stored or read this recently stays past `maxFiles` (default an hour). */
+  keepMs?: number;
+  /** Least time between two refreshes of a file's mtime by reads from memory (default a minute). */
+  touchEveryMs?: number;
+}
+
+/** A file in the store's directory, as pruning sees it. */
+interface DiskEntry {
+  file: string;
+  bytes: number;
+  mtime: number;
+}
+
+/** A base twin and its revisions (or a lone corrupt file), pruned together. */
+interface Family {
+  base?: DiskEntry;
+  revisions: DiskEntry[];
+  blobs: DiskEntry[];
+  newest: number;
+  bytes: number;
 }
 
 /** Approximate heap size of a twin: its masks plus its objects as JSON (UTF-16, hence x2). */
@@ -91,6 +126,13 @@ export class LocalTwinStore implements TwinStore {
   private readonly dir: string | undefined;
   private readonly log: (msg: string) => void;
   private readonly maxFiles: number;
+  private readonly maxDiskBytes: number;
+  private readonly keepMs: number;
+  private readonly touchEveryMs: number;
+  /** When each twin's file had its mtime set last (ms). */
+  private readonly touched: LRUCache<string, number>;
+  /** The base of each twin seen (itself for a base), so that pruning reads each file's end once. */
+  private readonly families: LRUCache<string, string>;
   private pruning: Promise<void> | undefined;
   private pruneAgain = false;
 
@@ -102,13 +144,21 @@ export class LocalTwinStore implements TwinStore {
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
     this.log = opts.log ?? (() => {});
     this.maxFiles = Math.max(1, Math.floor(opts.maxFiles ?? DEFAULT_MAX_TWIN_FILES));
+    this.maxDiskBytes = Math.max(1, Math.floor(opts.maxDiskBytes ?? DEFAULT_MAX_TWIN_DISK_BYTES));
+    this.keepMs = Math.max(0, opts.keepMs ?? DEFAULT_KEEP_MS);
+    this.touchEveryMs = Math.max(0, opts.touchEveryMs ?? DEFAULT_TOUCH_EVERY_MS);
     this.summaries = new LRUCache({ max: this.maxFiles });
+    this.touched = new LRUCache({ max: 10_000 });
+    this.families = new LRUCache({ max: 10_000 });
   }
 
   async get(id: string): Promise<Twin | undefined> {
     checkId(id);
     const hit = this.memory.get(id);
-    if (hit) return hit;
+    if (hit) {
+      await this.touch(hit);
+      return hit;
+    }
     if (!this.dir) return undefined;
     const file = this.fileOf(id);
     let text: string;
@@ -138,33 +188,64 @@ export class LocalTwinStore implements TwinStore {
       return undefined;
     }
     this.remember(twin);
-    const now = new Date();
-    await fs.utimes(file, now, now).catch(() => {}); // recency for pruning; harmless if it fails
+    await this.touch(twin, true);
     return twin;
+  }
+
+  /**
+   * Marks the twin's file, and its base's, as used now (recency for pruning; harmless if it fails). A
+   * read from memory does so at most every `touchEveryMs`; `now` forces it.
+   */
+  private async touch(twin: Twin, now = false): Promise<void> {
+    if (!this.dir) return;
+    const at = Date.now();
+    if (!now && at - (this.touched.get(twin.id) ?? 0) < this.touchEveryMs) return;
+    const date = new Date(at);
+    // The base first: it is never older than a revision that needs it.
+    for (const id of new Set([baseId(twin), twin.id])) {
+      this.touched.set(id, at);
+      await fs.utimes(this.fileOf(id), date, date).catch(() => {});
+    }
   }
 
   async has(id: string): Promise<boolean> {
     checkId(id);
     if (this.memory.has(id)) return true;
     if (!this.dir) return false;
+    return this.onDisk(id);
+  }
+
+  async put(twin: Twin): Promise<void> {
+    checkId(twin.id);
+    this.remember(twin);
+    this.families.set(twin.id, baseId(twin));
+    if (!this.dir) return;
+    let base = twin.revision && twin.revision.base !== twin.id ? await this.get(twin.revision.base) : undefined;
+    // A base only memory still holds (its file pruned, or never written) is written again, or the
+    // revision's file could not be completed after a restart; failing that, the revision goes whole.
+    if (base && !(await this.onDisk(base.id)) && !(await this.save(base))) base = undefined;
+    if (!(await this.save(twin, base))) return;
+    this.touched.set(twin.id, Date.now());
+    if (base) await this.touch(base, true);
+    await this.prune();
+  }
+
+  private async onDisk(id: string): Promise<boolean> {
     return fs.stat(this.fileOf(id)).then(
       (s) => s.isFile(),
       () => false,
     );
   }
 
-  async put(twin: Twin): Promise<void> {
-    checkId(twin.id);
-    this.remember(twin);
-    if (!this.dir) return;
-    const base = twin.revision ? await this.get(twin.revision.base) : undefined;
+  /** Writes the twin's file; false (logged) when the disk refused it. */
+  private async save(twin: Twin, base?: Twin): Promise<boolean> {
     try {
       await writeFileAtomic(this.fileOf(twin.id), serializeTwin(twin, base));
+      return true;
     } catch (e) {
       this.log(`twin ${twin.id}: could not be saved to ${this.dir} (${errorMessage(e)}); it is kept in memory only.`);
-      return;
+      return false;
     }
-    await this.prune();
   }
 
   async recent(limit: number): Promise<TwinSummary[]> {
@@ -258,32 +339,113 @@ export class LocalTwinStore implements TwinStore {
 
   private async pruneOnce(): Promise<void> {
     const dir = this.dir!;
-    const names = await fs.readdir(dir);
     const now = Date.now();
-    const kept: { file: string; mtime: number }[] = [];
-    const blobs: { file: string; owner: string }[] = [];
-    for (const name of names) {
+    const twins = new Map<string, DiskEntry>();
+    const blobs: (DiskEntry & { owner: string })[] = [];
+    const corrupt: DiskEntry[] = [];
+    for (const name of await fs.readdir(dir)) {
       const blob = BLOB_KEY_PATTERN.exec(name);
-      if (blob && blob[2] !== 'json' && blob[2] !== 'corrupt') {
-        blobs.push({ file: path.join(dir, name), owner: blob[1]! });
-        continue;
-      }
-      const managed = /^tw_[0-9a-f]{16}\.(json|corrupt)$/.test(name);
-      const temp = /^\.tw_[0-9a-f]{16}\.json\..*\.tmp$/.test(name);
-      if (!managed && !temp) continue;
+      const twin = /^(tw_[0-9a-f]{16})\.(json|corrupt)$/.exec(name);
+      const temp = /^\.tw_[0-9a-f]{16}\..*\.tmp$/.test(name);
+      if (!blob && !twin && !temp) continue;
       const file = path.join(dir, name);
       const st = await fs.stat(file).catch(() => undefined);
-      if (!st) continue;
+      if (!st?.isFile()) continue;
+      const entry = { file, bytes: st.size, mtime: st.mtimeMs };
       if (temp) {
         if (now - st.mtimeMs > TEMP_MAX_AGE_MS) await fs.rm(file, { force: true });
+      } else if (twin?.[2] === 'json') twins.set(twin[1]!, entry);
+      else if (twin) corrupt.push(entry);
+      else blobs.push({ ...entry, owner: blob![1]! });
+    }
+    const families = new Map<string, Family>();
+    const familyOf = (key: string) => {
+      let f = families.get(key);
+      if (!f) families.set(key, (f = { revisions: [], blobs: [], newest: 0, bytes: 0 }));
+      return f;
+    };
+    const add = (f: Family, e: DiskEntry) => {
+      f.newest = Math.max(f.newest, e.mtime);
+      f.bytes += e.bytes;
+    };
+    for (const [id, entry] of twins) {
+      const base = await this.baseOf(id, entry);
+      const f = familyOf(base);
+      if (base === id) f.base = entry;
+      else f.revisions.push(entry);
+      add(f, entry);
+    }
+    for (const b of blobs) {
+      const owner = twins.has(b.owner) ? familyOf(this.families.get(b.owner) ?? b.owner) : undefined;
+      if (!owner) {
+        await fs.rm(b.file, { force: true });
         continue;
       }
-      kept.push({ file, mtime: st.mtimeMs });
+      owner.blobs.push(b);
+      add(owner, b);
     }
-    kept.sort((a, b) => b.mtime - a.mtime);
-    for (const { file } of kept.slice(this.maxFiles)) await fs.rm(file, { force: true });
-    const live = new Set(kept.slice(0, this.maxFiles).map((k) => path.basename(k.file).slice(0, 19)));
-    for (const b of blobs) if (!live.has(b.owner)) await fs.rm(b.file, { force: true });
+    for (const c of corrupt) {
+      const f = familyOf(c.file);
+      f.revisions.push(c);
+      add(f, c);
+    }
+    const order = [...families.values()].sort((a, b) => b.newest - a.newest);
+    let files = 0;
+    let bytes = 0;
+    for (const [i, f] of order.entries()) {
+      const count = f.revisions.length + (f.base ? 1 : 0);
+      const young = now - f.newest < this.keepMs;
+      if (bytes + f.bytes <= this.maxDiskBytes && (young || files + count <= this.maxFiles)) {
+        files += count;
+        bytes += f.bytes;
+      } else if (i === 0) {
+        ({ files, bytes } = await this.trimNewest(f));
+      } else {
+        if (young) this.log(`twin store: removed twins used ${Math.round((now - f.newest) / 1000)} s ago: ${dir} is at its cap of ${this.maxDiskBytes} bytes.`);
+        for (const e of [...f.revisions, ...(f.base ? [f.base] : []), ...f.blobs]) await fs.rm(e.file, { force: true });
+      }
+    }
+  }
+
+  /** The newest family over a cap on its own: its oldest revisions go (and their blobs), never its base. */
+  private async trimNewest(f: Family): Promise<{ files: number; bytes: number }> {
+    const revisions = [...f.revisions].sort((a, b) => b.mtime - a.mtime);
+    let files = f.base ? 1 : 0;
+    let bytes = (f.base?.bytes ?? 0) + f.blobs.reduce((n, b) => n + b.bytes, 0);
+    for (const r of revisions) {
+      if (files + 1 <= this.maxFiles && bytes + r.bytes <= this.maxDiskBytes) {
+        files++;
+        bytes += r.bytes;
+      } else {
+        await fs.rm(r.file, { force: true });
+      }
+    }
+    return { files, bytes };
+  }
+
+  /** The base of a stored twin: remembered, or read from the end of its file (the whole file if need be). */
+  private async baseOf(id: string, entry: DiskEntry): Promise<string> {
+    const known = this.families.get(id);
+    if (known) return known;
+    let base: string | undefined;
+    try {
+      const handle = await fs.open(entry.file, 'r');
+      try {
+        const length = Math.min(entry.bytes, TAIL_BYTES);
+        const { buffer } = await handle.read(Buffer.alloc(length), 0, length, entry.bytes - length);
+        base = baseAtEnd(buffer.toString('utf8'));
+        if (base === undefined && entry.bytes > TAIL_BYTES) {
+          base = (JSON.parse(await fs.readFile(entry.file, 'utf8')) as { revision?: { base?: string } }).revision?.base;
+        }
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // Unreadable now: a family of its own; get() quarantines it when it is asked for.
+    }
+    const family = base ?? id;
+    this.families.set(id, family);
+    return family;
   }
 }
 

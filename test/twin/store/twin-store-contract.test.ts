@@ -240,6 +240,36 @@ describe.each(STORES)('$name keeps the TwinStore contract', (s) => {
     expect(new Set((await reader.recent(100)).map((x) => x.id))).toEqual(new Set(twins.map((t) => t.id)));
   });
 
+  it('reads back a base and 205 revisions made of it after a restart', async () => {
+    const base = perceptionTwin(12);
+    const writer = s.open({ log });
+    await writer.put(base);
+    const revisions: Twin[] = [];
+    for (let k = 0; k < 205; k++) {
+      const d = draftOf(base);
+      d.objects[0]!.semantics.label = { value: `label ${k}`, source: 'host' };
+      const r = makeRevision(base, { request: { op: 'label', k }, summary: `labelled object 1 (${k})`, ...d });
+      revisions.push(r);
+      await writer.put(r);
+    }
+    // A fresh instance has nothing in memory: every revision comes from the store, completed from the base.
+    const restarted = s.open({ log });
+    for (const r of revisions) expectSame(await restarted.get(r.id), r);
+  });
+
+  it.skipIf(!s.ttl)('starts the TTL of a revision and its base again when it is read from memory', async () => {
+    const base = perceptionTwin(13);
+    const [r1] = revisionsOf(base);
+    const store = s.open({ log, ttlSeconds: 10 });
+    await store.put(base);
+    await store.put(r1);
+    await s.ttl!.shorten(base.id, 3_000);
+    // Reads from memory refresh Redis at most every tenth of the TTL.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await store.get(r1.id)).toBe(r1);
+    await expect.poll(() => s.ttl!.remainingMs(base.id)).toBeGreaterThan(5_000);
+  });
+
   // The local store has no TTL: it keeps the newest TWINSEG files (twin-store.test.ts covers that bound).
   it.skipIf(!s.ttl)('starts the TTL of a revision and of its base again when the revision is read', async () => {
     const base = perceptionTwin(10);

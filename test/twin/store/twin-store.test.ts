@@ -148,7 +148,7 @@ describe('TwinStore', () => {
   });
 
   it('keeps blobs beside their twin and drops them with it', async () => {
-    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log, maxFiles: 1 });
+    const store = new LocalTwinStore({ maxBytes: 1e6, dir, log, maxFiles: 1, keepMs: 0 });
     const a = makeTwin(21);
     await store.put(a);
     await store.putBlob(`${a.id}.marks-1568.jpg`, Buffer.from('jpeg bytes'));
@@ -237,8 +237,8 @@ describe('TwinStore', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('keeps at most maxFiles twins on disk, removing the least recently used', async () => {
-    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 3 });
+  it('keeps at most maxFiles twins unused for keepMs on disk, removing the least recently used', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 3, keepMs: 0 });
     const twins = [1, 2, 3, 4].map(makeTwin);
     for (const t of twins.slice(0, 3)) await store.put(t);
     const now = Date.now() / 1000;
@@ -250,12 +250,12 @@ describe('TwinStore', () => {
   });
 
   it('remembers summaries of no more twins than it keeps files, however many it has stored', async () => {
-    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5, keepMs: 0 });
     for (let n = 1; n <= 40; n++) await store.put(makeTwin(n));
     // One summary per twin ever stored would grow without bound in a long-running server.
     expect((store as unknown as { summaries: { size: number } }).summaries.size).toBeLessThanOrEqual(5);
     expect(await store.recent(100)).toHaveLength(40);
-    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5, keepMs: 0 });
     expect(await restarted.recent(100)).toHaveLength(5);
   });
 
@@ -267,5 +267,101 @@ describe('TwinStore', () => {
     }
     await expect(store.put({ ...makeTwin(1), id: '../evil' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await fs.readdir(dir)).toEqual([]);
+  });
+});
+
+/** A labelled revision of `base` (same masks), the `k`-th of its kind. */
+function labelled(base: Twin, k: number): Twin {
+  const d = draftOf(base);
+  d.objects[0]!.semantics.label = { value: `label ${k}`, source: 'host' };
+  return makeRevision(base, { request: { op: 'label', k }, summary: `labelled object 1 (${k})`, ...d });
+}
+
+/** Sets a twin file's mtime `ago` ms in the past. */
+async function age(id: string, ago: number): Promise<void> {
+  const t = (Date.now() - ago) / 1000;
+  await fs.utimes(path.join(dir, `${id}.json`), t, t);
+}
+
+const onDisk = async () => (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+
+describe('retention on disk', () => {
+  it('prunes whole families, least recently used first: a base goes only with its revisions', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 4, keepMs: 0 });
+    const [old, mid] = [makeTwin(1), makeTwin(2)];
+    const oldRevs = [labelled(old, 1), labelled(old, 2)];
+    for (const t of [old, ...oldRevs, mid]) await store.put(t);
+    // The old family's base was used long ago, one of its revisions more recently than mid.
+    await age(old.id, 3_000_000);
+    await age(oldRevs[0]!.id, 2_000_000);
+    await age(oldRevs[1]!.id, 500_000);
+    await age(mid.id, 1_000_000);
+    const fresh = makeTwin(3);
+    await store.put(fresh);
+    // 5 files over a cap of 4: a whole family goes, and it is mid (least recently used as a family);
+    // the old base stays because its revision was used after mid.
+    expect(await onDisk()).toEqual([old.id, ...oldRevs.map((r) => r.id), fresh.id].sort());
+    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 4, keepMs: 0 });
+    for (const r of oldRevs) expect((await restarted.get(r.id))?.objects[0]?.semantics.label).toBeDefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('refreshes a twin read from memory, and its base, so that the count cap prunes others first', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 3, keepMs: 0, touchEveryMs: 0 });
+    const base = makeTwin(1);
+    const rev = labelled(base, 1);
+    const other = makeTwin(2);
+    for (const t of [base, rev, other]) await store.put(t);
+    await age(base.id, 60_000);
+    await age(rev.id, 60_000);
+    await age(other.id, 30_000);
+    expect(await store.get(rev.id)).toBe(rev); // from memory
+    await store.put(makeTwin(3));
+    expect(await onDisk()).toEqual([base.id, rev.id, makeTwin(3).id].sort());
+  });
+
+  it('keeps every twin used within keepMs past the count cap; the byte cap still holds', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    const twins = Array.from({ length: 20 }, (_, i) => makeTwin(i + 1));
+    for (const t of twins) await store.put(t);
+    expect(await onDisk()).toHaveLength(20);
+    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5 });
+    for (const t of twins) expect(await restarted.get(t.id)).toEqual(t);
+    const fileBytes = (await fs.stat(path.join(dir, `${twins[0]!.id}.json`))).size;
+    const capped = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 5, maxDiskBytes: fileBytes * 8.5 });
+    await capped.put(makeTwin(99));
+    expect(await onDisk()).toHaveLength(8);
+    expect(warnings.join('\n')).toMatch(/removed twins used \d+ s ago: .* is at its cap of \d+ bytes/);
+  });
+
+  it('trims the newest family over the cap by its oldest revisions, never its base: every kept revision reads back', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log, maxFiles: 200, keepMs: 0 });
+    const base = makeTwin(1);
+    await store.put(base);
+    const revisions: Twin[] = [];
+    for (let k = 0; k < 205; k++) {
+      const r = labelled(base, k);
+      revisions.push(r);
+      await store.put(r);
+      await age(r.id, (205 - k) * 1000);
+    }
+    const kept = await onDisk();
+    expect(kept).toHaveLength(200);
+    expect(kept).toContain(base.id);
+    const restarted = new LocalTwinStore({ maxBytes: 1e7, dir, log, keepMs: 0 });
+    const readable = [];
+    for (const r of revisions) if (await restarted.get(r.id)) readable.push(r.id);
+    expect(readable.sort()).toEqual(kept.filter((id) => id !== base.id));
+    expect(warnings.filter((w) => /is gone/.test(w))).toEqual([]);
+  });
+
+  it('writes the base again when a revision is stored after the base file went', async () => {
+    const store = new LocalTwinStore({ maxBytes: 1e7, dir, log });
+    const base = makeTwin(1);
+    await store.put(base);
+    await fs.rm(path.join(dir, `${base.id}.json`));
+    const rev = labelled(base, 1);
+    await store.put(rev);
+    expect(await new LocalTwinStore({ maxBytes: 1e7, dir, log }).get(rev.id)).toEqual(rev);
   });
 });

@@ -1,6 +1,6 @@
 // The bytes of one mask selection, shared by get_mask, the twin://{id}/mask/… resource and `twinseg mask`
 // so all three always agree.
-import { MASK_MIME, type MaskOutcome, type TwinServiceApi } from '../twin/twin-service-api.js';
+import { MASK_MIME, type ImageAccess, type MaskOutcome, type TwinServiceApi } from '../../twin/twin-service-api.js';
 import type { MaskSelection } from './mask-uri.js';
 
 /** A mask's bytes, tagged by what a reader does with them. */
@@ -16,8 +16,8 @@ export type MaskPayload = { outcome: MaskOutcome; mime: string } & (
   | { kind: 'binary'; /** png: the binary mask. */ data: Buffer }
 );
 
-export async function maskPayload(twins: TwinServiceApi, s: MaskSelection): Promise<MaskPayload> {
-  const outcome = await twins.mask({ twinId: s.twinId, ids: s.ids, op: s.op, exclude: s.exclude, format: s.format, crop: s.crop });
+export async function maskPayload(twins: TwinServiceApi, s: MaskSelection, access: ImageAccess): Promise<MaskPayload> {
+  const outcome = await twins.mask({ twinId: s.twinId, ids: s.ids, op: s.op, exclude: s.exclude, format: s.format, crop: s.crop, access });
   const mime = MASK_MIME[outcome.format];
   switch (outcome.format) {
     case 'rle':
