@@ -4,7 +4,10 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/types.js';
+import type { MarkLevel } from './marks-image.js';
+import type { PictureWindow } from './picture-window.js';
 import type { TwinSummary } from './twin-store.js';
+import type { ZoomRequest } from './zoom-view.js';
 import type { Twin, TwinObject, SemanticSource } from './types.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
@@ -45,7 +48,24 @@ export interface Picture {
   mime: string;
   width: number;
   height: number;
+  /** The part of the image shown and its scale, where known: image_x = window.x1 + picture_x / window.scale. */
+  window?: PictureWindow;
 }
+
+/** A set-of-marks picture (the overview or a zoom) and what it labels. */
+export interface MarksPicture extends Picture {
+  window: PictureWindow;
+  /** Ids with a label on the picture. */
+  labelled: number[];
+  /** How many of those labels sit beside their object with a leader line. */
+  leaders: number;
+  /** The overview shows whole objects only: the ids of every object did not fit. */
+  crowded: boolean;
+  /** Objects shown whose label found no free place. */
+  unlabelled: number[];
+}
+
+export type { MarkLevel, PictureWindow, ZoomRequest };
 
 export interface MaskOutcome {
   area: number;
@@ -137,7 +157,9 @@ export interface TwinServiceApi {
   segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
-  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<Picture>;
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<MarksPicture>;
+  /** A window of the marks enlarged, every object in it labelled, with rulers in image pixels. */
+  zoom(twinId: string, req: ZoomRequest): Promise<MarksPicture>;
   /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */
   overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture>;
   /** The most recently built or used twins and revisions, newest first. */

@@ -15,12 +15,14 @@ import type {
   BuildRequest,
   LabelInput,
   LabelOutcome,
+  MarksPicture,
   MaskOutcome,
   MaskRequest,
   Picture,
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
+  ZoomRequest,
 } from '../../src/twin/service-types.js';
 import { TwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore, type TwinSummary } from '../../src/twin/twin-store.js';
@@ -171,9 +173,13 @@ export class FakeTwinService implements TwinServiceApi {
     this.calls.push({ method: 'mask', args: req });
     return this.inner.mask(req);
   }
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
+  async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<MarksPicture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });
     return this.inner.marks(twinId, opts);
+  }
+  async zoom(twinId: string, req: ZoomRequest): Promise<MarksPicture> {
+    this.calls.push({ method: 'zoom', args: { twinId, ...req } });
+    return this.inner.zoom(twinId, req);
   }
   async overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number }): Promise<Picture> {
     this.calls.push({ method: 'overlay', args: { twinId, ids, ...opts } });
