@@ -5,6 +5,7 @@ import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/typ
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { MASK_FORMATS, MASK_OPS, type MaskOp } from '../twin/service-types.js';
+import { windowFields, windowSentence } from './picture-content.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './context.js';
 import { maskPayload } from './mask-payload.js';
@@ -74,6 +75,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
         width: m.width,
         height: m.height,
         uri,
+        ...(m.picture?.window ? windowFields(m.picture.window) : {}),
       };
       let file: WrittenFile | undefined;
       if (args.output_path !== undefined) {
@@ -90,7 +92,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
       } else if (data.byteLength <= INLINE_BLOB_MAX_BYTES) {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: data.toString('base64') } });
       }
-      const where = file ? ` Written to ${file.path}.` : '';
+      const where = (file ? ` Written to ${file.path}.` : '') + (m.picture?.window ? ` Picture: ${windowSentence(m.picture.window)}.` : '');
       const summary = `Mask of ${args.op} of [${args.ids.join(', ')}]: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [

@@ -10,6 +10,7 @@ import { registerLabelObjectsTool } from './label-objects.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSegmentTool } from './segment.js';
+import { registerZoomTool } from './zoom.js';
 
 export function registerAll(server: McpServer, ctx: ToolContext): void {
   registerBuildDigitalTwinTool(server, ctx);
@@ -17,6 +18,7 @@ export function registerAll(server: McpServer, ctx: ToolContext): void {
   registerLabelObjectsTool(server, ctx);
   registerSegmentTool(server, ctx);
   registerGetMaskTool(server, ctx);
+  registerZoomTool(server, ctx);
   registerResources(server, ctx);
   registerPrompts(server);
 }

@@ -6,6 +6,7 @@ import type { ToolContext } from './context.js';
 import { registerAll } from './index.js';
 import { sessionRoots, type RootsSource } from './session-roots.js';
 import { codeSdkToolErrors } from './tool-errors.js';
+import { compactToolListings } from './tool-listing.js';
 
 export const SERVER_NAME = 'twinseg';
 export const SERVER_VERSION = '0.1.0';
@@ -31,5 +32,6 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
   const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
   registerAll(server, ctx);
   codeSdkToolErrors(server);
+  compactToolListings(server);
   return server;
 }
