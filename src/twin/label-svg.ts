@@ -1,5 +1,5 @@
 // How an id label looks: digits in a box filled with the object's mark colour, ink black or white
-// (whichever stands out from the fill), edged in the opposite so the box stands out from any photo;
+// (whichever stands out from the fill), edged in the ink's colour so the box stands out from any photo;
 // a leader is a line in the mark colour on a dark casing, ending in a dot on the object.
 import type { Box } from '../mask/rle.js';
 import { toHex } from './colour.js';
@@ -37,10 +37,11 @@ export function inkOn([r, g, b]: Rgb): '#000000' | '#ffffff' {
 export function labelBoxSvg(id: number, [x1, y1, x2, y2]: Box, digitH: number, fill: Rgb = markColor(id)): string {
   const { pad } = labelSize(id, digitH);
   const ink = inkOn(fill);
-  const edge = ink === '#000000' ? '#ffffff' : '#000000';
+  // Edged in the ink's colour: a light box gets a dark edge, a dark one a light edge, so the box stands
+  // out from a photo of any brightness.
   return (
     `<rect x="${x1 + 0.75}" y="${y1 + 0.75}" width="${x2 - x1 - 1.5}" height="${y2 - y1 - 1.5}" rx="3" ` +
-    `fill="${toHex(fill)}" stroke="${edge}" stroke-width="1.5"/>` +
+    `fill="${toHex(fill)}" stroke="${ink}" stroke-width="1.5"/>` +
     numberSvg(String(id), x1 + pad, y1 + pad, digitH, ink)
   );
 }
