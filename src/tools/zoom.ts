@@ -4,7 +4,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { imageContent, windowFields, windowSentence } from './picture-content.js';
 import { BoxSchema, ObjectIdSchema, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';

@@ -3,12 +3,12 @@
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
-import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/types.js';
-import type { MarkLevel } from './marks-image.js';
-import type { PictureWindow } from './picture-window.js';
-import type { TwinSummary } from './twin-store.js';
-import type { ZoomRequest } from './zoom-view.js';
-import type { Twin, TwinObject, SemanticSource } from './types.js';
+import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
+import type { MarkLevel } from './pictures/set-of-marks.js';
+import type { Picture, PictureWindow } from './pictures/picture-window.js';
+import type { TwinSummary } from './store/twin-store.js';
+import type { ZoomRequest } from './pictures/zoom-view.js';
+import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
 export const GRANULARITIES = ['wholes', 'parts'] as const;
@@ -42,16 +42,6 @@ export interface MaskRequest {
   crop?: boolean;
 }
 
-/** An encoded picture whose MIME type matches its bytes. */
-export interface Picture {
-  data: Buffer;
-  mime: string;
-  width: number;
-  height: number;
-  /** The part of the image shown and its scale, where known: image_x = window.x1 + picture_x / window.scale. */
-  window?: PictureWindow;
-}
-
 /** A set-of-marks picture (the overview or a zoom) and what it labels. */
 export interface MarksPicture extends Picture {
   window: PictureWindow;
@@ -65,7 +55,7 @@ export interface MarksPicture extends Picture {
   unlabelled: number[];
 }
 
-export type { MarkLevel, PictureWindow, ZoomRequest };
+export type { MarkLevel, Picture, PictureWindow, ZoomRequest };
 
 export interface MaskOutcome {
   area: number;
