@@ -1,7 +1,7 @@
 // Pictures of masks on the photo: a cut-out of one object (transparent outside the mask) and an
 // overlay of several masks as translucent fills with solid outlines. The raster helpers here are also
 // what the set-of-marks image paints with, so both look alike.
-import { encodeRaw } from '../../image/codec.js';
+import { encodeRaw, type RawImage } from '../../image/codec.js';
 import { rleBbox, type Box, type Rle } from '../../mask/rle.js';
 import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
@@ -84,6 +84,15 @@ export function sampleRle(rle: Rle, grid: SamplingGrid, crop: Box): Uint8Array {
     }
   }
   return out;
+}
+
+/** A copy of the image's pixels inside `box` ([x1, y1, x2, y2], inside the image). */
+export function regionPixels(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
+  const w = x2 - x1;
+  const h = y2 - y1;
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
+  return { data, width: w, height: h, channels: 3 };
 }
 
 /** The mask's bbox on a grid scaled by `scale`, padded by one pixel and clamped. */

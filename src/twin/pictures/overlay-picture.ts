@@ -5,13 +5,13 @@
 import type { Box, Rle } from '../../mask/rle.js';
 import { rleBbox } from '../../mask/rle.js';
 import { cropMask } from '../../mask/crop.js';
-import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../../image/codec.js';
+import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat } from '../../image/codec.js';
 import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
 import { rgbToLab, toHex } from '../colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
 import { LABEL_MIN_DIGIT_PX, labelBoxSvg, labelSize } from './label-svg.js';
-import { paintMask, type Rgb } from './mask-painting.js';
+import { paintMask, regionPixels, type Rgb } from './mask-painting.js';
 import { hostScale, type Picture, type PictureWindow } from './picture-window.js';
 import { rulerSvg } from './ruler.js';
 
@@ -79,14 +79,6 @@ export function overlayRegion(items: readonly OverlayItem[], width: number, heig
   const y2 = Math.max(...boxes.map((b) => b[3]));
   const margin = Math.max(16, Math.round(0.15 * Math.max(x2 - x1, y2 - y1)));
   return [Math.max(0, x1 - margin), Math.max(0, y1 - margin), Math.min(width, x2 + margin), Math.min(height, y2 + margin)];
-}
-
-function regionPixels(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
-  const w = x2 - x1;
-  const h = y2 - y1;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
-  return { data, width: w, height: h, channels: 3 };
 }
 
 /** The mask inside `region`, sampled (nearest) onto outW×outH. */

@@ -12,7 +12,7 @@ import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
 import { LABEL_MIN_DIGIT_PX, labelDigitPx, labelSize, labelsSvg } from './label-svg.js';
 import { layoutLabels, type LabelTarget, type Leader } from './label-layout.js';
-import { markColor, paintMask, sampleRle } from './mask-painting.js';
+import { markColor, paintMask, regionPixels, sampleRle } from './mask-painting.js';
 import { distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
 import { fullWindow, pictureSize, type PictureLimits, type PictureWindow } from './picture-window.js';
 import { rulerSvg } from './ruler.js';
@@ -199,18 +199,10 @@ async function windowPixels(image: LoadedImage, w: PictureWindow, W: number, H: 
   const full = x1 === 0 && y1 === 0 && x2 === image.width && y2 === image.height;
   const region: RawImage = full
     ? { data: image.rgb, width: image.width, height: image.height, channels: 3 }
-    : copyRegion(image, [x1, y1, x2, y2]);
+    : regionPixels(image, [x1, y1, x2, y2]);
   const resized = await resizeRaw(region, W, H);
   // A fresh buffer either way, so painting never touches the image.
   return resized.data === image.rgb ? Uint8Array.from(image.rgb) : resized.data;
-}
-
-function copyRegion(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
-  const w = x2 - x1;
-  const h = y2 - y1;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
-  return { data, width: w, height: h, channels: 3 };
 }
 
 async function encodeWithin(picture: RawImage, maxBytes: number): Promise<{ data: Buffer; mime: 'image/jpeg' } | undefined> {
