@@ -6,6 +6,7 @@ import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
 import type { MarkLevel } from './pictures/set-of-marks.js';
 import type { Picture, PictureWindow } from './pictures/picture-window.js';
+import type { MaskExpression } from './mask-expression.js';
 import type { TwinSummary } from './store/twin-store.js';
 import type { ZoomRequest } from './pictures/zoom-view.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
@@ -33,10 +34,9 @@ export { MASK_OPS, type MaskOp };
 export const MASK_FORMATS = ['png', 'rle', 'polygon', 'cutout', 'overlay'] as const;
 export type MaskFormat = (typeof MASK_FORMATS)[number];
 
-export interface MaskRequest {
+/** The objects `ids` combined by `op`, minus the objects in `exclude`. */
+export interface MaskRequest extends MaskExpression {
   twinId: string;
-  ids: number[];
-  op: MaskOp;
   format: MaskFormat;
   /** overlay: crop to the objects (with a margin) and enlarge. */
   crop?: boolean;
@@ -70,6 +70,18 @@ export interface MaskOutcome {
   rle?: { size: [number, number]; counts: string };
   /** polygon: outer rings and holes in original pixels. */
   polygons?: { outer: [number, number][][]; holes: [number, number][][] };
+}
+
+export interface KeepRequest extends MaskExpression {
+  twinId: string;
+}
+
+export interface KeepOutcome {
+  /** The revision holding the kept object, or the twin itself when an object with exactly that mask existed. */
+  twin: Twin;
+  object: TwinObject;
+  /** True when that existing object is the answer and nothing was added. */
+  reused: boolean;
 }
 
 export interface LabelInput {
@@ -111,7 +123,8 @@ export interface SegmentOutcome {
   twin: Twin;
   object: TwinObject;
   /**
-   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added;
+   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which honours every click the
+   * mask honours and is reused, nothing added;
    * refined: `object` got the new mask.
    */
   action: 'added' | 'matched' | 'refined';
@@ -120,10 +133,18 @@ export interface SegmentOutcome {
   scores: { predictedIou: number; stability: number };
   /** Other objects the mask overlaps, most overlapping first (at most 8). */
   relations: MaskRelation[];
-  /** Prompt points the mask disagrees with: positive points it leaves out, negative points it covers. */
-  missedPoints: { x: number; y: number; label: 0 | 1 }[];
+  /** Prompt points the mask disagrees with (positives it leaves out, negatives it covers), each with a next step. */
+  missedPoints: MissedClick[];
   /** The other granularities SAM offered for the prompt (not added), best first. */
   alternatives: SegmentAlternative[];
+}
+
+/** A click the mask ignores, and the call that would honour it ("take alternative 2: {…}"). */
+export interface MissedClick {
+  x: number;
+  y: number;
+  label: 0 | 1;
+  next: string;
 }
 
 /** Another granularity of a prompted mask, as a summary the host can weigh. */
@@ -146,6 +167,8 @@ export interface TwinServiceApi {
   /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
   segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
+  /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
+  keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
   marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<MarksPicture>;
   /** A window of the marks enlarged, every object in it labelled, with rulers in image pixels. */

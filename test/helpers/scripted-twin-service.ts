@@ -13,6 +13,8 @@ import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, Ru
 import type {
   BuildOutcome,
   BuildRequest,
+  KeepOutcome,
+  KeepRequest,
   LabelInput,
   LabelOutcome,
   MarksPicture,
@@ -172,6 +174,10 @@ export class FakeTwinService implements TwinServiceApi {
   async mask(req: MaskRequest): Promise<MaskOutcome> {
     this.calls.push({ method: 'mask', args: req });
     return this.inner.mask(req);
+  }
+  async keepMask(req: KeepRequest): Promise<KeepOutcome> {
+    this.calls.push({ method: 'keepMask', args: req });
+    return this.inner.keepMask(req);
   }
   async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<MarksPicture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });
