@@ -78,7 +78,7 @@ if (isEntryPoint()) {
   runCli(process.argv.slice(2)).then(
     (code) => {
       // A served session is over: native thread pools must not keep the process alive.
-      if (process.argv[2] === 'serve') process.exit(code);
+      if (process.argv[2] === 'serve' || process.argv[2] === 'view') process.exit(code);
       process.exitCode = code;
     },
     (e: unknown) => {

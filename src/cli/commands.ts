@@ -10,10 +10,12 @@ import { mcpConfigCommand } from './mcp-config-command.js';
 import { modelsCommand } from './models-command.js';
 import { serveCommand } from './serve-command.js';
 import { tritonRepoCommand } from './triton-repo-command.js';
+import { viewCommand } from './view-command.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   serveCommand,
+  viewCommand,
   buildCommand,
   maskCommand,
   evalCommand,

@@ -2,26 +2,35 @@
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
+import type { HttpOptions } from '../server/http.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
-function untilSignal(): Promise<void> {
+/** Resolves on Ctrl-C or SIGTERM: a server runs until then. */
+export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
 }
 
-async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
-  const { startHttpServer } = await import('../server/http.js');
-  const handle = await startHttpServer(app, {
+/** The HTTP transport's settings from the configuration: one set of rules for `serve --http` and `view`. */
+export function httpSettings(config: Config, host: string, port: number): HttpOptions {
+  return {
     host,
     port,
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
+    // A base64 image is about 4/3 of its bytes, plus the JSON-RPC around it.
     maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
     stateless: config.http.stateless,
-  });
+  };
+}
+
+async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
+  const { startHttpServer } = await import('../server/http.js');
+  const handle = await startHttpServer(app, { ...httpSettings(config, host, port), view: {} });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
+  io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
   if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
   await untilSignal();

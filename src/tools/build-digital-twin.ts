@@ -1,5 +1,5 @@
 // build_digital_twin: image in → twin id, compact scene JSON and the set-of-marks picture.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../config.js';
@@ -49,8 +49,8 @@ export const buildDigitalTwinConfig = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
-export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'build_digital_twin',
     buildDigitalTwinConfig,
     withToolErrors('build_digital_twin', ctx.log, async (args, extra): Promise<CallToolResult> => {

@@ -1,6 +1,6 @@
 // get_mask: the combined mask of objects as a twin:// resource (readable with resources/read over any
 // transport), inline when small or meant for looking at, and as a file only when output_path asks.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
@@ -59,8 +59,8 @@ function keptLead(kept: KeepOutcome, from: string, e: MaskExpression): string {
   return `Kept ${describeExpression(e)} as object ${kept.object.id} in revision ${kept.twin.id} of ${from}; use ${kept.twin.id} from now on`;
 }
 
-export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerGetMaskTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'get_mask',
     getMaskConfig,
     withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {

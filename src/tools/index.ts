@@ -1,4 +1,4 @@
-// Wires every tool, resource and prompt onto one McpServer. Tools declare no outputSchema on purpose:
+// Wires every tool, resource, prompt and the twin view (an MCP App) onto one McpServer. Tools declare no outputSchema on purpose:
 // tools/list is sent to the host model on every turn, and the results are self-describing JSON
 // (structuredContent plus a short text mirror), documented in the README.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -11,14 +11,16 @@ import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSegmentTool } from './segment.js';
 import { registerZoomTool } from './zoom.js';
+import { registerTwinView } from './twin-view.js';
 
 export function registerAll(server: McpServer, ctx: ToolContext): void {
-  registerBuildDigitalTwinTool(server, ctx);
+  const build = registerBuildDigitalTwinTool(server, ctx);
   registerFilterObjectsTool(server, ctx);
   registerLabelObjectsTool(server, ctx);
-  registerSegmentTool(server, ctx);
-  registerGetMaskTool(server, ctx);
+  const segment = registerSegmentTool(server, ctx);
+  const getMask = registerGetMaskTool(server, ctx);
   registerZoomTool(server, ctx);
   registerResources(server, ctx);
+  registerTwinView(server, [build, segment, getMask]);
   registerPrompts(server);
 }

@@ -1,7 +1,7 @@
 // segment: prompted segmentation for what everything-mode missed. The result is a new revision of the
 // twin (or the existing object the mask duplicates), with what the mask is next to the other objects
 // and a small picture to check it, so a host can decide without another call.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
@@ -65,8 +65,8 @@ function lead(out: SegmentOutcome, from: string): string {
   return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}${alternatives}`;
 }
 
-export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerSegmentTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'segment',
     segmentConfig,
     withToolErrors('segment', ctx.log, async (args, extra): Promise<CallToolResult> => {
