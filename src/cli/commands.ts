@@ -1,6 +1,7 @@
 // Every `twinseg` command, in the order `twinseg --help` lists them. A new command is a file beside
 // this one exporting a CliCommand, plus one line here.
 import { buildCommand } from './build-command.js';
+import { callCommand } from './call-command.js';
 import type { CliCommand } from './cli-io.js';
 import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   viewCommand,
   buildCommand,
   maskCommand,
+  callCommand,
   evalCommand,
   mcpConfigCommand,
   modelsCommand,

@@ -5,13 +5,18 @@ import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
 import type { HttpOptions } from '../server/http.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'closed';
+
 /** Resolves on Ctrl-C or SIGTERM: a server runs until then. */
-export function untilSignal(): Promise<void> {
+export function untilSignal(): Promise<StopReason> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
 }
+
+/** SIGTERM (how hosts and supervisors stop a server) ends it with 0; Ctrl-C with 130, as a shell expects. */
+export const exitCodeFor = (reason: StopReason) => (reason === 'SIGINT' ? 130 : 0);
 
 /** The HTTP transport's settings from the configuration: one set of rules for `serve --http` and `view`. */
 export function httpSettings(config: Config, host: string, port: number): HttpOptions {
@@ -26,18 +31,19 @@ export function httpSettings(config: Config, host: string, port: number): HttpOp
   };
 }
 
-async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
+async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<StopReason> {
   const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, { ...httpSettings(config, host, port), view: {} });
   io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
   io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
   if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
-  await untilSignal();
+  const reason = await untilSignal();
   await handle.close();
+  return reason;
 }
 
-async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<void> {
+async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<StopReason> {
   // Anything a dependency prints with console.log would corrupt the JSON-RPC stream.
   console.log = console.error;
   console.info = console.error;
@@ -48,12 +54,13 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   await server.connect(transport);
   // stderr only: a person who started it by hand learns it is up and what it may read.
   io.stderr(`twinseg: MCP server on stdio (model ${config.model} loads on the first build); roots: ${config.roots.join(', ')}\n`);
-  await new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
+  const reason = await new Promise<StopReason>((resolve) => {
+    transport.onclose = () => resolve('closed');
+    process.stdin.once('end', () => resolve('closed'));
     void untilSignal().then(resolve);
   });
   await server.close().catch(() => undefined);
+  return reason;
 }
 
 export const serveCommand: CliCommand = {
@@ -84,9 +91,12 @@ export const serveCommand: CliCommand = {
     process.on('unhandledRejection', (e) => {
       app.log(`twinseg: unhandled rejection (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     });
-    if (port !== undefined) await serveHttp(app, cfg, io, port, host);
-    else await serveStdio(app, cfg, io);
-    await app.close();
-    return 0;
+    let reason: StopReason;
+    try {
+      reason = port !== undefined ? await serveHttp(app, cfg, io, port, host) : await serveStdio(app, cfg, io);
+    } finally {
+      await app.close();
+    }
+    return exitCodeFor(reason);
   },
 };

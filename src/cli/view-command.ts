@@ -8,7 +8,7 @@ import { checkHttpExposure, isLoopbackHost } from '../config.js';
 import { loadPredictions } from '../eval/predictions.js';
 import type { ViewSession, ViewTraceEntry } from '../server/view-session.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand } from './cli-io.js';
-import { httpSettings, untilSignal } from './serve-command.js';
+import { exitCodeFor, httpSettings, untilSignal } from './serve-command.js';
 
 /** The get_mask calls a trace recorded, in order. */
 async function traceEntries(file: string): Promise<ViewTraceEntry[]> {
@@ -58,11 +58,11 @@ export const viewCommand: CliCommand = {
       io.stdout(cfg.http.token ? `${handle.viewUrl}\n` : `${handle.viewUrl}#token=${handle.token}\n`);
       if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
       io.stderr(`twinseg: open the link above in a browser; MCP is at ${handle.url}; Ctrl-C stops\n`);
-      await untilSignal();
+      const reason = await untilSignal();
       await handle.close();
+      return exitCodeFor(reason);
     } finally {
       await app.close();
     }
-    return 0;
   },
 };

@@ -11,6 +11,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CancelledNotificationSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../app-context.js';
 import { checkHttpExposure } from '../config.js';
+import { fromListenError } from '../errors.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
 import { createServer } from './server.js';
 import { answerViewRequest, isViewPath, VIEW_PATH } from './view-pages.js';
@@ -257,9 +258,10 @@ function endStreamsOfCancelledRequests(transport: StreamableHTTPServerTransport)
 
 async function listen(server: http.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (e: unknown) => reject(fromListenError(e, host, port));
+    server.once('error', refused);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });

@@ -2,6 +2,7 @@
 // app context's twin service, each with its own roots.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../app-context.js';
+import { packageVersion } from '../package-info.js';
 import type { ToolContext } from '../tools/tool-context.js';
 import { registerAll } from '../tools/index.js';
 import { sessionRoots, type RootsSource } from '../roots/session-roots.js';
@@ -9,7 +10,8 @@ import { codeSdkToolErrors } from '../tools/tool-errors.js';
 import { compactToolListings } from './tool-listing.js';
 
 export const SERVER_NAME = 'twinseg';
-export const SERVER_VERSION = '0.1.0';
+/** package.json's version: the one place it is decided. */
+export const SERVER_VERSION = packageVersion();
 
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',

@@ -5,14 +5,14 @@ import { z } from 'zod';
 import { PRESET_NAMES } from '../config.js';
 import { GRANULARITIES } from '../twin/service-types.js';
 import type { ToolContext } from './tool-context.js';
-import { parseOverrides } from './schemas.js';
+import { parseOverrides, toolInput } from './schemas.js';
 import { resolveImageInput } from './image-argument.js';
 import { imageContent, MARKS_MAX_SIDE, marksFields, marksSentence } from './picture-content.js';
 import { runControlFor } from './run-control.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   image: z
     .string()
     .min(1)
@@ -35,8 +35,8 @@ const inputSchema = {
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))
     .optional()
-    .describe('Expert preset overrides (README "Presets"), e.g. {"pointsPerSide": 8}.'),
-};
+    .describe('Expert preset overrides (docs/performance.md), e.g. {"pointsPerSide": 8}.'),
+});
 
 export const buildDigitalTwinConfig = {
   title: 'Build digital twin of an image',

@@ -1,6 +1,6 @@
 // Wires every tool, resource, prompt and the twin view (an MCP App) onto one McpServer. Tools declare no outputSchema on purpose:
 // tools/list is sent to the host model on every turn, and the results are self-describing JSON
-// (structuredContent plus a short text mirror), documented in the README.
+// (structuredContent plus a short text mirror), documented in the README's tool table and docs/tools.md.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBuildDigitalTwinTool } from './build-digital-twin.js';
 import type { ToolContext } from './tool-context.js';

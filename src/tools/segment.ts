@@ -11,16 +11,16 @@ import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
-import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, PointSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
   box: BoxSchema.optional().describe('A box around the object.'),
   object: ObjectIdSchema.optional().describe('Refine this object: add the clicks to its earlier ones.'),
   alternative: z.literal([0, 1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
-};
+});
 
 export const segmentConfig = {
   title: 'Segment by points or box',

@@ -6,20 +6,20 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ToolContext } from './tool-context.js';
 import { imageContent, windowFields, windowSentence } from './picture-content.js';
-import { BoxSchema, ObjectIdSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   region: BoxSchema.optional(),
   ids: z.array(ObjectIdSchema).min(1).max(1000).optional().describe('Or: around these.'),
-};
+});
 
 export const zoomConfig = {
   title: 'Zoom in',
   description:
-    'The marks picture enlarged on a region: every object in it labelled (parts too), rulers in image px. ' +
-    'image_x = window[0] + picture_x / scale.',
+    'The marks picture enlarged on a region: every object in it labelled (parts too), rulers in image px, ' +
+    'window and scale in the reply.',
   inputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };

@@ -72,7 +72,7 @@ describe('twinseg view', () => {
   it('says how to get a twin when the id names none, before serving anything', async () => {
     const x = io();
     expect(await runCli(['view', 'tw_0000000000000000'], x)).toBe(1);
-    expect(x.err).toMatch(/TWIN_NOT_FOUND.*build_digital_twin/);
+    expect(x.err).toMatch(/TWIN_NOT_FOUND.*twinseg build/);
     expect(x.out).toBe('');
   });
 

@@ -30,6 +30,9 @@ describe('MCP tools over an in-memory client', () => {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
       expect(t.inputSchema.type).toBe('object');
+      // Strict: an argument the tool does not know is refused (test/tools/mcp-bad-calls.test.ts).
+      expect(t.inputSchema.additionalProperties, t.name).toBe(false);
+      expect(t.inputSchema, 'the SDK\'s "$schema" line is left out of tools/list').not.toHaveProperty('$schema');
       expect(t.annotations).toBeDefined();
     }
     // Sent to the host model on every turn.
