@@ -35,15 +35,14 @@ const inputSchema = toolInput({
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))
     .optional()
-    .describe('Expert preset overrides (docs/performance.md), e.g. {"pointsPerSide": 8}.'),
+    .describe('Expert overrides of the preset, e.g. {"pointsPerSide": 8}.'),
 });
 
 export const buildDigitalTwinConfig = {
   title: 'Build digital twin of an image',
   description: [
     'Segments an image into numbered objects and parts (bbox [x1,y1,x2,y2] px, area_pct, center, position,',
-    'colour, parent/parts) and a picture with each id on its object. Then zoom (a closer look), label_objects,',
-    'filter_objects, segment, get_mask. Seconds on CPU; cached after.',
+    'colour, parent/parts) and a picture with each id on its object; zoom looks closer. Seconds on CPU; cached after.',
   ].join(' '),
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
