@@ -16,6 +16,7 @@ import type { Twin } from '../../../src/twin/scene-model.js';
 import { renderZoom } from '../../../src/twin/pictures/zoom-view.js';
 import { COCO_SAMPLE, describeWithSampleData } from '../../helpers/sample-data.js';
 import { expectLabelsApart, expectLeadersOnTheirObjects, MIN_LABEL_PX } from './drawn-twins.js';
+import { clickPoint, coordinateAt, readRulers } from './read-ruler.js';
 
 let home: string;
 let twins: TwinService;
@@ -58,20 +59,24 @@ describeWithSampleData('coco')('marks and zoom on the COCO sample photos', () =>
     }
   });
 
-  it('zooms on the riders of 000000439180: every object labelled, clicks at the labels land in their objects', async () => {
+  it('zooms on the riders of 000000439180: every object labelled, clicks at the labels, read off the rulers, land in their objects', async () => {
     const { image, twin } = photos['000000439180.jpg']!;
     const out = await renderZoom(image, twin, { region: [80, 135, 640, 345] });
     console.log(figures('zoom 000000439180 [80,135,640,345]', out), `window ${JSON.stringify(out.window)}`);
     expectLabelsApart(out);
     expectLeadersOnTheirObjects(out, twin);
     for (const m of out.marks) expect(m.box[3] - m.box[1]).toBeGreaterThanOrEqual(MIN_LABEL_PX);
-    // A host clicks where it reads an id: the leader's dot, or the middle of a label sitting on its object.
-    let inside = 0;
+    // A host clicks where it reads an id (the leader's dot, or the middle of a label on its object) and reads
+    // that point's image pixel off the rulers, or computes it from the window and scale in the reply.
+    const rulers = await readRulers(out.data);
+    expect(Math.min(rulers.top.length, rulers.left.length)).toBeGreaterThanOrEqual(3);
     for (const m of out.marks) {
-      const [px, py] = m.leader ? m.leader.to : [(m.box[0] + m.box[2]) / 2, (m.box[1] + m.box[3]) / 2];
-      const [x, y] = pictureToImage(out.window, Math.floor(px), Math.floor(py));
-      if (rleContains(twin.masks.get(m.id)!, Math.floor(x), Math.floor(y))) inside++;
+      const [px, py] = clickPoint(m);
+      const byRuler = [coordinateAt(rulers.top, px), coordinateAt(rulers.left, py)];
+      const byWindow = pictureToImage(out.window, px, py);
+      for (const [x, y] of [byRuler, byWindow]) {
+        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x!), Math.floor(y!)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(true);
+      }
     }
-    expect(inside).toBe(out.marks.length);
   });
 });

@@ -4,6 +4,7 @@ import { rleContains, rleFromBitmap } from '../../../src/mask/rle.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import { contrastingTints, overlayRegion, renderOverlay } from '../../../src/twin/pictures/overlay-picture.js';
 import { pictureToImage } from '../../../src/twin/pictures/picture-window.js';
+import { coordinateAt, readRulers } from './read-ruler.js';
 
 const W = 200;
 const H = 100;
@@ -59,6 +60,10 @@ describe('overlay picture', () => {
     // The ruler strip along the top is dark (white numbers on it aside) where the crop is grey.
     const row = px.data.subarray(2 * p.width * 3, 3 * p.width * 3);
     expect(row.reduce((s, v) => s + v, 0) / row.length).toBeLessThan(80);
+    // The same point read off the rulers, as a host without the reply's window would.
+    const rulers = await readRulers(p.data);
+    const [rx, ry] = [coordinateAt(rulers.top, (130 - 104) * 5.53), coordinateAt(rulers.left, (50 - 24) * 5.53)];
+    expect([Math.abs(rx - 130), Math.abs(ry - 50)].every((d) => d < 1), `read ${[rx, ry]}`).toBe(true);
     // A full (uncropped) overlay has no rulers and shows the whole image.
     const full = await renderOverlay(grey, [a]);
     expect(full.window).toEqual({ x1: 0, y1: 0, x2: W, y2: H, scale: 1 });

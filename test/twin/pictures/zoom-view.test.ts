@@ -6,6 +6,7 @@ import { markColor } from '../../../src/twin/pictures/mask-painting.js';
 import { pictureToImage } from '../../../src/twin/pictures/picture-window.js';
 import { renderZoom, zoomRegion } from '../../../src/twin/pictures/zoom-view.js';
 import { crowdTwin, expectLabelsApart, expectLeadersOnTheirObjects, MIN_LABEL_PX, twinOfScene } from './drawn-twins.js';
+import { clickPoint, coordinateAt, readRulers } from './read-ruler.js';
 
 describe('zoom view', () => {
   it('a click on an object as seen in the zoom, mapped back with the window and scale, lands in that object', async () => {
@@ -41,6 +42,24 @@ describe('zoom view', () => {
       clicks++;
     }
     expect(clicks).toBe(out.marks.length);
+  });
+
+  it('a click where an id is read, its image pixel read off the rulers, lands in that object', async () => {
+    const scene = await drawScene({ seed: 11, width: 640, height: 427, objects: 6, occlusion: 0.5 });
+    const { image, twin } = twinOfScene(scene);
+    for (const region of [[120, 100, 520, 380], [300, 200, 340, 230]] as const) {
+      const out = await renderZoom(image, twin, { region: [...region] });
+      const rulers = await readRulers(out.data);
+      // Enough numbered ticks on both rulers to read any point between them.
+      expect(rulers.top.length, `top ruler of ${region}`).toBeGreaterThanOrEqual(3);
+      expect(rulers.left.length, `left ruler of ${region}`).toBeGreaterThanOrEqual(3);
+      expect(out.marks.length).toBeGreaterThan(0);
+      for (const m of out.marks) {
+        const [px, py] = clickPoint(m);
+        const [x, y] = [coordinateAt(rulers.top, px), coordinateAt(rulers.left, py)];
+        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x), Math.floor(y)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(true);
+      }
+    }
   });
 
   it('labels every object in the region, parts included, apart and legible', async () => {
