@@ -101,6 +101,29 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     expect(v.cspReports).toEqual([]);
   });
 
+  it('in a host that relays no resource reads, draws the build reply\'s own marks picture, at host scale, over the whole image', async () => {
+    view = await openView(browser.context, server.client, build, { relayResourceReads: false });
+    const v = view;
+    await v.frame.waitForSelector('#picture polygon');
+    // The picture drawn is the reply's marks picture, at the host's size rather than the image's; the view
+    // stretches it over the image's extent.
+    const marks = (build.result.structuredContent as { marks: { width: number; height: number } }).marks;
+    expect(marks.width).toBeGreaterThan(SCENE_W);
+    const href = (await v.frame.getAttribute('#picture image', 'href'))!;
+    const shown = await sharp(Buffer.from(href.slice(href.indexOf(',') + 1), 'base64')).metadata();
+    expect([shown.width, shown.height]).toEqual([marks.width, marks.height]);
+    const shot = await sharp(await v.page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+    const pixel = async (x: number, y: number): Promise<[number, number, number]> => {
+      const p = await onPage(v, x, y);
+      const i = (Math.round(p.y) * shot.info.width + Math.round(p.x)) * shot.info.channels;
+      return [shot.data[i]!, shot.data[i + 1]!, shot.data[i + 2]!];
+    };
+    // Where the scene drew them: the ground stays white (no mask there), the table red under its tint.
+    expect(near(await pixel(300, 300), [255, 255, 255], 25)).toBe(true);
+    const [r, g, b] = await pixel(200, 40);
+    expect(r - Math.max(g, b), `table at (200, 40): ${[r, g, b]}`).toBeGreaterThan(60);
+  });
+
   it('hovering an object shows its id, level and size', async () => {
     const v = await open();
     const p = await onPage(v, 370, 160);
