@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
 import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/service-types.js';
+import { windowFields, windowSentence } from './picture-content.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './masks/mask-payload.js';
@@ -86,6 +87,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
         width: m.width,
         height: m.height,
         uri,
+        ...(m.picture?.window ? windowFields(m.picture.window) : {}),
       };
       let file: WrittenFile | undefined;
       if (args.output_path !== undefined) {
@@ -102,7 +104,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       } else if (data.byteLength <= INLINE_BLOB_MAX_BYTES) {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: data.toString('base64') } });
       }
-      const where = file ? ` Written to ${file.path}.` : '';
+      const where = (file ? ` Written to ${file.path}.` : '') + (m.picture?.window ? ` Picture: ${windowSentence(m.picture.window)}.` : '');
       const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [

@@ -10,6 +10,7 @@ import { registerLabelObjectsTool } from './label-objects.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSegmentTool } from './segment.js';
+import { registerZoomTool } from './zoom.js';
 import { registerTwinView } from './twin-view.js';
 
 export function registerAll(server: McpServer, ctx: ToolContext): void {
@@ -18,6 +19,7 @@ export function registerAll(server: McpServer, ctx: ToolContext): void {
   registerLabelObjectsTool(server, ctx);
   const segment = registerSegmentTool(server, ctx);
   const getMask = registerGetMaskTool(server, ctx);
+  registerZoomTool(server, ctx);
   registerResources(server, ctx);
   registerTwinView(server, [build, segment, getMask]);
   registerPrompts(server);

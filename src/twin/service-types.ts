@@ -4,7 +4,10 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
+import type { MarkLevel } from './pictures/set-of-marks.js';
+import type { Picture, PictureWindow } from './pictures/picture-window.js';
 import type { MaskExpression } from './mask-expression.js';
+import type { ZoomRequest } from './pictures/zoom-view.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
@@ -55,13 +58,20 @@ export interface MaskRequest extends MaskExpression {
   access?: ImageAccess;
 }
 
-/** An encoded picture whose MIME type matches its bytes. */
-export interface Picture {
-  data: Buffer;
-  mime: string;
-  width: number;
-  height: number;
+/** A set-of-marks picture (the overview or a zoom) and what it labels. */
+export interface MarksPicture extends Picture {
+  window: PictureWindow;
+  /** Ids with a label on the picture. */
+  labelled: number[];
+  /** How many of those labels sit beside their object with a leader line. */
+  leaders: number;
+  /** The overview shows whole objects only: the ids of every object did not fit. */
+  crowded: boolean;
+  /** Objects shown whose label found no free place. */
+  unlabelled: number[];
 }
+
+export type { MarkLevel, Picture, PictureWindow, ZoomRequest };
 
 export interface MaskOutcome {
   area: number;
@@ -180,7 +190,9 @@ export interface TwinServiceApi {
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
-  marks(twinId: string, opts?: { maxSide?: number; ids?: number[]; access?: ImageAccess }): Promise<Picture>;
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[]; access?: ImageAccess }): Promise<MarksPicture>;
+  /** A window of the marks enlarged, every object in it labelled, with rulers in image pixels. */
+  zoom(twinId: string, req: ZoomRequest, opts?: { access?: ImageAccess }): Promise<MarksPicture>;
   /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */
   overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number; access?: ImageAccess }): Promise<Picture>;
 }

@@ -17,12 +17,14 @@ import type {
   KeepRequest,
   LabelInput,
   LabelOutcome,
+  MarksPicture,
   MaskOutcome,
   MaskRequest,
   Picture,
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
+  ZoomRequest,
 } from '../../src/twin/service-types.js';
 import { TwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
@@ -177,9 +179,13 @@ export class FakeTwinService implements TwinServiceApi {
     this.calls.push({ method: 'keepMask', args: req });
     return this.inner.keepMask(req);
   }
-  async marks(twinId: string, opts: Parameters<TwinServiceApi['marks']>[1] = {}): Promise<Picture> {
+  async marks(twinId: string, opts: Parameters<TwinServiceApi['marks']>[1] = {}): Promise<MarksPicture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });
     return this.inner.marks(twinId, opts);
+  }
+  async zoom(twinId: string, req: ZoomRequest, opts?: Parameters<TwinServiceApi['zoom']>[2]): Promise<MarksPicture> {
+    this.calls.push({ method: 'zoom', args: { twinId, ...req } });
+    return this.inner.zoom(twinId, req, opts);
   }
   async overlay(twinId: string, ids: number[], opts?: Parameters<TwinServiceApi['overlay']>[2]): Promise<Picture> {
     this.calls.push({ method: 'overlay', args: { twinId, ids, ...opts } });
