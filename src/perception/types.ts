@@ -41,9 +41,16 @@ export interface Proposal {
   readonly stability: number;
   /** The prompt that produced it: points in original pixels, label 1 = positive, 0 = negative. */
   readonly prompt: Prompt;
-  /** Which prompting stage made it: grid, coverage (gaps), parts (inside a larger mask), crop, user. */
-  readonly stage: 'grid' | 'coverage' | 'parts' | 'crop' | 'user';
+  readonly stage: ProposalStage;
 }
+
+/**
+ * Which stage made a proposal: grid, coverage (gaps), parts (inside a larger mask), crop (a crop tile), user
+ * (a `segment` call), detail (a region's second look, region-detail.ts), stuff (pixels no mask explained,
+ * stuff-regions.ts: no prompt made them).
+ */
+export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'stuff'] as const;
+export type ProposalStage = (typeof PROPOSAL_STAGES)[number];
 
 export interface PromptPoint {
   x: number;
@@ -99,6 +106,8 @@ export interface EverythingOptions {
   cropOverlapRatio: number;
   /** Remove islands and fill holes smaller than this many pixels (0 = off). */
   minMaskRegionArea: number;
+  /** Turn pixels no proposal explains (uncovered blobs, colour regions inside large masks) into proposals. */
+  stuff: boolean;
 }
 
 export interface EverythingResult {
