@@ -3,6 +3,7 @@
 import { throwIfAborted } from '../errors.js';
 import { rleIou } from '../mask/rle.js';
 import { runEverything } from './everything.js';
+import { runRegionDetail } from './everything/region-detail.js';
 import type { LowResUpsampler } from './lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './mask-tokens.js';
@@ -40,6 +41,7 @@ export function segmenterFromPredictor(
     modelName: predictor.modelName,
     provider: predictor.provider,
     everything: (image, options, control) => runEverything(predictor, image, options, control),
+    detail: (image, request, control) => runRegionDetail(predictor, image, request, control),
     async segment(image: LoadedImage, prompt: Prompt, control?: RunControl): Promise<SegmentResult> {
       const signal = control?.signal;
       control?.onProgress?.({ done: 0, total: 2, message: 'encoding image' });

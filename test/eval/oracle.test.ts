@@ -87,6 +87,9 @@ function scriptedSegmenter(): Segmenter & { runs: PresetName[] } {
     async segment() {
       throw new Error('not used');
     },
+    async detail() {
+      throw new Error('not used');
+    },
     async refine() {
       throw new Error('not used');
     },
