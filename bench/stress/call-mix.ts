@@ -4,7 +4,7 @@
 // id the twin lacks) so the error path is soaked too; those count as expected refusals.
 import { COLOR_NAMES } from '../../src/twin/colour.js';
 import { RELATION_KINDS } from '../../src/twin/relations.js';
-import { POSITION_NAMES } from '../../src/twin/types.js';
+import { POSITION_NAMES } from '../../src/twin/scene-model.js';
 
 export interface LiveTwin {
   id: string;

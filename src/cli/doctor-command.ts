@@ -1,5 +1,5 @@
 // `twinseg doctor`: prints the doctor report (doctor-report.ts) for a person, or as JSON.
-import type { FourTokenStatus } from '../perception/four-token-session.js';
+import type { FourTokenStatus } from '../perception/diagnostics.js';
 import type { BackendReport } from './doctor-report.js';
 import { parseCommandArgs, type CliCommand } from './cli-io.js';
 

@@ -4,13 +4,18 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { tritonModelNames, type Config, type ProviderName } from '../config.js';
 import { toTwinsegError } from '../errors.js';
-import { listModels, resolveModel, type ModelStatus } from '../perception/model-store.js';
-import { prepareFourTokenDecoder } from '../perception/derived-decoder.js';
-import { splitImageSide, type SplitSummary } from '../perception/image-side-split.js';
-import type { FourTokenStatus } from '../perception/four-token-session.js';
-import { gpuPresence } from '../perception/gpu-presence.js';
-import { openModelSessions } from '../perception/model-sessions.js';
-import { createSession, providerReport, type ProviderReport } from '../perception/ort-sessions.js';
+import { listModels, resolveModel, type ModelStatus } from '../models/model-store.js';
+import {
+  createSession,
+  gpuPresence,
+  openModelSessions,
+  prepareFourTokenDecoder,
+  providerReport,
+  splitImageSide,
+  type FourTokenStatus,
+  type ProviderReport,
+  type SplitSummary,
+} from '../perception/diagnostics.js';
 
 export interface SessionCheck {
   role: 'encoder' | 'decoder';

@@ -15,7 +15,7 @@ export const modelsCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(rest, { json: { type: 'boolean' } }, true);
     if (sub === 'list') {
       const cfg = config();
-      const { listModels } = await import('../perception/model-store.js');
+      const { listModels } = await import('../models/model-store.js');
       const models = await listModels(cfg);
       if (values.json) {
         io.stdout(`${JSON.stringify(models)}\n`);
@@ -30,7 +30,7 @@ export const modelsCommand: CliCommand = {
     }
     if (sub === 'pull') {
       const name = need(positionals[0], 'NAME (see `twinseg models list`)');
-      const { pullModel } = await import('../perception/download.js');
+      const { pullModel } = await import('../models/download.js');
       const stop = interruptSignal();
       try {
         let last = 0;

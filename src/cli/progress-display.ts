@@ -1,7 +1,7 @@
 // Progress of a long command on stderr: a bar that redraws in place, with the stage and the time left,
 // when stderr is a terminal; otherwise (logs, CI, pipes) a plain line now and then.
 import cliProgress from 'cli-progress';
-import type { Progress } from '../perception/types.js';
+import type { Progress } from '../perception/contract.js';
 import type { CliIo } from './cli-io.js';
 
 export interface ProgressDisplay {

@@ -12,7 +12,7 @@ function untilSignal(): Promise<void> {
 }
 
 async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
-  const { startHttpServer } = await import('../tools/http.js');
+  const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, {
     host,
     port,
@@ -33,7 +33,7 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   console.log = console.error;
   console.info = console.error;
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const { createServer } = await import('../tools/server.js');
+  const { createServer } = await import('../server/server.js');
   const server = createServer(app);
   const transport = new StdioServerTransport();
   await server.connect(transport);

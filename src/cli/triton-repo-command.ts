@@ -60,8 +60,8 @@ export const tritonRepoCommand: CliCommand = {
     const model = values.model ?? cfg.model;
     // The configured names are for the configured model; another model gets the default names.
     const names = tritonModelNames(model, model === cfg.model ? cfg.triton : {});
-    const { resolveModel } = await import('../perception/model-store.js');
-    const { writeSamTritonRepo } = await import('../perception/triton-sam-repo.js');
+    const { resolveModel } = await import('../models/model-store.js');
+    const { writeSamTritonRepo } = await import('../perception/predictor/triton-sam-repo.js');
     const files = await resolveModel(model, cfg);
     const stop = interruptSignal();
     try {

@@ -1,7 +1,7 @@
 // The size of a dataset image as the model sees it: decoded with EXIF orientation applied, as twins are
 // built and as cv2.imread (LISA) reads it. A header alone would give the stored, unrotated size.
 import { loadImage } from '../perception/image-input.js';
-import type { ImageLimits } from '../perception/types.js';
+import type { ImageLimits } from '../perception/contract.js';
 
 /** Generous: evaluation reads the user's own dataset, not untrusted uploads. */
 export const EVAL_IMAGE_LIMITS: ImageLimits = { maxBytes: 512 * 1024 * 1024, maxPixels: 256 * 1024 * 1024 };

@@ -2,7 +2,7 @@
 // service in the CLI and benches, a scripted segmenter in tests), then twinOracle for every sample.
 import { TwinsegError } from '../errors.js';
 import { rleArea, rleDifference } from '../mask/rle.js';
-import type { PresetName } from '../perception/types.js';
+import type { PresetName } from '../perception/contract.js';
 import type { BuildOutcome } from '../twin/service-types.js';
 import type { EvalDataset, EvalSample } from './dataset.js';
 import { sizeBucket, summariseOracle, twinOracle, type OracleRow, type OracleSummary } from './oracle.js';

@@ -8,7 +8,7 @@
 // Scoring follows metrics.ts: ignore pixels are left out, and an empty target is met by choosing no
 // object (IoU 1 for both figures).
 import { rleArea, rleDifference, rleIntersectionArea, rleUnion, type Rle } from '../mask/rle.js';
-import type { Twin } from '../twin/types.js';
+import type { Twin } from '../twin/scene-model.js';
 
 export interface OracleResult {
   single: { iou: number; id: number | null };

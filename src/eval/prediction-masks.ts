@@ -6,7 +6,7 @@ import { errorMessage, TwinsegError } from '../errors.js';
 import { decodeCocoRle } from '../mask/coco-rle.js';
 import { combineMasks } from '../mask/combine.js';
 import { rleFromBitmap, type Rle } from '../mask/rle.js';
-import type { Twin } from '../twin/types.js';
+import type { Twin } from '../twin/scene-model.js';
 import type { EvalSample } from './dataset.js';
 import type { Prediction } from './predictions.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeToRgb, readPictureHeader, type PictureHeader, type RawImage } from '../image/codec.js';
 import { TwinsegError, throwIfAborted, errorMessage } from '../errors.js';
-import type { ImageLimits, LoadedImage } from './types.js';
+import type { ImageLimits, LoadedImage } from './contract.js';
 
 /** Container formats we decode; sharp can read more (SVG, HEIF, PDF…) but those are not photos we test. */
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif'] as const;

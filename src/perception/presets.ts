@@ -14,7 +14,7 @@
 // fast keeps stability at 0.7, which drops a merged junk mask its gap prompts can propose (drawn scene seed 5).
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
-import type { EverythingOptions, PresetName } from './types.js';
+import type { EverythingOptions, PresetName } from './contract.js';
 
 // SAM's filters and crop geometry as every preset uses them; presets differ in how they prompt.
 const FILTERS = {

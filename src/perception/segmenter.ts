@@ -2,14 +2,14 @@
 // returns the model's own mask plus the other granularities SAM offered for the same prompt.
 import { throwIfAborted } from '../errors.js';
 import { rleIou } from '../mask/rle.js';
-import { runEverything } from './everything.js';
+import { runEverything } from './everything/everything.js';
 import { runRegionDetail } from './everything/region-detail.js';
-import type { LowResUpsampler } from './lowres-masks.js';
-import { cleanupProposal, proposalFromDecoded } from './mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './mask-tokens.js';
-import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './refinement.js';
-import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './sam-predictor.js';
-import { maskInputFromMask } from './mask-input.js';
+import type { LowResUpsampler } from './sam/lowres-masks.js';
+import { cleanupProposal, proposalFromDecoded } from './masks/mask-postprocess.js';
+import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './sam/mask-tokens.js';
+import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './masks/refinement.js';
+import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
+import { maskInputFromMask } from './masks/mask-input.js';
 import type {
   LoadedImage,
   MaskToken,
@@ -17,11 +17,10 @@ import type {
   Proposal,
   RefineRequest,
   RunControl,
-  SamPredictor,
   SegmentResult,
   Segmenter,
-  TokenMasks,
-} from './types.js';
+} from './contract.js';
+import type { SamPredictor, TokenMasks } from './sam/predictor-interface.js';
 
 export interface PromptedOptions {
   /** SAM's stability offset for the user mask's stability score (default 1.0, as SAM). */

@@ -6,7 +6,7 @@ import { colourDistance, OBJECT_SWATCHES, SCENE_COLOUR_NAMES, THEME_NAMES, THEME
 import { createRandom, type Random } from './random.js';
 import { translateShape, type Point } from './shapes.js';
 import { blueprint, DEFAULT_TEMPLATES, type TemplateName } from './templates.js';
-import type { SceneItem, SceneSpec, SceneTexture } from './types.js';
+import type { SceneItem, SceneSpec, SceneTexture } from './scene-spec.js';
 
 export interface PlanOptions {
   seed: number;

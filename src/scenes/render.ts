@@ -5,7 +5,7 @@ import { rleArea, rleBbox, rleFromBitmap, type Box } from '../mask/rle.js';
 import { fractalNoise } from './noise.js';
 import { toHex } from './palette.js';
 import { rasteriseShape, type ShapeRaster } from './shapes.js';
-import type { RenderedScene, SceneObject, SceneSpec } from './types.js';
+import type { RenderedScene, SceneObject, SceneSpec } from './scene-spec.js';
 
 function unionBox(boxes: readonly Box[]): Box {
   const real = boxes.filter((b) => b[2] > b[0] && b[3] > b[1]);

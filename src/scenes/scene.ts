@@ -3,7 +3,7 @@
 import { encodeRaw, PICTURE_MIME } from '../image/codec.js';
 import { planScene, type PlanOptions } from './plan.js';
 import { renderScene } from './render.js';
-import type { RenderedScene, Scene, ScenePictureFormat, SceneSpec } from './types.js';
+import type { RenderedScene, Scene, ScenePictureFormat, SceneSpec } from './scene-spec.js';
 
 export interface DrawSceneOptions extends PlanOptions {
   /** Default png (lossless: the picture's pixels are exactly `rgb`). */
@@ -34,4 +34,4 @@ export { renderScene } from './render.js';
 export { OBJECT_SWATCHES, SCENE_COLOUR_NAMES, THEME_NAMES, THEMES, type SceneColourName, type ThemeName } from './palette.js';
 export { DEFAULT_TEMPLATES, TEMPLATE_NAMES, type TemplateName } from './templates.js';
 export type { Shape } from './shapes.js';
-export type * from './types.js';
+export type * from './scene-spec.js';

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../config.js';
 import { GRANULARITIES } from '../twin/service-types.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { parseOverrides } from './schemas.js';
 import { resolveImageInput } from './image-argument.js';
 import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';

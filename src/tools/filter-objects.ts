@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { filterObjects } from '../twin/filter.js';
 import { FilterRequestSchema, toFilterQuery } from '../twin/filter-schema.js';
 import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';

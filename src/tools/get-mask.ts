@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { MASK_FORMATS, MASK_OPS, type MaskOp } from '../twin/service-types.js';
 import { predictionTraceFor } from './prediction-trace.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
 import { writeOutputFile, type WrittenFile } from './output-files.js';

@@ -3,7 +3,7 @@
 // paths from base64 is perception's job, done once here and handed down classified.
 import { TwinsegError } from '../errors.js';
 import { classifyImageSource, type ImageSource } from '../perception/image-input.js';
-import { resolveReadPath } from './path-policy.js';
+import { resolveReadPath } from '../roots/path-policy.js';
 
 export async function resolveImageInput(image: string, roots: readonly string[], maxBytes: number): Promise<ImageSource> {
   const src = classifyImageSource(image);

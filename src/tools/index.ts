@@ -3,7 +3,7 @@
 // (structuredContent plus a short text mirror), documented in the README.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBuildDigitalTwinTool } from './build-digital-twin.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { registerFilterObjectsTool } from './filter-objects.js';
 import { registerGetMaskTool } from './get-mask.js';
 import { registerLabelObjectsTool } from './label-objects.js';

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ATTRIBUTE_MAX, ATTRIBUTES_MAX, DESCRIPTION_MAX, LABEL_MAX } from '../twin/semantics.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { ObjectIdSchema, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 import { compactObject } from '../twin/views.js';

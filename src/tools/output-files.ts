@@ -6,8 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage, TwinsegError } from '../errors.js';
-import type { ToolContext } from './context.js';
-import { resolveWritePath } from './path-policy.js';
+import type { ToolContext } from './tool-context.js';
+import { resolveWritePath } from '../roots/path-policy.js';
 
 export interface WrittenFile {
   path: string;

@@ -3,9 +3,9 @@
 // recent twins and revisions.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TwinsegError } from '../errors.js';
-import type { TwinSummary } from '../twin/twin-store.js';
+import type { TwinSummary } from '../twin/store/twin-store.js';
 import { detailedView } from '../twin/views.js';
-import type { ToolContext } from './context.js';
+import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
 import { parseMaskSelection } from './mask-uri.js';
 import { MARKS_MAX_SIDE } from './picture-content.js';

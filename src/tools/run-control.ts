@@ -2,7 +2,7 @@
 // notifications/cancelled) and notifications/progress when the client asked for them.
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Progress, RunControl } from '../perception/types.js';
+import type { Progress, RunControl } from '../perception/contract.js';
 import { errorMessage } from '../errors.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

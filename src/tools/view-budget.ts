@@ -1,7 +1,7 @@
 // Keeps what tools send back within the result budget (~25k tokens; the JSON goes out twice, as
 // structuredContent and as its text copy). The views themselves belong to the twin layer.
 import { compactView, type CompactTwinView } from '../twin/views.js';
-import type { Twin, TwinObject } from '../twin/types.js';
+import type { Twin, TwinObject } from '../twin/scene-model.js';
 
 /** Characters of JSON per copy; two copies stay well under 25k tokens at ~4 characters a token. */
 export const VIEW_BUDGET_CHARS = 40_000;

@@ -10,13 +10,13 @@
 // looks the same as two objects that just touch), and a wrong hint is worse than none.
 import { createHash } from 'node:crypto';
 import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal, RefineStep } from '../perception/types.js';
+import type { LoadedImage, Proposal, RefineStep } from '../perception/contract.js';
 import { maskColor } from './colour.js';
 import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';
 import { coarsePosition, shapeMeasures } from './geometry.js';
 import { containmentParents, groupsOfSeparateObjects, isPartOf, mayBePartOf, mergeNearDuplicates, type MaskItem } from './hierarchy.js';
-import { SCHEMA_VERSION, type Twin, type TwinObject } from './types.js';
+import { SCHEMA_VERSION, type Twin, type TwinObject } from './scene-model.js';
 import { TwinsegError } from '../errors.js';
 
 /** Vertex budget of an object's outline (the polygon a host may draw or reason over). */

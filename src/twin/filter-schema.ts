@@ -5,7 +5,7 @@
 // model on every turn). Unknown fields and bad values are errors that list what is allowed.
 import { z } from 'zod';
 import { COLOR_NAMES } from './colour.js';
-import { POSITION_NAMES } from './types.js';
+import { POSITION_NAMES } from './scene-model.js';
 
 
 // No `maximum` noise in the JSON Schema: a number type plus an integer check that zod enforces.

@@ -6,7 +6,7 @@ import { TwinsegError } from '../errors.js';
 import type { FilterPredicate, FilterQuery, FilterSort } from './filter-schema.js';
 import { holds, nearestTo, DEFAULT_NEAR_K, sceneIndex } from './relations.js';
 import { unknownObjects } from './unknown-objects.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 
 type Test = (o: TwinObject) => boolean;
 

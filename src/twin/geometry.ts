@@ -2,7 +2,7 @@
 // coarse 3x3 position. Everything works on a bitmap cropped to the mask's bbox, so the cost follows
 // the object's size, not the image's.
 import type { Box } from '../mask/rle.js';
-import { POSITION_NAMES, type CoarsePosition } from './types.js';
+import { POSITION_NAMES, type CoarsePosition } from './scene-model.js';
 import { ringPerimeter, signedArea, simplifyRing, type Ring } from '../mask/contours.js';
 import { convexHull } from '../mask/hull.js';
 

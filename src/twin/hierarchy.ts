@@ -6,7 +6,7 @@
 import { rleIntersectionArea, rleUnion, type Box, type Rle } from '../mask/rle.js';
 import { boxGap, boxIntersectionArea } from '../mask/boxes.js';
 import { rleHullArea } from '../mask/hull.js';
-import { maskNms } from '../perception/nms.js';
+import { maskNms } from '../perception/everything/nms.js';
 
 /** Mask IoU at or above which two proposals are the same object. */
 export const DUPLICATE_IOU = 0.88;

@@ -9,8 +9,8 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { errorMessage, TwinsegError } from '../errors.js';
 import { encodeRaw } from '../image/codec.js';
 import { loadImage, type ImageSource } from '../perception/image-input.js';
-import type { ImageLimits, LoadedImage } from '../perception/types.js';
-import type { Twin } from './types.js';
+import type { ImageLimits, LoadedImage } from '../perception/contract.js';
+import type { Twin } from './scene-model.js';
 
 /** Copies of inline (base64) images kept for restarts; as many as the twin store keeps twins. */
 const MAX_INLINE_IMAGES = 200;

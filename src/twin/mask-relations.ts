@@ -3,9 +3,9 @@
 // this whether to keep, refine or retry without another call.
 import { boxIntersectionArea } from '../mask/boxes.js';
 import { rleContains, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { PromptPoint } from '../perception/types.js';
+import type { PromptPoint } from '../perception/contract.js';
 import type { MaskRelation } from './service-types.js';
-import type { Twin } from './types.js';
+import type { Twin } from './scene-model.js';
 
 /** Mask IoU at or above which a new mask is the same object as an existing one. */
 export const SAME_OBJECT_IOU = 0.9;

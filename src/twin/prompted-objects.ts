@@ -4,13 +4,13 @@
 // scores, the objects the mask relates to, clicks it disagrees with, other granularities, the change.
 import { TwinsegError } from '../errors.js';
 import { rleBbox, rleIntersectionArea, type Rle } from '../mask/rle.js';
-import { TOKEN_NAMES } from '../perception/mask-tokens.js';
-import type { LoadedImage, MaskToken, Prompt, Proposal, RefineStep, RunControl, Segmenter } from '../perception/types.js';
+import { TOKEN_NAMES } from '../perception/sam/mask-tokens.js';
+import type { LoadedImage, MaskToken, Prompt, Proposal, RefineStep, RunControl, Segmenter } from '../perception/contract.js';
 import { addObject, promptsOf, replaceObjectMask } from './build-twin.js';
 import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
 import { draftOf } from './revision.js';
 import type { SegmentAlternative, SegmentOutcome, SegmentRequest } from './service-types.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
 /** What a prompted call produced, before it is stored as a revision. */

@@ -5,11 +5,11 @@
 import { TwinsegError } from '../errors.js';
 import { boxIntersectionArea } from '../mask/boxes.js';
 import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal } from '../perception/types.js';
+import type { LoadedImage, Proposal } from '../perception/contract.js';
 import { addObject } from './build-twin.js';
 import { DUPLICATE_IOU, mergeNearDuplicates } from './hierarchy.js';
 import type { DetailRegionRequest } from './service-types.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
 /** Objects named by id make a region of their boxes joined, widened by this share of its size on each side. */

@@ -17,7 +17,7 @@ import { boxGap } from '../mask/boxes.js';
 import { cropMask } from '../mask/crop.js';
 import { isPartOf, maskIntersection, mayBePartOf, type MaskItem } from './hierarchy.js';
 import { objectById } from './semantics.js';
-import type { Twin, TwinObject } from './types.js';
+import type { Twin, TwinObject } from './scene-model.js';
 
 export const RELATION_KINDS = [
   'left_of', 'right_of', 'above', 'below', 'inside', 'contains', 'overlaps', 'touches', 'near', 'size_rank',

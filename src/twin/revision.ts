@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Rle } from '../mask/rle.js';
 import { canonicalJson } from './build-twin.js';
-import { baseId, masksKey, type Twin, type TwinObject } from './types.js';
+import { baseId, masksKey, type Twin, type TwinObject } from './scene-model.js';
 
 export function revisionId(parentId: string, change: unknown): string {
   const digest = createHash('sha256').update(canonicalJson({ parent: parentId, change })).digest('hex');

@@ -2,7 +2,7 @@
 // stores what it is told, with who told it; an empty value clears a slot.
 import { TwinsegError } from '../errors.js';
 import { unknownObjects } from './unknown-objects.js';
-import type { SemanticSource, Twin, TwinObject } from './types.js';
+import type { SemanticSource, Twin, TwinObject } from './scene-model.js';
 
 export const LABEL_MAX = 200;
 export const DESCRIPTION_MAX = 2000;

@@ -3,9 +3,9 @@
 import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
-import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/types.js';
-import type { TwinSummary } from './twin-store.js';
-import type { Twin, TwinObject, SemanticSource } from './types.js';
+import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
+import type { TwinSummary } from './store/twin-store.js';
+import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
 export const GRANULARITIES = ['wholes', 'parts'] as const;

@@ -4,7 +4,7 @@
 // A caller never joins work already cancelled: it starts afresh. Progress goes to every caller, and one
 // that joins late is told the latest progress at once.
 import { TwinsegError } from '../errors.js';
-import type { Progress, RunControl } from '../perception/types.js';
+import type { Progress, RunControl } from '../perception/contract.js';
 
 interface Run<T> {
   promise: Promise<T>;

@@ -10,15 +10,15 @@ import { maskToPolygons } from '../mask/polygons.js';
 import { rleArea, rleBbox } from '../mask/rle.js';
 import { resolveEverythingOptions } from '../perception/presets.js';
 import { createSegmenter } from '../perception/segmenter.js';
-import { resolveModel } from '../perception/model-store.js';
-import type { LoadedImage, RunControl, Segmenter } from '../perception/types.js';
+import { resolveModel } from '../models/model-store.js';
+import type { LoadedImage, RunControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';
 import { addPromptedObject, refineObject } from './prompted-objects.js';
-import { cutoutPng } from './mask-images.js';
-import { encodeMaskPng } from './mask-png.js';
-import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './marks-image.js';
-import { renderOverlay, type OverlayItem } from './overlay-picture.js';
+import { cutoutPng } from './pictures/mask-painting.js';
+import { encodeMaskPng } from './pictures/mask-png.js';
+import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './pictures/set-of-marks.js';
+import { renderOverlay, type OverlayItem } from './pictures/overlay-picture.js';
 import { draftOf, makeRevision, revisionId } from './revision.js';
 import { addDetailObjects, knownMasks, regionOf } from './region-detail.js';
 import { setSemantics } from './semantics.js';
@@ -37,8 +37,8 @@ import type {
   SegmentRequest,
   TwinServiceApi,
 } from './service-types.js';
-import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './twin-store.js';
-import { masksKey, type SemanticSource, type Twin } from './types.js';
+import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore, type TwinSummary } from './store/twin-store.js';
+import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 
 
@@ -299,7 +299,7 @@ export async function createTwinService(config: Config, deps: TwinServiceDeps = 
 /** TWINSEG_STORE picks the store: Redis (loaded only then) or memory plus home/twins. */
 async function configuredStore(config: Config, log?: (msg: string) => void): Promise<TwinStore> {
   if (config.store.url) {
-    const { RedisTwinStore } = await import('./redis-twin-store.js');
+    const { RedisTwinStore } = await import('./store/redis-twin-store.js');
     return new RedisTwinStore({
       url: config.store.url,
       ttlSeconds: config.store.ttlSeconds,

@@ -1,6 +1,6 @@
 // The one wording of "no such object", with the ids that do exist, for every twin operation.
 import { TwinsegError } from '../errors.js';
-import type { Twin } from './types.js';
+import type { Twin } from './scene-model.js';
 
 /** Ids or id ranges listed in one message; a twin with scattered ids must not give a page of them. */
 const MAX_LISTED = 10;

@@ -1,7 +1,7 @@
 // JSON views of a twin for the host model. The compact view is sized for a prompt (about 100–130
 // bytes per object, so 60 objects stay under ~4k tokens): integers for pixels, no outlines,
 // children only as a count, absent fields instead of nulls. The detailed view carries everything.
-import type { Semantics, Twin, TwinObject } from './types.js';
+import type { Semantics, Twin, TwinObject } from './scene-model.js';
 
 export const COMPACT_LEGEND =
   'bbox: [x1,y1,x2,y2] px, x2/y2 exclusive; center: mask centroid [x,y] px; area_pct: % of image area; ' +

@@ -8,8 +8,8 @@ import { runCli, type CliIo } from '../../src/cli.js';
 import { checkHttpExposure, isLoopbackHost } from '../../src/config.js';
 import { createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer } from '../../src/tools/http.js';
-import { FakeTwinService } from '../helpers/fake-twin-service.js';
+import { startHttpServer } from '../../src/server/http.js';
+import { FakeTwinService } from '../helpers/scripted-twin-service.js';
 
 const CLI = path.resolve('dist/cli.js');
 const HOME = path.join(os.tmpdir(), 'twinseg-serve-exposure-home');

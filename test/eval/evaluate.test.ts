@@ -9,7 +9,7 @@ import { TwinsegError } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleArea } from '../../src/mask/rle.js';
-import { makeTwin } from '../helpers/fake-twin-service.js';
+import { makeTwin } from '../helpers/scripted-twin-service.js';
 import { caught } from '../helpers/caught.js';
 import { boxRle, tempDir } from './eval-fixtures.js';
 

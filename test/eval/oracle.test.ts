@@ -6,10 +6,10 @@ import type { EvalDataset } from '../../src/eval/dataset.js';
 import { sizeBucket, summariseOracle, twinOracle } from '../../src/eval/oracle.js';
 import { runOracle } from '../../src/eval/oracle-run.js';
 import { rleBbox, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, PresetName, Proposal, Segmenter } from '../../src/perception/types.js';
+import type { EverythingResult, PresetName, Proposal, Segmenter } from '../../src/perception/contract.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
-import type { Twin } from '../../src/twin/types.js';
+import type { Twin } from '../../src/twin/scene-model.js';
 import { fakeImage } from '../helpers/fake-predictor.js';
 import { boxRle, tempDir, writePng } from './eval-fixtures.js';
 

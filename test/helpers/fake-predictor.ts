@@ -7,9 +7,10 @@
 // createFakeTokenPredictor adds SAM's four tokens: token 0 as above, tokens 1–3 the smallest, middle and
 // largest shape holding the positive point, as low-res logits in SAM's padded 1024 frame.
 import { throwIfAborted } from '../../src/errors.js';
-import { lowResUpsampler } from '../../src/perception/lowres-masks.js';
-import { resizedSize } from '../../src/perception/sam-preprocess.js';
-import type { DecodedMask, Embedding, LoadedImage, Prompt, SamPredictor, TokenDecoder, TokenMasks } from '../../src/perception/types.js';
+import { lowResUpsampler } from '../../src/perception/sam/lowres-masks.js';
+import { resizedSize } from '../../src/perception/sam/sam-preprocess.js';
+import type { LoadedImage, Prompt } from '../../src/perception/contract.js';
+import type { DecodedMask, Embedding, SamPredictor, TokenDecoder, TokenMasks } from '../../src/perception/sam/predictor-interface.js';
 import { rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 
 export type Shape =

@@ -1,13 +1,14 @@
 // A small KServe v2 HTTP server on 127.0.0.1 that speaks what twinseg's Triton client uses: health live/ready,
 // server metadata, model ready, model metadata, inference with JSON or binary tensors (Triton's binary tensor
 // data extension) and the repository index. It runs real models through the project's onnxruntime sessions.
-// Its protocol code is written from the KServe v2 and Triton documents, apart from src/perception/kserve-codec.ts,
+// Its protocol code is written from the KServe v2 and Triton documents, apart from src/perception/backends/triton/kserve-codec.ts,
 // so that one misreading shared by client and codec cannot pass unseen.
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createSession, type ModelSession, type PlainTensor, type TensorData } from '../../src/perception/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { ModelSession, PlainTensor, TensorData } from '../../src/perception/backends/model-session.js';
 import { parseModelConfig } from './pbtxt.js';
 
 export interface MetaTensor {

@@ -8,8 +8,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { createServer } from '../../src/tools/server.js';
-import { FakeTwinService, scenePng, TINY_PNG, type FakeOptions } from './fake-twin-service.js';
+import { createServer } from '../../src/server/server.js';
+import { FakeTwinService, scenePng, TINY_PNG, type FakeOptions } from './scripted-twin-service.js';
 
 export interface Harness {
   client: Client;

@@ -1,7 +1,8 @@
 // What the decoder-graph rewrite tests share: typed graph inputs for onnx-proto models, one CPU run of a
 // model, and the comparison of a rewritten decoder's outputs with the exported one's.
 import onnxProto from 'onnx-proto';
-import { createSession, type PlainTensor } from '../../src/perception/ort-sessions.js';
+import { createSession } from '../../src/perception/backends/ort-sessions.js';
+import type { PlainTensor } from '../../src/perception/backends/model-session.js';
 
 const { onnx } = onnxProto;
 

@@ -10,13 +10,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import * as ort from 'onnxruntime-node';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
-import { resolveModel } from '../../src/perception/model-store.js';
+import { resolveModel } from '../../src/models/model-store.js';
 import { createSegmenter } from '../../src/perception/segmenter.js';
-import type { RunControl, Segmenter } from '../../src/perception/types.js';
+import type { RunControl, Segmenter } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
-import { startHttpServer, type HttpHandle } from '../../src/tools/http.js';
+import { startHttpServer, type HttpHandle } from '../../src/server/http.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
-import { LocalTwinStore } from '../../src/twin/twin-store.js';
+import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
 import { tempDir } from './mcp-harness.js';
 
 export type OrtRunKind = 'encoder' | 'decoder';

@@ -1,5 +1,5 @@
 // A replica's store writing twins into Redis in a loop until it is killed, for the crash-safety test
-// (test/twin/redis-twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds).
+// (test/twin/store/redis-twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds).
 //
 //   node redis-store-child.mjs REDIS_URL NAMESPACE TEMPLATE_JSON ROUND
 //
@@ -9,8 +9,8 @@
 import { promises as fs } from 'node:fs';
 
 const dist = new URL('../../dist/', import.meta.url);
-const { RedisTwinStore } = await import(new URL('twin/redis-twin-store.js', dist).href);
-const { deserializeTwin } = await import(new URL('twin/twin-codec.js', dist).href);
+const { RedisTwinStore } = await import(new URL('twin/store/redis-twin-store.js', dist).href);
+const { deserializeTwin } = await import(new URL('twin/store/twin-codec.js', dist).href);
 const { draftOf, makeRevision } = await import(new URL('twin/revision.js', dist).href);
 
 const [url, namespace, templateFile, roundArg] = process.argv.slice(2);

@@ -1,5 +1,5 @@
 // A process that persists twins in a loop until it is killed, for the crash-safety test
-// (test/twin/twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds)
+// (test/twin/store/twin-store-crash.test.ts). It runs the built store (dist/, which the test setup builds)
 // through openStore() only, so when the store grows an interface only that function changes.
 //
 //   node twin-store-child.mjs DIR TEMPLATE_JSON ROUND
@@ -11,10 +11,10 @@
 import { promises as fs } from 'node:fs';
 
 const dist = new URL('../../dist/', import.meta.url);
-const storeModule = await import(new URL('twin/twin-store.js', dist).href);
+const storeModule = await import(new URL('twin/store/twin-store.js', dist).href);
 // The class is TwinStore until an interface takes that name; then it is LocalTwinStore.
 const LocalStore = storeModule.LocalTwinStore ?? storeModule.TwinStore;
-const { deserializeTwin } = await import(new URL('twin/twin-codec.js', dist).href);
+const { deserializeTwin } = await import(new URL('twin/store/twin-codec.js', dist).href);
 
 const [dir, templateFile, roundArg] = process.argv.slice(2);
 const round = Number(roundArg);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
 import { loadImage } from '../../src/perception/image-input.js';
-import type { ImageLimits, LoadedImage } from '../../src/perception/types.js';
+import type { ImageLimits, LoadedImage } from '../../src/perception/contract.js';
 import { errorTextProblems } from '../helpers/error-text.js';
 import {
   animatedGif,

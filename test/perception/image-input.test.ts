@@ -6,7 +6,7 @@ import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
 import { classifyImageSource, decodedBase64Bytes, loadImage, pixelHash } from '../../src/perception/image-input.js';
-import type { ImageLimits } from '../../src/perception/types.js';
+import type { ImageLimits } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
 const LIMITS: ImageLimits = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };

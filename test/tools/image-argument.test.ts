@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveImageInput } from '../../src/tools/image-argument.js';
-import { TINY_PNG } from '../helpers/fake-twin-service.js';
+import { TINY_PNG } from '../helpers/scripted-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 let root: string;

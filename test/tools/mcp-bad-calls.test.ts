@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
-import { TINY_PNG } from '../helpers/fake-twin-service.js';
+import { TINY_PNG } from '../helpers/scripted-twin-service.js';
 
 let h: Harness;
 afterEach(async () => {

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, textOf, type Harness } from '../helpers/mcp-harness.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleArea } from '../../src/mask/rle.js';
-import { decodeMaskPng } from '../../src/twin/mask-png.js';
-import { TINY_PNG } from '../helpers/fake-twin-service.js';
+import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
+import { TINY_PNG } from '../helpers/scripted-twin-service.js';
 
 let h: Harness;
 afterEach(async () => {

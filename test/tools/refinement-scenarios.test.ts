@@ -15,7 +15,7 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { rleIou, type Rle } from '../../src/mask/rle.js';
-import { createServer } from '../../src/tools/server.js';
+import { createServer } from '../../src/server/server.js';
 import { COCO_SAMPLE, describeWithSampleData } from '../helpers/sample-data.js';
 
 type Step = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { fitCompactView } from '../../src/tools/view-budget.js';
-import { makeTwin } from '../helpers/fake-twin-service.js';
+import { makeTwin } from '../helpers/scripted-twin-service.js';
 
 it('keeps the whole compact view when it fits the budget', () => {
   const twin = makeTwin();

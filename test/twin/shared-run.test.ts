@@ -1,7 +1,7 @@
 // One run per key however many callers wait; a caller's cancel ends only its own wait unless it was the
 // last one waiting.
 import { describe, expect, it } from 'vitest';
-import type { Progress, RunControl } from '../../src/perception/types.js';
+import type { Progress, RunControl } from '../../src/perception/contract.js';
 import { SharedRuns } from '../../src/twin/shared-run.js';
 
 /** Work that waits for `release` and records the control it was given. */

@@ -10,9 +10,9 @@ import { rleArea, rleContains, rleFromBitmap, rleIntersection, rleIou, type Box,
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { drawScene, type Scene } from '../../src/scenes/scene.js';
 import { filterObjects } from '../../src/twin/filter.js';
-import { decodeMaskPng } from '../../src/twin/mask-png.js';
+import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
-import type { Twin } from '../../src/twin/types.js';
+import type { Twin } from '../../src/twin/scene-model.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-service-'));
 const PHOTO = path.join(home, 'scene.png');

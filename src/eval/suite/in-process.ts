@@ -5,9 +5,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createAppContext } from '../../app-context.js';
 import type { Config } from '../../config.js';
-import { createServer } from '../../tools/server.js';
-import { fixedRoots } from '../../tools/session-roots.js';
-import type { Twin } from '../../twin/types.js';
+import { createServer } from '../../server/server.js';
+import { fixedRoots } from '../../roots/session-roots.js';
+import type { Twin } from '../../twin/scene-model.js';
 import type { ToolPort } from './agent.js';
 
 export interface InProcessServer extends ToolPort {

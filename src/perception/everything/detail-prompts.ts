@@ -8,7 +8,7 @@ import { cropMask } from '../../mask/crop.js';
 import { boxIntersectionArea } from '../../mask/boxes.js';
 import { deepestPixel } from '../../mask/bitmap-regions.js';
 import { rleArea, rleBbox, rleDifference, rleIntersectionArea, type Box, type Rle } from '../../mask/rle.js';
-import type { Prompt } from '../types.js';
+import type { Prompt } from '../contract.js';
 
 /** A mask with its area and box, as the pool of a region holds them. */
 export interface RegionMask {

@@ -9,14 +9,15 @@
 // outside the box are dropped.
 import type { Box } from '../../mask/rle.js';
 import { boxIntersectionArea } from '../../mask/boxes.js';
-import { embedTarget, finishRun } from '../everything.js';
-import { createRun, decodeRound } from '../everything-run.js';
-import { maskInputFromMask } from '../mask-input.js';
-import { gridPointsInBox } from '../point-grid.js';
+import { embedTarget, finishRun } from './everything.js';
+import { createRun, decodeRound } from './everything-run.js';
+import { maskInputFromMask } from '../masks/mask-input.js';
+import { gridPointsInBox } from './point-grid.js';
 import { PRESETS } from '../presets.js';
-import { cleanupProposal } from '../mask-postprocess.js';
-import { maskNms } from '../nms.js';
-import type { DetailRequest, EverythingOptions, EverythingResult, LoadedImage, Prompt, Proposal, RunControl, SamPredictor } from '../types.js';
+import { cleanupProposal } from '../masks/mask-postprocess.js';
+import { maskNms } from './nms.js';
+import type { DetailRequest, EverythingOptions, EverythingResult, LoadedImage, Prompt, Proposal, RunControl } from '../contract.js';
+import type { SamPredictor } from '../sam/predictor-interface.js';
 import { differencePrompt, occluderDifferences, regionPool } from './detail-prompts.js';
 
 /**

@@ -15,8 +15,8 @@
 import { rgbToLab } from '../../image/lab.js';
 import { dilate, openBitmap } from '../../mask/bitmap-regions.js';
 import { rleArea, rleBbox, rleFromBitmap, rleIntersectionArea, rlePaint, type Box, type Rle } from '../../mask/rle.js';
-import { labelRegions } from '../region-cleanup.js';
-import type { LoadedImage, Proposal } from '../types.js';
+import { labelRegions } from '../masks/region-cleanup.js';
+import type { LoadedImage, Proposal } from '../contract.js';
 
 /** Masks this share of the image or more are searched for colour splits: ground, sky, trees, walls. */
 export const SPLIT_MASK_FRACTION = 0.05;

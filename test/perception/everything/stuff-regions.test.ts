@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIou, rleUnion, type Rle } from '../../../src/mask/rle.js';
 import { colourField, colourSplits, kMeans, leftoverBlobs, sliverRadius, stuffProposals } from '../../../src/perception/everything/stuff-regions.js';
-import { runEverything } from '../../../src/perception/everything.js';
+import { runEverything } from '../../../src/perception/everything/everything.js';
 import { resolveEverythingOptions } from '../../../src/perception/presets.js';
-import type { LoadedImage, Proposal } from '../../../src/perception/types.js';
+import type { LoadedImage, Proposal } from '../../../src/perception/contract.js';
 import { drawSpec, type SceneSpec, type SceneTexture } from '../../../src/scenes/scene.js';
 import { createFakePredictor, type Shape } from '../../helpers/fake-predictor.js';
 

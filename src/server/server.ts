@@ -1,0 +1,35 @@
+// One McpServer per client session (stdio has one; HTTP makes one per session), all sharing the
+// app context's twin service, each with its own roots.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AppContext } from '../app-context.js';
+import type { ToolContext } from '../tools/tool-context.js';
+import { registerAll } from '../tools/index.js';
+import { sessionRoots, type RootsSource } from '../roots/session-roots.js';
+import { codeSdkToolErrors } from '../tools/tool-errors.js';
+
+export const SERVER_NAME = 'twinseg';
+export const SERVER_VERSION = '0.1.0';
+
+const INSTRUCTIONS = [
+  'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
+  'a marks image showing each id. Start with build_digital_twin, look at the marks image, name objects with',
+  'label_objects, select with filter_objects, fix misses with segment, and export masks with get_mask.',
+  'Images are read and masks written only inside the allowed roots.',
+].join(' ');
+
+export interface CreateServerOptions {
+  /** Fixed roots instead of asking the client (CLI, tests). */
+  roots?: RootsSource;
+}
+
+export function createServer(app: AppContext, opts: CreateServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: 'twinseg: reasoning segmentation' },
+    { instructions: INSTRUCTIONS },
+  );
+  const roots = opts.roots ?? sessionRoots(server.server, app.roots, app.log);
+  const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
+  registerAll(server, ctx);
+  codeSdkToolErrors(server);
+  return server;
+}

@@ -1,0 +1,164 @@
+// A picture for checking masks: each mask as a translucent tint with a solid outline, in a colour
+// chosen to stand out from the object's own colour (a red tint on a red car is invisible), its id in a
+// box on it, and a legend of ids and colours. Optionally cropped to the masks (with a margin) and
+// enlarged, so a small object or two candidates ("is it 12 or 21?") can be told apart at a glance.
+import type { Box, Rle } from '../../mask/rle.js';
+import { rleBbox } from '../../mask/rle.js';
+import { cropMask } from '../../mask/crop.js';
+import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../../image/codec.js';
+import type { LoadedImage } from '../../perception/contract.js';
+import { TwinsegError } from '../../errors.js';
+import { rgbToLab, toHex } from '../colour.js';
+import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
+import { paintMask, type Rgb } from './mask-painting.js';
+import type { Picture } from '../service-types.js';
+
+export interface OverlayItem {
+  /** Drawn in its box and in the legend; absent for an anonymous (combined) mask. */
+  id?: number;
+  rle: Rle;
+  /** The object's own mean colour, from which the tint must stand out. */
+  objectColor: string;
+}
+
+export interface OverlayOptions {
+  /** Crop to the union of the masks' boxes plus a margin, enlarged up to maxSide. */
+  crop?: boolean;
+  /** Longest side of the picture (default 1568 full, 768 cropped). */
+  maxSide?: number;
+  format?: PictureFormat;
+  quality?: number;
+}
+
+// Saturated tints far apart in hue; the one used for an object is the one farthest from its colour.
+const TINTS: Rgb[] = [
+  [255, 0, 255], [0, 255, 255], [255, 255, 0], [0, 255, 0], [255, 96, 0], [0, 96, 255], [255, 0, 64], [160, 0, 255],
+];
+
+const labDistance = (a: Rgb, b: Rgb): number => {
+  const [l1, a1, b1] = rgbToLab(a);
+  const [l2, a2, b2] = rgbToLab(b);
+  return Math.hypot(l1 - l2, a1 - a2, b1 - b2);
+};
+
+function parseHex(hex: string): Rgb {
+  const v = parseInt(/^#?([0-9a-f]{6})$/i.exec(hex)?.[1] ?? '808080', 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+/** For each item, the tint farthest from its own colour and not too close to the tints chosen before it. */
+export function contrastingTints(objectColors: readonly string[]): Rgb[] {
+  const chosen: Rgb[] = [];
+  for (const hex of objectColors) {
+    const own = parseHex(hex);
+    let best = TINTS[0]!;
+    let bestScore = -Infinity;
+    for (const t of TINTS) {
+      const apart = chosen.length === 0 ? 100 : Math.min(...chosen.map((c) => labDistance(t, c)));
+      const score = Math.min(labDistance(t, own), 60) + Math.min(apart, 60) * 0.8 - (chosen.includes(t) ? 100 : 0);
+      if (score > bestScore) {
+        bestScore = score;
+        best = t;
+      }
+    }
+    chosen.push(best);
+  }
+  return chosen;
+}
+
+/** The region to draw: the whole image, or the masks' union box with a margin. */
+export function overlayRegion(items: readonly OverlayItem[], width: number, height: number, crop: boolean): Box {
+  if (!crop) return [0, 0, width, height];
+  const boxes = items.map((i) => rleBbox(i.rle)).filter((b) => b[2] > b[0]);
+  if (boxes.length === 0) return [0, 0, width, height];
+  const x1 = Math.min(...boxes.map((b) => b[0]));
+  const y1 = Math.min(...boxes.map((b) => b[1]));
+  const x2 = Math.max(...boxes.map((b) => b[2]));
+  const y2 = Math.max(...boxes.map((b) => b[3]));
+  const margin = Math.max(16, Math.round(0.15 * Math.max(x2 - x1, y2 - y1)));
+  return [Math.max(0, x1 - margin), Math.max(0, y1 - margin), Math.min(width, x2 + margin), Math.min(height, y2 + margin)];
+}
+
+function regionPixels(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
+  const w = x2 - x1;
+  const h = y2 - y1;
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
+  return { data, width: w, height: h, channels: 3 };
+}
+
+/** The mask inside `region`, sampled (nearest) onto outW×outH. */
+function sampledMask(rle: Rle, region: Box, outW: number, outH: number): Uint8Array {
+  const { bits, width: rw, height: rh } = cropMask(rle, region);
+  const out = new Uint8Array(outW * outH);
+  for (let y = 0; y < outH; y++) {
+    const sy = Math.min(rh - 1, Math.floor(((y + 0.5) * rh) / outH));
+    for (let x = 0; x < outW; x++) out[y * outW + x] = bits[sy * rw + Math.min(rw - 1, Math.floor(((x + 0.5) * rw) / outW))]!;
+  }
+  return out;
+}
+
+function maskCentre(bits: Uint8Array, w: number, h: number): [number, number] | undefined {
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (bits[y * w + x]) (sx += x), (sy += y), n++;
+  return n === 0 ? undefined : [sx / n, sy / n];
+}
+
+function idBox(id: number, x: number, y: number, digitH: number, fill: Rgb): string {
+  const pad = Math.max(2, Math.round(digitH * 0.28));
+  const bw = Math.round(numberWidth(String(id)) * (digitH / GLYPH_H)) + 2 * pad;
+  const bh = digitH + 2 * pad;
+  const ink = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2] > 140 ? '#000000' : '#ffffff';
+  return (
+    `<rect x="${x}" y="${y}" width="${bw}" height="${bh}" rx="2" fill="${toHex(fill)}" stroke="${ink === '#000000' ? '#ffffff' : '#000000'}"/>` +
+    numberSvg(String(id), x + pad, y + pad, digitH, ink)
+  );
+}
+
+export async function renderOverlay(image: LoadedImage, items: readonly OverlayItem[], opts: OverlayOptions = {}): Promise<Picture> {
+  if (items.length === 0) throw new TwinsegError('INVALID_INPUT', 'Nothing to draw.', { hint: 'Pass at least one object id.' });
+  const region = overlayRegion(items, image.width, image.height, opts.crop ?? false);
+  const rw = region[2] - region[0];
+  const rh = region[3] - region[1];
+  const maxSide = opts.maxSide ?? (opts.crop ? 768 : 1568);
+  // Crops are enlarged to maxSide so small things become visible; full pictures are only ever shrunk.
+  const scale = opts.crop ? maxSide / Math.max(rw, rh) : Math.min(1, maxSide / Math.max(rw, rh));
+  const W = Math.max(1, Math.round(rw * scale));
+  const H = Math.max(1, Math.round(rh * scale));
+  // A fresh copy either way (the region is copied out), so painting never touches the image.
+  const rgb = (await resizeRaw(regionPixels(image, region), W, H, 'lanczos3')).data;
+  const tints = contrastingTints(items.map((i) => i.objectColor));
+  const outline = Math.max(2, Math.round(Math.max(W, H) / 400));
+  const digitH = Math.min(28, Math.max(12, Math.round(Math.max(W, H) * 0.02)));
+  const labels: string[] = [];
+  items.forEach((item, k) => {
+    const bits = sampledMask(item.rle, region, W, H);
+    paintMask(rgb, W, H, bits, [0, 0, W, H], { color: tints[k]!, fillAlpha: 0.35, outlineWidth: outline });
+    const c = maskCentre(bits, W, H);
+    if (item.id !== undefined && c) labels.push(idBox(item.id, Math.round(Math.min(W - 3 * digitH, Math.max(0, c[0] - digitH))), Math.round(Math.max(0, Math.min(H - 2 * digitH, c[1] - digitH))), digitH, tints[k]!));
+  });
+  const legend = items.some((i) => i.id !== undefined) ? legendSvg(items, tints, digitH) : '';
+  const drawn = await drawSvgOver({ data: rgb, width: W, height: H, channels: 3 }, `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels.join('')}${legend}</svg>`);
+  const format = opts.format ?? 'jpeg';
+  const data = await encodeRaw(drawn, format, { quality: opts.quality ?? 85, fullChroma: true });
+  return { data, mime: PICTURE_MIME[format], width: W, height: H };
+}
+
+/** Top-left: a swatch and the id of every drawn object, so colours can be matched to ids. */
+function legendSvg(items: readonly OverlayItem[], tints: Rgb[], digitH: number): string {
+  const rows = items
+    .map((item, k) => ({ id: item.id, tint: tints[k]! }))
+    .filter((r): r is { id: number; tint: Rgb } => r.id !== undefined)
+    .slice(0, 12);
+  const lineH = digitH + 8;
+  const width = 8 + digitH + 6 + Math.max(...rows.map((r) => numberWidth(String(r.id)) * (digitH / GLYPH_H))) + 8;
+  const parts = [`<rect x="4" y="4" width="${Math.round(width)}" height="${rows.length * lineH + 8}" rx="3" fill="#000000" fill-opacity="0.6"/>`];
+  rows.forEach((r, i) => {
+    const y = 8 + i * lineH;
+    parts.push(`<rect x="8" y="${y + 2}" width="${digitH}" height="${digitH}" fill="${toHex(r.tint)}" stroke="#ffffff"/>`);
+    parts.push(numberSvg(String(r.id), 8 + digitH + 6, y + 2, digitH, '#ffffff'));
+  });
+  return parts.join('');
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { decodeToRgb } from '../../../src/image/codec.js';
+import { rleFromBitmap } from '../../../src/mask/rle.js';
+import type { LoadedImage } from '../../../src/perception/contract.js';
+import { contrastingTints, overlayRegion, renderOverlay } from '../../../src/twin/pictures/overlay-picture.js';
+
+const W = 200;
+const H = 100;
+const grey: LoadedImage = { hash: 'g', width: W, height: H, rgb: new Uint8Array(W * H * 3).fill(128), source: 'grey', format: 'png' };
+
+function rect(x1: number, y1: number, x2: number, y2: number) {
+  const bits = new Uint8Array(W * H);
+  for (let y = y1; y < y2; y++) bits.fill(1, y * W + x1, y * W + x2);
+  return rleFromBitmap(bits, W, H);
+}
+
+describe('overlay picture', () => {
+  it('tints each object in a colour far from its own and from the other objects\' tints', () => {
+    const [onRed, onRed2, onGreen] = contrastingTints(['#d02020', '#c01818', '#20c020']);
+    // Not a red tint on a red object, not the same tint twice, not green on green.
+    expect(onRed![0] > 200 && onRed![1] < 100 && onRed![2] < 100).toBe(false);
+    expect(onRed2).not.toEqual(onRed);
+    expect(onGreen![1] > 200 && onGreen![0] < 100 && onGreen![2] < 100).toBe(false);
+  });
+
+  it('crops to the objects with a margin, and shows the whole picture otherwise', () => {
+    const a = { id: 1, rle: rect(120, 40, 140, 60), objectColor: '#808080' };
+    const b = { id: 2, rle: rect(150, 50, 160, 70), objectColor: '#808080' };
+    expect(overlayRegion([a, b], W, H, false)).toEqual([0, 0, W, H]);
+    expect(overlayRegion([a, b], W, H, true)).toEqual([104, 24, 176, 86]);
+  });
+
+  it('draws each object in its own colour and enlarges a crop', async () => {
+    const a = { id: 1, rle: rect(120, 40, 140, 60), objectColor: '#808080' };
+    const b = { id: 2, rle: rect(150, 50, 160, 70), objectColor: '#808080' };
+    const p = await renderOverlay(grey, [a, b], { crop: true, maxSide: 288 });
+    expect(p.mime).toBe('image/jpeg');
+    expect([p.width, p.height]).toEqual([288, 248]);
+    const px = await decodeToRgb(p.data, { maxPixels: 1e7, background: { r: 0, g: 0, b: 0 } });
+    const at = (x: number, y: number) => Array.from(px.data.subarray((y * p.width + x) * 3, (y * p.width + x) * 3 + 3));
+    const [ta, tb] = contrastingTints(['#808080', '#808080']);
+    // On each rectangle's edge (its outline, inside the mask): its tint.
+    const near = (c: number[], t: number[]) => c.every((v, i) => Math.abs(v - t[i]!) < 40);
+    expect(near(at((120 - 104) * 4, (50 - 24) * 4), ta!)).toBe(true);
+    expect(near(at((155 - 104) * 4, (70 - 24) * 4 - 1), tb!)).toBe(true);
+    // Outside both: the grey picture.
+    expect(near(at(8, 120), [128, 128, 128])).toBe(true);
+  });
+});
