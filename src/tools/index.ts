@@ -3,6 +3,7 @@
 // (structuredContent plus a short text mirror), documented in the README.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBuildDigitalTwinTool } from './build-digital-twin.js';
+import { registerDetailRegionTool } from './detail-region.js';
 import type { ToolContext } from './tool-context.js';
 import { registerFilterObjectsTool } from './filter-objects.js';
 import { registerGetMaskTool } from './get-mask.js';
@@ -16,6 +17,7 @@ export function registerAll(server: McpServer, ctx: ToolContext): void {
   registerFilterObjectsTool(server, ctx);
   registerLabelObjectsTool(server, ctx);
   registerSegmentTool(server, ctx);
+  registerDetailRegionTool(server, ctx);
   registerGetMaskTool(server, ctx);
   registerResources(server, ctx);
   registerPrompts(server);

@@ -18,13 +18,13 @@ export const REGION_MARGIN = 0.05;
 /** The region a request names, clipped to the image; a refusal a host can act on when it names none. */
 export function regionOf(twin: Twin, req: DetailRegionRequest): Box {
   const { width, height } = twin.image;
-  if ((req.box === undefined) === (req.ids === undefined || req.ids.length === 0)) {
-    throw new TwinsegError('INVALID_INPUT', 'Name the region either by "box" or by "ids", not both and not neither.', {
-      hint: 'Example: {"box": [80, 135, 640, 350]} for a crowd, or {"ids": [12, 15]} for the objects it merged.',
+  if ((req.region === undefined) === (req.ids === undefined || req.ids.length === 0)) {
+    throw new TwinsegError('INVALID_INPUT', 'Name the region either by "region" ([x1, y1, x2, y2]) or by "ids", not both and not neither.', {
+      hint: 'Example: {"region": [80, 135, 640, 350]} around a crowd, or {"ids": [12, 15]} for objects it merged.',
     });
   }
   let box: Box;
-  if (req.box) box = req.box;
+  if (req.region) box = req.region;
   else {
     const ids = [...new Set(req.ids)];
     const missing = ids.filter((id) => !twin.masks.has(id));

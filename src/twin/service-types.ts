@@ -129,7 +129,7 @@ export interface SegmentAlternative {
 
 /** A region of a twin to look at again: a box, or the objects whose boxes (joined, with a margin) make it. */
 export interface DetailRegionRequest {
-  box?: Box;
+  region?: Box;
   ids?: number[];
 }
 

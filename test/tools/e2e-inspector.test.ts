@@ -70,7 +70,7 @@ it('.mcp.json starts this checkout\'s server for Claude Code, from any working d
 describe('built server driven by the MCP inspector CLI', () => {
   it('lists the five tools', async () => {
     const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
   });
 
   it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {

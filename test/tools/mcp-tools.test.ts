@@ -21,11 +21,11 @@ async function buildTwin(h: Harness): Promise<string> {
 }
 
 describe('MCP tools over an in-memory client', () => {
-  it('lists the five tools with titles, schemas and annotations, in at most 10k characters', async () => {
+  it('lists the six tools with titles, schemas and annotations, in at most 10k characters', async () => {
     h = await startHarness();
     const listed = await h.client.listTools();
     const { tools } = listed;
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
     for (const t of tools) {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);

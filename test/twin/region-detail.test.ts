@@ -77,7 +77,7 @@ describe('region detail on a drawn crowd (real model)', () => {
     const merged = figures.filter((_, i) => before[i]! < 0.5);
     // The build merged at least four of the eight into masks holding several figures.
     expect(merged.length, before.map((v) => v.toFixed(2)).join(' ')).toBeGreaterThanOrEqual(4);
-    const out = await service.detail(built.id, { box: CROWD });
+    const out = await service.detail(built.id, { region: CROWD });
     expect(out.stats!.embeddingCached).toBe(true);
     const after = merged.map((o) => bestIou(out.twin, o.mask));
     // Measured: each merged figure 0.62-0.90, mean 0.77.
@@ -87,7 +87,7 @@ describe('region detail on a drawn crowd (real model)', () => {
   });
 
   it('adds what it finds as a revision: every object kept, the new ones after them, found again on a second call', async () => {
-    const out = await service.detail(built.id, { box: CROWD });
+    const out = await service.detail(built.id, { region: CROWD });
     expect(out.cached).toBe(true);
     expect(out.twin.id).not.toBe(built.id);
     expect(out.twin.revision).toMatchObject({ parent: built.id, base: built.id });
@@ -106,15 +106,15 @@ describe('the region a request names', () => {
   it('joins the boxes of the objects named, with a margin, clipped to the image', () => {
     expect(regionOf(twin, { ids: [1, 3] })).toEqual([1, 1, 8, 9]);
     expect(regionOf(twin, { ids: [1, 2] })).toEqual([0, 1, 20, 9]);
-    expect(regionOf(twin, { box: [-5, 2, 15, 30] })).toEqual([0, 2, 15, 10]);
+    expect(regionOf(twin, { region: [-5, 2, 15, 30] })).toEqual([0, 2, 15, 10]);
   });
 
   it('refuses both, neither, unknown ids and a region outside the image, saying what to pass', async () => {
-    for (const req of [{}, { box: [0, 0, 5, 5] as Box, ids: [1] }, { ids: [] }]) {
-      expect((await caught((async () => regionOf(twin, req))())).message).toMatch(/either by "box" or by "ids"/);
+    for (const req of [{}, { region: [0, 0, 5, 5] as Box, ids: [1] }, { ids: [] }]) {
+      expect((await caught((async () => regionOf(twin, req))())).message).toMatch(/either by "region".*or by "ids"/);
     }
     expect((await caught((async () => regionOf(twin, { ids: [9] }))())).message).toMatch(/9/);
-    expect((await caught((async () => regionOf(twin, { box: [30, 0, 40, 5] }))())).message).toMatch(/leaves no pixels/);
+    expect((await caught((async () => regionOf(twin, { region: [30, 0, 40, 5] }))())).message).toMatch(/leaves no pixels/);
   });
 });
 
