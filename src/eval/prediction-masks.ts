@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import { decodeToGrey } from '../image/codec.js';
 import { errorMessage, TwinsegError } from '../errors.js';
 import { decodeCocoRle } from '../mask/coco-rle.js';
-import { combineMasks } from '../mask/combine.js';
 import { rleFromBitmap, type Rle } from '../mask/rle.js';
+import { expressionMask } from '../twin/mask-expression.js';
 import type { Twin } from '../twin/scene-model.js';
 import type { EvalSample } from './dataset.js';
 import type { Prediction } from './predictions.js';
@@ -42,7 +42,7 @@ export async function predictionMask(p: Prediction, sample: EvalSample, file: st
       case 'mask':
         return sized(await readMaskImage(p.mask.path), `the mask image ${p.mask.path}`);
       case 'twin': {
-        const { twinId, ids, op } = p.mask;
+        const { twinId, ids, op, exclude = [] } = p.mask;
         if (!twins) throw new TwinsegError('INVALID_INPUT', 'twin ids cannot be resolved here (no twin store).', { hint: 'Run `twinseg eval` with the TWINSEG_HOME of the server that built the twins.' });
         const twin = await twins(twinId);
         if (imageHash && twin.image.hash !== (await imageHash(sample.imagePath))) {
@@ -51,13 +51,13 @@ export async function predictionMask(p: Prediction, sample: EvalSample, file: st
           });
         }
         if (ids.length === 0) return sized({ width: twin.image.width, height: twin.image.height, counts: Uint32Array.of(twin.image.width * twin.image.height) }, `twin ${twinId}`);
-        const missing = ids.filter((id) => !twin.masks.has(id));
+        const missing = [...new Set([...ids, ...exclude])].filter((id) => !twin.masks.has(id));
         if (missing.length > 0) {
           throw new TwinsegError('INVALID_INPUT', `twin ${twinId} has no object ${missing.join(', ')} (it has ${twin.objects.length}).`, {
             hint: 'Use object ids of that twin, as filter_objects or the marks image show them.',
           });
         }
-        return sized(combineMasks(ids.map((id) => twin.masks.get(id)!), op), `twin ${twinId}`);
+        return sized(expressionMask(twin, { ids, op, exclude }), `twin ${twinId}`);
       }
     }
   } catch (e) {

@@ -2,6 +2,7 @@
 //
 //   {"image": "abc.jpg", "query": "the cup left of the laptop", "twin_id": "tw_0123456789abcdef", "ids": [3, 7]}
 //   {"image": "abc.jpg", "twin_id": "tw_0123456789abcdef", "ids": [4, 2], "op": "difference"}
+//   {"image": "abc.jpg", "twin_id": "tw_0123456789abcdef", "ids": [1, 6], "exclude": [70]}
 //   {"image": "def.jpg", "rle": {"size": [427, 640], "counts": "…"}}
 //   {"image": "ghi.jpg", "sample": "ghi.jpg#2", "mask_path": "masks/ghi-2.png"}
 //
@@ -10,13 +11,14 @@
 // - query or sample (optional): which of the image's queries this answers, by its text or by the sample
 //   id of the per-sample rows; needed only when the image has several queries.
 // - the mask, exactly one of:
-//   - twin_id + ids (+ op: union, intersection or difference; default union): objects of a twin in the
-//     twin store (TWINSEG_HOME), combined as get_mask combines them; ids [] is an empty answer;
+//   - twin_id + ids (+ op: union, intersection or difference; default union; + exclude: ids taken away
+//     from the result): objects of a twin in the twin store (TWINSEG_HOME), combined as get_mask combines
+//     them; ids [] is an empty answer;
 //   - rle: COCO RLE {size: [height, width], counts}, compressed string or list of run lengths;
 //   - mask_path: a mask image, relative to this file's folder; white (>= 128) is foreground, and a file
 //     whose largest value is 1 is read as a 0/1 mask.
 // When several lines answer the same sample, the last one counts: a host may look at a mask and then
-// ask for a better one, and the server's TWINSEG_TRACE file ({image, twin_id, ids, op} per get_mask
+// ask for a better one, and the server's TWINSEG_TRACE file ({image, twin_id, ids, op, exclude?} per get_mask
 // call) is read as predictions this way.
 import path from 'node:path';
 import { TwinsegError } from '../errors.js';
@@ -25,7 +27,7 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import { readTextFile } from './input-files.js';
 
 export type PredictionMask =
-  | { kind: 'twin'; twinId: string; ids: number[]; op: MaskOp }
+  | { kind: 'twin'; twinId: string; ids: number[]; op: MaskOp; exclude?: number[] }
   | { kind: 'rle'; rle: CocoRleInput }
   | { kind: 'mask'; path: string };
 
@@ -39,7 +41,7 @@ export interface Prediction {
 }
 
 export const PREDICTION_LINE_FORMAT =
-  'one JSON object per line: {"image": "name.jpg", "query": "..." (optional), then "twin_id": "tw_…" with "ids": [3, 7] (and "op"), or "rle": {"size": [h, w], "counts": …}, or "mask_path": "mask.png"}';
+  'one JSON object per line: {"image": "name.jpg", "query": "..." (optional), then "twin_id": "tw_…" with "ids": [3, 7] (and "op", "exclude"), or "rle": {"size": [h, w], "counts": …}, or "mask_path": "mask.png"}';
 
 export async function loadPredictions(file: string): Promise<Prediction[]> {
   const abs = path.resolve(file);
@@ -84,12 +86,13 @@ function parseLine(raw: string, line: number, file: string): Prediction {
   switch (kinds[0]!) {
     case 'twin_id': {
       if (typeof o.twin_id !== 'string' || o.twin_id === '') throw bad('"twin_id" must be a twin id string like "tw_0123456789abcdef"');
-      if (!Array.isArray(o.ids) || !o.ids.every((n) => Number.isInteger(n) && (n as number) > 0)) {
-        throw bad('"ids" must be a list of positive integer object ids, e.g. [3, 7] ([] for an empty answer)');
-      }
+      const idList = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n) && (n as number) > 0);
+      if (!idList(o.ids)) throw bad('"ids" must be a list of positive integer object ids, e.g. [3, 7] ([] for an empty answer)');
+      if (o.exclude !== undefined && !idList(o.exclude)) throw bad('"exclude" must be a list of positive integer object ids to take away, e.g. [70]');
       const op = o.op ?? 'union';
       if (typeof op !== 'string' || !(MASK_OPS as readonly string[]).includes(op)) throw bad(`"op" must be one of ${MASK_OPS.join(', ')}`);
-      mask = { kind: 'twin', twinId: o.twin_id, ids: o.ids as number[], op: op as MaskOp };
+      const exclude = (o.exclude ?? []) as number[];
+      mask = { kind: 'twin', twinId: o.twin_id, ids: o.ids as number[], op: op as MaskOp, ...(exclude.length ? { exclude } : {}) };
       break;
     }
     case 'rle': {

@@ -7,15 +7,18 @@ import { TwinsegError } from '../errors.js';
 export const MASK_OPS = ['union', 'intersection', 'difference'] as const;
 export type MaskOp = (typeof MASK_OPS)[number];
 
-/** `difference` is the first mask minus the union of all the others. */
-export function combineMasks(masks: readonly Rle[], op: MaskOp): Rle {
+/**
+ * The masks combined by `op`, then minus the union of `exclude`: (∪ masks) − (∪ exclude) for a union.
+ * `difference` is the first mask minus the union of all the others.
+ */
+export function combineMasks(masks: readonly Rle[], op: MaskOp, exclude: readonly Rle[] = []): Rle {
   const first = masks[0];
   if (first === undefined) {
     throw new TwinsegError('INVALID_INPUT', `Cannot compute the ${op} of no masks.`, {
       hint: 'Pass at least one object id.',
     });
   }
-  for (const m of masks) {
+  for (const m of [...masks, ...exclude]) {
     if (m.width !== first.width || m.height !== first.height) {
       throw new TwinsegError(
         'INVALID_INPUT',
@@ -24,7 +27,11 @@ export function combineMasks(masks: readonly Rle[], op: MaskOp): Rle {
       );
     }
   }
-  const rest = masks.slice(1);
+  const combined = combineSameSize(first, masks.slice(1), op);
+  return exclude.length === 0 ? combined : rleDifference(combined, exclude.reduce(rleUnion));
+}
+
+function combineSameSize(first: Rle, rest: readonly Rle[], op: MaskOp): Rle {
   switch (op) {
     case 'union':
       return rest.reduce(rleUnion, first);

@@ -183,9 +183,9 @@ export interface SegmentResult {
   /** The mask the model itself would return: for a lone point (or a lone box) its best granularity, else token 0. */
   best: Proposal;
   /**
-   * The other granularities (tokens 1–3) of a lone point or box, best predicted IoU first, leaving out empty
-   * masks and near-copies (IoU ≥ 0.95); each carries its token and scores. Empty for multi-point prompts
-   * and single-mask decoders.
+   * The other granularities (tokens 1–3; a refinement also token 0), best predicted IoU first, leaving out
+   * empty masks and near-copies (IoU ≥ 0.95); each carries its token and scores. Empty for single-mask
+   * decoders.
    */
   alternatives: Proposal[];
 }

@@ -6,7 +6,7 @@ import { runEverything } from './everything/everything.js';
 import { runRegionDetail } from './everything/region-detail.js';
 import type { LowResUpsampler } from './sam/lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './masks/mask-postprocess.js';
-import { exportedToken, GRANULARITY_TOKENS, SINGLE_MASK_TOKEN, tokenMask } from './sam/mask-tokens.js';
+import { exportedToken, GRANULARITY_TOKENS, tokenMask } from './sam/mask-tokens.js';
 import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './masks/refinement.js';
 import { createSamPredictor, type OrtSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
 import { maskInputFromMask } from './masks/mask-input.js';
@@ -75,7 +75,9 @@ export function segmenterFromPredictor(
         token = refinementToken(masks, req.prompt, tokens.upsampler, offset);
       }
       const result = segmentFromTokens(masks, req.prompt, tokens.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
-      return { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) };
+      // Without a mask_input this decode repeats a first segment (to take one of its alternatives): as there, no
+      // cleanup, so the mask taken is the one that reply showed.
+      return maskInput ? { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) } : result;
     },
   };
 }
@@ -85,8 +87,8 @@ const SAME_MASK_IOU = 0.95;
 
 /**
  * The exported model's own token (or `pick.token`) as the result; the other granularities as alternatives.
- * Multi-point prompts get token 0 and, with `allAlternatives`, still offer the granularities: when clicks on
- * a shapeless region leak, a smaller granularity is often the way out.
+ * Multi-point prompts get token 0 and still offer the granularities: when clicks on a shapeless region leak,
+ * a smaller granularity is often the way out, and a host should see that in its first reply.
  */
 function segmentFromTokens(
   masks: TokenMasks,
@@ -103,7 +105,7 @@ function segmentFromTokens(
   const chosen = pick.token ?? exportedToken(prompt, masks);
   // A refinement (allAlternatives) offers every other token, SAM's multi-click answer (0) included.
   const candidates: readonly MaskToken[] = pick.allAlternatives ? ([0, 1, 2, 3] as const) : GRANULARITY_TOKENS;
-  const others = chosen === SINGLE_MASK_TOKEN && !pick.allAlternatives ? [] : candidates.filter((t) => t !== chosen);
+  const others = candidates.filter((t) => t !== chosen);
   const best = proposal(chosen);
   const alternatives: Proposal[] = [];
   for (const t of others.sort((a, b) => masks.iou[b]! - masks.iou[a]!)) {

@@ -4,7 +4,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import { MASK_FORMATS, MASK_OPS, type MaskOp } from '../twin/service-types.js';
+import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
+import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/service-types.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
@@ -22,37 +23,39 @@ export const INLINE_PICTURE_MAX_BYTES = 512 * 1024;
 const inputSchema = {
   twin_id: TwinIdSchema,
   ids: z.array(ObjectIdSchema).min(1).max(1000).describe('e.g. [3] or [3, 7].'),
-  op: z.enum(MASK_OPS).default('union').describe('union: any of them; intersection: all; difference: the first minus the rest.'),
+  op: z.enum(MASK_OPS).default('union').describe('How ids combine; difference: the first minus the rest.'),
+  exclude: z.array(ObjectIdSchema).max(1000).optional().describe('Ids taken away after op.'),
+  keep: z.boolean().optional().describe('Keep the result as one new object (reply: its twin_id, id).'),
   format: z
     .enum(MASK_FORMATS)
     .default('png')
-    .describe(
-      'png: binary mask; rle: COCO RLE; polygon: rings in px; cutout: the pixels on transparency; overlay: a picture ' +
-        'to check with (ids of a union in distinct colours).',
-    ),
+    .describe('png: binary; rle: COCO; polygon: rings in px; cutout: pixels on transparency; overlay: a picture to check.'),
   crop: z.boolean().optional().describe('overlay: crop to the objects and enlarge.'),
-  output_path: z.string().min(1).max(4096).optional().describe('Also write a file (inside the allowed roots, or relative to the output directory).'),
+  output_path: z.string().min(1).max(4096).optional().describe('Also write a file (in the allowed roots or output dir).'),
   overwrite: z.boolean().optional().describe('Replace output_path if it exists.'),
 };
 
 export const getMaskConfig = {
   title: 'Get mask of objects',
-  description: [
-    'The mask of objects combined by op, with area (px) and bbox, as a twin:// resource link (resources/read).',
-    'Small masks come inline; overlay is a picture to check a choice before delivering. Writes a file only with',
-    'output_path, never over an existing one unless overwrite.',
-  ].join(' '),
+  description:
+    'The mask of objects (area px, bbox) as a twin:// resource link; small ones inline. Writes a file only with ' +
+    'output_path, never over one unless overwrite.',
   inputSchema,
   // It writes (and, with overwrite, replaces) a file only when asked to; otherwise it only reads.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
 };
 
 /** TWINSEG_TRACE: what the host took, for `twinseg eval --predictions`. A failed write is logged, not fatal. */
-async function recordPrediction(ctx: ToolContext, file: string, args: { twin_id: string; ids: number[]; op: MaskOp }): Promise<void> {
-  const twin = await ctx.twins.get(args.twin_id);
+async function recordPrediction(ctx: ToolContext, file: string, twinId: string, e: MaskExpression): Promise<void> {
+  const twin = await ctx.twins.get(twinId);
   await predictionTraceFor(file)
-    .append({ image: twin.image.source, twin_id: args.twin_id, ids: args.ids, op: args.op })
+    .append({ image: twin.image.source, twin_id: twinId, ids: e.ids, op: e.op, exclude: e.exclude })
     .catch((e: unknown) => ctx.log(`twinseg: could not append to the trace ${file}: ${errorMessage(e)}`));
+}
+
+function keptLead(kept: KeepOutcome, from: string, e: MaskExpression): string {
+  if (kept.reused) return `The mask is exactly object ${kept.object.id}'s, so nothing was added; twin ${from} is unchanged`;
+  return `Kept ${describeExpression(e)} as object ${kept.object.id} in revision ${kept.twin.id} of ${from}; use ${kept.twin.id} from now on`;
 }
 
 export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
@@ -60,14 +63,20 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
     'get_mask',
     getMaskConfig,
     withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {
-      const selection: MaskSelection = { twinId: args.twin_id, ids: args.ids, op: args.op, format: args.format, crop: args.crop ?? false };
+      const expression = normalExpression({ ids: args.ids, op: args.op, exclude: args.exclude });
+      const view = { format: args.format, crop: args.crop ?? false };
+      // A kept result is served as its object, so the URI (and a later answer) names one id.
+      const kept = args.keep ? await ctx.twins.keepMask({ twinId: args.twin_id, ...expression }) : undefined;
+      const selection: MaskSelection = kept
+        ? { twinId: kept.twin.id, ids: [kept.object.id], op: 'union', ...view }
+        : { twinId: args.twin_id, ...expression, ...view };
       const { outcome: m, mime, data } = await maskPayload(ctx.twins, selection);
-      if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args);
+      if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
       const structured: Record<string, unknown> = {
         twin_id: args.twin_id,
-        ids: args.ids,
-        op: args.op,
+        ...expression,
+        ...(kept ? { kept: { twin_id: kept.twin.id, id: kept.object.id, ...(kept.reused ? { reused: true } : {}) } } : {}),
         format: args.format,
         area: m.area,
         bbox: m.bbox,
@@ -91,12 +100,12 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: data.toString('base64') } });
       }
       const where = file ? ` Written to ${file.path}.` : '';
-      const summary = `Mask of ${args.op} of [${args.ids.join(', ')}]: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
+      const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [
           { type: 'text', text: summary },
           { type: 'text', text: mirror },
-          { type: 'resource_link', uri, name: maskFileName(selection), mimeType: mime, description: `${args.format} mask of objects ${args.ids.join(', ')}` },
+          { type: 'resource_link', uri, name: maskFileName(selection), mimeType: mime, description: `${args.format} mask of ${describeExpression(selection)}` },
           ...extra,
         ],
         structuredContent: structured,

@@ -44,7 +44,7 @@ export function registerLabelObjectsTool(server: McpServer, ctx: ToolContext): v
     labelObjectsConfig,
     withToolErrors('label_objects', ctx.log, async (args): Promise<CallToolResult> => {
       const { twin, updated } = await ctx.twins.label(args.twin_id, args.labels, 'host');
-      const structured = { twin_id: twin.id, parent_twin_id: args.twin_id, updated: updated.map((o) => compactObject(o)) };
+      const structured = { twin_id: twin.id, parent_twin_id: args.twin_id, updated: updated.map((o) => compactObject(o, twin.image)) };
       return {
         content: [
           { type: 'text', text: `Labelled ${updated.length} object(s): revision ${twin.id} of ${args.twin_id}. Use ${twin.id} from now on.` },

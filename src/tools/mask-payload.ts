@@ -11,7 +11,7 @@ export interface MaskPayload {
 }
 
 export async function maskPayload(twins: TwinServiceApi, s: MaskSelection): Promise<MaskPayload> {
-  const outcome = await twins.mask({ twinId: s.twinId, ids: s.ids, op: s.op, format: s.format, crop: s.crop });
+  const outcome = await twins.mask({ twinId: s.twinId, ids: s.ids, op: s.op, exclude: s.exclude, format: s.format, crop: s.crop });
   const mime = outcome.picture?.mime ?? maskMime(s.format, s.crop);
   if (outcome.rle) return { outcome, mime, data: JSON.stringify({ rle: outcome.rle }) };
   if (outcome.polygons) return { outcome, mime, data: JSON.stringify({ polygons: outcome.polygons }) };

@@ -2,7 +2,7 @@
 // really answered can be scored afterwards (`twinseg eval DATASET --predictions TRACE.jsonl`; the reader
 // is src/eval/predictions.ts, and a test holds the two to one format).
 //
-// One line per call, {image, twin_id, ids, op}: image is the twin's image source (the absolute path it
+// One line per call, {image, twin_id, ids, op, exclude?} (exclude only when objects were taken away): image is the twin's image source (the absolute path it
 // was built from, or a description for inline images, which cannot be matched to a dataset). Each line
 // goes out in one append-mode write, whole: lines from concurrent calls, sessions or server processes
 // sharing the file never interleave, and a crash leaves at most the last line missing, never half of one.
@@ -15,6 +15,7 @@ export interface PredictionTraceRecord {
   twin_id: string;
   ids: number[];
   op: MaskOp;
+  exclude?: number[];
 }
 
 export interface PredictionTrace {
@@ -30,7 +31,8 @@ export function createPredictionTrace(file: string): PredictionTrace {
   return {
     file: abs,
     append(record) {
-      const line = `${JSON.stringify({ image: record.image, twin_id: record.twin_id, ids: record.ids, op: record.op })}\n`;
+      const { image, twin_id, ids, op, exclude } = record;
+      const line = `${JSON.stringify({ image, twin_id, ids, op, ...(exclude?.length ? { exclude } : {}) })}\n`;
       const write = queue.then(async () => {
         await fs.mkdir(path.dirname(abs), { recursive: true });
         // O_APPEND: every write lands at the end of the file, as one piece.

@@ -84,7 +84,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
     {
       title: 'A mask of twin objects',
       description:
-        'Selection {op}-{ids}.{ext}, e.g. union-3-7.png; ext png (binary mask), rle.json (COCO RLE), polygon.json, ' +
+        'Selection {op}-{ids}[-minus-{ids}].{ext}, e.g. union-3-7.png or union-1-6-minus-70.png; ext png (binary mask), rle.json (COCO RLE), polygon.json, ' +
         'cutout.png, overlay.jpg, overlay-crop.jpg. get_mask returns these URIs.',
     },
     (uri, vars) =>

@@ -26,9 +26,8 @@ export const segmentConfig = {
   title: 'Segment by points or box',
   description:
     'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks, e.g. a negative on ' +
-    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, objects it duplicates ' +
-    '(IoU ≥ 0.9: that id is reused), lies in, contains or overlaps, clicks it disagrees with, other ' +
-    'granularities (alternatives) and a close-up.',
+    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, relations (a duplicate ' +
+    'honouring your clicks is reused), ignored clicks with a next step, alternatives, a close-up.',
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -44,9 +43,13 @@ function headline(out: SegmentOutcome, from: string): string {
   const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
   if (out.action === 'matched') {
     const kept = out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
-    return `The mask matches existing object ${o.id} (IoU ≥ 0.9), so nothing was added; ${kept}`;
+    return `The mask matches existing object ${o.id} (IoU ≥ 0.9, and it keeps to your clicks as well), so nothing was added; ${kept}`;
   }
-  if (out.action === 'added') return `Added object ${o.id} (${where}, ${o.area} px) ${revision}`;
+  if (out.action === 'added') {
+    const near = out.relations.find((r) => r.relation === 'duplicate');
+    const kept = near ? ` Object ${near.id} has nearly this mask (IoU ${near.iou}) but breaks your clicks, so this is a new object.` : '';
+    return `Added object ${o.id} (${where}, ${o.area} px) ${revision}${kept}`;
+  }
   const c = out.change!;
   return `Refined object ${o.id} (${where}): ${c.areaBefore} → ${c.areaAfter} px, ${c.added} px added, ${c.removed} px removed, IoU ${c.iouWithBefore} with before, ${revision}`;
 }
@@ -57,7 +60,7 @@ function lead(out: SegmentOutcome, from: string): string {
     ? ` Alternatives: ${out.alternatives.map((a) => `${a.alternative} (${a.granularity}, ${a.area} px, IoU ${a.predictedIou})`).join(', ')}; pass {"object": ${out.object.id}, "alternative": N} to take one.`
     : '';
   const missed = out.missedPoints.length
-    ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => `(${p.x}, ${p.y}, label ${p.label})`).join(', ')}.`
+    ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => p.next).join('. ')}.`
     : '';
   return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}${alternatives}`;
 }
@@ -95,7 +98,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
         twin_id: out.twin.id,
         action: out.action,
         object: {
-          ...compactObject(out.object),
+          ...compactObject(out.object, out.twin.image),
           predicted_iou: round3(out.scores.predictedIou),
           stability: round3(out.scores.stability),
         },

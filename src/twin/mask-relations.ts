@@ -34,3 +34,12 @@ export function maskRelations(twin: Twin, rle: Rle, area: number, bbox: Box, exc
 export function missedPoints(rle: Rle, points: readonly PromptPoint[] = []): PromptPoint[] {
   return points.filter((p) => rleContains(rle, Math.floor(p.x), Math.floor(p.y)) !== (p.label === 1));
 }
+
+/**
+ * Whether `existing` honours every click that `mask` honours (positives inside, negatives outside): only
+ * then may a duplicate stand in for the new mask. Clicks both break are the reply's to explain.
+ */
+export function honoursClicksAsWell(existing: Rle, mask: Rle, points: readonly PromptPoint[] = []): boolean {
+  const honours = (r: Rle, p: PromptPoint) => rleContains(r, Math.floor(p.x), Math.floor(p.y)) === (p.label === 1);
+  return points.every((p) => !honours(mask, p) || honours(existing, p));
+}

@@ -7,7 +7,8 @@ import { rleBbox, rleIntersectionArea, type Rle } from '../mask/rle.js';
 import { TOKEN_NAMES } from '../perception/sam/mask-tokens.js';
 import type { LoadedImage, MaskToken, Prompt, Proposal, RefineStep, RunControl, Segmenter } from '../perception/contract.js';
 import { addObject, promptsOf, replaceObjectMask } from './build-twin.js';
-import { maskRelations, missedPoints, SAME_OBJECT_IOU } from './mask-relations.js';
+import { adviseMissedClicks } from './click-advice.js';
+import { honoursClicksAsWell, maskRelations } from './mask-relations.js';
 import { draftOf } from './revision.js';
 import type { SegmentAlternative, SegmentOutcome, SegmentRequest } from './service-types.js';
 import type { Twin, TwinObject } from './scene-model.js';
@@ -41,26 +42,35 @@ function emptyMask(): TwinsegError {
   });
 }
 
-function report(parent: Twin, best: Proposal, alternatives: Proposal[], prompt: Prompt | undefined, exclude?: number) {
+function report(parent: Twin, best: Proposal, alternatives: Proposal[], exclude?: number) {
   return {
     scores: { predictedIou: best.predictedIou, stability: best.stability },
     relations: maskRelations(parent, best.rle, best.area, rleBbox(best.rle), exclude),
-    missedPoints: missedPoints(best.rle, prompt?.points),
     alternatives: alternatives.map(summariseAlternative),
   };
 }
 
-/** A new object from a prompt, or the object it duplicates (IoU ≥ 0.9), which is reused. */
+/** The clicks `rle` (object `id`'s mask) ignores, each with a next step that may name the reply's alternatives. */
+function missed(parent: Twin, id: number, rle: Rle, alternatives: Proposal[], prompt: Prompt | undefined) {
+  const alts = alternatives.map((a) => ({ alternative: a.token ?? 0, rle: a.rle }));
+  return adviseMissedClicks(parent, { objectId: id, rle, bbox: rleBbox(rle), prompt, alternatives: alts });
+}
+
+/**
+ * A new object from a prompt, or the object it duplicates (IoU ≥ 0.9), which is reused only when its own mask
+ * honours every click the new one does: a duplicate that breaks the host's clicks is not what it meant.
+ */
 export async function addPromptedObject(parent: Twin, image: LoadedImage, segmenter: Segmenter, prompt: Prompt, control: RunControl): Promise<PromptedResult> {
   const { best, alternatives } = await segmenter.segment(image, prompt, control);
   if (best.area === 0) throw emptyMask();
-  const r = report(parent, best, alternatives, prompt);
+  const r = report(parent, best, alternatives);
   const request = { op: 'segment', prompt };
-  const same = r.relations.find((x) => x.relation === 'duplicate' && x.iou >= SAME_OBJECT_IOU);
+  const same = r.relations.find((x) => x.relation === 'duplicate' && honoursClicksAsWell(parent.masks.get(x.id)!, best.rle, prompt.points));
   if (same) {
     const existing = parent.objects.find((o) => o.id === same.id)!;
     const steps = promptsOf(best);
-    const matched = { ...r, action: 'matched' as const, request, summary: `matched object ${same.id}` };
+    const missedPoints = missed(parent, same.id, parent.masks.get(same.id)!, alternatives, prompt);
+    const matched = { ...r, missedPoints, action: 'matched' as const, request, summary: `matched object ${same.id}` };
     if (!steps || JSON.stringify(existing.prompts) === JSON.stringify(steps)) return { ...matched, object: existing };
     // The host's clicks become the object's prompt (its mask stays): refining it next adds to what the
     // host clicked, not to the grid point that found it, which may lie on something else.
@@ -71,7 +81,8 @@ export async function addPromptedObject(parent: Twin, image: LoadedImage, segmen
   }
   const draft = { ...parent, ...draftOf(parent) };
   const object = addObject(draft, image, best);
-  return { ...r, object, action: 'added', draft, request, summary: `added object ${object.id}` };
+  const missedPoints = missed(parent, object.id, best.rle, alternatives, prompt);
+  return { ...r, missedPoints, object, action: 'added', draft, request, summary: `added object ${object.id}` };
 }
 
 /** The earlier clicks plus the new ones; a new box replaces the old one. */
@@ -105,11 +116,10 @@ export async function refineObject(parent: Twin, image: LoadedImage, segmenter: 
     });
   }
   const before = parent.masks.get(target.id)!;
-  const { best, alternatives } = await segmenter.refine(
-    image,
-    { history: replay, mask: replay.length ? undefined : before, prompt, token: req.alternative as MaskToken | undefined },
-    control,
-  );
+  // Only an object with no history to replay is refined from its mask; an alternative alone decodes its last
+  // prompt again as that prompt was decoded (plainly, for a first segment), so it is the mask the reply showed.
+  const mask = req.prompt && replay.length === 0 ? before : undefined;
+  const { best, alternatives } = await segmenter.refine(image, { history: replay, mask, prompt, token: req.alternative as MaskToken | undefined }, control);
   if (best.area === 0) throw emptyMask();
   const draft = { ...parent, ...draftOf(parent) };
   const steps = promptsOf(best) ? [...replay, { prompt, ...(best.token !== undefined ? { token: best.token } : {}) }] : undefined;
@@ -123,7 +133,8 @@ export async function refineObject(parent: Twin, image: LoadedImage, segmenter: 
     iouWithBefore: round3(inter / (target.area + best.area - inter)),
   };
   return {
-    ...report(parent, best, alternatives, prompt, target.id),
+    ...report(parent, best, alternatives, target.id),
+    missedPoints: missed(parent, target.id, best.rle, alternatives, prompt),
     object,
     action: 'refined',
     change,

@@ -4,6 +4,7 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, RunControl } from '../perception/contract.js';
+import type { MaskExpression } from './mask-expression.js';
 import type { TwinSummary } from './store/twin-store.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
@@ -30,10 +31,9 @@ export { MASK_OPS, type MaskOp };
 export const MASK_FORMATS = ['png', 'rle', 'polygon', 'cutout', 'overlay'] as const;
 export type MaskFormat = (typeof MASK_FORMATS)[number];
 
-export interface MaskRequest {
+/** The objects `ids` combined by `op`, minus the objects in `exclude`. */
+export interface MaskRequest extends MaskExpression {
   twinId: string;
-  ids: number[];
-  op: MaskOp;
   format: MaskFormat;
   /** overlay: crop to the objects (with a margin) and enlarge. */
   crop?: boolean;
@@ -60,6 +60,18 @@ export interface MaskOutcome {
   rle?: { size: [number, number]; counts: string };
   /** polygon: outer rings and holes in original pixels. */
   polygons?: { outer: [number, number][][]; holes: [number, number][][] };
+}
+
+export interface KeepRequest extends MaskExpression {
+  twinId: string;
+}
+
+export interface KeepOutcome {
+  /** The revision holding the kept object, or the twin itself when an object with exactly that mask existed. */
+  twin: Twin;
+  object: TwinObject;
+  /** True when that existing object is the answer and nothing was added. */
+  reused: boolean;
 }
 
 export interface LabelInput {
@@ -101,7 +113,8 @@ export interface SegmentOutcome {
   twin: Twin;
   object: TwinObject;
   /**
-   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which is reused, nothing added;
+   * added: a new object; matched: the mask duplicates `object` (IoU ≥ 0.9), which honours every click the
+   * mask honours and is reused, nothing added;
    * refined: `object` got the new mask.
    */
   action: 'added' | 'matched' | 'refined';
@@ -110,10 +123,18 @@ export interface SegmentOutcome {
   scores: { predictedIou: number; stability: number };
   /** Other objects the mask overlaps, most overlapping first (at most 8). */
   relations: MaskRelation[];
-  /** Prompt points the mask disagrees with: positive points it leaves out, negative points it covers. */
-  missedPoints: { x: number; y: number; label: 0 | 1 }[];
+  /** Prompt points the mask disagrees with (positives it leaves out, negatives it covers), each with a next step. */
+  missedPoints: MissedClick[];
   /** The other granularities SAM offered for the prompt (not added), best first. */
   alternatives: SegmentAlternative[];
+}
+
+/** A click the mask ignores, and the call that would honour it ("take alternative 2: {…}"). */
+export interface MissedClick {
+  x: number;
+  y: number;
+  label: 0 | 1;
+  next: string;
 }
 
 /** Another granularity of a prompted mask, as a summary the host can weigh. */
@@ -157,6 +178,8 @@ export interface TwinServiceApi {
   /** Everything mode again inside a region (a crowd) on the cached embedding; what it finds is a new revision. */
   detail(twinId: string, req: DetailRegionRequest, control?: RunControl): Promise<DetailRegionOutcome>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
+  /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
+  keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
   marks(twinId: string, opts?: { maxSide?: number; ids?: number[] }): Promise<Picture>;
   /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */

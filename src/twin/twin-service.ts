@@ -4,7 +4,6 @@
 import path from 'node:path';
 import { tritonModelNames, type Config } from '../config.js';
 import { throwIfAborted, TwinsegError } from '../errors.js';
-import { combineMasks } from '../mask/combine.js';
 import { encodeCocoRle } from '../mask/coco-rle.js';
 import { maskToPolygons } from '../mask/polygons.js';
 import { rleArea, rleBbox } from '../mask/rle.js';
@@ -14,6 +13,7 @@ import { resolveModel } from '../models/model-store.js';
 import type { LoadedImage, RunControl, Segmenter } from '../perception/contract.js';
 import { buildTwin, twinIdFor } from './build-twin.js';
 import { ImageMemory } from './image-memory.js';
+import { expressionMask, keepExpression } from './mask-expression.js';
 import { addPromptedObject, refineObject } from './prompted-objects.js';
 import { cutoutPng } from './pictures/mask-painting.js';
 import { encodeMaskPng } from './pictures/mask-png.js';
@@ -28,6 +28,8 @@ import type {
   BuildRequest,
   DetailRegionOutcome,
   DetailRegionRequest,
+  KeepOutcome,
+  KeepRequest,
   LabelInput,
   LabelOutcome,
   MaskOutcome,
@@ -212,9 +214,7 @@ export class TwinService implements TwinServiceApi {
 
   async mask(req: MaskRequest): Promise<MaskOutcome> {
     const twin = await this.get(req.twinId);
-    const missing = req.ids.filter((id) => !twin.masks.has(id));
-    if (missing.length > 0) throw unknownObjects(twin, missing);
-    const rle = combineMasks(req.ids.map((id) => twin.masks.get(id)!), req.op);
+    const rle = expressionMask(twin, req);
     const out: MaskOutcome = { area: rleArea(rle), bbox: rleBbox(rle), width: twin.image.width, height: twin.image.height };
     switch (req.format) {
       case 'png':
@@ -233,14 +233,22 @@ export class TwinService implements TwinServiceApi {
         break;
       }
       case 'overlay':
-        // A union of several objects is shown object by object; other operations as the one result.
+        // A union of several objects is shown object by object; other expressions as the one result.
         out.picture =
-          req.op === 'union' && req.ids.length > 1
+          req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
             ? await this.overlay(twin.id, req.ids, { crop: req.crop })
             : await renderOverlay(await this.images.of(twin), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop });
         break;
     }
     return out;
+  }
+
+  async keepMask(req: KeepRequest): Promise<KeepOutcome> {
+    const parent = await this.get(req.twinId);
+    const { draft, object, request, summary } = keepExpression(parent, await this.images.of(parent), req);
+    if (!draft) return { twin: parent, object, reused: true };
+    const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
+    return { twin: await this.keep(twin), object, reused: false };
   }
 
   async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {

@@ -5,7 +5,7 @@ import type { Semantics, Twin, TwinObject } from './scene-model.js';
 
 export const COMPACT_LEGEND =
   'bbox: [x1,y1,x2,y2] px, x2/y2 exclusive; center: mask centroid [x,y] px; area_pct: % of image area; ' +
-  'parent: id of the object this is a part of; parts: number of direct parts; ' +
+  'parent: id of the object this is a part of; parts: number of direct parts; touches_border: the mask reaches the image edge; ' +
   'ids are ordered by area, largest first (later additions take the next id).';
 
 export interface CompactObject {
@@ -18,6 +18,8 @@ export interface CompactObject {
   center: [number, number];
   position: string;
   color: string;
+  /** Present (true) when the mask reaches the image's edge: the frame may cut the object off. */
+  touches_border?: true;
   label?: string;
 }
 
@@ -75,7 +77,12 @@ function header(twin: Twin): ViewHeader {
   };
 }
 
-export function compactObject(o: TwinObject): CompactObject {
+/** Whether a mask with this bbox (x2/y2 exclusive, tight) has a pixel on the image's edge. */
+export function touchesBorder([x1, y1, x2, y2]: readonly number[], image: { width: number; height: number }): boolean {
+  return x1 <= 0 || y1 <= 0 || x2 >= image.width || y2 >= image.height;
+}
+
+export function compactObject(o: TwinObject, image: { width: number; height: number }): CompactObject {
   const c: CompactObject = { id: o.id, level: o.level } as CompactObject;
   if (o.parent !== null) c.parent = o.parent;
   if (o.children.length) c.parts = o.children.length;
@@ -85,12 +92,13 @@ export function compactObject(o: TwinObject): CompactObject {
   c.center = [Math.round(o.centroid[0]), Math.round(o.centroid[1])];
   c.position = o.position;
   c.color = o.color.name;
+  if (o.area > 0 && touchesBorder(o.bbox, image)) c.touches_border = true;
   if (o.semantics.label) c.label = o.semantics.label.value;
   return c;
 }
 
 export function compactView(twin: Twin, objects: readonly TwinObject[] = twin.objects): CompactTwinView {
-  return { ...header(twin), legend: COMPACT_LEGEND, objects: objects.map(compactObject) };
+  return { ...header(twin), legend: COMPACT_LEGEND, objects: objects.map((o) => compactObject(o, twin.image)) };
 }
 
 export function detailedObject(o: TwinObject): DetailedObject {

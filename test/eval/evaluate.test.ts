@@ -94,6 +94,12 @@ describe('evaluating predictions', () => {
     expect(rows[0]).toMatchObject({ intersection: 47, union: 56, prediction_area: 47 });
   });
 
+  it('takes the line\'s exclude away: 1 and 2 minus 3 against object 1 beside an ignored object 2', async () => {
+    const ps = parsePredictions(`{"image": "both.jpg", "twin_id": "${TWIN.id}", "ids": [1, 2], "exclude": [3]}`, file);
+    const { rows } = await evaluatePredictions(dataset, ps, file, sources);
+    expect(rows[1]).toMatchObject({ intersection: 47, union: 56 });
+  });
+
   it('reads RLE answers, compressed or not', async () => {
     const rle = encodeCocoRle(boxRle(20, 10, [12, 2, 19, 8]));
     const ps = parsePredictions(`{"image": "right.jpg", "rle": ${JSON.stringify(rle)}}`, file);

@@ -35,6 +35,12 @@ describe('predictions file', () => {
     expect(ps[3]).toMatchObject({ sample: 'c.jpg#2', mask: { kind: 'mask', path: path.resolve('/data/run/masks/c.png') } });
   });
 
+  it('reads the objects an answer takes away, and refuses an exclude that names no objects', () => {
+    const [p] = parsePredictions('{"image": "a.jpg", "twin_id": "tw_0123456789abcdef", "ids": [1, 6], "exclude": [70]}', FILE);
+    expect(p!.mask).toEqual({ kind: 'twin', twinId: 'tw_0123456789abcdef', ids: [1, 6], op: 'union', exclude: [70] });
+    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "exclude": ["a"]}').message).toMatch(/line 1: "exclude" must be a list of positive integer/);
+  });
+
   it('names the file and line of a bad line, what is wrong and what a line looks like', () => {
     const e = errorOf('{"image": "a.jpg", "rle": {"size": [2, 3], "counts": [6]}}\n{"image": "a.jpg", "ids": [1]}');
     expect(e.message).toBe(`${FILE} line 2: no mask: give "twin_id" with "ids", or "rle", or "mask_path".`);

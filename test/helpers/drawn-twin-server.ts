@@ -13,6 +13,7 @@ import { promptToDecoderArrays } from '../../src/perception/sam/sam-preprocess.j
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
 import type { SamPredictor } from '../../src/perception/sam/predictor-interface.js';
 import { createServer } from '../../src/server/server.js';
+import type { Segmenter } from '../../src/perception/contract.js';
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { createFakePredictor, signedDistance, type Shape } from './fake-predictor.js';
 import { tempDir } from './mcp-harness.js';
@@ -73,7 +74,8 @@ export interface DrawnServer {
   close(): Promise<void>;
 }
 
-export async function startDrawnServer(env: Record<string, string> = {}): Promise<DrawnServer> {
+/** `segmenter` replaces the scripted single-mask predictor (e.g. one with SAM's four tokens). */
+export async function startDrawnServer(env: Record<string, string> = {}, segmenter?: Segmenter): Promise<DrawnServer> {
   const root = await tempDir('twinseg-drawn-root-');
   const outside = await tempDir('twinseg-drawn-outside-');
   const home = await tempDir('twinseg-drawn-home-');
@@ -94,7 +96,7 @@ export async function startDrawnServer(env: Record<string, string> = {}): Promis
   });
   const logs: string[] = [];
   const log = (m: string) => logs.push(m);
-  const twins = await createTwinService(config, { log, segmenter: segmenterFromPredictor(checkedPredictor(DRAWN_SHAPES)) });
+  const twins = await createTwinService(config, { log, segmenter: segmenter ?? segmenterFromPredictor(checkedPredictor(DRAWN_SHAPES)) });
   const app = await createAppContext(config, { twins, log });
   const server = createServer(app);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

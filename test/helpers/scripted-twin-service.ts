@@ -15,6 +15,8 @@ import type {
   BuildRequest,
   DetailRegionOutcome,
   DetailRegionRequest,
+  KeepOutcome,
+  KeepRequest,
   LabelInput,
   LabelOutcome,
   MaskOutcome,
@@ -188,6 +190,10 @@ export class FakeTwinService implements TwinServiceApi {
   async mask(req: MaskRequest): Promise<MaskOutcome> {
     this.calls.push({ method: 'mask', args: req });
     return this.inner.mask(req);
+  }
+  async keepMask(req: KeepRequest): Promise<KeepOutcome> {
+    this.calls.push({ method: 'keepMask', args: req });
+    return this.inner.keepMask(req);
   }
   async marks(twinId: string, opts: { maxSide?: number; ids?: number[] } = {}): Promise<Picture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleToBitmap, type Rle } from '../../src/mask/rle.js';
-import { combineMasks } from '../../src/mask/combine.js';
+import { combineMasks, MASK_OPS, type MaskOp } from '../../src/mask/combine.js';
 
 const W = 6;
 const H = 4;
@@ -54,5 +55,32 @@ describe('combineMasks', () => {
     expect(() => combineMasks([], 'union')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     const other = rleFromBitmap(new Uint8Array(4), 2, 2);
     expect(() => combineMasks([a, other], 'intersection')).toThrow(/different sizes/);
+  });
+
+  it('takes the excluded masks away from the combination', () => {
+    expect(pixels(combineMasks([a, c], 'union', [b]))).toEqual(expected((x, y) => ((x < 4 && y < 3) || x === 3) && !(x >= 2 && y >= 1)));
+    expect(pixels(combineMasks([a], 'union', []))).toEqual(pixels(a));
+    const other = rleFromBitmap(new Uint8Array(4), 2, 2);
+    expect(() => combineMasks([a], 'union', [other])).toThrow(/different sizes/);
+  });
+});
+
+describe('mask expressions against a pixel oracle', () => {
+  const SIDE = 9;
+  const bitmap = fc.uint8Array({ minLength: SIDE * SIDE, maxLength: SIDE * SIDE, min: 0, max: 1 });
+  const oracle = (op: MaskOp, ids: Uint8Array[], exclude: Uint8Array[], i: number): boolean => {
+    const inIds =
+      op === 'union' ? ids.some((m) => m[i] === 1) : op === 'intersection' ? ids.every((m) => m[i] === 1) : ids[0]![i] === 1 && ids.slice(1).every((m) => m[i] === 0);
+    return inIds && exclude.every((m) => m[i] === 0);
+  };
+
+  it('combines random masks by op, minus the union of the excluded ones, pixel for pixel', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MASK_OPS), fc.array(bitmap, { minLength: 1, maxLength: 4 }), fc.array(bitmap, { maxLength: 3 }), (op, ids, exclude) => {
+        const got = rleToBitmap(combineMasks(ids.map((m) => rleFromBitmap(m, SIDE, SIDE)), op, exclude.map((m) => rleFromBitmap(m, SIDE, SIDE))));
+        for (let i = 0; i < SIDE * SIDE; i++) expect(got[i], `pixel ${i}`).toBe(oracle(op, ids, exclude, i) ? 1 : 0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

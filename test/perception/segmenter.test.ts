@@ -21,11 +21,18 @@ describe('prompted segmentation with four tokens', () => {
     expect(rleIou(alternatives[0]!.rle, shapeRle(whole, W, H))).toBeGreaterThan(0.9);
   });
 
-  it('offers no alternatives where every granularity is the same object, nor for a multi-point prompt', async () => {
+  it('offers no alternatives where every granularity is the same object', async () => {
     const segmenter = segmenterFromPredictor(createFakeTokenPredictor([whole, part, lone]));
     expect((await segmenter.segment(fakeImage(W, H), { points: [{ x: 260, y: 60, label: 1 }] })).alternatives).toEqual([]);
-    const multi = await segmenter.segment(fakeImage(W, H), { points: [{ x: 150, y: 100, label: 1 }, { x: 70, y: 100, label: 0 }] });
-    expect(multi.best.token).toBe(0);
-    expect(multi.alternatives).toEqual([]);
+  });
+
+  it('offers the granularities for a multi-point prompt too, whose own answer is token 0', async () => {
+    const segmenter = segmenterFromPredictor(createFakeTokenPredictor([whole, part, lone]));
+    const twoParts = await segmenter.segment(fakeImage(W, H), { points: [{ x: 70, y: 100, label: 1 }, { x: 80, y: 120, label: 1 }] });
+    // The fake's token 0 for two positives is the largest shape holding them, the whole; token 1 is the part.
+    expect(twoParts.best.token).toBe(0);
+    expect(rleIou(twoParts.best.rle, shapeRle(whole, W, H))).toBeGreaterThan(0.9);
+    expect(twoParts.alternatives.map((a) => a.token)).toEqual([1]);
+    expect(rleIou(twoParts.alternatives[0]!.rle, shapeRle(part, W, H))).toBeGreaterThan(0.9);
   });
 });

@@ -160,7 +160,7 @@ describe('MCP tools over an in-memory client', () => {
     expect(s.object.bbox).toEqual([9, 1, 12, 4]);
     expect(s.object.predicted_iou).toBe(0.9);
     // The click at (15, 5) lies outside the box mask: reported, not silently dropped.
-    expect(s.missed_points).toEqual([{ x: 15, y: 5, label: 1 }]);
+    expect(s.missed_points).toMatchObject([{ x: 15, y: 5, label: 1, next: expect.stringContaining('(15, 5)') }]);
     expect(textOf(r)).toMatch(/disagrees with 1 click/);
     const picture = r.content.find((c) => c.type === 'image') as { mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTwin } from '../../src/twin/build-twin.js';
 import { setSemantics } from '../../src/twin/semantics.js';
-import { compactView, detailedView, estimateTokens } from '../../src/twin/views.js';
+import { compactView, detailedView, estimateTokens, touchesBorder } from '../../src/twin/views.js';
 import { discBits, proposalOf, rectBits, Scene, standardScene, toRle } from './scene-fixture.js';
 
 /** 60 objects: 30 labelled wholes on a 6x5 grid (1280x960), each with one part. */
@@ -75,5 +75,30 @@ describe('detailedView', () => {
     // The view is a copy: changing it leaves the twin alone.
     d.objects[0]!.children.push(99);
     expect(twin.objects[0]!.children).toEqual([4]);
+  });
+});
+
+describe('touches_border', () => {
+  it('is set exactly when the tight bbox reaches an edge of the image', () => {
+    const image = { width: 200, height: 100 };
+    expect(touchesBorder([0, 10, 50, 60], image)).toBe(true);
+    expect(touchesBorder([10, 0, 50, 60], image)).toBe(true);
+    expect(touchesBorder([150, 10, 200, 60], image)).toBe(true);
+    expect(touchesBorder([10, 10, 50, 100], image)).toBe(true);
+    expect(touchesBorder([1, 1, 199, 99], image)).toBe(false);
+  });
+
+  it('appears in the compact view only for objects at the edge', () => {
+    const W = 200;
+    const H = 100;
+    const scene = new Scene(W, H);
+    const edge = rectBits(W, H, [0, 20, 40, 60]);
+    const inner = rectBits(W, H, [100, 20, 140, 60]);
+    scene.paint(edge, [200, 0, 0]);
+    scene.paint(inner, [0, 0, 200]);
+    const twin = buildTwin(scene.image(), [proposalOf(toRle(edge, W, H)), proposalOf(toRle(inner, W, H))], { model: 'm', params: {}, id: 'tw_y' });
+    const byX = new Map(compactView(twin).objects.map((o) => [o.bbox[0], o]));
+    expect(byX.get(0)!.touches_border).toBe(true);
+    expect(byX.get(100)).not.toHaveProperty('touches_border');
   });
 });
