@@ -13,7 +13,8 @@ export const SERVER_VERSION = '0.1.0';
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
   'a marks image showing each id. Start with build_digital_twin, look at the marks image, name objects with',
-  'label_objects, select with filter_objects, fix misses with segment, and export masks with get_mask.',
+  'label_objects, select with filter_objects, fix misses with segment (a crowd merged into few objects: detail_region),',
+  'and export masks with get_mask.',
   'Images are read and masks written only inside the allowed roots.',
 ].join(' ');
 

@@ -68,17 +68,17 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
     if (p.area < SPLIT_MASK_FRACTION * n) break;
     splits.push(...colourSplits(field, p.rle, slivers));
   }
-  const regions: Uint8Array[] = splits.map((s) => s.bits);
-  const boxOfBlob = new Map<Uint8Array, Box>();
+  const regions: { bits: Uint8Array; box: Box }[] = [...splits];
   for (const blob of blobs) {
     const home = splits.find((s) => joinsSplit(blob, s, field));
-    if (home) for (let y = blob.box[1]; y < blob.box[3]; y++) for (let i = y * width + blob.box[0]; i < y * width + blob.box[2]; i++) home.bits[i] ||= blob.bits[i]!;
-    else {
-      regions.push(blob.bits);
-      boxOfBlob.set(blob.bits, blob.box);
+    if (!home) {
+      regions.push(blob);
+      continue;
     }
+    for (let y = blob.box[1]; y < blob.box[3]; y++) for (let i = y * width + blob.box[0]; i < y * width + blob.box[2]; i++) home.bits[i] ||= blob.bits[i]!;
+    home.box = [Math.min(home.box[0], blob.box[0]), Math.min(home.box[1], blob.box[1]), Math.max(home.box[2], blob.box[2]), Math.max(home.box[3], blob.box[3])];
   }
-  const rles = regions.map((bits) => rleFromBitmap(bits, width, height, boxOfBlob.get(bits))).filter((r) => rleArea(r) >= minArea);
+  const rles = regions.map((r) => rleFromBitmap(r.bits, width, height, r.box)).filter((r) => rleArea(r) >= minArea);
   return distinctRegions(rles).map(stuffProposal);
 }
 
@@ -220,6 +220,8 @@ function blockIndex(width: number, block: number): Int32Array {
 /** A colour region of a large mask: its pixels, its colour and the mask's dominant colour (features). */
 export interface ColourSplit {
   bits: Uint8Array;
+  /** Holds every pixel of `bits`; grows when a leftover blob joins. */
+  box: Box;
   centre: Float64Array;
   dominant: Float64Array;
 }
@@ -232,12 +234,7 @@ export interface ColourSplit {
 export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array): ColourSplit[] {
   const { cols, rows, block, width, height } = field;
   const bits = rlePaint(mask, new Uint8Array(width * height));
-  const blockOfX = blockIndex(width, block);
-  const inMask = new Uint32Array(cols * rows);
-  for (let y = 0; y < height; y++) {
-    const brow = ((y / block) | 0) * cols;
-    for (let x = 0, i = y * width; x < width; x++, i++) if (bits[i]) inMask[brow + blockOfX[x]!]!++;
-  }
+  const inMask = blockCounts(mask, block, cols);
   const own = new Uint8Array(cols * rows);
   for (let b = 0; b < own.length; b++) own[b] = 2 * inMask[b]! >= field.pixels[b]! ? 1 : 0;
   const near = dilate(own, cols, rows, SPLIT_EDGE_BLOCKS);
@@ -256,30 +253,32 @@ export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array): 
   const clusterOf = new Int8Array(cols * rows).fill(-1);
   domain.forEach((b, j) => (clusterOf[b] = assignment[j]!));
   const regions = far.map((f) => (f ? new Uint8Array(width * height) : undefined));
+  const boxes = far.map((): Box => [width, height, 0, 0]);
   const pixel = new Float64Array(3);
   for (const b of domain) {
     const bx = b % cols;
     const by = (b / cols) | 0;
-    // Where blocks of different clusters meet, each pixel goes to the nearer of their colours: the region's
-    // edge follows the picture, not the block grid.
-    const met = new Set<number>();
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = bx + dx;
-        const ny = by + dy;
-        if (nx >= 0 && ny >= 0 && nx < cols && ny < rows && clusterOf[ny * cols + nx]! >= 0) met.add(clusterOf[ny * cols + nx]!);
+    // Where blocks of different clusters meet (a bit per cluster), each pixel goes to the nearer of their
+    // colours: the region's edge follows the picture, not the block grid.
+    let met = 0;
+    for (let ny = Math.max(0, by - 1); ny <= Math.min(rows - 1, by + 1); ny++) {
+      for (let nx = Math.max(0, bx - 1); nx <= Math.min(cols - 1, bx + 1); nx++) {
+        const q = clusterOf[ny * cols + nx]!;
+        if (q >= 0) met |= 1 << q;
       }
     }
     const own = clusterOf[b]!;
-    if (met.size === 1 && !far[own]) continue;
+    const mixed = met !== 1 << own;
+    if (!mixed && !far[own]) continue;
     for (let y = by * block; y < Math.min(height, (by + 1) * block); y++) {
       for (let i = y * width + bx * block; i < y * width + Math.min(width, (bx + 1) * block); i++) {
         if (!bits[i] && !loose[i]) continue;
         let c = own;
-        if (met.size > 1) {
+        if (mixed) {
           pixelFeature(field.rgb, i, pixel);
           let best = Infinity;
-          for (const q of met) {
+          for (let q = 0; q < k; q++) {
+            if (!(met & (1 << q))) continue;
             const d = dist2(pixel, 0, centres, q * 3);
             if (d < best) {
               best = d;
@@ -288,12 +287,43 @@ export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array): 
           }
         }
         const region = regions[c];
-        if (region) region[i] = 1;
+        if (!region) continue;
+        region[i] = 1;
+        const box = boxes[c]!;
+        const x = i - y * width;
+        if (x < box[0]) box[0] = x;
+        if (y < box[1]) box[1] = y;
+        if (x >= box[2]) box[2] = x + 1;
+        if (y >= box[3]) box[3] = y + 1;
       }
     }
   }
   const dominantCentre = centres.slice(dominant * 3, dominant * 3 + 3);
-  return regions.flatMap((r, q) => (r ? [{ bits: r, centre: centres.slice(q * 3, q * 3 + 3), dominant: dominantCentre }] : []));
+  return regions.flatMap((r, q) => (r ? [{ bits: r, box: boxes[q]!, centre: centres.slice(q * 3, q * 3 + 3), dominant: dominantCentre }] : []));
+}
+
+/** Pixels of the mask in each block, from its runs (a column's run adds to the blocks it crosses). */
+function blockCounts(mask: Rle, block: number, cols: number): Uint32Array {
+  const { height, counts } = mask;
+  const rows = Math.ceil(height / block);
+  const out = new Uint32Array(cols * rows);
+  let pos = 0;
+  for (let k = 0; k < counts.length; k++) {
+    const n = counts[k]!;
+    if (k % 2 === 1) {
+      // A run may wrap over columns: walk it column by column.
+      for (let p = pos; p < pos + n; ) {
+        const x = (p / height) | 0;
+        const y0 = p - x * height;
+        const y1 = Math.min(height, y0 + (pos + n - p));
+        const bx = (x / block) | 0;
+        for (let by = (y0 / block) | 0; by * block < y1; by++) out[by * cols + bx]! += Math.min(y1, (by + 1) * block) - Math.max(y0, by * block);
+        p += y1 - y0;
+      }
+    }
+    pos += n;
+  }
+  return out;
 }
 
 /** Whether a leftover blob belongs to a colour split: it touches the split's pixels and its colour is nearer the split's than the mask's. */
