@@ -54,10 +54,15 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
   const { width, height } = image;
   const n = width * height;
   const minArea = STUFF_MIN_FRACTION * n;
-  const covered = new Uint8Array(n);
-  for (const p of proposals) rlePaint(p.rle, covered);
-  const uncovered = new Uint8Array(n);
-  for (let i = 0; i < n; i++) uncovered[i] = covered[i] ? 0 : 1;
+  // Pixels an object-sized proposal holds are explained by it, inside a large mask too (a window in a wall has
+  // its mask; the wall's colour split must not find it again). Large masks nested in larger ones (two
+  // granularities of the ground) explain nothing to each other: each is split on its own.
+  const uncovered = new Uint8Array(n).fill(1);
+  const explained = new Uint8Array(n);
+  for (const p of proposals) {
+    rlePaint(p.rle, uncovered, 0);
+    if (p.area < SPLIT_MASK_FRACTION * n) rlePaint(p.rle, explained);
+  }
   const blobs = leftoverBlobs(uncovered, width, height, minArea);
   // What is left of `uncovered` once the blobs are out: the slivers, which a split takes in along its mask's edge.
   const slivers = uncovered;
@@ -66,7 +71,7 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
   const splits: ColourSplit[] = [];
   for (const p of [...proposals].sort((a, b) => b.area - a.area)) {
     if (p.area < SPLIT_MASK_FRACTION * n) break;
-    splits.push(...colourSplits(field, p.rle, slivers));
+    splits.push(...colourSplits(field, p.rle, slivers, explained));
   }
   const regions: { bits: Uint8Array; box: Box }[] = [...splits];
   for (const blob of blobs) {
@@ -227,14 +232,25 @@ export interface ColourSplit {
 }
 
 /**
- * The colour splits of one large mask (see the header): its blocks (mostly inside it) and the blocks along
- * its edge that are mostly `loose`, clustered by colour; each cluster far enough from the dominant one, as
- * the pixels that lie in the mask or are loose, at the cluster's blocks.
+ * The colour splits of one large mask (see the header): its blocks (mostly its own pixels) and the blocks
+ * along its edge that are mostly `loose`, clustered by colour; each cluster far enough from the dominant one,
+ * as the mask's own pixels and the loose ones at the cluster's blocks. Pixels `explained` (by an object-sized
+ * proposal) are not the mask's own.
  */
-export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array): ColourSplit[] {
+export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array, explained?: Uint8Array): ColourSplit[] {
   const { cols, rows, block, width, height } = field;
   const bits = rlePaint(mask, new Uint8Array(width * height));
-  const inMask = blockCounts(mask, block, cols);
+  const [x1, y1, x2, y2] = rleBbox(mask);
+  const blockOfX = blockIndex(width, block);
+  const inMask = new Uint32Array(cols * rows);
+  for (let y = y1; y < y2; y++) {
+    const brow = ((y / block) | 0) * cols;
+    for (let x = x1, i = y * width + x1; x < x2; x++, i++) {
+      if (!bits[i]) continue;
+      if (explained?.[i]) bits[i] = 0;
+      else inMask[brow + blockOfX[x]!]!++;
+    }
+  }
   const own = new Uint8Array(cols * rows);
   for (let b = 0; b < own.length; b++) own[b] = 2 * inMask[b]! >= field.pixels[b]! ? 1 : 0;
   const near = dilate(own, cols, rows, SPLIT_EDGE_BLOCKS);
@@ -300,30 +316,6 @@ export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array): 
   }
   const dominantCentre = centres.slice(dominant * 3, dominant * 3 + 3);
   return regions.flatMap((r, q) => (r ? [{ bits: r, box: boxes[q]!, centre: centres.slice(q * 3, q * 3 + 3), dominant: dominantCentre }] : []));
-}
-
-/** Pixels of the mask in each block, from its runs (a column's run adds to the blocks it crosses). */
-function blockCounts(mask: Rle, block: number, cols: number): Uint32Array {
-  const { height, counts } = mask;
-  const rows = Math.ceil(height / block);
-  const out = new Uint32Array(cols * rows);
-  let pos = 0;
-  for (let k = 0; k < counts.length; k++) {
-    const n = counts[k]!;
-    if (k % 2 === 1) {
-      // A run may wrap over columns: walk it column by column.
-      for (let p = pos; p < pos + n; ) {
-        const x = (p / height) | 0;
-        const y0 = p - x * height;
-        const y1 = Math.min(height, y0 + (pos + n - p));
-        const bx = (x / block) | 0;
-        for (let by = (y0 / block) | 0; by * block < y1; by++) out[by * cols + bx]! += Math.min(y1, (by + 1) * block) - Math.max(y0, by * block);
-        p += y1 - y0;
-      }
-    }
-    pos += n;
-  }
-  return out;
 }
 
 /** Whether a leftover blob belongs to a colour split: it touches the split's pixels and its colour is nearer the split's than the mask's. */

@@ -66,6 +66,15 @@ describe('stuff regions on a drawn background', () => {
     expect(best(grass, stuff)).toBeLessThan(0.3);
   });
 
+  it('does not find again what a smaller mask inside the large one already holds', async () => {
+    const { image, mask } = await drawn();
+    const lawn = rleDifference(mask(1, 2), mask(10, 11));
+    const holes = mask(5, 6, 7, 8, 9);
+    const stuff = stuffProposals(image, [proposal(lawn), proposal(mask(3)), proposal(mask(4, 5, 6, 7, 8, 9)), proposal(holes), proposal(mask(10))]);
+    expect(best(holes, stuff)).toBeLessThan(0.3);
+    expect(best(mask(2), stuff)).toBeGreaterThanOrEqual(0.8);
+  });
+
   it('leaves a lawn whose colours differ only in light and shade in one piece', async () => {
     const { image, mask } = await drawn();
     const none = new Uint8Array(W * H);
