@@ -18,7 +18,7 @@ export function evalSummaryText(s: EvalSummary): string {
 }
 
 export function oracleText(r: OracleReport): string {
-  const head = ['preset', 'build ms', 'uncovered', 'targets', 'single mean', 'R@.5', 'R@.75', 'greedy mean', 'R@.5', 'R@.75'];
+  const head = ['preset', 'build ms', 'targets', 'single mean', 'R@.5', 'R@.75', 'greedy mean', 'R@.5', 'R@.75', 'uncovered'];
   const rows: string[][] = [];
   for (const p of r.presets) {
     for (const bucket of ['all', ...SIZE_BUCKETS, 'empty'] as const) {
@@ -27,7 +27,6 @@ export function oracleText(r: OracleReport): string {
       rows.push([
         bucket === 'all' ? p.preset : `  ${bucket}`,
         bucket === 'all' && p.meanBuildMs !== null ? p.meanBuildMs.toFixed(0) : '',
-        bucket === 'all' && p.builds.length > 0 ? `${((100 * p.builds.reduce((t, b) => t + b.uncovered, 0)) / p.builds.length).toFixed(1)}%` : '',
         String(part.count),
         f3(part.single.mean),
         f3(part.single.recall50),
@@ -35,6 +34,7 @@ export function oracleText(r: OracleReport): string {
         f3(part.greedy.mean),
         f3(part.greedy.recall50),
         f3(part.greedy.recall75),
+        bucket === 'all' && p.builds.length > 0 ? `${((100 * p.builds.reduce((t, b) => t + b.uncovered, 0)) / p.builds.length).toFixed(1)}%` : '',
       ]);
     }
   }

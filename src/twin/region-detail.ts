@@ -20,7 +20,7 @@ export function regionOf(twin: Twin, req: DetailRegionRequest): Box {
   const { width, height } = twin.image;
   if ((req.region === undefined) === (req.ids === undefined || req.ids.length === 0)) {
     throw new TwinsegError('INVALID_INPUT', 'Name the region either by "region" ([x1, y1, x2, y2]) or by "ids", not both and not neither.', {
-      hint: 'Example: {"region": [80, 135, 640, 350]} around a crowd, or {"ids": [12, 15]} for objects it merged.',
+      hint: 'Pass {"region": [80, 135, 640, 350]} around a crowd, or {"ids": [12, 15]} for objects it merged.',
     });
   }
   let box: Box;

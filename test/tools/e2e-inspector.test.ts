@@ -63,7 +63,7 @@ it('.mcp.json starts this checkout\'s server for Claude Code, from any working d
   });
   const client = new Client({ name: 'claude-code-like', version: '1.0.0' });
   await client.connect(transport);
-  expect((await client.listTools()).tools).toHaveLength(5);
+  expect((await client.listTools()).tools).toHaveLength(6);
   await client.close();
 });
 
@@ -144,7 +144,7 @@ describe('built server over stdio with the SDK client', () => {
     client.onerror = (e) => errors.push(e);
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(5);
+    expect(tools).toHaveLength(6);
     expect(errors).toEqual([]);
     await client.close();
   });
