@@ -1,6 +1,6 @@
 // Where benches put their figures: one bench/out/<name>.json each, read by bench/report.ts. Every file
 // carries the machine it was measured on and when, so a report can tell stale or foreign numbers.
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ export function sharedData(set: SampleSet, ...parts: string[]): string {
 }
 
 export const BENCH_OUT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
+/** The documentation whose figures the benches write (blocks between <!-- bench:NAME --> markers). */
+export const DOCS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs');
 export const BENCH_REPORT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'report');
 
 export interface Machine {
@@ -49,4 +51,24 @@ export function latency(ms: readonly number[]): { n: number; p50: number; p95: n
   const s = [...ms].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
   return { n: s.length, p50: at(0.5), p95: at(0.95), max: s[s.length - 1] ?? 0 };
+}
+
+/** The markers around a block of figures that `command` writes in a docs/ file. */
+export const docsBlockMarkers = (name: string) => ({ begin: `<!-- bench:${name} -->`, end: `<!-- /bench:${name} -->` });
+
+/**
+ * Replaces the block NAME of docs/FILE with `markdown`, stamped with the command, the date and the machine,
+ * so that the figures the documentation quotes are the last run's and say where they come from. The block
+ * must exist (a docs file decides where its figures go); returns the file written.
+ */
+export async function writeDocsBlock(file: string, name: string, command: string, m: Machine, markdown: string, dir = DOCS_DIR): Promise<string> {
+  const full = path.join(dir, file);
+  const text = await fs.readFile(full, 'utf8');
+  const { begin, end } = docsBlockMarkers(name);
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${full} has no ${begin} … ${end} block for these figures`);
+  const stamp = `_Written by \`${command}\` on ${new Date().toISOString().slice(0, 10)}: ${m.cpu}, ${m.cores} cores, provider ${m.provider}._`;
+  await writeFileAtomic(full, `${text.slice(0, from + begin.length)}\n${stamp}\n\n${markdown.trim()}\n${text.slice(to)}`);
+  return full;
 }

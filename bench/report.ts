@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../src/atomic-write.js';
-import { BENCH_OUT_DIR, BENCH_REPORT_DIR } from './bench-output.js';
+import { BENCH_OUT_DIR, BENCH_REPORT_DIR, writeDocsBlock } from './bench-output.js';
 import { BENCH_NAMES, BENCH_SCHEMAS, type BenchName, type EvalBench, type PerceptionBench, type ServerBench, type SuiteBench, type TwinBench } from './bench-types.js';
 import { oracleSpec, renderPlot, speedRecallSpec, stagesSpec, type StageTime } from './report-plots.js';
 
@@ -91,6 +91,8 @@ export function stageTimes(src: Sources): StageTime[] {
 export interface ReportOptions {
   inDir?: string;
   outDir?: string;
+  /** Also write the perception, oracle and suite tables (and the speed-recall plot) into docs/ here. */
+  docsDir?: string;
 }
 
 export interface ReportResult {
@@ -116,6 +118,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   };
 
   const md: string[] = ['# twinseg benchmark report', ''];
+  const docs: { perception?: string; oracle?: string; suite?: string } = {};
   md.push(
     `Generated ${new Date().toISOString()} from ${BENCH_NAMES.map((n) => {
       const s = src[n];
@@ -139,13 +142,11 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     const p = src.perception.data;
     await plot('speed-recall', speedRecallSpec(p));
     md.push('![speed against recall](speed-recall.png)', '');
-    md.push(
-      table(
-        ['mode', 'kind', 'prompts', 'decoder calls', 'total ms', 'encoder ms', 'total / encoder', 'recall@0.5', 'recall@0.75', 'mean best IoU', 'peak RSS MB'],
-        p.modes.map((m) => [m.name, m.kind, m.prompts, m.decoderCalls, f(m.totalMs), f(m.encoderMs), f(m.ratioToEncoder, 1), f(m.recall50, 3), f(m.recall75, 3), f(m.meanBestIou, 3), f(m.peakRssMb)]),
-      ),
-      '',
+    docs.perception = table(
+      ['mode', 'kind', 'prompts', 'decoder calls', 'total ms', 'encoder ms', 'total / encoder', 'recall@0.5', 'recall@0.75', 'mean best IoU', 'peak RSS MB'],
+      p.modes.map((m) => [m.name, m.kind, m.prompts, m.decoderCalls, f(m.totalMs), f(m.encoderMs), f(m.ratioToEncoder, 1), f(m.recall50, 3), f(m.recall75, 3), f(m.meanBestIou, 3), f(m.peakRssMb)]),
     );
+    md.push(docs.perception, '');
   } else md.push(notRun(src.perception, 'npm run bench:perception'), '');
 
   md.push('## Per-stage times', '');
@@ -184,7 +185,8 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
         rows.push([b === 'all' ? p.preset : '', b, part.count, b === 'all' && p.meanBuildMs !== null ? f(p.meanBuildMs) : '', f(part.single.mean, 3), f(part.single.recall50, 3), f(part.single.recall75, 3), f(part.greedy.mean, 3), f(part.greedy.recall50, 3), f(part.greedy.recall75, 3)]);
       }
     }
-    md.push(table(['preset', 'size', 'targets', 'build ms / image', 'one object: mean IoU', 'R@0.5', 'R@0.75', 'greedy union: mean IoU', 'R@0.5', 'R@0.75'], rows), '');
+    docs.oracle = table(['preset', 'size', 'targets', 'build ms / image', 'one object: mean IoU', 'R@0.5', 'R@0.75', 'greedy union: mean IoU', 'R@0.5', 'R@0.75'], rows);
+    md.push(docs.oracle, '');
   } else md.push(notRun(src.eval, 'npm run bench:eval'), '');
 
   md.push('## Reasoning suite: gIoU / cIoU per preset', '');
@@ -198,16 +200,18 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   const legacy = src.eval.status === 'ok' ? src.eval.data.suite ?? null : null;
   const suiteData = src.suite.status === 'ok' ? src.suite.data : null;
   if (suiteData) {
-    md.push(`Seeds ${suiteData.seeds.join(', ')} (${suiteData.seeds.length} scenes).`, '');
-    md.push(table(['preset', 'requests', 'gIoU', 'cIoU', 'build ms / scene'], suiteData.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3), f(p.meanBuildMs)])), '');
     const kinds = [...new Set(suiteData.presets.flatMap((p) => Object.keys(p.byKind)))];
-    md.push(
+    docs.suite = [
+      `Seeds ${suiteData.seeds.join(', ')} (${suiteData.seeds.length} scenes).`,
+      '',
+      table(['preset', 'requests', 'gIoU', 'cIoU', 'build ms / scene'], suiteData.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3), f(p.meanBuildMs)])),
+      '',
       table(
         ['request kind', ...suiteData.presets.map((p) => `${p.preset}: n, gIoU / cIoU`)],
         kinds.map((k) => [k, ...suiteData.presets.map((p) => (p.byKind[k] ? `${p.byKind[k].count}, ${f(p.byKind[k].gIoU, 3)} / ${f(p.byKind[k].cIoU, 3)}` : '—'))]),
       ),
-      '',
-    );
+    ].join('\n');
+    md.push(docs.suite, '');
   } else if (legacy) {
     md.push(table(['preset', 'samples', 'gIoU', 'cIoU'], legacy.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3)])), '');
   } else {
@@ -245,6 +249,18 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     server: src.server.status === 'ok' ? src.server.data.latencies : null,
     plots,
   };
+  if (opts.docsDir && main) {
+    const written = async (file: string, name: string, command: string, markdown: string | undefined) => {
+      if (markdown) files.push(await writeDocsBlock(file, name, command, main, markdown, opts.docsDir));
+    };
+    await written('performance.md', 'perception', 'npm run bench:perception', docs.perception);
+    await written('evaluation.md', 'oracle', 'npm run bench:eval', docs.oracle);
+    await written('evaluation.md', 'suite', 'npm run bench:suite', docs.suite);
+    if (plots['speed-recall']) {
+      await fs.copyFile(path.join(outDir, 'speed-recall.svg'), path.join(opts.docsDir, 'speed-recall.svg'));
+      files.push(path.join(opts.docsDir, 'speed-recall.svg'));
+    }
+  }
   const mdFile = path.join(outDir, 'REPORT.md');
   const jsonFile = path.join(outDir, 'report.json');
   await writeFileAtomic(mdFile, `${md.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);

@@ -15,6 +15,7 @@ import { drawScene } from '../src/scenes/scene.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startReplica, type Replica } from '../test/helpers/replica-process.js';
 import { startRoundRobinProxy } from '../test/helpers/round-robin-proxy.js';
+import { writeDocsBlock } from './bench-output.js';
 import { perceptionBackend } from './scale-backend.js';
 import { callTool, mixedCall, rng, statsOf, timed, type KnownTwin, type OpStats, type Timing } from './scale-workload.js';
 
@@ -250,6 +251,8 @@ it('measures 1, 2 and 4 replicas sharing one Redis and one perception backend', 
     const machine = { cores: CORES, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
     await fs.writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), backend: backend.description, machine, settings, results }, null, 2)}\n`);
     console.log(`written ${path.relative(process.cwd(), out)}`);
+    const docs = await writeDocsBlock('scaling.md', 'scale', 'npm run bench:scale', { cpu: os.cpus()[0]?.model ?? 'CPU', cores: CORES, provider: backend.description }, `\`\`\`\n${text}\n\`\`\``);
+    console.log(`written ${path.relative(process.cwd(), docs)}`);
   } finally {
     await served.stop();
     await redis.stop();

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The `twinseg` command: routes to the commands in src/cli/ and turns their failures into exit codes
-// (2: how it was typed, with usage; 1: what happened, with the error's code and hint).
+// (2: how it was typed, with usage; 1: what happened, with the error's code and hint; 130: Ctrl-C, as a
+// shell reports a command that SIGINT ended).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from './cli/commands.js';
 import { processIo, UsageError, type CliCommand, type CliIo } from './cli/cli-io.js';
 import { loadConfig, type Config } from './config.js';
-import { toTwinsegError, TwinsegError } from './errors.js';
+import { cliWords } from './cli/cli-words.js';
+import { fromSystemError, toTwinsegError, TwinsegError } from './errors.js';
+import { packageVersion } from './package-info.js';
 
 export type { CliIo };
 
@@ -23,6 +26,17 @@ export function commandHelp(c: CliCommand): string {
   return `Usage: twinseg ${c.usage}\n\n${c.summary}.\n\n${c.help}\n`;
 }
 
+/** What a shell reports for a command that SIGINT ended: 128 + 2. */
+export const EXIT_INTERRUPTED = 130;
+
+/** The path or address a raw Node error is about, for fromSystemError. */
+function describeTarget(e: unknown): string {
+  const x = e as { path?: unknown; address?: unknown; port?: unknown } | undefined;
+  if (typeof x?.path === 'string') return x.path;
+  if (typeof x?.address === 'string') return `${x.address}${typeof x.port === 'number' ? `:${x.port}` : ''}`;
+  return 'a file';
+}
+
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
 
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -35,8 +49,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-v') {
-      const { SERVER_VERSION } = await import('./server/server.js');
-      io.stdout(`${SERVER_VERSION}\n`);
+      io.stdout(`${packageVersion()}\n`);
       return 0;
     }
     command = COMMANDS.find((c) => c.name === name);
@@ -52,8 +65,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       io.stderr(`twinseg: ${e.message}\n\n${command ? commandHelp(command) : USAGE}`);
       return 2;
     }
-    const err = e instanceof TwinsegError ? e : toTwinsegError(e);
-    io.stderr(`twinseg: ${err.code}: ${err.fullMessage}\n`);
+    const err = e instanceof TwinsegError ? e : toTwinsegError(fromSystemError(e, describeTarget(e)));
+    if (err.code === 'CANCELLED') {
+      io.stderr('twinseg: interrupted; nothing more was written.\n');
+      return EXIT_INTERRUPTED;
+    }
+    io.stderr(`twinseg: ${err.code}: ${cliWords(err.fullMessage)}\n`);
     return 1;
   }
 }
@@ -78,7 +95,7 @@ if (isEntryPoint()) {
   runCli(process.argv.slice(2)).then(
     (code) => {
       // A served session is over: native thread pools must not keep the process alive.
-      if (process.argv[2] === 'serve') process.exit(code);
+      if (process.argv[2] === 'serve' || process.argv[2] === 'view') process.exit(code);
       process.exitCode = code;
     },
     (e: unknown) => {

@@ -59,7 +59,7 @@ export const ConfigSchema = z.object({
     token: z.string().min(16).optional(),
     /** Extra allowed Origin values besides loopback ones (TWINSEG_ALLOWED_ORIGINS, comma separated). */
     allowedOrigins: z.array(z.string()).default([]),
-    /** No MCP sessions (TWINSEG_HTTP_STATELESS=1): any replica answers any request; see README "Past one machine". */
+    /** No MCP sessions (TWINSEG_HTTP_STATELESS=1): any replica answers any request; see docs/scaling.md. */
     stateless: z.boolean().default(false),
   }),
   /** Where twins live: this machine (default), or a Redis that replicas share (TWINSEG_STORE=redis://…). */
@@ -156,12 +156,63 @@ export function loadConfig(
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new TwinsegError('INVALID_INPUT', `Invalid twinseg configuration: ${issues}.`, {
-      hint: 'Check the TWINSEG_* environment variables and command-line flags (see README "Configuration").',
+    const issues = parsed.error.issues.map((i) => {
+      const variable = variableFor(i.path.map(String));
+      if (!variable) return `${i.path.join('.') || '(root)'}: ${i.message}`;
+      return `${variable}${env[variable] === undefined ? '' : `=${JSON.stringify(env[variable])}`}: ${i.message}`;
+    });
+    throw new TwinsegError('INVALID_INPUT', `Invalid twinseg configuration: ${issues.join('; ')}.`, {
+      hint: 'Fix or unset that environment variable (README "Configuration" lists them all).',
     });
   }
   return parsed.data;
+}
+
+/**
+ * The environment variable behind each setting (its path in Config), so that a configuration error names
+ * what the user set. A new TWINSEG_* variable gets a line here and a row in the README's table (a test
+ * holds the three together).
+ */
+export const CONFIG_VARIABLES: Readonly<Record<string, string>> = {
+  home: 'TWINSEG_HOME',
+  model: 'TWINSEG_MODEL',
+  encoderPath: 'TWINSEG_ENCODER',
+  decoderPath: 'TWINSEG_DECODER',
+  providers: 'TWINSEG_PROVIDERS',
+  threads: 'TWINSEG_THREADS',
+  roots: 'TWINSEG_ROOTS',
+  outputDir: 'TWINSEG_OUTPUT_DIR',
+  embeddingCacheBytes: 'TWINSEG_EMBEDDING_CACHE_BYTES',
+  twinCacheBytes: 'TWINSEG_TWIN_CACHE_BYTES',
+  persist: 'TWINSEG_PERSIST',
+  maxImageBytes: 'TWINSEG_MAX_IMAGE_BYTES',
+  maxImagePixels: 'TWINSEG_MAX_IMAGE_PIXELS',
+  preset: 'TWINSEG_PRESET',
+  trace: 'TWINSEG_TRACE',
+  'http.host': 'TWINSEG_HTTP_HOST',
+  'http.port': 'TWINSEG_HTTP_PORT',
+  'http.token': 'TWINSEG_TOKEN',
+  'http.allowedOrigins': 'TWINSEG_ALLOWED_ORIGINS',
+  'http.stateless': 'TWINSEG_HTTP_STATELESS',
+  'store.url': 'TWINSEG_STORE',
+  'store.ttlSeconds': 'TWINSEG_STORE_TTL_S',
+  'store.maxTwinBytes': 'TWINSEG_STORE_MAX_TWIN_BYTES',
+  'store.timeoutMs': 'TWINSEG_STORE_TIMEOUT_MS',
+  'triton.url': 'TWINSEG_TRITON_URL',
+  'triton.encoderModel': 'TWINSEG_TRITON_ENCODER',
+  'triton.decoderModel': 'TWINSEG_TRITON_DECODER',
+  'triton.timeoutMs': 'TWINSEG_TRITON_TIMEOUT_MS',
+  'triton.fallback': 'TWINSEG_TRITON_FALLBACK',
+  'triton.maxBatch': 'TWINSEG_TRITON_MAX_BATCH',
+};
+
+/** The variable of the longest known prefix of an issue path ("providers.0" → TWINSEG_PROVIDERS). */
+function variableFor(issuePath: readonly string[]): string | undefined {
+  for (let n = issuePath.length; n > 0; n--) {
+    const v = CONFIG_VARIABLES[issuePath.slice(0, n).join('.')];
+    if (v) return v;
+  }
+  return undefined;
 }
 
 /**

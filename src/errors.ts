@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'OBJECT_NOT_FOUND'
   | 'UNKNOWN_FIELD'
   | 'CANCELLED'
-  | 'IO_ERROR'
+  | 'IO_ERROR' // a file or folder that cannot be read or written (the message says why)
+  | 'PORT_UNAVAILABLE' // the HTTP server cannot listen: port in use, privileged, or an address not on this machine
   | 'INTERNAL';
 
 export class TwinsegError extends Error {
@@ -64,4 +65,54 @@ export function errorMessage(e: unknown): string {
 export function toTwinsegError(e: unknown, fallback: ErrorCode = 'INTERNAL'): TwinsegError {
   if (e instanceof TwinsegError) return e;
   return new TwinsegError(fallback, errorMessage(e), { cause: e });
+}
+
+/**
+ * A failed file or socket call (EISDIR, EACCES, EADDRINUSE, …) as a TwinsegError that names what it was
+ * doing to what, instead of Node's "EISDIR: illegal operation on a directory, rename '.x.tmp'". `target` is
+ * the path the user gave, or for a listen error the address. Errors without a known code come back unchanged.
+ */
+export function fromSystemError(e: unknown, target: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const io = (message: string, hint: string) => new TwinsegError('IO_ERROR', message, { hint, cause: e });
+  const port = (message: string, hint: string) => new TwinsegError('PORT_UNAVAILABLE', message, { hint, cause: e });
+  switch (code) {
+    case 'EISDIR':
+      return io(`${target} is a folder, not a file.`, `Give a file name, e.g. ${target.replace(/[\\/]+$/, '')}/mask.png.`);
+    case 'ENOTDIR':
+      return io(`A part of ${target} is a file, not a folder.`, 'Check the path; every part before the file name must be a folder.');
+    case 'ENOENT':
+      return io(`${target} does not exist.`, 'Check the path, or create the folder first.');
+    case 'EACCES':
+    case 'EPERM':
+      return io(`Permission denied for ${target}.`, 'Choose a place your user may write to, or change the permissions.');
+    case 'EROFS':
+      return io(`${target} is on a read-only file system.`, 'Choose a place on a writable disk.');
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return io(`No space left for ${target}.`, 'Free some disk space or choose another disk.');
+    case 'EMFILE':
+    case 'ENFILE':
+      return io(`Too many open files while writing ${target}.`, 'Raise the limit (ulimit -n) or run fewer jobs at once.');
+    case 'ENAMETOOLONG':
+      return io(`The path ${target} is too long.`, 'Choose a shorter path.');
+    case 'EADDRINUSE':
+      return port(`${target} is already in use.`, 'Stop the other server, or choose another port (--http PORT; 0 picks a free one).');
+    case 'EADDRNOTAVAIL':
+      return port(`Cannot listen on ${target}: that address is not on this machine.`, 'Use 127.0.0.1 (the default) or one of this machine\'s addresses.');
+    default:
+      return e;
+  }
+}
+
+/** fromSystemError for listening on HOST:PORT; there EACCES means a privileged port. */
+export function fromListenError(e: unknown, host: string, port: number): unknown {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if ((e as NodeJS.ErrnoException | undefined)?.code === 'EACCES') {
+    return new TwinsegError('PORT_UNAVAILABLE', `Not allowed to listen on ${where}: ports below 1024 need privileges.`, {
+      hint: 'Choose a port from 1024 up (--http 3917), or 0 for a free one.',
+      cause: e,
+    });
+  }
+  return fromSystemError(e, where);
 }

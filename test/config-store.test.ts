@@ -24,9 +24,9 @@ describe('store and replica settings in the config', () => {
   });
 
   it('refuses a store that is neither "local" nor a redis URL, and bounds that are not positive', () => {
-    expect(() => loadConfig({ TWINSEG_STORE: 'memcached://x:11211' })).toThrow(/store\.url: must be "local" or a redis:\/\//);
-    expect(() => loadConfig({ TWINSEG_STORE: '127.0.0.1:6379' })).toThrow(/store\.url/);
-    expect(() => loadConfig({ TWINSEG_STORE_TTL_S: '0' })).toThrow(/store\.ttlSeconds/);
-    expect(() => loadConfig({ TWINSEG_STORE_MAX_TWIN_BYTES: '-1' })).toThrow(/store\.maxTwinBytes/);
+    expect(() => loadConfig({ TWINSEG_STORE: 'memcached://x:11211' })).toThrow(/TWINSEG_STORE="memcached:\/\/x:11211": must be "local" or a redis:\/\//);
+    expect(() => loadConfig({ TWINSEG_STORE: '127.0.0.1:6379' })).toThrow(/TWINSEG_STORE=/);
+    expect(() => loadConfig({ TWINSEG_STORE_TTL_S: '0' })).toThrow(/TWINSEG_STORE_TTL_S="0"/);
+    expect(() => loadConfig({ TWINSEG_STORE_MAX_TWIN_BYTES: '-1' })).toThrow(/TWINSEG_STORE_MAX_TWIN_BYTES="-1"/);
   });
 });

@@ -26,9 +26,9 @@ describe('Triton settings in the config', () => {
   });
 
   it('refuses a URL that is not http(s), a model name that is not a directory name, and a timeout that is not positive', () => {
-    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'localhost:8001' })).toThrow(/triton\.url: must be an http\(s\) URL/);
-    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'grpc://localhost:8001' })).toThrow(/triton\.url/);
-    expect(() => loadConfig({ TWINSEG_TRITON_DECODER: '../decoder' })).toThrow(/triton\.decoderModel/);
-    expect(() => loadConfig({ TWINSEG_TRITON_TIMEOUT_MS: '0' })).toThrow(/triton\.timeoutMs/);
+    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'localhost:8001' })).toThrow(/TWINSEG_TRITON_URL="localhost:8001": must be an http\(s\) URL/);
+    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'grpc://localhost:8001' })).toThrow(/TWINSEG_TRITON_URL=/);
+    expect(() => loadConfig({ TWINSEG_TRITON_DECODER: '../decoder' })).toThrow(/TWINSEG_TRITON_DECODER=/);
+    expect(() => loadConfig({ TWINSEG_TRITON_TIMEOUT_MS: '0' })).toThrow(/TWINSEG_TRITON_TIMEOUT_MS=/);
   });
 });

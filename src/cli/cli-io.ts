@@ -1,8 +1,11 @@
 // What every CLI command shares: where output goes, how usage errors look, Ctrl-C, and the app context.
 // stdout carries only command output (in `serve` over stdio: only MCP); logs and progress go to stderr.
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createAppContext, type AppContext } from '../app-context.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { Config } from '../config.js';
+import { TwinsegError } from '../errors.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -57,7 +60,30 @@ export function oneOf<T extends string>(v: string | undefined, allowed: readonly
   return v as T;
 }
 
-/** Ctrl-C cancels the running command cleanly instead of killing it mid-write. */
+/** The refusal for an output file that is there already: the CLI replaces files only with --force. */
+export function fileExists(file: string): TwinsegError {
+  return new TwinsegError('FILE_EXISTS', `${file} already exists; nothing was written.`, {
+    hint: 'Pass --force to replace it, or choose another name.',
+  });
+}
+
+/** Refuses early, before minutes of work, when an output file is there and --force was not given. */
+export function refuseExisting(files: readonly string[], force: boolean | undefined): void {
+  if (force) return;
+  const there = files.find((f) => existsSync(f));
+  if (there) throw fileExists(there);
+}
+
+/** Writes a file the user named: atomically, and over an existing one only with --force. */
+export async function writeUserFile(file: string, data: Uint8Array | string, force: boolean | undefined): Promise<void> {
+  try {
+    await writeFileAtomic(file, data, { replace: force === true });
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code === 'EEXIST' ? fileExists(file) : e;
+  }
+}
+
+/** Ctrl-C cancels the running command cleanly instead of killing it mid-write (exit 130, see cli.ts). */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onInt = () => ac.abort(new Error('interrupted'));

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { drawScene } from '../scenes/scene.js';
-import { parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
+import { interruptSignal, parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
 import { progressDisplay } from './progress-display.js';
 
 /** A folder that does not exist yet: `base`, else `base-2`, `base-3`, … (the demo never replaces files). */
@@ -44,9 +44,13 @@ export const demoCommand: CliCommand = {
     await writeFileAtomic(scenePath, scene.picture.data, { replace: false });
     return withApp(cfg, io, async (app) => {
       const progress = progressDisplay(io, 'building');
+      const stop = interruptSignal();
       const outcome = await app.twins
-        .build({ image: scenePath }, { onProgress: (p) => progress.update(p) })
-        .finally(() => progress.stop());
+        .build({ image: scenePath }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
+        .finally(() => {
+          progress.stop();
+          stop.dispose();
+        });
       const { twin } = outcome;
       const marksPath = path.join(dir, 'marks.jpg');
       await writeFileAtomic(marksPath, (await app.twins.marks(twin.id)).data, { replace: false });
@@ -54,9 +58,10 @@ export const demoCommand: CliCommand = {
       io.stdout(`Drew a scene of ${scene.objects.filter((o) => o.role === 'whole').map((o) => o.name).join(', ')}: ${scenePath}\n`);
       io.stdout(`Built twin ${twin.id}${seconds}: ${twin.objects.length} objects (${twin.objects.filter((o) => o.level === 'part').length} of them parts).\n`);
       io.stdout(`Open ${marksPath} to see each object's id on it.\n\n`);
-      io.stdout('Next, connect an MCP host (Claude Code, Claude Desktop, …):\n');
-      io.stdout('  npx twinseg mcp-config --host claude-code      # prints the `claude mcp add` line\n');
-      io.stdout('  npx twinseg mcp-config --host claude-desktop   # prints the JSON and where it goes\n');
+      io.stdout(`Try the tools from this shell:  twinseg call filter_objects '{"twin_id": "${twin.id}", "query": {"where": {"level": "whole"}}}'\n\n`);
+      io.stdout('Next, connect an MCP host:\n');
+      io.stdout('  npx twinseg mcp-config --host claude-code      # prints the `claude mcp add` line to run\n');
+      io.stdout('  npx twinseg mcp-config --host claude-desktop   # prints the JSON (cursor, vscode, codex, http too)\n');
       io.stdout(`Then ask the host, e.g.: "Segment the ${scene.objects.find((o) => o.role === 'whole')?.name ?? 'biggest object'} in ${scenePath}".\n`);
       return 0;
     });

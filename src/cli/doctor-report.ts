@@ -113,8 +113,8 @@ async function checkSessions(config: Config, log: (m: string) => void): Promise<
 
 // What to do when a requested GPU provider did not load although a GPU is there.
 const GPU_PROVIDER_FIXES: Partial<Record<ProviderName, string>> = {
-  cuda: 'see README "GPU" to add the CUDA provider\'s libraries',
-  webgpu: 'it needs a Vulkan loader (libvulkan.so.1) and the GPU vendor\'s Vulkan driver; see README "GPU"',
+  cuda: 'see docs/performance.md "GPU" to add the CUDA provider\'s libraries',
+  webgpu: 'it needs a Vulkan loader (libvulkan.so.1) and the GPU vendor\'s Vulkan driver; see docs/performance.md "GPU"',
 };
 
 /** A problem for each GPU provider that was asked for, did not load, and has a GPU to run on. */

@@ -5,19 +5,19 @@ import path from 'node:path';
 import type { AppContext } from '../app-context.js';
 import { PRESET_NAMES, type PresetName } from '../config.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../eval/dataset.js';
-import { EVAL_COLUMNS, ORACLE_COLUMNS, writeResultFiles } from '../eval/eval-output.js';
+import { EVAL_COLUMNS, ORACLE_COLUMNS, resultFiles, writeResultFiles } from '../eval/eval-output.js';
 import { evaluatePredictions, type EvalResult } from '../eval/evaluate.js';
 import { loadDataset } from '../eval/load-dataset.js';
 import { runOracle, type OracleReport } from '../eval/oracle-run.js';
 import { loadPredictions, type Prediction } from '../eval/predictions.js';
 import { evalSummaryText, oracleText } from '../eval/summary-text.js';
 import { TwinsegError } from '../errors.js';
-import { interruptSignal, lineLog, need, oneOf, parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
+import { interruptSignal, lineLog, need, oneOf, parseCommandArgs, refuseExisting, UsageError, withApp, type CliCommand } from './cli-io.js';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'Score predictions (gIoU, cIoU) on a ReasonSeg or COCO dataset, or the twin oracle',
-  usage: 'eval DATASET [--predictions FILE.jsonl] [--oracle [--preset NAMES]] [--queries FILE] [--out DIR] [--json]',
+  usage: 'eval DATASET [--predictions FILE.jsonl] [--oracle [--preset NAMES]] [--queries FILE] [--out DIR [--force]] [--json]',
   help: [
     'DATASET is a folder in the ReasonSeg layout (abc.jpg beside abc.json with "text" and "shapes" labelled',
     'target/ignore, as in LISA\'s release) or a COCO instances .json (segmentation as RLE or polygons).',
@@ -34,6 +34,7 @@ export const evalCommand: CliCommand = {
     '  --images DIR         COCO only: folder of the images (default: the instances file\'s folder)',
     `  --format NAME        ${DATASET_FORMATS.join(', ')} (default: a folder is reasonseg, a file coco)`,
     '  --out DIR            Also write per-sample rows (eval.csv/.json, oracle.csv/.json) and summaries there',
+    '  --force              Replace those files when they exist (otherwise nothing is run)',
     '  --json               Print the summaries as JSON instead of tables',
     '',
     'gIoU is the mean per-sample IoU, cIoU the summed intersections over the summed unions (as LISA);',
@@ -55,6 +56,7 @@ export const evalCommand: CliCommand = {
         images: { type: 'string' },
         format: { type: 'string' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       },
       true,
@@ -70,6 +72,12 @@ export const evalCommand: CliCommand = {
     const isFolder = await stat(path.resolve(source)).then((st) => st.isDirectory(), () => undefined);
     if ((values.queries || values.images) && (format ?? (isFolder ? 'reasonseg' : 'coco')) === 'reasonseg') {
       throw new UsageError('--queries and --images apply to COCO-format data only (a folder is read as ReasonSeg).');
+    }
+
+    const out = values.out === undefined ? undefined : path.resolve(values.out);
+    if (out) {
+      const kinds = [...(values.predictions ? ['eval'] : []), ...(values.oracle ? ['oracle'] : [])];
+      refuseExisting(kinds.flatMap((k) => Object.values(resultFiles(out, k))), values.force);
     }
 
     const log = lineLog(io);
@@ -109,12 +117,12 @@ export const evalCommand: CliCommand = {
     const { evaluation, oracle } = needsApp ? await withApp(config(), io, (app) => work(app)) : await work();
 
     const written: string[] = [];
-    if (values.out) {
-      const out = path.resolve(values.out);
-      if (evaluation) written.push(...Object.values(await writeResultFiles(out, 'eval', evaluation.summary, evaluation.rows, EVAL_COLUMNS)));
+    if (out) {
+      const replace = { replace: values.force === true };
+      if (evaluation) written.push(...Object.values(await writeResultFiles(out, 'eval', evaluation.summary, evaluation.rows, EVAL_COLUMNS, replace)));
       if (oracle) {
         const summary = { dataset: dataset.source, presets: oracle.presets };
-        written.push(...Object.values(await writeResultFiles(out, 'oracle', summary, oracle.rows, ORACLE_COLUMNS)));
+        written.push(...Object.values(await writeResultFiles(out, 'oracle', summary, oracle.rows, ORACLE_COLUMNS, replace)));
       }
     }
     if (values.json) {

@@ -2,33 +2,48 @@
 import type { AppContext } from '../app-context.js';
 import { createAppContext } from '../app-context.js';
 import { checkHttpExposure, isLoopbackHost, type Config } from '../config.js';
+import type { HttpOptions } from '../server/http.js';
 import { lineLog, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli-io.js';
 
-function untilSignal(): Promise<void> {
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'closed';
+
+/** Resolves on Ctrl-C or SIGTERM: a server runs until then. */
+export function untilSignal(): Promise<StopReason> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
 }
 
-async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<void> {
-  const { startHttpServer } = await import('../server/http.js');
-  const handle = await startHttpServer(app, {
+/** SIGTERM (how hosts and supervisors stop a server) ends it with 0; Ctrl-C with 130, as a shell expects. */
+export const exitCodeFor = (reason: StopReason) => (reason === 'SIGINT' ? 130 : 0);
+
+/** The HTTP transport's settings from the configuration: one set of rules for `serve --http` and `view`. */
+export function httpSettings(config: Config, host: string, port: number): HttpOptions {
+  return {
     host,
     port,
     token: config.http.token,
     allowedOrigins: config.http.allowedOrigins,
+    // A base64 image is about 4/3 of its bytes, plus the JSON-RPC around it.
     maxBodyBytes: Math.ceil((config.maxImageBytes * 4) / 3) + 1024 * 1024,
     stateless: config.http.stateless,
-  });
-  io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
-  if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
-  if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
-  await untilSignal();
-  await handle.close();
+  };
 }
 
-async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<void> {
+async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<StopReason> {
+  const { startHttpServer } = await import('../server/http.js');
+  const handle = await startHttpServer(app, { ...httpSettings(config, host, port), view: {} });
+  io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
+  io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
+  if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
+  if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
+  const reason = await untilSignal();
+  await handle.close();
+  return reason;
+}
+
+async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<StopReason> {
   // Anything a dependency prints with console.log would corrupt the JSON-RPC stream.
   console.log = console.error;
   console.info = console.error;
@@ -39,12 +54,13 @@ async function serveStdio(app: AppContext, config: Config, io: CliIo): Promise<v
   await server.connect(transport);
   // stderr only: a person who started it by hand learns it is up and what it may read.
   io.stderr(`twinseg: MCP server on stdio (model ${config.model} loads on the first build); roots: ${config.roots.join(', ')}\n`);
-  await new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
+  const reason = await new Promise<StopReason>((resolve) => {
+    transport.onclose = () => resolve('closed');
+    process.stdin.once('end', () => resolve('closed'));
     void untilSignal().then(resolve);
   });
   await server.close().catch(() => undefined);
+  return reason;
 }
 
 export const serveCommand: CliCommand = {
@@ -75,9 +91,12 @@ export const serveCommand: CliCommand = {
     process.on('unhandledRejection', (e) => {
       app.log(`twinseg: unhandled rejection (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     });
-    if (port !== undefined) await serveHttp(app, cfg, io, port, host);
-    else await serveStdio(app, cfg, io);
-    await app.close();
-    return 0;
+    let reason: StopReason;
+    try {
+      reason = port !== undefined ? await serveHttp(app, cfg, io, port, host) : await serveStdio(app, cfg, io);
+    } finally {
+      await app.close();
+    }
+    return exitCodeFor(reason);
   },
 };

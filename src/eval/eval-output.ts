@@ -19,22 +19,31 @@ export interface WrittenFiles {
   json: string;
 }
 
-/** Writes `<name>-summary.json`, `<name>.csv` and `<name>.json` (the rows) into dir. */
+/** The files writeResultFiles writes for `name` into dir. */
+export function resultFiles(dir: string, name: string): WrittenFiles {
+  return {
+    summary: path.join(dir, `${name}-summary.json`),
+    csv: path.join(dir, `${name}.csv`),
+    json: path.join(dir, `${name}.json`),
+  };
+}
+
+/**
+ * Writes `<name>-summary.json`, `<name>.csv` and `<name>.json` (the rows) into dir; with replace: false a
+ * file already there fails with EEXIST.
+ */
 export async function writeResultFiles(
   dir: string,
   name: string,
   summary: unknown,
   rows: readonly object[],
   columns: readonly string[],
+  opts: { replace?: boolean } = {},
 ): Promise<WrittenFiles> {
-  const files = {
-    summary: path.join(dir, `${name}-summary.json`),
-    csv: path.join(dir, `${name}.csv`),
-    json: path.join(dir, `${name}.json`),
-  };
-  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFileAtomic(files.csv, toCsv(rows, columns));
-  await writeFileAtomic(files.json, `${JSON.stringify(rows, null, 1)}\n`);
+  const files = resultFiles(dir, name);
+  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`, opts);
+  await writeFileAtomic(files.csv, toCsv(rows, columns), opts);
+  await writeFileAtomic(files.json, `${JSON.stringify(rows, null, 1)}\n`, opts);
   return files;
 }
 

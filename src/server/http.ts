@@ -1,7 +1,8 @@
 // MCP over Streamable HTTP: loopback by default, bearer token required, Origin checked, and one
 // McpServer + transport per session so several clients work at once. Sessions live in this process;
 // replicas behind a load balancer without session affinity run stateless instead (one McpServer +
-// transport per request, no Mcp-Session-Id), so that any replica answers any request.
+// transport per request, no Mcp-Session-Id), so that any replica answers any request. Given `view`,
+// it also serves the twin view for a browser under /view (view-pages.ts), with the same guards.
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +11,11 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CancelledNotificationSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../app-context.js';
 import { checkHttpExposure } from '../config.js';
+import { fromListenError } from '../errors.js';
 import { bearerMatches, generateToken, originAllowed } from './http-guards.js';
 import { createServer } from './server.js';
+import { answerViewRequest, isViewPath, VIEW_PATH } from './view-pages.js';
+import type { ViewSession } from './view-session.js';
 
 export const MCP_PATH = '/mcp';
 
@@ -40,10 +44,14 @@ export interface HttpOptions {
   maxSessions?: number;
   /** No sessions: each POST is answered on its own (TWINSEG_HTTP_STATELESS=1). */
   stateless?: boolean;
+  /** Serve the twin view for a browser at /view, opening on this session (view-pages.ts). */
+  view?: ViewSession;
 }
 
 export interface HttpHandle {
   url: string;
+  /** The view's page, when `view` was given. */
+  viewUrl?: string;
   port: number;
   token: string;
   sessionCount(): number;
@@ -250,9 +258,10 @@ function endStreamsOfCancelledRequests(transport: StreamableHTTPServerTransport)
 
 async function listen(server: http.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (e: unknown) => reject(fromListenError(e, host, port));
+    server.once('error', refused);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });
@@ -271,6 +280,9 @@ export async function startHttpServer(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Set by hand, it replaces the header Node would derive from keepAliveTimeout.
     res.setHeader('keep-alive', `timeout=${KEEP_ALIVE_ADVERTISED_S}`);
+    if (opts.view && isViewPath(new URL(req.url ?? '/', 'http://localhost').pathname)) {
+      return answerViewRequest(req, res, opts.view, { token, allowedOrigins: opts.allowedOrigins });
+    }
     if (!admitted(req, res, opts, token)) return;
     const parsed = await bodyOf(req, res, opts.maxBodyBytes);
     if (!parsed) return;
@@ -301,6 +313,7 @@ export async function startHttpServer(
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
     url: `http://${hostForUrl}:${port}${MCP_PATH}`,
+    ...(opts.view ? { viewUrl: `http://${hostForUrl}:${port}${VIEW_PATH}` } : {}),
     port,
     token,
     sessionCount: () => sessions.size,

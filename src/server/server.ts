@@ -2,13 +2,15 @@
 // app context's twin service, each with its own roots.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AppContext } from '../app-context.js';
+import { packageVersion } from '../package-info.js';
 import type { ToolContext } from '../tools/tool-context.js';
 import { registerAll } from '../tools/index.js';
 import { sessionRoots, type RootsSource } from '../roots/session-roots.js';
 import { codeSdkToolErrors } from '../tools/tool-errors.js';
 
 export const SERVER_NAME = 'twinseg';
-export const SERVER_VERSION = '0.1.0';
+/** package.json's version: the one place it is decided. */
+export const SERVER_VERSION = packageVersion();
 
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
@@ -32,5 +34,24 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
   const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots };
   registerAll(server, ctx);
   codeSdkToolErrors(server);
+  compactToolList(server);
   return server;
+}
+
+type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+/**
+ * tools/list goes to the host model on every turn: each input schema loses the SDK's "$schema" line (about
+ * 55 characters a tool; MCP reads an input schema as JSON Schema without it). McpServer keeps its handlers
+ * private; if a later SDK moves them, the tools/list test (test/tools/mcp-tools.test.ts) says so.
+ */
+function compactToolList(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
+  const list = handlers?.get('tools/list');
+  if (!handlers || !list) return;
+  handlers.set('tools/list', async (request, extra) => {
+    const result = (await list(request, extra)) as { tools: { inputSchema: Record<string, unknown> }[] };
+    for (const tool of result.tools) delete tool.inputSchema.$schema;
+    return result;
+  });
 }

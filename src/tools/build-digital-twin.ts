@@ -1,18 +1,18 @@
 // build_digital_twin: image in → twin id, compact scene JSON and the set-of-marks picture.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../config.js';
 import { GRANULARITIES } from '../twin/service-types.js';
 import type { ToolContext } from './tool-context.js';
-import { parseOverrides } from './schemas.js';
+import { parseOverrides, toolInput } from './schemas.js';
 import { resolveImageInput } from './image-argument.js';
 import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';
 import { runControlFor } from './run-control.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   image: z
     .string()
     .min(1)
@@ -35,8 +35,8 @@ const inputSchema = {
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))
     .optional()
-    .describe('Expert preset overrides (README "Presets"), e.g. {"pointsPerSide": 8}.'),
-};
+    .describe('Expert preset overrides (docs/performance.md), e.g. {"pointsPerSide": 8}.'),
+});
 
 export const buildDigitalTwinConfig = {
   title: 'Build digital twin of an image',
@@ -49,8 +49,8 @@ export const buildDigitalTwinConfig = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
-export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'build_digital_twin',
     buildDigitalTwinConfig,
     withToolErrors('build_digital_twin', ctx.log, async (args, extra): Promise<CallToolResult> => {

@@ -6,14 +6,14 @@ import { filterObjects } from '../twin/filter.js';
 import { FilterRequestSchema, toFilterQuery } from '../twin/filter-schema.js';
 import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
 import type { ToolContext } from './tool-context.js';
-import { TwinIdSchema } from './schemas.js';
+import { toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
 /** Relations beyond this many are cut (with a note) to keep the result small. */
 export const MAX_RELATIONS = 1000;
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   query: FilterRequestSchema.default({}).describe('{} matches every object.'),
   relations: z
@@ -21,7 +21,7 @@ const inputSchema = {
     .min(1)
     .optional()
     .describe('Also list these relations among the matches.'),
-};
+});
 
 export const filterObjectsConfig = {
   title: 'Filter twin objects',

@@ -1,6 +1,6 @@
 // get_mask: the combined mask of objects as a twin:// resource (readable with resources/read over any
 // transport), inline when small or meant for looking at, and as a file only when output_path asks.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
@@ -11,7 +11,7 @@ import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
 import { writeOutputFile, type WrittenFile } from './output-files.js';
-import { ObjectIdSchema, TwinIdSchema } from './schemas.js';
+import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
 /** RLE / polygon JSON up to this size comes back in the result (~5k tokens); larger only as the resource. */
@@ -20,7 +20,7 @@ export const INLINE_JSON_MAX_CHARS = 20_000;
 export const INLINE_BLOB_MAX_BYTES = 64 * 1024;
 export const INLINE_PICTURE_MAX_BYTES = 512 * 1024;
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   ids: z.array(ObjectIdSchema).min(1).max(1000).describe('e.g. [3] or [3, 7].'),
   op: z.enum(MASK_OPS).default('union').describe('How ids combine; difference: the first minus the rest.'),
@@ -33,7 +33,7 @@ const inputSchema = {
   crop: z.boolean().optional().describe('overlay: crop to the objects and enlarge.'),
   output_path: z.string().min(1).max(4096).optional().describe('Also write a file (in the allowed roots or output dir).'),
   overwrite: z.boolean().optional().describe('Replace output_path if it exists.'),
-};
+});
 
 export const getMaskConfig = {
   title: 'Get mask of objects',
@@ -58,8 +58,8 @@ function keptLead(kept: KeepOutcome, from: string, e: MaskExpression): string {
   return `Kept ${describeExpression(e)} as object ${kept.object.id} in revision ${kept.twin.id} of ${from}; use ${kept.twin.id} from now on`;
 }
 
-export function registerGetMaskTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerGetMaskTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'get_mask',
     getMaskConfig,
     withToolErrors('get_mask', ctx.log, async (args): Promise<CallToolResult> => {

@@ -4,15 +4,15 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ATTRIBUTE_MAX, ATTRIBUTES_MAX, DESCRIPTION_MAX, LABEL_MAX } from '../twin/semantics.js';
 import type { ToolContext } from './tool-context.js';
-import { ObjectIdSchema, TwinIdSchema } from './schemas.js';
+import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 import { compactObject } from '../twin/views.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   labels: z
     .array(
-      z.object({
+      toolInput({
         id: ObjectIdSchema,
         label: z.string().max(LABEL_MAX).optional().describe('e.g. "dog", "left front wheel"; "" clears.'),
         description: z.string().max(DESCRIPTION_MAX).optional(),
@@ -26,7 +26,7 @@ const inputSchema = {
     .min(1)
     .max(1000)
     .describe('Fields left out keep their value.'),
-};
+});
 
 export const labelObjectsConfig = {
   title: 'Label twin objects',

@@ -60,6 +60,7 @@ export async function writeOutputFile(ctx: ToolContext, req: OutputRequest): Pro
         hint: 'Pass "overwrite": true to replace it, or choose another output_path.',
       });
     }
+    if (e instanceof TwinsegError) throw e;
     throw new TwinsegError('IO_ERROR', `Could not write ${file}: ${errorMessage(e)}.`, {
       hint: 'Check that the folder is writable and the disk has space.',
       cause: e,

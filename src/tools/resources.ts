@@ -1,6 +1,7 @@
 // Resources: twin://{id} (the twin as JSON, masks excluded), twin://{id}/marks.jpg (the set-of-marks
-// picture) and twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the most
-// recent twins and revisions.
+// picture), twin://{id}/photo.jpg (the photo alone, for the twin view to outline itself) and
+// twin://{id}/mask/{selection} (any mask get_mask names). resources/list shows the most recent twins
+// and revisions.
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TwinsegError } from '../errors.js';
 import type { TwinSummary } from '../twin/store/twin-store.js';
@@ -76,6 +77,21 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       orResourceError(async () => {
         const m = await ctx.twins.marks(variable(vars.id), { maxSide: MARKS_MAX_SIDE });
         return { contents: [{ uri: uri.href, mimeType: m.mime, blob: m.data.toString('base64') }] };
+      }),
+  );
+  server.registerResource(
+    'twin-photo',
+    new ResourceTemplate('twin://{id}/photo.jpg', { list: undefined }),
+    {
+      title: 'Photo of a twin',
+      description: 'The image the twin was built from, without marks (JPEG, longest side at most 1568 px).',
+      mimeType: 'image/jpeg',
+    },
+    (uri, vars) =>
+      orResourceError(async () => {
+        // The marks of no objects: the photo scaled and encoded as the marks picture is.
+        const p = await ctx.twins.marks(variable(vars.id), { maxSide: MARKS_MAX_SIDE, ids: [] });
+        return { contents: [{ uri: uri.href, mimeType: p.mime, blob: p.data.toString('base64') }] };
       }),
   );
   server.registerResource(

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import { OVERRIDE_RANGES, overridesSchema } from '../perception/presets.js';
+import { strict } from '../twin/filter-schema.js';
 import { describeZodError } from './tool-errors.js';
 
 /** Largest object id accepted; twins hold hundreds of objects at most. */
@@ -19,7 +20,13 @@ export const BoxSchema = z
   .describe('[x1, y1, x2, y2] in image pixels.')
   .transform((b) => b as [number, number, number, number]);
 
-export const PointSchema = z.object({
+/**
+ * A tool's input: an argument the tool does not know is refused with the list of those it does (a plain
+ * z.object would drop it, and the host would believe it was honoured).
+ */
+export const toolInput = strict;
+
+export const PointSchema = strict({
   x: z.number(),
   y: z.number(),
   label: z.literal([0, 1]).describe('1: on the object; 0: not on it.'),

@@ -1,7 +1,7 @@
 // segment: prompted segmentation for what everything-mode missed. The result is a new revision of the
 // twin (or the existing object the mask duplicates), with what the mask is next to the other objects
 // and a small picture to check it, so a host can decide without another call.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
@@ -11,16 +11,16 @@ import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
 import { runControlFor } from './run-control.js';
-import { BoxSchema, ObjectIdSchema, PointSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, PointSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   points: z.array(PointSchema).min(1).max(64).optional().describe('Clicks in image pixels.'),
   box: BoxSchema.optional().describe('A box around the object.'),
   object: ObjectIdSchema.optional().describe('Refine this object: add the clicks to its earlier ones.'),
   alternative: z.literal([0, 1, 2, 3]).optional().describe("With object: take that reply's alternative instead."),
-};
+});
 
 export const segmentConfig = {
   title: 'Segment by points or box',
@@ -65,8 +65,8 @@ function lead(out: SegmentOutcome, from: string): string {
   return `${head} Predicted IoU ${round3(out.scores.predictedIou)}, stability ${round3(out.scores.stability)}.${missed}${alternatives}`;
 }
 
-export function registerSegmentTool(server: McpServer, ctx: ToolContext): void {
-  server.registerTool(
+export function registerSegmentTool(server: McpServer, ctx: ToolContext): RegisteredTool {
+  return server.registerTool(
     'segment',
     segmentConfig,
     withToolErrors('segment', ctx.log, async (args, extra): Promise<CallToolResult> => {

@@ -84,7 +84,7 @@ export function sdkToolErrorText(sdkMessage: string): string {
   const invalid = /^Input validation error: Invalid arguments for tool (\S+): ([\s\S]*)$/.exec(msg);
   if (invalid) {
     return (
-      `INVALID_INPUT: Invalid arguments for ${invalid[1]}: ${sdkIssues(invalid[2]!)}. ` +
+      `INVALID_INPUT: Invalid arguments for ${invalid[1]}: ${sdkIssues(invalid[2]!).replace(/\.$/, '')}. ` +
       "Fix these fields to match the tool's input schema (tools/list shows it) and call again."
     );
   }

@@ -13,8 +13,8 @@ const Id = z.number().min(1).refine(Number.isSafeInteger, 'Expected a positive i
 const list = (values: readonly string[]) => values.join(', ');
 const Color = z.enum(COLOR_NAMES).meta({ id: 'Color' });
 
-/** strictObject whose unknown-field error names the fields that do exist. */
-function strict<T extends z.ZodRawShape>(shape: T) {
+/** strictObject whose unknown-field error names the fields that do exist (tool inputs use it too). */
+export function strict<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue) =>

@@ -93,6 +93,24 @@ describe('bench report', () => {
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 
+  it('rewrites the docs/ blocks of the tables it has, stamped with command, date and machine, and leaves the rest', async () => {
+    const docsDir = path.join(dir, 'docs');
+    await fs.mkdir(docsDir);
+    const around = (name: string) => `Before.\n<!-- bench:${name} -->\nold figures\n<!-- /bench:${name} -->\nAfter.\n`;
+    await fs.writeFile(path.join(docsDir, 'performance.md'), around('perception'));
+    await fs.writeFile(path.join(docsDir, 'evaluation.md'), `${around('oracle')}${around('suite')}`);
+    await generateReport({ inDir, outDir: path.join(dir, 'report-docs'), docsDir });
+    const perf = await fs.readFile(path.join(docsDir, 'performance.md'), 'utf8');
+    expect(perf).toMatch(/^Before\.\n<!-- bench:perception -->\n_Written by `npm run bench:perception` on \d{4}-\d\d-\d\d: Test CPU @ 2\.0GHz, 2 cores, provider cpu\._\n\n\| mode \|/);
+    expect(perf).toMatch(/\| balanced \| preset \| 64 \|[\s\S]*\n<!-- \/bench:perception -->\nAfter\.\n$/);
+    expect(perf).not.toContain('old figures');
+    const evaluation = await fs.readFile(path.join(docsDir, 'evaluation.md'), 'utf8');
+    expect(evaluation).toMatch(/<!-- bench:oracle -->\n_Written by `npm run bench:eval`/);
+    // No suite.json here: its block keeps what it had.
+    expect(evaluation).toMatch(/<!-- bench:suite -->\nold figures\n/);
+    expect(await fs.readFile(path.join(docsDir, 'speed-recall.svg'), 'utf8')).toMatch(/^<svg /);
+  });
+
   it('fills the suite slot from suite.json: gIoU / cIoU per preset and per request kind', async () => {
     const withSuite = path.join(dir, 'with-suite');
     await fs.mkdir(withSuite);

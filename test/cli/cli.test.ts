@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -50,11 +51,27 @@ describe('twinseg CLI', () => {
     expect(await runCli(['build', 'a.jpg', '--bogus'], e)).toBe(2);
   });
 
-  it('reports a configuration error with its code and exits 1', async () => {
-    const x = io({ TWINSEG_PROVIDERS: 'tpu' });
+  it('reports a configuration error with its code and the variable that holds the bad value, and exits 1', async () => {
+    const x = io({ TWINSEG_PROVIDERS: 'gpu' });
     expect(await runCli(['models', 'list'], x)).toBe(1);
-    expect(x.err).toMatch(/INVALID_INPUT: Invalid twinseg configuration: providers/);
+    expect(x.err).toMatch(/INVALID_INPUT: Invalid twinseg configuration: TWINSEG_PROVIDERS="gpu": Invalid option: expected one of "cuda"\|"webgpu"\|"cpu"/);
     expect(x.out).toBe('');
+    const port = io({ TWINSEG_HTTP_PORT: '99999' });
+    expect(await runCli(['models', 'list'], port)).toBe(1);
+    expect(port.err).toMatch(/TWINSEG_HTTP_PORT="99999": /);
+  });
+
+  it('maps a busy port to PORT_UNAVAILABLE with a hint, not INTERNAL: listen EADDRINUSE', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as net.AddressInfo;
+    try {
+      const x = io();
+      expect(await runCli(['serve', '--http', String(port)], x)).toBe(1);
+      expect(x.err).toBe(`twinseg: PORT_UNAVAILABLE: 127.0.0.1:${port} is already in use. Stop the other server, or choose another port (--http PORT; 0 picks a free one).\n`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('answers --help for every command with its usage and options, exit 0, nothing on stderr', async () => {

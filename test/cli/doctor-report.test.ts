@@ -57,7 +57,7 @@ it('names each requested GPU provider that did not load, with its reason and fix
   } as const;
   const problems = gpuProviderProblems(['cuda', 'webgpu', 'cpu'], structuredClone(report) as never);
   expect(problems).toEqual([
-    expect.stringMatching(/cuda provider did not load \(Failed to load shared library\); see README "GPU"/),
+    expect.stringMatching(/cuda provider did not load \(Failed to load shared library\); see docs\/performance\.md "GPU"/),
     expect.stringMatching(/webgpu provider did not load \(No supported adapters\); it needs a Vulkan loader/),
   ]);
   expect(gpuProviderProblems(['cpu'], structuredClone(report) as never)).toEqual([]);

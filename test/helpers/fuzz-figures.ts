@@ -1,5 +1,5 @@
 // Figures a fuzz run reports: calls made, outcomes by kind and error code, and latency percentiles.
-// Printed once at the end of the run, for the README's Limits section and for whoever reads the CI log.
+// Printed once at the end of the run, for docs/hardening.md and for whoever reads the CI log.
 
 export class FuzzFigures {
   private readonly latencies: number[] = [];

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/server/server.js';
@@ -29,7 +29,7 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 export async function startHarness(
-  opts: { fake?: FakeOptions; clientRoots?: string[]; env?: Record<string, string> } = {},
+  opts: { fake?: FakeOptions; clientRoots?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities } = {},
 ): Promise<Harness> {
   const root = await tempDir('twinseg-root-');
   const outside = await tempDir('twinseg-outside-');
@@ -49,7 +49,7 @@ export async function startHarness(
   await server.connect(serverTransport);
   const client = new Client(
     { name: 'twinseg-test', version: '1.0.0' },
-    opts.clientRoots ? { capabilities: { roots: { listChanged: true } } } : {},
+    { capabilities: { ...opts.capabilities, ...(opts.clientRoots ? { roots: { listChanged: true } } : {}) } },
   );
   if (opts.clientRoots) {
     const { ListRootsRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');

@@ -1,5 +1,5 @@
 // The one way tests and benches reach the sample data that lives outside this repository: real COCO
-// photos with ground truth, and a few photos without masks (see README, "Sample data"). The folder is
+// photos with ground truth, and a few photos without masks (see docs/development.md, "Sample data"). The folder is
 // TWINSEG_SAMPLE_DATA, default ../shared/data beside the checkout (a relative value is taken from the
 // repository root). Never copy these files into the repository; when they are absent, tests skip
 // with one line that says what is missing and where to put it, and benches stop with that line.
@@ -57,7 +57,7 @@ export function missingSampleData(set: SampleSet): string | undefined {
   if (absent.length === 0) return undefined;
   return (
     `sample data missing: ${what} — no ${absent.join(', ')} in ${dir}. ` +
-    `Put it there or set ${SAMPLE_DATA_ENV} to a folder holding coco-panoptic-sample/ and photos/ (README, "Sample data").`
+    `Put it there or set ${SAMPLE_DATA_ENV} to a folder holding coco-panoptic-sample/ and photos/ (docs/development.md, "Sample data").`
   );
 }
 

@@ -100,7 +100,7 @@ describe('stateless HTTP (TWINSEG_HTTP_STATELESS=1)', () => {
       expect(build.isError, JSON.stringify(build.content)).toBeFalsy();
       expect(progress).toEqual([1, 2, 3]);
       const id = (build.structuredContent as { twin_id: string }).twin_id;
-      await call('filter_objects', { twin_id: id, where: { level: 'whole' } });
+      await call('filter_objects', { twin_id: id, query: { where: { level: 'whole' } } });
       const labelled = await call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'sky' }] });
       expect(labelled.twin_id).not.toBe(id);
       await call('get_mask', { twin_id: labelled.twin_id, ids: [1], format: 'rle' });

@@ -36,6 +36,20 @@ describe('bad calls come back as isError and the server keeps answering', () => 
     expect(textOf(many).length).toBeLessThan(1000);
   });
 
+  it('every tool refuses an argument it does not know, naming the ones it does, instead of dropping it', async () => {
+    h = await startHarness();
+    const { tools } = await h.client.listTools();
+    for (const tool of tools) {
+      const known = Object.keys(tool.inputSchema.properties ?? {});
+      const r = await h.call(tool.name, { not_an_argument: [3] });
+      expect(r.isError, tool.name).toBe(true);
+      expect(textOf(r), tool.name).toMatch(/^INVALID_INPUT: Invalid arguments for \S+: .*Unknown field\(s\): not_an_argument\. Known fields here: /);
+      for (const k of known) expect(textOf(r), `${tool.name} names ${k}`).toContain(k);
+    }
+    // Inside lists too: a click with a misspelt field is refused, not read as a click without it.
+    await expectToolError(h, 'segment', { twin_id: 'x', points: [{ x: 1, y: 2, label: 1, lable: 0 }] }, /lable.*Known fields here: x, y, label/);
+  });
+
   it('an unknown twin id says how to get one', async () => {
     h = await startHarness();
     await expectToolError(h, 'filter_objects', { twin_id: 'no-such-twin', query: {} }, /TWIN_NOT_FOUND.*build_digital_twin/);

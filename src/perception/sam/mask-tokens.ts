@@ -42,7 +42,7 @@ export function exportedToken(prompt: Prompt, m: TokenMasks): MaskToken {
  * the clicks too and overlaps it at least this much: a fuller mask of the same thing (0.7 gave the horse scenario 0.742, 0.6 and 0.5 0.780). On the COCO sample's
  * refinement scenarios token 0 often left a piece of the object out that the whole-object token, given the
  * same clicks and mask_input, kept; on drawn scenes the whole-object token sometimes takes in a neighbour,
- * which this overlap rules out (figures in the README).
+ * which this overlap rules out (figures in docs/performance.md).
  */
 export const WHOLE_OVER_SINGLE_IOU = 0.6;
 

@@ -1,0 +1,182 @@
+// The twin view in a real browser: Debian's Chromium runs the built page in a sandboxed iframe under
+// the MCP Apps default CSP, and a test host built on the SDK's AppBridge connects it to a real twinseg
+// server (scripted SAM, so masks are known). What is checked is what a person sees and does: the
+// picture's pixels, the tooltip, clicks that call `segment` through the host, alternatives, and the
+// message a selection sends to the conversation.
+import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launchChromium, type Browser } from '../helpers/chromium.js';
+import { openView, type ViewHost } from '../helpers/view-host.js';
+import { SCENE_W, startSceneServer, type SceneServer } from '../helpers/view-scene-server.js';
+
+const missing = chromiumMissing();
+if (missing) console.warn(`Skipping the view's browser tests: ${missing}`);
+
+let server: SceneServer;
+let browser: Browser;
+let view: ViewHost | undefined;
+const build = { name: 'build_digital_twin', arguments: {} as Record<string, unknown>, result: {} as CallToolResult };
+
+beforeAll(async () => {
+  if (missing) return;
+  server = await startSceneServer();
+  build.arguments = { image: server.photo, preset: 'fast' };
+  build.result = await server.call('build_digital_twin', build.arguments);
+  browser = await launchChromium();
+});
+
+afterEach(async () => {
+  await view?.close();
+  view = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const twinIdOf = (r: CallToolResult) => (r.structuredContent as { twin_id: string }).twin_id;
+
+async function open(call = build): Promise<ViewHost> {
+  view = await openView(browser.context, server.client, call);
+  await view.frame.waitForSelector('#picture polygon');
+  return view;
+}
+
+/** Where image pixel (x, y) is on the page, and the picture's scale. */
+async function onPage(v: ViewHost, x: number, y: number): Promise<{ x: number; y: number; scale: number }> {
+  const box = (await v.frame.locator('#picture').boundingBox())!;
+  const scale = box.width / SCENE_W;
+  return { x: box.x + (x + 0.5) * scale, y: box.y + (y + 0.5) * scale, scale };
+}
+
+/** Clicks image pixel (x, y) of the picture, with modifiers. */
+async function clickAt(v: ViewHost, x: number, y: number, modifiers: ('Shift' | 'Alt')[] = []): Promise<void> {
+  const { scale } = await onPage(v, x, y);
+  await v.frame.locator('#picture').click({ position: { x: (x + 0.5) * scale, y: (y + 0.5) * scale }, modifiers });
+}
+
+/** The outline of object `id` as drawn, as an image-pixel bounding box. */
+async function drawnBox(v: ViewHost, id: number): Promise<[number, number, number, number]> {
+  const points = (await v.frame.getAttribute(`polygon[data-id="${id}"]`, 'points'))!;
+  const xy = points.split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+  return [Math.min(...xy.map((p) => p[0])), Math.min(...xy.map((p) => p[1])), Math.max(...xy.map((p) => p[0])), Math.max(...xy.map((p) => p[1]))];
+}
+
+const segmentCalls = () =>
+  server.sent
+    .filter((m): m is JSONRPCMessage & { method: string; params: { name: string; arguments: Record<string, unknown> } } => 'method' in m && m.method === 'tools/call')
+    .map((m) => ({ name: m.params.name, arguments: m.params.arguments }))
+    .filter((p) => p.name === 'segment');
+
+async function waitForTwin(v: ViewHost, not: string): Promise<string> {
+  await expect.poll(() => v.frame.textContent('#twin-id'), { timeout: 20_000 }).not.toContain(not);
+  return (await v.frame.textContent('#twin-id'))!.replace('Twin ', '');
+}
+
+function near(a: [number, number, number], b: [number, number, number], tolerance: number): boolean {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) <= tolerance;
+}
+
+describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK', () => {
+  it('draws the photo with every whole object outlined, with no request outside the page and no CSP report', async () => {
+    const v = await open();
+    expect(await v.frame.locator('#picture polygon').count()).toBe(3);
+    expect(await v.frame.textContent('#twin-id')).toContain(twinIdOf(build.result));
+    const shot = await sharp(await v.page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+    const pixel = async (x: number, y: number): Promise<[number, number, number]> => {
+      const p = await onPage(v, x, y);
+      const i = (Math.round(p.y) * shot.info.width + Math.round(p.x)) * shot.info.channels;
+      return [shot.data[i]!, shot.data[i + 1]!, shot.data[i + 2]!];
+    };
+    // The photo: the red table, the green disc and the white ground, where the scene drew them.
+    expect(near(await pixel(200, 40), [200, 30, 30], 40)).toBe(true);
+    expect(near(await pixel(370, 160), [20, 160, 20], 40)).toBe(true);
+    expect(near(await pixel(300, 300), [255, 255, 255], 25)).toBe(true);
+    // An outline: along the table's right edge some pixel is neither the table's red nor the ground's white.
+    const edge = await Promise.all([257, 258, 259, 260, 261, 262].map((x) => pixel(x, 140)));
+    expect(edge.some((c) => !near(c, [200, 30, 30], 60) && !near(c, [255, 255, 255], 60))).toBe(true);
+    expect(v.blocked).toEqual([]);
+    expect(v.cspReports).toEqual([]);
+  });
+
+  it('hovering an object shows its id, level and size', async () => {
+    const v = await open();
+    const p = await onPage(v, 370, 160);
+    await v.page.mouse.move(p.x, p.y);
+    await v.frame.waitForSelector('#tip:not([hidden])');
+    expect(await v.frame.textContent('#tip')).toMatch(/^#2 whole · [\d,]+ px \(\d+(\.\d+)?%\)$/);
+    await v.page.mouse.move(1, 1);
+    await v.frame.waitForSelector('#tip[hidden]', { state: 'attached' });
+  });
+
+  it('a click in point mode calls segment through the host and draws the new revision; an alternative and a negative click change the mask', async () => {
+    const v = await open();
+    const first = twinIdOf(build.result);
+    const before = segmentCalls().length;
+    await v.frame.click('[data-mode="points"]');
+    await clickAt(v, 100, 120);
+    const added = await waitForTwin(v, first);
+    expect(segmentCalls().slice(before)).toEqual([{ name: 'segment', arguments: { twin_id: first, points: [{ x: 100, y: 120, label: 1 }] } }]);
+    expect(await v.frame.textContent('#change')).toContain(`revision of ${first}: added object 4`);
+    // The new object (the window) is drawn and is what further clicks refine.
+    expect(await v.frame.getAttribute('polygon[data-id="4"]', 'class')).toContain('target');
+    expect(await drawnBox(v, 4)).toEqual([60, 80, 140, 160]);
+    expect(await v.frame.textContent('#target')).toContain('#4');
+
+    // The reply's alternative: the whole table instead of the window.
+    const alternative = v.frame.locator('#alternative-list button', { hasText: 'whole' });
+    const token = Number(await alternative.getAttribute('data-alternative'));
+    await alternative.click();
+    const taken = await waitForTwin(v, added);
+    expect(segmentCalls().at(-1)).toEqual({ name: 'segment', arguments: { twin_id: added, object: 4, alternative: token } });
+    expect(await drawnBox(v, 4)).toEqual([0, 0, 260, 280]);
+
+    // A Shift-click on the table outside the window is a negative point: back to the window alone.
+    await clickAt(v, 200, 40, ['Shift']);
+    await waitForTwin(v, taken);
+    expect(segmentCalls().at(-1)).toEqual({ name: 'segment', arguments: { twin_id: taken, object: 4, points: [{ x: 200, y: 40, label: 0 }] } });
+    expect(await drawnBox(v, 4)).toEqual([60, 80, 140, 160]);
+    expect(await v.frame.locator('.clicks circle').count()).toBe(2);
+    expect(v.cspReports).toEqual([]);
+  });
+
+  it('opened on a segment reply, the level toggle shows the new part or the wholes', async () => {
+    const args = { twin_id: twinIdOf(build.result), points: [{ x: 100, y: 120, label: 1 }] };
+    const v = await open({ name: 'segment', arguments: args, result: await server.call('segment', args) });
+    const ids = async () => (await v.frame.locator('#picture polygon').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort();
+    expect(await v.frame.textContent('#change')).toContain('added object 4');
+    expect(await ids()).toEqual([1, 2, 3, 4]); // the wholes, and object 4 because the reply is about it
+    await v.frame.click('[data-mode="select"]');
+    await clickAt(v, 370, 160); // choosing the disc: object 4 is no longer the one in focus
+    expect(await ids()).toEqual([1, 2, 3]);
+    await v.frame.click('[data-level="parts"]');
+    expect(await ids()).toEqual([2, 3, 4]); // the finest objects: the part, and wholes without parts
+  });
+
+  it('selecting objects and sending them gives the host a message and a model context naming them', async () => {
+    const v = await open();
+    const twin = twinIdOf(build.result);
+    await clickAt(v, 370, 160);
+    await clickAt(v, 455, 100, ['Shift']);
+    expect(await v.frame.locator('polygon.selected').count()).toBe(2);
+    await v.frame.click('#send');
+    await expect.poll(() => v.frame.textContent('#status'), { timeout: 20_000 }).toMatch(/^Sent/);
+    expect(v.messages).toHaveLength(1);
+    const message = v.messages[0]!;
+    expect(message.role).toBe('user');
+    const text = message.content[0]!.text!;
+    expect(text).toContain(`object 2 (whole) and object 3 (whole) of twin ${twin}`);
+    expect(text).toContain(`get_mask {"twin_id": "${twin}", "ids": [2, 3]}`);
+    expect(v.contexts.at(-1)!.structuredContent).toMatchObject({ twin_id: twin, selected: [{ id: 2 }, { id: 3 }] });
+  });
+
+  it('opened on a get_mask reply, the view selects the objects of the mask', async () => {
+    const args = { twin_id: twinIdOf(build.result), ids: [2, 3] };
+    const v = await open({ name: 'get_mask', arguments: args, result: await server.call('get_mask', args) });
+    const selected = await v.frame.locator('polygon.selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    expect(selected.sort()).toEqual(['2', '3']);
+    expect(await v.frame.textContent('#send')).toBe('Send #2, #3');
+  });
+});
