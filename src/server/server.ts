@@ -40,18 +40,36 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
 
+interface ListedTool {
+  inputSchema: Record<string, unknown>;
+  execution?: { taskSupport?: string };
+  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean };
+}
+
 /**
- * tools/list goes to the host model on every turn: each input schema loses the SDK's "$schema" line (about
- * 55 characters a tool; MCP reads an input schema as JSON Schema without it). McpServer keeps its handlers
- * private; if a later SDK moves them, the tools/list test (test/tools/mcp-tools.test.ts) says so.
+ * tools/list goes to the host model on every turn, so it says nothing the protocol's defaults say already:
+ * each input schema loses the SDK's "$schema" line (about 55 characters a tool; MCP reads an input schema as
+ * JSON Schema without it), `execution: {taskSupport: "forbidden"}` (the default) goes, and so do hints equal
+ * to their defaults or meaningless for the tool (readOnlyHint false; the destructive and idempotent hints of a
+ * read-only tool). Calls are validated by the same zod schemas. McpServer keeps its handlers private; if a
+ * later SDK moves them, the tools/list test (test/tools/mcp-tools.test.ts) says so.
  */
 function compactToolList(server: McpServer): void {
   const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
   const list = handlers?.get('tools/list');
   if (!handlers || !list) return;
   handlers.set('tools/list', async (request, extra) => {
-    const result = (await list(request, extra)) as { tools: { inputSchema: Record<string, unknown> }[] };
-    for (const tool of result.tools) delete tool.inputSchema.$schema;
+    const result = (await list(request, extra)) as { tools: ListedTool[] };
+    for (const tool of result.tools) {
+      delete tool.inputSchema.$schema;
+      if (tool.execution?.taskSupport === 'forbidden' && Object.keys(tool.execution).length === 1) delete tool.execution;
+      const a = tool.annotations;
+      if (a?.readOnlyHint === false) delete a.readOnlyHint;
+      else if (a?.readOnlyHint === true) {
+        delete a.destructiveHint;
+        delete a.idempotentHint;
+      }
+    }
     return result;
   });
 }

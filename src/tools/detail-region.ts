@@ -7,22 +7,22 @@ import { z } from 'zod';
 import type { DetailRegionOutcome } from '../twin/service-types.js';
 import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';
 import { runControlFor } from './run-control.js';
-import { BoxSchema, ObjectIdSchema, TwinIdSchema } from './schemas.js';
+import { BoxSchema, ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import type { ToolContext } from './tool-context.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
-const inputSchema = {
+const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   region: BoxSchema.optional(),
   ids: z.array(ObjectIdSchema).min(1).max(64).optional().describe('Or: around these.'),
-};
+});
 
 export const detailRegionConfig = {
   title: 'Look again at a region',
   description:
-    'Segments a region again, denser: a crowd\'s merged objects apart (a rider from her horse). Returns a new ' +
-    'twin_id with what it found added, and a picture marking the new ids. Seconds on CPU.',
+    'Segments a region again, denser, so merged objects come apart (a rider from her horse). Returns a new ' +
+    'twin_id and the new ids marked.',
   inputSchema,
   // Writes only a new revision; the same region of the same twin gives the same revision.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

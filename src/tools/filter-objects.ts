@@ -26,7 +26,7 @@ const inputSchema = toolInput({
 export const filterObjectsConfig = {
   title: 'Filter twin objects',
   description: [
-    'Objects matching a query, e.g. {"where": {"text": "cup", "color": "red", "left_of": 4, "area_pct": {"min": 5}},',
+    'Objects matching a query, e.g. {"where": {"text": "cup", "color": "red", "left_of": 4},',
     '"not": [{"inside": 2}], "sort": {"by": "area", "order": "desc"}, "limit": 1}. "where" must all hold; "or"/"not"',
     'take lists of such objects. text matches labels from label_objects.',
   ].join(' '),

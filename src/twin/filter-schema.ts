@@ -8,8 +8,9 @@ import { COLOR_NAMES } from './colour.js';
 import { POSITION_NAMES } from './scene-model.js';
 
 
-// No `maximum` noise in the JSON Schema: a number type plus an integer check that zod enforces.
-const Id = z.number().min(1).refine(Number.isSafeInteger, 'Expected a positive integer object id.');
+// No `maximum` or `minimum` noise in the JSON Schema, repeated at each of the many id fields of tools/list: a
+// number type plus the checks that zod enforces (the ids a host reads off the picture start at 1 anyway).
+const Id = z.number().refine((n) => Number.isSafeInteger(n) && n >= 1, 'Expected a positive integer object id.');
 const list = (values: readonly string[]) => values.join(', ');
 const Color = z.enum(COLOR_NAMES).meta({ id: 'Color' });
 
@@ -80,7 +81,7 @@ function predicateShape() {
 }
 
 export const FilterPredicateSchema = strict(predicateShape())
-  .describe('left_of, right_of, above, below, inside (parts, recursively), contains, overlaps, touches: an object id; keeps objects so related to it.')
+  .describe('left_of … touches: an object id; keeps objects so related to it (inside: parts of parts too).')
   .meta({ id: 'FilterPredicate' });
 
 export const FilterSortSchema = strict({
