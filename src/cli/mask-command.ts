@@ -2,7 +2,7 @@
 // any of get_mask's formats, with the same bytes get_mask and the twin://…/mask resource give.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { maskPayload } from '../tools/mask-payload.js';
+import { maskPayload } from '../tools/masks/mask-payload.js';
 import { MASK_FORMATS, MASK_OPS, type MaskFormat, type MaskOp } from '../twin/service-types.js';
 import { need, oneOf, parseCommandArgs, UsageError, withApp, writeUserFile, type CliCommand } from './cli-io.js';
 

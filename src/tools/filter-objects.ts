@@ -2,8 +2,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { filterObjects } from '../twin/filter.js';
-import { FilterRequestSchema, toFilterQuery } from '../twin/filter-schema.js';
+import { filterObjects } from '../twin/query/filter.js';
+import { FilterRequestSchema, toFilterQuery } from '../twin/query/filter-schema.js';
 import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
 import type { ToolContext } from './tool-context.js';
 import { toolInput, TwinIdSchema } from './schemas.js';

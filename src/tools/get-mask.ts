@@ -8,8 +8,8 @@ import { describeExpression, normalExpression, type MaskExpression } from '../tw
 import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/service-types.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
-import { maskPayload } from './mask-payload.js';
-import { maskFileName, maskUri, type MaskSelection } from './mask-uri.js';
+import { maskPayload } from './masks/mask-payload.js';
+import { maskFileName, maskUri, type MaskSelection } from './masks/mask-uri.js';
 import { writeOutputFile, type WrittenFile } from './output-files.js';
 import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';

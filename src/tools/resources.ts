@@ -7,8 +7,8 @@ import { TwinsegError } from '../errors.js';
 import type { TwinSummary } from '../twin/store/twin-store.js';
 import { detailedView } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
-import { maskPayload } from './mask-payload.js';
-import { parseMaskSelection } from './mask-uri.js';
+import { maskPayload } from './masks/mask-payload.js';
+import { parseMaskSelection } from './masks/mask-uri.js';
 import { MARKS_MAX_SIDE } from './picture-content.js';
 import { resourceError } from './tool-errors.js';
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import { OVERRIDE_RANGES, overridesSchema } from '../perception/presets.js';
-import { strict } from '../twin/filter-schema.js';
+import { strict } from '../twin/query/filter-schema.js';
 import { describeZodError } from './tool-errors.js';
 
 /** Largest object id accepted; twins hold hundreds of objects at most. */

@@ -1,6 +1,6 @@
 // The bytes of one mask selection, shared by get_mask and the twin://{id}/mask/… resource so both
 // always agree.
-import type { MaskOutcome, TwinServiceApi } from '../twin/service-types.js';
+import type { MaskOutcome, TwinServiceApi } from '../../twin/service-types.js';
 import { maskMime, type MaskSelection } from './mask-uri.js';
 
 export interface MaskPayload {

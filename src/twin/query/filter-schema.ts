@@ -4,8 +4,8 @@
 // makes the JSON Schema a `$ref` to one definition instead of four copies (tools/list is sent to the
 // model on every turn). Unknown fields and bad values are errors that list what is allowed.
 import { z } from 'zod';
-import { COLOR_NAMES } from './colour.js';
-import { POSITION_NAMES } from './scene-model.js';
+import { COLOR_NAMES } from '../colour.js';
+import { POSITION_NAMES } from '../scene-model.js';
 
 
 // No `maximum` or `minimum` noise in the JSON Schema, repeated at each of the many id fields of tools/list: a

@@ -2,9 +2,9 @@
 // resources/read by stdio and HTTP clients alike:
 //   twin://{twin_id}/mask/{op}-{id}-{id}…[-minus-{id}-{id}…].{ext}
 // where the ids after "minus" are the excluded objects and ext names the format: png, rle.json, polygon.json, cutout.png, overlay.jpg, overlay-crop.jpg.
-import { TwinsegError } from '../errors.js';
-import { MASK_OPS, type MaskOp } from '../mask/combine.js';
-import type { MaskFormat } from '../twin/service-types.js';
+import { TwinsegError } from '../../errors.js';
+import { MASK_OPS, type MaskOp } from '../../mask/combine.js';
+import type { MaskFormat } from '../../twin/service-types.js';
 
 export interface MaskSelection {
   twinId: string;
