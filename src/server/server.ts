@@ -17,7 +17,8 @@ export const SERVER_VERSION = packageVersion();
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
   'a marks image showing each id. Start with build_digital_twin, look at the marks image (zoom for a closer look),',
-  'name objects with label_objects, select with filter_objects, fix misses with segment, and export masks with get_mask.',
+  'name objects with label_objects, select with filter_objects, fix misses with segment (a crowd merged into few',
+  'objects: detail_region), and export masks with get_mask.',
   'Tools that change a twin return a new twin_id, a revision: pass the latest one you got.',
   'Images are read and masks written only inside the allowed roots.',
 ].join(' ');

@@ -23,13 +23,13 @@ const inputSchema = toolInput({
     .enum(PRESET_NAMES)
     .optional()
     .describe(
-      'fast (whole objects), balanced (default), thorough (several times slower, finds small things).',
+      'fast (whole objects), balanced (default), thorough (slower, finds small things).',
     ),
   granularity: z
     .enum(GRANULARITIES)
     .optional()
     .describe(
-      "parts: also parts inside objects (a shirt on a person); default: the preset's.",
+      "parts: also parts inside objects; default: the preset's.",
     ),
   // Advertised as a plain map to keep tools/list small; the names and ranges are checked on use.
   options: z
@@ -42,7 +42,7 @@ export const buildDigitalTwinConfig = {
   title: 'Build digital twin of an image',
   description: [
     'Segments an image into numbered objects and parts (bbox [x1,y1,x2,y2] px, area_pct, center, position,',
-    'colour, parent/parts) and a picture with each id on its object; zoom looks closer. Seconds on CPU; cached after.',
+    'colour, parent/parts) and a picture with each id on its object. Cached.',
   ].join(' '),
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

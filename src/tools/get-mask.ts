@@ -26,13 +26,13 @@ const inputSchema = toolInput({
   ids: z.array(ObjectIdSchema).min(1).max(1000).describe('e.g. [3] or [3, 7].'),
   op: z.enum(MASK_OPS).default('union').describe('How ids combine; difference: the first minus the rest.'),
   exclude: z.array(ObjectIdSchema).max(1000).optional().describe('Ids taken away after op.'),
-  keep: z.boolean().optional().describe('Keep the result as one new object (reply: its twin_id, id).'),
+  keep: z.boolean().optional().describe('Keep the result as one new object.'),
   format: z
     .enum(MASK_FORMATS)
     .default('png')
     .describe('png: binary; rle: COCO; polygon: rings in px; cutout: pixels on transparency; overlay: a picture to check.'),
   crop: z.boolean().optional().describe('overlay: crop to the objects and enlarge.'),
-  output_path: z.string().min(1).max(4096).optional().describe('Also write a file (in the allowed roots or output dir).'),
+  output_path: z.string().min(1).max(4096).optional().describe('Also write a file there (inside the roots).'),
   overwrite: z.boolean().optional().describe('Replace output_path if it exists.'),
 });
 

@@ -17,6 +17,8 @@ export function reasoningSegmentationText(image: string, request: string): strin
     '5. Fix in place: if the mask is wrong, segment with "object": its id and new clicks — a negative click',
     '   (label 0) on what leaked in, a positive one on what is missing; or take an "alternative" from the reply.',
     '   If the object is missing, segment with a click or box on it; a duplicate is answered with its id.',
+    '   If a crowd came back as few merged objects (a rider and her horse as one), detail_region on its region',
+    '   adds them apart in one call.',
     '   A click the mask ignores comes back with a "next" step: that call usually finishes it.',
     '6. Take: get_mask with the chosen ids and format "png" or "rle"; "exclude" takes ids away ("X without Y"),',
     '   "keep": true makes the result one new object.',

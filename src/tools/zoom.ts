@@ -31,6 +31,7 @@ export function registerZoomTool(server: McpServer, ctx: ToolContext): void {
     withToolErrors('zoom', ctx.log, async (args, extra): Promise<CallToolResult> => {
       const access = ctx.session.access(args.twin_id, await ctx.roots.current(extra));
       const p = await ctx.twins.zoom(args.twin_id, { region: args.region, ids: args.ids }, { access });
+      ctx.session.saw(args.twin_id);
       const structured: Record<string, unknown> = {
         twin_id: args.twin_id,
         ...windowFields(p.window),

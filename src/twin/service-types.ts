@@ -178,6 +178,27 @@ export interface SegmentAlternative {
   stability: number;
 }
 
+/** A region of a twin to look at again: a box, or the objects whose boxes (joined, with a margin) make it. */
+export interface DetailRegionRequest {
+  region?: Box;
+  ids?: number[];
+  /** Where the image may be read again from when its pixels are no longer in memory. */
+  access?: ImageAccess;
+}
+
+export interface DetailRegionOutcome {
+  /** The revision holding the new objects (the twin passed in when nothing new was found). */
+  twin: Twin;
+  /** The region looked at, clipped to the image. */
+  region: Box;
+  /** The objects added, in id order. */
+  added: TwinObject[];
+  /** True when the same region of the same twin was looked at before: its revision is returned as it was. */
+  cached: boolean;
+  /** The run's figures; absent when cached. */
+  stats?: EverythingResult['stats'];
+}
+
 export interface TwinServiceApi {
   build(req: BuildRequest, control?: RunControl): Promise<BuildOutcome>;
   /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
@@ -186,6 +207,8 @@ export interface TwinServiceApi {
   label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome>;
   /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
   segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome>;
+  /** Everything mode again inside a region (a crowd) on the cached embedding; what it finds is a new revision. */
+  detail(twinId: string, req: DetailRegionRequest, control?: RunControl): Promise<DetailRegionOutcome>;
   mask(req: MaskRequest): Promise<MaskOutcome>;
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;

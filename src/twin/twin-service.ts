@@ -20,12 +20,15 @@ import { encodeMaskPng } from './pictures/mask-png.js';
 import { renderMarksImage, type MarksImage } from './pictures/set-of-marks.js';
 import { HOST_MAX_SIDE } from './pictures/picture-window.js';
 import { renderOverlay, type OverlayItem } from './pictures/overlay-picture.js';
-import { draftOf, makeRevision } from './revision.js';
+import { draftOf, makeRevision, revisionId } from './revision.js';
+import { addDetailObjects, knownMasks, regionOf } from './region-detail.js';
 import { setSemantics } from './semantics.js';
 import { SharedRuns } from './shared-run.js';
 import type {
   BuildOutcome,
   BuildRequest,
+  DetailRegionOutcome,
+  DetailRegionRequest,
   ImageAccess,
   KeepOutcome,
   KeepRequest,
@@ -196,6 +199,26 @@ export class TwinService implements TwinServiceApi {
     if (!draft) return { twin: parent, ...outcome };
     const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
     return { twin: await this.keep(twin), ...outcome };
+  }
+
+  async detail(twinId: string, req: DetailRegionRequest, control: RunControl = {}): Promise<DetailRegionOutcome> {
+    const parent = await this.get(twinId);
+    const region = regionOf(parent, req);
+    // The region, not how it was named: the same region asked by box or by ids finds the same revision.
+    const request = { op: 'detail', region };
+    const before = await this.store.get(revisionId(parent.id, request));
+    if (before) return { twin: before, region, added: before.objects.filter((o) => !parent.masks.has(o.id)), cached: true };
+    const image = await this.images.of(parent, req.access);
+    const segmenter = await this.segmenter();
+    const result = await segmenter.detail(image, { box: region, known: knownMasks(parent, region) }, control);
+    throwIfAborted(control.signal);
+    const draft = { ...parent, ...draftOf(parent) };
+    const added = addDetailObjects(draft, image, result.proposals);
+    if (added.length === 0) return { twin: parent, region, added, cached: false, stats: result.stats };
+    const ids = added.length === 1 ? `object ${added[0]!.id}` : `objects ${added[0]!.id}–${added.at(-1)!.id}`;
+    const summary = `detailed region [${region.join(', ')}]: added ${ids}`;
+    const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
+    return { twin: await this.keep(twin), region, added, cached: false, stats: result.stats };
   }
 
   async mask(req: MaskRequest): Promise<MaskOutcome> {

@@ -9,10 +9,12 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
+import type { DetailRequest, EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, RunControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import type {
   BuildOutcome,
   BuildRequest,
+  DetailRegionOutcome,
+  DetailRegionRequest,
   KeepOutcome,
   KeepRequest,
   LabelInput,
@@ -113,6 +115,18 @@ export function scriptedSegmenter(opts: FakeOptions): Segmenter {
       };
       return { proposals, stats };
     },
+    // Region detail finds the left and the right half of each scene box inside the region.
+    async detail(image: LoadedImage, req: DetailRequest, control: RunControl = {}): Promise<EverythingResult> {
+      throwIfAborted(control.signal);
+      const [rx1, ry1, rx2, ry2] = req.box;
+      const halves = Object.values(SCENE_BOXES)
+        .map((b) => scaled(b, image.width, image.height))
+        .filter((b) => b[0] >= rx1 && b[1] >= ry1 && b[2] <= rx2 && b[3] <= ry2)
+        .flatMap(([x1, y1, x2, y2]): Box[] => [[x1, y1, (x1 + x2) >> 1, y2], [(x1 + x2) >> 1, y1, x2, y2]]);
+      const proposals = halves.map((b) => proposal(boxMask(b, image.width, image.height), { box: b }, 'detail'));
+      const stats = { prompts: 2, decoderCalls: 1, masksPerPrompt: 'four-token' as const, encoderMs: 0, decoderMs: 1, postprocessMs: 1, totalMs: 2, coverage: 0.5, embeddingCached: true };
+      return { proposals, stats };
+    },
     async segment(image: LoadedImage, prompt: Prompt, control: RunControl = {}): Promise<SegmentResult> {
       throwIfAborted(control.signal);
       if (prompt.box) return { best: proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user'), alternatives: [] };
@@ -170,6 +184,10 @@ export class FakeTwinService implements TwinServiceApi {
   async segment(twinId: string, req: SegmentRequest, control?: RunControl): Promise<SegmentOutcome> {
     this.calls.push({ method: 'segment', args: { twinId, ...req } });
     return this.inner.segment(twinId, req, control);
+  }
+  async detail(twinId: string, req: DetailRegionRequest, control?: RunControl): Promise<DetailRegionOutcome> {
+    this.calls.push({ method: 'detail', args: { twinId, ...req } });
+    return this.inner.detail(twinId, req, control);
   }
   async mask(req: MaskRequest): Promise<MaskOutcome> {
     this.calls.push({ method: 'mask', args: req });

@@ -85,7 +85,7 @@ describe('built server driven by the MCP inspector CLI', () => {
 
   it('lists the six tools', async () => {
     const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
   });
 
   it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {

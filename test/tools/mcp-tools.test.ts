@@ -25,7 +25,7 @@ describe('MCP tools over an in-memory client', () => {
     h = await startHarness();
     const listed = await h.client.listTools();
     const { tools } = listed;
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
     for (const t of tools) {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
@@ -34,13 +34,18 @@ describe('MCP tools over an in-memory client', () => {
       expect(t.inputSchema.additionalProperties, t.name).toBe(false);
       expect(t.inputSchema, 'the SDK\'s "$schema" line is left out of tools/list').not.toHaveProperty('$schema');
       expect(t.annotations).toBeDefined();
+      // Nothing the protocol's defaults say already: no taskSupport "forbidden", no readOnlyHint false.
+      expect(t, t.name).not.toHaveProperty('execution');
+      expect(t.annotations, t.name).not.toHaveProperty('readOnlyHint', false);
     }
+    // A read-only tool's destructive and idempotent hints mean nothing; a writing tool keeps them (destructiveHint defaults to true).
+    expect(tools.find((t) => t.name === 'filter_objects')!.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
+    expect(tools.find((t) => t.name === 'detail_region')!.annotations).toEqual({ destructiveHint: false, idempotentHint: true, openWorldHint: false });
     // Sent to the host model on every turn.
     expect(JSON.stringify(listed).length).toBeLessThanOrEqual(10_000);
     expect(JSON.stringify(listed)).not.toContain('9007199254740991');
     const filter = tools.find((t) => t.name === 'filter_objects')!;
     expect(JSON.stringify(filter.inputSchema)).toContain('left_of');
-    expect(tools.find((t) => t.name === 'filter_objects')!.annotations!.readOnlyHint).toBe(true);
   });
 
   it('build_digital_twin returns the twin id, compact JSON and the marks image, then the cached twin', async () => {

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { rleArea, rleContains, rleFromBitmap, rleIntersection, rleIou, type Box, type Rle } from '../../src/mask/rle.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { drawScene, type Scene } from '../../src/scenes/scene.js';
-import { filterObjects } from '../../src/twin/filter.js';
+import { filterObjects } from '../../src/twin/query/filter.js';
 import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
 import type { Twin } from '../../src/twin/scene-model.js';

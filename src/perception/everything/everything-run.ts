@@ -7,7 +7,7 @@ import { proposalFromSingleMask, proposalsFromTokens, type CandidateFilters } fr
 import { isBoxNearCropEdge, uncropProposal, type CropBoxes } from './point-grid.js';
 import type { Candidate } from './proposal-selection.js';
 import type { EverythingOptions, LoadedImage, Prompt, Proposal, RunControl } from '../contract.js';
-import type { Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
+import type { Embedding, SamPredictor, TokenDecoder, TokenPrompt } from '../sam/predictor-interface.js';
 
 /** An image (or crop tile) to decode prompts against. */
 export interface DecodeTarget {
@@ -56,32 +56,45 @@ const filtersOf = (o: EverythingOptions): CandidateFilters => ({
   multimask: o.multimask,
 });
 
-/** Decodes as many of `prompts` as the budget allows; returns how many it decoded. */
-export async function decodeRound(run: EverythingRun, target: DecodeTarget, prompts: Prompt[], stage: Proposal['stage']): Promise<number> {
+/**
+ * Decodes as many of `prompts` as the budget allows; returns how many it decoded. `maskInputs[i]`, where
+ * given, is prompt i's mask_input (low-res logits) for the four-token decoder; a single-mask decoder takes
+ * none and decodes the prompt alone.
+ */
+export async function decodeRound(
+  run: EverythingRun,
+  target: DecodeTarget,
+  prompts: Prompt[],
+  stage: Proposal['stage'],
+  maskInputs?: readonly (Float32Array | undefined)[],
+): Promise<number> {
   const batch = prompts.slice(0, promptsLeft(run));
   if (batch.length === 0) return 0;
   throwIfAborted(run.control.signal);
-  if (target.tokens) await decodeFourTokens(run, target, target.tokens, batch, stage);
+  if (target.tokens) await decodeFourTokens(run, target, target.tokens, batch.map((prompt, i) => withMaskInput(prompt, maskInputs?.[i])), stage);
   else await decodeSingleMasks(run, target, batch, stage);
   return batch.length;
 }
 
+const withMaskInput = (prompt: Prompt, maskInput: Float32Array | undefined): TokenPrompt => (maskInput ? { prompt, maskInput } : { prompt });
+
 /** Prompts decoded before their logits are post-processed and dropped: 4 × 256² floats (1 MB) each. */
 const SLICE_PROMPTS = 64;
 
-async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
+async function decodeFourTokens(run: EverythingRun, target: DecodeTarget, tokens: TokenDecoder, batch: TokenPrompt[], stage: Proposal['stage']): Promise<void> {
   const filters = filtersOf(run.options);
   for (let start = 0; start < batch.length; start += SLICE_PROMPTS) {
     const slice = batch.slice(start, start + SLICE_PROMPTS);
     const t0 = performance.now();
-    const { masks, runs } = await tokens.decode(slice.map((prompt) => ({ prompt })), {
+    const { masks, runs } = await tokens.decode(slice, {
       signal: run.control.signal,
       onRun: (n) => reportProgress(run, n, stage),
       imageOnly: true,
     });
     const t1 = performance.now();
     masks.forEach((m, i) => {
-      for (const p of proposalsFromTokens(m, slice[i]!, stage, tokens.upsampler, filters)) accept(run, p, target.crop);
+      const { prompt, maskInput } = slice[i]!;
+      for (const p of proposalsFromTokens(m, prompt, stage, tokens.upsampler, filters)) accept(run, maskInput ? { ...p, fromMaskInput: true } : p, target.crop);
     });
     run.stats.prompts += slice.length;
     run.stats.decoderCalls += runs;

@@ -13,15 +13,18 @@
 //             with lone points, what the budget has left after the last gap round goes to the middle of
 //             each piece of an object-sized mask that no smaller mask explains (a sign's pole, a wheel);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
-// Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts.
+// Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts;
+// with options.stuff, the pixels the selected proposals leave unexplained become stuff regions after them
+// (everything/stuff-regions.ts).
 import { throwIfAborted } from '../../errors.js';
 import { rleArea, rleUnion } from '../../mask/rle.js';
 import { coveredFraction, markPrompted } from './coverage-state.js';
 import { createRun, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingRun } from './everything-run.js';
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
+import { stuffProposals } from './stuff-regions.js';
 import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
-import type { EverythingOptions, EverythingResult, LoadedImage, RunControl } from '../contract.js';
+import type { EverythingOptions, EverythingResult, LoadedImage, Proposal, RunControl } from '../contract.js';
 import type { SamPredictor } from '../sam/predictor-interface.js';
 
 /** Share of the budget held back for parts while filling gaps. */
@@ -57,7 +60,7 @@ function startRun(predictor: SamPredictor, image: LoadedImage, options: Everythi
 }
 
 /** Encodes the image (or a crop tile) and gets its four-token decoder where the predictor has one. */
-async function embedTarget(run: EverythingRun, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
+export async function embedTarget(run: EverythingRun, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
   const { embedding, cached, ms } = await run.predictor.embed(image, run.control.signal);
   run.stats.encoderMs += ms;
   reportProgress(run, 1, crop === 0 ? 'encoded image' : 'encoded crop');
@@ -125,9 +128,22 @@ async function promptCrops(run: EverythingRun): Promise<void> {
   }
 }
 
-function finishRun(run: EverythingRun, target: DecodeTarget, embeddingCached: boolean, started: number): EverythingResult {
+/** SAM's selection of a run's candidates, then (options.stuff) the stuff regions they leave. */
+function selectWithStuff(run: EverythingRun): Proposal[] {
+  const things = selectProposals(run.candidates, run.crops.boxes, run.options);
+  return run.options.stuff ? [...things, ...stuffProposals(run.image, things)] : things;
+}
+
+/** The run's result: its candidates selected (by default as selectWithStuff does), and its stats. */
+export function finishRun(
+  run: EverythingRun,
+  target: DecodeTarget,
+  embeddingCached: boolean,
+  started: number,
+  select: (run: EverythingRun) => Proposal[] = selectWithStuff,
+): EverythingResult {
   const tPost = performance.now();
-  const proposals = selectProposals(run.candidates, run.crops.boxes, run.options);
+  const proposals = select(run);
   const { width, height } = run.image;
   const coverage = proposals.length === 0 ? 0 : rleArea(proposals.map((p) => p.rle).reduce(rleUnion)) / (width * height);
   run.stats.postprocessMs += performance.now() - tPost;
