@@ -6,7 +6,7 @@ import { PRESET_NAMES } from '../config.js';
 import { GRANULARITIES } from '../twin/service-types.js';
 import type { ToolContext } from './tool-context.js';
 import { parseOverrides, toolInput } from './schemas.js';
-import { resolveImageInput } from './image-argument.js';
+import { resolveImageInput } from './files/image-argument.js';
 import { imageContent, MARKS_MAX_SIDE, marksFields, marksSentence } from './picture-content.js';
 import { runControlFor } from './run-control.js';
 import { withToolErrors } from './tool-errors.js';

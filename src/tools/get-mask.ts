@@ -11,7 +11,7 @@ import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './masks/mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './masks/mask-uri.js';
-import { writeOutputFile, type WrittenFile } from './output-files.js';
+import { writeOutputFile, type WrittenFile } from './files/output-files.js';
 import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
