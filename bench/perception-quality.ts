@@ -12,16 +12,30 @@ requireSampleData('coco');
 export const SAMPLE = COCO_SAMPLE.dir;
 
 interface GtImage { id: number; file_name: string }
-interface GtAnn { image_id: number; iscrowd: number; segmentation: { size: [number, number]; counts: string } }
+interface GtAnn { image_id: number; category_id: number; iscrowd: number; segmentation: { size: [number, number]; counts: string } }
+
+/** A non-crowd GT segment and its category's name ("person", "gravel"). */
+export interface NamedSegment {
+  rle: Rle;
+  name: string;
+}
+
+/** Non-crowd GT segments with their category names, per photo file name. */
+export function namedGroundTruth(): Map<string, NamedSegment[]> {
+  const json = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8')) as { images: GtImage[]; annotations: GtAnn[] };
+  const categories = JSON.parse(readFileSync(path.join(SAMPLE, 'categories.json'), 'utf8')) as { id: number; name: string }[];
+  const names = new Map(categories.map((c) => [c.id, c.name]));
+  const out = new Map<string, NamedSegment[]>();
+  for (const im of json.images) {
+    const anns = json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd);
+    out.set(im.file_name, anns.map((a) => ({ rle: decodeCocoRle(a.segmentation), name: names.get(a.category_id) ?? String(a.category_id) })));
+  }
+  return out;
+}
 
 /** Non-crowd GT segments per photo file name. */
 export function groundTruth(): Map<string, Rle[]> {
-  const json = JSON.parse(readFileSync(path.join(SAMPLE, 'instances.json'), 'utf8')) as { images: GtImage[]; annotations: GtAnn[] };
-  const out = new Map<string, Rle[]>();
-  for (const im of json.images) {
-    out.set(im.file_name, json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd).map((a) => decodeCocoRle(a.segmentation)));
-  }
-  return out;
+  return new Map([...namedGroundTruth()].map(([file, segs]) => [file, segs.map((s) => s.rle)]));
 }
 
 /** Best IoU of any proposal, per GT segment. */

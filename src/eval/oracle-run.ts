@@ -5,7 +5,7 @@ import { rleArea, rleDifference } from '../mask/rle.js';
 import type { PresetName } from '../perception/contract.js';
 import type { BuildOutcome } from '../twin/twin-service-api.js';
 import type { EvalDataset, EvalSample } from './dataset.js';
-import { sizeBucket, summariseOracle, twinOracle, type OracleRow, type OracleSummary } from './oracle.js';
+import { sizeBucket, summariseOracle, twinOracle, uncoveredShare, type OracleRow, type OracleSummary } from './oracle.js';
 
 export type TwinBuilder = (imagePath: string, preset: PresetName) => Promise<BuildOutcome>;
 
@@ -15,6 +15,8 @@ export interface OracleImageBuild {
   ms: number;
   cached: boolean;
   objects: number;
+  /** Share of the image's pixels in no object (uncoveredShare). */
+  uncovered: number;
   decoderCalls?: number;
   encoderMs?: number;
 }
@@ -64,6 +66,7 @@ export async function runOracle(
         ms,
         cached,
         objects: twin.objects.length,
+        uncovered: uncoveredShare(twin),
         ...(stats ? { decoderCalls: stats.decoderCalls, encoderMs: stats.encoderMs } : {}),
       });
       for (const s of samples) {

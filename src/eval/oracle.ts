@@ -7,7 +7,7 @@
 //
 // Scoring follows metrics.ts: ignore pixels are left out, and an empty target is met by choosing no
 // object (IoU 1 for both figures).
-import { rleArea, rleDifference, rleIntersectionArea, rleUnion, type Rle } from '../mask/rle.js';
+import { rleArea, rleDifference, rleIntersectionArea, rlePaint, rleUnion, type Rle } from '../mask/rle.js';
 import type { Twin } from '../twin/scene-model.js';
 
 export interface OracleResult {
@@ -63,6 +63,19 @@ export function twinOracle(twin: Twin, target: Rle, ignore?: Rle): OracleResult 
     best = pickIou;
   }
   return { single, greedy: { iou: best, ids: chosen } };
+}
+
+/**
+ * Share of the image's pixels in no object of the twin: what no pick of ids can reach (a target there is
+ * lost to every reasoner).
+ */
+export function uncoveredShare(twin: Twin): number {
+  const { width, height } = twin.image;
+  const covered = new Uint8Array(width * height);
+  for (const rle of twin.masks.values()) if (rle.width === width && rle.height === height) rlePaint(rle, covered);
+  let n = 0;
+  for (const v of covered) n += v;
+  return 1 - n / covered.length;
 }
 
 /** COCO's size buckets by target area in pixels: small < 32², medium < 96², large otherwise. */

@@ -18,7 +18,7 @@ export function evalSummaryText(s: EvalSummary): string {
 }
 
 export function oracleText(r: OracleReport): string {
-  const head = ['preset', 'build ms', 'targets', 'single mean', 'R@.5', 'R@.75', 'greedy mean', 'R@.5', 'R@.75'];
+  const head = ['preset', 'build ms', 'targets', 'single mean', 'R@.5', 'R@.75', 'greedy mean', 'R@.5', 'R@.75', 'uncovered'];
   const rows: string[][] = [];
   for (const p of r.presets) {
     for (const bucket of ['all', ...SIZE_BUCKETS, 'empty'] as const) {
@@ -34,6 +34,7 @@ export function oracleText(r: OracleReport): string {
         f3(part.greedy.mean),
         f3(part.greedy.recall50),
         f3(part.greedy.recall75),
+        bucket === 'all' && p.builds.length > 0 ? `${((100 * p.builds.reduce((t, b) => t + b.uncovered, 0)) / p.builds.length).toFixed(1)}%` : '',
       ]);
     }
   }
@@ -41,7 +42,7 @@ export function oracleText(r: OracleReport): string {
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
     'Twin oracle: the best IoU a perfect reasoner reaches by picking one object (single) or a greedy union (greedy).',
-    'build ms: mean per image built from scratch (the first build also loads the model).',
+    'build ms: mean per image built from scratch (the first build also loads the model); uncovered: mean share of pixels in no object.',
     fmt(head),
     ...rows.map(fmt),
     '',

@@ -67,8 +67,12 @@ export function rleFromBitmap(bits: ArrayLike<number>, width: number, height: nu
 
 /** Decodes to a row-major bitmap of 0/1 bytes. */
 export function rleToBitmap(rle: Rle): Uint8Array {
+  return rlePaint(rle, new Uint8Array(rle.width * rle.height));
+}
+
+/** Sets the mask's pixels to `value` in a row-major bitmap of the mask's size (others unchanged); returns it. */
+export function rlePaint<T extends Uint8Array | Int32Array>(rle: Rle, out: T, value = 1): T {
   const { width, height, counts } = rle;
-  const out = new Uint8Array(width * height);
   let pos = 0; // column-major position
   for (let k = 0; k < counts.length; k++) {
     const n = counts[k]!;
@@ -76,7 +80,7 @@ export function rleToBitmap(rle: Rle): Uint8Array {
       for (let p = pos; p < pos + n; p++) {
         const x = (p / height) | 0;
         const y = p - x * height;
-        out[y * width + x] = 1;
+        out[y * width + x] = value;
       }
     }
     pos += n;

@@ -40,9 +40,21 @@ export interface Proposal {
   readonly stability: number;
   /** The prompt that produced it: points in original pixels, label 1 = positive, 0 = negative. */
   readonly prompt: Prompt;
-  /** Which prompting stage made it: grid, coverage (gaps), parts (inside a larger mask), crop, user. */
-  readonly stage: 'grid' | 'coverage' | 'parts' | 'crop' | 'user';
+  readonly stage: ProposalStage;
+  /**
+   * Decoded with a mask_input that `prompt` does not record (region detail's differences): decoding the
+   * prompt again would not give this mask, so refinement starts from the mask itself.
+   */
+  readonly fromMaskInput?: true;
 }
+
+/**
+ * Which stage made a proposal: grid, coverage (gaps), parts (inside a larger mask), crop (a crop tile), user
+ * (a `segment` call), detail (a region's second look, region-detail.ts), stuff (pixels no mask explained,
+ * stuff-regions.ts: no prompt made them).
+ */
+export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'stuff'] as const;
+export type ProposalStage = (typeof PROPOSAL_STAGES)[number];
 
 export interface PromptPoint {
   x: number;
@@ -98,6 +110,8 @@ export interface EverythingOptions {
   cropOverlapRatio: number;
   /** Remove islands and fill holes smaller than this many pixels (0 = off). */
   minMaskRegionArea: number;
+  /** Turn pixels no proposal explains (uncovered blobs, colour regions inside large masks) into proposals. */
+  stuff: boolean;
 }
 
 export interface EverythingResult {
@@ -118,12 +132,26 @@ export interface EverythingResult {
   };
 }
 
+/** A region of an image to look at again (Segmenter.detail, everything/region-detail.ts). */
+export interface DetailRequest {
+  /** The region, [x1, y1, x2, y2] in image pixels (x2/y2 exclusive). */
+  box: Box;
+  /** Masks already known in the image (the twin's objects); those inside the box seed the differences. */
+  known: readonly Rle[];
+  /** Grid points per side inside the box (default: region-detail.ts's DETAIL_POINTS_PER_SIDE). */
+  pointsPerSide?: number;
+  /** Most differences asked (default: DETAIL_MAX_DIFFERENCES), largest first. */
+  maxDifferences?: number;
+}
+
 /** What a loaded model can do; one per (model, providers) pair, sessions reused. */
 export interface Segmenter {
   readonly modelName: string;
   /** Execution provider actually in use, e.g. "cpu" or "cuda". */
   readonly provider: string;
   everything(image: LoadedImage, options: EverythingOptions, control?: CallControl): Promise<EverythingResult>;
+  /** Everything mode again inside a region, denser and with host-shaped prompts, on the cached embedding. */
+  detail(image: LoadedImage, request: DetailRequest, control?: CallControl): Promise<EverythingResult>;
   /** Prompted segmentation on the cached embedding (computed if missing). */
   segment(image: LoadedImage, prompt: Prompt, control?: CallControl): Promise<SegmentResult>;
   /** SAM's interactive loop: a new prompt decoded with the previous prediction as mask_input. */

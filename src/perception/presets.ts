@@ -34,6 +34,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.7,
     cropNLayers: 0,
     minMaskRegionArea: 0,
+    stuff: true,
   },
   balanced: {
     ...FILTERS,
@@ -48,6 +49,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.6,
     cropNLayers: 0,
     minMaskRegionArea: 400,
+    stuff: true,
   },
   thorough: {
     ...FILTERS,
@@ -62,6 +64,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.85,
     cropNLayers: 1,
     minMaskRegionArea: 100,
+    stuff: true,
   },
 };
 
@@ -82,6 +85,7 @@ export const OVERRIDE_RANGES = {
   cropNLayers: { kind: 'int', min: 0, max: 3 },
   cropOverlapRatio: { kind: 'number', min: 0, max: 0.9 },
   minMaskRegionArea: { kind: 'int', min: 0, max: 1_000_000 },
+  stuff: { kind: 'boolean' },
 } as const satisfies Record<string, { kind: 'int' | 'number'; min: number; max: number } | { kind: 'boolean' }>;
 
 export type OverrideName = keyof typeof OVERRIDE_RANGES;

@@ -3,6 +3,7 @@
 import { throwIfAborted } from '../errors.js';
 import { rleIou } from '../mask/rle.js';
 import { runEverything } from './everything/everything.js';
+import { runRegionDetail } from './everything/region-detail.js';
 import type { LowResUpsampler } from './sam/lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './masks/mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, tokenMask } from './sam/mask-tokens.js';
@@ -39,6 +40,7 @@ export function segmenterFromPredictor(
     modelName: predictor.modelName,
     provider: predictor.provider,
     everything: (image, options, control) => runEverything(predictor, image, options, control),
+    detail: (image, request, control) => runRegionDetail(predictor, image, request, control),
     async segment(image: LoadedImage, prompt: Prompt, control?: CallControl): Promise<SegmentResult> {
       const signal = control?.signal;
       control?.onProgress?.({ done: 0, total: 2, message: 'encoding image' });

@@ -8,6 +8,7 @@ import { registerAll } from '../tools/index.js';
 import { sessionRoots, type ClientRootsMode, type RootsSource } from '../roots/session-roots.js';
 import { SessionTwins } from '../tools/session-twins.js';
 import { codeSdkToolErrors } from '../tools/tool-errors.js';
+import { compactToolListings } from './tool-listing.js';
 
 export const SERVER_NAME = 'twinseg';
 /** package.json's version: the one place it is decided. */
@@ -15,8 +16,10 @@ export const SERVER_VERSION = packageVersion();
 
 const INSTRUCTIONS = [
   'twinseg turns an image into a "digital twin": numbered objects with geometry, colour and hierarchy, plus',
-  'a marks image showing each id. Start with build_digital_twin, look at the marks image, name objects with',
-  'label_objects, select with filter_objects, fix misses with segment, and export masks with get_mask.',
+  'a marks image showing each id. Start with build_digital_twin, look at the marks image (zoom for a closer look),',
+  'name objects with label_objects, select with filter_objects, fix misses with segment (a crowd merged into few',
+  'objects: detail_region), and export masks with get_mask.',
+  'Tools that change a twin return a new twin_id, a revision: pass the latest one you got.',
   'Images are read and masks written only inside the allowed roots.',
 ].join(' ');
 
@@ -40,24 +43,6 @@ export function createServer(app: AppContext, opts: CreateServerOptions = {}): M
   const ctx: ToolContext = { config: app.config, twins: app.twins, log: app.log, roots, session: new SessionTwins() };
   registerAll(server, ctx);
   codeSdkToolErrors(server);
-  compactToolList(server);
+  compactToolListings(server);
   return server;
-}
-
-type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
-
-/**
- * tools/list goes to the host model on every turn: each input schema loses the SDK's "$schema" line (about
- * 55 characters a tool; MCP reads an input schema as JSON Schema without it). McpServer keeps its handlers
- * private; if a later SDK moves them, the tools/list test (test/tools/mcp-tools.test.ts) says so.
- */
-function compactToolList(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
-  const list = handlers?.get('tools/list');
-  if (!handlers || !list) return;
-  handlers.set('tools/list', async (request, extra) => {
-    const result = (await list(request, extra)) as { tools: { inputSchema: Record<string, unknown> }[] };
-    for (const tool of result.tools) delete tool.inputSchema.$schema;
-    return result;
-  });
 }

@@ -6,8 +6,8 @@ import { PRESET_NAMES } from '../config.js';
 import { GRANULARITIES } from '../twin/twin-service-api.js';
 import type { ToolContext } from './tool-context.js';
 import { parseOverrides, toolInput } from './schemas.js';
-import { resolveImageInput } from './image-argument.js';
-import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';
+import { resolveImageInput } from './files/image-argument.js';
+import { imageContent, MARKS_MAX_SIDE, marksFields, marksSentence } from './picture-content.js';
 import { callControlFor } from './call-control.js';
 import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
@@ -23,27 +23,26 @@ const inputSchema = toolInput({
     .enum(PRESET_NAMES)
     .optional()
     .describe(
-      'fast (whole objects), balanced (default), thorough (several times slower, finds small things).',
+      'fast (whole objects), balanced (default), thorough (slower, finds small things).',
     ),
   granularity: z
     .enum(GRANULARITIES)
     .optional()
     .describe(
-      "parts: also parts inside objects (a shirt on a person); default: the preset's.",
+      "parts: also parts inside objects; default: the preset's.",
     ),
   // Advertised as a plain map to keep tools/list small; the names and ranges are checked on use.
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))
     .optional()
-    .describe('Expert preset overrides (docs/performance.md), e.g. {"pointsPerSide": 8}.'),
+    .describe('Expert overrides of the preset, e.g. {"pointsPerSide": 8}.'),
 });
 
 export const buildDigitalTwinConfig = {
   title: 'Build digital twin of an image',
   description: [
-    'Segments an image into objects and parts: a "digital twin" of numbered objects (bbox [x1,y1,x2,y2] px,',
-    'area_pct, center, position, colour, parent/parts) and a picture with each id drawn on its object. Then name',
-    '(label_objects), select (filter_objects), fix (segment), take masks (get_mask). Seconds on CPU; cached after.',
+    'Segments an image into numbered objects and parts (bbox [x1,y1,x2,y2] px, area_pct, center, position,',
+    'colour, parent/parts) and a picture with each id on its object. Cached.',
   ].join(' '),
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -64,17 +63,18 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
       const { twin } = outcome;
       ctx.session.saw(twin.id, image.kind === 'path' ? image.path : undefined);
       const compact = fitCompactView(twin);
+      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE, access: ctx.session.access(twin.id, roots) });
       const structured = {
         twin_id: twin.id,
         cached: outcome.cached,
         object_count: twin.objects.length,
+        marks: marksFields(marks),
         twin: compact.view,
       };
-      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE, access: ctx.session.access(twin.id, roots) });
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
       const lead =
         `Twin ${twin.id}: ${twin.objects.length} objects in a ${twin.image.width}×${twin.image.height} image` +
-        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}The attached picture shows each object id on its object.`;
+        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}${marksSentence(marks)}`;
       return {
         content: [{ type: 'text', text: lead }, { type: 'text', text: JSON.stringify(structured) }, imageContent(marks)],
         structuredContent: structured,

@@ -2,8 +2,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { filterObjects } from '../twin/filter.js';
-import { FilterRequestSchema, toFilterQuery } from '../twin/filter-schema.js';
+import { filterObjects } from '../twin/query/filter.js';
+import { FilterRequestSchema, toFilterQuery } from '../twin/query/filter-schema.js';
 import { RELATION_KINDS, relationsFor } from '../twin/relations.js';
 import type { ToolContext } from './tool-context.js';
 import { toolInput, TwinIdSchema } from './schemas.js';
@@ -20,15 +20,15 @@ const inputSchema = toolInput({
     .array(z.enum(RELATION_KINDS))
     .min(1)
     .optional()
-    .describe('Also list these relations among the matches.'),
+    .describe('Relations to list among the matches.'),
 });
 
 export const filterObjectsConfig = {
   title: 'Filter twin objects',
   description: [
-    'Objects matching a query, e.g. {"where": {"text": "cup", "color": "red", "left_of": 4, "area_pct": {"min": 5}},',
-    '"not": [{"inside": 2}], "sort": {"by": "area", "order": "desc"}, "limit": 1}. "where" must all hold; "or"/"not"',
-    'take lists of such objects. text matches labels from label_objects.',
+    'Objects matching a query, e.g. {"where": {"text": "cup", "color": "red", "left_of": 4},',
+    '"not": [{"inside": 2}], "sort": {"by": "area", "order": "desc"}, "limit": 1}. "where" must all hold.',
+    'text matches labels from label_objects.',
   ].join(' '),
   inputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

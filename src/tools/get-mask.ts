@@ -6,11 +6,12 @@ import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
 import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/twin-service-api.js';
+import { windowFields, windowSentence } from './picture-content.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './masks/mask-payload.js';
 import { maskFileName, maskUri, type MaskSelection } from './masks/mask-uri.js';
-import { writeOutputFile, type WrittenFile } from './output-files.js';
+import { writeOutputFile, type WrittenFile } from './files/output-files.js';
 import { ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
 
@@ -25,13 +26,13 @@ const inputSchema = toolInput({
   ids: z.array(ObjectIdSchema).min(1).max(1000).describe('e.g. [3] or [3, 7].'),
   op: z.enum(MASK_OPS).default('union').describe('How ids combine; difference: the first minus the rest.'),
   exclude: z.array(ObjectIdSchema).max(1000).optional().describe('Ids taken away after op.'),
-  keep: z.boolean().optional().describe('Keep the result as one new object (reply: its twin_id, id).'),
+  keep: z.boolean().optional().describe('Keep the result as one new object.'),
   format: z
     .enum(MASK_FORMATS)
     .default('png')
     .describe('png: binary; rle: COCO; polygon: rings in px; cutout: pixels on transparency; overlay: a picture to check.'),
   crop: z.boolean().optional().describe('overlay: crop to the objects and enlarge.'),
-  output_path: z.string().min(1).max(4096).optional().describe('Also write a file (in the allowed roots or output dir).'),
+  output_path: z.string().min(1).max(4096).optional().describe('Also write a file there (inside the roots).'),
   overwrite: z.boolean().optional().describe('Replace output_path if it exists.'),
 });
 
@@ -77,6 +78,8 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const { outcome: m, mime, data } = payload;
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
+      // A picture's window maps its pixels back to the image's (overlays may be cropped and enlarged).
+      const window = 'picture' in m ? m.picture.window : undefined;
       const structured: Record<string, unknown> = {
         twin_id: args.twin_id,
         ...expression,
@@ -87,6 +90,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
         width: m.width,
         height: m.height,
         uri,
+        ...(window ? windowFields(window) : {}),
       };
       let file: WrittenFile | undefined;
       if (args.output_path !== undefined) {
@@ -103,7 +107,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       } else if (payload.data.byteLength <= INLINE_BLOB_MAX_BYTES) {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: payload.data.toString('base64') } });
       }
-      const where = file ? ` Written to ${file.path}.` : '';
+      const where = (file ? ` Written to ${file.path}.` : '') + (window ? ` Picture: ${windowSentence(window)}.` : '');
       const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [

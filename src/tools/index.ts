@@ -3,6 +3,7 @@
 // (structuredContent plus a short text mirror), documented in the README's tool table and docs/tools.md.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerBuildDigitalTwinTool } from './build-digital-twin.js';
+import { registerDetailRegionTool } from './detail-region.js';
 import type { ToolContext } from './tool-context.js';
 import { registerFilterObjectsTool } from './filter-objects.js';
 import { registerGetMaskTool } from './get-mask.js';
@@ -10,6 +11,7 @@ import { registerLabelObjectsTool } from './label-objects.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSegmentTool } from './segment.js';
+import { registerZoomTool } from './zoom.js';
 import { registerTwinView } from './twin-view.js';
 
 export function registerAll(server: McpServer, ctx: ToolContext): void {
@@ -17,7 +19,9 @@ export function registerAll(server: McpServer, ctx: ToolContext): void {
   registerFilterObjectsTool(server, ctx);
   registerLabelObjectsTool(server, ctx);
   const segment = registerSegmentTool(server, ctx);
+  registerDetailRegionTool(server, ctx);
   const getMask = registerGetMaskTool(server, ctx);
+  registerZoomTool(server, ctx);
   registerResources(server, ctx);
   registerTwinView(server, [build, segment, getMask]);
   registerPrompts(server);

@@ -31,8 +31,7 @@ const inputSchema = toolInput({
 export const labelObjectsConfig = {
   title: 'Label twin objects',
   description:
-    'Names objects (ids on the picture) for filter_objects. Returns a new twin_id, a revision with the labels ' +
-    '(the twin passed in is unchanged): use it from then on.',
+    'Names objects for filter_objects. Returns a new twin_id: a revision with the labels.',
   inputSchema,
   // Writes only a new revision; the same labels on the same twin give the same revision id.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

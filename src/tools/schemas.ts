@@ -3,16 +3,18 @@
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import { OVERRIDE_RANGES, overridesSchema } from '../perception/presets.js';
-import { strict } from '../twin/filter-schema.js';
+import { strict } from '../twin/query/filter-schema.js';
 import { describeZodError } from './tool-errors.js';
 
 /** Largest object id accepted; twins hold hundreds of objects at most. */
 export const MAX_OBJECT_ID = 1_000_000;
 
-export const TwinIdSchema = z.string().min(1).describe('The latest twin id you got.');
+// No description: every tool takes one, and the server's instructions say which (the latest).
+export const TwinIdSchema = z.string().min(1);
 
-// A number with an integer check zod enforces: the JSON Schema stays free of integer-limit noise.
-export const ObjectIdSchema = z.number().min(1).refine((n) => Number.isInteger(n) && n <= MAX_OBJECT_ID, 'Object ids are whole numbers.');
+// A number with checks zod enforces: the JSON Schema stays free of integer-limit noise, and of a "minimum"
+// repeated at every id field of tools/list.
+export const ObjectIdSchema = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_OBJECT_ID, 'Object ids are whole numbers from 1.');
 
 export const BoxSchema = z
   .array(z.number())

@@ -25,9 +25,8 @@ const inputSchema = toolInput({
 export const segmentConfig = {
   title: 'Segment by points or box',
   description:
-    'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks, e.g. a negative on ' +
-    'what leaked in). Returns a new twin_id (use it from then on), the object, scores, relations (a duplicate ' +
-    'honouring your clicks is reused), ignored clicks with a next step, alternatives, a close-up.',
+    'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks). Returns a new ' +
+    'twin_id, the object, scores, alternatives, a close-up, and a next step for any click it ignored.',
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };

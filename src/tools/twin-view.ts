@@ -7,17 +7,18 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { getUiCapability, registerAppResource, RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
+import { getUiCapability, registerAppResource, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { TwinsegError } from '../errors.js';
 import { resourceError } from './tool-errors.js';
 
 export const TWIN_VIEW_URI = 'ui://twinseg/twin-view';
 
 /**
- * The tool `_meta` that names the view: `ui.resourceUri` as the spec has it, and the flat
- * `ui/resourceUri` key hosts built before it still read (the SDK's registerAppTool sets both the same way).
+ * The tool `_meta` that names the view: `ui.resourceUri`, as the spec has it. The SDK's registerAppTool also
+ * sets the flat `ui/resourceUri` key, deprecated in the SDK, which hosts read only where `ui.resourceUri` is
+ * missing; it would cost tools/list, sent to the model on every turn, 126 characters.
  */
-export const TWIN_VIEW_TOOL_META = { ui: { resourceUri: TWIN_VIEW_URI }, [RESOURCE_URI_META_KEY]: TWIN_VIEW_URI };
+export const TWIN_VIEW_TOOL_META = { ui: { resourceUri: TWIN_VIEW_URI } };
 
 // dist/view beside dist/tools, whether this runs built (dist/tools) or from source under test (src/tools).
 const BUILT_PAGES = new URL('../../dist/view/', import.meta.url);

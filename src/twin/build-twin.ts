@@ -146,9 +146,12 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
   };
 }
 
-/** The prompt history an object keeps so refinement can regenerate its logits; none for crop-tile masks. */
+/**
+ * The prompt history an object keeps so refinement can regenerate its logits; none for crop-tile masks and
+ * masks decoded from a mask_input the prompt does not record.
+ */
 export function promptsOf(p: Proposal): RefineStep[] | undefined {
-  const replayable = p.stage !== 'crop' && (p.prompt.points?.length || p.prompt.box);
+  const replayable = p.stage !== 'crop' && !p.fromMaskInput && (p.prompt.points?.length || p.prompt.box);
   return replayable ? [{ prompt: p.prompt, ...(p.token !== undefined ? { token: p.token } : {}) }] : undefined;
 }
 

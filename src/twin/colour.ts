@@ -3,7 +3,10 @@
 // (denim, wood, shadowed paint) that a nearest-prototype rule calls gray, while hue still tells a
 // person's word for them. Each pixel votes for its name; the dominant colour is the mean of the
 // winning name's pixels, so name and swatch agree and highlights or shadows don't drag them.
+import { rgbToLab } from '../image/lab.js';
 import type { MaskCrop } from '../mask/crop.js';
+
+export { rgbToLab };
 
 export const COLOR_NAMES = [
   'black', 'gray', 'white', 'red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown',
@@ -20,26 +23,6 @@ type Rgb = [number, number, number];
 
 /** Below this CIELAB chroma a colour reads as black, gray or white. */
 const ACHROMATIC_CHROMA = 12;
-
-function srgbToLinear(c: number): number {
-  const v = c / 255;
-  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-}
-
-/** sRGB (0..255) → CIELAB, D65 white. */
-export function rgbToLab([r8, g8, b8]: Rgb): [number, number, number] {
-  const r = srgbToLinear(r8);
-  const g = srgbToLinear(g8);
-  const b = srgbToLinear(b8);
-  const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
-  const y = 0.2126729 * r + 0.7151522 * g + 0.072175 * b;
-  const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883;
-  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
-  const fx = f(x);
-  const fy = f(y);
-  const fz = f(z);
-  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
-}
 
 /**
  * Basic colour name from CIELAB: achromatic by lightness; otherwise by hue angle (sRGB red ≈ 40°,

@@ -6,6 +6,7 @@
 import { rleIntersectionArea, rleUnion, type Box, type Rle } from '../mask/rle.js';
 import { boxGap, boxIntersectionArea } from '../mask/boxes.js';
 import { rleHullArea } from '../mask/hull.js';
+import { maskNms } from '../perception/everything/nms.js';
 
 /** Mask IoU at or above which two proposals are the same object. */
 export const DUPLICATE_IOU = 0.88;
@@ -42,25 +43,7 @@ export function maskIntersection(a: MaskItem, b: MaskItem): number {
 
 /** Indices of the items to keep, best score first; drops any item whose mask IoU with a kept one ≥ iou. */
 export function mergeNearDuplicates(items: readonly MaskItem[], iou = DUPLICATE_IOU): number[] {
-  const order = items.map((_, i) => i).sort((i, j) => items[j]!.score - items[i]!.score || i - j);
-  const kept: number[] = [];
-  for (const i of order) {
-    const a = items[i]!;
-    if (a.area === 0) continue;
-    const dup = kept.some((j) => {
-      const b = items[j]!;
-      // IoU ≤ min/max of the areas, and ≤ the boxes' overlap over the larger area: skip hopeless pairs.
-      const small = Math.min(a.area, b.area);
-      const large = Math.max(a.area, b.area);
-      if (small / large < iou) return false;
-      const boxInter = boxIntersectionArea(a.bbox, b.bbox);
-      if (Math.min(boxInter, small) / large < iou) return false;
-      const inter = rleIntersectionArea(a.rle, b.rle);
-      return inter / (a.area + b.area - inter) >= iou;
-    });
-    if (!dup) kept.push(i);
-  }
-  return kept;
+  return maskNms(items, items.map((i) => i.score), iou);
 }
 
 /** Whether `whole` is a coarser granularity the model proposed for the same prompt as `part`. */

@@ -1,7 +1,7 @@
 // The Digital Twin: the structured scene the host agent reasons over. Object ids are small integers
 // (1..N) so that the model can name them; the masks stay server-side and leave only through get_mask.
 import type { Box, Rle } from '../mask/rle.js';
-import type { RefineStep } from '../perception/contract.js';
+import type { ProposalStage, RefineStep } from '../perception/contract.js';
 
 /** Version of the twin file layout; 2 added revisions (version 1 files are read as perception twins). */
 export const SCHEMA_VERSION = 2;
@@ -47,8 +47,8 @@ export interface TwinObject {
   scores: { predictedIou: number; stability: number };
   /** Ids of objects that overlap this one's bbox and sit in front of it, where derivable. */
   occludedBy?: number[];
-  /** How the proposal was found: grid, coverage, parts, crop, user (a `segment` call). */
-  origin: 'grid' | 'coverage' | 'parts' | 'crop' | 'user';
+  /** How the proposal was found (perception's ProposalStage): grid, coverage, parts, crop, user (a `segment` call), detail, stuff. */
+  origin: ProposalStage;
   /**
    * The prompts that made the mask, oldest first (a refined object has several): refinement replays them to
    * regenerate the decoder's logits, one decoder call each. Absent where they cannot be replayed.

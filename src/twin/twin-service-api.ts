@@ -4,7 +4,10 @@ import { MASK_OPS, type MaskOp } from '../mask/combine.js';
 import type { Box } from '../mask/rle.js';
 import type { ImageSource } from '../perception/image-input.js';
 import type { EverythingOptions, EverythingResult, MaskToken, PresetName, Prompt, CallControl } from '../perception/contract.js';
+import type { MarkLevel } from './pictures/set-of-marks.js';
+import type { Picture, PictureWindow } from './pictures/picture-window.js';
 import type { MaskExpression } from './mask-expression.js';
+import type { ZoomRequest } from './pictures/zoom-view.js';
 import type { Twin, TwinObject, SemanticSource } from './scene-model.js';
 
 /** wholes: whole objects only; parts: also prompt inside objects for their parts (default). */
@@ -64,13 +67,20 @@ export interface MaskRequest<F extends MaskFormat = MaskFormat> extends MaskExpr
   access?: ImageAccess;
 }
 
-/** An encoded picture whose MIME type matches its bytes. */
-export interface Picture {
-  data: Buffer;
-  mime: string;
-  width: number;
-  height: number;
+/** A set-of-marks picture (the overview or a zoom) and what it labels. */
+export interface MarksPicture extends Picture {
+  window: PictureWindow;
+  /** Ids with a label on the picture. */
+  labelled: number[];
+  /** How many of those labels sit beside their object with a leader line. */
+  leaders: number;
+  /** The overview shows whole objects only: the ids of every object did not fit. */
+  crowded: boolean;
+  /** Objects shown whose label found no free place. */
+  unlabelled: number[];
 }
+
+export type { MarkLevel, Picture, PictureWindow, ZoomRequest };
 
 interface MaskGeometry {
   area: number;
@@ -182,6 +192,27 @@ export interface SegmentAlternative {
   stability: number;
 }
 
+/** A region of a twin to look at again: a box, or the objects whose boxes (joined, with a margin) make it. */
+export interface DetailRegionRequest {
+  region?: Box;
+  ids?: number[];
+  /** Where the image may be read again from when its pixels are no longer in memory. */
+  access?: ImageAccess;
+}
+
+export interface DetailRegionOutcome {
+  /** The revision holding the new objects (the twin passed in when nothing new was found). */
+  twin: Twin;
+  /** The region looked at, clipped to the image. */
+  region: Box;
+  /** The objects added, in id order. */
+  added: TwinObject[];
+  /** True when the same region of the same twin was looked at before: its revision is returned as it was. */
+  cached: boolean;
+  /** The run's figures; absent when cached. */
+  stats?: EverythingResult['stats'];
+}
+
 export interface TwinServiceApi {
   build(req: BuildRequest, control?: CallControl): Promise<BuildOutcome>;
   /** TWIN_NOT_FOUND (with a hint to call build_digital_twin) when unknown. */
@@ -190,11 +221,15 @@ export interface TwinServiceApi {
   label(twinId: string, labels: LabelInput[], source: SemanticSource): Promise<LabelOutcome>;
   /** Prompted segmentation on the cached embedding; the result is a new revision (or a matched object). */
   segment(twinId: string, req: SegmentRequest, control?: CallControl): Promise<SegmentOutcome>;
+  /** Everything mode again inside a region (a crowd) on the cached embedding; what it finds is a new revision. */
+  detail(twinId: string, req: DetailRegionRequest, control?: CallControl): Promise<DetailRegionOutcome>;
   mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>>;
   /** A mask expression kept as an object of a new revision (or the object that already has that mask). */
   keepMask(req: KeepRequest): Promise<KeepOutcome>;
   /** The set-of-marks picture (rendered once per set of masks and kept with the twin). */
-  marks(twinId: string, opts?: { maxSide?: number; ids?: number[]; access?: ImageAccess }): Promise<Picture>;
+  marks(twinId: string, opts?: { maxSide?: number; ids?: number[]; access?: ImageAccess }): Promise<MarksPicture>;
+  /** A window of the marks enlarged, every object in it labelled, with rulers in image pixels. */
+  zoom(twinId: string, req: ZoomRequest, opts?: { access?: ImageAccess }): Promise<MarksPicture>;
   /** Overlay of several objects in distinct colours with their ids and a legend, optionally cropped. */
   overlay(twinId: string, ids: number[], opts?: { crop?: boolean; maxSide?: number; access?: ImageAccess }): Promise<Picture>;
 }

@@ -17,14 +17,18 @@ import { expressionMask, keepExpression } from './mask-expression.js';
 import { addPromptedObject, refineObject } from './prompted-objects.js';
 import { cutoutPng } from './pictures/mask-painting.js';
 import { encodeMaskPng } from './pictures/mask-png.js';
-import { renderMarksImage, DEFAULT_MARKS_MAX_SIDE } from './pictures/set-of-marks.js';
+import { renderMarksImage, type MarksImage } from './pictures/set-of-marks.js';
+import { HOST_MAX_SIDE } from './pictures/picture-window.js';
 import { renderOverlay, type OverlayItem } from './pictures/overlay-picture.js';
-import { draftOf, makeRevision } from './revision.js';
+import { draftOf, makeRevision, revisionId } from './revision.js';
+import { addDetailObjects, knownMasks, regionOf } from './region-detail.js';
 import { setSemantics } from './semantics.js';
 import { SharedWork } from './shared-work.js';
 import type {
   BuildOutcome,
   BuildRequest,
+  DetailRegionOutcome,
+  DetailRegionRequest,
   ImageAccess,
   KeepOutcome,
   KeepRequest,
@@ -32,6 +36,7 @@ import type {
   LabelOutcome,
   MaskFormat,
   MaskOutcome,
+  MarksPicture,
   MaskOutcomeOf,
   MaskRequest,
   Picture,
@@ -43,6 +48,7 @@ import { MASK_MIME } from './twin-service-api.js';
 import { LocalTwinStore, TWIN_ID_PATTERN, type TwinStore } from './store/twin-store.js';
 import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
+import { renderZoom, type ZoomRequest } from './pictures/zoom-view.js';
 
 
 export interface TwinServiceDeps {
@@ -198,6 +204,26 @@ export class TwinService implements TwinServiceApi {
     return { twin: await this.keep(twin), ...outcome };
   }
 
+  async detail(twinId: string, req: DetailRegionRequest, control: CallControl = {}): Promise<DetailRegionOutcome> {
+    const parent = await this.get(twinId);
+    const region = regionOf(parent, req);
+    // The region, not how it was named: the same region asked by box or by ids finds the same revision.
+    const request = { op: 'detail', region };
+    const before = await this.store.get(revisionId(parent.id, request));
+    if (before) return { twin: before, region, added: before.objects.filter((o) => !parent.masks.has(o.id)), cached: true };
+    const image = await this.images.of(parent, req.access);
+    const segmenter = await this.segmenter();
+    const result = await segmenter.detail(image, { box: region, known: knownMasks(parent, region) }, control);
+    throwIfAborted(control.signal);
+    const draft = { ...parent, ...draftOf(parent) };
+    const added = addDetailObjects(draft, image, result.proposals);
+    if (added.length === 0) return { twin: parent, region, added, cached: false, stats: result.stats };
+    const ids = added.length === 1 ? `object ${added[0]!.id}` : `objects ${added[0]!.id}–${added.at(-1)!.id}`;
+    const summary = `detailed region [${region.join(', ')}]: added ${ids}`;
+    const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
+    return { twin: await this.keep(twin), region, added, cached: false, stats: result.stats };
+  }
+
   async mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>> {
     const twin = await this.get(req.twinId);
     const rle = expressionMask(twin, req);
@@ -239,16 +265,28 @@ export class TwinService implements TwinServiceApi {
     return { twin: await this.keep(twin), object, reused: false };
   }
 
-  async marks(twinId: string, opts: { maxSide?: number; ids?: number[]; access?: ImageAccess } = {}): Promise<Picture> {
+  async marks(twinId: string, opts: { maxSide?: number; ids?: number[]; access?: ImageAccess } = {}): Promise<MarksPicture> {
     const twin = await this.get(twinId);
-    const maxSide = Math.round(opts.maxSide ?? DEFAULT_MARKS_MAX_SIDE);
-    // The full picture depends only on the masks, so one rendering serves every revision that shares them.
-    const key = opts.ids ? undefined : `${masksKey(twin)}.marks-${maxSide}.jpg`;
-    const kept = key ? await this.store.getBlob(key) : undefined;
-    if (kept) return { data: kept, mime: 'image/jpeg', ...pictureSize(twin, maxSide) };
-    const r = await renderMarksImage(await this.images.of(twin, opts.access), twin, { maxSide, ids: opts.ids });
-    if (key && r.mime === 'image/jpeg') await this.store.putBlob(key, r.data);
-    return { data: r.data, mime: r.mime, width: r.width, height: r.height };
+    const maxSide = Math.round(opts.maxSide ?? HOST_MAX_SIDE);
+    // The full picture depends only on the masks, so one rendering serves every revision that shares them;
+    // what it labels is kept beside it. The version changes with the drawing.
+    const key = opts.ids ? undefined : `${masksKey(twin)}.marks-v2-${maxSide}`;
+    if (key) {
+      const [data, about] = await Promise.all([this.store.getBlob(`${key}.jpg`), this.store.getBlob(`${key}.json`)]);
+      if (data && about) return { data, mime: 'image/jpeg', ...(JSON.parse(about.toString('utf8')) as Omit<MarksPicture, 'data' | 'mime'>) };
+    }
+    const picture = marksPicture(await renderMarksImage(await this.images.of(twin, opts.access), twin, { ids: opts.ids, maxSide }));
+    if (key) {
+      const { data, mime: _mime, ...about } = picture;
+      await this.store.putBlob(`${key}.json`, Buffer.from(JSON.stringify(about)));
+      await this.store.putBlob(`${key}.jpg`, data);
+    }
+    return picture;
+  }
+
+  async zoom(twinId: string, req: ZoomRequest, opts: { access?: ImageAccess } = {}): Promise<MarksPicture> {
+    const twin = await this.get(twinId);
+    return marksPicture(await renderZoom(await this.images.of(twin, opts.access), twin, req));
   }
 
   async overlay(twinId: string, ids: number[], opts: { crop?: boolean; maxSide?: number; access?: ImageAccess } = {}): Promise<Picture> {
@@ -278,10 +316,18 @@ export class TwinService implements TwinServiceApi {
   }
 }
 
-/** The size renderMarksImage gives a picture of this twin at this maxSide (never enlarged). */
-function pictureSize(twin: Twin, maxSide: number): { width: number; height: number } {
-  const scale = Math.min(1, maxSide / Math.max(twin.image.width, twin.image.height));
-  return { width: Math.max(1, Math.round(twin.image.width * scale)), height: Math.max(1, Math.round(twin.image.height * scale)) };
+function marksPicture(r: MarksImage): MarksPicture {
+  return {
+    data: r.data,
+    mime: r.mime,
+    width: r.width,
+    height: r.height,
+    window: r.window,
+    labelled: r.marks.map((m) => m.id).sort((a, b) => a - b),
+    leaders: r.marks.filter((m) => m.leader).length,
+    crowded: r.crowded,
+    unlabelled: r.unlabelled,
+  };
 }
 
 export async function createTwinService(config: Config, deps: TwinServiceDeps = {}): Promise<TwinService> {

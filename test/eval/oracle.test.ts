@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { EvalDataset } from '../../src/eval/dataset.js';
-import { sizeBucket, summariseOracle, twinOracle } from '../../src/eval/oracle.js';
+import { sizeBucket, summariseOracle, twinOracle, uncoveredShare } from '../../src/eval/oracle.js';
 import { runOracle } from '../../src/eval/oracle-run.js';
 import { rleBbox, type Box, type Rle } from '../../src/mask/rle.js';
 import type { EverythingResult, PresetName, Proposal, Segmenter } from '../../src/perception/contract.js';
@@ -63,6 +63,11 @@ describe('twin oracle on one twin', () => {
     expect(twinOracle(twin, mask([0, 0, 0, 0]))).toEqual({ single: { iou: 1, id: null }, greedy: { iou: 1, ids: [] } });
   });
 
+  it('counts the share of pixels no object holds: none in the full scene, the right half without B and C', () => {
+    expect(uncoveredShare(twin)).toBe(0);
+    expect(uncoveredShare(sceneTwin(['A', 'D']).twin)).toBe(0.5);
+  });
+
   it('buckets targets by COCO area: small < 32², medium < 96², large', () => {
     expect([0, 1023, 1024, 9215, 9216].map(sizeBucket)).toEqual(['empty', 'small', 'medium', 'medium', 'large']);
   });
@@ -85,6 +90,9 @@ function scriptedSegmenter(): Segmenter & { runs: PresetName[] } {
       };
     },
     async segment() {
+      throw new Error('not used');
+    },
+    async detail() {
       throw new Error('not used');
     },
     async refine() {

@@ -92,6 +92,7 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
       h.everythingRuns.push({ promise, control });
       return promise;
     },
+    detail: (image, req, control) => real.detail(image, req, control),
     segment: (image, prompt, control) => real.segment(image, prompt, control),
     refine: (image, req, control) => real.refine(image, req, control),
   };

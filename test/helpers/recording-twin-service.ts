@@ -9,14 +9,17 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
+import type { DetailRequest, EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
 import type {
   BuildOutcome,
   BuildRequest,
+  DetailRegionOutcome,
+  DetailRegionRequest,
   KeepOutcome,
   KeepRequest,
   LabelInput,
   LabelOutcome,
+  MarksPicture,
   MaskFormat,
   MaskOutcomeOf,
   MaskRequest,
@@ -24,6 +27,7 @@ import type {
   SegmentOutcome,
   SegmentRequest,
   TwinServiceApi,
+  ZoomRequest,
 } from '../../src/twin/twin-service-api.js';
 import { TwinService } from '../../src/twin/twin-service.js';
 import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
@@ -112,6 +116,18 @@ export function scriptedSegmenter(opts: ScriptedSegmenterOptions): Segmenter {
       };
       return { proposals, stats };
     },
+    // Region detail finds the left and the right half of each scene box inside the region.
+    async detail(image: LoadedImage, req: DetailRequest, control: CallControl = {}): Promise<EverythingResult> {
+      throwIfAborted(control.signal);
+      const [rx1, ry1, rx2, ry2] = req.box;
+      const halves = Object.values(SCENE_BOXES)
+        .map((b) => scaled(b, image.width, image.height))
+        .filter((b) => b[0] >= rx1 && b[1] >= ry1 && b[2] <= rx2 && b[3] <= ry2)
+        .flatMap(([x1, y1, x2, y2]): Box[] => [[x1, y1, (x1 + x2) >> 1, y2], [(x1 + x2) >> 1, y1, x2, y2]]);
+      const proposals = halves.map((b) => proposal(boxMask(b, image.width, image.height), { box: b }, 'detail'));
+      const stats = { prompts: 2, decoderCalls: 1, masksPerPrompt: 'four-token' as const, encoderMs: 0, decoderMs: 1, postprocessMs: 1, totalMs: 2, coverage: 0.5, embeddingCached: true };
+      return { proposals, stats };
+    },
     async segment(image: LoadedImage, prompt: Prompt, control: CallControl = {}): Promise<SegmentResult> {
       throwIfAborted(control.signal);
       if (prompt.box) return { best: proposal(boxMask(prompt.box, image.width, image.height), prompt, 'user'), alternatives: [] };
@@ -170,6 +186,10 @@ export class RecordingTwinService implements TwinServiceApi {
     this.calls.push({ method: 'segment', args: { twinId, ...req } });
     return this.inner.segment(twinId, req, control);
   }
+  async detail(twinId: string, req: DetailRegionRequest, control?: CallControl): Promise<DetailRegionOutcome> {
+    this.calls.push({ method: 'detail', args: { twinId, ...req } });
+    return this.inner.detail(twinId, req, control);
+  }
   async mask<F extends MaskFormat>(req: MaskRequest<F>): Promise<MaskOutcomeOf<F>> {
     this.calls.push({ method: 'mask', args: req });
     return this.inner.mask(req);
@@ -178,9 +198,13 @@ export class RecordingTwinService implements TwinServiceApi {
     this.calls.push({ method: 'keepMask', args: req });
     return this.inner.keepMask(req);
   }
-  async marks(twinId: string, opts: Parameters<TwinServiceApi['marks']>[1] = {}): Promise<Picture> {
+  async marks(twinId: string, opts: Parameters<TwinServiceApi['marks']>[1] = {}): Promise<MarksPicture> {
     this.calls.push({ method: 'marks', args: { twinId, ...opts } });
     return this.inner.marks(twinId, opts);
+  }
+  async zoom(twinId: string, req: ZoomRequest, opts?: Parameters<TwinServiceApi['zoom']>[2]): Promise<MarksPicture> {
+    this.calls.push({ method: 'zoom', args: { twinId, ...req } });
+    return this.inner.zoom(twinId, req, opts);
   }
   async overlay(twinId: string, ids: number[], opts?: Parameters<TwinServiceApi['overlay']>[2]): Promise<Picture> {
     this.calls.push({ method: 'overlay', args: { twinId, ids, ...opts } });

@@ -82,6 +82,7 @@ export async function openView(
   context: BrowserContext,
   client: Client,
   call: { name: string; arguments: Record<string, unknown>; result: CallToolResult },
+  opts: { relayResourceReads?: boolean } = {},
 ): Promise<ViewHost> {
   const tool = (await client.listTools()).tools.find((t) => t.name === call.name);
   const uri = tool && getToolUiResourceUri(tool);
@@ -113,6 +114,12 @@ export async function openView(
     { name: 'twinseg-test-host', version: '1.0.0' },
     { serverTools: {}, serverResources: {}, logging: {}, message: { text: {} }, updateModelContext: { text: {}, structuredContent: {} } },
   );
+  // Some hosts pass the view's tool calls on but not its resource reads.
+  if (opts.relayResourceReads === false) {
+    bridge.onreadresource = async () => {
+      throw new Error('This host does not relay resource reads.');
+    };
+  }
   const messages: ViewHost['messages'] = [];
   const contexts: ViewHost['contexts'] = [];
   bridge.onmessage = async (params) => {

@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
-import { filterObjects } from '../../src/twin/filter.js';
+import { filterObjects } from '../../src/twin/query/filter.js';
 import type { Twin } from '../../src/twin/scene-model.js';
 import { startRealHttpServer, type RealHttpServer } from '../helpers/real-http-server.js';
 

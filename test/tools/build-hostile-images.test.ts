@@ -77,7 +77,7 @@ async function tryBoth(name: string, bytes: Buffer): Promise<{ codes: string[]; 
       codes.push(errorCodeOf(text)!);
       continue;
     }
-    built = { ...(r.structuredContent as Built), size: imageSize(r.structuredContent) };
+    built = { ...(r.structuredContent as Built), size: imageSize((r.structuredContent as { twin?: unknown }).twin) };
     codes.push('built');
     // The twin is usable: every resource of it reads, a picture among them, and, if it has objects, a mask exports.
     const contents = [];

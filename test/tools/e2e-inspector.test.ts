@@ -72,7 +72,7 @@ it('.mcp.json starts this checkout\'s server for Claude Code, from any working d
   });
   const client = new Client({ name: 'claude-code-like', version: '1.0.0' });
   await client.connect(transport);
-  expect((await client.listTools()).tools).toHaveLength(5);
+  expect((await client.listTools()).tools).toHaveLength(6);
   await client.close();
 });
 
@@ -83,9 +83,9 @@ describe('built server driven by the MCP inspector CLI', () => {
     built = await callTool('build_digital_twin', { image: PICTURE, preset: 'fast' });
   });
 
-  it('lists the five tools', async () => {
+  it('lists the six tools', async () => {
     const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
   });
 
   it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {
@@ -158,7 +158,7 @@ describe('built server over stdio with the SDK client', () => {
     client.onerror = (e) => errors.push(e);
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(5);
+    expect(tools).toHaveLength(6);
     expect(errors).toEqual([]);
     await client.close();
   });

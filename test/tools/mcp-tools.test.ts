@@ -21,11 +21,11 @@ async function buildTwin(h: Harness): Promise<string> {
 }
 
 describe('MCP tools over an in-memory client', () => {
-  it('lists the five tools with titles, schemas and annotations, in at most 10k characters', async () => {
+  it('lists the six tools with titles, schemas and annotations, in at most 10k characters', async () => {
     h = await startHarness();
     const listed = await h.client.listTools();
     const { tools } = listed;
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'filter_objects', 'get_mask', 'label_objects', 'segment']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
     for (const t of tools) {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
@@ -34,13 +34,18 @@ describe('MCP tools over an in-memory client', () => {
       expect(t.inputSchema.additionalProperties, t.name).toBe(false);
       expect(t.inputSchema, 'the SDK\'s "$schema" line is left out of tools/list').not.toHaveProperty('$schema');
       expect(t.annotations).toBeDefined();
+      // Nothing the protocol's defaults say already: no taskSupport "forbidden", no readOnlyHint false.
+      expect(t, t.name).not.toHaveProperty('execution');
+      expect(t.annotations, t.name).not.toHaveProperty('readOnlyHint', false);
     }
+    // A read-only tool's destructive and idempotent hints mean nothing; a writing tool keeps them (destructiveHint defaults to true).
+    expect(tools.find((t) => t.name === 'filter_objects')!.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
+    expect(tools.find((t) => t.name === 'detail_region')!.annotations).toEqual({ destructiveHint: false, idempotentHint: true, openWorldHint: false });
     // Sent to the host model on every turn.
     expect(JSON.stringify(listed).length).toBeLessThanOrEqual(10_000);
     expect(JSON.stringify(listed)).not.toContain('9007199254740991');
     const filter = tools.find((t) => t.name === 'filter_objects')!;
     expect(JSON.stringify(filter.inputSchema)).toContain('left_of');
-    expect(tools.find((t) => t.name === 'filter_objects')!.annotations!.readOnlyHint).toBe(true);
   });
 
   it('build_digital_twin returns the twin id, compact JSON and the marks image, then the cached twin', async () => {
@@ -58,6 +63,9 @@ describe('MCP tools over an in-memory client', () => {
     expect(textOf(r)).toContain(s.twin_id);
     const marksCall = h.fake.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
     expect(marksCall.maxSide).toBe(1568);
+    // The picture's size and scale, so a pixel of it maps back to the image; 20×10 is enlarged 4×.
+    expect((r.structuredContent as { marks: unknown }).marks).toEqual({ width: 80, height: 40, scale: 4, labels: 'all' });
+    expect(textOf(r)).toContain('(80×40, image_x = picture_x / 4, image_y = picture_y / 4)');
     // The path the service receives is the real path inside the root.
     expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({ kind: 'path', path: path.join(h.root, 'photo.png'), roots: [h.root] });
 
@@ -379,5 +387,32 @@ describe('refining an object in place', () => {
     // The 20×10 scene, cropped to the two objects with a margin (here all of it) and enlarged to 768 px.
     const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
     expect([meta.width, meta.height]).toEqual([768, 384]);
+    // The window it shows and its scale, for mapping a point seen on it back to the image.
+    expect(r.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 38.4 });
+    expect(textOf(r)).toContain('Picture: image_x = picture_x / 38.4, image_y = picture_y / 38.4.');
+  });
+
+  it('zoom shows a region enlarged with every object in it labelled, and the window and scale to map a click back', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const r = await h.call('zoom', { twin_id: id, region: [0, 0, 10, 10] });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const s = r.structuredContent as { window: number[]; scale: number; width: number; height: number; labelled: number[] };
+    expect(s).toMatchObject({ twin_id: id, window: [0, 0, 20, 10], scale: 8, width: 160, height: 80 });
+    expect(s.labelled).toEqual([1, 2, 3]);
+    expect(textOf(r)).toContain('image_x = picture_x / 8, image_y = picture_y / 8');
+    const picture = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
+    const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 80]);
+    expect(h.fake.calls.find((c) => c.method === 'zoom')?.args).toEqual({ twinId: id, region: [0, 0, 10, 10], ids: undefined });
+
+    const byIds = await h.call('zoom', { twin_id: id, ids: [3] });
+    expect(byIds.isError, textOf(byIds)).toBeFalsy();
+    const both = await h.call('zoom', { twin_id: id, ids: [3], region: [0, 0, 5, 5] });
+    expect(textOf(both)).toMatch(/INVALID_INPUT.*either a region or ids/);
+    const outside = await h.call('zoom', { twin_id: id, region: [30, 30, 40, 40] });
+    expect(textOf(outside)).toMatch(/INVALID_INPUT.*outside the 20×10 image/);
+    const unknown = await h.call('zoom', { twin_id: id, ids: [42] });
+    expect(textOf(unknown)).toMatch(/OBJECT_NOT_FOUND/);
   });
 });

@@ -1,6 +1,6 @@
 // The twin view as the server offers it: one self-contained HTML resource, linked from the three tools
 // that name a twin only for clients that declare MCP Apps; every other client sees the tools as before.
-import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TWIN_VIEW_URI } from '../../src/tools/twin-view.js';
 import { startHarness, type Harness } from '../helpers/mcp-harness.js';
@@ -44,7 +44,7 @@ describe('linking the view from the tools', () => {
     const linked = tools.filter((t) => t._meta !== undefined);
     expect(linked.map((t) => t.name).sort()).toEqual(LINKED);
     for (const t of linked) {
-      expect(t._meta).toEqual({ ui: { resourceUri: TWIN_VIEW_URI }, [RESOURCE_URI_META_KEY]: TWIN_VIEW_URI });
+      expect(t._meta).toEqual({ ui: { resourceUri: TWIN_VIEW_URI } });
     }
   });
 

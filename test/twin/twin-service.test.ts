@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { rleArea, rleContains, rleFromBitmap, rleIntersection, rleIou, type Box, type Rle } from '../../src/mask/rle.js';
 import { decodeCocoRle } from '../../src/mask/coco-rle.js';
 import { drawScene, type Scene } from '../../src/scenes/scene.js';
-import { filterObjects } from '../../src/twin/filter.js';
+import { filterObjects } from '../../src/twin/query/filter.js';
 import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
 import type { Twin } from '../../src/twin/scene-model.js';
@@ -156,7 +156,11 @@ describe('twin service on a drawn scene', () => {
     await expect(fresh.marks(labelled.id)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
     const marks = await fresh.marks(labelled.id, { access: { roots: [home] } });
     expect(marks.mime).toBe('image/jpeg');
-    expect(marks.width).toBe(640);
+    // Enlarged to the host's size (640×360 at 2.23), and what it labels kept beside the picture.
+    expect([marks.width, marks.height, marks.window.scale]).toEqual([1427, 803, 2.23]);
+    const first = await service.marks(labelled.id);
+    expect({ ...marks, data: undefined }).toEqual({ ...first, data: undefined });
+    expect(marks.labelled.length).toBeGreaterThan(0);
     await fresh.close();
   });
 
@@ -165,7 +169,7 @@ describe('twin service on a drawn scene', () => {
     const built = await service.build({ image: `data:image/png;base64,${crop.toString('base64')}`, preset: 'fast' });
     const fresh = await createTwinService(config, { log: (m) => log.push(m) });
     const marks = await fresh.marks(built.twin.id);
-    expect([marks.width, marks.height]).toEqual([320, 240]);
+    expect([marks.width, marks.height]).toEqual([1235, 926]); // 320×240 at 3.86: 1.15 MP
     await fresh.close();
   });
 

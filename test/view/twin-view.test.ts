@@ -21,7 +21,8 @@ const build = { name: 'build_digital_twin', arguments: {} as Record<string, unkn
 beforeAll(async () => {
   if (missing) return;
   server = await startSceneServer();
-  build.arguments = { image: server.photo, preset: 'fast' };
+  // Stuff regions off: what the view is checked on is the drawn scene's own objects (ids, counts, a window added by a click).
+  build.arguments = { image: server.photo, preset: 'fast', options: { stuff: false } };
   build.result = await server.call('build_digital_twin', build.arguments);
   browser = await launchChromium();
 });
@@ -49,6 +50,16 @@ async function onPage(v: ViewHost, x: number, y: number): Promise<{ x: number; y
   const box = (await v.frame.locator('#picture').boundingBox())!;
   const scale = box.width / SCENE_W;
   return { x: box.x + (x + 0.5) * scale, y: box.y + (y + 0.5) * scale, scale };
+}
+
+/** A screenshot of the page now, read by image pixel: the colour on the page at image pixel (x, y). */
+async function screenshotPixels(v: ViewHost): Promise<(x: number, y: number) => Promise<[number, number, number]>> {
+  const shot = await sharp(await v.page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+  return async (x, y) => {
+    const p = await onPage(v, x, y);
+    const i = (Math.round(p.y) * shot.info.width + Math.round(p.x)) * shot.info.channels;
+    return [shot.data[i]!, shot.data[i + 1]!, shot.data[i + 2]!];
+  };
 }
 
 /** Clicks image pixel (x, y) of the picture, with modifiers. */
@@ -84,12 +95,7 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     const v = await open();
     expect(await v.frame.locator('#picture polygon').count()).toBe(3);
     expect(await v.frame.textContent('#twin-id')).toContain(twinIdOf(build.result));
-    const shot = await sharp(await v.page.screenshot()).raw().toBuffer({ resolveWithObject: true });
-    const pixel = async (x: number, y: number): Promise<[number, number, number]> => {
-      const p = await onPage(v, x, y);
-      const i = (Math.round(p.y) * shot.info.width + Math.round(p.x)) * shot.info.channels;
-      return [shot.data[i]!, shot.data[i + 1]!, shot.data[i + 2]!];
-    };
+    const pixel = await screenshotPixels(v);
     // The photo: the red table, the green disc and the white ground, where the scene drew them.
     expect(near(await pixel(200, 40), [200, 30, 30], 40)).toBe(true);
     expect(near(await pixel(370, 160), [20, 160, 20], 40)).toBe(true);
@@ -99,6 +105,24 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     expect(edge.some((c) => !near(c, [200, 30, 30], 60) && !near(c, [255, 255, 255], 60))).toBe(true);
     expect(v.blocked).toEqual([]);
     expect(v.cspReports).toEqual([]);
+  });
+
+  it('in a host that relays no resource reads, draws the build reply\'s own marks picture, at host scale, over the whole image', async () => {
+    view = await openView(browser.context, server.client, build, { relayResourceReads: false });
+    const v = view;
+    await v.frame.waitForSelector('#picture polygon');
+    // The picture drawn is the reply's marks picture, at the host's size rather than the image's; the view
+    // stretches it over the image's extent.
+    const marks = (build.result.structuredContent as { marks: { width: number; height: number } }).marks;
+    expect(marks.width).toBeGreaterThan(SCENE_W);
+    const href = (await v.frame.getAttribute('#picture image', 'href'))!;
+    const shown = await sharp(Buffer.from(href.slice(href.indexOf(',') + 1), 'base64')).metadata();
+    expect([shown.width, shown.height]).toEqual([marks.width, marks.height]);
+    const pixel = await screenshotPixels(v);
+    // Where the scene drew them: the ground stays white (no mask there), the table red under its tint.
+    expect(near(await pixel(300, 300), [255, 255, 255], 25)).toBe(true);
+    const [r, g, b] = await pixel(200, 40);
+    expect(r - Math.max(g, b), `table at (200, 40): ${[r, g, b]}`).toBeGreaterThan(60);
   });
 
   it('hovering an object shows its id, level and size', async () => {

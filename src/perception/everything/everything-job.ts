@@ -6,9 +6,9 @@ import { acceptIntoCoverage, createCoverage, type Coverage } from './coverage-st
 import { proposalFromSingleMask, proposalsFromTokens, type CandidateFilters } from '../masks/mask-candidates.js';
 import { isBoxNearCropEdge, uncropProposal, type CropBoxes } from './point-grid.js';
 import type { Candidate } from './proposal-selection.js';
-import { PROMPTS_PER_DECODE_SLICE } from '../sam/batch-policy.js';
 import type { EverythingOptions, LoadedImage, Prompt, Proposal, CallControl } from '../contract.js';
-import type { Embedding, SamPredictor, TokenDecoder } from '../sam/predictor-interface.js';
+import type { Embedding, SamPredictor, TokenDecoder, TokenPrompt } from '../sam/predictor-interface.js';
+import { PROMPTS_PER_DECODE_SLICE } from '../sam/batch-policy.js';
 
 /** An image (or crop tile) to decode prompts against. */
 export interface DecodeTarget {
@@ -57,29 +57,42 @@ const filtersOf = (o: EverythingOptions): CandidateFilters => ({
   multimask: o.multimask,
 });
 
-/** Decodes as many of `prompts` as the budget allows; returns how many it decoded. */
-export async function decodeRound(job: EverythingJob, target: DecodeTarget, prompts: Prompt[], stage: Proposal['stage']): Promise<number> {
+/**
+ * Decodes as many of `prompts` as the budget allows; returns how many it decoded. `maskInputs[i]`, where
+ * given, is prompt i's mask_input (low-res logits) for the four-token decoder; a single-mask decoder takes
+ * none and decodes the prompt alone.
+ */
+export async function decodeRound(
+  job: EverythingJob,
+  target: DecodeTarget,
+  prompts: Prompt[],
+  stage: Proposal['stage'],
+  maskInputs?: readonly (Float32Array | undefined)[],
+): Promise<number> {
   const batch = prompts.slice(0, promptsLeft(job));
   if (batch.length === 0) return 0;
   throwIfAborted(job.control.signal);
-  if (target.decoder) await decodeFourTokens(job, target, target.decoder, batch, stage);
+  if (target.decoder) await decodeFourTokens(job, target, target.decoder, batch.map((prompt, i) => withMaskInput(prompt, maskInputs?.[i])), stage);
   else await decodeSingleMasks(job, target, batch, stage);
   return batch.length;
 }
 
-async function decodeFourTokens(job: EverythingJob, target: DecodeTarget, decoder: TokenDecoder, batch: Prompt[], stage: Proposal['stage']): Promise<void> {
+const withMaskInput = (prompt: Prompt, maskInput: Float32Array | undefined): TokenPrompt => (maskInput ? { prompt, maskInput } : { prompt });
+
+async function decodeFourTokens(job: EverythingJob, target: DecodeTarget, decoder: TokenDecoder, batch: TokenPrompt[], stage: Proposal['stage']): Promise<void> {
   const filters = filtersOf(job.options);
   for (let start = 0; start < batch.length; start += PROMPTS_PER_DECODE_SLICE) {
     const slice = batch.slice(start, start + PROMPTS_PER_DECODE_SLICE);
     const t0 = performance.now();
-    const { masks, runs } = await decoder.decode(slice.map((prompt) => ({ prompt })), {
+    const { masks, runs } = await decoder.decode(slice, {
       signal: job.control.signal,
       onRun: (n) => reportProgress(job, n, stage),
       imageOnly: true,
     });
     const t1 = performance.now();
     masks.forEach((m, i) => {
-      for (const p of proposalsFromTokens(m, slice[i]!, stage, decoder.upsampler, filters)) accept(job, p, target.crop);
+      const { prompt, maskInput } = slice[i]!;
+      for (const p of proposalsFromTokens(m, prompt, stage, decoder.upsampler, filters)) accept(job, maskInput ? { ...p, fromMaskInput: true } : p, target.crop);
     });
     job.stats.prompts += slice.length;
     job.stats.decoderCalls += runs;

@@ -13,15 +13,18 @@
 //             with lone points, what the budget has left after the last gap round goes to the middle of
 //             each piece of an object-sized mask that no smaller mask explains (a sign's pole, a wheel);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
-// Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts.
+// Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts;
+// with options.stuff, the pixels the selected proposals leave unexplained become stuff regions after them
+// (everything/stuff-regions.ts).
 import { throwIfAborted } from '../../errors.js';
 import { rleArea, rleUnion } from '../../mask/rle.js';
 import { coveredFraction, markPrompted } from './coverage-state.js';
 import { createJob, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingJob } from './everything-job.js';
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
+import { stuffProposals } from './stuff-regions.js';
 import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
-import type { EverythingOptions, EverythingResult, LoadedImage, CallControl } from '../contract.js';
+import type { EverythingOptions, EverythingResult, LoadedImage, Proposal, CallControl } from '../contract.js';
 import type { SamPredictor } from '../sam/predictor-interface.js';
 
 /** Share of the budget held back for parts while filling gaps. */
@@ -57,7 +60,7 @@ function startJob(predictor: SamPredictor, image: LoadedImage, options: Everythi
 }
 
 /** Encodes the image (or a crop tile) and gets its four-token decoder where the predictor has one. */
-async function embedTarget(job: EverythingJob, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
+export async function embedTarget(job: EverythingJob, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
   const { embedding, cached, ms } = await job.predictor.embed(image, job.control.signal);
   job.stats.encoderMs += ms;
   reportProgress(job, 1, crop === 0 ? 'encoded image' : 'encoded crop');
@@ -125,9 +128,22 @@ async function promptCrops(job: EverythingJob): Promise<void> {
   }
 }
 
-function finishJob(job: EverythingJob, target: DecodeTarget, embeddingCached: boolean, started: number): EverythingResult {
+/** SAM's selection of a job's candidates, then (options.stuff) the stuff regions they leave. */
+function selectWithStuff(job: EverythingJob): Proposal[] {
+  const things = selectProposals(job.candidates, job.crops.boxes, job.options);
+  return job.options.stuff ? [...things, ...stuffProposals(job.image, things)] : things;
+}
+
+/** The job's result: its candidates selected (by default as selectWithStuff does), and its stats. */
+export function finishJob(
+  job: EverythingJob,
+  target: DecodeTarget,
+  embeddingCached: boolean,
+  started: number,
+  select: (job: EverythingJob) => Proposal[] = selectWithStuff,
+): EverythingResult {
   const tPost = performance.now();
-  const proposals = selectProposals(job.candidates, job.crops.boxes, job.options);
+  const proposals = select(job);
   const { width, height } = job.image;
   const coverage = proposals.length === 0 ? 0 : rleArea(proposals.map((p) => p.rle).reduce(rleUnion)) / (width * height);
   job.stats.postprocessMs += performance.now() - tPost;

@@ -10,7 +10,7 @@ export type RegionMode = 'holes' | 'islands';
  * Two passes over typed arrays (provisional labels joined by union-find, then resolved): a flood fill
  * with a JS stack cost about a millisecond per mask, a tenth of balanced's post-processing.
  */
-function labelRegions(
+export function labelRegions(
   mask: Uint8Array,
   width: number,
   win: [number, number, number, number],

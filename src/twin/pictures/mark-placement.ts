@@ -1,8 +1,6 @@
-// Where a numbered mark goes: deep inside its mask (the maximum of the distance transform, the
-// "pole of inaccessibility" on the pixel grid), and, among good interior spots, one whose label box
-// does not cover a label already placed. Pure functions on small bitmaps.
-import type { Box } from '../../mask/rle.js';
-import { boxIntersectionArea } from '../../mask/boxes.js';
+// Where a numbered mark can go: deep inside its mask (the maximum of the distance transform, the
+// "pole of inaccessibility" on the pixel grid) and at well-separated interior spots after it, for
+// label-layout.ts to choose among. Pure functions on small bitmaps.
 
 /**
  * Chamfer (3-4) distance to the nearest background pixel, in pixels (approximately Euclidean),
@@ -10,26 +8,31 @@ import { boxIntersectionArea } from '../../mask/boxes.js';
  * the grid's border.
  */
 export function distanceTransform(bits: Uint8Array, w: number, h: number): Float32Array {
-  const INF = 1e9;
-  const d = new Float64Array(w * h);
-  for (let i = 0; i < d.length; i++) d[i] = bits[i] ? INF : 0;
-  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? 0 : d[y * w + x]!);
+  // Integer chamfer weights on a grid with a one-pixel background border, so no pixel needs a bounds check.
+  const W = w + 2;
+  const INF = 1 << 29;
+  const d = new Int32Array(W * (h + 2));
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (d[i] === 0) continue;
-      d[i] = Math.min(d[i]!, at(x - 1, y) + 3, at(x, y - 1) + 3, at(x - 1, y - 1) + 4, at(x + 1, y - 1) + 4);
+    for (let x = 0, i = (y + 1) * W + 1, j = y * w; x < w; x++, i++, j++) d[i] = bits[j] ? INF : 0;
+  }
+  for (let y = 1; y <= h; y++) {
+    for (let i = y * W + 1, end = y * W + w; i <= end; i++) {
+      const v = d[i]!;
+      if (v === 0) continue;
+      d[i] = Math.min(v, d[i - 1]! + 3, d[i - W]! + 3, d[i - W - 1]! + 4, d[i - W + 1]! + 4);
     }
   }
-  for (let y = h - 1; y >= 0; y--) {
-    for (let x = w - 1; x >= 0; x--) {
-      const i = y * w + x;
-      if (d[i] === 0) continue;
-      d[i] = Math.min(d[i]!, at(x + 1, y) + 3, at(x, y + 1) + 3, at(x + 1, y + 1) + 4, at(x - 1, y + 1) + 4);
+  for (let y = h; y >= 1; y--) {
+    for (let i = y * W + w, end = y * W + 1; i >= end; i--) {
+      const v = d[i]!;
+      if (v === 0) continue;
+      d[i] = Math.min(v, d[i + 1]! + 3, d[i + W]! + 3, d[i + W + 1]! + 4, d[i + W - 1]! + 4);
     }
   }
   const out = new Float32Array(w * h);
-  for (let i = 0; i < d.length; i++) out[i] = d[i]! / 3;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = (y + 1) * W + 1, j = y * w; x < w; x++, i++, j++) out[j] = d[i]! / 3;
+  }
   return out;
 }
 
@@ -75,48 +78,4 @@ export function interiorCandidates(
     if (chosen.every((o) => (o.x - c.x) ** 2 + (o.y - c.y) ** 2 >= s2)) chosen.push(c);
   }
   return chosen;
-}
-
-/** A box of size bw x bh centred on (cx, cy), moved inside the W x H frame. */
-export function boxAround(cx: number, cy: number, bw: number, bh: number, W: number, H: number): Box {
-  const x1 = Math.round(Math.min(Math.max(0, cx - bw / 2), Math.max(0, W - bw)));
-  const y1 = Math.round(Math.min(Math.max(0, cy - bh / 2), Math.max(0, H - bh)));
-  return [x1, y1, x1 + bw, y1 + bh];
-}
-
-/**
- * Picks the label box for one mask. Preference: no overlap with `placed`, then how well the box
- * fits inside the mask (depth up to half the box's larger side), then nearness to `centre`. When every interior
- * spot collides, boxes shifted around the deepest spot are tried too and the least overlap wins.
- */
-export function chooseLabelBox(
-  candidates: readonly Candidate[],
-  bw: number,
-  bh: number,
-  W: number,
-  H: number,
-  placed: readonly Box[],
-  centre?: readonly [number, number],
-): Box {
-  const need = Math.max(bw, bh) / 2;
-  const options: { box: Box; overlap: number; fit: number; off: number }[] = [];
-  const consider = (cx: number, cy: number, depth: number) => {
-    const box = boxAround(cx, cy, bw, bh, W, H);
-    let overlap = 0;
-    for (const p of placed) overlap += boxIntersectionArea(box, p);
-    // Among spots deep enough for the box, the one nearest the mask's centre reads best (a label at
-    // the far end of a wide band looks like it belongs to something else).
-    const off = centre ? Math.hypot(cx - centre[0], cy - centre[1]) : 0;
-    options.push({ box, overlap, fit: Math.min(depth, need), off });
-  };
-  for (const c of candidates) consider(c.x, c.y, c.depth);
-  if (!options.some((o) => o.overlap === 0) && candidates[0]) {
-    const { x, y } = candidates[0];
-    for (const [dx, dy] of [[0, -1], [0, 1], [-1, 0], [1, 0], [-1, -1], [1, -1], [-1, 1], [1, 1]] as const) {
-      consider(x + dx * (bw + 2), y + dy * (bh + 2), 0);
-    }
-  }
-  if (options.length === 0) return boxAround(W / 2, H / 2, bw, bh, W, H);
-  options.sort((a, b) => a.overlap - b.overlap || b.fit - a.fit || a.off - b.off);
-  return options[0]!.box;
 }

@@ -1,7 +1,7 @@
 // Pictures of masks on the photo: a cut-out of one object (transparent outside the mask) and an
 // overlay of several masks as translucent fills with solid outlines. The raster helpers here are also
 // what the set-of-marks image paints with, so both look alike.
-import { encodeRaw } from '../../image/codec.js';
+import { encodeRaw, type RawImage } from '../../image/codec.js';
 import { rleBbox, type Box, type Rle } from '../../mask/rle.js';
 import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
@@ -36,18 +36,46 @@ export function parseColor(hex: string): Rgb {
  * only that window of the output grid is produced (a crop-sized bitmap).
  */
 export function rleToScaledBitmap(rle: Rle, outW: number, outH: number, crop?: Box): Uint8Array {
+  const grid: SamplingGrid = { x1: 0, y1: 0, stepX: rle.width / outW, stepY: rle.height / outH };
+  return sampleRle(rle, grid, crop ?? [0, 0, outW, outH]);
+}
+
+/**
+ * How picture pixels sample an image: picture pixel (px, py) shows image pixel
+ * (floor(x1 + (px + 0.5) * stepX), floor(y1 + (py + 0.5) * stepY)).
+ */
+export interface SamplingGrid {
+  x1: number;
+  y1: number;
+  stepX: number;
+  stepY: number;
+}
+
+/** The mask sampled on the `crop` window ([x1,y1,x2,y2] in picture pixels) of a sampling grid; off-image is 0. */
+export function sampleRle(rle: Rle, grid: SamplingGrid, crop: Box): Uint8Array {
   const { width: w, height: h, counts } = rle;
-  const [cx1, cy1, cx2, cy2] = crop ?? [0, 0, outW, outH];
+  const [cx1, cy1, cx2, cy2] = crop;
   const cw = Math.max(0, cx2 - cx1);
   const out = new Uint8Array(cw * Math.max(0, cy2 - cy1));
   const srcY = new Int32Array(Math.max(0, cy2 - cy1));
-  for (let ty = cy1; ty < cy2; ty++) srcY[ty - cy1] = Math.min(h - 1, Math.floor(((ty + 0.5) * h) / outH));
+  for (let ty = cy1; ty < cy2; ty++) srcY[ty - cy1] = Math.floor(grid.y1 + (ty + 0.5) * grid.stepY);
   let k = 0; // current run index
   let runStart = 0; // column-major position where run k starts
+  let previous = -1;
   for (let tx = cx1; tx < cx2; tx++) {
-    const colStart = Math.min(w - 1, Math.floor(((tx + 0.5) * w) / outW)) * h;
+    const sx = Math.floor(grid.x1 + (tx + 0.5) * grid.stepX);
+    if (sx < 0 || sx >= w) continue;
+    // Enlarging shows a source column several times; the runs are walked forward only once.
+    if (sx === previous) {
+      for (let j = 0; j < srcY.length; j++) out[j * cw + (tx - cx1)] = out[j * cw + (tx - cx1 - 1)]!;
+      continue;
+    }
+    previous = sx;
+    const colStart = sx * h;
     for (let j = 0; j < srcY.length; j++) {
-      const p = colStart + srcY[j]!;
+      const sy = srcY[j]!;
+      if (sy < 0 || sy >= h) continue;
+      const p = colStart + sy;
       while (k < counts.length && runStart + counts[k]! <= p) {
         runStart += counts[k]!;
         k++;
@@ -56,6 +84,15 @@ export function rleToScaledBitmap(rle: Rle, outW: number, outH: number, crop?: B
     }
   }
   return out;
+}
+
+/** A copy of the image's pixels inside `box` ([x1, y1, x2, y2], inside the image). */
+export function regionPixels(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
+  const w = x2 - x1;
+  const h = y2 - y1;
+  const data = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
+  return { data, width: w, height: h, channels: 3 };
 }
 
 /** The mask's bbox on a grid scaled by `scale`, padded by one pixel and clamped. */

@@ -5,13 +5,15 @@
 import type { Box, Rle } from '../../mask/rle.js';
 import { rleBbox } from '../../mask/rle.js';
 import { cropMask } from '../../mask/crop.js';
-import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat, type RawImage } from '../../image/codec.js';
+import { drawSvgOver, encodeRaw, resizeRaw, PICTURE_MIME, type PictureFormat } from '../../image/codec.js';
 import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
 import { rgbToLab, toHex } from '../colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
-import { paintMask, type Rgb } from './mask-painting.js';
-import type { Picture } from '../twin-service-api.js';
+import { LABEL_MIN_DIGIT_PX, labelBoxSvg, labelSize } from './label-svg.js';
+import { paintMask, regionPixels, type Rgb } from './mask-painting.js';
+import { hostScale, type Picture, type PictureWindow } from './picture-window.js';
+import { rulerSvg } from './ruler.js';
 
 export interface OverlayItem {
   /** Drawn in its box and in the legend; absent for an anonymous (combined) mask. */
@@ -79,14 +81,6 @@ export function overlayRegion(items: readonly OverlayItem[], width: number, heig
   return [Math.max(0, x1 - margin), Math.max(0, y1 - margin), Math.min(width, x2 + margin), Math.min(height, y2 + margin)];
 }
 
-function regionPixels(image: LoadedImage, [x1, y1, x2, y2]: Box): RawImage {
-  const w = x2 - x1;
-  const h = y2 - y1;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(image.rgb.subarray(((y + y1) * image.width + x1) * 3, ((y + y1) * image.width + x2) * 3), y * w * 3);
-  return { data, width: w, height: h, channels: 3 };
-}
-
 /** The mask inside `region`, sampled (nearest) onto outW×outH. */
 function sampledMask(rle: Rle, region: Box, outW: number, outH: number): Uint8Array {
   const { bits, width: rw, height: rh } = cropMask(rle, region);
@@ -114,14 +108,8 @@ function maskCentre(bits: Uint8Array, w: number, h: number): [number, number] | 
 }
 
 function idBox(id: number, x: number, y: number, digitH: number, fill: Rgb): string {
-  const pad = Math.max(2, Math.round(digitH * 0.28));
-  const bw = Math.round(numberWidth(String(id)) * (digitH / GLYPH_H)) + 2 * pad;
-  const bh = digitH + 2 * pad;
-  const ink = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2] > 140 ? '#000000' : '#ffffff';
-  return (
-    `<rect x="${x}" y="${y}" width="${bw}" height="${bh}" rx="2" fill="${toHex(fill)}" stroke="${ink === '#000000' ? '#ffffff' : '#000000'}"/>` +
-    numberSvg(String(id), x + pad, y + pad, digitH, ink)
-  );
+  const { width, height } = labelSize(id, digitH);
+  return labelBoxSvg(id, [x, y, x + width, y + height], digitH, fill);
 }
 
 export async function renderOverlay(image: LoadedImage, items: readonly OverlayItem[], opts: OverlayOptions = {}): Promise<Picture> {
@@ -131,7 +119,8 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
   const rh = region[3] - region[1];
   const maxSide = opts.maxSide ?? (opts.crop ? 768 : 1568);
   // Crops are enlarged to maxSide so small things become visible; full pictures are only ever shrunk.
-  const scale = opts.crop ? maxSide / Math.max(rw, rh) : Math.min(1, maxSide / Math.max(rw, rh));
+  const scale = hostScale(rw, rh, { maxSide, maxPixels: Infinity, maxZoom: opts.crop ? Infinity : 1 });
+  const window: PictureWindow = { x1: region[0], y1: region[1], x2: region[2], y2: region[3], scale };
   const W = Math.max(1, Math.round(rw * scale));
   const H = Math.max(1, Math.round(rh * scale));
   // A fresh copy either way (the region is copied out), so painting never touches the image.
@@ -146,15 +135,20 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
     const c = maskCentre(bits, W, H);
     if (item.id !== undefined && c) labels.push(idBox(item.id, Math.round(Math.min(W - 3 * digitH, Math.max(0, c[0] - digitH))), Math.round(Math.max(0, Math.min(H - 2 * digitH, c[1] - digitH))), digitH, tints[k]!));
   });
-  const legend = items.some((i) => i.id !== undefined) ? legendSvg(items, tints, digitH) : '';
-  const drawn = await drawSvgOver({ data: rgb, width: W, height: H, channels: 3 }, `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels.join('')}${legend}</svg>`);
+  // A crop gets rulers in image pixels, so a point seen on it can be mapped back to the image.
+  const ruler = opts.crop ? rulerSvg(window, W, H, LABEL_MIN_DIGIT_PX) : undefined;
+  const legend = items.some((i) => i.id !== undefined) ? legendSvg(items, tints, digitH, ruler ? [ruler.left, ruler.top] : [0, 0]) : '';
+  const drawn = await drawSvgOver(
+    { data: rgb, width: W, height: H, channels: 3 },
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels.join('')}${ruler?.svg ?? ''}${legend}</svg>`,
+  );
   const format = opts.format ?? 'jpeg';
   const data = await encodeRaw(drawn, format, { quality: opts.quality ?? 85, fullChroma: true });
-  return { data, mime: PICTURE_MIME[format], width: W, height: H };
+  return { data, mime: PICTURE_MIME[format], width: W, height: H, window };
 }
 
 /** Top-left: a swatch and the id of every drawn object, so colours can be matched to ids. */
-function legendSvg(items: readonly OverlayItem[], tints: Rgb[], digitH: number): string {
+function legendSvg(items: readonly OverlayItem[], tints: Rgb[], digitH: number, [ox, oy]: [number, number]): string {
   const rows = items
     .map((item, k) => ({ id: item.id, tint: tints[k]! }))
     .filter((r): r is { id: number; tint: Rgb } => r.id !== undefined)
@@ -167,5 +161,5 @@ function legendSvg(items: readonly OverlayItem[], tints: Rgb[], digitH: number):
     parts.push(`<rect x="8" y="${y + 2}" width="${digitH}" height="${digitH}" fill="${toHex(r.tint)}" stroke="#ffffff"/>`);
     parts.push(numberSvg(String(r.id), 8 + digitH + 6, y + 2, digitH, '#ffffff'));
   });
-  return parts.join('');
+  return `<g transform="translate(${ox} ${oy})">${parts.join('')}</g>`;
 }

@@ -1,33 +1,48 @@
-// The set-of-marks picture for the host's vision model: the photo, every object as a translucent
-// fill with an outline, and its id as a number in a filled box placed deep inside the mask. The
-// model reads "the dog is 4" off this picture and then names objects by id in tool calls.
-// Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so
-// they read as subdivisions. Digits are our own stroked paths (digit-glyphs.ts), never a font.
+// The set-of-marks picture for the host's vision model: the photo at the size the host reads (see
+// picture-window.ts), every object as a translucent fill with an outline, and its id in a filled box,
+// on the object or beside it with a leader line, never over another label (label-layout.ts). The model
+// reads "the dog is 4" off this picture and then names objects by id in tool calls.
+// Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so they
+// read as subdivisions. When the ids of every object do not fit, the overview shows whole objects only
+// and says so; a zoom (a window of the image, enlarged, with rulers in image pixels) shows the parts.
+// Digits are our own stroked paths (digit-glyphs.ts), never a font.
 import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../../image/codec.js';
 import type { Box } from '../../mask/rle.js';
 import type { LoadedImage } from '../../perception/contract.js';
 import { TwinsegError } from '../../errors.js';
-import { numberSvg, numberWidth, GLYPH_H } from './digit-glyphs.js';
-import { toHex } from '../colour.js';
-import { centroidOf } from '../../mask/crop.js';
-import { markColor, paintMask, rleToScaledBitmap, scaledBox, type Rgb } from './mask-painting.js';
-import { chooseLabelBox, distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
+import { LABEL_MIN_DIGIT_PX, labelDigitPx, labelSize, labelsSvg } from './label-svg.js';
+import { layoutLabels, type LabelTarget, type Leader } from './label-layout.js';
+import { markColor, paintMask, regionPixels, sampleRle } from './mask-painting.js';
+import { distanceTransform, interiorCandidates, type Candidate } from './mark-placement.js';
+import { fullWindow, pictureSize, type PictureLimits, type PictureWindow } from './picture-window.js';
+import { rulerSvg } from './ruler.js';
 import type { Twin, TwinObject } from '../scene-model.js';
 import { unknownObjects } from '../unknown-objects.js';
 
-export interface MarksOptions {
-  /** Longest side of the output in pixels (default 1568, what vision models see without resizing). */
-  maxSide?: number;
+/** Which objects a picture draws and labels: whole objects, parts, or both. */
+export const MARK_LEVELS = ['whole', 'part', 'all'] as const;
+export type MarkLevel = (typeof MARK_LEVELS)[number];
+
+export interface MarksOptions extends PictureLimits {
   /** Only these objects (default: all). */
   ids?: number[];
-  /** Upper bound on the encoded size (default 400 KB); JPEG quality steps down, then the size. */
+  /** Upper bound on the encoded size (default DEFAULT_MARKS_MAX_BYTES); JPEG quality steps down, then the size. */
   maxBytes?: number;
+  /**
+   * Draw and label only this level. Default: every object, or whole objects only when the ids of all of
+   * them do not fit (`crowded` in the result).
+   */
+  level?: MarkLevel;
+  /** Show this window of the image with rulers along its edges (a zoom) instead of the whole image. */
+  window?: PictureWindow;
 }
 
 export interface PlacedMark {
   id: number;
   /** Label box in output pixels [x1, y1, x2, y2]. */
   box: Box;
+  /** When the label sits beside its object: the line from the box to a point inside the object. */
+  leader?: Leader;
 }
 
 export interface MarksImage {
@@ -37,18 +52,24 @@ export interface MarksImage {
   height: number;
   /** Output pixels per original pixel. */
   scale: number;
+  /** The part of the image shown: image_x = window.x1 + picture_x / window.scale. */
+  window: PictureWindow;
   marks: PlacedMark[];
+  /** True when the overview fell back to whole objects because the ids of all did not fit. */
+  crowded: boolean;
+  /** Objects drawn (or in view) whose label found no free place. */
+  unlabelled: number[];
 }
 
-export const DEFAULT_MARKS_MAX_SIDE = 1568;
-// A model reads the ids off JPEG at these sizes as well as off PNG, at a tenth of the bytes (a 1568-px
-// photo: ~100-200 KB against 1-2 MB); full chroma below keeps the coloured digit boxes crisp.
-export const DEFAULT_MARKS_MAX_BYTES = 400 * 1024;
-const JPEG_QUALITIES = [85, 75, 65, 55, 45];
+/** Overviews enlarge a small photo at most this much (640 px → the host's 1.15 MP). */
+export const OVERVIEW_MAX_ZOOM = 4;
+// JPEG keeps a host-size picture near 100-250 KB where PNG takes 1-2 MB, and a model reads the ids off
+// both alike; full chroma at the higher qualities keeps the coloured label boxes crisp.
+export const DEFAULT_MARKS_MAX_BYTES = 250 * 1024;
+const JPEG_QUALITIES = [85, 78, 70, 60, 50];
 
 export async function renderMarksImage(image: LoadedImage, twin: Twin, opts: MarksOptions = {}): Promise<MarksImage> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MARKS_MAX_BYTES;
-  const objects = selectObjects(twin, opts.ids);
   if (twin.image.width !== image.width || twin.image.height !== image.height) {
     throw new TwinsegError(
       'INVALID_INPUT',
@@ -56,13 +77,21 @@ export async function renderMarksImage(image: LoadedImage, twin: Twin, opts: Mar
       { hint: 'Render marks with the image the twin was built from.' },
     );
   }
-  let maxSide = Math.max(16, Math.round(opts.maxSide ?? DEFAULT_MARKS_MAX_SIDE));
+  const chosen = selectObjects(twin, opts.ids);
+  const ofLevel = (level: MarkLevel) => chosen.filter((o) => level === 'all' || o.level === level);
+  let window = opts.window ?? fullWindow(image.width, image.height, { ...opts, maxZoom: opts.maxZoom ?? OVERVIEW_MAX_ZOOM });
   // Shrinking is the last resort when even the lowest JPEG quality is over the byte budget.
   for (let attempt = 0; attempt < 6; attempt++) {
-    const drawn = await draw(image, twin, objects, maxSide);
+    const ruled = opts.window !== undefined;
+    let drawn = await draw(image, ofLevel(opts.level ?? 'all'), twin, window, ruled);
+    const crowded = opts.level === undefined && drawn.unlabelled.length > 0 && chosen.some((o) => o.level === 'part');
+    if (crowded) drawn = await draw(image, ofLevel('whole'), twin, window, ruled);
     const encoded = await encodeWithin(drawn.picture, maxBytes);
-    if (encoded) return { ...encoded, width: drawn.width, height: drawn.height, scale: drawn.scale, marks: drawn.marks };
-    maxSide = Math.round(maxSide * 0.75);
+    if (encoded) {
+      const { width, height } = drawn.picture;
+      return { ...encoded, width, height, scale: window.scale, window, marks: drawn.marks, crowded, unlabelled: drawn.unlabelled };
+    }
+    window = { ...window, scale: Math.floor(window.scale * 75) / 100 };
   }
   throw new TwinsegError('INTERNAL', `Could not fit the marks image into ${maxBytes} bytes.`, {
     hint: 'Raise maxBytes or lower maxSide.',
@@ -81,84 +110,99 @@ function selectObjects(twin: Twin, ids: number[] | undefined): TwinObject[] {
 
 interface Drawn {
   picture: RawImage;
-  width: number;
-  height: number;
-  scale: number;
   marks: PlacedMark[];
+  unlabelled: number[];
 }
 
-async function draw(image: LoadedImage, twin: Twin, objects: TwinObject[], maxSide: number): Promise<Drawn> {
-  const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
-  const W = Math.max(1, Math.round(image.width * scale));
-  const H = Math.max(1, Math.round(image.height * scale));
-  const rgb = await resizedRgb(image, W, H);
+/** Labels are only worth placing for objects showing at least this many picture pixels. */
+const MIN_VISIBLE_PX = 48;
+
+async function draw(image: LoadedImage, objects: TwinObject[], twin: Twin, window: PictureWindow, ruled: boolean): Promise<Drawn> {
+  const { width: W, height: H } = pictureSize(window);
+  const rgb = await windowPixels(image, window, W, H);
+  const digitH = labelDigitPx(Math.max(W, H));
+  const ruler = ruled ? rulerSvg(window, W, H, Math.max(LABEL_MIN_DIGIT_PX, digitH - 4)) : undefined;
+  const frame: Box = ruler ? [ruler.left + 2, ruler.top + 2, W - ruler.right - 2, H - ruler.bottom - 2] : [0, 0, W, H];
+  const grid = { x1: window.x1, y1: window.y1, stepX: 1 / window.scale, stepY: 1 / window.scale };
 
   // Wholes under parts; within a level, large under small so nothing small is buried.
-  const order = [...objects].sort(
-    (a, b) => Number(a.level === 'part') - Number(b.level === 'part') || b.area - a.area,
-  );
+  const order = [...objects].sort((a, b) => Number(a.level === 'part') - Number(b.level === 'part') || b.area - a.area);
   const outline = Math.max(2, Math.round(Math.max(W, H) / 600));
-  const digitH = Math.min(28, Math.max(12, Math.round(Math.max(W, H) * 0.013)));
-  const pad = Math.max(2, Math.round(digitH * 0.28));
-  const candidates = new Map<number, { list: Candidate[]; centre: [number, number] }>();
+  const targets: LabelTarget[] = [];
   for (const o of order) {
-    const rle = twin.masks.get(o.id)!;
-    const box = scaledBox(rle, W, H);
-    const crop = rleToScaledBitmap(rle, W, H, box);
+    const box = pictureBox(o.bbox, window, W, H);
+    if (box[2] <= box[0] || box[3] <= box[1]) continue;
+    const bits = sampleRle(twin.masks.get(o.id)!, grid, box);
     const part = o.level === 'part';
-    paintMask(rgb, W, H, crop, box, {
+    paintMask(rgb, W, H, bits, box, {
       color: markColor(o.id),
       fillAlpha: part ? 0.12 : 0.3,
       outlineWidth: part ? Math.max(1, outline - 1) : outline,
     });
-    const cw = box[2] - box[0];
-    const ch = box[3] - box[1];
-    const [gx, gy] = centroidOf({ bits: crop, x0: 0, y0: 0, width: cw, height: ch });
-    const centre: [number, number] = [gx - 0.5, gy - 0.5]; // pixel indices, like the candidates
-    const enough = digitH * 2; // deep enough for a two- or three-digit label box
-    const local = interiorCandidates(distanceTransform(crop, cw, ch), cw, ch, digitH * 1.5, 12, enough, centre);
-    candidates.set(o.id, {
-      list: local.map((c) => ({ ...c, x: c.x + box[0], y: c.y + box[1] })),
-      centre: [centre[0] + box[0], centre[1] + box[1]],
-    });
+    const target = labelTarget(o.id, bits, box, frame, digitH);
+    if (target) targets.push(target);
   }
-
-  // Small objects have the fewest good spots, so they choose first.
-  const placed: Box[] = [];
-  const marks: PlacedMark[] = [];
-  for (const o of [...objects].sort((a, b) => a.area - b.area)) {
-    const text = String(o.id);
-    const bw = Math.round(numberWidth(text) * (digitH / GLYPH_H)) + 2 * pad;
-    const bh = digitH + 2 * pad;
-    const c = candidates.get(o.id);
-    const box = chooseLabelBox(c?.list ?? [], bw, bh, W, H, placed, c?.centre);
-    placed.push(box);
-    marks.push({ id: o.id, box });
-  }
-  const svg = labelsSvg(marks, W, H, digitH, pad);
+  const layout = layoutLabels(targets, frame);
+  const marks: PlacedMark[] = layout.placed.map(({ id, box, leader }) => (leader ? { id, box, leader } : { id, box }));
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` +
+    `${labelsSvg(marks, digitH)}${ruler?.svg ?? ''}</svg>`;
   const picture = await drawSvgOver({ data: rgb, width: W, height: H, channels: 3 }, svg);
-  return { picture, width: W, height: H, scale: W / image.width, marks };
+  return { picture, marks, unlabelled: layout.unplaced };
 }
 
-async function resizedRgb(image: LoadedImage, W: number, H: number): Promise<Uint8Array> {
-  if (W === image.width && H === image.height) return Uint8Array.from(image.rgb);
-  const resized = await resizeRaw({ data: image.rgb, width: image.width, height: image.height, channels: 3 }, W, H);
-  return resized.data;
+/** An image box mapped onto the picture, whole pixels, clamped to it. */
+function pictureBox([x1, y1, x2, y2]: Box, w: PictureWindow, W: number, H: number): Box {
+  return [
+    Math.max(0, Math.floor((x1 - w.x1) * w.scale)),
+    Math.max(0, Math.floor((y1 - w.y1) * w.scale)),
+    Math.min(W, Math.ceil((x2 - w.x1) * w.scale)),
+    Math.min(H, Math.ceil((y2 - w.y1) * w.scale)),
+  ];
 }
 
-function labelsSvg(marks: PlacedMark[], W: number, H: number, digitH: number, pad: number): string {
-  const parts = marks.map(({ id, box }) => {
-    const [x1, y1, x2, y2] = box;
-    const fill = markColor(id);
-    const ink = luminance(fill) > 140 ? '#000000' : '#ffffff';
-    const edge = ink === '#000000' ? '#ffffff' : '#000000'; // separates the box from any background
-    return (
-      `<rect x="${x1 + 0.5}" y="${y1 + 0.5}" width="${x2 - x1 - 1}" height="${y2 - y1 - 1}" rx="2" ` +
-      `fill="${toHex(fill)}" stroke="${edge}" stroke-width="1"/>` +
-      numberSvg(String(id), x1 + pad, y1 + pad, digitH, ink)
-    );
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${parts.join('')}</svg>`;
+/** Spots and anchor for one object's label, from its mask inside `box` (picture pixels), within `frame`. */
+function labelTarget(id: number, bits: Uint8Array, box: Box, frame: Box, digitH: number): LabelTarget | undefined {
+  const cw = box[2] - box[0];
+  const ch = box[3] - box[1];
+  // Only the part of the mask inside the frame counts: a label or a leader's dot under a ruler is hidden.
+  const inside = new Uint8Array(bits.length);
+  let area = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let y = Math.max(0, frame[1] - box[1]); y < Math.min(ch, frame[3] - box[1]); y++) {
+    for (let x = Math.max(0, frame[0] - box[0]); x < Math.min(cw, frame[2] - box[0]); x++) {
+      const i = y * cw + x;
+      if (!bits[i]) continue;
+      inside[i] = 1;
+      area++;
+      sx += x;
+      sy += y;
+    }
+  }
+  if (area < MIN_VISIBLE_PX) return undefined;
+  const centre: [number, number] = [sx / area, sy / area];
+  const { width, height } = labelSize(id, digitH);
+  const dist = distanceTransform(inside, cw, ch);
+  const toPicture = (c: Candidate): Candidate => ({ ...c, x: c.x + box[0], y: c.y + box[1] });
+  const spots = interiorCandidates(dist, cw, ch, height * 1.5, 12, height, centre).map(toPicture);
+  if (spots.length === 0) return undefined;
+  return { id, width, height, spots, depth: { box, values: dist }, area };
+}
+
+/** The window's pixels (the window lies inside the image) at W×H. */
+async function windowPixels(image: LoadedImage, w: PictureWindow, W: number, H: number): Promise<Uint8Array> {
+  const x1 = Math.max(0, Math.floor(w.x1));
+  const y1 = Math.max(0, Math.floor(w.y1));
+  const x2 = Math.min(image.width, Math.ceil(w.x2));
+  const y2 = Math.min(image.height, Math.ceil(w.y2));
+  const full = x1 === 0 && y1 === 0 && x2 === image.width && y2 === image.height;
+  const region: RawImage = full
+    ? { data: image.rgb, width: image.width, height: image.height, channels: 3 }
+    : regionPixels(image, [x1, y1, x2, y2]);
+  const resized = await resizeRaw(region, W, H);
+  // A fresh buffer either way, so painting never touches the image.
+  return resized.data === image.rgb ? Uint8Array.from(image.rgb) : resized.data;
 }
 
 async function encodeWithin(picture: RawImage, maxBytes: number): Promise<{ data: Buffer; mime: 'image/jpeg' } | undefined> {
@@ -167,8 +211,4 @@ async function encodeWithin(picture: RawImage, maxBytes: number): Promise<{ data
     if (jpeg.length <= maxBytes) return { data: jpeg, mime: 'image/jpeg' };
   }
   return undefined;
-}
-
-function luminance([r, g, b]: Rgb): number {
-  return 0.299 * r + 0.587 * g + 0.114 * b;
 }

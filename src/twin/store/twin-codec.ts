@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { Rle } from '../../mask/rle.js';
 import { TwinsegError, errorMessage } from '../../errors.js';
 import { decodeCocoRle, encodeCocoRle } from '../../mask/coco-rle.js';
+import { PROPOSAL_STAGES } from '../../perception/contract.js';
 import { POSITION_NAMES, SCHEMA_VERSION, type Twin, type TwinObject } from '../scene-model.js';
 
 const num = z.union([z.number(), z.null().transform(() => NaN)]);
@@ -38,7 +39,7 @@ const objectSchema = z.looseObject({
   outline: z.object({ points: z.array(point), holes: int.nonnegative() }),
   scores: z.object({ predictedIou: num, stability: num }),
   occludedBy: z.array(int).optional(),
-  origin: z.enum(['grid', 'coverage', 'parts', 'crop', 'user']),
+  origin: z.enum(PROPOSAL_STAGES),
   semantics: z.looseObject({
     label: slot(z.string()).optional(),
     description: slot(z.string()).optional(),

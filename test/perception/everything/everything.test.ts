@@ -36,7 +36,7 @@ describe('everything mode on a synthetic scene', () => {
     // Pinned: the default balanced budget (38 prompts from a 3x3 grid) is tuned for four-token decoders,
     // where each prompt proposes three masks; a single-mask decoder needs the denser start.
     const predictor = createFakePredictor(scene);
-    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64 }));
+    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64, stuff: false }));
     for (const s of scene) expect(bestIou(shapeRle(s, W, H), res.proposals)).toBeGreaterThan(0.95);
     expect(res.proposals.some((p) => p.stage === 'parts')).toBe(true);
     expect(res.stats.decoderCalls).toBeLessThanOrEqual(64);
@@ -47,7 +47,7 @@ describe('everything mode on a synthetic scene', () => {
   it('fills a gap the coarse grid misses with a coverage prompt', async () => {
     const disc: Shape = { kind: 'disc', cx: 100, cy: 100, r: 30 };
     const predictor = createFakePredictor([disc]);
-    const base = { pointsPerSide: 2, parts: false, cropNLayers: 0 };
+    const base = { pointsPerSide: 2, parts: false, cropNLayers: 0, stuff: false };
     const gridOnly = await runEverything(predictor, fakeImage(200, 200), resolveEverythingOptions('fast', { ...base, coverageTarget: 0 }));
     expect(gridOnly.proposals).toHaveLength(0); // grid points sit at 50/150, outside the disc
     const res = await runEverything(predictor, fakeImage(200, 200), resolveEverythingOptions('fast', { ...base, maxPrompts: 8 }));
@@ -167,7 +167,7 @@ describe('everything mode with all four mask tokens per prompt', () => {
 
   it('asks part points as contrast prompts with multimask off, one token per prompt', async () => {
     const predictor = createFakeTokenPredictor(scene);
-    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { multimask: false }));
+    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { multimask: false, stuff: false }));
     const contrast = predictor.prompts.filter((p) => p.points!.length > 1);
     expect(contrast.length).toBeGreaterThan(0);
     expect(contrast.every((p) => p.points!.filter((q) => q.label === 1).length === 1)).toBe(true);

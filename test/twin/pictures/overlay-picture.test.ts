@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeToRgb } from '../../../src/image/codec.js';
-import { rleFromBitmap } from '../../../src/mask/rle.js';
+import { rleContains, rleFromBitmap } from '../../../src/mask/rle.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import { contrastingTints, overlayRegion, renderOverlay } from '../../../src/twin/pictures/overlay-picture.js';
+import { pictureToImage } from '../../../src/twin/pictures/picture-window.js';
+import { coordinateAt, readRulers } from './read-ruler.js';
 
 const W = 200;
 const H = 100;
@@ -44,6 +46,26 @@ describe('overlay picture', () => {
     expect(near(at((120 - 104) * 4, (50 - 24) * 4), ta!)).toBe(true);
     expect(near(at((155 - 104) * 4, (70 - 24) * 4 - 1), tb!)).toBe(true);
     // Outside both: the grey picture.
-    expect(near(at(8, 120), [128, 128, 128])).toBe(true);
+    expect(near(at(250, 60), [128, 128, 128])).toBe(true);
+  });
+
+  it('gives a crop rulers and the window it shows, so a point seen on it maps back to the image', async () => {
+    const a = { id: 1, rle: rect(120, 40, 140, 60), objectColor: '#808080' };
+    const p = await renderOverlay(grey, [a], { crop: true, maxSide: 288 });
+    expect(p.window).toEqual({ x1: 104, y1: 24, x2: 156, y2: 76, scale: 5.53 });
+    // The picture pixel at the middle of the tinted square maps back into the object.
+    const [x, y] = pictureToImage(p.window!, Math.round((130 - 104) * 5.53), Math.round((50 - 24) * 5.53));
+    expect(rleContains(a.rle, Math.floor(x), Math.floor(y))).toBe(true);
+    const px = await decodeToRgb(p.data, { maxPixels: 1e7, background: { r: 0, g: 0, b: 0 } });
+    // The ruler strip along the top is dark (white numbers on it aside) where the crop is grey.
+    const row = px.data.subarray(2 * p.width * 3, 3 * p.width * 3);
+    expect(row.reduce((s, v) => s + v, 0) / row.length).toBeLessThan(80);
+    // The same point read off the rulers, as a host without the reply's window would.
+    const rulers = await readRulers(p.data);
+    const [rx, ry] = [coordinateAt(rulers.top, (130 - 104) * 5.53), coordinateAt(rulers.left, (50 - 24) * 5.53)];
+    expect([Math.abs(rx - 130), Math.abs(ry - 50)].every((d) => d < 1), `read ${[rx, ry]}`).toBe(true);
+    // A full (uncropped) overlay has no rulers and shows the whole image.
+    const full = await renderOverlay(grey, [a]);
+    expect(full.window).toEqual({ x1: 0, y1: 0, x2: W, y2: H, scale: 1 });
   });
 });

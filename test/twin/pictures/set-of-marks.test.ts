@@ -1,60 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleFromBitmap, type Box, type Rle } from '../../../src/mask/rle.js';
+import type { Box } from '../../../src/mask/rle.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import { drawScene } from '../../../src/scenes/scene.js';
 import { numberSvg } from '../../../src/twin/pictures/digit-glyphs.js';
-import { chooseLabelBox, distanceTransform, interiorCandidates } from '../../../src/twin/pictures/mark-placement.js';
+import { distanceTransform, interiorCandidates } from '../../../src/twin/pictures/mark-placement.js';
 import { markColor } from '../../../src/twin/pictures/mask-painting.js';
 import { renderMarksImage } from '../../../src/twin/pictures/set-of-marks.js';
-import { SCHEMA_VERSION, type Level, type Twin, type TwinObject } from '../../../src/twin/scene-model.js';
-
-function imageOf(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): LoadedImage {
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rgb.set(pixel(x, y), (y * width + x) * 3);
-  return { hash: 'h', width, height, rgb, source: 'synthetic', format: 'raw' };
-}
-
-function shape(w: number, h: number, inside: (x: number, y: number) => boolean): Rle {
-  const bits = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside(x, y)) bits[y * w + x] = 1;
-  return rleFromBitmap(bits, w, h);
-}
-
-function twinOf(image: LoadedImage, shapes: { rle: Rle; level?: Level }[]): Twin {
-  const masks = new Map<number, Rle>();
-  const objects: TwinObject[] = shapes.map(({ rle, level }, i) => {
-    masks.set(i + 1, rle);
-    return {
-      id: i + 1,
-      level: level ?? 'whole',
-      parent: null,
-      children: [],
-      bbox: rleBbox(rle),
-      area: rleArea(rle),
-      areaFraction: rleArea(rle) / (image.width * image.height),
-      centroid: [0, 0],
-      position: 'center',
-      color: { mean: '#000000', dominant: '#000000', name: 'black' },
-      shape: { aspectRatio: 1, solidity: 1, circularity: 1 },
-      outline: { points: [], holes: 0 },
-      scores: { predictedIou: 0.9, stability: 0.9 },
-      origin: 'grid',
-      semantics: {},
-    };
-  });
-  const { width, height } = image;
-  return {
-    id: 'tw_00000000000000aa',
-    schemaVersion: SCHEMA_VERSION,
-    image: { hash: image.hash, width, height, source: image.source },
-    model: 'test',
-    params: {},
-    createdAt: '2026-01-01T00:00:00.000Z',
-    objects,
-    masks,
-  };
-}
+import { HOST_MAX_PIXELS, HOST_MAX_SIDE } from '../../../src/twin/pictures/picture-window.js';
+import { crowdTwin, expectLabelsApart, expectLeadersOnTheirObjects, imageOf, MIN_LABEL_PX, shape, twinOf, twinOfScene } from './drawn-twins.js';
 
 async function rawOf(data: Buffer) {
   return sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -92,12 +46,13 @@ describe('renderMarksImage', () => {
   );
 
   it('draws one numbered box per object inside its mask, in the object colour with legible ink', async () => {
-    const out = await renderMarksImage(grey, twin);
+    const out = await renderMarksImage(grey, twin, { maxZoom: 1 });
     expect(out.mime).toBe('image/jpeg');
     expect([out.width, out.height, out.scale]).toEqual([W, H, 1]);
     const px = await rawOf(out.data);
     expect(out.marks.map((m) => m.id).sort()).toEqual([1, 2, 3, 4]);
-    for (const { id, box } of out.marks) {
+    for (const { id, box, leader } of out.marks) {
+      expect(leader, `label ${id} sits on its object`).toBeUndefined();
       const [x1, y1, x2, y2] = box;
       const r = rects[id - 1]!;
       const cx = (x1 + x2) / 2;
@@ -115,19 +70,11 @@ describe('renderMarksImage', () => {
   });
 
   it('keeps labels apart when there is room', async () => {
-    const { marks } = await renderMarksImage(grey, twin);
-    for (const a of marks) {
-      for (const b of marks) {
-        if (a.id >= b.id) continue;
-        const overlap = Math.min(a.box[2], b.box[2]) > Math.max(a.box[0], b.box[0]) &&
-          Math.min(a.box[3], b.box[3]) > Math.max(a.box[1], b.box[1]);
-        expect(overlap, `labels ${a.id} and ${b.id}`).toBe(false);
-      }
-    }
+    expectLabelsApart(await renderMarksImage(grey, twin));
   });
 
   it('outlines wholes and tints their inside, leaving unmasked pixels alone', async () => {
-    const px = await rawOf((await renderMarksImage(grey, twin)).data);
+    const px = await rawOf((await renderMarksImage(grey, twin, { maxZoom: 1 })).data);
     const at = (x: number, y: number) => Array.from(px.data.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
     const close = (a: number[], b: readonly number[], tol: number) => a.every((v, i) => Math.abs(v - b[i]!) <= tol);
     expect(close(at(221, 100), markColor(2), 24)).toBe(true); // left edge of object 2
@@ -141,7 +88,7 @@ describe('renderMarksImage', () => {
     await expect(renderMarksImage(grey, twin, { ids: [2, 9] })).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   });
 
-  it('scales to maxSide and stays under maxBytes by lowering JPEG quality', async () => {
+  it("shrinks a large photo to the host's limits and stays under maxBytes by lowering JPEG quality", async () => {
     // Noise does not compress: the PNG would be ~5 MB.
     let s = 1;
     const noisy = imageOf(2000, 1000, () => {
@@ -152,13 +99,24 @@ describe('renderMarksImage', () => {
     const out = await renderMarksImage(noisy, t, { maxBytes: 400_000 });
     expect(out.mime).toBe('image/jpeg');
     expect(out.data.length).toBeLessThanOrEqual(400_000);
-    expect([out.width, out.height]).toEqual([1568, 784]);
-    expect(out.scale).toBeCloseTo(0.784, 6);
+    // 1.15 MP binds before 1568 px: 0.75 × (2000 × 1000).
+    expect([out.width, out.height]).toEqual([1500, 750]);
+    expect(out.scale).toBe(0.75);
     const meta = await sharp(out.data).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 1568, 784]);
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 1500, 750]);
     const small = await renderMarksImage(noisy, t, { maxSide: 500, maxBytes: 60_000 });
     expect(Math.max(small.width, small.height)).toBeLessThanOrEqual(500);
     expect(small.data.length).toBeLessThanOrEqual(60_000);
+  });
+
+  it("enlarges a small photo to the host's size: 640×427 becomes 1312×875 (scale 2.05)", async () => {
+    const photo = imageOf(640, 427, (x, y) => [x % 256, y % 256, 90]);
+    const out = await renderMarksImage(photo, twinOf(photo, [{ rle: shape(640, 427, (x, y) => x > 100 && x < 300 && y > 100 && y < 300) }]));
+    expect([out.width, out.height, out.scale]).toEqual([1312, 875, 2.05]);
+    expect(out.window).toEqual({ x1: 0, y1: 0, x2: 640, y2: 427, scale: 2.05 });
+    expect(Math.max(out.width, out.height)).toBeLessThanOrEqual(HOST_MAX_SIDE);
+    expect(out.width * out.height).toBeLessThanOrEqual(HOST_MAX_PIXELS);
+    expect(out.marks[0]!.box[3] - out.marks[0]!.box[1]).toBeGreaterThanOrEqual(MIN_LABEL_PX);
   });
 
   it('changes the picture under every label on a textured scene', async () => {
@@ -172,7 +130,7 @@ describe('renderMarksImage', () => {
       { rle: shape(w, h, (_x, y) => y > 420) },
       ...Array.from({ length: 9 }, (_, k) => ({ rle: shape(w, h, (x, y) => x > 20 + k * 85 && x < 90 + k * 85 && y > 20 && y < 80) })),
     ]);
-    const out = await renderMarksImage(photo, t, { maxSide: 640 });
+    const out = await renderMarksImage(photo, t, { maxSide: 640, maxZoom: 1 });
     expect(out.width).toBe(640);
     expect(out.marks).toHaveLength(12);
     const plain = await sharp(data, { raw: { width: w, height: h, channels: 3 } })
@@ -187,6 +145,69 @@ describe('renderMarksImage', () => {
       a.forEach((p, i) => p.forEach((v, k) => (diff += Math.abs(v - b[i]![k]!))));
       expect(diff / (a.length * 3), `label ${id}`).toBeGreaterThan(25);
     }
+  });
+});
+
+describe('labels at host scale', () => {
+  it('never lets two labels touch, keeps them legible and leaders on their objects, on drawn scenes', async () => {
+    for (const seed of [1, 7, 23]) {
+      const scene = await drawScene({ seed, width: 640, height: 427, objects: 9, occlusion: 0.6 });
+      const { image, twin } = twinOfScene(scene);
+      const out = await renderMarksImage(image, twin);
+      expect(out.width, `seed ${seed}`).toBe(1312);
+      expectLabelsApart(out);
+      expectLeadersOnTheirObjects(out, twin);
+      for (const m of out.marks) expect(m.box[3] - m.box[1]).toBeGreaterThanOrEqual(MIN_LABEL_PX);
+      // Nothing is left out: every object of these scenes gets its id.
+      expect([out.crowded, out.unlabelled]).toEqual([false, []]);
+      expect(out.marks.length).toBe(twin.objects.length);
+    }
+  });
+
+  it('labels whole objects only on a crowd too dense for every id, and says so', async () => {
+    const { image, twin } = crowdTwin(16, 10);
+    const out = await renderMarksImage(image, twin);
+    expect(out.crowded).toBe(true);
+    const level = new Map(twin.objects.map((o) => [o.id, o.level]));
+    expect(new Set(out.marks.map((m) => level.get(m.id)))).toEqual(new Set(['whole']));
+    expect(out.marks.length + out.unlabelled.length).toBe(160);
+    expect(out.unlabelled).toEqual([]);
+    expectLabelsApart(out);
+    expectLeadersOnTheirObjects(out, twin);
+    for (const m of out.marks) expect(m.box[3] - m.box[1]).toBeGreaterThanOrEqual(MIN_LABEL_PX);
+  });
+
+  it('puts the label of an object too small to hold it beside the object, with a leader line to it', async () => {
+    // 3×3-pixel dots 20 px apart: at 4× they are 12 px across, less than a label.
+    const image = imageOf(200, 120, () => [120, 120, 120]);
+    const dots = Array.from({ length: 40 }, (_, k) => [20 + (k % 8) * 20, 20 + Math.floor(k / 8) * 20] as const);
+    const twin = twinOf(image, dots.map(([cx, cy]) => ({ rle: shape(200, 120, (x, y) => Math.abs(x - cx) <= 1 && Math.abs(y - cy) <= 1) })));
+    const out = await renderMarksImage(image, twin);
+    expect(out.scale).toBe(4);
+    expect(out.unlabelled).toEqual([]);
+    expect(out.marks.filter((m) => m.leader).length).toBeGreaterThan(20);
+    expectLabelsApart(out);
+    expectLeadersOnTheirObjects(out, twin);
+    for (const m of out.marks) {
+      if (!m.leader) continue;
+      // The line starts on the label box's edge.
+      const [fx, fy] = m.leader.from;
+      const onEdge = (fx === m.box[0] || fx === m.box[2] || fy === m.box[1] || fy === m.box[3]) &&
+        fx >= m.box[0] && fx <= m.box[2] && fy >= m.box[1] && fy <= m.box[3];
+      expect(onEdge, `leader of ${m.id} starts on its box`).toBe(true);
+    }
+  });
+
+  it('leaves out labels that find no room rather than overlap them, and names them', async () => {
+    // 400 dots on a 120×120 image: their labels would take twice the picture's area.
+    const image = imageOf(120, 120, () => [120, 120, 120]);
+    const cells = Array.from({ length: 400 }, (_, k) => k);
+    const twin = twinOf(image, cells.map((k) => ({ rle: shape(120, 120, (x, y) => x % 6 < 3 && y % 6 < 3 && Math.floor(x / 6) + 20 * Math.floor(y / 6) === k) })));
+    const out = await renderMarksImage(image, twin);
+    expect(out.unlabelled.length).toBeGreaterThan(0);
+    expect(out.marks.length + out.unlabelled.length).toBe(400);
+    expectLabelsApart(out);
+    expectLeadersOnTheirObjects(out, twin);
   });
 });
 
@@ -210,19 +231,6 @@ describe('mark placement', () => {
     for (let i = 0; i < c.length; i++) {
       for (let j = i + 1; j < c.length; j++) expect(Math.hypot(c[i]!.x - c[j]!.x, c[i]!.y - c[j]!.y)).toBeGreaterThanOrEqual(6);
     }
-  });
-
-  it('moves a label off one already placed when another interior spot fits', () => {
-    const candidates = [
-      { x: 50, y: 50, depth: 30 },
-      { x: 50, y: 90, depth: 20 },
-    ];
-    expect(chooseLabelBox(candidates, 20, 10, 200, 200, [])).toEqual([40, 45, 60, 55]);
-    expect(chooseLabelBox(candidates, 20, 10, 200, 200, [[35, 40, 65, 60]])).toEqual([40, 85, 60, 95]);
-  });
-
-  it('keeps label boxes inside the frame', () => {
-    expect(chooseLabelBox([{ x: 1, y: 1, depth: 1 }], 20, 10, 100, 100, [])).toEqual([0, 0, 20, 10]);
   });
 });
 

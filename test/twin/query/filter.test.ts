@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildTwin } from '../../src/twin/build-twin.js';
-import { filterObjects } from '../../src/twin/filter.js';
-import { FilterQuerySchema, FilterRequestSchema, toFilterQuery, type FilterQuery } from '../../src/twin/filter-schema.js';
-import { setSemantics } from '../../src/twin/semantics.js';
-import { standardScene } from './scene-fixture.js';
+import { buildTwin } from '../../../src/twin/build-twin.js';
+import { filterObjects } from '../../../src/twin/query/filter.js';
+import { FilterQuerySchema, FilterRequestSchema, toFilterQuery, type FilterQuery } from '../../../src/twin/query/filter-schema.js';
+import { setSemantics } from '../../../src/twin/semantics.js';
+import { standardScene } from '../scene-fixture.js';
 
 // Ids: 1 red rectangle (left), 2 green disc (right), 3 gray post touching 1 (center),
 // 4 blue window inside 1 (top-left), 5 yellow tag below 2 (bottom-right).

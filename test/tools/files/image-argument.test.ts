@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveImageInput } from '../../src/tools/image-argument.js';
-import { TINY_PNG } from '../helpers/recording-twin-service.js';
-import { tempDir } from '../helpers/mcp-harness.js';
+import { resolveImageInput } from '../../../src/tools/files/image-argument.js';
+import { TINY_PNG } from '../../helpers/recording-twin-service.js';
+import { tempDir } from '../../helpers/mcp-harness.js';
 
 let root: string;
 beforeAll(async () => {

@@ -2,9 +2,9 @@
 // against the session's roots (which travel with it, so that the read itself stays inside them), or
 // base64 whose decoded size is within the configured limit. Telling paths from base64 is perception's
 // job, done once here and handed down classified.
-import { TwinsegError } from '../errors.js';
-import { classifyImageSource, type ImageSource } from '../perception/image-input.js';
-import { resolveReadPath } from '../roots/path-policy.js';
+import { TwinsegError } from '../../errors.js';
+import { classifyImageSource, type ImageSource } from '../../perception/image-input.js';
+import { resolveReadPath } from '../../roots/path-policy.js';
 
 export async function resolveImageInput(image: string, roots: readonly string[], maxBytes: number): Promise<ImageSource> {
   const src = classifyImageSource(image);

@@ -4,10 +4,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfinedFileError, writeConfined } from '../confined-files.js';
-import { errorMessage, TwinsegError } from '../errors.js';
-import type { ToolContext } from './tool-context.js';
-import { resolveWritePath } from '../roots/path-policy.js';
+import { ConfinedFileError, writeConfined } from '../../confined-files.js';
+import { errorMessage, TwinsegError } from '../../errors.js';
+import type { ToolContext } from '../tool-context.js';
+import { resolveWritePath } from '../../roots/path-policy.js';
 
 export interface WrittenFile {
   path: string;

@@ -1,12 +1,12 @@
 // Evaluates a FilterQuery against a twin. The query is compiled once into plain closures; mask
 // relations (inside, overlaps, touches) go through the twin's cached scene index, so repeated
 // queries on the same twin cost microseconds.
-import { rleContains } from '../mask/rle.js';
-import { TwinsegError } from '../errors.js';
+import { rleContains } from '../../mask/rle.js';
+import { TwinsegError } from '../../errors.js';
 import type { FilterPredicate, FilterQuery, FilterSort } from './filter-schema.js';
-import { holds, nearestTo, DEFAULT_NEAR_K, sceneIndex } from './relations.js';
-import { unknownObjects } from './unknown-objects.js';
-import type { Twin, TwinObject } from './scene-model.js';
+import { holds, nearestTo, DEFAULT_NEAR_K, sceneIndex } from '../relations.js';
+import { unknownObjects } from '../unknown-objects.js';
+import type { Twin, TwinObject } from '../scene-model.js';
 
 type Test = (o: TwinObject) => boolean;
 

@@ -4,12 +4,13 @@
 // makes the JSON Schema a `$ref` to one definition instead of four copies (tools/list is sent to the
 // model on every turn). Unknown fields and bad values are errors that list what is allowed.
 import { z } from 'zod';
-import { COLOR_NAMES } from './colour.js';
-import { POSITION_NAMES } from './scene-model.js';
+import { COLOR_NAMES } from '../colour.js';
+import { POSITION_NAMES } from '../scene-model.js';
 
 
-// No `maximum` noise in the JSON Schema: a number type plus an integer check that zod enforces.
-const Id = z.number().min(1).refine(Number.isSafeInteger, 'Expected a positive integer object id.');
+// No `maximum` or `minimum` noise in the JSON Schema, repeated at each of the many id fields of tools/list: a
+// number type plus the checks that zod enforces (the ids a host reads off the picture start at 1 anyway).
+const Id = z.number().refine((n) => Number.isSafeInteger(n) && n >= 1, 'Expected a positive integer object id.');
 const list = (values: readonly string[]) => values.join(', ');
 const Color = z.enum(COLOR_NAMES).meta({ id: 'Color' });
 
@@ -46,7 +47,7 @@ function predicateShape() {
         .optional(),
       'Colour name, or several.',
     ),
-    area_pct: range('% of the image (as area_pct)', 100).optional(),
+    area_pct: range('% of the image', 100).optional(),
     area_px: range('pixels').optional(),
     region: d(
       z
@@ -80,11 +81,11 @@ function predicateShape() {
 }
 
 export const FilterPredicateSchema = strict(predicateShape())
-  .describe('left_of, right_of, above, below, inside (parts, recursively), contains, overlaps, touches: an object id; keeps objects so related to it.')
+  .describe('left_of … touches: an object id; keeps objects so related to it (inside: parts of parts too).')
   .meta({ id: 'FilterPredicate' });
 
 export const FilterSortSchema = strict({
-  by: z.enum(['id', 'area', 'x', 'y', 'distance']).describe('x, y: centroid; distance: from point or object.'),
+  by: z.enum(['id', 'area', 'x', 'y', 'distance']).describe('x, y: centroid.'),
   order: z.enum(['asc', 'desc']).optional(),
   point: z.array(z.number()).length(2).optional(),
   object: Id.optional(),
