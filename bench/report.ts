@@ -7,7 +7,16 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../src/atomic-write.js';
 import { BENCH_OUT_DIR, BENCH_REPORT_DIR, writeDocsBlock } from './bench-output.js';
-import { BENCH_NAMES, BENCH_SCHEMAS, type BenchName, type EvalBench, type PerceptionBench, type ServerBench, type SuiteBench, type TwinBench } from './bench-types.js';
+import {
+  BENCH_NAMES,
+  BENCH_SCHEMAS,
+  type BenchName,
+  type EvalBench,
+  type PerceptionBench,
+  type ServerBench,
+  type SuiteBench,
+  type TwinBench,
+} from './bench-types.js';
 import { oracleSpec, renderPlot, speedRecallSpec, stagesSpec, type StageTime } from './report-plots.js';
 
 type Source<T> =
@@ -39,7 +48,12 @@ async function readSource<T>(dir: string, name: BenchName, schema: z.ZodType<T>)
       const i = parsed.error.issues[0]!;
       return { status: 'unreadable', file, error: `${i.path.join('.') || '(top level)'}: ${i.message}` };
     }
-    return { status: 'ok', file, generatedAt: typeof raw.generatedAt === 'string' ? raw.generatedAt : mtime.toISOString(), data: parsed.data };
+    return {
+      status: 'ok',
+      file,
+      generatedAt: typeof raw.generatedAt === 'string' ? raw.generatedAt : mtime.toISOString(),
+      data: parsed.data,
+    };
   } catch (e) {
     return { status: 'unreadable', file, error: e instanceof Error ? e.message : String(e) };
   }
@@ -68,7 +82,8 @@ export function stageTimes(src: Sources): StageTime[] {
     out.push({ stage: 'encoder, per image', ms: median(p.modes.map((m) => m.encoderMs)), source: 'perception' });
     const perCall = p.modes.filter((m) => m.decoderCalls > 0).map((m) => (m.totalMs - m.encoderMs) / m.decoderCalls);
     if (perCall.length) out.push({ stage: 'per decoder call: (total − encoder) / calls', ms: median(perCall), source: 'perception' });
-    for (const m of p.modes.filter((m) => m.kind === 'preset')) out.push({ stage: `everything mode, ${m.name}`, ms: m.totalMs, source: 'perception' });
+    for (const m of p.modes.filter((m) => m.kind === 'preset'))
+      out.push({ stage: `everything mode, ${m.name}`, ms: m.totalMs, source: 'perception' });
   }
   const t = src.twin.status === 'ok' ? src.twin.data : undefined;
   if (t) {
@@ -81,7 +96,8 @@ export function stageTimes(src: Sources): StageTime[] {
   }
   const e = src.eval.status === 'ok' ? src.eval.data : undefined;
   if (e) {
-    for (const p of e.oracle.presets) if (p.meanBuildMs !== null) out.push({ stage: `twin build, ${p.preset} (per image)`, ms: p.meanBuildMs, source: 'eval' });
+    for (const p of e.oracle.presets)
+      if (p.meanBuildMs !== null) out.push({ stage: `twin build, ${p.preset} (per image)`, ms: p.meanBuildMs, source: 'eval' });
   }
   const s = src.server.status === 'ok' ? src.server.data : undefined;
   if (s) for (const [k, l] of Object.entries(s.latencies)) out.push({ stage: `MCP ${k.replace(/_/g, ' ')}`, ms: l.p50, source: 'server' });
@@ -103,13 +119,18 @@ export interface ReportResult {
 export async function generateReport(opts: ReportOptions = {}): Promise<ReportResult> {
   const inDir = opts.inDir ?? BENCH_OUT_DIR;
   const outDir = opts.outDir ?? BENCH_REPORT_DIR;
-  const entries = await Promise.all(BENCH_NAMES.map(async (n) => [n, await readSource(inDir, n, BENCH_SCHEMAS[n] as z.ZodType<unknown>)] as const));
+  const entries = await Promise.all(
+    BENCH_NAMES.map(async (n) => [n, await readSource(inDir, n, BENCH_SCHEMAS[n] as z.ZodType<unknown>)] as const),
+  );
   const src = Object.fromEntries(entries) as unknown as Sources;
   const files: string[] = [];
   const plots: Record<string, string> = {};
   const plot = async (name: string, spec: Parameters<typeof renderPlot>[0]) => {
     const { svg, png } = await renderPlot(spec);
-    for (const [ext, data] of [['svg', svg], ['png', png]] as const) {
+    for (const [ext, data] of [
+      ['svg', svg],
+      ['png', png],
+    ] as const) {
       const file = path.join(outDir, `${name}.${ext}`);
       await writeFileAtomic(file, data);
       files.push(file);
@@ -129,12 +150,19 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
 
   // Machine: the perception bench's, which is the one whose times depend on it most.
   md.push('## Machine', '');
-  const machines = BENCH_NAMES.flatMap((n) => (src[n].status === 'ok' ? [[n, (src[n] as { data: { machine: { cpu: string; cores: number; provider: string } } }).data.machine] as const] : []));
+  const machines = BENCH_NAMES.flatMap((n) =>
+    src[n].status === 'ok'
+      ? [[n, (src[n] as { data: { machine: { cpu: string; cores: number; provider: string } } }).data.machine] as const]
+      : [],
+  );
   const main = machines.find(([n]) => n === 'perception')?.[1] ?? machines.find(([, m]) => m.provider !== 'none')?.[1] ?? machines[0]?.[1];
   if (main) {
     md.push(table(['CPU', 'cores', 'provider'], [[main.cpu, main.cores, main.provider]]), '');
-    const other = machines.filter(([, m]) => m.cpu !== main.cpu || m.cores !== main.cores || (m.provider !== main.provider && m.provider !== 'none'));
-    if (other.length) md.push(`Measured elsewhere: ${other.map(([n, m]) => `${n} on ${m.cpu} (${m.cores} cores, ${m.provider})`).join('; ')}.`, '');
+    const other = machines.filter(
+      ([, m]) => m.cpu !== main.cpu || m.cores !== main.cores || (m.provider !== main.provider && m.provider !== 'none'),
+    );
+    if (other.length)
+      md.push(`Measured elsewhere: ${other.map(([n, m]) => `${n} on ${m.cpu} (${m.cores} cores, ${m.provider})`).join('; ')}.`, '');
   } else md.push('_No bench has run._', '');
 
   md.push('## Speed against recall: presets and dense grids', '');
@@ -143,8 +171,32 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     await plot('speed-recall', speedRecallSpec(p));
     md.push('![speed against recall](speed-recall.png)', '');
     docs.perception = table(
-      ['mode', 'kind', 'prompts', 'decoder calls', 'total ms', 'encoder ms', 'total / encoder', 'recall@0.5', 'recall@0.75', 'mean best IoU', 'peak RSS MB'],
-      p.modes.map((m) => [m.name, m.kind, m.prompts, m.decoderCalls, f(m.totalMs), f(m.encoderMs), f(m.ratioToEncoder, 1), f(m.recall50, 3), f(m.recall75, 3), f(m.meanBestIou, 3), f(m.peakRssMb)]),
+      [
+        'mode',
+        'kind',
+        'prompts',
+        'decoder calls',
+        'total ms',
+        'encoder ms',
+        'total / encoder',
+        'recall@0.5',
+        'recall@0.75',
+        'mean best IoU',
+        'peak RSS MB',
+      ],
+      p.modes.map((m) => [
+        m.name,
+        m.kind,
+        m.prompts,
+        m.decoderCalls,
+        f(m.totalMs),
+        f(m.encoderMs),
+        f(m.ratioToEncoder, 1),
+        f(m.recall50, 3),
+        f(m.recall75, 3),
+        f(m.meanBestIou, 3),
+        f(m.peakRssMb),
+      ]),
     );
     md.push(docs.perception, '');
   } else md.push(notRun(src.perception, 'npm run bench:perception'), '');
@@ -154,7 +206,13 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
   if (stages.length) {
     await plot('stages', stagesSpec(stages));
     md.push('![median time per stage](stages.png)', '');
-    md.push(table(['stage', 'median ms', 'bench'], stages.map((s) => [s.stage, s.ms < 10 ? f(s.ms, 2) : f(s.ms), s.source])), '');
+    md.push(
+      table(
+        ['stage', 'median ms', 'bench'],
+        stages.map((s) => [s.stage, s.ms < 10 ? f(s.ms, 2) : f(s.ms), s.source]),
+      ),
+      '',
+    );
   } else md.push('_No timed bench has run._', '');
 
   md.push('## Peak RSS', '');
@@ -164,7 +222,15 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     const s = src[n];
     if (s.status === 'ok') rss.push([n, s.data.peakRssMb]);
   }
-  md.push(rss.length ? table(['bench', 'peak RSS MB'], rss.map(([n, v]) => [n, f(v)])) : '_No bench has run._', '');
+  md.push(
+    rss.length
+      ? table(
+          ['bench', 'peak RSS MB'],
+          rss.map(([n, v]) => [n, f(v)]),
+        )
+      : '_No bench has run._',
+    '',
+  );
 
   md.push('## Twin oracle per preset', '');
   md.push(
@@ -182,10 +248,35 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
       for (const b of ['all', 'small', 'medium', 'large'] as const) {
         const part = p.summary[b];
         if (!part) continue;
-        rows.push([b === 'all' ? p.preset : '', b, part.count, b === 'all' && p.meanBuildMs !== null ? f(p.meanBuildMs) : '', f(part.single.mean, 3), f(part.single.recall50, 3), f(part.single.recall75, 3), f(part.greedy.mean, 3), f(part.greedy.recall50, 3), f(part.greedy.recall75, 3)]);
+        rows.push([
+          b === 'all' ? p.preset : '',
+          b,
+          part.count,
+          b === 'all' && p.meanBuildMs !== null ? f(p.meanBuildMs) : '',
+          f(part.single.mean, 3),
+          f(part.single.recall50, 3),
+          f(part.single.recall75, 3),
+          f(part.greedy.mean, 3),
+          f(part.greedy.recall50, 3),
+          f(part.greedy.recall75, 3),
+        ]);
       }
     }
-    docs.oracle = table(['preset', 'size', 'targets', 'build ms / image', 'one object: mean IoU', 'R@0.5', 'R@0.75', 'greedy union: mean IoU', 'R@0.5', 'R@0.75'], rows);
+    docs.oracle = table(
+      [
+        'preset',
+        'size',
+        'targets',
+        'build ms / image',
+        'one object: mean IoU',
+        'R@0.5',
+        'R@0.75',
+        'greedy union: mean IoU',
+        'R@0.5',
+        'R@0.75',
+      ],
+      rows,
+    );
     md.push(docs.oracle, '');
   } else md.push(notRun(src.eval, 'npm run bench:eval'), '');
 
@@ -197,32 +288,63 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     '',
   );
   // The suite's own bench; an eval.json from before it had one may still carry a `suite`.
-  const legacy = src.eval.status === 'ok' ? src.eval.data.suite ?? null : null;
+  const legacy = src.eval.status === 'ok' ? (src.eval.data.suite ?? null) : null;
   const suiteData = src.suite.status === 'ok' ? src.suite.data : null;
   if (suiteData) {
     const kinds = [...new Set(suiteData.presets.flatMap((p) => Object.keys(p.byKind)))];
     docs.suite = [
       `Seeds ${suiteData.seeds.join(', ')} (${suiteData.seeds.length} scenes).`,
       '',
-      table(['preset', 'requests', 'gIoU', 'cIoU', 'build ms / scene'], suiteData.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3), f(p.meanBuildMs)])),
+      table(
+        ['preset', 'requests', 'gIoU', 'cIoU', 'build ms / scene'],
+        suiteData.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3), f(p.meanBuildMs)]),
+      ),
       '',
       table(
         ['request kind', ...suiteData.presets.map((p) => `${p.preset}: n, gIoU / cIoU`)],
-        kinds.map((k) => [k, ...suiteData.presets.map((p) => (p.byKind[k] ? `${p.byKind[k].count}, ${f(p.byKind[k].gIoU, 3)} / ${f(p.byKind[k].cIoU, 3)}` : '—'))]),
+        kinds.map((k) => [
+          k,
+          ...suiteData.presets.map((p) =>
+            p.byKind[k] ? `${p.byKind[k].count}, ${f(p.byKind[k].gIoU, 3)} / ${f(p.byKind[k].cIoU, 3)}` : '—',
+          ),
+        ]),
       ),
     ].join('\n');
     md.push(docs.suite, '');
   } else if (legacy) {
-    md.push(table(['preset', 'samples', 'gIoU', 'cIoU'], legacy.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3)])), '');
+    md.push(
+      table(
+        ['preset', 'samples', 'gIoU', 'cIoU'],
+        legacy.presets.map((p) => [p.preset, p.count, f(p.gIoU, 3), f(p.cIoU, 3)]),
+      ),
+      '',
+    );
   } else {
-    md.push(notRun(src.suite, 'npm run bench:suite'), '', table(['preset', 'gIoU', 'cIoU'], ['fast', 'balanced'].map((p) => [p, 'not run', 'not run'])), '');
+    md.push(
+      notRun(src.suite, 'npm run bench:suite'),
+      '',
+      table(
+        ['preset', 'gIoU', 'cIoU'],
+        ['fast', 'balanced'].map((p) => [p, 'not run', 'not run']),
+      ),
+      '',
+    );
   }
 
   md.push('## Server tools (in-process MCP client)', '');
   if (src.server.status === 'ok') {
     const s = src.server.data;
-    md.push(`Preset ${s.preset}; ${s.images.map((i) => `${i.image}: ${i.objects} objects, cold build ${f(i.buildColdMs)} ms`).join('; ')}.`, '');
-    md.push(table(['call', 'calls', 'p50 ms', 'p95 ms', 'max ms'], Object.entries(s.latencies).map(([k, l]) => [k, l.n, f(l.p50, 1), f(l.p95, 1), f(l.max, 1)])), '');
+    md.push(
+      `Preset ${s.preset}; ${s.images.map((i) => `${i.image}: ${i.objects} objects, cold build ${f(i.buildColdMs)} ms`).join('; ')}.`,
+      '',
+    );
+    md.push(
+      table(
+        ['call', 'calls', 'p50 ms', 'p95 ms', 'max ms'],
+        Object.entries(s.latencies).map(([k, l]) => [k, l.n, f(l.p50, 1), f(l.p95, 1), f(l.max, 1)]),
+      ),
+      '',
+    );
   } else md.push(notRun(src.server, 'npm run bench:server'), '');
 
   if (src.twin.status === 'ok') {
@@ -231,7 +353,15 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
     md.push(
       table(
         ['image', 'proposals', 'objects', 'build ms', 'compact view tokens', 'detailed view tokens', 'filter p50 / p95 µs'],
-        t.rows.map((r) => [r.image, r.set, r.objects, f(r.buildMs, 1), r.compactTokens, r.detailedTokens, `${f(r.filterP50Us)} / ${f(r.filterP95Us)}`]),
+        t.rows.map((r) => [
+          r.image,
+          r.set,
+          r.objects,
+          f(r.buildMs, 1),
+          r.compactTokens,
+          r.detailedTokens,
+          `${f(r.filterP50Us)} / ${f(r.filterP95Us)}`,
+        ]),
       ),
       '',
     );
@@ -239,13 +369,38 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
 
   const json = {
     generatedAt: new Date().toISOString(),
-    sources: Object.fromEntries(BENCH_NAMES.map((n) => [n, { status: src[n].status, file: src[n].file, ...(src[n].status === 'ok' ? { generatedAt: (src[n] as { generatedAt: string }).generatedAt } : {}), ...(src[n].status === 'unreadable' ? { error: (src[n] as { error: string }).error } : {}) }])),
+    sources: Object.fromEntries(
+      BENCH_NAMES.map((n) => [
+        n,
+        {
+          status: src[n].status,
+          file: src[n].file,
+          ...(src[n].status === 'ok' ? { generatedAt: (src[n] as { generatedAt: string }).generatedAt } : {}),
+          ...(src[n].status === 'unreadable' ? { error: (src[n] as { error: string }).error } : {}),
+        },
+      ]),
+    ),
     machine: main ?? null,
     perception: src.perception.status === 'ok' ? src.perception.data.modes : null,
     stages,
     peakRssMb: Object.fromEntries(rss),
-    oracle: src.eval.status === 'ok' ? src.eval.data.oracle.presets.map((p) => ({ preset: p.preset, meanBuildMs: p.meanBuildMs, summary: p.summary })) : null,
-    suite: suiteData ? { seeds: suiteData.seeds, presets: suiteData.presets.map(({ preset, gIoU, cIoU, count, byKind, meanBuildMs }) => ({ preset, gIoU, cIoU, count, byKind, meanBuildMs })) } : (legacy ?? { status: 'not run' }),
+    oracle:
+      src.eval.status === 'ok'
+        ? src.eval.data.oracle.presets.map((p) => ({ preset: p.preset, meanBuildMs: p.meanBuildMs, summary: p.summary }))
+        : null,
+    suite: suiteData
+      ? {
+          seeds: suiteData.seeds,
+          presets: suiteData.presets.map(({ preset, gIoU, cIoU, count, byKind, meanBuildMs }) => ({
+            preset,
+            gIoU,
+            cIoU,
+            count,
+            byKind,
+            meanBuildMs,
+          })),
+        }
+      : (legacy ?? { status: 'not run' }),
     server: src.server.status === 'ok' ? src.server.data.latencies : null,
     plots,
   };

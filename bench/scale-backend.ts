@@ -81,7 +81,9 @@ export function perceptionBackend(name = process.env.TWINSEG_BENCH_BACKEND ?? 'i
   if (name === 'in-process') return inProcess;
   if (name === 'triton') {
     if (!TRITON_BACKEND_WIRED) {
-      throw new Error('TWINSEG_BENCH_BACKEND=triton: the predictor does not use TWINSEG_TRITON_URL yet; set TRITON_BACKEND_WIRED in bench/scale-backend.ts once it does.');
+      throw new Error(
+        'TWINSEG_BENCH_BACKEND=triton: the predictor does not use TWINSEG_TRITON_URL yet; set TRITON_BACKEND_WIRED in bench/scale-backend.ts once it does.',
+      );
     }
     return triton;
   }

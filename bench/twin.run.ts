@@ -32,11 +32,24 @@ const SAMPLE = COCO_SAMPLE.dir;
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
 const QUERIES = 10_000;
 
-interface GtImage { id: number; file_name: string }
-interface GtAnn { image_id: number; iscrowd: number; segmentation: { size: [number, number]; counts: string } }
+interface GtImage {
+  id: number;
+  file_name: string;
+}
+interface GtAnn {
+  image_id: number;
+  iscrowd: number;
+  segmentation: { size: [number, number]; counts: string };
+}
 
 const proposal = (rle: Rle, score: number, stage: Proposal['stage'] = 'grid'): Proposal => ({
-  rle, area: 0, bbox: rleBbox(rle), predictedIou: score, stability: 0.95, prompt: {}, stage,
+  rle,
+  area: 0,
+  bbox: rleBbox(rle),
+  predictedIou: score,
+  stability: 0.95,
+  prompt: {},
+  stage,
 });
 
 function boxMask(w: number, h: number, [x1, y1, x2, y2]: number[]): Rle {
@@ -58,7 +71,11 @@ function derived(gt: Rle[]): Proposal[] {
     const [x1, y1, x2, y2] = rleBbox(r);
     const mx = (x1 + x2) >> 1;
     const my = (y1 + y2) >> 1;
-    for (const b of [[x1, y1, mx, y2], [mx, y1, x2, y2], [x1, y1, x2, my]]) {
+    for (const b of [
+      [x1, y1, mx, y2],
+      [mx, y1, x2, y2],
+      [x1, y1, x2, my],
+    ]) {
       out.push(proposal(rleIntersection(r, boxMask(r.width, r.height, b)), 0.85, 'parts'));
     }
     out.push(proposal(shifted(r), 0.8));
@@ -69,7 +86,7 @@ function derived(gt: Rle[]): Proposal[] {
 /** Deterministic pseudo-random numbers, so runs are comparable. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function randomQuery(twin: Twin, r: () => number): FilterQuery {
@@ -203,18 +220,24 @@ it('twin build, views and filter on the COCO sample', async () => {
   const encodeRows: EncodingRow[] = [];
   for (const im of json.images) {
     const image = await loadImage(path.join(SAMPLE, im.file_name), LIMITS);
-    const gt = json.annotations
-      .filter((a) => a.image_id === im.id && !a.iscrowd)
-      .map((a) => decodeCocoRle(a.segmentation));
-    rows.push(measure(im.file_name, 'gt', image, gt.map((m) => proposal(m, 0.9))));
+    const gt = json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd).map((a) => decodeCocoRle(a.segmentation));
+    rows.push(
+      measure(
+        im.file_name,
+        'gt',
+        image,
+        gt.map((m) => proposal(m, 0.9)),
+      ),
+    );
     rows.push(measure(im.file_name, 'gt+derived', image, derived(gt)));
     encodeRows.push(await measureEncodings(im.file_name, image, gt));
   }
   const lines = [
     '| image | proposals | masks in | objects (wholes/parts) | build ms (median of 15) | compact view | detailed view | all relations ms | filter p50 / p95 | filter max ms | ~KB per twin |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) =>
-      `| ${r.image} | ${r.set} | ${r.masks} | ${r.objects} (${r.wholes}/${r.parts}) | ${r.buildMs.toFixed(1)} | ${r.compactBytes} B / ${r.compactTokens} tok | ${r.detailedBytes} B / ${r.detailedTokens} tok | ${Math.round(r.relationsMs)} | ${r.filterP50Us.toFixed(0)} / ${r.filterP95Us.toFixed(0)} µs | ${r.filterMaxMs.toFixed(2)} | ${r.memKb.toFixed(0)} |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.image} | ${r.set} | ${r.masks} | ${r.objects} (${r.wholes}/${r.parts}) | ${r.buildMs.toFixed(1)} | ${r.compactBytes} B / ${r.compactTokens} tok | ${r.detailedBytes} B / ${r.detailedTokens} tok | ${Math.round(r.relationsMs)} | ${r.filterP50Us.toFixed(0)} / ${r.filterP95Us.toFixed(0)} µs | ${r.filterMaxMs.toFixed(2)} | ${r.memKb.toFixed(0)} |`,
     ),
   ];
   console.log(`\nTwin layer, ${QUERIES} random filter queries per twin (Node ${process.version})\n\n${lines.join('\n')}\n`);
@@ -224,13 +247,20 @@ it('twin build, views and filter on the COCO sample', async () => {
       '',
       '| image | png | coco rle | polygon | cutout | overlay | marks image |',
       '|---|---|---|---|---|---|---|',
-      ...encodeRows.map((e) =>
-        `| ${e.image} | ${[e.pngMs, e.rleMs, e.polygonMs, e.cutoutMs, e.overlayMs, e.marksMs].map((x) => x.toFixed(1)).join(' | ')} |`,
+      ...encodeRows.map(
+        (e) =>
+          `| ${e.image} | ${[e.pngMs, e.rleMs, e.polygonMs, e.cutoutMs, e.overlayMs, e.marksMs].map((x) => x.toFixed(1)).join(' | ')} |`,
       ),
       '',
     ].join('\n'),
   );
-  const file = await writeBenchOutput('twin', { machine: machine('none'), queries: QUERIES, rows, encodings: encodeRows, peakRssMb: peakRssMb() });
+  const file = await writeBenchOutput('twin', {
+    machine: machine('none'),
+    queries: QUERIES,
+    rows,
+    encodings: encodeRows,
+    peakRssMb: peakRssMb(),
+  });
   console.log(`figures written to ${file}`);
 });
 
@@ -247,7 +277,11 @@ async function timeMs(f: () => unknown, runs = 9): Promise<number> {
 
 async function measureEncodings(name: string, image: LoadedImage, gt: Rle[]): Promise<EncodingRow> {
   const largest = gt.reduce((a, b) => (rleBytes(b) > rleBytes(a) ? b : a));
-  const twin = buildTwin(image, gt.map((m) => proposal(m, 0.9)), { model: 'minisam', params: { bench: 'encode' } });
+  const twin = buildTwin(
+    image,
+    gt.map((m) => proposal(m, 0.9)),
+    { model: 'minisam', params: { bench: 'encode' } },
+  );
   return {
     image: name,
     pngMs: await timeMs(() => encodeMaskPng(largest)),

@@ -29,7 +29,11 @@ it('the twin view with the real model', async () => {
   const photo = path.join(work, 'scene.png');
   await fs.writeFile(photo, (await drawScene(SCENE)).picture.data);
   // TWINSEG_HOME, when set, keeps the derived decoder between runs.
-  const config = loadConfig({ TWINSEG_HOME: process.env.TWINSEG_HOME ?? path.join(work, 'home'), TWINSEG_ROOTS: work, TWINSEG_PROVIDERS: 'cpu' });
+  const config = loadConfig({
+    TWINSEG_HOME: process.env.TWINSEG_HOME ?? path.join(work, 'home'),
+    TWINSEG_ROOTS: work,
+    TWINSEG_PROVIDERS: 'cpu',
+  });
   const app = await createAppContext(config, { log: () => undefined });
   const server = createServer(app);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -37,13 +41,22 @@ it('the twin view with the real model', async () => {
   const client = new Client({ name: 'twinseg-view-bench', version: '1.0.0' }, { capabilities: MCP_APPS_CAPABILITIES });
   await client.connect(clientSide);
   const browser = await launchChromium();
-  const figures: [string, string][] = [['view page (ui://twinseg/twin-view)', `${(Buffer.byteLength(await viewPage('twin-view')) / 1024).toFixed(1)} KB`]];
+  const figures: [string, string][] = [
+    ['view page (ui://twinseg/twin-view)', `${(Buffer.byteLength(await viewPage('twin-view')) / 1024).toFixed(1)} KB`],
+  ];
   try {
     const args = { image: photo, preset: 'balanced' };
     let t = performance.now();
     const result = (await client.callTool({ name: 'build_digital_twin', arguments: args })) as CallToolResult;
-    figures.push([`build_digital_twin (balanced${(result.structuredContent as { cached?: boolean }).cached ? ', cached' : ''})`, `${((performance.now() - t) / 1000).toFixed(1)} s`]);
-    const built = result.structuredContent as { twin_id: string; object_count: number; twin: { objects: { id: number; level: string; bbox: number[]; area_pct: number }[] } };
+    figures.push([
+      `build_digital_twin (balanced${(result.structuredContent as { cached?: boolean }).cached ? ', cached' : ''})`,
+      `${((performance.now() - t) / 1000).toFixed(1)} s`,
+    ]);
+    const built = result.structuredContent as {
+      twin_id: string;
+      object_count: number;
+      twin: { objects: { id: number; level: string; bbox: number[]; area_pct: number }[] };
+    };
     figures.push(['objects', String(built.object_count)]);
 
     t = performance.now();

@@ -34,10 +34,14 @@ try {
   run('tar', ['-xzf', tarball], { cwd: stage });
   const dir = path.join(stage, 'package');
   // No install scripts: onnxruntime-node's would download CUDA libraries; the CPU build is in the package.
-  run(npm, ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', `--os=${targetOs}`, `--cpu=${targetCpu}`], {
-    cwd: dir,
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-  });
+  run(
+    npm,
+    ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', `--os=${targetOs}`, `--cpu=${targetCpu}`],
+    {
+      cwd: dir,
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    },
+  );
   // onnxruntime-node carries every platform's runtime (about 290 MB); the bundle needs its own.
   const ortBin = path.join(dir, 'node_modules', 'onnxruntime-node', 'bin');
   for (const napi of readdirSync(ortBin)) {

@@ -17,7 +17,8 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
 
 async function writeOnce(file: string, data: Uint8Array | string, opts: { replace?: boolean } = {}): Promise<void> {
   // A folder in the way would read as "exists" (link) or fail on the temp file's rename: say what it is.
-  if ((await fs.stat(file).catch(() => undefined))?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' });
+  if ((await fs.stat(file).catch(() => undefined))?.isDirectory())
+    throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' });
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

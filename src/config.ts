@@ -6,9 +6,12 @@ import { z } from 'zod';
 import { TwinsegError } from './errors.js';
 
 const list = (sep: string) =>
-  z
-    .string()
-    .transform((s) => s.split(sep).map((p) => p.trim()).filter(Boolean));
+  z.string().transform((s) =>
+    s
+      .split(sep)
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -67,7 +70,9 @@ export const ConfigSchema = z.object({
   /** Where twins live: this machine (default), or a Redis that replicas share (TWINSEG_STORE=redis://…). */
   store: z.object({
     /** redis:// or rediss:// URL (TWINSEG_STORE); unset or "local": memory plus home/twins. */
-    url: z.url({ protocol: /^rediss?$/, error: 'must be "local" or a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0' }).optional(),
+    url: z
+      .url({ protocol: /^rediss?$/, error: 'must be "local" or a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0' })
+      .optional(),
     /** Seconds an unused twin stays in Redis (TWINSEG_STORE_TTL_S); every read starts it again. */
     ttlSeconds: positiveInt.default(24 * 60 * 60),
     /** Largest serialized twin or blob kept in Redis (TWINSEG_STORE_MAX_TWIN_BYTES); larger ones stay in one process. */
@@ -116,14 +121,9 @@ export function maxRequestBytes(config: Pick<Config, 'maxImageBytes'>): number {
 }
 
 /** Builds the config from environment variables plus explicit overrides (CLI flags, tests). */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<Config> = {},
-): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const home = env.TWINSEG_HOME || path.join(os.homedir(), '.cache', 'twinseg');
-  const roots = env.TWINSEG_ROOTS
-    ? list(path.delimiter).parse(env.TWINSEG_ROOTS)
-    : [process.cwd(), os.tmpdir()];
+  const roots = env.TWINSEG_ROOTS ? list(path.delimiter).parse(env.TWINSEG_ROOTS) : [process.cwd(), os.tmpdir()];
   const raw = {
     home,
     model: env.TWINSEG_MODEL || undefined,
@@ -161,7 +161,8 @@ export function loadConfig(
       decoderModel: env.TWINSEG_TRITON_DECODER || undefined,
       timeoutMs: env.TWINSEG_TRITON_TIMEOUT_MS || undefined,
       maxBatch: env.TWINSEG_TRITON_MAX_BATCH || undefined,
-      fallback: env.TWINSEG_TRITON_FALLBACK === undefined || env.TWINSEG_TRITON_FALLBACK === '' ? undefined : env.TWINSEG_TRITON_FALLBACK !== '0',
+      fallback:
+        env.TWINSEG_TRITON_FALLBACK === undefined || env.TWINSEG_TRITON_FALLBACK === '' ? undefined : env.TWINSEG_TRITON_FALLBACK !== '0',
     },
     ...overrides,
   };
@@ -232,7 +233,10 @@ function variableFor(issuePath: readonly string[]): string | undefined {
  * loopback address, counts as reachable from other machines.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const h = host
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
   if (h === 'localhost') return true;
   if (isIPv4(h)) return h.startsWith('127.');
   if (!isIPv6(h)) return false;
@@ -250,9 +254,13 @@ export function isLoopbackHost(host: string): boolean {
 export function checkHttpExposure(host: string, token: string | undefined): void {
   if (isLoopbackHost(host) || token) return;
   const where = host.trim() === '' ? 'every network interface (an empty host)' : `"${host}"`;
-  throw new TwinsegError('INVALID_INPUT', `Refusing to serve HTTP on ${where} without a token: that address is reachable from other machines.`, {
-    hint:
-      'Set TWINSEG_TOKEN to a secret of at least 16 characters (e.g. TWINSEG_TOKEN=$(openssl rand -base64 24)) and give it to ' +
-      'your clients, or leave out --host / TWINSEG_HTTP_HOST to listen on 127.0.0.1 only.',
-  });
+  throw new TwinsegError(
+    'INVALID_INPUT',
+    `Refusing to serve HTTP on ${where} without a token: that address is reachable from other machines.`,
+    {
+      hint:
+        'Set TWINSEG_TOKEN to a secret of at least 16 characters (e.g. TWINSEG_TOKEN=$(openssl rand -base64 24)) and give it to ' +
+        'your clients, or leave out --host / TWINSEG_HTTP_HOST to listen on 127.0.0.1 only.',
+    },
+  );
 }

@@ -109,7 +109,11 @@ function placeIn(file: string, roots: readonly string[]): { root: string; names:
  */
 async function walkDown(file: string, root: string, names: readonly string[], create: boolean): Promise<FileHandle> {
   let dir = await fs.open(root, DIR_FLAGS).catch((e: unknown) => {
-    throw new ConfinedFileError(file, errno(e) === 'ENOENT' ? { reason: 'missing' } : { reason: 'outside', detail: `its root ${root} cannot be opened` }, e);
+    throw new ConfinedFileError(
+      file,
+      errno(e) === 'ENOENT' ? { reason: 'missing' } : { reason: 'outside', detail: `its root ${root} cannot be opened` },
+      e,
+    );
   });
   try {
     if ((await whereNow(dir)) !== root) throw new ConfinedFileError(file, { reason: 'outside', detail: `its root ${root} moved` });
@@ -198,7 +202,12 @@ const sameFile = (a: { dev: number; ino: number } | undefined, b: Stats) => a !=
  * real path must lie inside one, and it is reached from there without following any symlink. Throws ConfinedFileError for a file
  * that is missing, outside, not a regular file or larger than `maxBytes`; other I/O errors as they are.
  */
-export async function readConfined(file: string, roots: readonly string[] | undefined, maxBytes: number, opts: ConfinedOptions = {}): Promise<Buffer> {
+export async function readConfined(
+  file: string,
+  roots: readonly string[] | undefined,
+  maxBytes: number,
+  opts: ConfinedOptions = {},
+): Promise<Buffer> {
   if (roots === undefined) {
     await refuseSpecial(file, await fs.realpath(file).catch(() => file));
     const handle = await fs.open(file, C.O_RDONLY | C.O_NONBLOCK | C.O_NOCTTY);
@@ -278,8 +287,17 @@ async function stillInside(file: string, roots: readonly string[], dir: FileHand
   }
 }
 
-async function writeInDir(file: string, roots: readonly string[], dir: FileHandle, base: string, data: Uint8Array | string, replace: boolean): Promise<void> {
-  await writeAndPlace(file, { tmp: viaFd(dir, tempName(base)), target: viaFd(dir, base), dir }, data, replace, () => stillInside(file, roots, dir));
+async function writeInDir(
+  file: string,
+  roots: readonly string[],
+  dir: FileHandle,
+  base: string,
+  data: Uint8Array | string,
+  replace: boolean,
+): Promise<void> {
+  await writeAndPlace(file, { tmp: viaFd(dir, tempName(base)), target: viaFd(dir, base), dir }, data, replace, () =>
+    stillInside(file, roots, dir),
+  );
 }
 
 /**
@@ -330,7 +348,14 @@ async function place(file: string, from: string, to: string, replace: boolean): 
 }
 
 /** The fallback without /proc: each step by real path, checked by device and inode afterwards. */
-async function writeByPath(file: string, roots: readonly string[], root: string, names: readonly string[], data: Uint8Array | string, replace: boolean): Promise<void> {
+async function writeByPath(
+  file: string,
+  roots: readonly string[],
+  root: string,
+  names: readonly string[],
+  data: Uint8Array | string,
+  replace: boolean,
+): Promise<void> {
   let dirPath = root;
   for (const name of names.slice(0, -1)) {
     dirPath = path.join(dirPath, name);

@@ -27,11 +27,7 @@ export class TwinsegError extends Error {
   readonly hint?: string;
   readonly details?: Record<string, unknown>;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'TwinsegError';
     this.code = code;
@@ -99,7 +95,10 @@ export function fromSystemError(e: unknown, target: string): unknown {
     case 'EADDRINUSE':
       return port(`${target} is already in use.`, 'Stop the other server, or choose another port (--http PORT; 0 picks a free one).');
     case 'EADDRNOTAVAIL':
-      return port(`Cannot listen on ${target}: that address is not on this machine.`, 'Use 127.0.0.1 (the default) or one of this machine\'s addresses.');
+      return port(
+        `Cannot listen on ${target}: that address is not on this machine.`,
+        "Use 127.0.0.1 (the default) or one of this machine's addresses.",
+      );
     default:
       return e;
   }

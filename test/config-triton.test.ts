@@ -4,7 +4,14 @@ import { loadConfig, tritonModelNames } from '../src/config.js';
 describe('Triton settings in the config', () => {
   it('leaves Triton off by default, with the repository names triton-repo writes', () => {
     const config = loadConfig({});
-    expect(config.triton).toEqual({ url: undefined, encoderModel: undefined, decoderModel: undefined, timeoutMs: 60_000, fallback: false, maxBatch: 16 });
+    expect(config.triton).toEqual({
+      url: undefined,
+      encoderModel: undefined,
+      decoderModel: undefined,
+      timeoutMs: 60_000,
+      fallback: false,
+      maxBatch: 16,
+    });
     expect(tritonModelNames(config.model, config.triton)).toEqual({ encoder: 'minisam-encoder', decoder: 'minisam-decoder' });
   });
 
@@ -15,7 +22,14 @@ describe('Triton settings in the config', () => {
       TWINSEG_TRITON_DECODER: 'sam_dec.v2',
       TWINSEG_TRITON_TIMEOUT_MS: '5000',
     });
-    expect(config.triton).toEqual({ url: 'http://gpu-pool.internal:8000', encoderModel: 'sam_enc', decoderModel: 'sam_dec.v2', timeoutMs: 5000, fallback: false, maxBatch: 16 });
+    expect(config.triton).toEqual({
+      url: 'http://gpu-pool.internal:8000',
+      encoderModel: 'sam_enc',
+      decoderModel: 'sam_dec.v2',
+      timeoutMs: 5000,
+      fallback: false,
+      maxBatch: 16,
+    });
     expect(tritonModelNames('minisam', config.triton)).toEqual({ encoder: 'sam_enc', decoder: 'sam_dec.v2' });
   });
 
@@ -26,7 +40,9 @@ describe('Triton settings in the config', () => {
   });
 
   it('refuses a URL that is not http(s), a model name that is not a directory name, and a timeout that is not positive', () => {
-    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'localhost:8001' })).toThrow(/TWINSEG_TRITON_URL="localhost:8001": must be an http\(s\) URL/);
+    expect(() => loadConfig({ TWINSEG_TRITON_URL: 'localhost:8001' })).toThrow(
+      /TWINSEG_TRITON_URL="localhost:8001": must be an http\(s\) URL/,
+    );
     expect(() => loadConfig({ TWINSEG_TRITON_URL: 'grpc://localhost:8001' })).toThrow(/TWINSEG_TRITON_URL=/);
     expect(() => loadConfig({ TWINSEG_TRITON_DECODER: '../decoder' })).toThrow(/TWINSEG_TRITON_DECODER=/);
     expect(() => loadConfig({ TWINSEG_TRITON_TIMEOUT_MS: '0' })).toThrow(/TWINSEG_TRITON_TIMEOUT_MS=/);

@@ -85,7 +85,9 @@ for (const procWalk of [true, false]) {
 
 /** Runs the flipper on root/d for `ms`; resolves with its flip count when it is done. */
 function flipFolder(ms: number): Promise<number> {
-  const child = spawn(process.execPath, [FLIPPER, path.join(root, 'd'), path.join(root, 'd.stash'), outside, String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FLIPPER, path.join(root, 'd'), path.join(root, 'd.stash'), outside, String(ms)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -136,7 +138,11 @@ describe('a folder flipped between a real directory and a symlink to outside whi
     await new Promise((resolve) => setTimeout(resolve, 200)); // late watch events
     watcher.close();
     const grewMiB = (process.memoryUsage().rss - rssBefore) / MiB;
-    console.log(`path race: ${flips} flips, ${n} calls`, JSON.stringify({ ...tally, other: tally.other.length }), `RSS +${grewMiB.toFixed(0)} MiB`);
+    console.log(
+      `path race: ${flips} flips, ${n} calls`,
+      JSON.stringify({ ...tally, other: tally.other.length }),
+      `RSS +${grewMiB.toFixed(0)} MiB`,
+    );
     expect(flips).toBeGreaterThan(100);
     expect(tally.readOutside).toBe(0);
     expect(tally.hangs).toBe(0);

@@ -22,8 +22,12 @@ describe('file and socket failures become codes with hints that name what the us
   });
 
   it('words a listen failure as PORT_UNAVAILABLE: in use, privileged, or not this machine', () => {
-    expect((fromListenError(sys('EADDRINUSE'), '127.0.0.1', 3917) as TwinsegError).fullMessage).toMatch(/^127\.0\.0\.1:3917 is already in use\. .*--http PORT/);
-    expect((fromListenError(sys('EACCES'), '::1', 80) as TwinsegError).fullMessage).toMatch(/^Not allowed to listen on \[::1\]:80: ports below 1024/);
+    expect((fromListenError(sys('EADDRINUSE'), '127.0.0.1', 3917) as TwinsegError).fullMessage).toMatch(
+      /^127\.0\.0\.1:3917 is already in use\. .*--http PORT/,
+    );
+    expect((fromListenError(sys('EACCES'), '::1', 80) as TwinsegError).fullMessage).toMatch(
+      /^Not allowed to listen on \[::1\]:80: ports below 1024/,
+    );
     expect((fromListenError(sys('EADDRNOTAVAIL'), '10.9.9.9', 3917) as TwinsegError).code).toBe('PORT_UNAVAILABLE');
   });
 

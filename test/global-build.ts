@@ -39,7 +39,9 @@ function filesUnder(dir: string, rel = ''): string[] {
 
 /** Every folder under dir, deepest first. */
 function foldersUnder(dir: string): string[] {
-  const subs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  const subs = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name));
   return subs.flatMap((d) => [...foldersUnder(d), d]);
 }
 
@@ -57,7 +59,11 @@ function inputsHash(require: NodeJS.Require): string {
   return hashFiles(SRC, filesUnder(SRC), `${tsVersion}\0${configs}`);
 }
 
-const distHash = (): string => hashFiles(DIST, filesUnder(DIST).filter((f) => f !== path.basename(BUILD_INFO)));
+const distHash = (): string =>
+  hashFiles(
+    DIST,
+    filesUnder(DIST).filter((f) => f !== path.basename(BUILD_INFO)),
+  );
 
 const inView = (f: string): boolean => f.split(path.sep)[0] === VIEW;
 

@@ -87,12 +87,20 @@ describe('the layout of src/', () => {
   it('finds a circle when two rooms import each other', () => {
     const a = path.join(SRC, 'x', 'a', 'one.ts');
     const b = path.join(SRC, 'x', 'b', 'two.ts');
-    expect(circlesIn(path.join(SRC, 'x'), [[a, b], [b, a]])).toEqual(['x: x/a/one.ts -> x/b/two.ts, x/b/two.ts -> x/a/one.ts']);
+    expect(
+      circlesIn(path.join(SRC, 'x'), [
+        [a, b],
+        [b, a],
+      ]),
+    ).toEqual(['x: x/a/one.ts -> x/b/two.ts, x/b/two.ts -> x/a/one.ts']);
   });
 
   it(`keeps at most ${MAX_FILES_PER_FOLDER} source files directly in any folder`, () => {
     const crowded = folders(SRC)
-      .map((folder) => ({ folder: path.relative(SRC, folder) || 'src', files: readdirSync(folder).filter((n) => n.endsWith('.ts')).length }))
+      .map((folder) => ({
+        folder: path.relative(SRC, folder) || 'src',
+        files: readdirSync(folder).filter((n) => n.endsWith('.ts')).length,
+      }))
       .filter(({ files }) => files > MAX_FILES_PER_FOLDER);
     expect(crowded).toEqual([]);
   });

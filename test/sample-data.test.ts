@@ -22,7 +22,9 @@ function filesUnder(dir: string): string[] {
 
 describe('sample data stays outside the repository', () => {
   it('is named by no test or bench file but the helper', () => {
-    const files = [...filesUnder('test'), ...filesUnder('bench')].filter((f) => /\.(c|m)?[jt]s$|\.json$/.test(f) && !f.startsWith(GENERATED + path.sep));
+    const files = [...filesUnder('test'), ...filesUnder('bench')].filter(
+      (f) => /\.(c|m)?[jt]s$|\.json$/.test(f) && !f.startsWith(GENERATED + path.sep),
+    );
     expect(files).toContain(HELPER);
     const offenders = files
       .filter((f) => f !== HELPER && f !== GUARD)

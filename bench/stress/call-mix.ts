@@ -14,8 +14,7 @@ export interface LiveTwin {
 }
 
 export type Call =
-  | { kind: 'tool'; name: string; args: Record<string, unknown>; expectCode?: string }
-  | { kind: 'read'; uri: string; expectCode?: string };
+  { kind: 'tool'; name: string; args: Record<string, unknown>; expectCode?: string } | { kind: 'read'; uri: string; expectCode?: string };
 
 /** A short label for tallies: the tool name, or the resource's kind. */
 export function targetOf(call: Call): string {
@@ -68,7 +67,8 @@ export function makeCallMix(random: () => number) {
     const roll = random();
     if (t.objects > 0 && roll < 0.25) query.or = [predicate(t), predicate(t)];
     else if (t.objects > 0 && roll < 0.4) query.not = [predicate(t)];
-    if (random() < 0.3) query.sort = pick([{ by: 'area', order: 'desc' }, { by: 'x' }, { by: 'distance', point: [t.width / 2, t.height / 2] }]);
+    if (random() < 0.3)
+      query.sort = pick([{ by: 'area', order: 'desc' }, { by: 'x' }, { by: 'distance', point: [t.width / 2, t.height / 2] }]);
     if (random() < 0.3) query.limit = 5;
     const args: Record<string, unknown> = { twin_id: t.id, query };
     if (random() < 0.2) args.relations = [pick(RELATION_KINDS)];
@@ -87,7 +87,11 @@ export function makeCallMix(random: () => number) {
   }
 
   function label(t: LiveTwin): Call {
-    const labels = idsOf(t).map((id) => ({ id, label: `${pick(WORDS)} ${Math.floor(random() * 1000)}`, ...(random() < 0.3 ? { attributes: [pick(COLOR_NAMES)] } : {}) }));
+    const labels = idsOf(t).map((id) => ({
+      id,
+      label: `${pick(WORDS)} ${Math.floor(random() * 1000)}`,
+      ...(random() < 0.3 ? { attributes: [pick(COLOR_NAMES)] } : {}),
+    }));
     return { kind: 'tool', name: 'label_objects', args: { twin_id: t.id, labels } };
   }
 
@@ -102,7 +106,13 @@ export function makeCallMix(random: () => number) {
   /** A call on `t`: filter 35%, get_mask 30%, resources/read 20%, label 14%, a deliberate refusal 1%. */
   return (t: LiveTwin): Call => {
     const roll = random();
-    if (roll < 0.01) return { kind: 'tool', name: 'get_mask', args: { twin_id: t.id, ids: [t.objects + 7], format: 'rle' }, expectCode: 'OBJECT_NOT_FOUND' };
+    if (roll < 0.01)
+      return {
+        kind: 'tool',
+        name: 'get_mask',
+        args: { twin_id: t.id, ids: [t.objects + 7], format: 'rle' },
+        expectCode: 'OBJECT_NOT_FOUND',
+      };
     if (t.objects === 0) return roll < 0.5 ? filter(t) : read(t);
     if (roll < 0.36) return filter(t);
     if (roll < 0.66) return mask(t);

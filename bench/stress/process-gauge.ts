@@ -29,7 +29,15 @@ export async function fdsOf(pid: number): Promise<{ total: number; byKind: Recor
   const byKind: Record<string, number> = {};
   for (const n of names) {
     const target = await fs.readlink(path.join(dir, n)).catch(() => 'gone');
-    const kind = /^socket:/.test(target) ? 'socket' : /^pipe:/.test(target) ? 'pipe' : /^anon_inode:/.test(target) ? 'anon_inode' : target.startsWith('/') ? 'file' : 'other';
+    const kind = /^socket:/.test(target)
+      ? 'socket'
+      : /^pipe:/.test(target)
+        ? 'pipe'
+        : /^anon_inode:/.test(target)
+          ? 'anon_inode'
+          : target.startsWith('/')
+            ? 'file'
+            : 'other';
     byKind[kind] = (byKind[kind] ?? 0) + 1;
   }
   return { total: names.length, byKind };

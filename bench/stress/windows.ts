@@ -35,7 +35,14 @@ export function windows(ops: readonly Timed[], size: number): WindowFigures[] {
     const wall = Math.max(...w.map((o) => o.end)) - Math.min(...w.map((o) => o.start));
     const ms = w.map((o) => o.end - o.start);
     const load = w.reduce((sum, o) => sum + (o.load ?? NaN), 0) / w.length;
-    out.push({ from: i + 1, to: i + w.length, perSecond: (w.length / wall) * 1000, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), load });
+    out.push({
+      from: i + 1,
+      to: i + w.length,
+      perSecond: (w.length / wall) * 1000,
+      p50Ms: percentile(ms, 50),
+      p95Ms: percentile(ms, 95),
+      load,
+    });
   }
   return out;
 }

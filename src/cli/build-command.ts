@@ -6,7 +6,17 @@ import { toTwinsegError } from '../errors.js';
 import type { BuildOutcome, Picture } from '../twin/twin-service-api.js';
 import { GRANULARITIES, LOCAL_USER_ACCESS } from '../twin/twin-service-api.js';
 import { cliWords } from './cli-words.js';
-import { interruptSignal, need, oneOf, parseCommandArgs, refuseExisting, UsageError, withApp, writeUserFile, type CliCommand } from './cli-io.js';
+import {
+  interruptSignal,
+  need,
+  oneOf,
+  parseCommandArgs,
+  refuseExisting,
+  UsageError,
+  withApp,
+  writeUserFile,
+  type CliCommand,
+} from './cli-io.js';
 import { progressDisplay } from './progress-display.js';
 
 /** The picture's bytes in the format the file name asks for (.png, .webp; JPEG otherwise). */
@@ -50,12 +60,13 @@ export const buildCommand: CliCommand = {
     );
     need(positionals[0], 'IMAGE (a path to an image file)');
     if (values.marks && positionals.length > 1) {
-      throw new UsageError(`--marks names one file, and ${positionals.length} images were given: build them one at a time to write each one's marks picture.`);
+      throw new UsageError(
+        `--marks names one file, and ${positionals.length} images were given: build them one at a time to write each one's marks picture.`,
+      );
     }
     // Left undefined when not given, exactly as an MCP call would, so both find the same cached twin.
     const preset = values.preset === undefined ? undefined : oneOf(values.preset, PRESET_NAMES, '--preset', 'balanced');
-    const granularity =
-      values.granularity === undefined ? undefined : oneOf(values.granularity, GRANULARITIES, '--granularity', 'parts');
+    const granularity = values.granularity === undefined ? undefined : oneOf(values.granularity, GRANULARITIES, '--granularity', 'parts');
     const marksFile = values.marks === undefined ? undefined : path.resolve(values.marks);
     if (marksFile) refuseExisting([marksFile], values.force);
     const { compactView } = await import('../twin/views.js');
@@ -81,7 +92,11 @@ export const buildCommand: CliCommand = {
           }
           const { twin } = outcome;
           if (marksFile) {
-            await writeUserFile(marksFile, await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568, access: LOCAL_USER_ACCESS }), marksFile), values.force);
+            await writeUserFile(
+              marksFile,
+              await pictureForFile(await app.twins.marks(twin.id, { maxSide: 1568, access: LOCAL_USER_ACCESS }), marksFile),
+              values.force,
+            );
             io.stderr(`marks picture written to ${marksFile}\n`);
           }
           const view = compactView(twin);
@@ -94,7 +109,9 @@ export const buildCommand: CliCommand = {
           io.stdout(`image ${twin.image.width}x${twin.image.height}, ${twin.objects.length} objects\n`);
           io.stdout('id\tlevel\tparent\tbbox\tarea%\tposition\tcolor\tlabel\n');
           for (const o of view.objects) {
-            io.stdout(`${o.id}\t${o.level}\t${o.parent ?? '-'}\t${o.bbox.join(',')}\t${o.area_pct}\t${o.position}\t${o.color}\t${o.label ?? ''}\n`);
+            io.stdout(
+              `${o.id}\t${o.level}\t${o.parent ?? '-'}\t${o.bbox.join(',')}\t${o.area_pct}\t${o.position}\t${o.color}\t${o.label ?? ''}\n`,
+            );
           }
         }
         if (failed) io.stderr(`twinseg: ${failed} of ${positionals.length} images failed.\n`);

@@ -23,9 +23,12 @@ async function readArguments(text: string | undefined): Promise<Record<string, u
   try {
     value = JSON.parse(raw);
   } catch (e) {
-    throw new UsageError(`The arguments are not JSON (${e instanceof Error ? e.message : String(e)}). Quote them for the shell: '{"twin_id": "tw_…"}'.`);
+    throw new UsageError(
+      `The arguments are not JSON (${e instanceof Error ? e.message : String(e)}). Quote them for the shell: '{"twin_id": "tw_…"}'.`,
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('The arguments must be a JSON object, e.g. {"twin_id": "tw_…"}.');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('The arguments must be a JSON object, e.g. {"twin_id": "tw_…"}.');
   return value as Record<string, unknown>;
 }
 
@@ -47,7 +50,13 @@ export function toolListText(tools: readonly Tool[]): string {
 }
 
 /** Writes the result's pictures as DIR/TOOL-N.ext and says where; without DIR, says they were left out. */
-async function savePictures(io: CliIo, result: CallToolResult, tool: string, dir: string | undefined, force: boolean | undefined): Promise<void> {
+async function savePictures(
+  io: CliIo,
+  result: CallToolResult,
+  tool: string,
+  dir: string | undefined,
+  force: boolean | undefined,
+): Promise<void> {
   const pictures = result.content.filter((c): c is { type: 'image'; data: string; mimeType: string } => c.type === 'image');
   if (!pictures.length) return;
   if (!dir) {
@@ -69,7 +78,7 @@ export const callCommand: CliCommand = {
   usage: "call [TOOL ['JSON' | -]] [--pictures DIR [--force]]",
   help: [
     'Runs TOOL with the JSON arguments (or JSON read from stdin with -) through the MCP server in this process,',
-    'against the twins kept in TWINSEG_HOME, as a host would. Prints the result\'s JSON on stdout and its',
+    "against the twins kept in TWINSEG_HOME, as a host would. Prints the result's JSON on stdout and its",
     'summary on stderr; a tool error exits 1 with its code and hint. Image paths are read, and output_path',
     'written, only inside TWINSEG_ROOTS (default: this folder and the temp folder).',
     '',
@@ -79,11 +88,11 @@ export const callCommand: CliCommand = {
     '',
     'Examples:',
     '  twinseg call                                             # the tools and their arguments',
-    "  twinseg call build_digital_twin '{\"image\": \"/abs/photo.jpg\"}' --pictures .",
-    "  twinseg call label_objects '{\"twin_id\": \"tw_…\", \"labels\": [{\"id\": 2, \"label\": \"dog\"}]}'",
-    "  twinseg call filter_objects '{\"twin_id\": \"tw_…\", \"query\": {\"where\": {\"text\": \"dog\"}}}'",
-    "  twinseg call segment '{\"twin_id\": \"tw_…\", \"points\": [{\"x\": 120, \"y\": 80, \"label\": 1}]}'",
-    "  twinseg call get_mask '{\"twin_id\": \"tw_…\", \"ids\": [2], \"format\": \"overlay\"}' --pictures .",
+    '  twinseg call build_digital_twin \'{"image": "/abs/photo.jpg"}\' --pictures .',
+    '  twinseg call label_objects \'{"twin_id": "tw_…", "labels": [{"id": 2, "label": "dog"}]}\'',
+    '  twinseg call filter_objects \'{"twin_id": "tw_…", "query": {"where": {"text": "dog"}}}\'',
+    '  twinseg call segment \'{"twin_id": "tw_…", "points": [{"x": 120, "y": 80, "label": 1}]}\'',
+    '  twinseg call get_mask \'{"twin_id": "tw_…", "ids": [2], "format": "overlay"}\' --pictures .',
   ].join('\n'),
   async run(args, io, config) {
     const { values, positionals } = parseCommandArgs(args, { pictures: { type: 'string' }, force: { type: 'boolean' } }, true);
@@ -91,7 +100,13 @@ export const callCommand: CliCommand = {
     if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra}"; quote the JSON as one argument.`);
     const toolArgs = await readArguments(json);
     const pictures = values.pictures === undefined ? undefined : path.resolve(values.pictures);
-    if (pictures && !(await fs.stat(pictures).then((s) => s.isDirectory(), () => false))) {
+    if (
+      pictures &&
+      !(await fs.stat(pictures).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
       throw new UsageError(`--pictures needs an existing folder; ${pictures} is not one.`);
     }
     const { createServer } = await import('../server/server.js');

@@ -56,14 +56,25 @@ export const demoCommand: CliCommand = {
       const marksPath = path.join(dir, 'marks.jpg');
       await writeFileAtomic(marksPath, (await app.twins.marks(twin.id, { access: LOCAL_USER_ACCESS })).data, { replace: false });
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
-      io.stdout(`Drew a scene of ${scene.objects.filter((o) => o.role === 'whole').map((o) => o.name).join(', ')}: ${scenePath}\n`);
-      io.stdout(`Built twin ${twin.id}${seconds}: ${twin.objects.length} objects (${twin.objects.filter((o) => o.level === 'part').length} of them parts).\n`);
+      io.stdout(
+        `Drew a scene of ${scene.objects
+          .filter((o) => o.role === 'whole')
+          .map((o) => o.name)
+          .join(', ')}: ${scenePath}\n`,
+      );
+      io.stdout(
+        `Built twin ${twin.id}${seconds}: ${twin.objects.length} objects (${twin.objects.filter((o) => o.level === 'part').length} of them parts).\n`,
+      );
       io.stdout(`Open ${marksPath} to see each object's id on it.\n\n`);
-      io.stdout(`Try the tools from this shell:  twinseg call filter_objects '{"twin_id": "${twin.id}", "query": {"where": {"level": "whole"}}}'\n\n`);
+      io.stdout(
+        `Try the tools from this shell:  twinseg call filter_objects '{"twin_id": "${twin.id}", "query": {"where": {"level": "whole"}}}'\n\n`,
+      );
       io.stdout('Next, connect an MCP host:\n');
       io.stdout('  npx twinseg mcp-config --host claude-code      # prints the `claude mcp add` line to run\n');
       io.stdout('  npx twinseg mcp-config --host claude-desktop   # prints the JSON (cursor, vscode, codex, http too)\n');
-      io.stdout(`Then ask the host, e.g.: "Segment the ${scene.objects.find((o) => o.role === 'whole')?.name ?? 'biggest object'} in ${scenePath}".\n`);
+      io.stdout(
+        `Then ask the host, e.g.: "Segment the ${scene.objects.find((o) => o.role === 'whole')?.name ?? 'biggest object'} in ${scenePath}".\n`,
+      );
       return 0;
     });
   },

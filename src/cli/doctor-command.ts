@@ -5,12 +5,19 @@ import { parseCommandArgs, type CliCommand } from './cli-io.js';
 
 function describeSpeedups(s: FourTokenStatus): string {
   let out = '';
-  if (s.sharing) out += s.sharing.shared ? '; a batch of prompts shares the image-side work' : `; prompts do not share the image-side work (${s.sharing.reason})`;
-  if (s.upscaling) out += s.upscaling.rewritten ? '; the mask head runs as per-token MatMuls (in everything mode on the CPU, only over the image\'s tokens, not the padding)' : `; the mask head runs as exported (${s.upscaling.reason})`;
+  if (s.sharing)
+    out += s.sharing.shared
+      ? '; a batch of prompts shares the image-side work'
+      : `; prompts do not share the image-side work (${s.sharing.reason})`;
+  if (s.upscaling)
+    out += s.upscaling.rewritten
+      ? "; the mask head runs as per-token MatMuls (in everything mode on the CPU, only over the image's tokens, not the padding)"
+      : `; the mask head runs as exported (${s.upscaling.reason})`;
   if (s.attention) {
-    out += s.attention.blocks > 0
-      ? `; ${s.attention.blocks} prompt–image attention blocks project on the prompts' side`
-      : `; attention runs as exported (${s.attention.reason ?? 'no block between prompts and image'})`;
+    out +=
+      s.attention.blocks > 0
+        ? `; ${s.attention.blocks} prompt–image attention blocks project on the prompts' side`
+        : `; attention runs as exported (${s.attention.reason ?? 'no block between prompts and image'})`;
   }
   if (s.split) {
     out += s.split.split
@@ -21,9 +28,11 @@ function describeSpeedups(s: FourTokenStatus): string {
 }
 
 function describeFourToken(s: FourTokenStatus): string {
-  const head = 'four-token decoder (all of SAM\'s mask granularities per prompt): ';
-  if (s.state === 'verified') return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}${describeSpeedups(s)}`;
-  if (s.state === 'pending') return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built${describeSpeedups(s)}`;
+  const head = "four-token decoder (all of SAM's mask granularities per prompt): ";
+  if (s.state === 'verified')
+    return `${head}verified on ${s.verdict?.image ?? 'an image'} (lowest IoU ${s.verdict?.minIou}); ${s.file ?? 'in memory'}${describeSpeedups(s)}`;
+  if (s.state === 'pending')
+    return `${head}derived (${s.file ?? 'in memory'}), checked against the original decoder on the first image built${describeSpeedups(s)}`;
   return `${head}${s.state}: ${s.reason}; everything mode decodes one mask per prompt`;
 }
 
@@ -59,10 +68,15 @@ export const doctorCommand: CliCommand = {
       return report.ok ? 0 : 1;
     }
     io.stdout(`node ${report.runtime.node} on ${report.runtime.platform}/${report.runtime.arch}, ${report.runtime.cpus} CPUs\n`);
-    io.stdout(`onnxruntime ${report.providers.onnxruntimeVersion}; backends: ${report.providers.backends.map((b) => b.name).join(', ') || '(not listed)'}\n`);
-    io.stdout(`home ${report.config.home}\noutput ${report.config.outputDir} (${report.outputDirWritable ? 'writable' : 'NOT writable'})\n`);
+    io.stdout(
+      `onnxruntime ${report.providers.onnxruntimeVersion}; backends: ${report.providers.backends.map((b) => b.name).join(', ') || '(not listed)'}\n`,
+    );
+    io.stdout(
+      `home ${report.config.home}\noutput ${report.config.outputDir} (${report.outputDirWritable ? 'writable' : 'NOT writable'})\n`,
+    );
     for (const r of report.roots) io.stdout(`root ${r.path}${r.exists ? '' : ' (MISSING)'}\n`);
-    for (const m of report.models) io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
+    for (const m of report.models)
+      io.stdout(`model ${m.name}: ${m.verified ? 'verified' : m.usable ? 'usable' : m.present ? 'corrupt' : 'missing'}\n`);
     for (const s of report.sessions) io.stdout(`${s.role}: ${s.ok ? `loads on ${s.provider}` : `FAILS: ${s.error}`}\n`);
     io.stdout(`${describeBackend(report.backend)}\n`);
     if (report.fourToken) io.stdout(`${describeFourToken(report.fourToken)}\n`);

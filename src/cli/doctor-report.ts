@@ -52,7 +52,15 @@ export interface DoctorReport {
 
 export type BackendReport =
   | { kind: 'in-process'; tritonFallback?: string }
-  | { kind: 'triton'; url: string; encoderModel: string; decoderModel: string; checked: boolean; encoding?: 'binary' | 'json'; error?: string };
+  | {
+      kind: 'triton';
+      url: string;
+      encoderModel: string;
+      decoderModel: string;
+      checked: boolean;
+      encoding?: 'binary' | 'json';
+      error?: string;
+    };
 
 /** Opens the configured Triton models as segmentation would (and releases them); see BackendReport. */
 async function backendReport(config: Config, check: boolean, log: (m: string) => void): Promise<BackendReport> {
@@ -102,7 +110,12 @@ async function checkSessions(config: Config, log: (m: string) => void): Promise<
     const file = role === 'encoder' ? model.encoderPath : model.decoderPath;
     try {
       const created = await createSession(file, { providers: config.providers, threads: config.threads, log });
-      out.push({ role, ok: true, provider: created.provider, inputs: created.session.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`) });
+      out.push({
+        role,
+        ok: true,
+        provider: created.provider,
+        inputs: created.session.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`),
+      });
       await created.session.release();
     } catch (e) {
       out.push({ role, ok: false, error: toTwinsegError(e).fullMessage });
@@ -139,18 +152,33 @@ async function fourTokenReport(config: Config): Promise<FourTokenStatus> {
     // What loading it on the CPU would do (the predictor splits it there; GPUs keep one graph).
     const parts = splitImageSide(typeof file.model === 'string' ? new Uint8Array(await fs.readFile(file.model)) : file.model);
     const split: SplitSummary = parts.ok ? { split: true, tensors: parts.boundary.length } : { split: false, reason: parts.reason };
-    return { state: file.verdict.state, reason: file.verdict.reason, file: where, verdict: file.verdict, sharing: file.sharing, upscaling: file.upscaling, attention: file.attention, split };
+    return {
+      state: file.verdict.state,
+      reason: file.verdict.reason,
+      file: where,
+      verdict: file.verdict,
+      sharing: file.sharing,
+      upscaling: file.upscaling,
+      attention: file.attention,
+      split,
+    };
   } catch (e) {
     return { state: 'unavailable', reason: toTwinsegError(e).message };
   }
 }
 
-export async function gatherDoctorReport(config: Config, opts: { loadSessions?: boolean; log?: (m: string) => void } = {}): Promise<DoctorReport> {
+export async function gatherDoctorReport(
+  config: Config,
+  opts: { loadSessions?: boolean; log?: (m: string) => void } = {},
+): Promise<DoctorReport> {
   const log = opts.log ?? (() => undefined);
   const problems: string[] = [];
   const roots: DoctorReport['roots'] = [];
   for (const r of config.roots) {
-    const exists = await fs.stat(r).then((s) => s.isDirectory()).catch(() => false);
+    const exists = await fs
+      .stat(r)
+      .then((s) => s.isDirectory())
+      .catch(() => false);
     roots.push({ path: r, exists });
     if (!exists) problems.push(`Root ${r} does not exist; create it or fix TWINSEG_ROOTS.`);
   }
@@ -160,7 +188,10 @@ export async function gatherDoctorReport(config: Config, opts: { loadSessions?: 
   const models = await listModels(config);
   const current = models.find((m) => m.name === config.model);
   if (!current) problems.push(`Configured model "${config.model}" is not in the manifest; run \`twinseg models list\`.`);
-  else if (!current.usable) problems.push(`Model "${config.model}" is not usable (${current.encoder.problem ?? current.decoder.problem ?? 'files missing'}); run \`twinseg models pull ${config.model}\`.`);
+  else if (!current.usable)
+    problems.push(
+      `Model "${config.model}" is not usable (${current.encoder.problem ?? current.decoder.problem ?? 'files missing'}); run \`twinseg models pull ${config.model}\`.`,
+    );
 
   let sessions: SessionCheck[] = [];
   let fourToken: FourTokenStatus | undefined;

@@ -20,18 +20,18 @@ export const evalCommand: CliCommand = {
   usage: 'eval DATASET [--predictions FILE.jsonl] [--oracle [--preset NAMES]] [--queries FILE] [--out DIR [--force]] [--json]',
   help: [
     'DATASET is a folder in the ReasonSeg layout (abc.jpg beside abc.json with "text" and "shapes" labelled',
-    'target/ignore, as in LISA\'s release) or a COCO instances .json (segmentation as RLE or polygons).',
+    "target/ignore, as in LISA's release) or a COCO instances .json (segmentation as RLE or polygons).",
     '',
     'Options (give --predictions, --oracle, or both):',
     '  --predictions FILE   JSON Lines, one answer per line: {"image", "query" (when an image has several),',
     '                       then "twin_id" + "ids" (+ "op"), or "rle", or "mask_path"}. A TWINSEG_TRACE file',
     '                       from the server reads as predictions (the last get_mask per image counts).',
-    '  --oracle             Build twins of the dataset\'s images and report, per target, the best IoU of one',
+    "  --oracle             Build twins of the dataset's images and report, per target, the best IoU of one",
     '                       object and of a greedy union: the ceiling a perfect reasoner has on those twins',
     `  --preset NAMES       Presets for --oracle, comma separated: ${PRESET_NAMES.join(', ')} (default: TWINSEG_PRESET or balanced)`,
     '  --queries FILE       COCO only: {"queries": [{"image", "query", "targets": [annotation ids], "ignore": [...]}]};',
     '                       without it every non-crowd annotation is a sample, its query the category name',
-    '  --images DIR         COCO only: folder of the images (default: the instances file\'s folder)',
+    "  --images DIR         COCO only: folder of the images (default: the instances file's folder)",
     `  --format NAME        ${DATASET_FORMATS.join(', ')} (default: a folder is reasonseg, a file coco)`,
     '  --out DIR            Also write per-sample rows (eval.csv/.json, oracle.csv/.json) and summaries there',
     '  --force              Replace those files when they exist (otherwise nothing is run)',
@@ -39,7 +39,7 @@ export const evalCommand: CliCommand = {
     '',
     'gIoU is the mean per-sample IoU, cIoU the summed intersections over the summed unions (as LISA);',
     'ignore pixels count for neither; a sample with no prediction scores as an empty one; an empty target',
-    'with an empty prediction scores 1. twin ids are looked up in TWINSEG_HOME, so run with the server\'s.',
+    "with an empty prediction scores 1. twin ids are looked up in TWINSEG_HOME, so run with the server's.",
     '',
     'Examples:',
     '  twinseg eval ReasonSeg/val --predictions answers.jsonl --out results/',
@@ -65,11 +65,17 @@ export const evalCommand: CliCommand = {
     if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}"; eval takes one DATASET.`);
     if (!values.predictions && !values.oracle) throw new UsageError('Give --predictions FILE, --oracle, or both.');
     const format = values.format === undefined ? undefined : oneOf<DatasetFormat>(values.format, DATASET_FORMATS, '--format', 'reasonseg');
-    const presetNames = values.preset?.split(',').map((p) => p.trim()).filter(Boolean);
+    const presetNames = values.preset
+      ?.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     for (const p of presetNames ?? []) oneOf<PresetName>(p, PRESET_NAMES, '--preset', 'balanced');
     if (presetNames && !values.oracle) throw new UsageError('--preset applies to --oracle only.');
 
-    const isFolder = await stat(path.resolve(source)).then((st) => st.isDirectory(), () => undefined);
+    const isFolder = await stat(path.resolve(source)).then(
+      (st) => st.isDirectory(),
+      () => undefined,
+    );
     if ((values.queries || values.images) && (format ?? (isFolder ? 'reasonseg' : 'coco')) === 'reasonseg') {
       throw new UsageError('--queries and --images apply to COCO-format data only (a folder is read as ReasonSeg).');
     }
@@ -77,7 +83,10 @@ export const evalCommand: CliCommand = {
     const out = values.out === undefined ? undefined : path.resolve(values.out);
     if (out) {
       const kinds = [...(values.predictions ? ['eval'] : []), ...(values.oracle ? ['oracle'] : [])];
-      refuseExisting(kinds.flatMap((k) => Object.values(resultFiles(out, k))), values.force);
+      refuseExisting(
+        kinds.flatMap((k) => Object.values(resultFiles(out, k))),
+        values.force,
+      );
     }
 
     const log = lineLog(io);
@@ -119,14 +128,17 @@ export const evalCommand: CliCommand = {
     const written: string[] = [];
     if (out) {
       const replace = { replace: values.force === true };
-      if (evaluation) written.push(...Object.values(await writeResultFiles(out, 'eval', evaluation.summary, evaluation.rows, EVAL_COLUMNS, replace)));
+      if (evaluation)
+        written.push(...Object.values(await writeResultFiles(out, 'eval', evaluation.summary, evaluation.rows, EVAL_COLUMNS, replace)));
       if (oracle) {
         const summary = { dataset: dataset.source, presets: oracle.presets };
         written.push(...Object.values(await writeResultFiles(out, 'oracle', summary, oracle.rows, ORACLE_COLUMNS, replace)));
       }
     }
     if (values.json) {
-      io.stdout(`${JSON.stringify({ ...(evaluation ? { eval: evaluation.summary } : {}), ...(oracle ? { oracle: oracle.presets } : {}), ...(written.length ? { files: written } : {}) })}\n`);
+      io.stdout(
+        `${JSON.stringify({ ...(evaluation ? { eval: evaluation.summary } : {}), ...(oracle ? { oracle: oracle.presets } : {}), ...(written.length ? { files: written } : {}) })}\n`,
+      );
     } else {
       if (evaluation) io.stdout(evalSummaryText(evaluation.summary));
       if (oracle) io.stdout(oracleText(oracle));
@@ -139,11 +151,18 @@ export const evalCommand: CliCommand = {
 /** Lines that named nothing in the dataset: a warning, or an error when no line matched at all. */
 function reportUnmatched(r: EvalResult, predictions: readonly Prediction[], file: string, log: (m: string) => void): void {
   if (r.unmatched.length === 0) return;
-  const first = r.unmatched.slice(0, 3).map((u) => `line ${u.line}: ${u.reason}`).join('; ');
+  const first = r.unmatched
+    .slice(0, 3)
+    .map((u) => `line ${u.line}: ${u.reason}`)
+    .join('; ');
   if (r.unmatched.length === predictions.length) {
-    throw new TwinsegError('INVALID_INPUT', `None of the ${predictions.length} lines of ${file} answers a sample of the dataset (${first}).`, {
-      hint: 'Name images as the dataset does (path relative to its image folder), by absolute path, or by a unique file name.',
-    });
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      `None of the ${predictions.length} lines of ${file} answers a sample of the dataset (${first}).`,
+      {
+        hint: 'Name images as the dataset does (path relative to its image folder), by absolute path, or by a unique file name.',
+      },
+    );
   }
   log(`warning: ${r.unmatched.length} of ${predictions.length} prediction lines match no sample (${first})`);
 }

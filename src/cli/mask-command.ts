@@ -16,7 +16,7 @@ export const maskCommand: CliCommand = {
     `  --op NAME       ${MASK_OPS.join(', ')} (default union; difference = first id minus the others)`,
     '  --exclude IDS   Objects taken away from the result, e.g. 70 or 5,6',
     '  --format NAME   png: binary mask (PNG); rle: COCO RLE (JSON); polygon: rings in pixels (JSON);',
-    '                  cutout: the image\'s pixels on transparency (PNG); overlay: the objects tinted on the',
+    "                  cutout: the image's pixels on transparency (PNG); overlay: the objects tinted on the",
     '                  image, each id in its own colour (JPEG). Default png',
     '  --crop          overlay: crop to the objects and enlarge',
     '  --force         Replace FILE if it exists',
@@ -26,7 +26,14 @@ export const maskCommand: CliCommand = {
   async run(args, io, config) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { out: { type: 'string' }, op: { type: 'string' }, exclude: { type: 'string' }, format: { type: 'string' }, crop: { type: 'boolean' }, force: { type: 'boolean' } },
+      {
+        out: { type: 'string' },
+        op: { type: 'string' },
+        exclude: { type: 'string' },
+        format: { type: 'string' },
+        crop: { type: 'boolean' },
+        force: { type: 'boolean' },
+      },
       true,
     );
     const twinId = need(positionals[0], 'TWIN (the twin id printed by `twinseg build`)');
@@ -34,7 +41,8 @@ export const maskCommand: CliCommand = {
     if (positionals.length > 2) throw new UsageError(`Unexpected argument "${positionals[2]}"; give the ids as one list, e.g. 3,7.`);
     const idList = (text: string, what: string) => {
       const ids = text.split(',').map((s) => Number(s.trim()));
-      if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`${what} must be positive integers separated by commas; got "${text}".`);
+      if (ids.some((n) => !Number.isInteger(n) || n <= 0))
+        throw new UsageError(`${what} must be positive integers separated by commas; got "${text}".`);
       return ids;
     };
     const ids = idList(idText, 'IDS');
@@ -44,9 +52,24 @@ export const maskCommand: CliCommand = {
     if (values.crop && format !== 'overlay') throw new UsageError('--crop applies to --format overlay only.');
     const out = path.resolve(need(values.out, '--out FILE'));
     return withApp(config(), io, async (app) => {
-      const { outcome: m, mime, data } = await maskPayload(app.twins, { twinId, ids, op, exclude, format, crop: values.crop ?? false }, LOCAL_USER_ACCESS);
+      const {
+        outcome: m,
+        mime,
+        data,
+      } = await maskPayload(app.twins, { twinId, ids, op, exclude, format, crop: values.crop ?? false }, LOCAL_USER_ACCESS);
       await writeUserFile(out, data, values.force);
-      const summary = { twin_id: twinId, ids, op, ...(exclude.length ? { exclude } : {}), format, mime, area: m.area, bbox: m.bbox, file: out, uri: pathToFileURL(out).href };
+      const summary = {
+        twin_id: twinId,
+        ids,
+        op,
+        ...(exclude.length ? { exclude } : {}),
+        format,
+        mime,
+        area: m.area,
+        bbox: m.bbox,
+        file: out,
+        uri: pathToFileURL(out).href,
+      };
       io.stdout(`${JSON.stringify(summary)}\n`);
       return 0;
     });

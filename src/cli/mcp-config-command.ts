@@ -67,7 +67,9 @@ export function renderMcpConfig(host: McpHost, entry: ServerEntry, http?: HttpEn
   switch (host) {
     case 'claude-code': {
       // The name goes before -e: -e takes several values and would swallow it.
-      const env = Object.entries(entry.env).map(([k, v]) => ` -e ${shellQuote(`${k}=${v}`)}`).join('');
+      const env = Object.entries(entry.env)
+        .map(([k, v]) => ` -e ${shellQuote(`${k}=${v}`)}`)
+        .join('');
       return {
         config: `claude mcp add --scope user ${SERVER_KEY}${env} -- ${[entry.command, ...entry.args].map(shellQuote).join(' ')}\n`,
         note: `Run the printed line to add twinseg to Claude Code for every project, then check it with \`claude mcp get ${SERVER_KEY}\`.`,
@@ -76,7 +78,10 @@ export function renderMcpConfig(host: McpHost, entry: ServerEntry, http?: HttpEn
     case 'claude-desktop':
       return { config: json(stdio), note: `Merge this into ${claudeDesktopConfigPath()} ("mcpServers"), then restart Claude Desktop.` };
     case 'cursor':
-      return { config: json(stdio), note: `Merge this into ${path.join(os.homedir(), '.cursor', 'mcp.json')} (every project) or .cursor/mcp.json (one project).` };
+      return {
+        config: json(stdio),
+        note: `Merge this into ${path.join(os.homedir(), '.cursor', 'mcp.json')} (every project) or .cursor/mcp.json (one project).`,
+      };
     case 'vscode':
       return {
         config: json({ servers: { [SERVER_KEY]: { type: 'stdio', ...entry } } }),
@@ -140,13 +145,16 @@ export const mcpConfigCommand: CliCommand = {
     '                 exist, and the temp folder',
     '',
     'Only the configuration goes to stdout; where it goes is said on stderr. From an installed package the host',
-    'starts `npx -y twinseg@VERSION serve`; from a checkout, node with this checkout\'s dist/cli.js.',
+    "starts `npx -y twinseg@VERSION serve`; from a checkout, node with this checkout's dist/cli.js.",
     'HTTP uses TWINSEG_HTTP_HOST, TWINSEG_HTTP_PORT and TWINSEG_TOKEN (a new token when unset).',
   ].join('\n'),
   async run(args, io, config) {
     const { values } = parseCommandArgs(args, { host: { type: 'string' }, roots: { type: 'string', multiple: true } });
     const host = oneOf<McpHost>(values.host, MCP_HOSTS, '--host', 'json');
-    const given = (values.roots ?? []).flatMap((r) => r.split(path.delimiter)).filter(Boolean).map((r) => path.resolve(r));
+    const given = (values.roots ?? [])
+      .flatMap((r) => r.split(path.delimiter))
+      .filter(Boolean)
+      .map((r) => path.resolve(r));
     const roots = given.length ? given : defaultRoots();
     const entry = serverEntry(roots);
     const rendered = renderMcpConfig(host, entry, host === 'http' ? httpEndpoint(entry, config().http) : undefined);

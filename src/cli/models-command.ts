@@ -8,7 +8,7 @@ export const modelsCommand: CliCommand = {
   help: [
     'Subcommands:',
     '  list [--json]   Known models and whether their files are present and verified (* = configured)',
-    '  pull NAME       Download (or verify) a model\'s files into TWINSEG_HOME/models, resumably',
+    "  pull NAME       Download (or verify) a model's files into TWINSEG_HOME/models, resumably",
   ].join('\n'),
   async run(args, io, config) {
     const [sub, ...rest] = args;

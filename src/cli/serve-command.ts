@@ -33,9 +33,12 @@ export function httpSettings(config: Config, host: string, port: number): HttpOp
 async function serveHttp(app: AppContext, config: Config, io: CliIo, port: number, host: string): Promise<StopReason> {
   const { startHttpServer } = await import('../server/http.js');
   const handle = await startHttpServer(app, { ...httpSettings(config, host, port), view: {} });
-  io.stderr(`twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`);
+  io.stderr(
+    `twinseg: MCP over Streamable HTTP at ${handle.url}${config.http.stateless ? ' (stateless: no sessions, any replica answers)' : ''}\n`,
+  );
   io.stderr(`twinseg: the twin view for a browser at ${handle.viewUrl}#token=<token>\n`);
-  if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
+  if (!isLoopbackHost(host))
+    io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
   if (!config.http.token) io.stderr(`twinseg: bearer token (set TWINSEG_TOKEN to choose it): ${handle.token}\n`);
   const reason = await untilSignal();
   await handle.close();

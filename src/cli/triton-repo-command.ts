@@ -33,11 +33,11 @@ export const tritonRepoCommand: CliCommand = {
     '  --gpu             Run the instances on GPUs (KIND_GPU) instead of CPUs',
     '  --force           Replace DIR when it already holds files',
     '',
-    'The decoder written is the four-token decoder derived from the model\'s decoder (all of SAM\'s mask',
+    "The decoder written is the four-token decoder derived from the model's decoder (all of SAM's mask",
     'tokens for a batch of prompts against one image embedding), checked against the original first.',
     'A whole round of prompts is one request; the encoder takes one image per request. Neither has a',
-    'batch axis Triton could join requests on (the decoder\'s image_embeddings is fixed at 1), so',
-    'concurrent requests spread over --instances instead of Triton\'s dynamic batcher.',
+    "batch axis Triton could join requests on (the decoder's image_embeddings is fixed at 1), so",
+    "concurrent requests spread over --instances instead of Triton's dynamic batcher.",
     'Example: twinseg triton-repo ./models --gpu && tritonserver --model-repository=./models',
   ].join('\n'),
   async run(args, io, config) {
@@ -84,10 +84,16 @@ export const tritonRepoCommand: CliCommand = {
         },
       );
       const v = fourToken.verdict;
-      io.stderr(`decoder: the four-token decoder derived from ${files.decoderPath}, checked against it on ${v.image ?? 'a drawn picture'} (lowest IoU ${v.minIou})\n`);
+      io.stderr(
+        `decoder: the four-token decoder derived from ${files.decoderPath}, checked against it on ${v.image ?? 'a drawn picture'} (lowest IoU ${v.minIou})\n`,
+      );
       for (const m of written) {
         const batching =
-          m.maxBatchSize > 0 ? `dynamic batching, max_batch_size ${m.maxBatchSize}` : m.unbatchable ? `not batchable: ${m.unbatchable}` : 'no batching';
+          m.maxBatchSize > 0
+            ? `dynamic batching, max_batch_size ${m.maxBatchSize}`
+            : m.unbatchable
+              ? `not batchable: ${m.unbatchable}`
+              : 'no batching';
         io.stdout(`${m.name}\t${m.configPath}\t${batching}\n`);
       }
       io.stderr(

@@ -15,7 +15,8 @@ async function traceEntries(file: string): Promise<ViewTraceEntry[]> {
   const entries: ViewTraceEntry[] = [];
   for (const p of await loadPredictions(file)) {
     const m = p.mask;
-    if (m.kind === 'twin') entries.push({ line: p.line, image: p.image, twin_id: m.twinId, ids: m.ids, op: m.op, ...(m.exclude ? { exclude: m.exclude } : {}) });
+    if (m.kind === 'twin')
+      entries.push({ line: p.line, image: p.image, twin_id: m.twinId, ids: m.ids, op: m.op, ...(m.exclude ? { exclude: m.exclude } : {}) });
   }
   return entries;
 }
@@ -38,7 +39,11 @@ export const viewCommand: CliCommand = {
     'Example: twinseg view tw_0123456789abcdef',
   ].join('\n'),
   async run(args, io, config) {
-    const { values, positionals } = parseCommandArgs(args, { trace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { trace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+      true,
+    );
     if (positionals.length > 1) throw new UsageError(`One twin id at most; got ${positionals.length} arguments.`);
     const port = Number(values.port ?? 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number; got "${values.port}".`);
@@ -56,7 +61,8 @@ export const viewCommand: CliCommand = {
       const handle = await startHttpServer(app, { ...httpSettings(cfg, host, port), view: session });
       // A token chosen in TWINSEG_TOKEN is not echoed (the page asks for it); a generated one is the link's.
       io.stdout(cfg.http.token ? `${handle.viewUrl}\n` : `${handle.viewUrl}#token=${handle.token}\n`);
-      if (!isLoopbackHost(host)) io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
+      if (!isLoopbackHost(host))
+        io.stderr(`twinseg: listening on ${host}, reachable from other machines; every request needs the bearer token\n`);
       io.stderr(`twinseg: open the link above in a browser; MCP is at ${handle.url}; Ctrl-C stops\n`);
       const reason = await untilSignal();
       await handle.close();

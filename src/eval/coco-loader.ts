@@ -20,7 +20,14 @@ const RleSchema = z.looseObject({
 });
 const SegmentationSchema = z.union([z.array(z.array(z.number())), RleSchema]);
 const InstancesSchema = z.looseObject({
-  images: z.array(z.looseObject({ id: z.number().int(), file_name: z.string().min(1), width: z.number().int().positive(), height: z.number().int().positive() })),
+  images: z.array(
+    z.looseObject({
+      id: z.number().int(),
+      file_name: z.string().min(1),
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+    }),
+  ),
   annotations: z.array(
     z.looseObject({
       id: z.number().int(),
@@ -58,7 +65,10 @@ export async function loadCoco(instancesFile: string, opts: CocoLoadOptions = {}
     let m = masks.get(a.id);
     if (!m) {
       const im = images.get(a.image_id);
-      if (!im) throw new TwinsegError('INVALID_INPUT', `${file}: annotation ${a.id} is on image ${a.image_id}, which is not in "images".`, { hint: 'Every annotation\'s image_id must name an entry of "images".' });
+      if (!im)
+        throw new TwinsegError('INVALID_INPUT', `${file}: annotation ${a.id} is on image ${a.image_id}, which is not in "images".`, {
+          hint: 'Every annotation\'s image_id must name an entry of "images".',
+        });
       m = annotationMask(a, im, file);
       masks.set(a.id, m);
     }
@@ -80,7 +90,12 @@ export async function loadCoco(instancesFile: string, opts: CocoLoadOptions = {}
     }
     return p;
   };
-  const base = async (im: CocoImage) => ({ image: im.file_name.split(path.sep).join('/'), imagePath: await imagePathOf(im), width: im.width, height: im.height });
+  const base = async (im: CocoImage) => ({
+    image: im.file_name.split(path.sep).join('/'),
+    imagePath: await imagePathOf(im),
+    width: im.width,
+    height: im.height,
+  });
 
   let samples: EvalSample[];
   if (opts.queries) {
@@ -95,7 +110,13 @@ export async function loadCoco(instancesFile: string, opts: CocoLoadOptions = {}
       const im = images.get(a.image_id);
       const target = maskOf(a);
       const b = await base(im!);
-      samples.push({ ...b, id: `${b.image}#${a.id}`, query: categories.get(a.category_id ?? -1) ?? `annotation ${a.id}`, target, targetIds: [a.id] });
+      samples.push({
+        ...b,
+        id: `${b.image}#${a.id}`,
+        query: categories.get(a.category_id ?? -1) ?? `annotation ${a.id}`,
+        target,
+        targetIds: [a.id],
+      });
     }
   }
   if (samples.length === 0) {
@@ -127,17 +148,25 @@ export function annotationMask(a: Pick<Annotation, 'id' | 'segmentation'>, im: P
   if (Array.isArray(seg)) {
     const bad = seg.findIndex((p) => p.length % 2 !== 0);
     if (bad >= 0) {
-      throw new TwinsegError('INVALID_INPUT', `${file}: annotation ${a.id}: polygon ${bad} has an odd number of coordinates (${seg[bad]!.length}).`, {
-        hint: 'A COCO polygon is a flat list [x1, y1, x2, y2, ...].',
-      });
+      throw new TwinsegError(
+        'INVALID_INPUT',
+        `${file}: annotation ${a.id}: polygon ${bad} has an odd number of coordinates (${seg[bad]!.length}).`,
+        {
+          hint: 'A COCO polygon is a flat list [x1, y1, x2, y2, ...].',
+        },
+      );
     }
     return fillPolygonsCoco(seg, im.width, im.height);
   }
   const [h, w] = seg.size;
   if (h !== im.height || w !== im.width) {
-    throw new TwinsegError('INVALID_INPUT', `${file}: annotation ${a.id}: RLE size [${h}, ${w}] differs from its image (${im.width}x${im.height}).`, {
-      hint: 'COCO RLE size is [height, width] of the annotated image.',
-    });
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      `${file}: annotation ${a.id}: RLE size [${h}, ${w}] differs from its image (${im.width}x${im.height}).`,
+      {
+        hint: 'COCO RLE size is [height, width] of the annotated image.',
+      },
+    );
   }
   try {
     return decodeCocoRle(seg);

@@ -47,5 +47,29 @@ export async function writeResultFiles(
   return files;
 }
 
-export const EVAL_COLUMNS = ['sample', 'image', 'query', 'query_kind', 'prediction', 'line', 'iou', 'intersection', 'union', 'target_area', 'prediction_area'] as const;
-export const ORACLE_COLUMNS = ['preset', 'sample', 'image', 'query', 'target_area', 'bucket', 'objects', 'single_iou', 'single_id', 'greedy_iou', 'greedy_ids'] as const;
+export const EVAL_COLUMNS = [
+  'sample',
+  'image',
+  'query',
+  'query_kind',
+  'prediction',
+  'line',
+  'iou',
+  'intersection',
+  'union',
+  'target_area',
+  'prediction_area',
+] as const;
+export const ORACLE_COLUMNS = [
+  'preset',
+  'sample',
+  'image',
+  'query',
+  'target_area',
+  'bucket',
+  'objects',
+  'single_iou',
+  'single_id',
+  'greedy_iou',
+  'greedy_ids',
+] as const;

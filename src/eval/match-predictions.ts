@@ -44,7 +44,10 @@ export function matchPredictions(samples: readonly EvalSample[], predictions: re
       if (hits.length !== 1) {
         unmatched.push({
           line: p.line,
-          reason: hits.length === 0 ? `image ${ofImage[0]!.image} has no query ${JSON.stringify(p.query)}` : `image ${ofImage[0]!.image} has ${hits.length} samples with that query; name one by "sample"`,
+          reason:
+            hits.length === 0
+              ? `image ${ofImage[0]!.image} has no query ${JSON.stringify(p.query)}`
+              : `image ${ofImage[0]!.image} has ${hits.length} samples with that query; name one by "sample"`,
         });
         continue;
       }
@@ -55,7 +58,9 @@ export function matchPredictions(samples: readonly EvalSample[], predictions: re
       throw new TwinsegError(
         'INVALID_INPUT',
         `${file} line ${p.line}: image ${ofImage[0]!.image} has ${ofImage.length} queries, and the line does not say which it answers.`,
-        { hint: `Add "query" (e.g. ${JSON.stringify(ofImage[0]!.query)}) or "sample" (e.g. "${ofImage[0]!.id}") to each line for this image.` },
+        {
+          hint: `Add "query" (e.g. ${JSON.stringify(ofImage[0]!.query)}) or "sample" (e.g. "${ofImage[0]!.id}") to each line for this image.`,
+        },
       );
     }
     if (bySample.has(sample!.id)) superseded++;

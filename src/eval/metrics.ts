@@ -33,7 +33,7 @@ export function scoreMask(prediction: Rle | undefined, target: Rle, ignore?: Rle
       throw new TwinsegError(
         'INVALID_INPUT',
         `The size of ${name} (${m.width}x${m.height}) differs from the ground truth's (${target.width}x${target.height}).`,
-        { hint: 'Masks are compared at the image\'s full resolution; give predictions at the size of the image.' },
+        { hint: "Masks are compared at the image's full resolution; give predictions at the size of the image." },
       );
     }
   }

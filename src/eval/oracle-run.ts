@@ -58,7 +58,7 @@ export async function runOracle(
         throw new TwinsegError(
           'INVALID_INPUT',
           `The twin of ${imagePath} is ${twin.image.width}x${twin.image.height} but the dataset says ${samples[0]!.width}x${samples[0]!.height}.`,
-          { hint: 'The dataset\'s image sizes must match the image files (after EXIF rotation).' },
+          { hint: "The dataset's image sizes must match the image files (after EXIF rotation)." },
         );
       }
       builds.push({

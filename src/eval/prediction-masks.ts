@@ -30,7 +30,7 @@ export async function predictionMask(p: Prediction, sample: EvalSample, file: st
       throw new TwinsegError(
         'INVALID_INPUT',
         `${where}: ${what} is ${m.width}x${m.height} but image ${sample.image} is ${sample.width}x${sample.height}.`,
-        { hint: 'Predictions are scored at the image\'s full resolution.' },
+        { hint: "Predictions are scored at the image's full resolution." },
       );
     }
     return m;
@@ -43,14 +43,25 @@ export async function predictionMask(p: Prediction, sample: EvalSample, file: st
         return sized(await readMaskImage(p.mask.path), `the mask image ${p.mask.path}`);
       case 'twin': {
         const { twinId, ids, op, exclude = [] } = p.mask;
-        if (!twins) throw new TwinsegError('INVALID_INPUT', 'twin ids cannot be resolved here (no twin store).', { hint: 'Run `twinseg eval` with the TWINSEG_HOME of the server that built the twins.' });
+        if (!twins)
+          throw new TwinsegError('INVALID_INPUT', 'twin ids cannot be resolved here (no twin store).', {
+            hint: 'Run `twinseg eval` with the TWINSEG_HOME of the server that built the twins.',
+          });
         const twin = await twins(twinId);
         if (imageHash && twin.image.hash !== (await imageHash(sample.imagePath))) {
-          throw new TwinsegError('INVALID_INPUT', `twin ${twinId} was built from ${twin.image.source}, not from the image of ${sample.id} (${sample.imagePath}).`, {
-            hint: 'Give each answer the twin id of its own image, as build_digital_twin returned it for that image.',
-          });
+          throw new TwinsegError(
+            'INVALID_INPUT',
+            `twin ${twinId} was built from ${twin.image.source}, not from the image of ${sample.id} (${sample.imagePath}).`,
+            {
+              hint: 'Give each answer the twin id of its own image, as build_digital_twin returned it for that image.',
+            },
+          );
         }
-        if (ids.length === 0) return sized({ width: twin.image.width, height: twin.image.height, counts: Uint32Array.of(twin.image.width * twin.image.height) }, `twin ${twinId}`);
+        if (ids.length === 0)
+          return sized(
+            { width: twin.image.width, height: twin.image.height, counts: Uint32Array.of(twin.image.width * twin.image.height) },
+            `twin ${twinId}`,
+          );
         const missing = [...new Set([...ids, ...exclude])].filter((id) => !twin.masks.has(id));
         if (missing.length > 0) {
           throw new TwinsegError('INVALID_INPUT', `twin ${twinId} has no object ${missing.join(', ')} (it has ${twin.objects.length}).`, {
@@ -78,13 +89,19 @@ export async function readMaskImage(file: string): Promise<Rle> {
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new TwinsegError('IO_ERROR', `The mask image ${file} cannot be read: ${errorMessage(e)}.`, { hint: 'mask_path is relative to the predictions file\'s folder.', cause: e });
+    throw new TwinsegError('IO_ERROR', `The mask image ${file} cannot be read: ${errorMessage(e)}.`, {
+      hint: "mask_path is relative to the predictions file's folder.",
+      cause: e,
+    });
   }
   let grey;
   try {
     grey = await decodeToGrey(bytes);
   } catch (e) {
-    throw new TwinsegError('IMAGE_UNREADABLE', `The mask image ${file} cannot be decoded: ${errorMessage(e)}.`, { hint: 'Write masks as PNG, white on black.', cause: e });
+    throw new TwinsegError('IMAGE_UNREADABLE', `The mask image ${file} cannot be decoded: ${errorMessage(e)}.`, {
+      hint: 'Write masks as PNG, white on black.',
+      cause: e,
+    });
   }
   const { data, width, height, channels } = grey;
   let max = 0;

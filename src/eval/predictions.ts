@@ -58,7 +58,9 @@ export function parsePredictions(text: string, file: string): Prediction[] {
     out.push(parseLine(raw, i + 1, file));
   }
   if (out.length === 0) {
-    throw new TwinsegError('INVALID_INPUT', `The predictions file ${file} holds no predictions.`, { hint: `Write ${PREDICTION_LINE_FORMAT}.` });
+    throw new TwinsegError('INVALID_INPUT', `The predictions file ${file} holds no predictions.`, {
+      hint: `Write ${PREDICTION_LINE_FORMAT}.`,
+    });
   }
   return out;
 }
@@ -80,7 +82,11 @@ function parseLine(raw: string, line: number, file: string): Prediction {
   }
   const kinds = (['twin_id', 'rle', 'mask_path'] as const).filter((k) => o[k] !== undefined);
   if (kinds.length !== 1) {
-    throw bad(kinds.length === 0 ? 'no mask: give "twin_id" with "ids", or "rle", or "mask_path"' : `give only one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+    throw bad(
+      kinds.length === 0
+        ? 'no mask: give "twin_id" with "ids", or "rle", or "mask_path"'
+        : `give only one of ${kinds.map((k) => `"${k}"`).join(', ')}`,
+    );
   }
   let mask: PredictionMask;
   switch (kinds[0]!) {
@@ -88,7 +94,8 @@ function parseLine(raw: string, line: number, file: string): Prediction {
       if (typeof o.twin_id !== 'string' || o.twin_id === '') throw bad('"twin_id" must be a twin id string like "tw_0123456789abcdef"');
       const idList = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n) && (n as number) > 0);
       if (!idList(o.ids)) throw bad('"ids" must be a list of positive integer object ids, e.g. [3, 7] ([] for an empty answer)');
-      if (o.exclude !== undefined && !idList(o.exclude)) throw bad('"exclude" must be a list of positive integer object ids to take away, e.g. [70]');
+      if (o.exclude !== undefined && !idList(o.exclude))
+        throw bad('"exclude" must be a list of positive integer object ids to take away, e.g. [70]');
       const op = o.op ?? 'union';
       if (typeof op !== 'string' || !(MASK_OPS as readonly string[]).includes(op)) throw bad(`"op" must be one of ${MASK_OPS.join(', ')}`);
       const exclude = (o.exclude ?? []) as number[];
@@ -98,7 +105,8 @@ function parseLine(raw: string, line: number, file: string): Prediction {
     case 'rle': {
       const r = o.rle as { size?: unknown; counts?: unknown } | null;
       const sizeOk = Array.isArray(r?.size) && r.size.length === 2 && r.size.every((n) => Number.isInteger(n) && (n as number) >= 0);
-      const countsOk = typeof r?.counts === 'string' || (Array.isArray(r?.counts) && r.counts.every((n) => Number.isInteger(n) && (n as number) >= 0));
+      const countsOk =
+        typeof r?.counts === 'string' || (Array.isArray(r?.counts) && r.counts.every((n) => Number.isInteger(n) && (n as number) >= 0));
       if (typeof r !== 'object' || r === null || !sizeOk || !countsOk) {
         throw bad('"rle" must be {"size": [height, width], "counts": compressed string or list of run lengths}');
       }

@@ -55,11 +55,18 @@ export async function loadQueries<I extends { id: number; file_name: string }, A
     const resolve = (ids: readonly number[], field: string): A[] =>
       ids.map((id, k) => {
         const a = gt.annotations.get(id);
-        if (!a) throw new TwinsegError('INVALID_INPUT', `${where}.${field}[${k}]: no annotation ${id} in the instances file.`, { hint: 'Use annotation ids from "annotations".' });
-        if (a.image_id !== image.id) {
-          throw new TwinsegError('INVALID_INPUT', `${where}.${field}[${k}]: annotation ${id} is on image ${a.image_id}, not on ${image.file_name} (id ${image.id}).`, {
-            hint: 'A query\'s targets and ignore regions must lie on its own image.',
+        if (!a)
+          throw new TwinsegError('INVALID_INPUT', `${where}.${field}[${k}]: no annotation ${id} in the instances file.`, {
+            hint: 'Use annotation ids from "annotations".',
           });
+        if (a.image_id !== image.id) {
+          throw new TwinsegError(
+            'INVALID_INPUT',
+            `${where}.${field}[${k}]: annotation ${id} is on image ${a.image_id}, not on ${image.file_name} (id ${image.id}).`,
+            {
+              hint: "A query's targets and ignore regions must lie on its own image.",
+            },
+          );
         }
         return a;
       });

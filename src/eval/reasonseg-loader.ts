@@ -38,7 +38,7 @@ export async function loadReasonSeg(dir: string): Promise<EvalDataset> {
     names = (await fs.readdir(root)).sort();
   } catch (e) {
     throw new TwinsegError('IO_ERROR', `The ReasonSeg folder ${root} cannot be read: ${errorMessage(e)}.`, {
-      hint: 'Pass a folder holding images each beside a JSON of the same name (LISA\'s ReasonSeg layout), or a COCO instances .json file.',
+      hint: "Pass a folder holding images each beside a JSON of the same name (LISA's ReasonSeg layout), or a COCO instances .json file.",
       cause: e,
     });
   }
@@ -88,7 +88,10 @@ export function groundTruth(shapes: readonly Shape[], width: number, height: num
     });
   // numpy's argsort of the areas, reversed: ascending and stable for these short lists, so among equal
   // areas the later shape is painted first and the earlier one ends on top.
-  const order = drawn.map((_, i) => i).sort((a, b) => drawn[a]!.area - drawn[b]!.area || a - b).reverse();
+  const order = drawn
+    .map((_, i) => i)
+    .sort((a, b) => drawn[a]!.area - drawn[b]!.area || a - b)
+    .reverse();
   const labels = new Uint8Array(width * height); // 0 background, 1 target, 2 ignore
   for (const i of order) paint(labels, width, drawn[i]!.mask, drawn[i]!.ignore ? 2 : 1);
   const target = new Uint8Array(labels.length);

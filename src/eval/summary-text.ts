@@ -34,7 +34,9 @@ export function oracleText(r: OracleReport): string {
         f3(part.greedy.mean),
         f3(part.greedy.recall50),
         f3(part.greedy.recall75),
-        bucket === 'all' && p.builds.length > 0 ? `${((100 * p.builds.reduce((t, b) => t + b.uncovered, 0)) / p.builds.length).toFixed(1)}%` : '',
+        bucket === 'all' && p.builds.length > 0
+          ? `${((100 * p.builds.reduce((t, b) => t + b.uncovered, 0)) / p.builds.length).toFixed(1)}%`
+          : '',
       ]);
     }
   }

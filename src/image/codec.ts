@@ -88,7 +88,9 @@ export interface DecodeRgbOptions {
  * data would otherwise decode, after seconds, to 64 Mpx of grey.
  */
 export async function decodeToRgb(bytes: Uint8Array, opts: DecodeRgbOptions): Promise<RawImage> {
-  const { data, info } = await (await sharp())(bytes, { failOn: 'warning', limitInputPixels: opts.maxPixels, pages: 1 })
+  const { data, info } = await (
+    await sharp()
+  )(bytes, { failOn: 'warning', limitInputPixels: opts.maxPixels, pages: 1 })
     .rotate()
     .flatten({ background: opts.background })
     .toColourspace('srgb')
@@ -100,7 +102,9 @@ export async function decodeToRgb(bytes: Uint8Array, opts: DecodeRgbOptions): Pr
 
 /** One grey channel, transparent parts as black (for masks read back from files). */
 export async function decodeToGrey(bytes: Uint8Array): Promise<RawImage> {
-  const { data, info } = await (await sharp())(bytes)
+  const { data, info } = await (
+    await sharp()
+  )(bytes)
     .flatten({ background: '#000000' })
     .greyscale()
     .raw()
@@ -109,9 +113,16 @@ export async function decodeToGrey(bytes: Uint8Array): Promise<RawImage> {
 }
 
 /** Resize to exactly width×height. `linear` follows SAM's (PIL) bilinear resize; `lanczos3` is for pictures. */
-export async function resizeRaw(img: RawImage, width: number, height: number, kernel: 'linear' | 'lanczos3' = 'lanczos3'): Promise<RawImage> {
+export async function resizeRaw(
+  img: RawImage,
+  width: number,
+  height: number,
+  kernel: 'linear' | 'lanczos3' = 'lanczos3',
+): Promise<RawImage> {
   if (img.width === width && img.height === height) return img;
-  const { data, info } = await (await sharp())(img.data, raw(img))
+  const { data, info } = await (
+    await sharp()
+  )(img.data, raw(img))
     .resize(width, height, { kernel, fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -123,7 +134,9 @@ export async function resizeRaw(img: RawImage, width: number, height: number, ke
 
 /** Draws an SVG of the same size over the pixels (labels, legends); the result keeps img's channels. */
 export async function drawSvgOver(img: RawImage, svg: string): Promise<RawImage> {
-  const { data, info } = await (await sharp())(img.data, raw(img))
+  const { data, info } = await (
+    await sharp()
+  )(img.data, raw(img))
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
     .raw()
     .toBuffer({ resolveWithObject: true });

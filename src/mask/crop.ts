@@ -26,7 +26,7 @@ export function cropMask(rle: Rle, box: Box): MaskCrop {
     if (k % 2 === 1 && n > 0 && pos + n > colStart) {
       const from = Math.max(pos, colStart);
       const to = Math.min(pos + n, colEnd);
-      for (let p = from; p < to; ) {
+      for (let p = from; p < to;) {
         const x = (p / H) | 0;
         const yStart = p - x * H;
         const yEnd = Math.min(H, yStart + (to - p));

@@ -85,7 +85,7 @@ export function fillPolygonCoco(xy: ArrayLike<number>, width: number, height: nu
     return g;
   });
   runs.push(gaps[0]!);
-  for (let j = 1; j < gaps.length; ) {
+  for (let j = 1; j < gaps.length;) {
     if (gaps[j]! > 0) runs.push(gaps[j++]!);
     else {
       j++;
@@ -115,7 +115,13 @@ interface Pt {
  * OpenCV's fillPoly (with the 1-px outline polylines adds, which fillPoly draws anyway) of one polygon
  * given as [[x, y], ...], painted as 1 into a row-major bitmap. Returns the painted pixels' bounds.
  */
-export function paintPolygonOpenCv(bits: Uint8Array, width: number, height: number, points: readonly (readonly [number, number])[], value = 1): Box {
+export function paintPolygonOpenCv(
+  bits: Uint8Array,
+  width: number,
+  height: number,
+  points: readonly (readonly [number, number])[],
+  value = 1,
+): Box {
   const pts = points.map(([px, py]) => ({ x: Math.trunc(px), y: Math.trunc(py) }));
   const bounds: Box = [width, height, 0, 0];
   const put = (px: number, py: number) => {
@@ -170,9 +176,7 @@ function polyEdge(width: number, height: number, a: Pt, b: Pt): Edge | undefined
   const x0c = t0.x * XY_ONE;
   const x1c = t1.x * XY_ONE;
   const dx = Math.trunc((x1c - x0c) / (y1c - y0c)); // int64 division truncates toward zero
-  return a.y < b.y
-    ? { y0: a.y, y1: b.y, x: x0c + (a.y - y0c) * dx, dx }
-    : { y0: b.y, y1: a.y, x: x1c + (b.y - y1c) * dx, dx };
+  return a.y < b.y ? { y0: a.y, y1: b.y, x: x0c + (a.y - y0c) * dx, dx } : { y0: b.y, y1: a.y, x: x1c + (b.y - y1c) * dx, dx };
 }
 
 /** Rows filled between pairs of edge crossings: from the left crossing rounded up to the right one rounded down. */

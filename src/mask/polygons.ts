@@ -28,10 +28,10 @@ export function maskToPolygons(rle: Rle, opts: PolygonOptions = {}): Polygons {
   const cw = x2 - x1;
   const traced = traceContours(cropMask(rle, [x1, y1, x2, y2]).bits, cw, y2 - y1);
   const shift = (r: Ring): [number, number][] => r.map(([x, y]) => [x + x1, y + y1]);
-  const rings = [
-    ...traced.outer.map((r) => ({ r, hole: false })),
-    ...traced.holes.map((r) => ({ r, hole: true })),
-  ].map((e) => ({ ...e, area: Math.abs(signedArea(e.r)) }));
+  const rings = [...traced.outer.map((r) => ({ r, hole: false })), ...traced.holes.map((r) => ({ r, hole: true }))].map((e) => ({
+    ...e,
+    area: Math.abs(signedArea(e.r)),
+  }));
   const tolerance = opts.tolerance ?? 0;
   let kept = rings;
   const budget = opts.maxPoints === undefined ? Infinity : Math.max(3, Math.floor(opts.maxPoints));

@@ -93,7 +93,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
 /** One HTTP attempt: resume or restart `partial`, stream the body in. Throws RetryableError for transient trouble. */
 async function fetchIntoPartial(url: string, partial: string, opts: DownloadOptions): Promise<void> {
   const fetchImpl = opts.fetchImpl ?? fetch;
-  let have = await fs.stat(partial).then((s) => s.size, () => 0);
+  let have = await fs.stat(partial).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (opts.expectedBytes != null && have > opts.expectedBytes) {
     await fs.rm(partial, { force: true });
     have = 0;
@@ -118,7 +121,10 @@ async function fetchIntoPartial(url: string, partial: string, opts: DownloadOpti
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
     throw new TwinsegError('DOWNLOAD_FAILED', `Downloading ${url} failed: HTTP ${res.status}.`, {
-      hint: res.status === 404 ? 'The file is no longer at this URL; update twinseg or use TWINSEG_ENCODER/TWINSEG_DECODER.' : 'Check the URL and network access.',
+      hint:
+        res.status === 404
+          ? 'The file is no longer at this URL; update twinseg or use TWINSEG_ENCODER/TWINSEG_DECODER.'
+          : 'Check the URL and network access.',
       details: { status: res.status },
     });
   }
@@ -141,7 +147,11 @@ async function fetchIntoPartial(url: string, partial: string, opts: DownloadOpti
         }
       }
     } catch (e) {
-      if (isFsError(e)) throw new TwinsegError('IO_ERROR', `Cannot write ${partial}: ${errorMessage(e)}.`, { hint: 'Check free disk space and permissions.', cause: e });
+      if (isFsError(e))
+        throw new TwinsegError('IO_ERROR', `Cannot write ${partial}: ${errorMessage(e)}.`, {
+          hint: 'Check free disk space and permissions.',
+          cause: e,
+        });
       throw new RetryableError(`connection lost after ${have} bytes (${errorMessage(e)})`, { cause: e });
     }
     await handle.sync();
@@ -285,4 +295,3 @@ function isFsError(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   return typeof code === 'string' && /^E(NOSPC|ACCES|PERM|ROFS|IO|DQUOT|BADF)$/.test(code);
 }
-

@@ -72,7 +72,13 @@ const labelmeSam = (name: string, size: string, checkpoint: string, enc: [number
     sha256: dec[1],
   },
   // osam feeds this encoder {"x": NCHW float32 normalised, padded to 1024}.
-  input: { encoderLayout: 'nchw-normalized-1024', encoderInput: 'x', longestSide: 1024, embeddingDims: EMBEDDING, decoder: 'sam-onnx-single-mask' },
+  input: {
+    encoderLayout: 'nchw-normalized-1024',
+    encoderInput: 'x',
+    longestSide: 1024,
+    embeddingDims: EMBEDDING,
+    decoder: 'sam-onnx-single-mask',
+  },
 });
 
 // Acly/MobileSAM on Hugging Face, pinned to one revision so the hashes below stay valid. SHA-256 and sizes as
@@ -98,7 +104,13 @@ export const MODEL_MANIFEST: readonly ModelSpec[] = [
       bytes: 16_501_766,
       sha256: '800b1500d3e4422f9499706b75544b3604031e182f7f5f0f69f778e3512c4131',
     },
-    input: { encoderLayout: 'nchw-normalized-1024', encoderInput: 'input', longestSide: 1024, embeddingDims: EMBEDDING, decoder: 'sam-onnx-single-mask' },
+    input: {
+      encoderLayout: 'nchw-normalized-1024',
+      encoderInput: 'input',
+      longestSide: 1024,
+      embeddingDims: EMBEDDING,
+      decoder: 'sam-onnx-single-mask',
+    },
   },
   {
     name: 'mobilesam',

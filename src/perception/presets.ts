@@ -121,9 +121,13 @@ export function resolveEverythingOptions(
   const parsed = validOverrides.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new TwinsegError('INVALID_INPUT', `Invalid everything-mode setting ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}.`, {
-      hint: 'See the preset defaults; thresholds are fractions in [0, 1].',
-    });
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      `Invalid everything-mode setting ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}.`,
+      {
+        hint: 'See the preset defaults; thresholds are fractions in [0, 1].',
+      },
+    );
   }
   const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
   return { ...base, ...defined, preset: base.preset };

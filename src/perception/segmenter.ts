@@ -10,16 +10,7 @@ import { exportedToken, GRANULARITY_TOKENS, tokenMask } from './sam/mask-tokens.
 import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './masks/refinement.js';
 import { createSamPredictor, type LoadedSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
 import { maskInputFromMask } from './masks/mask-input.js';
-import type {
-  LoadedImage,
-  MaskToken,
-  Prompt,
-  Proposal,
-  RefineRequest,
-  CallControl,
-  SegmentResult,
-  Segmenter,
-} from './contract.js';
+import type { LoadedImage, MaskToken, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from './contract.js';
 import type { SamPredictor, TokenMasks } from './sam/predictor-interface.js';
 
 export interface PromptedOptions {
@@ -32,10 +23,7 @@ export interface PromptedOptions {
 export const DEFAULT_PROMPTED_OPTIONS: PromptedOptions = { stabilityScoreOffset: 1, minMaskRegionArea: 0 };
 
 /** Composes any predictor (a real one, or a scripted one in tests) into a Segmenter. */
-export function segmenterFromPredictor(
-  predictor: SamPredictor,
-  prompted: PromptedOptions = DEFAULT_PROMPTED_OPTIONS,
-): Segmenter {
+export function segmenterFromPredictor(predictor: SamPredictor, prompted: PromptedOptions = DEFAULT_PROMPTED_OPTIONS): Segmenter {
   return {
     modelName: predictor.modelName,
     provider: predictor.provider,
@@ -64,9 +52,15 @@ export function segmenterFromPredictor(
       throwIfAborted(signal);
       const decoder = await predictor.tokenDecoder?.(embedding);
       // A single-mask decoder takes no mask_input here: the accumulated clicks alone decide.
-      if (!decoder) return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
+      if (!decoder)
+        return { best: proposalFromDecoded(await predictor.decode(embedding, req.prompt), req.prompt, 'user', prompted), alternatives: [] };
       const offset = prompted.stabilityScoreOffset;
-      const maskInput = req.history.length > 0 ? await replayHistory(decoder, req.history, offset, signal) : req.mask ? maskInputFromMask(req.mask) : undefined;
+      const maskInput =
+        req.history.length > 0
+          ? await replayHistory(decoder, req.history, offset, signal)
+          : req.mask
+            ? maskInputFromMask(req.mask)
+            : undefined;
       let masks: TokenMasks;
       let token: MaskToken;
       if (maskInput) ({ masks, token } = await decodeRefinement(decoder, req.prompt, maskInput, offset, signal));
@@ -74,7 +68,10 @@ export function segmenterFromPredictor(
         masks = (await decoder.decode([{ prompt: req.prompt }], { signal })).masks[0]!;
         token = refinementToken(masks, req.prompt, decoder.upsampler, offset);
       }
-      const result = segmentFromTokens(masks, req.prompt, decoder.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
+      const result = segmentFromTokens(masks, req.prompt, decoder.upsampler, prompted, {
+        token: req.token ?? token,
+        allAlternatives: true,
+      });
       // Without a mask_input this decode repeats a first segment (to take one of its alternatives): as there, no
       // cleanup, so the mask taken is the one that reply showed.
       return maskInput ? { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) } : result;
@@ -99,7 +96,16 @@ function segmentFromTokens(
 ): SegmentResult {
   const proposal = (token: MaskToken): Proposal => {
     const m = tokenMask(masks, token, up, opts.stabilityScoreOffset);
-    const p: Proposal = { rle: m.rle, area: m.area, bbox: m.bbox, predictedIou: masks.iou[token]!, stability: m.stability, prompt, stage: 'user', token };
+    const p: Proposal = {
+      rle: m.rle,
+      area: m.area,
+      bbox: m.bbox,
+      predictedIou: masks.iou[token]!,
+      stability: m.stability,
+      prompt,
+      stage: 'user',
+      token,
+    };
     return opts.minMaskRegionArea > 0 ? cleanupProposal(p, opts.minMaskRegionArea).proposal : p;
   };
   const chosen = pick.token ?? exportedToken(prompt, masks);

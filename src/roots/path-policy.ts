@@ -47,7 +47,8 @@ function notAllowed(input: string, roots: readonly string[], why: string): Twins
  */
 export function toAbsolute(input: string, roots: readonly string[]): string {
   if (input.includes('\0')) throw notAllowed(input.replace(/\0/g, '\\0'), roots, 'it contains a NUL byte');
-  if (input.length > MAX_PATH_CHARS) throw notAllowed(input, roots, `it is ${input.length} characters long; the limit is ${MAX_PATH_CHARS}`);
+  if (input.length > MAX_PATH_CHARS)
+    throw notAllowed(input, roots, `it is ${input.length} characters long; the limit is ${MAX_PATH_CHARS}`);
   let p = input;
   if (/^file:/i.test(p)) {
     try {
@@ -114,7 +115,8 @@ export async function resolveReadPath(input: string, roots: readonly string[]): 
       cause: e,
     });
   }
-  if (!roots.some((r) => isInside(r, real))) throw notAllowed(input, roots, `it resolves (via a symlink) to "${real}", outside the allowed roots`);
+  if (!roots.some((r) => isInside(r, real)))
+    throw notAllowed(input, roots, `it resolves (via a symlink) to "${real}", outside the allowed roots`);
   return real;
 }
 

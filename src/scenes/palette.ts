@@ -5,7 +5,18 @@
 export type Rgb = readonly [number, number, number];
 
 export const SCENE_COLOUR_NAMES = [
-  'red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown', 'white', 'gray', 'black',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'cyan',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
+  'white',
+  'gray',
+  'black',
 ] as const;
 export type SceneColourName = (typeof SCENE_COLOUR_NAMES)[number];
 

@@ -31,7 +31,8 @@ const MARGIN = 4;
 /** Backdrop textures: streaks along the ground (grass, floorboards), clouds in the sky, mottled paint on a wall. */
 function backdropTexture(rng: Random, theme: ThemeName, lower: boolean): SceneTexture {
   if (lower) return { seed: rng.seed(), amplitude: 26, scaleX: rng.range(50, 90), scaleY: rng.range(6, 12), octaves: 4, shade: 18 };
-  if (theme === 'indoor') return { seed: rng.seed(), amplitude: 22, scaleX: rng.range(40, 70), scaleY: rng.range(40, 70), octaves: 4, shade: -14 };
+  if (theme === 'indoor')
+    return { seed: rng.seed(), amplitude: 22, scaleX: rng.range(40, 70), scaleY: rng.range(40, 70), octaves: 4, shade: -14 };
   return { seed: rng.seed(), amplitude: 24, scaleX: rng.range(70, 110), scaleY: rng.range(25, 45), octaves: 4, shade: -14 };
 }
 
@@ -41,7 +42,11 @@ function objectTexture(rng: Random): SceneTexture {
 
 function horizon(rng: Random, width: number, height: number, theme: ThemeName): Point[] {
   const base = rng.range(0.38, 0.52) * height;
-  if (theme === 'indoor') return [[0, base], [width, base]];
+  if (theme === 'indoor')
+    return [
+      [0, base],
+      [width, base],
+    ];
   const amp = rng.range(0.02, 0.05) * height;
   const waves = rng.range(1, 2.5);
   const phase = rng.range(0, 2 * Math.PI);
@@ -78,12 +83,30 @@ export function planScene(opts: PlanOptions): SceneSpec {
     items.push(full);
     return full;
   };
-  add({ name: lower.name, role: 'backdrop', colour: lower.colour, rgb: lower.rgb, shapes: [{ kind: 'rect', x: 0, y: 0, w: width, h: height }], texture: backdropTexture(rng, theme, true) });
+  add({
+    name: lower.name,
+    role: 'backdrop',
+    colour: lower.colour,
+    rgb: lower.rgb,
+    shapes: [{ kind: 'rect', x: 0, y: 0, w: width, h: height }],
+    texture: backdropTexture(rng, theme, true),
+  });
   const line = horizon(rng, width, height, theme);
-  add({ name: upper.name, role: 'backdrop', colour: upper.colour, rgb: upper.rgb, shapes: [{ kind: 'polygon', points: [[0, 0], [width, 0], ...line.reverse()] }], texture: backdropTexture(rng, theme, false) });
+  add({
+    name: upper.name,
+    role: 'backdrop',
+    colour: upper.colour,
+    rgb: upper.rgb,
+    shapes: [{ kind: 'polygon', points: [[0, 0], [width, 0], ...line.reverse()] }],
+    texture: backdropTexture(rng, theme, false),
+  });
 
   const colours = SCENE_COLOUR_NAMES.filter(
-    (c) => c !== upper.colour && c !== lower.colour && colourDistance(OBJECT_SWATCHES[c], upper.rgb) >= BACKDROP_CONTRAST && colourDistance(OBJECT_SWATCHES[c], lower.rgb) >= BACKDROP_CONTRAST,
+    (c) =>
+      c !== upper.colour &&
+      c !== lower.colour &&
+      colourDistance(OBJECT_SWATCHES[c], upper.rgb) >= BACKDROP_CONTRAST &&
+      colourDistance(OBJECT_SWATCHES[c], lower.rgb) >= BACKDROP_CONTRAST,
   );
   const templates = opts.templates ?? DEFAULT_TEMPLATES;
   const want = Math.min(opts.objects ?? 5, colours.length);
@@ -106,9 +129,24 @@ export function planScene(opts: PlanOptions): SceneSpec {
       const box: Box = [Math.floor(x), Math.floor(y), Math.ceil(x + bp.width), Math.ceil(y + bp.height)];
       if (!placementOk(box, placed, overlap && attempt < 180)) continue;
       placed.push(box);
-      const whole = add({ name: template, role: 'whole', colour, rgb: OBJECT_SWATCHES[colour], shapes: bp.shapes.map((sh) => translateShape(sh, x, y)), texture: objectTexture(rng) });
+      const whole = add({
+        name: template,
+        role: 'whole',
+        colour,
+        rgb: OBJECT_SWATCHES[colour],
+        shapes: bp.shapes.map((sh) => translateShape(sh, x, y)),
+        texture: objectTexture(rng),
+      });
       for (const part of bp.parts) {
-        add({ name: part.name, role: 'part', parent: whole.id, colour: part.colour, rgb: OBJECT_SWATCHES[part.colour], shapes: part.shapes.map((sh) => translateShape(sh, x, y)), texture: objectTexture(rng) });
+        add({
+          name: part.name,
+          role: 'part',
+          parent: whole.id,
+          colour: part.colour,
+          rgb: OBJECT_SWATCHES[part.colour],
+          shapes: part.shapes.map((sh) => translateShape(sh, x, y)),
+          texture: objectTexture(rng),
+        });
       }
       done = true;
     }

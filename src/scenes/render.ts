@@ -108,7 +108,8 @@ function describeItem({ spec, rasters, boxes, labels, behind }: Paint, index: nu
   // Where its shapes (and its parts') reach, before anything in front is painted.
   const drawnBits = new Uint8Array(cropW * cropH);
   if (item.role === 'backdrop') {
-    for (let y = by1; y < by2; y++) for (let x = bx1; x < bx2; x++) if (behind[y * width + x] === index + 1) drawnBits[(y - by1) * cropW + x - bx1] = 1;
+    for (let y = by1; y < by2; y++)
+      for (let x = bx1; x < bx2; x++) if (behind[y * width + x] === index + 1) drawnBits[(y - by1) * cropW + x - bx1] = 1;
   } else {
     for (const l of own) for (const r of rasters[l - 1]!) eachPixel(r, (x, y) => (drawnBits[(y - by1) * cropW + x - bx1] = 1));
   }

@@ -14,7 +14,10 @@ export interface DrawSceneOptions extends PlanOptions {
 
 /** Encodes a rendered scene's pixels as PNG or JPEG. */
 export async function encodeScene(scene: RenderedScene, format: ScenePictureFormat = 'png', quality = 92): Promise<Scene['picture']> {
-  const data = await encodeRaw({ data: scene.rgb, width: scene.width, height: scene.height, channels: 3 }, format, { quality, fullChroma: true });
+  const data = await encodeRaw({ data: scene.rgb, width: scene.width, height: scene.height, channels: 3 }, format, {
+    quality,
+    fullChroma: true,
+  });
   return { format, mime: PICTURE_MIME[format], data };
 }
 

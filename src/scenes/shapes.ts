@@ -118,7 +118,12 @@ export function shapeBounds(s: Shape, width: number, height: number): Box {
     y2 = s.cy + ey;
   }
   const clip = (v: number, hi: number): number => Math.max(0, Math.min(hi, v));
-  return [clip(Math.floor(x1 - 1), width), clip(Math.floor(y1 - 1), height), clip(Math.ceil(x2 + 1), width), clip(Math.ceil(y2 + 1), height)];
+  return [
+    clip(Math.floor(x1 - 1), width),
+    clip(Math.floor(y1 - 1), height),
+    clip(Math.ceil(x2 + 1), width),
+    clip(Math.ceil(y2 + 1), height),
+  ];
 }
 
 /** A shape's pixels: a box (x2/y2 exclusive) and a row-major 0/1 bitmap over that box. */

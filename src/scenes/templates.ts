@@ -53,20 +53,32 @@ function house(rng: Random, s: number, colour: Colouring): Blueprint {
   const roofH = rng.range(0.26, 0.34) * s;
   const wallH = rng.range(0.62, 0.75) * s;
   const wall = rect(eave, roofH, s, wallH);
-  const roof: Shape = { kind: 'polygon', points: [[0, roofH], [s + 2 * eave, roofH], [eave + s / 2, 0]] };
+  const roof: Shape = {
+    kind: 'polygon',
+    points: [
+      [0, roofH],
+      [s + 2 * eave, roofH],
+      [eave + s / 2, 0],
+    ],
+  };
   const doorW = 0.2 * s;
   const doorH = 0.42 * wallH;
   const doorX = eave + rng.pick([0.15, 0.4, 0.65]) * s;
   const parts: BlueprintPart[] = [
     { name: 'roof', colour: partColour(rng, colour, ['red', 'brown', 'black', 'gray', 'blue']), shapes: [roof] },
-    { name: 'door', colour: partColour(rng, colour, ['brown', 'black', 'blue', 'green', 'red']), shapes: [rect(doorX, roofH + wallH - doorH, doorW, doorH)] },
+    {
+      name: 'door',
+      colour: partColour(rng, colour, ['brown', 'black', 'blue', 'green', 'red']),
+      shapes: [rect(doorX, roofH + wallH - doorH, doorW, doorH)],
+    },
   ];
   // Windows (0.22 s wide) where the door leaves room on the wall.
   const windowColour = partColour(rng, colour, ['cyan', 'white', 'yellow', 'black']);
   const win = 0.22 * s;
   const winY = roofH + 0.18 * wallH;
   for (const wx of [0.1, 0.4, 0.68].map((f) => eave + f * s)) {
-    if (wx + win <= doorX - 0.04 * s || wx >= doorX + doorW + 0.04 * s) parts.push({ name: 'window', colour: windowColour, shapes: [rect(wx, winY, win, win * 0.9)] });
+    if (wx + win <= doorX - 0.04 * s || wx >= doorX + doorW + 0.04 * s)
+      parts.push({ name: 'window', colour: windowColour, shapes: [rect(wx, winY, win, win * 0.9)] });
   }
   return { shapes: [wall], parts, width: s + 2 * eave, height: roofH + wallH };
 }
@@ -79,13 +91,28 @@ function car(rng: Random, s: number, colour: Colouring): Blueprint {
   const rake = rng.range(0.024, 0.042) * s;
   // Side view, clockwise from the bonnet's front: windscreen, roof, rear window, boot, then the body's bottom.
   const outline: Point[] = [
-    [0, cabinH + 0.08 * s], [0.08 * s, cabinH], [0.22 * s - rake, 0], [0.72 * s, 0], [0.86 * s, cabinH],
-    [s, cabinH + 0.05 * s], [s, cabinH + bodyH], [0, cabinH + bodyH],
+    [0, cabinH + 0.08 * s],
+    [0.08 * s, cabinH],
+    [0.22 * s - rake, 0],
+    [0.72 * s, 0],
+    [0.86 * s, cabinH],
+    [s, cabinH + 0.05 * s],
+    [s, cabinH + bodyH],
+    [0, cabinH + bodyH],
   ];
   const wheelY = cabinH + bodyH;
-  const glass: Point[] = [[0.27 * s, 0.05 * s], [0.68 * s, 0.05 * s], [0.78 * s, cabinH - 0.02 * s], [0.15 * s, cabinH - 0.02 * s]];
+  const glass: Point[] = [
+    [0.27 * s, 0.05 * s],
+    [0.68 * s, 0.05 * s],
+    [0.78 * s, cabinH - 0.02 * s],
+    [0.15 * s, cabinH - 0.02 * s],
+  ];
   const tyre = partColour(rng, colour, ['black', 'gray']);
-  const wheel = (cx: number): BlueprintPart => ({ name: 'wheel', colour: tyre, shapes: [{ kind: 'ellipse', cx, cy: wheelY, rx: wheelR, ry: wheelR }] });
+  const wheel = (cx: number): BlueprintPart => ({
+    name: 'wheel',
+    colour: tyre,
+    shapes: [{ kind: 'ellipse', cx, cy: wheelY, rx: wheelR, ry: wheelR }],
+  });
   return {
     shapes: [{ kind: 'polygon', points: outline }],
     parts: [
@@ -107,7 +134,13 @@ function sign(rng: Random, s: number, colour: Colouring): Blueprint {
   const face: Shape = { kind: 'polygon', points: regularPolygon(cx, cy, r, 8, -Math.PI / 2 + Math.PI / 8) };
   return {
     shapes: [face],
-    parts: [{ name: 'pole', colour: partColour(rng, colour, ['gray', 'black', 'white', 'brown']), shapes: [rect(cx - poleW / 2, cy + r * 0.9, poleW, poleH)] }],
+    parts: [
+      {
+        name: 'pole',
+        colour: partColour(rng, colour, ['gray', 'black', 'white', 'brown']),
+        shapes: [rect(cx - poleW / 2, cy + r * 0.9, poleW, poleH)],
+      },
+    ],
     width: 2 * r,
     height: cy + r * 0.9 + poleH,
   };
@@ -126,7 +159,12 @@ function ring(rng: Random, s: number): Blueprint {
 
 function star(rng: Random, s: number): Blueprint {
   const r = rng.range(0.4, 0.48) * s;
-  return { shapes: [{ kind: 'polygon', points: starPoints(r, r, r, r * rng.range(0.45, 0.55), 5) }], parts: [], width: 2 * r, height: 2 * r };
+  return {
+    shapes: [{ kind: 'polygon', points: starPoints(r, r, r, r * rng.range(0.45, 0.55), 5) }],
+    parts: [],
+    width: 2 * r,
+    height: 2 * r,
+  };
 }
 
 function crate(rng: Random, s: number): Blueprint {

@@ -186,7 +186,8 @@ async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number):
   try {
     return { body: await readJson(req, limit) };
   } catch (e) {
-    if (e instanceof BodyTooLarge) jsonError(res, 413, `Request body over ${limit} bytes; pass large images by path.`, { connection: 'close' });
+    if (e instanceof BodyTooLarge)
+      jsonError(res, 413, `Request body over ${limit} bytes; pass large images by path.`, { connection: 'close' });
     else jsonError(res, 400, 'Request body is not valid JSON.');
     return undefined;
   }
@@ -226,11 +227,22 @@ async function openSession(
  * (the configured roots apply), resources/list lists nothing (no session owns a twin) and a cancellation,
  * arriving as its own POST, finds nothing to cancel.
  */
-async function answerStateless(app: AppContext, makeServer: MakeServer, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+async function answerStateless(
+  app: AppContext,
+  makeServer: MakeServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
   if (req.method !== 'POST') {
-    return jsonError(res, 405, 'This server runs without sessions (TWINSEG_HTTP_STATELESS=1): send every request as a POST; there is no event stream.', {
-      allow: 'POST',
-    });
+    return jsonError(
+      res,
+      405,
+      'This server runs without sessions (TWINSEG_HTTP_STATELESS=1): send every request as a POST; there is no event stream.',
+      {
+        allow: 'POST',
+      },
+    );
   }
   const server = makeServer(app);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });

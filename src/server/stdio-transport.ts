@@ -130,7 +130,11 @@ export class BoundedStdioTransport implements Transport {
     try {
       message = deserializeMessage(line);
     } catch (e) {
-      this.onerror?.(new Error(`a line of ${line.length} characters on stdin is not a JSON-RPC message (${e instanceof Error ? e.message.slice(0, 200) : String(e)}); ignored`));
+      this.onerror?.(
+        new Error(
+          `a line of ${line.length} characters on stdin is not a JSON-RPC message (${e instanceof Error ? e.message.slice(0, 200) : String(e)}); ignored`,
+        ),
+      );
       return;
     }
     this.onmessage?.(message);
@@ -140,7 +144,9 @@ export class BoundedStdioTransport implements Transport {
     const max = this.opts.maxMessageBytes;
     const id = requestIdAtEdges(s.head.toString('utf8'), s.tail.toString('utf8'));
     this.onerror?.(
-      new Error(`a message of ${s.bytes} bytes on stdin is over the limit of ${max} bytes; ${id === undefined ? 'it has no request id to answer, so it was dropped' : `request ${JSON.stringify(id)} was answered with an error`}`),
+      new Error(
+        `a message of ${s.bytes} bytes on stdin is over the limit of ${max} bytes; ${id === undefined ? 'it has no request id to answer, so it was dropped' : `request ${JSON.stringify(id)} was answered with an error`}`,
+      ),
     );
     if (id === undefined) return;
     void this.send({

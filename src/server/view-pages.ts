@@ -43,7 +43,12 @@ export interface ViewGuards {
 }
 
 /** Answers a request under /view. */
-export async function answerViewRequest(req: IncomingMessage, res: ServerResponse, session: ViewSession, guards: ViewGuards): Promise<void> {
+export async function answerViewRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  session: ViewSession,
+  guards: ViewGuards,
+): Promise<void> {
   if (!originAllowed(req.headers.origin, guards.allowedOrigins)) {
     return refuse(res, 403, `Origin ${req.headers.origin} is not allowed. Add it to TWINSEG_ALLOWED_ORIGINS to permit it.`);
   }

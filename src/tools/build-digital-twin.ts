@@ -13,24 +13,9 @@ import { withToolErrors } from './tool-errors.js';
 import { fitCompactView } from './view-budget.js';
 
 const inputSchema = toolInput({
-  image: z
-    .string()
-    .min(1)
-    .describe(
-      'Absolute path or file:// URL inside the allowed roots (preferred), or base64 / a data: URL.',
-    ),
-  preset: z
-    .enum(PRESET_NAMES)
-    .optional()
-    .describe(
-      'fast (whole objects), balanced (default), thorough (slower, finds small things).',
-    ),
-  granularity: z
-    .enum(GRANULARITIES)
-    .optional()
-    .describe(
-      "parts: also parts inside objects; default: the preset's.",
-    ),
+  image: z.string().min(1).describe('Absolute path or file:// URL inside the allowed roots (preferred), or base64 / a data: URL.'),
+  preset: z.enum(PRESET_NAMES).optional().describe('fast (whole objects), balanced (default), thorough (slower, finds small things).'),
+  granularity: z.enum(GRANULARITIES).optional().describe("parts: also parts inside objects; default: the preset's."),
   // Advertised as a plain map to keep tools/list small; the names and ranges are checked on use.
   options: z
     .record(z.string(), z.union([z.number(), z.boolean()]))

@@ -20,8 +20,7 @@ const inputSchema = toolInput({
 
 export const detailRegionConfig = {
   title: 'Look again at a region',
-  description:
-    'Segments a region again, denser, so merged objects come apart (rider and horse). Returns a new twin_id.',
+  description: 'Segments a region again, denser, so merged objects come apart (rider and horse). Returns a new twin_id.',
   inputSchema,
   // Writes only a new revision; the same region of the same twin gives the same revision.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -61,7 +60,10 @@ export function registerDetailRegionTool(server: McpServer, ctx: ToolContext): v
         { type: 'text', text: `${lead(out, args.twin_id)}${note ? ` ${note}` : ''}` },
         { type: 'text', text: JSON.stringify(structured) },
       ];
-      if (out.added.length > 0) content.push(imageContent(await ctx.twins.marks(out.twin.id, { ids: out.added.map((o) => o.id), maxSide: MARKS_MAX_SIDE, access })));
+      if (out.added.length > 0)
+        content.push(
+          imageContent(await ctx.twins.marks(out.twin.id, { ids: out.added.map((o) => o.id), maxSide: MARKS_MAX_SIDE, access })),
+        );
       return { content, structuredContent: structured };
     }),
   );

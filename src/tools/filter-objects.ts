@@ -16,11 +16,7 @@ export const MAX_RELATIONS = 1000;
 const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   query: FilterRequestSchema.default({}).describe('{} matches every object.'),
-  relations: z
-    .array(z.enum(RELATION_KINDS))
-    .min(1)
-    .optional()
-    .describe('Relations to list among the matches.'),
+  relations: z.array(z.enum(RELATION_KINDS)).min(1).optional().describe('Relations to list among the matches.'),
 });
 
 export const filterObjectsConfig = {
@@ -46,9 +42,15 @@ export function registerFilterObjectsTool(server: McpServer, ctx: ToolContext): 
       const structured: Record<string, unknown> = { twin_id: twin.id, total, objects: view.objects, legend: view.legend };
       let relNote = '';
       if (args.relations && objects.length > 0) {
-        const rels = relationsFor(twin, objects.map((o) => o.id), args.relations, { among: true });
+        const rels = relationsFor(
+          twin,
+          objects.map((o) => o.id),
+          args.relations,
+          { among: true },
+        );
         structured.relations = rels.slice(0, MAX_RELATIONS);
-        if (rels.length > MAX_RELATIONS) relNote = ` Showing ${MAX_RELATIONS} of ${rels.length} relations; narrow the query or ask for fewer kinds.`;
+        if (rels.length > MAX_RELATIONS)
+          relNote = ` Showing ${MAX_RELATIONS} of ${rels.length} relations; narrow the query or ask for fewer kinds.`;
       }
       const lead =
         `${total} object(s) match in twin ${twin.id}` +

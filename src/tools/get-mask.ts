@@ -68,7 +68,9 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const view = { format: args.format, crop: args.crop ?? false };
       // A kept result is served as its object, so the URI (and a later answer) names one id.
       const roots = await ctx.roots.current(request);
-      const kept = args.keep ? await ctx.twins.keepMask({ twinId: args.twin_id, ...expression, access: ctx.session.access(args.twin_id, roots) }) : undefined;
+      const kept = args.keep
+        ? await ctx.twins.keepMask({ twinId: args.twin_id, ...expression, access: ctx.session.access(args.twin_id, roots) })
+        : undefined;
       ctx.session.saw(args.twin_id);
       if (kept) ctx.session.made(kept.twin.id, args.twin_id);
       const selection: MaskSelection = kept
@@ -113,7 +115,13 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
         content: [
           { type: 'text', text: summary },
           { type: 'text', text: mirror },
-          { type: 'resource_link', uri, name: maskFileName(selection), mimeType: mime, description: `${args.format} mask of ${describeExpression(selection)}` },
+          {
+            type: 'resource_link',
+            uri,
+            name: maskFileName(selection),
+            mimeType: mime,
+            description: `${args.format} mask of ${describeExpression(selection)}`,
+          },
           ...extra,
         ],
         structuredContent: structured,

@@ -30,8 +30,7 @@ const inputSchema = toolInput({
 
 export const labelObjectsConfig = {
   title: 'Label twin objects',
-  description:
-    'Names objects for filter_objects. Returns a new twin_id: a revision with the labels.',
+  description: 'Names objects for filter_objects. Returns a new twin_id: a revision with the labels.',
   inputSchema,
   // Writes only a new revision; the same labels on the same twin give the same revision id.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -48,7 +47,10 @@ export function registerLabelObjectsTool(server: McpServer, ctx: ToolContext): v
       const structured = { twin_id: twin.id, parent_twin_id: args.twin_id, updated: updated.map((o) => compactObject(o, twin.image)) };
       return {
         content: [
-          { type: 'text', text: `Labelled ${updated.length} object(s): revision ${twin.id} of ${args.twin_id}. Use ${twin.id} from now on.` },
+          {
+            type: 'text',
+            text: `Labelled ${updated.length} object(s): revision ${twin.id} of ${args.twin_id}. Use ${twin.id} from now on.`,
+          },
           { type: 'text', text: JSON.stringify(structured) },
         ],
         structuredContent: structured,

@@ -46,7 +46,8 @@ async function sessionList(ctx: ToolContext): Promise<{ uri: string; name: strin
   for (const id of ctx.session.ids()) {
     if (out.length >= RECENT_TWINS_LISTED) break;
     const twin = await ctx.twins.get(id).catch(() => undefined);
-    if (twin) out.push({ uri: `twin://${id}`, name: id, description: describe(twin, ctx.session.sourceOf(id)), mimeType: 'application/json' });
+    if (twin)
+      out.push({ uri: `twin://${id}`, name: id, description: describe(twin, ctx.session.sourceOf(id)), mimeType: 'application/json' });
   }
   return out;
 }
@@ -66,7 +67,10 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       orResourceError(async () => {
         const twin = await ctx.twins.get(variable(vars.id));
         ctx.session.saw(twin.id);
-        const view = { ...detailedView(twin, { source: ctx.session.sourceOf(twin.id) }), ...(twin.revision ? { revision: twin.revision } : {}) };
+        const view = {
+          ...detailedView(twin, { source: ctx.session.sourceOf(twin.id) }),
+          ...(twin.revision ? { revision: twin.revision } : {}),
+        };
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view) }] };
       }),
   );
@@ -98,7 +102,11 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       orResourceError(async () => {
         const id = variable(vars.id);
         // The marks of no objects: the photo scaled and encoded as the marks picture is.
-        const p = await ctx.twins.marks(id, { maxSide: MARKS_MAX_SIDE, ids: [], access: ctx.session.access(id, await ctx.roots.current(extra)) });
+        const p = await ctx.twins.marks(id, {
+          maxSide: MARKS_MAX_SIDE,
+          ids: [],
+          access: ctx.session.access(id, await ctx.roots.current(extra)),
+        });
         ctx.session.saw(id);
         return { contents: [{ uri: uri.href, mimeType: p.mime, blob: p.data.toString('base64') }] };
       }),

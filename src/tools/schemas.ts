@@ -14,7 +14,9 @@ export const TwinIdSchema = z.string().min(1);
 
 // A number with checks zod enforces: the JSON Schema stays free of integer-limit noise, and of a "minimum"
 // repeated at every id field of tools/list.
-export const ObjectIdSchema = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_OBJECT_ID, 'Object ids are whole numbers from 1.');
+export const ObjectIdSchema = z
+  .number()
+  .refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_OBJECT_ID, 'Object ids are whole numbers from 1.');
 
 export const BoxSchema = z
   .array(z.number())

@@ -41,7 +41,8 @@ function headline(out: SegmentOutcome, from: string): string {
   const adopted = out.action !== 'matched' && o.children.length ? ` Objects ${o.children.join(', ')} lie inside it and are its parts.` : '';
   const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
   if (out.action === 'matched') {
-    const kept = out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
+    const kept =
+      out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
     return `The mask matches existing object ${o.id} (IoU ≥ 0.9, and it keeps to your clicks as well), so nothing was added; ${kept}`;
   }
   if (out.action === 'added') {
@@ -109,7 +110,11 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
         ...(out.change ? { change: out.change } : {}),
         ...(out.alternatives.length ? { alternatives: out.alternatives } : {}),
       };
-      const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], { crop: true, maxSide: CHECK_MAX_SIDE, access: ctx.session.access(out.twin.id, roots) });
+      const picture = await ctx.twins.overlay(out.twin.id, [out.object.id], {
+        crop: true,
+        maxSide: CHECK_MAX_SIDE,
+        access: ctx.session.access(out.twin.id, roots),
+      });
       return {
         content: [
           { type: 'text', text: lead(out, args.twin_id) },

@@ -68,7 +68,11 @@ export function registerTwinView(server: McpServer, tools: readonly RegisteredTo
     async () => {
       try {
         // No csp in _meta: the view needs nothing from the network, so the host's strictest default fits.
-        return { contents: [{ uri: TWIN_VIEW_URI, mimeType: RESOURCE_MIME_TYPE, text: await viewPage('twin-view'), _meta: { ui: { prefersBorder: true } } }] };
+        return {
+          contents: [
+            { uri: TWIN_VIEW_URI, mimeType: RESOURCE_MIME_TYPE, text: await viewPage('twin-view'), _meta: { ui: { prefersBorder: true } } },
+          ],
+        };
       } catch (e) {
         throw resourceError(e);
       }

@@ -44,7 +44,8 @@ export const RESULT_MAX_CHARS = 1_000_000;
 type Json = Record<string, unknown>;
 
 const textChars = (r: CallToolResult): number =>
-  r.content.reduce((n, c) => n + (c.type === 'text' ? c.text.length : 0), 0) + (r.structuredContent ? JSON.stringify(r.structuredContent).length : 0);
+  r.content.reduce((n, c) => n + (c.type === 'text' ? c.text.length : 0), 0) +
+  (r.structuredContent ? JSON.stringify(r.structuredContent).length : 0);
 
 const fits = (r: CallToolResult): boolean => textChars(r) <= RESULT_TEXT_MAX_CHARS && JSON.stringify(r).length <= RESULT_MAX_CHARS;
 
@@ -107,10 +108,18 @@ export function fitResult(r: CallToolResult): CallToolResult {
       truncated[a.path.join('.')] = { shown: lo, total: a.length };
     }
     const listed = Object.entries(truncated).map(([k, v]) => `${k} lists ${v.shown} of ${v.total}`);
-    out = restructured(r, { ...cut, truncated }, `Cut to stay within the result size hosts accept: ${listed.join('; ')}. Ask for fewer at a time (filter_objects takes limit and offset).`);
+    out = restructured(
+      r,
+      { ...cut, truncated },
+      `Cut to stay within the result size hosts accept: ${listed.join('; ')}. Ask for fewer at a time (filter_objects takes limit and offset).`,
+    );
     if (textChars(out) > RESULT_TEXT_MAX_CHARS) {
       const scalars = Object.fromEntries(Object.entries(s).filter(([, v]) => v === null || typeof v !== 'object'));
-      out = restructured(r, { ...scalars, truncated: 'all lists' }, 'The lists were left out to stay within the result size hosts accept; ask for fewer at a time.');
+      out = restructured(
+        r,
+        { ...scalars, truncated: 'all lists' },
+        'The lists were left out to stay within the result size hosts accept; ask for fewer at a time.',
+      );
     }
   }
   const content = [...out.content];
@@ -126,7 +135,10 @@ export function fitResult(r: CallToolResult): CallToolResult {
     const first = content.findIndex((c) => c.type === 'text');
     if (first >= 0) {
       const c = content[first] as { type: 'text'; text: string };
-      content[first] = { ...c, text: `${c.text} ${dropped} picture(s) left out to stay within the result size hosts accept; read them as resources.` };
+      content[first] = {
+        ...c,
+        text: `${c.text} ${dropped} picture(s) left out to stay within the result size hosts accept; read them as resources.`,
+      };
     }
   }
   return { ...out, content };

@@ -53,17 +53,13 @@ export function twinIdFor(imageHash: string, model: string, params: Record<strin
   return `tw_${digest.slice(0, 16)}`;
 }
 
-type Measured = Pick<
-  TwinObject,
-  'bbox' | 'area' | 'areaFraction' | 'centroid' | 'position' | 'color' | 'shape' | 'outline'
->;
+type Measured = Pick<TwinObject, 'bbox' | 'area' | 'areaFraction' | 'centroid' | 'position' | 'color' | 'shape' | 'outline'>;
 
 /** Everything about one mask that does not depend on the other objects. */
 export function measureMask(image: LoadedImage, rle: Rle, area = rleArea(rle), bbox: Box = rleBbox(rle)): Measured {
   const crop = cropMask(rle, bbox);
   const traced = traceContours(crop.bits, crop.width, crop.height);
-  const shift = (ring: [number, number][]): [number, number][] =>
-    ring.map(([x, y]) => [x + crop.x0, y + crop.y0]);
+  const shift = (ring: [number, number][]): [number, number][] => ring.map(([x, y]) => [x + crop.x0, y + crop.y0]);
   const outer = traced.outer.map(shift);
   const holes = traced.holes.map(shift).filter((h) => Math.abs(signedArea(h)) >= MIN_HOLE_AREA);
   let main = outer[0] ?? [];
@@ -85,11 +81,9 @@ const scoreOf = (p: Proposal): number => p.predictedIou * p.stability;
 
 function checkSize(image: LoadedImage, rle: Rle): void {
   if (rle.width !== image.width || rle.height !== image.height) {
-    throw new TwinsegError(
-      'INVALID_INPUT',
-      `A mask is ${rle.width}x${rle.height} but the image is ${image.width}x${image.height}.`,
-      { hint: 'Masks must be at the original image size; this is a bug in the caller.' },
-    );
+    throw new TwinsegError('INVALID_INPUT', `A mask is ${rle.width}x${rle.height} but the image is ${image.width}x${image.height}.`, {
+      hint: 'Masks must be at the original image size; this is a bug in the caller.',
+    });
   }
 }
 
@@ -103,16 +97,22 @@ export function buildTwin(image: LoadedImage, proposals: Proposal[], meta: TwinM
     checkSize(image, p.rle);
     // Granularities of one prompt (SAM's tokens 1-3) share the prompt object: the family of the hierarchy.
     const granularity = p.token !== undefined && p.token > 0 ? p.token : undefined;
-    return { rle: p.rle, area: rleArea(p.rle), bbox: rleBbox(p.rle), score: scoreOf(p), proposal: p, family: granularity ? p.prompt : undefined, granularity };
+    return {
+      rle: p.rle,
+      area: rleArea(p.rle),
+      bbox: rleBbox(p.rle),
+      score: scoreOf(p),
+      proposal: p,
+      family: granularity ? p.prompt : undefined,
+      granularity,
+    };
   });
   // Measured before the tree is made: the tree needs each mask's colour to tell a group from a whole.
   let kept = mergeNearDuplicates(items).map((i) => {
     const measured = measureMask(image, items[i]!.rle, items[i]!.area, items[i]!.bbox);
     return { ...items[i]!, measured, colour: measured.color.name };
   });
-  kept.sort(
-    (a, b) => b.area - a.area || b.score - a.score || a.bbox[1] - b.bbox[1] || a.bbox[0] - b.bbox[0],
-  );
+  kept.sort((a, b) => b.area - a.area || b.score - a.score || a.bbox[1] - b.bbox[1] || a.bbox[0] - b.bbox[0]);
   let parents = containmentParents(kept);
   // Masks that are only separate objects taken together leave; their pieces become wholes again.
   for (let round = 0; round < 3; round++) {
@@ -168,7 +168,13 @@ export function addObject(twin: Twin, image: LoadedImage, proposal: Proposal): T
  * Gives object `id` a new mask (refinement): it leaves the tree (its parts go to its parent), is measured
  * again and placed again, keeping its id, labels and the given prompt history. Mutates `twin`.
  */
-export function replaceObjectMask(twin: Twin, image: LoadedImage, id: number, proposal: Proposal, prompts: RefineStep[] | undefined): TwinObject {
+export function replaceObjectMask(
+  twin: Twin,
+  image: LoadedImage,
+  id: number,
+  proposal: Proposal,
+  prompts: RefineStep[] | undefined,
+): TwinObject {
   const old = twin.objects.find((o) => o.id === id)!;
   for (const c of old.children) {
     const child = twin.objects.find((o) => o.id === c)!;
@@ -182,7 +188,12 @@ export function replaceObjectMask(twin: Twin, image: LoadedImage, id: number, pr
   }
   twin.objects.splice(twin.objects.indexOf(old), 1);
   twin.masks.delete(id);
-  return placeObject(twin, image, { ...proposal, stage: old.origin === 'user' ? 'user' : proposal.stage }, { id, semantics: old.semantics, prompts });
+  return placeObject(
+    twin,
+    image,
+    { ...proposal, stage: old.origin === 'user' ? 'user' : proposal.stage },
+    { id, semantics: old.semantics, prompts },
+  );
 }
 
 /**

@@ -37,7 +37,8 @@ function nextStep(twin: Twin, c: ClickAdviceInput, p: PromptPoint): string {
   const py = Math.floor(p.y);
   const holds = (r: Rle) => rleContains(r, px, py);
   const clicks = c.prompt?.points ?? [];
-  const honours = (r: Rle, label: 0 | 1) => clicks.filter((q) => q.label === label).every((q) => rleContains(r, Math.floor(q.x), Math.floor(q.y)) === (label === 1));
+  const honours = (r: Rle, label: 0 | 1) =>
+    clicks.filter((q) => q.label === label).every((q) => rleContains(r, Math.floor(q.x), Math.floor(q.y)) === (label === 1));
   const id = c.objectId;
   const steps: string[] = [];
   const others = twin.objects.filter((o) => o.id !== id && holds(twin.masks.get(o.id)!));
@@ -45,7 +46,9 @@ function nextStep(twin: Twin, c: ClickAdviceInput, p: PromptPoint): string {
     const alt = c.alternatives.find((a) => holds(a.rle));
     if (alt) steps.push(`take alternative ${alt.alternative}, which contains it: {"object": ${id}, "alternative": ${alt.alternative}}`);
     const piece = others
-      .filter((o) => honours(twin.masks.get(o.id)!, 0) && rleIntersectionArea(twin.masks.get(o.id)!, c.rle) < NOT_A_CONTAINER * rleArea(c.rle))
+      .filter(
+        (o) => honours(twin.masks.get(o.id)!, 0) && rleIntersectionArea(twin.masks.get(o.id)!, c.rle) < NOT_A_CONTAINER * rleArea(c.rle),
+      )
       .sort((a, b) => a.area - b.area)[0];
     if (piece) steps.push(`add object ${piece.id}, which covers it: get_mask {"ids": [${id}, ${piece.id}]}`);
     const [x1, y1, x2, y2] = c.bbox;
@@ -65,7 +68,10 @@ function nextStep(twin: Twin, c: ClickAdviceInput, p: PromptPoint): string {
     if (cut) steps.push(`cut out object ${cut.id}, which covers it: get_mask {"ids": [${id}], "exclude": [${cut.id}]}`);
     const box = boxLeavingOut(c.bbox, px, py, clicks);
     if (box) steps.push(`refine with a box that leaves it out: {"object": ${id}, "box": [${box.join(', ')}]}`);
-    if (steps.length === 0) steps.push(`refine with more negative clicks on other spots of what should go: {"object": ${id}, "points": [{"x": …, "y": …, "label": 0}]}`);
+    if (steps.length === 0)
+      steps.push(
+        `refine with more negative clicks on other spots of what should go: {"object": ${id}, "points": [{"x": …, "y": …, "label": 0}]}`,
+      );
   }
   const where = p.label === 1 ? 'outside' : 'inside';
   return `${p.label === 1 ? 'positive' : 'negative'} click (${p.x}, ${p.y}) lies ${where} the mask: ${steps.slice(0, 2).join('; or ')}`;

@@ -9,7 +9,18 @@ import type { MaskCrop } from '../mask/crop.js';
 export { rgbToLab };
 
 export const COLOR_NAMES = [
-  'black', 'gray', 'white', 'red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'pink', 'brown',
+  'black',
+  'gray',
+  'white',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'cyan',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
 ] as const;
 export type ColorName = (typeof COLOR_NAMES)[number];
 
@@ -48,7 +59,10 @@ export function colorName(rgb: Rgb): ColorName {
 }
 
 export function toHex([r, g, b]: Rgb): string {
-  const h = (v: number): string => Math.round(Math.max(0, Math.min(255, v))).toString(16).padStart(2, '0');
+  const h = (v: number): string =>
+    Math.round(Math.max(0, Math.min(255, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${h(r)}${h(g)}${h(b)}`;
 }
 

@@ -43,15 +43,25 @@ export function maskIntersection(a: MaskItem, b: MaskItem): number {
 
 /** Indices of the items to keep, best score first; drops any item whose mask IoU with a kept one ≥ iou. */
 export function mergeNearDuplicates(items: readonly MaskItem[], iou = DUPLICATE_IOU): number[] {
-  return maskNms(items, items.map((i) => i.score), iou);
+  return maskNms(
+    items,
+    items.map((i) => i.score),
+    iou,
+  );
 }
 
 /** Whether `whole` is a coarser granularity the model proposed for the same prompt as `part`. */
 function coarserSibling(part: MaskItem, whole: MaskItem): boolean {
-  return part.family !== undefined && part.family === whole.family && (part.granularity ?? 0) > 0 && (whole.granularity ?? 0) > (part.granularity ?? 0);
+  return (
+    part.family !== undefined &&
+    part.family === whole.family &&
+    (part.granularity ?? 0) > 0 &&
+    (whole.granularity ?? 0) > (part.granularity ?? 0)
+  );
 }
 
-const containFraction = (part: MaskItem, whole: MaskItem) => (coarserSibling(part, whole) ? GRANULARITY_CONTAIN_FRACTION : CONTAIN_FRACTION);
+const containFraction = (part: MaskItem, whole: MaskItem) =>
+  coarserSibling(part, whole) ? GRANULARITY_CONTAIN_FRACTION : CONTAIN_FRACTION;
 
 /** Whether `part` (with `inter` pixels shared with `whole`) counts as a part of `whole`. */
 export function isPartOf(part: MaskItem, whole: MaskItem, inter: number): boolean {
@@ -123,7 +133,11 @@ export const GROUP_HULL_EXCESS = 0.1;
  * the coverage-guided presets; among the many sub-part masks of SAM's dense grid it takes a person dressed in
  * two colours for a group (COCO sample, thorough: twin oracle recall@0.5 0.745 -> 0.638 with it).
  */
-export function groupsOfSeparateObjects(items: readonly MaskItem[], _parents?: readonly number[], opts: { touching?: boolean } = {}): Set<number> {
+export function groupsOfSeparateObjects(
+  items: readonly MaskItem[],
+  _parents?: readonly number[],
+  opts: { touching?: boolean } = {},
+): Set<number> {
   const touching = opts.touching ?? true;
   const groups = new Set<number>();
   const hulls = new Map<number, number>();
@@ -138,7 +152,10 @@ export function groupsOfSeparateObjects(items: readonly MaskItem[], _parents?: r
       if (boxIntersectionArea(piece.bbox, group.bbox) < GROUP_PIECE_CONTAIN_FRACTION * piece.area) return false;
       return rleIntersectionArea(piece.rle, group.rle) >= GROUP_PIECE_CONTAIN_FRACTION * piece.area;
     };
-    const candidates = items.map((_, k) => k).filter(inside).sort((a, b) => items[b]!.area - items[a]!.area);
+    const candidates = items
+      .map((_, k) => k)
+      .filter(inside)
+      .sort((a, b) => items[b]!.area - items[a]!.area);
     // Largest first; a candidate that overlaps a chosen piece is that piece again or a part of it.
     const pieces: number[] = [];
     for (const k of candidates) {

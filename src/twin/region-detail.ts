@@ -19,9 +19,13 @@ export const REGION_MARGIN = 0.05;
 export function regionOf(twin: Twin, req: DetailRegionRequest): Box {
   const { width, height } = twin.image;
   if ((req.region === undefined) === (req.ids === undefined || req.ids.length === 0)) {
-    throw new TwinsegError('INVALID_INPUT', 'Name the region either by "region" ([x1, y1, x2, y2]) or by "ids", not both and not neither.', {
-      hint: 'Pass {"region": [80, 135, 640, 350]} around a crowd, or {"ids": [12, 15]} for objects it merged.',
-    });
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      'Name the region either by "region" ([x1, y1, x2, y2]) or by "ids", not both and not neither.',
+      {
+        hint: 'Pass {"region": [80, 135, 640, 350]} around a crowd, or {"ids": [12, 15]} for objects it merged.',
+      },
+    );
   }
   let box: Box;
   if (req.region) box = req.region;
@@ -30,12 +34,22 @@ export function regionOf(twin: Twin, req: DetailRegionRequest): Box {
     const missing = ids.filter((id) => !twin.masks.has(id));
     if (missing.length > 0) throw unknownObjects(twin, missing);
     const boxes = ids.map((id) => twin.objects.find((o) => o.id === id)!.bbox);
-    const joined: Box = [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+    const joined: Box = [
+      Math.min(...boxes.map((b) => b[0])),
+      Math.min(...boxes.map((b) => b[1])),
+      Math.max(...boxes.map((b) => b[2])),
+      Math.max(...boxes.map((b) => b[3])),
+    ];
     const mx = Math.round(REGION_MARGIN * (joined[2] - joined[0]));
     const my = Math.round(REGION_MARGIN * (joined[3] - joined[1]));
     box = [joined[0] - mx, joined[1] - my, joined[2] + mx, joined[3] + my];
   }
-  const clipped: Box = [Math.max(0, Math.floor(box[0])), Math.max(0, Math.floor(box[1])), Math.min(width, Math.ceil(box[2])), Math.min(height, Math.ceil(box[3]))];
+  const clipped: Box = [
+    Math.max(0, Math.floor(box[0])),
+    Math.max(0, Math.floor(box[1])),
+    Math.min(width, Math.ceil(box[2])),
+    Math.min(height, Math.ceil(box[3])),
+  ];
   if (clipped[2] - clipped[0] < 2 || clipped[3] - clipped[1] < 2) {
     throw new TwinsegError('INVALID_INPUT', `The region [${box.join(', ')}] leaves no pixels of the ${width}×${height} image.`, {
       hint: 'Give [x1, y1, x2, y2] in image pixels with x1 < x2 and y1 < y2, inside the image.',

@@ -20,7 +20,16 @@ import { objectById } from './semantics.js';
 import type { Twin, TwinObject } from './scene-model.js';
 
 export const RELATION_KINDS = [
-  'left_of', 'right_of', 'above', 'below', 'inside', 'contains', 'overlaps', 'touches', 'near', 'size_rank',
+  'left_of',
+  'right_of',
+  'above',
+  'below',
+  'inside',
+  'contains',
+  'overlaps',
+  'touches',
+  'near',
+  'size_rank',
 ] as const;
 export type RelationKind = (typeof RELATION_KINDS)[number];
 
@@ -190,14 +199,22 @@ export function holds(twin: Twin, kind: Exclude<RelationKind, 'near' | 'size_ran
   const A = idx.byId.get(a)!;
   const B = idx.byId.get(b)!;
   switch (kind) {
-    case 'left_of': return isLeftOf(A, B);
-    case 'right_of': return isLeftOf(B, A);
-    case 'above': return isAbove(A, B);
-    case 'below': return isAbove(B, A);
-    case 'inside': return isInside(idx, a, b);
-    case 'contains': return isInside(idx, b, a);
-    case 'overlaps': return isOverlapping(idx, a, b);
-    case 'touches': return idx.touching(a, b);
+    case 'left_of':
+      return isLeftOf(A, B);
+    case 'right_of':
+      return isLeftOf(B, A);
+    case 'above':
+      return isAbove(A, B);
+    case 'below':
+      return isAbove(B, A);
+    case 'inside':
+      return isInside(idx, a, b);
+    case 'contains':
+      return isInside(idx, b, a);
+    case 'overlaps':
+      return isOverlapping(idx, a, b);
+    case 'touches':
+      return idx.touching(a, b);
   }
 }
 

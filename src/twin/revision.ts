@@ -7,7 +7,9 @@ import { canonicalJson } from './build-twin.js';
 import { baseId, masksKey, type Twin, type TwinObject } from './scene-model.js';
 
 export function revisionId(parentId: string, change: unknown): string {
-  const digest = createHash('sha256').update(canonicalJson({ parent: parentId, change })).digest('hex');
+  const digest = createHash('sha256')
+    .update(canonicalJson({ parent: parentId, change }))
+    .digest('hex');
   return `tw_${digest.slice(0, 16)}`;
 }
 
@@ -27,8 +29,7 @@ export interface RevisionChange {
 
 export function makeRevision(parent: Twin, change: RevisionChange): Twin {
   const id = revisionId(parent.id, change.request);
-  const masksChanged =
-    change.masks.size !== parent.masks.size || [...change.masks].some(([k, rle]) => parent.masks.get(k) !== rle);
+  const masksChanged = change.masks.size !== parent.masks.size || [...change.masks].some(([k, rle]) => parent.masks.get(k) !== rle);
   return {
     id,
     schemaVersion: parent.schemaVersion,

@@ -21,11 +21,7 @@ export interface Semantics {
 }
 
 /** Nine coarse cells of the image, by centroid. */
-export const POSITION_NAMES = [
-  'top-left', 'top', 'top-right',
-  'left', 'center', 'right',
-  'bottom-left', 'bottom', 'bottom-right',
-] as const;
+export const POSITION_NAMES = ['top-left', 'top', 'top-right', 'left', 'center', 'right', 'bottom-left', 'bottom', 'bottom-right'] as const;
 export type CoarsePosition = (typeof POSITION_NAMES)[number];
 
 export interface TwinObject {

@@ -17,7 +17,6 @@ export interface SemanticsInput {
   attributes?: string[] | null;
 }
 
-
 export function objectById(twin: Twin, id: number): TwinObject {
   const obj = twin.objects.find((o) => o.id === id);
   if (!obj) {

@@ -94,7 +94,10 @@ export type MaskOutcome = MaskGeometry &
   (
     | { format: 'png'; /** The binary mask as a 1-bit PNG. */ png: Buffer }
     | { format: 'rle'; /** COCO compressed RLE (pycocotools-compatible). */ rle: { size: [number, number]; counts: string } }
-    | { format: 'polygon'; /** Outer rings and holes in original pixels. */ polygons: { outer: [number, number][][]; holes: [number, number][][] } }
+    | {
+        format: 'polygon';
+        /** Outer rings and holes in original pixels. */ polygons: { outer: [number, number][][]; holes: [number, number][][] };
+      }
     | { format: 'cutout'; /** The objects' pixels on transparency (PNG). */ picture: Picture }
     | { format: 'overlay'; /** The mask drawn over the image (JPEG), to look at. */ picture: Picture }
   );

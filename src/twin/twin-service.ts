@@ -50,7 +50,6 @@ import { masksKey, type SemanticSource, type Twin } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
 import { renderZoom, type ZoomRequest } from './pictures/zoom-view.js';
 
-
 export interface TwinServiceDeps {
   log?: (msg: string) => void;
   /** Substitute a segmenter (tests, benchmarks); default: the configured model. */
@@ -249,7 +248,9 @@ export class TwinService implements TwinServiceApi {
             picture:
               req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
                 ? await this.overlay(twin.id, req.ids, { crop: req.crop, access: req.access })
-                : await renderOverlay(await this.images.of(twin, req.access), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], { crop: req.crop }),
+                : await renderOverlay(await this.images.of(twin, req.access), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], {
+                    crop: req.crop,
+                  }),
           };
       }
     };
@@ -273,7 +274,8 @@ export class TwinService implements TwinServiceApi {
     const key = opts.ids ? undefined : `${masksKey(twin)}.marks-v2-${maxSide}`;
     if (key) {
       const [data, about] = await Promise.all([this.store.getBlob(`${key}.jpg`), this.store.getBlob(`${key}.json`)]);
-      if (data && about) return { data, mime: 'image/jpeg', ...(JSON.parse(about.toString('utf8')) as Omit<MarksPicture, 'data' | 'mime'>) };
+      if (data && about)
+        return { data, mime: 'image/jpeg', ...(JSON.parse(about.toString('utf8')) as Omit<MarksPicture, 'data' | 'mime'>) };
     }
     const picture = marksPicture(await renderMarksImage(await this.images.of(twin, opts.access), twin, { ids: opts.ids, maxSide }));
     if (key) {

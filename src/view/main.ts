@@ -17,7 +17,9 @@ function applyTheme(ctx: McpUiHostContext | undefined): void {
 
 /** The reply's own picture, for hosts that relay no resource reads (build replies carry the marks picture). */
 function pictureOf(result: { content?: unknown[] }): string | undefined {
-  const block = result.content?.find((c): c is { type: 'image'; data: string; mimeType: string } => (c as { type?: string }).type === 'image');
+  const block = result.content?.find(
+    (c): c is { type: 'image'; data: string; mimeType: string } => (c as { type?: string }).type === 'image',
+  );
   return block ? `data:${block.mimeType};base64,${block.data}` : undefined;
 }
 

@@ -100,7 +100,9 @@ export class Picture {
   /** The clicks sent for the object being refined: green for positive, red for negative. */
   drawClicks(clicks: readonly Click[]): void {
     const r = Math.max(3, Math.round(Math.max(this.width, this.height) / 120));
-    this.clicks.replaceChildren(...clicks.map((c) => svg('circle', { cx: c.x + 0.5, cy: c.y + 0.5, r, class: c.label === 1 ? 'positive' : 'negative' })));
+    this.clicks.replaceChildren(
+      ...clicks.map((c) => svg('circle', { cx: c.x + 0.5, cy: c.y + 0.5, r, class: c.label === 1 ? 'positive' : 'negative' })),
+    );
   }
 
   private setHover(id: number | undefined): void {

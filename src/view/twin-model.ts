@@ -164,7 +164,9 @@ export function parseToolResult(result: unknown): ToolNews | undefined {
     ids: object !== undefined ? [object] : ids(s.ids),
     object,
     action: str(s.action),
-    alternatives: (Array.isArray(s.alternatives) ? s.alternatives : []).map(parseAlternative).filter((a): a is Alternative => a !== undefined),
+    alternatives: (Array.isArray(s.alternatives) ? s.alternatives : [])
+      .map(parseAlternative)
+      .filter((a): a is Alternative => a !== undefined),
     headline: headlineOf(result),
   };
 }

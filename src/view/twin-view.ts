@@ -101,8 +101,10 @@ export class TwinView {
   }
 
   private render(): void {
-    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-level]')) b.setAttribute('aria-pressed', String(b.dataset.level === this.level));
-    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]')) b.setAttribute('aria-pressed', String(b.dataset.mode === this.mode));
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-level]'))
+      b.setAttribute('aria-pressed', String(b.dataset.level === this.level));
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-mode]'))
+      b.setAttribute('aria-pressed', String(b.dataset.mode === this.mode));
     const twin = this.twin;
     if (twin) {
       $('twin-id').textContent = `Twin ${twin.id}`;
@@ -167,7 +169,10 @@ export class TwinView {
       return;
     }
     const point = { x, y, label };
-    const args = this.target === undefined ? { twin_id: this.twin.id, points: [point] } : { twin_id: this.twin.id, object: this.target, points: [point] };
+    const args =
+      this.target === undefined
+        ? { twin_id: this.twin.id, points: [point] }
+        : { twin_id: this.twin.id, object: this.target, points: [point] };
     await this.callSegment(args, this.target === undefined ? [point] : [...this.clicks, point]);
   }
 

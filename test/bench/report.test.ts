@@ -9,11 +9,26 @@ import { generateReport } from '../../bench/report.js';
 // perception bench writes. Numbers are made up for the test, not measurements.
 const MACHINE = { cpu: 'Test CPU @ 2.0GHz', cores: 2, provider: 'cpu' };
 const mode = (name: string, kind: 'dense' | 'preset', calls: number, totalMs: number, r50: number) => ({
-  name, kind, prompts: calls, decoderCalls: calls, totalMs, encoderMs: 800, ratioToEncoder: totalMs / 800, recall50: r50, recall75: r50 / 3, meanBestIou: r50 * 0.9, peakRssMb: 900,
+  name,
+  kind,
+  prompts: calls,
+  decoderCalls: calls,
+  totalMs,
+  encoderMs: 800,
+  ratioToEncoder: totalMs / 800,
+  recall50: r50,
+  recall75: r50 / 3,
+  meanBestIou: r50 * 0.9,
+  peakRssMb: 900,
 });
 const PERCEPTION = {
   machine: MACHINE,
-  modes: [mode('grid16@.70', 'dense', 256, 7200, 0.38), mode('grid32@.70', 'dense', 1024, 24500, 0.6), mode('fast', 'preset', 32, 1900, 0.45), mode('balanced', 'preset', 64, 2900, 0.66)],
+  modes: [
+    mode('grid16@.70', 'dense', 256, 7200, 0.38),
+    mode('grid32@.70', 'dense', 1024, 24500, 0.6),
+    mode('fast', 'preset', 32, 1900, 0.45),
+    mode('balanced', 'preset', 64, 2900, 0.66),
+  ],
 };
 const part = (count: number, single: number, greedy: number) => ({
   count,
@@ -25,8 +40,18 @@ const EVAL = {
   dataset: { source: '/data/coco-panoptic-sample/instances.json', samples: 47 },
   oracle: {
     presets: [
-      { preset: 'fast', meanBuildMs: 2100, builds: [], summary: { all: part(47, 0.4, 0.5), small: part(20, 0.1, 0.2), medium: part(15, 0.5, 0.6), large: part(12, 0.8, 0.9), empty: null } },
-      { preset: 'balanced', meanBuildMs: 3200, builds: [], summary: { all: part(47, 0.55, 0.65), small: null, medium: part(35, 0.5, 0.6), large: part(12, 0.8, 0.95), empty: null } },
+      {
+        preset: 'fast',
+        meanBuildMs: 2100,
+        builds: [],
+        summary: { all: part(47, 0.4, 0.5), small: part(20, 0.1, 0.2), medium: part(15, 0.5, 0.6), large: part(12, 0.8, 0.9), empty: null },
+      },
+      {
+        preset: 'balanced',
+        meanBuildMs: 3200,
+        builds: [],
+        summary: { all: part(47, 0.55, 0.65), small: null, medium: part(35, 0.5, 0.6), large: part(12, 0.8, 0.95), empty: null },
+      },
     ],
   },
   peakRssMb: 1100,
@@ -36,8 +61,24 @@ const SUITE = {
   machine: MACHINE,
   seeds: [1, 2, 3],
   presets: [
-    { preset: 'fast', gIoU: 0.61, cIoU: 0.55, count: 20, byKind: { colour: kind(3, 0.7), 'part-of': kind(3, 0.2) }, meanBuildMs: 2500, rows: [] },
-    { preset: 'balanced', gIoU: 0.83, cIoU: 0.78, count: 20, byKind: { colour: kind(3, 0.95), 'part-of': kind(3, 0.8) }, meanBuildMs: 4100, rows: [] },
+    {
+      preset: 'fast',
+      gIoU: 0.61,
+      cIoU: 0.55,
+      count: 20,
+      byKind: { colour: kind(3, 0.7), 'part-of': kind(3, 0.2) },
+      meanBuildMs: 2500,
+      rows: [],
+    },
+    {
+      preset: 'balanced',
+      gIoU: 0.83,
+      cIoU: 0.78,
+      count: 20,
+      byKind: { colour: kind(3, 0.95), 'part-of': kind(3, 0.8) },
+      meanBuildMs: 4100,
+      rows: [],
+    },
   ],
   peakRssMb: 1300,
 };
@@ -46,7 +87,14 @@ const SERVER = {
   machine: MACHINE,
   preset: 'balanced',
   images: [{ image: 'dog.jpg', buildColdMs: 3500, buildCachedMs: 12, objects: 40 }],
-  latencies: { build_cold: lat(3500), build_cached: lat(12), filter_objects: lat(1.5), get_mask_png: lat(8), get_mask_rle: lat(2), get_mask_polygon: lat(4) },
+  latencies: {
+    build_cold: lat(3500),
+    build_cached: lat(12),
+    filter_objects: lat(1.5),
+    get_mask_png: lat(8),
+    get_mask_rle: lat(2),
+    get_mask_polygon: lat(4),
+  },
   peakRssMb: 1200,
 };
 
@@ -67,7 +115,7 @@ afterAll(async () => {
 });
 
 describe('bench report', () => {
-  it('writes REPORT.md, report.json and SVG + PNG plots from the benches\' files', async () => {
+  it("writes REPORT.md, report.json and SVG + PNG plots from the benches' files", async () => {
     const outDir = path.join(dir, 'report');
     const { files, json } = await generateReport({ inDir, outDir });
     expect(files.map((f) => path.basename(f)).sort()).toEqual(
@@ -83,7 +131,11 @@ describe('bench report', () => {
     expect(md).toMatch(/## Reasoning suite[\s\S]*_Not run: bench\/out\/suite\.json is missing \(npm run bench:suite\)\._/);
     expect(md).toMatch(/\| balanced \| not run \| not run \|/);
     expect(md).toMatch(/## Twin layer\n\n_Not run: bench\/out\/twin\.json is missing \(npm run bench:twin\)\._/);
-    expect(json).toMatchObject({ machine: MACHINE, suite: { status: 'not run' }, sources: { twin: { status: 'missing' }, eval: { status: 'ok' }, suite: { status: 'missing' } } });
+    expect(json).toMatchObject({
+      machine: MACHINE,
+      suite: { status: 'not run' },
+      sources: { twin: { status: 'missing' }, eval: { status: 'ok' }, suite: { status: 'missing' } },
+    });
     expect((json.peakRssMb as Record<string, number>).server).toBe(1200);
 
     const svg = await fs.readFile(path.join(outDir, 'speed-recall.svg'), 'utf8');
@@ -101,7 +153,9 @@ describe('bench report', () => {
     await fs.writeFile(path.join(docsDir, 'evaluation.md'), `${around('oracle')}${around('suite')}`);
     await generateReport({ inDir, outDir: path.join(dir, 'report-docs'), docsDir });
     const perf = await fs.readFile(path.join(docsDir, 'performance.md'), 'utf8');
-    expect(perf).toMatch(/^Before\.\n<!-- bench:perception -->\n_Written by `npm run bench:perception` on \d{4}-\d\d-\d\d: Test CPU @ 2\.0GHz, 2 cores, provider cpu\._\n\n\| mode \|/);
+    expect(perf).toMatch(
+      /^Before\.\n<!-- bench:perception -->\n_Written by `npm run bench:perception` on \d{4}-\d\d-\d\d: Test CPU @ 2\.0GHz, 2 cores, provider cpu\._\n\n\| mode \|/,
+    );
     expect(perf).toMatch(/\| balanced \| preset \| 64 \|[\s\S]*\n<!-- \/bench:perception -->\nAfter\.\n$/);
     expect(perf).not.toContain('old figures');
     const evaluation = await fs.readFile(path.join(docsDir, 'evaluation.md'), 'utf8');
@@ -125,7 +179,13 @@ describe('bench report', () => {
     expect(section).toContain('| balanced | 20 | 0.830 | 0.780 | 4100 |');
     expect(section).toContain('| part-of | 3, 0.200 / 0.150 | 3, 0.800 / 0.750 |');
     expect(section).not.toContain('not run');
-    expect(json.suite).toMatchObject({ seeds: [1, 2, 3], presets: [{ preset: 'fast', gIoU: 0.61 }, { preset: 'balanced', cIoU: 0.78 }] });
+    expect(json.suite).toMatchObject({
+      seeds: [1, 2, 3],
+      presets: [
+        { preset: 'fast', gIoU: 0.61 },
+        { preset: 'balanced', cIoU: 0.78 },
+      ],
+    });
     expect((json.peakRssMb as Record<string, number>).suite).toBe(1300);
   });
 
@@ -140,6 +200,12 @@ describe('bench report', () => {
     expect(md).toContain('_Not run: bench/out/perception.json is missing (npm run bench:perception)._');
     expect(md).toContain('_Not run: bench/out/eval.json is missing (npm run bench:eval)._');
     expect(md).toMatch(/_Unreadable: bench\/out\/server\.json: images: /);
-    expect(md.split('\n').slice(1).join('\n').replace(/Generated .*\n/, '')).not.toMatch(/\d\.\d/); // no figure from nowhere
+    expect(
+      md
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .replace(/Generated .*\n/, ''),
+    ).not.toMatch(/\d\.\d/); // no figure from nowhere
   });
 });

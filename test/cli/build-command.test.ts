@@ -17,7 +17,10 @@ describe('twinseg build', () => {
     const b = await ws.scene(12);
     const r = await ws.run(['build', a, path.join(ws.dir, 'missing.png'), b, '--json']);
     expect(r.code).toBe(1);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { twin_id: string; image: { source: string } });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { twin_id: string; image: { source: string } });
     expect(lines).toHaveLength(2);
     expect(lines[0]!.twin_id).not.toBe(lines[1]!.twin_id);
     expect(r.err).toMatch(/missing\.png: IMAGE_NOT_FOUND/);

@@ -27,7 +27,11 @@ describe('twinseg call runs the MCP tools from a shell against the twins in TWIN
 
   it('walks the reasoning loop: label, filter by the label, click to segment, take the mask as a file', async () => {
     const target = twin.objects.find((o) => o.level === 'whole' && o.bbox[2] - o.bbox[0] < 300)!;
-    const labelled = await ws.run(['call', 'label_objects', JSON.stringify({ twin_id: twin.twinId, labels: [{ id: target.id, label: 'my thing' }] })]);
+    const labelled = await ws.run([
+      'call',
+      'label_objects',
+      JSON.stringify({ twin_id: twin.twinId, labels: [{ id: target.id, label: 'my thing' }] }),
+    ]);
     expect(labelled.code, labelled.err).toBe(0);
     const revision = (JSON.parse(labelled.out) as { twin_id: string }).twin_id;
     expect(revision).not.toBe(twin.twinId);
@@ -35,7 +39,9 @@ describe('twinseg call runs the MCP tools from a shell against the twins in TWIN
 
     const found = await ws.run(['call', 'filter_objects', JSON.stringify({ twin_id: revision, query: { where: { text: 'thing' } } })]);
     expect(found.code, found.err).toBe(0);
-    expect((JSON.parse(found.out) as { objects: { id: number; label?: string }[] }).objects).toEqual([expect.objectContaining({ id: target.id, label: 'my thing' })]);
+    expect((JSON.parse(found.out) as { objects: { id: number; label?: string }[] }).objects).toEqual([
+      expect.objectContaining({ id: target.id, label: 'my thing' }),
+    ]);
 
     const [x1, y1, x2, y2] = target.bbox as [number, number, number, number];
     const click = { x: Math.round((x1 + x2) / 2), y: Math.round((y1 + y2) / 2), label: 1 };

@@ -10,10 +10,16 @@ it('turns the hints written for MCP hosts into the CLI commands a shell user typ
   expect(cliWords('Refine it with points or a box instead (segment with "object" and "points").')).toBe(
     'Refine it with points or a box instead (`twinseg call segment` with "object" and "points").',
   );
-  expect(cliWords('Pass "overwrite": true to replace it, or choose another output_path.')).toBe('Pass --force to replace it, or choose another --out.');
+  expect(cliWords('Pass "overwrite": true to replace it, or choose another output_path.')).toBe(
+    'Pass --force to replace it, or choose another --out.',
+  );
 });
 
-it('keeps tool arguments as they are for `twinseg call`, whose input is a tool\'s own JSON', () => {
-  expect(cliToolWords('Pass "overwrite": true to replace it, or choose another output_path.')).toBe('Pass "overwrite": true to replace it, or choose another output_path.');
-  expect(cliToolWords('There is no tool named "x". Call tools/list for the tools this server has.')).toBe('There is no tool named "x". Run `twinseg call` for the tools this server has.');
+it("keeps tool arguments as they are for `twinseg call`, whose input is a tool's own JSON", () => {
+  expect(cliToolWords('Pass "overwrite": true to replace it, or choose another output_path.')).toBe(
+    'Pass "overwrite": true to replace it, or choose another output_path.',
+  );
+  expect(cliToolWords('There is no tool named "x". Call tools/list for the tools this server has.')).toBe(
+    'There is no tool named "x". Run `twinseg call` for the tools this server has.',
+  );
 });

@@ -54,7 +54,9 @@ describe('twinseg CLI', () => {
   it('reports a configuration error with its code and the variable that holds the bad value, and exits 1', async () => {
     const x = io({ TWINSEG_PROVIDERS: 'gpu' });
     expect(await runCli(['models', 'list'], x)).toBe(1);
-    expect(x.err).toMatch(/INVALID_INPUT: Invalid twinseg configuration: TWINSEG_PROVIDERS="gpu": Invalid option: expected one of "cuda"\|"webgpu"\|"cpu"/);
+    expect(x.err).toMatch(
+      /INVALID_INPUT: Invalid twinseg configuration: TWINSEG_PROVIDERS="gpu": Invalid option: expected one of "cuda"\|"webgpu"\|"cpu"/,
+    );
     expect(x.out).toBe('');
     const port = io({ TWINSEG_HTTP_PORT: '99999' });
     expect(await runCli(['models', 'list'], port)).toBe(1);
@@ -68,7 +70,9 @@ describe('twinseg CLI', () => {
     try {
       const x = io();
       expect(await runCli(['serve', '--http', String(port)], x)).toBe(1);
-      expect(x.err).toBe(`twinseg: PORT_UNAVAILABLE: 127.0.0.1:${port} is already in use. Stop the other server, or choose another port (--http PORT; 0 picks a free one).\n`);
+      expect(x.err).toBe(
+        `twinseg: PORT_UNAVAILABLE: 127.0.0.1:${port} is already in use. Stop the other server, or choose another port (--http PORT; 0 picks a free one).\n`,
+      );
     } finally {
       busy.close();
     }

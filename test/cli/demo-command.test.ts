@@ -34,7 +34,12 @@ interface CompactTwin {
 function readmeExample(): CompactTwin {
   const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
   const block = /## The twin JSON[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
-  return JSON.parse(block.replace(/^\s*…\s*$/gm, '').replace(/"legend": "[^"]*",/, '').replace(/,(\s*\])/g, '$1')) as CompactTwin;
+  return JSON.parse(
+    block
+      .replace(/^\s*…\s*$/gm, '')
+      .replace(/"legend": "[^"]*",/, '')
+      .replace(/,(\s*\])/g, '$1'),
+  ) as CompactTwin;
 }
 
 it('draws a scene, builds its twin with the real model and writes the scene and its marks picture, replacing nothing', async () => {
@@ -61,7 +66,12 @@ it('draws a scene, builds its twin with the real model and writes the scene and 
   expect(example.objects.length).toBeGreaterThanOrEqual(3);
   for (const shown of example.objects) {
     const real = twin.objects.find((o) => o.id === shown.id)!;
-    expect({ ...shown, bbox: undefined, area_pct: undefined, center: undefined }, fix).toEqual({ ...real, bbox: undefined, area_pct: undefined, center: undefined });
+    expect({ ...shown, bbox: undefined, area_pct: undefined, center: undefined }, fix).toEqual({
+      ...real,
+      bbox: undefined,
+      area_pct: undefined,
+      center: undefined,
+    });
     // Tolerances for another CPU's floating point: a pixel or two, a fifth of a percent.
     shown.bbox.forEach((v, i) => expect(Math.abs(v - real.bbox[i]!), fix).toBeLessThanOrEqual(2));
     shown.center.forEach((v, i) => expect(Math.abs(v - real.center[i]!), fix).toBeLessThanOrEqual(2));

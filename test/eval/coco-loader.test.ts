@@ -96,11 +96,13 @@ describe('COCO loader with a queries file', () => {
     expect(e.hint).toMatch(/"targets": \[annotation ids\]/);
   });
 
-  it('refuses an RLE whose size is not its image\'s, and a polygon with an odd coordinate count', async () => {
+  it("refuses an RLE whose size is not its image's, and a polygon with an odd coordinate count", async () => {
     const f = path.join(dir, 'broken.json');
     const base = { images: [{ id: 1, file_name: 'one.png', width: 12, height: 10 }], categories: [] };
     await writeJson(f, { ...base, annotations: [{ id: 5, image_id: 1, segmentation: { size: [10, 10], counts: [100] } }] });
-    expect((await caught(loadCoco(f, { images: path.join(dir, 'images') }))).message).toMatch(/annotation 5: RLE size \[10, 10\] differs from its image \(12x10\)/);
+    expect((await caught(loadCoco(f, { images: path.join(dir, 'images') }))).message).toMatch(
+      /annotation 5: RLE size \[10, 10\] differs from its image \(12x10\)/,
+    );
     await writeJson(f, { ...base, annotations: [{ id: 6, image_id: 1, segmentation: [[1, 2, 3]] }] });
     expect((await caught(loadCoco(f, { images: path.join(dir, 'images') }))).message).toMatch(/annotation 6: polygon 0 has an odd number/);
   });

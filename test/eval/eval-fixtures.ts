@@ -31,5 +31,10 @@ export function boxRle(width: number, height: number, [x1, y1, x2, y2]: Box): Rl
  * pixels [x1, x2) × [y1, y2): corners at the first and last pixel.
  */
 export function rectPoints([x1, y1, x2, y2]: Box): [number, number][] {
-  return [[x1, y1], [x2 - 1, y1], [x2 - 1, y2 - 1], [x1, y2 - 1]];
+  return [
+    [x1, y1],
+    [x2 - 1, y1],
+    [x2 - 1, y2 - 1],
+    [x1, y2 - 1],
+  ];
 }

@@ -88,13 +88,13 @@ describe('evaluating predictions', () => {
     expect(summary.cIoU).toBeCloseTo((56 + 56 + 42) / (56 + 56 + 42 + 40), 12);
   });
 
-  it('combines twin objects with the line\'s op: difference of 1 and 3 against object 1', async () => {
+  it("combines twin objects with the line's op: difference of 1 and 3 against object 1", async () => {
     const ps = parsePredictions(`{"image": "left.jpg", "twin_id": "${TWIN.id}", "ids": [1, 3], "op": "difference"}`, file);
     const { rows } = await evaluatePredictions(dataset, ps, file, sources);
     expect(rows[0]).toMatchObject({ intersection: 47, union: 56, prediction_area: 47 });
   });
 
-  it('takes the line\'s exclude away: 1 and 2 minus 3 against object 1 beside an ignored object 2', async () => {
+  it("takes the line's exclude away: 1 and 2 minus 3 against object 1 beside an ignored object 2", async () => {
     const ps = parsePredictions(`{"image": "both.jpg", "twin_id": "${TWIN.id}", "ids": [1, 2], "exclude": [3]}`, file);
     const { rows } = await evaluatePredictions(dataset, ps, file, sources);
     expect(rows[1]).toMatchObject({ intersection: 47, union: 56 });
@@ -114,8 +114,11 @@ describe('evaluating predictions', () => {
     expect(e.hint).toMatch(/TWINSEG_HOME/);
   });
 
-  it('refuses a twin built from another image than the sample\'s', async () => {
-    const other: EvalDataset = { ...dataset, samples: [{ ...dataset.samples[0]!, id: 'other.jpg', image: 'other.jpg', imagePath: path.join(dir, 'other.jpg') }] };
+  it("refuses a twin built from another image than the sample's", async () => {
+    const other: EvalDataset = {
+      ...dataset,
+      samples: [{ ...dataset.samples[0]!, id: 'other.jpg', image: 'other.jpg', imagePath: path.join(dir, 'other.jpg') }],
+    };
     const ps = parsePredictions(`{"image": "other.jpg", "twin_id": "${TWIN.id}", "ids": [1]}`, file);
     const e = await caught(evaluatePredictions(other, ps, file, sources));
     expect(e.message).toMatch(/line 1: twin tw_00000000000000aa was built from test\.png, not from the image of other\.jpg/);
@@ -123,9 +126,13 @@ describe('evaluating predictions', () => {
 
   it('names the line of an answer with an unknown object or the wrong size', async () => {
     const unknown = parsePredictions(`{"image": "left.jpg", "twin_id": "${TWIN.id}", "ids": [9]}`, file);
-    expect((await caught(evaluatePredictions(dataset, unknown, file, sources))).message).toMatch(/line 1: twin tw_00000000000000aa has no object 9/);
+    expect((await caught(evaluatePredictions(dataset, unknown, file, sources))).message).toMatch(
+      /line 1: twin tw_00000000000000aa has no object 9/,
+    );
     const small = parsePredictions(`{"image": "left.jpg", "rle": {"size": [5, 5], "counts": [25]}}`, file);
-    expect((await caught(evaluatePredictions(dataset, small, file))).message).toMatch(/line 1: the RLE mask is 5x5 but image left\.jpg is 20x10/);
+    expect((await caught(evaluatePredictions(dataset, small, file))).message).toMatch(
+      /line 1: the RLE mask is 5x5 but image left\.jpg is 20x10/,
+    );
   });
 });
 

@@ -10,7 +10,13 @@ const empty = box([0, 0, 0, 0]);
 
 describe('per-sample IoU', () => {
   it('is 1 for a perfect prediction', () => {
-    expect(scoreMask(box([2, 2, 6, 6]), box([2, 2, 6, 6]))).toEqual({ intersection: 16, union: 16, iou: 1, predictionArea: 16, targetArea: 16 });
+    expect(scoreMask(box([2, 2, 6, 6]), box([2, 2, 6, 6]))).toEqual({
+      intersection: 16,
+      union: 16,
+      iou: 1,
+      predictionArea: 16,
+      targetArea: 16,
+    });
   });
 
   it('counts a partial overlap by hand: 4x4 target, 4x4 prediction shifted by 2 → 8 / 24', () => {
@@ -28,7 +34,7 @@ describe('per-sample IoU', () => {
     expect(scoreMask(box([0, 0, 2, 2]), empty)).toMatchObject({ iou: 0, intersection: 0, union: 4 });
   });
 
-  it('scores an empty prediction on an empty target 1 (LISA\'s no-object target)', () => {
+  it("scores an empty prediction on an empty target 1 (LISA's no-object target)", () => {
     expect(scoreMask(empty, empty)).toMatchObject({ iou: 1, intersection: 0, union: 0 });
     expect(scoreMask(undefined, empty).iou).toBe(1);
   });

@@ -19,10 +19,22 @@ const W = 120;
 const H = 100;
 const BOXES: Record<string, Box> = { A: [0, 0, 60, 100], B: [60, 0, 120, 50], C: [60, 50, 120, 100], D: [10, 10, 20, 20] };
 const mask = (b: Box) => boxRle(W, H, b);
-const proposal = (rle: Rle): Proposal => ({ rle, area: 0, bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt: {}, stage: 'grid' });
+const proposal = (rle: Rle): Proposal => ({
+  rle,
+  area: 0,
+  bbox: rleBbox(rle),
+  predictedIou: 0.9,
+  stability: 0.95,
+  prompt: {},
+  stage: 'grid',
+});
 
 function sceneTwin(names = ['A', 'B', 'C', 'D']): { twin: Twin; id: Record<string, number> } {
-  const twin = buildTwin(fakeImage(W, H), names.map((n) => proposal(mask(BOXES[n]!))), { model: 'scripted', params: {} });
+  const twin = buildTwin(
+    fakeImage(W, H),
+    names.map((n) => proposal(mask(BOXES[n]!))),
+    { model: 'scripted', params: {} },
+  );
   // Object ids follow area order; find each box's id by its mask's bbox.
   const id: Record<string, number> = {};
   for (const o of twin.objects) for (const [n, b] of Object.entries(BOXES)) if (o.bbox.join() === b.join()) id[n] = o.id;
@@ -86,7 +98,17 @@ function scriptedSegmenter(): Segmenter & { runs: PresetName[] } {
       expect([image.width, image.height]).toEqual([W, H]);
       return {
         proposals: names.map((n) => proposal(mask(BOXES[n]!))),
-        stats: { prompts: names.length, decoderCalls: names.length, masksPerPrompt: 'single-mask', encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 1, embeddingCached: false },
+        stats: {
+          prompts: names.length,
+          decoderCalls: names.length,
+          masksPerPrompt: 'single-mask',
+          encoderMs: 1,
+          decoderMs: 1,
+          postprocessMs: 1,
+          totalMs: 3,
+          coverage: 1,
+          embeddingCached: false,
+        },
       };
     },
     async segment() {
@@ -111,12 +133,20 @@ describe('twin oracle over a dataset, per preset', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('builds each image\'s twin once per preset and summarises by size bucket', async () => {
+  it("builds each image's twin once per preset and summarises by size bucket", async () => {
     const config = loadConfig({ TWINSEG_HOME: path.join(dir, 'home'), TWINSEG_PERSIST: '0' });
     const segmenter = scriptedSegmenter();
     const service = await createTwinService(config, { segmenter });
     const imagePath = path.join(dir, 'scene.png');
-    const sample = (id: string, target: Box) => ({ id, image: 'scene.png', imagePath, query: id, width: W, height: H, target: mask(target) });
+    const sample = (id: string, target: Box) => ({
+      id,
+      image: 'scene.png',
+      imagePath,
+      query: id,
+      width: W,
+      height: H,
+      target: mask(target),
+    });
     const dataset: EvalDataset = {
       format: 'coco',
       source: dir,
@@ -131,11 +161,19 @@ describe('twin oracle over a dataset, per preset', () => {
     expect(fast!.summary.small).toMatchObject({ count: 1, single: { recall50: 0 }, greedy: { recall50: 0 } });
     expect(fast!.summary.small!.single.mean).toBeCloseTo(100 / 6000, 12);
     expect(fast!.summary.small!.greedy.mean).toBeCloseTo(100 / 6000, 12);
-    expect(fast!.summary.medium).toMatchObject({ count: 2, single: { mean: 0.75, recall50: 1, recall75: 0.5 }, greedy: { mean: 1, recall75: 1 } });
+    expect(fast!.summary.medium).toMatchObject({
+      count: 2,
+      single: { mean: 0.75, recall50: 1, recall75: 0.5 },
+      greedy: { mean: 1, recall75: 1 },
+    });
     expect(fast!.summary.large).toMatchObject({ count: 1, single: { mean: 0.5 }, greedy: { mean: 1 } });
     expect(fast!.summary.all).toMatchObject({ count: 4 });
     expect(fast!.summary.empty).toBeNull();
-    expect(report.rows.filter((r) => r.preset === 'balanced' && r.sample === 'all')[0]).toMatchObject({ bucket: 'large', greedy_iou: 1, single_iou: 0.5 });
+    expect(report.rows.filter((r) => r.preset === 'balanced' && r.sample === 'all')[0]).toMatchObject({
+      bucket: 'large',
+      greedy_iou: 1,
+      single_iou: 0.5,
+    });
   });
 
   it('summarises to null for a bucket without targets', () => {

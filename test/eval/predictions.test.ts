@@ -29,7 +29,12 @@ describe('predictions file', () => {
     ].join('\n');
     const ps = parsePredictions(text, FILE);
     expect(ps.map((p) => p.line)).toEqual([1, 3, 4, 5]);
-    expect(ps[0]).toEqual({ line: 1, image: 'a.jpg', query: 'the cup', mask: { kind: 'twin', twinId: 'tw_0123456789abcdef', ids: [3, 7], op: 'union' } });
+    expect(ps[0]).toEqual({
+      line: 1,
+      image: 'a.jpg',
+      query: 'the cup',
+      mask: { kind: 'twin', twinId: 'tw_0123456789abcdef', ids: [3, 7], op: 'union' },
+    });
     expect(ps[1]!.mask).toMatchObject({ op: 'difference' });
     expect(ps[2]!.mask).toEqual({ kind: 'rle', rle: { size: [2, 3], counts: [1, 2, 3] } });
     expect(ps[3]).toMatchObject({ sample: 'c.jpg#2', mask: { kind: 'mask', path: path.resolve('/data/run/masks/c.png') } });
@@ -38,16 +43,22 @@ describe('predictions file', () => {
   it('reads the objects an answer takes away, and refuses an exclude that names no objects', () => {
     const [p] = parsePredictions('{"image": "a.jpg", "twin_id": "tw_0123456789abcdef", "ids": [1, 6], "exclude": [70]}', FILE);
     expect(p!.mask).toEqual({ kind: 'twin', twinId: 'tw_0123456789abcdef', ids: [1, 6], op: 'union', exclude: [70] });
-    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "exclude": ["a"]}').message).toMatch(/line 1: "exclude" must be a list of positive integer/);
+    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "exclude": ["a"]}').message).toMatch(
+      /line 1: "exclude" must be a list of positive integer/,
+    );
   });
 
   it('names the file and line of a bad line, what is wrong and what a line looks like', () => {
     const e = errorOf('{"image": "a.jpg", "rle": {"size": [2, 3], "counts": [6]}}\n{"image": "a.jpg", "ids": [1]}');
     expect(e.message).toBe(`${FILE} line 2: no mask: give "twin_id" with "ids", or "rle", or "mask_path".`);
     expect(e.hint).toMatch(/one JSON object per line/);
-    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "rle": {}}').message).toMatch(/line 1: give only one of "twin_id", "rle"/);
+    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "rle": {}}').message).toMatch(
+      /line 1: give only one of "twin_id", "rle"/,
+    );
     expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [0]}').message).toMatch(/"ids" must be a list of positive integer/);
-    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "op": "xor"}').message).toMatch(/"op" must be one of union, intersection, difference/);
+    expect(errorOf('{"image": "a.jpg", "twin_id": "tw_x", "ids": [1], "op": "xor"}').message).toMatch(
+      /"op" must be one of union, intersection, difference/,
+    );
     expect(errorOf('{"image": "a.jpg", "rle": {"size": [2], "counts": "x"}}').message).toMatch(/"rle" must be \{"size": \[height, width\]/);
     expect(errorOf('{"twin_id": "tw_x", "ids": [1]}').message).toMatch(/"image" must be a non-empty string/);
     expect(errorOf('[1, 2]').message).toMatch(/line 1: expected a JSON object/);
@@ -60,7 +71,11 @@ function sample(id: string, image: string, query: string): EvalSample {
   return { id, image, imagePath: path.join('/data/set', image), query, width: 4, height: 4, target: boxRle(4, 4, [0, 0, 1, 1]) };
 }
 
-const SAMPLES = [sample('a.jpg#1', 'a.jpg', 'the cup'), sample('a.jpg#2', 'a.jpg', 'the plate'), sample('sub/b.jpg', 'sub/b.jpg', 'the dog')];
+const SAMPLES = [
+  sample('a.jpg#1', 'a.jpg', 'the cup'),
+  sample('a.jpg#2', 'a.jpg', 'the plate'),
+  sample('sub/b.jpg', 'sub/b.jpg', 'the dog'),
+];
 const rle = '"rle": {"size": [4, 4], "counts": [16]}';
 
 describe('matching predictions to samples', () => {
@@ -83,7 +98,10 @@ describe('matching predictions to samples', () => {
   });
 
   it('lets the last line for a sample count, and counts the lines it overrides', () => {
-    const ps = parsePredictions([`{"image": "sub/b.jpg", ${rle}}`, `{"image": "sub/b.jpg", ${rle}}`, `{"image": "b.jpg", ${rle}}`].join('\n'), FILE);
+    const ps = parsePredictions(
+      [`{"image": "sub/b.jpg", ${rle}}`, `{"image": "sub/b.jpg", ${rle}}`, `{"image": "b.jpg", ${rle}}`].join('\n'),
+      FILE,
+    );
     const m = matchPredictions(SAMPLES, ps, FILE);
     expect(m.bySample.get('sub/b.jpg')!.line).toBe(3);
     expect(m.superseded).toBe(2);
@@ -97,7 +115,7 @@ describe('matching predictions to samples', () => {
     ]);
   });
 
-  it('refuses a line that does not say which of an image\'s queries it answers', () => {
+  it("refuses a line that does not say which of an image's queries it answers", () => {
     const ps = parsePredictions(`{"image": "a.jpg", ${rle}}`, FILE);
     expect(() => matchPredictions(SAMPLES, ps, FILE)).toThrow(/line 1: image a\.jpg has 2 queries/);
   });

@@ -27,7 +27,9 @@ describe('generated reasoning suite (default model and preset)', () => {
   });
 
   it('no tool call is refused (a filter may match nothing: that answer scores 0 below)', () => {
-    const refused = report.rows.flatMap((r) => r.calls.filter((c) => c.outcome.startsWith('error')).map((c) => `${r.id} ${c.tool}: ${c.outcome}`));
+    const refused = report.rows.flatMap((r) =>
+      r.calls.filter((c) => c.outcome.startsWith('error')).map((c) => `${r.id} ${c.tool}: ${c.outcome}`),
+    );
     expect(refused).toEqual([]);
   });
 

@@ -103,7 +103,13 @@ describe('ReasonSeg loader', () => {
   it('reads a JSON that is not UTF-8 as Windows-1252, as LISA falls back to', async () => {
     const d = await tempDir();
     await writePng(path.join(d, 'q.png'), 4, 4);
-    const json = Buffer.concat([Buffer.from('{"text": ["the '), Buffer.from([0x93]), Buffer.from('caf'), Buffer.from([0xe9, 0x94]), Buffer.from(' sign"], "shapes": []}')]);
+    const json = Buffer.concat([
+      Buffer.from('{"text": ["the '),
+      Buffer.from([0x93]),
+      Buffer.from('caf'),
+      Buffer.from([0xe9, 0x94]),
+      Buffer.from(' sign"], "shapes": []}'),
+    ]);
     await fs.writeFile(path.join(d, 'q.json'), json);
     expect((await loadReasonSeg(d)).samples[0]!.query).toBe('the \u201ccaf\u00e9\u201d sign');
     await fs.rm(d, { recursive: true, force: true });

@@ -14,7 +14,11 @@ import { drawScene } from '../../src/scenes/scene.js';
 const refsOf = (step: PlanStep): string[] => {
   if (step.call === 'get_mask') return step.ids;
   if (step.call === 'segment') return step.object ? [step.object] : [];
-  return JSON.stringify(step.query).match(/"\$\w+"/g)?.map((r) => r.slice(1, -1)) ?? [];
+  return (
+    JSON.stringify(step.query)
+      .match(/"\$\w+"/g)
+      ?.map((r) => r.slice(1, -1)) ?? []
+  );
 };
 
 describe('suite requests', () => {
@@ -35,9 +39,28 @@ describe('suite requests', () => {
         expect(rleArea(r.target), r.id).toBeGreaterThan(0);
         const named = scene.objects.filter((o) => r.refers.includes(o.id));
         if (r.kind === 'colour' || r.kind === 'refine') expect(r.target).toBe(named[0]!.mask);
-        if (r.kind === 'union') expect(rleIou(r.target, combineMasks(named.map((o) => o.mask), 'union'))).toBe(1);
-        if (r.kind === 'part-of') expect(rleIou(r.target, combineMasks(named.map((o) => o.mask), 'union'))).toBe(1);
-        if (r.kind === 'difference') expect(rleIou(r.target, combineMasks([named[0]!.mask, ...named.slice(1).map((o) => o.mask)], 'difference'))).toBe(1);
+        if (r.kind === 'union')
+          expect(
+            rleIou(
+              r.target,
+              combineMasks(
+                named.map((o) => o.mask),
+                'union',
+              ),
+            ),
+          ).toBe(1);
+        if (r.kind === 'part-of')
+          expect(
+            rleIou(
+              r.target,
+              combineMasks(
+                named.map((o) => o.mask),
+                'union',
+              ),
+            ),
+          ).toBe(1);
+        if (r.kind === 'difference')
+          expect(rleIou(r.target, combineMasks([named[0]!.mask, ...named.slice(1).map((o) => o.mask)], 'difference'))).toBe(1);
       }
     }
     expect([...kinds].sort()).toEqual([...REQUEST_KINDS].sort());
@@ -54,7 +77,10 @@ describe('suite agent', () => {
 
   function fakePort(): ToolPort & { seen: { name: string; args: Record<string, unknown> }[] } {
     const seen: { name: string; args: Record<string, unknown> }[] = [];
-    const ok = (structured: Record<string, unknown>): CallToolResult => ({ content: [{ type: 'text', text: 'ok' }], structuredContent: structured });
+    const ok = (structured: Record<string, unknown>): CallToolResult => ({
+      content: [{ type: 'text', text: 'ok' }],
+      structuredContent: structured,
+    });
     return {
       seen,
       call: async (name, args) => {

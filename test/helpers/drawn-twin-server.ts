@@ -44,7 +44,9 @@ export async function drawnScenePng(width = DRAWN_W, height = DRAWN_H, shapes = 
       for (let x = 0; x < width; x++) if (signedDistance(s, x, y) > 0) rgb.set(COLOURS[i % COLOURS.length]!, (y * width + x) * 3);
     }
   });
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** The scripted predictor, refusing prompts the real decoder refuses. */

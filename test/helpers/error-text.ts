@@ -22,7 +22,8 @@ export function errorTextProblems(text: string): string[] {
   const code = errorCodeOf(text);
   if (!code) problems.push('does not start with an error CODE');
   if (code === 'INTERNAL') problems.push('is an INTERNAL error (a bug, not a refusal)');
-  if (/\n\s+at\s|\bat [\w.<>]+ \(.*:\d+:\d+\)|node:internal|file:\/\/\S+\.(?:js|ts):\d+/.test(text)) problems.push('contains a stack trace');
+  if (/\n\s+at\s|\bat [\w.<>]+ \(.*:\d+:\d+\)|node:internal|file:\/\/\S+\.(?:js|ts):\d+/.test(text))
+    problems.push('contains a stack trace');
   if (/\bundefined\b/.test(text)) problems.push('says "undefined"');
   if (/\[object Object\]/.test(text)) problems.push('says "[object Object]"');
   if (/^MCP error -?\d+/m.test(text)) problems.push('carries a raw SDK "MCP error" prefix');

@@ -13,9 +13,7 @@ import type { LoadedImage, Prompt } from '../../src/perception/contract.js';
 import type { DecodedMask, Embedding, SamPredictor, TokenDecoder, TokenMasks } from '../../src/perception/sam/predictor-interface.js';
 import { rleFromBitmap, type Rle } from '../../src/mask/rle.js';
 
-export type Shape =
-  | { kind: 'rect'; x1: number; y1: number; x2: number; y2: number }
-  | { kind: 'disc'; cx: number; cy: number; r: number };
+export type Shape = { kind: 'rect'; x1: number; y1: number; x2: number; y2: number } | { kind: 'disc'; cx: number; cy: number; r: number };
 
 /** Signed distance from pixel centre (x+0.5, y+0.5) to the shape's edge, positive inside. */
 export function signedDistance(s: Shape, x: number, y: number): number {

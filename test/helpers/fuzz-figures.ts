@@ -29,7 +29,11 @@ export class FuzzFigures {
   }
 
   summary(title: string): string {
-    const sortDesc = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+    const sortDesc = (m: Map<string, number>) =>
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
     return [
       `${title}: ${this.calls} calls, ${this.crashes} crashes, ${this.hangs} hangs`,
       `  by target: ${sortDesc(this.byTarget)}`,

@@ -25,7 +25,8 @@ export function resolveLive<T>(v: T, liveTwins: readonly string[]): T {
     if (Array.isArray(x)) return x.map(walk);
     if (x && typeof x === 'object') {
       const o: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(x)) Object.defineProperty(o, k, { value: walk(val), enumerable: true, writable: true, configurable: true });
+      for (const [k, val] of Object.entries(x))
+        Object.defineProperty(o, k, { value: walk(val), enumerable: true, writable: true, configurable: true });
       return o;
     }
     return x;
@@ -55,12 +56,31 @@ function stringFor(
     return fc.oneof({ weight: 6, arbitrary: fc.nat().map((n) => `${LIVE_TWIN}${n}`) }, { weight: 1, arbitrary: mix });
   }
   if (/write|output/.test(about)) {
-    const outputs = ['out/m.png', 'mask.png', 'new/deeper/m.json', 'фото-mask.png', 'sub/../out/x.png', 'door/written.png', 'link-in.png', 'sub', 'photo.png/m.png', 'door/new/m.png'];
+    const outputs = [
+      'out/m.png',
+      'mask.png',
+      'new/deeper/m.json',
+      'фото-mask.png',
+      'sub/../out/x.png',
+      'door/written.png',
+      'link-in.png',
+      'sub',
+      'photo.png/m.png',
+      'door/new/m.png',
+    ];
     return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...outputs) }, { weight: 1, arbitrary: mix });
   }
   if (/path|image|file|url/.test(about)) {
     const photo = path.join(s.root, 'photo.png');
-    const good = ['photo.png', photo, pathToFileURL(photo).href, 'фото 📷.png', 'sub/b.png', 'link-in.png', `data:image/png;base64,${s.photo.toString('base64')}`];
+    const good = [
+      'photo.png',
+      photo,
+      pathToFileURL(photo).href,
+      'фото 📷.png',
+      'sub/b.png',
+      'link-in.png',
+      `data:image/png;base64,${s.photo.toString('base64')}`,
+    ];
     return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...good) }, { weight: 2, arbitrary: mix });
   }
   return undefined;
@@ -126,4 +146,3 @@ function interestingStrings(s: DrawnServer, maxImageBytes: number): fc.Arbitrary
     { weight: 1, arbitrary: hostileScalar.filter((v): v is string => typeof v === 'string') },
   );
 }
-

@@ -59,7 +59,7 @@ export function pngClaiming(png: Buffer, width: number, height: number): Buffer 
 /** The JPEG with its SOF marker's height and width replaced. */
 export function jpegClaiming(jpeg: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(jpeg);
-  for (let i = 2; i + 9 < out.length; ) {
+  for (let i = 2; i + 9 < out.length;) {
     if (out[i] !== 0xff) throw new Error('not at a JPEG marker');
     const marker = out[i + 1]!;
     const len = out.readUInt16BE(i + 2);
@@ -142,13 +142,29 @@ export function bitFlipped(buf: Buffer, bits: readonly number[]): Buffer {
 }
 
 export async function animatedGif(colours: string[]): Promise<Buffer> {
-  const frames = await Promise.all(colours.map((c) => sharp({ create: { width: 4, height: 4, channels: 3, background: c } }).png().toBuffer()));
-  return sharp(frames, { join: { animated: true } }).gif().toBuffer();
+  const frames = await Promise.all(
+    colours.map((c) =>
+      sharp({ create: { width: 4, height: 4, channels: 3, background: c } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  return sharp(frames, { join: { animated: true } })
+    .gif()
+    .toBuffer();
 }
 
 export async function animatedWebp(colours: string[]): Promise<Buffer> {
-  const frames = await Promise.all(colours.map((c) => sharp({ create: { width: 4, height: 4, channels: 3, background: c } }).png().toBuffer()));
-  return sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toBuffer();
+  const frames = await Promise.all(
+    colours.map((c) =>
+      sharp({ create: { width: 4, height: 4, channels: 3, background: c } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  return sharp(frames, { join: { animated: true } })
+    .webp({ lossless: true })
+    .toBuffer();
 }
 
 /** SVGs that would fetch from `base` (an http://127.0.0.1:port URL) if anything rendered them carelessly. */

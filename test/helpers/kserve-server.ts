@@ -60,7 +60,15 @@ interface InferRequestJson {
   parameters?: { binary_data_output?: boolean };
 }
 
-const DATATYPE: Record<string, string> = { float32: 'FP32', int32: 'INT32', int64: 'INT64', uint8: 'UINT8', bool: 'BOOL', float16: 'FP16', string: 'BYTES' };
+const DATATYPE: Record<string, string> = {
+  float32: 'FP32',
+  int32: 'INT32',
+  int64: 'INT64',
+  uint8: 'UINT8',
+  bool: 'BOOL',
+  float16: 'FP16',
+  string: 'BYTES',
+};
 // The datatypes this server can feed to onnxruntime, read from bytes or from JSON numbers.
 const ELEMENT: Record<string, { bytes: number; fromBytes(b: ArrayBuffer): TensorData; fromJson(v: unknown[]): TensorData }> = {
   FP32: { bytes: 4, fromBytes: (b) => new Float32Array(b), fromJson: (v) => Float32Array.from(v, Number) },
@@ -113,18 +121,29 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 class InferError extends Error {}
 
-function decodeInputs(body: Buffer, headerLength: number, request: InferRequestJson, declared: MetaTensor[], model: string, binaryOk: boolean): Record<string, PlainTensor> {
+function decodeInputs(
+  body: Buffer,
+  headerLength: number,
+  request: InferRequestJson,
+  declared: MetaTensor[],
+  model: string,
+  binaryOk: boolean,
+): Record<string, PlainTensor> {
   let offset = headerLength;
   const feeds: Record<string, PlainTensor> = {};
   for (const input of request.inputs) {
     const d = declared.find((x) => x.name === input.name);
     if (!d) throw new InferError(`unexpected inference input '${input.name}' for model '${model}'`);
     if (d.datatype !== input.datatype) {
-      throw new InferError(`inference input '${input.name}' data-type is '${input.datatype}', but model '${model}' expects '${d.datatype}'`);
+      throw new InferError(
+        `inference input '${input.name}' data-type is '${input.datatype}', but model '${model}' expects '${d.datatype}'`,
+      );
     }
     const shapeOk = input.shape.length === d.shape.length && d.shape.every((x, i) => x === -1 || x === input.shape[i]);
     if (!shapeOk) {
-      throw new InferError(`unexpected shape for input '${input.name}' for model '${model}'. Expected [${d.shape.join(',')}], got [${input.shape.join(',')}]`);
+      throw new InferError(
+        `unexpected shape for input '${input.name}' for model '${model}'. Expected [${d.shape.join(',')}], got [${input.shape.join(',')}]`,
+      );
     }
     const element = ELEMENT[input.datatype];
     if (!element) throw new InferError(`this server cannot feed ${input.datatype} input '${input.name}'`);
@@ -133,7 +152,8 @@ function decodeInputs(body: Buffer, headerLength: number, request: InferRequestJ
     let data: TensorData;
     if (size !== undefined) {
       if (!binaryOk) throw new InferError('binary tensor data is not supported by this server');
-      if (size !== count * element.bytes) throw new InferError(`input '${input.name}' has ${size} bytes of binary data, expected ${count * element.bytes}`);
+      if (size !== count * element.bytes)
+        throw new InferError(`input '${input.name}' has ${size} bytes of binary data, expected ${count * element.bytes}`);
       if (offset + size > body.length) throw new InferError(`the request body ends inside input '${input.name}'`);
       const copy = new Uint8Array(size); // a fresh buffer: typed arrays need aligned offsets
       copy.set(body.subarray(offset, offset + size));
@@ -150,7 +170,12 @@ function decodeInputs(body: Buffer, headerLength: number, request: InferRequestJ
   return feeds;
 }
 
-function encodeOutputs(results: Record<string, PlainTensor>, order: string[], request: InferRequestJson, declared: MetaTensor[]): { body: Buffer; headerLength?: number } {
+function encodeOutputs(
+  results: Record<string, PlainTensor>,
+  order: string[],
+  request: InferRequestJson,
+  declared: MetaTensor[],
+): { body: Buffer; headerLength?: number } {
   const allBinary = request.parameters?.binary_data_output === true;
   const chunks: Buffer[] = [];
   const outputs = order.map((name) => {
@@ -200,7 +225,12 @@ export async function startKserveServer(opts: KserveServerOptions): Promise<Kser
     if (p === '/v2/repository/index' && req.method === 'POST') {
       return send(
         200,
-        Object.entries(opts.models).map(([name, m]) => ({ name, version: '1', state: m.ready === false ? 'UNAVAILABLE' : 'READY', reason: m.reason ?? '' })),
+        Object.entries(opts.models).map(([name, m]) => ({
+          name,
+          version: '1',
+          state: m.ready === false ? 'UNAVAILABLE' : 'READY',
+          reason: m.reason ?? '',
+        })),
       );
     }
     const route = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(p);

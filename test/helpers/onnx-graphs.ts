@@ -10,7 +10,12 @@ const { onnx } = onnxProto;
 export function valueInfo(name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
 }
 
@@ -27,7 +32,12 @@ export function modelOf(graph: {
 
 /** A float initializer of `dims` filled by `fill` (e.g. a seeded random source). */
 export function floatTensor(name: string, dims: number[], fill: () => number): onnxProto.onnx.ITensorProto {
-  return onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, fill) });
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, fill),
+  });
 }
 
 export function int64Tensor(name: string, values: number[]): onnxProto.onnx.ITensorProto {
@@ -63,13 +73,17 @@ export function samDecoderFeeds(b: number, rand: () => number): Record<string, P
 export function cornerOf(logits: Float32Array, planes: number, height: number, width: number, rows: number, cols: number): Float32Array {
   const out = new Float32Array(planes * rows * cols);
   for (let p = 0; p < planes; p++) {
-    for (let r = 0; r < rows; r++) out.set(logits.subarray((p * height + r) * width, (p * height + r) * width + cols), (p * rows + r) * cols);
+    for (let r = 0; r < rows; r++)
+      out.set(logits.subarray((p * height + r) * width, (p * height + r) * width + cols), (p * rows + r) * cols);
   }
   return out;
 }
 
 /** How far a derived decoder's outputs are from another's: logits, logits on the other side of 0, IoUs. */
-export function decoderOutputGap(want: Record<string, PlainTensor>, got: Record<string, PlainTensor>): { logits: number; flipped: number; iou: number } {
+export function decoderOutputGap(
+  want: Record<string, PlainTensor>,
+  got: Record<string, PlainTensor>,
+): { logits: number; flipped: number; iou: number } {
   const x = want.token_logits!.data as Float32Array;
   const y = got.token_logits!.data as Float32Array;
   return {

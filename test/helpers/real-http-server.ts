@@ -67,7 +67,9 @@ export async function startRealHttpServer(): Promise<RealHttpServer> {
   await real.everything(checkPicture(0), resolveEverythingOptions('fast'));
 
   // The class behind every session onnxruntime-node creates (its typings show only the factory).
-  const proto = (ort.InferenceSession as unknown as { prototype: { run: (feeds: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown> } }).prototype;
+  const proto = (
+    ort.InferenceSession as unknown as { prototype: { run: (feeds: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown> } }
+  ).prototype;
   const originalRun = proto.run;
   const h = {
     everythingRuns: [],

@@ -9,7 +9,17 @@ import { loadConfig } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
-import type { DetailRequest, EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from '../../src/perception/contract.js';
+import type {
+  DetailRequest,
+  EverythingResult,
+  LoadedImage,
+  Prompt,
+  Proposal,
+  RefineRequest,
+  CallControl,
+  SegmentResult,
+  Segmenter,
+} from '../../src/perception/contract.js';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -59,7 +69,8 @@ export async function scenePng(): Promise<Buffer> {
 
 export function boxMask(b: Box, w = W, h = H): Rle {
   const bits = new Uint8Array(w * h);
-  for (let y = Math.max(0, b[1]); y < Math.min(h, b[3]); y++) for (let x = Math.max(0, b[0]); x < Math.min(w, b[2]); x++) bits[y * w + x] = 1;
+  for (let y = Math.max(0, b[1]); y < Math.min(h, b[3]); y++)
+    for (let x = Math.max(0, b[0]); x < Math.min(w, b[2]); x++) bits[y * w + x] = 1;
   return rleFromBitmap(bits, w, h);
 }
 
@@ -123,9 +134,22 @@ export function scriptedSegmenter(opts: ScriptedSegmenterOptions): Segmenter {
       const halves = Object.values(SCENE_BOXES)
         .map((b) => scaled(b, image.width, image.height))
         .filter((b) => b[0] >= rx1 && b[1] >= ry1 && b[2] <= rx2 && b[3] <= ry2)
-        .flatMap(([x1, y1, x2, y2]): Box[] => [[x1, y1, (x1 + x2) >> 1, y2], [(x1 + x2) >> 1, y1, x2, y2]]);
+        .flatMap(([x1, y1, x2, y2]): Box[] => [
+          [x1, y1, (x1 + x2) >> 1, y2],
+          [(x1 + x2) >> 1, y1, x2, y2],
+        ]);
       const proposals = halves.map((b) => proposal(boxMask(b, image.width, image.height), { box: b }, 'detail'));
-      const stats = { prompts: 2, decoderCalls: 1, masksPerPrompt: 'four-token' as const, encoderMs: 0, decoderMs: 1, postprocessMs: 1, totalMs: 2, coverage: 0.5, embeddingCached: true };
+      const stats = {
+        prompts: 2,
+        decoderCalls: 1,
+        masksPerPrompt: 'four-token' as const,
+        encoderMs: 0,
+        decoderMs: 1,
+        postprocessMs: 1,
+        totalMs: 2,
+        coverage: 0.5,
+        embeddingCached: true,
+      };
       return { proposals, stats };
     },
     async segment(image: LoadedImage, prompt: Prompt, control: CallControl = {}): Promise<SegmentResult> {
@@ -147,7 +171,9 @@ export function scriptedSegmenter(opts: ScriptedSegmenterOptions): Segmenter {
       for (const n of (req.prompt.points ?? []).filter((p) => p.label === 0)) {
         const box = Object.values(SCENE_BOXES)
           .map((b) => scaled(b, image.width, image.height))
-          .find((b) => n.x >= b[0] && n.x < b[2] && n.y >= b[1] && n.y < b[3] && rleArea(boxMask(b, image.width, image.height)) < rleArea(rle));
+          .find(
+            (b) => n.x >= b[0] && n.x < b[2] && n.y >= b[1] && n.y < b[3] && rleArea(boxMask(b, image.width, image.height)) < rleArea(rle),
+          );
         if (box) rle = rleDifference(rle, boxMask(box, image.width, image.height));
       }
       return { best: proposal(rle, req.prompt, 'user'), alternatives: [] };
@@ -229,7 +255,15 @@ export function makeTwin(id = 'tw_00000000000abc12', source = 'test.png'): Twin 
       position: bbox[0] < W / 3 ? 'left' : 'right',
       color: { mean: '#c03020', dominant: '#c03020', name: idn === 2 ? 'blue' : 'red' },
       shape: { aspectRatio: (bbox[2] - bbox[0]) / (bbox[3] - bbox[1]), solidity: 1, circularity: 0.7 },
-      outline: { points: [[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]]], holes: 0 },
+      outline: {
+        points: [
+          [bbox[0], bbox[1]],
+          [bbox[2], bbox[1]],
+          [bbox[2], bbox[3]],
+          [bbox[0], bbox[3]],
+        ],
+        holes: 0,
+      },
       scores: { predictedIou: 0.9, stability: 0.95 },
       origin: 'grid',
       semantics: {},

@@ -121,10 +121,7 @@ export function validArb(schema: JsonSchema, opts: SchemaArbOptions, root?: Obj,
       const maxLength = Math.max(minLength, Math.min(num(s.maxLength) ?? 40, 40));
       const focused = opts.stringFor?.(key, s);
       if (focused) return focused;
-      return fc.oneof(
-        { weight: 3, arbitrary: opts.interestingStrings },
-        { weight: 2, arbitrary: fc.string({ minLength, maxLength }) },
-      );
+      return fc.oneof({ weight: 3, arbitrary: opts.interestingStrings }, { weight: 2, arbitrary: fc.string({ minLength, maxLength }) });
     }
     case 'integer':
     case 'number': {
@@ -180,7 +177,14 @@ export type Mutation =
   | { kind: 'as-string'; at: number };
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: fc.oneof({ weight: 4, arbitrary: hostileScalar }, { weight: 1, arbitrary: hostileBig }, { weight: 1, arbitrary: anyJson }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('replace' as const),
+      at: fc.nat(),
+      value: fc.oneof({ weight: 4, arbitrary: hostileScalar }, { weight: 1, arbitrary: hostileBig }, { weight: 1, arbitrary: anyJson }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
   {
     weight: 2,

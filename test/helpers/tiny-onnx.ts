@@ -139,7 +139,12 @@ export function tinyNchwEncoder(): Uint8Array {
     outputs: [{ name: 'output', elem: 'float', shape: [1, 256, 64, 64] }],
     initializers: [i64('emb_shape', [1, 256, 64, 64])],
     nodes: [
-      { op: 'AveragePool', inputs: ['input'], outputs: ['pooled'], attrs: { kernel_shape: { ints: [16, 16] }, strides: { ints: [16, 16] } } },
+      {
+        op: 'AveragePool',
+        inputs: ['input'],
+        outputs: ['pooled'],
+        attrs: { kernel_shape: { ints: [16, 16] }, strides: { ints: [16, 16] } },
+      },
       { op: 'ReduceMean', inputs: ['pooled'], outputs: ['mean_c'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } },
       { op: 'Expand', inputs: ['mean_c', 'emb_shape'], outputs: ['output'] },
     ],
@@ -154,7 +159,13 @@ export function tinyHwcEncoder(): Uint8Array {
   return encodeModel({
     inputs: [{ name: 'input_image', elem: 'float', shape: ['image_height', 'image_width', 3] }],
     outputs: [{ name: 'image_embeddings', elem: 'float', shape: [1, 256, 64, 64] }],
-    initializers: [i64('s0', [0]), i64('s2', [2]), i64('one', [1]), i64('shape_1113', [1, 3, 1, 1]), i64('pads', [0, 0, 0, 0, 0, 253, 63, 63])],
+    initializers: [
+      i64('s0', [0]),
+      i64('s2', [2]),
+      i64('one', [1]),
+      i64('shape_1113', [1, 3, 1, 1]),
+      i64('pads', [0, 0, 0, 0, 0, 253, 63, 63]),
+    ],
     nodes: [
       { op: 'Shape', inputs: ['input_image'], outputs: ['shape_i'] },
       { op: 'Cast', inputs: ['shape_i'], outputs: ['shape_f'], attrs: { to: { i: ONNX_FLOAT } } },

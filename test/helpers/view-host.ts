@@ -134,7 +134,10 @@ export async function openView(
   bridge.onsizechange = ({ height }) => {
     if (height === undefined) return;
     // A late resize may arrive as the page closes.
-    void page.locator('#view').evaluate((frame: { style: { height: string } }, h) => (frame.style.height = `${h}px`), Math.ceil(height)).catch(() => undefined);
+    void page
+      .locator('#view')
+      .evaluate((frame: { style: { height: string } }, h) => (frame.style.height = `${h}px`), Math.ceil(height))
+      .catch(() => undefined);
   };
   const initialized = new Promise<void>((resolve) => {
     bridge.oninitialized = () => {

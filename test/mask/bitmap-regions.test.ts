@@ -28,7 +28,10 @@ describe('bitmap regions', () => {
 
   it('dilates by a square of 2r+1 and opens away slivers while a blob keeps its shape', () => {
     expect(count(dilate(bitmap([[5, 4, 6, 5]]), W, H, 1))).toBe(9);
-    const blobAndSliver = bitmap([[1, 1, 6, 7], [8, 0, 9, 8]]);
+    const blobAndSliver = bitmap([
+      [1, 1, 6, 7],
+      [8, 0, 9, 8],
+    ]);
     const opened = openBitmap(blobAndSliver, W, H, 1);
     expect(opened).toEqual(bitmap([[1, 1, 6, 7]]));
   });

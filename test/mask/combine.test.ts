@@ -28,21 +28,15 @@ const c = rect(3, 0, 4, 4); // column x = 3
 
 describe('combineMasks', () => {
   it('unions any number of masks pixel by pixel', () => {
-    expect(pixels(combineMasks([a, b, c], 'union'))).toEqual(
-      expected((x, y) => (x < 4 && y < 3) || (x >= 2 && y >= 1) || x === 3),
-    );
+    expect(pixels(combineMasks([a, b, c], 'union'))).toEqual(expected((x, y) => (x < 4 && y < 3) || (x >= 2 && y >= 1) || x === 3));
   });
 
   it('intersects any number of masks pixel by pixel', () => {
-    expect(pixels(combineMasks([a, b, c], 'intersection'))).toEqual(
-      expected((x, y) => x === 3 && y >= 1 && y < 3),
-    );
+    expect(pixels(combineMasks([a, b, c], 'intersection'))).toEqual(expected((x, y) => x === 3 && y >= 1 && y < 3));
   });
 
   it('subtracts the union of the rest from the first mask', () => {
-    expect(pixels(combineMasks([a, b, c], 'difference'))).toEqual(
-      expected((x, y) => x < 4 && y < 3 && !(x >= 2 && y >= 1) && x !== 3),
-    );
+    expect(pixels(combineMasks([a, b, c], 'difference'))).toEqual(expected((x, y) => x < 4 && y < 3 && !(x >= 2 && y >= 1) && x !== 3));
   });
 
   it('returns a single mask unchanged for every operation', () => {
@@ -70,16 +64,31 @@ describe('mask expressions against a pixel oracle', () => {
   const bitmap = fc.uint8Array({ minLength: SIDE * SIDE, maxLength: SIDE * SIDE, min: 0, max: 1 });
   const oracle = (op: MaskOp, ids: Uint8Array[], exclude: Uint8Array[], i: number): boolean => {
     const inIds =
-      op === 'union' ? ids.some((m) => m[i] === 1) : op === 'intersection' ? ids.every((m) => m[i] === 1) : ids[0]![i] === 1 && ids.slice(1).every((m) => m[i] === 0);
+      op === 'union'
+        ? ids.some((m) => m[i] === 1)
+        : op === 'intersection'
+          ? ids.every((m) => m[i] === 1)
+          : ids[0]![i] === 1 && ids.slice(1).every((m) => m[i] === 0);
     return inIds && exclude.every((m) => m[i] === 0);
   };
 
   it('combines random masks by op, minus the union of the excluded ones, pixel for pixel', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...MASK_OPS), fc.array(bitmap, { minLength: 1, maxLength: 4 }), fc.array(bitmap, { maxLength: 3 }), (op, ids, exclude) => {
-        const got = rleToBitmap(combineMasks(ids.map((m) => rleFromBitmap(m, SIDE, SIDE)), op, exclude.map((m) => rleFromBitmap(m, SIDE, SIDE))));
-        for (let i = 0; i < SIDE * SIDE; i++) expect(got[i], `pixel ${i}`).toBe(oracle(op, ids, exclude, i) ? 1 : 0);
-      }),
+      fc.property(
+        fc.constantFrom(...MASK_OPS),
+        fc.array(bitmap, { minLength: 1, maxLength: 4 }),
+        fc.array(bitmap, { maxLength: 3 }),
+        (op, ids, exclude) => {
+          const got = rleToBitmap(
+            combineMasks(
+              ids.map((m) => rleFromBitmap(m, SIDE, SIDE)),
+              op,
+              exclude.map((m) => rleFromBitmap(m, SIDE, SIDE)),
+            ),
+          );
+          for (let i = 0; i < SIDE * SIDE; i++) expect(got[i], `pixel ${i}`).toBe(oracle(op, ids, exclude, i) ? 1 : 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

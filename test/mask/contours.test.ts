@@ -3,13 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { ringPerimeter, signedArea, simplifyRing, traceContours } from '../../src/mask/contours.js';
 import { discBits, rectBits } from '../twin/scene-fixture.js';
 
-
 describe('traceContours', () => {
   it('traces a rectangle as its four pixel corners, clockwise on screen', () => {
     const { outer, holes } = traceContours(rectBits(20, 12, [2, 3, 12, 8]), 20, 12);
     expect(holes).toEqual([]);
     expect(outer).toHaveLength(1);
-    expect(outer[0]).toEqual([[2, 3], [12, 3], [12, 8], [2, 8]]);
+    expect(outer[0]).toEqual([
+      [2, 3],
+      [12, 3],
+      [12, 8],
+      [2, 8],
+    ]);
     expect(signedArea(outer[0]!)).toBe(50);
   });
 
@@ -26,7 +30,14 @@ describe('traceContours', () => {
 
   it('handles shapes touching the image border', () => {
     const { outer } = traceContours(new Uint8Array(6).fill(1), 3, 2);
-    expect(outer).toEqual([[[0, 0], [3, 0], [3, 2], [0, 2]]]);
+    expect(outer).toEqual([
+      [
+        [0, 0],
+        [3, 0],
+        [3, 2],
+        [0, 2],
+      ],
+    ]);
   });
 
   it('joins pixels that touch only diagonally into one boundary (8-connected)', () => {

@@ -12,13 +12,29 @@ function bits(fill: (x: number, y: number) => boolean): Uint8Array {
 
 describe('rleHullArea', () => {
   it('is the area of a rectangle, and of the rectangle an L-shape spans', () => {
-    expect(rleHullArea(rleFromBitmap(bits((x, y) => x >= 5 && x < 15 && y >= 2 && y < 22), W, H))).toBe(200);
+    expect(
+      rleHullArea(
+        rleFromBitmap(
+          bits((x, y) => x >= 5 && x < 15 && y >= 2 && y < 22),
+          W,
+          H,
+        ),
+      ),
+    ).toBe(200);
     const l = bits((x, y) => x >= 5 && x < 25 && y >= 2 && y < 22 && (x < 10 || y >= 17));
     expect(rleHullArea(rleFromBitmap(l, W, H))).toBe(20 * 20 - (15 * 15) / 2);
   });
 
   it('is 0 for an empty mask and 1 for one pixel', () => {
     expect(rleHullArea(rleFromBitmap(new Uint8Array(W * H), W, H))).toBe(0);
-    expect(rleHullArea(rleFromBitmap(bits((x, y) => x === 39 && y === 29), W, H))).toBe(1);
+    expect(
+      rleHullArea(
+        rleFromBitmap(
+          bits((x, y) => x === 39 && y === 29),
+          W,
+          H,
+        ),
+      ),
+    ).toBe(1);
   });
 });

@@ -34,8 +34,7 @@ describe('maskToPolygons', () => {
     expect(polys.outer).toHaveLength(1);
     expect(polys.holes).toHaveLength(2);
     const enclosed =
-      polys.outer.reduce((s, r) => s + Math.abs(signedArea(r)), 0) -
-      polys.holes.reduce((s, r) => s + Math.abs(signedArea(r)), 0);
+      polys.outer.reduce((s, r) => s + Math.abs(signedArea(r)), 0) - polys.holes.reduce((s, r) => s + Math.abs(signedArea(r)), 0);
     expect(enclosed).toBe(rleArea(rle));
   });
 

@@ -14,7 +14,6 @@ import {
   rleUnion,
 } from '../../src/mask/rle.js';
 
-
 describe('rle', () => {
   it('encodes column-major runs starting with background', () => {
     // 3x2 image, row-major:  1 0 0
@@ -29,7 +28,11 @@ describe('rle', () => {
   });
 
   it('round-trips random bitmaps', () => {
-    for (const [w, h] of [[1, 1], [7, 5], [64, 33]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [7, 5],
+      [64, 33],
+    ] as const) {
       const bits = randomBits(w, h, w * 31 + h);
       expect(Array.from(rleToBitmap(rleFromBitmap(bits, w, h)))).toEqual(Array.from(bits));
     }
@@ -62,9 +65,16 @@ describe('rleFromBitmap with a bounds hint', () => {
   it('encodes exactly as without it when the box holds all foreground', () => {
     const w = 29;
     const h = 17;
-    for (const box of [[3, 2, 11, 9], [0, 0, 29, 17], [0, 5, 29, 6], [28, 0, 29, 17], [5, 16, 9, 17]] as const) {
+    for (const box of [
+      [3, 2, 11, 9],
+      [0, 0, 29, 17],
+      [0, 5, 29, 6],
+      [28, 0, 29, 17],
+      [5, 16, 9, 17],
+    ] as const) {
       const bits = randomBits(w, h, box[0] * 7 + box[1]);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < box[0] || x >= box[2] || y < box[1] || y >= box[3]) bits[y * w + x] = 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) if (x < box[0] || x >= box[2] || y < box[1] || y >= box[3]) bits[y * w + x] = 0;
       const hinted = rleFromBitmap(bits, w, h, [...box]);
       expect(Array.from(hinted.counts)).toEqual(Array.from(rleFromBitmap(bits, w, h).counts));
     }

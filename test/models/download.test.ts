@@ -52,8 +52,11 @@ function sendWithRange(req: http.IncomingMessage, res: http.ServerResponse, body
   res.end(body);
 }
 
-
-const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 describe('downloadFile', () => {
   it('streams the file, reports growing progress, verifies it and leaves only the final file', async () => {
@@ -181,7 +184,13 @@ describe('pullModel', () => {
         license: 'none',
         encoder: { fileName: 'enc.onnx', url: `${base}/enc.onnx`, bytes: ENC.length, sha256: hex(ENC) },
         decoder: { fileName: 'dec.onnx', url: `${base}/dec.onnx`, bytes: DEC.length, sha256: hex(DEC) },
-        input: { encoderLayout: 'nchw-normalized-1024', encoderInput: 'input', longestSide: 1024, embeddingDims: [1, 256, 64, 64], decoder: 'sam-onnx-single-mask' },
+        input: {
+          encoderLayout: 'nchw-normalized-1024',
+          encoderInput: 'input',
+          longestSide: 1024,
+          embeddingDims: [1, 256, 64, 64],
+          decoder: 'sam-onnx-single-mask',
+        },
       },
     ];
   }

@@ -16,7 +16,6 @@ afterEach(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
 
-
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 describe('model manifest', () => {

@@ -23,7 +23,13 @@ beforeAll(async () => {
   work = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-pack-')));
   project = path.join(work, 'project');
   await fs.mkdir(project);
-  env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', TWINSEG_HOME: path.join(work, 'home'), TWINSEG_PRESET: 'fast', TWINSEG_PROVIDERS: 'cpu' };
+  env = {
+    ...process.env,
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+    TWINSEG_HOME: path.join(work, 'home'),
+    TWINSEG_PRESET: 'fast',
+    TWINSEG_PROVIDERS: 'cpu',
+  };
   // dist/ is fresh (the suite's global setup builds it), so the pack skips prepack's clean build.
   const { stdout } = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: PACKAGE_ROOT, env });
   tarball = path.join(work, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
@@ -36,7 +42,8 @@ describe('the npm package', () => {
   it('ships the build, the sources its maps point at, the licence and the changelog, and nothing else of the repo', async () => {
     const { stdout } = await run(npm, ['pack', '--ignore-scripts', '--dry-run', '--json'], { cwd: PACKAGE_ROOT, env });
     const files = new Set((JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/cli.js.map', 'src/cli.ts']) expect(files, f).toContain(f);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/cli.js.map', 'src/cli.ts'])
+      expect(files, f).toContain(f);
     expect([...files].filter((f) => /^(test|bench|docs|scripts|node_modules|\.ci)\//.test(f))).toEqual([]);
     for (const map of [...files].filter((f) => f.endsWith('.js.map'))) {
       const { sources } = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, map), 'utf8')) as { sources: string[] };

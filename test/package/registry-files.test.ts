@@ -12,19 +12,35 @@ const read = (file: string) => JSON.parse(readFileSync(path.join(PACKAGE_ROOT, f
 const pkg = read('package.json') as { name: string; version: string; mcpName: string; bin: Record<string, string>; license: string };
 
 it('server.json names the package and its version, as package.json says', () => {
-  const server = read('server.json') as { name: string; version: string; packages: { identifier: string; version: string; registryType: string; packageArguments: { value: string }[] }[] };
+  const server = read('server.json') as {
+    name: string;
+    version: string;
+    packages: { identifier: string; version: string; registryType: string; packageArguments: { value: string }[] }[];
+  };
   expect(server.name).toBe(pkg.mcpName);
   expect(server.version).toBe(pkg.version);
-  expect(server.packages).toEqual([expect.objectContaining({ registryType: 'npm', identifier: pkg.name, version: pkg.version, packageArguments: [expect.objectContaining({ value: 'serve' })] })]);
+  expect(server.packages).toEqual([
+    expect.objectContaining({
+      registryType: 'npm',
+      identifier: pkg.name,
+      version: pkg.version,
+      packageArguments: [expect.objectContaining({ value: 'serve' })],
+    }),
+  ]);
   expect(packageVersion()).toBe(pkg.version);
 });
 
-it('the Claude Desktop manifest passes `mcpb validate`, starts the bin the package declares, and lists the server\'s tools', async () => {
+it("the Claude Desktop manifest passes `mcpb validate`, starts the bin the package declares, and lists the server's tools", async () => {
   const manifestFile = path.join(PACKAGE_ROOT, 'mcpb', 'manifest.json');
   const mcpb = path.join(PACKAGE_ROOT, 'node_modules', '@anthropic-ai', 'mcpb', 'dist', 'cli', 'cli.js');
   const { stdout } = await promisify(execFile)(process.execPath, [mcpb, 'validate', manifestFile]);
   expect(stdout).toMatch(/validation passes/);
-  const manifest = read('mcpb/manifest.json') as { version: string; license: string; server: { entry_point: string; mcp_config: { args: string[] } }; tools: { name: string }[] };
+  const manifest = read('mcpb/manifest.json') as {
+    version: string;
+    license: string;
+    server: { entry_point: string; mcp_config: { args: string[] } };
+    tools: { name: string }[];
+  };
   expect(manifest.version).toBe(pkg.version);
   expect(manifest.license).toBe(pkg.license);
   expect(path.join(PACKAGE_ROOT, manifest.server.entry_point)).toBe(cliEntryPoint());

@@ -66,7 +66,9 @@ async function load(name: string, bytes: Buffer, limits = LIMITS): Promise<Outco
     );
   }
   const [fromFile, fromBase64] = outcomes as [Outcome, Outcome];
-  expect('error' in fromBase64 ? fromBase64.error.code : 'decoded', `${name} via base64`).toBe('error' in fromFile ? fromFile.error.code : 'decoded');
+  expect('error' in fromBase64 ? fromBase64.error.code : 'decoded', `${name} via base64`).toBe(
+    'error' in fromFile ? fromFile.error.code : 'decoded',
+  );
   for (const o of outcomes) {
     if ('error' in o) {
       expect(['IMAGE_UNREADABLE', 'IMAGE_TOO_LARGE'], `${name}: ${o.error.message}`).toContain(o.error.code);
@@ -145,7 +147,10 @@ describe('header bombs: a few bytes claiming 65,535×65,535 pixels', () => {
     ['gif', async () => gifClaiming(await encoded('gif', 2, 2), 65_535, 65_535)],
     ['tiff', async () => tiffClaiming(await encoded('tiff', 2, 2), 65_535, 65_535)],
     ['webp (VP8X canvas)', async () => webpVp8xClaiming(65_535, 65_535)],
-    ['webp (VP8L at its 16,384 maximum)', async () => webpLosslessClaiming(await solid(2, 2, { r: 1, g: 2, b: 3 }).webp({ lossless: true }).toBuffer(), 16_384, 16_384)],
+    [
+      'webp (VP8L at its 16,384 maximum)',
+      async () => webpLosslessClaiming(await solid(2, 2, { r: 1, g: 2, b: 3 }).webp({ lossless: true }).toBuffer(), 16_384, 16_384),
+    ],
   ] as const)('refuses a %s bomb before decoding it', async (format, make) => {
     const bomb = await make();
     expect(bomb.length).toBeLessThan(2_000);

@@ -36,12 +36,7 @@ async function expectError(p: Promise<unknown>, code: string, ...mentions: strin
   return expectErrorWithHint(p, code, true, ...mentions);
 }
 
-async function expectErrorWithHint(
-  p: Promise<unknown>,
-  code: string,
-  needsHint: boolean,
-  ...mentions: string[]
-): Promise<TwinsegError> {
+async function expectErrorWithHint(p: Promise<unknown>, code: string, needsHint: boolean, ...mentions: string[]): Promise<TwinsegError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
@@ -89,7 +84,9 @@ function pngHeaderClaiming(width: number, height: number): Buffer {
 }
 
 const rgbPng = () =>
-  sharp({ create: { width: 6, height: 4, channels: 3, background: { r: 200, g: 100, b: 50 } } }).png().toBuffer();
+  sharp({ create: { width: 6, height: 4, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+    .png()
+    .toBuffer();
 
 describe('loadImage refuses bad input with typed, actionable errors', () => {
   it('reports a missing file as IMAGE_NOT_FOUND naming the path', async () => {
@@ -260,7 +257,9 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
 
   it('takes only the first frame of an animated GIF', async () => {
     const frame = (background: string) =>
-      sharp({ create: { width: 4, height: 4, channels: 3, background } }).png().toBuffer();
+      sharp({ create: { width: 4, height: 4, channels: 3, background } })
+        .png()
+        .toBuffer();
     const gif = await sharp([await frame('green'), await frame('red')], { join: { animated: true } })
       .gif()
       .toBuffer();
@@ -293,7 +292,9 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
 
 describe('classifyImageSource', () => {
   it('treats base64 of a JPEG (which starts with "/9j/") as base64, not as a path', async () => {
-    const jpeg = await sharp({ create: { width: 2, height: 2, channels: 3, background: 'white' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 2, height: 2, channels: 3, background: 'white' } })
+      .jpeg()
+      .toBuffer();
     const b64 = jpeg.toString('base64');
     expect(b64.startsWith('/9j/')).toBe(true);
     expect(classifyImageSource(b64).kind).toBe('base64');

@@ -28,7 +28,12 @@ describe('prompted segmentation with four tokens', () => {
 
   it('offers the granularities for a multi-point prompt too, whose own answer is token 0', async () => {
     const segmenter = segmenterFromPredictor(createFakeTokenPredictor([whole, part, lone]));
-    const twoParts = await segmenter.segment(fakeImage(W, H), { points: [{ x: 70, y: 100, label: 1 }, { x: 80, y: 120, label: 1 }] });
+    const twoParts = await segmenter.segment(fakeImage(W, H), {
+      points: [
+        { x: 70, y: 100, label: 1 },
+        { x: 80, y: 120, label: 1 },
+      ],
+    });
     // The fake's token 0 for two positives is the largest shape holding them, the whole; token 1 is the part.
     expect(twoParts.best.token).toBe(0);
     expect(rleIou(twoParts.best.rle, shapeRle(whole, W, H))).toBeGreaterThan(0.9);

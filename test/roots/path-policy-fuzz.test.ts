@@ -28,7 +28,13 @@ async function snapshot(dirs: string[]): Promise<Map<string, string>> {
     for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
       const p = path.join(e.parentPath, e.name);
       if (e.isSymbolicLink()) out.set(p, `link ${await fs.readlink(p)}`);
-      else if (e.isFile()) out.set(p, createHash('sha256').update(await fs.readFile(p)).digest('hex'));
+      else if (e.isFile())
+        out.set(
+          p,
+          createHash('sha256')
+            .update(await fs.readFile(p))
+            .digest('hex'),
+        );
       else out.set(p, 'dir');
     }
   }
@@ -73,43 +79,120 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`path policy fuzz: ${[...tally.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `path policy fuzz: ${[...tally.entries()]
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   await fs.rm(base, { recursive: true, force: true });
 });
 
 const SEGMENTS = [
-  '.', '..', '...', 'a.png', 'sub', 'deeper', 'b.png', 'c.png', 'secret.png', 'dir', 'deep.png', 'new.png', 'new-dir',
-  'in-file', 'in-dir', 'chain', 'relative-in', 'to-second', 'out-file', 'out-dir', 'relative-out', 'dangling-out',
-  'dangling-in', 'loop', 'up', 'missing', 'root', 'second', 'outside', 'rootx', 'Root', 'ROOT', 'A.PNG', 'SUB',
-  'a.png.', 'a.png ', 'sub.', 'sub..', '%2e%2e', '..%2f', '%2F', 'C:', 'c:', 'C:..', '~', '$HOME', 'e\u0301', 'é',
-  '．．', '\u202e', 'con', 'nul', 'a.png::$DATA',
+  '.',
+  '..',
+  '...',
+  'a.png',
+  'sub',
+  'deeper',
+  'b.png',
+  'c.png',
+  'secret.png',
+  'dir',
+  'deep.png',
+  'new.png',
+  'new-dir',
+  'in-file',
+  'in-dir',
+  'chain',
+  'relative-in',
+  'to-second',
+  'out-file',
+  'out-dir',
+  'relative-out',
+  'dangling-out',
+  'dangling-in',
+  'loop',
+  'up',
+  'missing',
+  'root',
+  'second',
+  'outside',
+  'rootx',
+  'Root',
+  'ROOT',
+  'A.PNG',
+  'SUB',
+  'a.png.',
+  'a.png ',
+  'sub.',
+  'sub..',
+  '%2e%2e',
+  '..%2f',
+  '%2F',
+  'C:',
+  'c:',
+  'C:..',
+  '~',
+  '$HOME',
+  'e\u0301',
+  'é',
+  '．．',
+  '\u202e',
+  'con',
+  'nul',
+  'a.png::$DATA',
 ];
 
 /** A path as a client might write it: a prefix (relative, absolute here or elsewhere, URL, drive, UNC), segments and a suffix. */
 function pathArb(): fc.Arbitrary<string> {
   const prefix = fc.constantFrom(
-    '', './', '../', '/', '//', `${base}/`, `${base}/root/`, `${base}/second/`, `${base}/outside/`, `${base}/ROOT/`,
-    `${base}/alias/`, `${base}/root/../`, `${base}/rootx/`, 'C:\\', 'C:/', 'c:', '\\\\server\\share\\', '\\\\?\\C:\\',
-    '~/', 'file://', 'file:///', `file://${base}/root/`, `${pathToFileURL(`${base}/root`).href}/`, 'file://localhost/',
-    'file://evil.example/', `file:${base}/root/`, 'FILE:///',
+    '',
+    './',
+    '../',
+    '/',
+    '//',
+    `${base}/`,
+    `${base}/root/`,
+    `${base}/second/`,
+    `${base}/outside/`,
+    `${base}/ROOT/`,
+    `${base}/alias/`,
+    `${base}/root/../`,
+    `${base}/rootx/`,
+    'C:\\',
+    'C:/',
+    'c:',
+    '\\\\server\\share\\',
+    '\\\\?\\C:\\',
+    '~/',
+    'file://',
+    'file:///',
+    `file://${base}/root/`,
+    `${pathToFileURL(`${base}/root`).href}/`,
+    'file://localhost/',
+    'file://evil.example/',
+    `file:${base}/root/`,
+    'FILE:///',
   );
   const sep = fc.constantFrom('/', '/', '/', '\\', '//', '/./');
   const suffix = fc.constantFrom('', '', '', '/', '.', '/.', '/..', ' ', '\\', '%00', '?x=1', '#frag');
   const encode = fc.constantFrom('none', 'none', 'none', 'component', 'dots');
   const segments = (maxLength: number) => fc.array(fc.tuple(fc.constantFrom(...SEGMENTS), sep), { minLength: 0, maxLength });
-  const anything = fc
-    .tuple(prefix, fc.oneof(segments(2), segments(2), segments(5)), suffix, encode)
-    .map(([pre, segs, suf, enc]) => {
-      let body = segs.map(([s, sp], i) => (i === segs.length - 1 ? s : s + sp)).join('');
-      if (enc === 'component') body = encodeURIComponent(body);
-      if (enc === 'dots') body = body.replace(/\./g, '%2e');
-      return pre + body + suf;
-    });
+  const anything = fc.tuple(prefix, fc.oneof(segments(2), segments(2), segments(5)), suffix, encode).map(([pre, segs, suf, enc]) => {
+    let body = segs.map(([s, sp], i) => (i === segs.length - 1 ? s : s + sp)).join('');
+    if (enc === 'component') body = encodeURIComponent(body);
+    if (enc === 'dots') body = body.replace(/\./g, '%2e');
+    return pre + body + suf;
+  });
   // Names that exist, from a root: most reads of these succeed, so acceptance gets checked often.
   const near = fc
     .tuple(
       fc.constantFrom('', `${base}/root/`, `${base}/second/`, `${pathToFileURL(`${base}/root`).href}/`),
-      fc.array(fc.constantFrom('a.png', 'sub', 'b.png', 'c.png', 'in-file', 'in-dir', 'chain', 'relative-in', 'to-second', 'up', 'root', '..'), { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.constantFrom('a.png', 'sub', 'b.png', 'c.png', 'in-file', 'in-dir', 'chain', 'relative-in', 'to-second', 'up', 'root', '..'),
+        { minLength: 1, maxLength: 3 },
+      ),
       suffix,
     )
     .map(([pre, segs, suf]) => pre + segs.join('/') + suf);
@@ -155,7 +238,10 @@ describe('path policy, fuzzed', () => {
         }
         count('read accepted');
         expect(real, input).toBe(await fs.realpath(real));
-        expect(roots.some((r) => isInside(r, real)), `${input} → ${real}`).toBe(true);
+        expect(
+          roots.some((r) => isInside(r, real)),
+          `${input} → ${real}`,
+        ).toBe(true);
       }),
       { seed: SEED, numRuns: 600 },
     );
@@ -183,7 +269,10 @@ describe('path policy, fuzzed', () => {
           return;
         }
         const real = await fs.realpath(target);
-        expect(roots.some((r) => isInside(r, real)), `${input} → ${target} → ${real}`).toBe(true);
+        expect(
+          roots.some((r) => isInside(r, real)),
+          `${input} → ${target} → ${real}`,
+        ).toBe(true);
       }),
       { seed: SEED, numRuns: 600 },
     );

@@ -54,7 +54,10 @@ describe('toAbsolute', () => {
         return err as Error;
       }
     })();
-    expect(e).toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/… \(200022 characters\)" is not allowed: it is 200022 characters long; the limit is 4096\.$/) });
+    expect(e).toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/… \(200022 characters\)" is not allowed: it is 200022 characters long; the limit is 4096\.$/),
+    });
     expect(e!.message.length).toBeLessThan(400);
     expect(() => toAbsolute(`sub/${'é'.repeat(128)}.png`, ['/r'])).toThrow(/a name in it is longer than 255 bytes/);
     expect(toAbsolute(`sub/${'é'.repeat(125)}.png`, ['/r'])).toBe(`/r/sub/${'é'.repeat(125)}.png`);
@@ -80,7 +83,10 @@ describe('resolveReadPath', () => {
     await expect(resolveReadPath(`${root}/../outside/secret.png`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
   it('refuses a symlink whose target lies outside the root', async () => {
-    await expect(resolveReadPath('leak.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
+    await expect(resolveReadPath('leak.png', [root])).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/symlink/),
+    });
     await expect(resolveReadPath('door/secret.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
   it('says IMAGE_NOT_FOUND for a missing file inside a root', async () => {
@@ -104,20 +110,32 @@ describe('resolveWritePath', () => {
   });
   it('refuses a folder that is a symlink to nowhere', async () => {
     await fs.symlink(path.join(outside, 'not-yet'), path.join(root, 'nowhere'));
-    await expect(resolveWritePath('nowhere/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink to a place that does not exist/) });
+    await expect(resolveWritePath('nowhere/m.png', [root])).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/symlink to a place that does not exist/),
+    });
     await expect(resolveWritePath('nowhere/deeper/m.png', [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
   it('refuses a file used as a folder', async () => {
-    await expect(resolveWritePath('a.png/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/a\.png" in the output path is a file, not a folder/) });
+    await expect(resolveWritePath('a.png/m.png', [root])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/a\.png" in the output path is a file, not a folder/),
+    });
     await expect(resolveWritePath('a.png/x/m.png', [root])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
   it('refuses replacing a symlink named with a trailing slash or as a file:// URL with a backslash', async () => {
     for (const input of [`${root}/alias.png/`, `${root}/leak.png/`, `${root}/leak.png/.`, `file://${root}/leak.png\\`]) {
-      await expect(resolveWritePath(input, [root]), input).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
+      await expect(resolveWritePath(input, [root]), input).rejects.toMatchObject({
+        code: 'PATH_NOT_ALLOWED',
+        message: expect.stringMatching(/symlink/),
+      });
     }
   });
   it('refuses a NUL byte that a file:// URL encodes as %00', async () => {
-    await expect(resolveReadPath(`file://${root}/a.png%00.txt`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/NUL/) });
+    await expect(resolveReadPath(`file://${root}/a.png%00.txt`, [root])).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/NUL/),
+    });
     await expect(resolveWritePath(`file://${root}/m%00.png`, [root])).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
   });
   it('refuses a directory as the target', async () => {
@@ -137,12 +155,18 @@ describe('a root named through a symlinked folder (as /tmp is on macOS)', () => 
     await expect(resolveReadPath(path.join(link, 'nope.png'), roots)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
     expect(await resolveWritePath(path.join(link, 'new2', 'm.png'), roots)).toBe(path.join(root, 'new2', 'm.png'));
     await expect(resolveReadPath(path.join(link, 'leak.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
-    await expect(resolveWritePath(path.join(link, 'alias.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/symlink/) });
-    await expect(resolveReadPath(path.join(link, '..', 'outside', 'secret.png'), roots)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    await expect(resolveWritePath(path.join(link, 'alias.png'), roots)).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/symlink/),
+    });
+    await expect(resolveReadPath(path.join(link, '..', 'outside', 'secret.png'), roots)).rejects.toMatchObject({
+      code: 'PATH_NOT_ALLOWED',
+    });
     // A link from outside into nothing allowed says only that the path is outside.
     await fs.symlink(outside, path.join(base, 'linked-outside'));
     await expect(resolveReadPath(path.join(base, 'linked-outside', 'secret.png'), roots)).rejects.toMatchObject({
-      code: 'PATH_NOT_ALLOWED', message: expect.stringMatching(/lies outside the allowed roots/),
+      code: 'PATH_NOT_ALLOWED',
+      message: expect.stringMatching(/lies outside the allowed roots/),
     });
   });
 });

@@ -44,9 +44,7 @@ describe("the client's MCP roots on stdio without TWINSEG_ROOTS", () => {
     expect((await harness.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError).toBe(true);
     roots.push(second);
     await harness.client.sendRootsListChanged();
-    await expect
-      .poll(async () => (await harness.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError)
-      .toBeFalsy();
+    await expect.poll(async () => (await harness.call('build_digital_twin', { image: path.join(second, 'late.png') })).isError).toBeFalsy();
   });
 
   it('fall back to the configured roots when the client offers an empty list', async () => {
@@ -114,10 +112,13 @@ describe("the client's MCP roots over HTTP", () => {
     const connect = async (roots: string[]) => {
       const c = new Client({ name: 'roots', version: '1' }, { capabilities: { roots: { listChanged: true } } });
       c.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots.map((r) => ({ uri: pathToFileURL(r).href })) }));
-      await c.connect(new StreamableHTTPClientTransport(new URL(handle.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(handle.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+      );
       return c;
     };
-    const build = async (c: Client, image: string) => (await c.callTool({ name: 'build_digital_twin', arguments: { image } })) as CallToolResult;
+    const build = async (c: Client, image: string) =>
+      (await c.callTool({ name: 'build_digital_twin', arguments: { image } })) as CallToolResult;
     try {
       const narrow = await connect([mine]);
       // Refused on the very first call: the client's roots had arrived (the server's own would allow it).

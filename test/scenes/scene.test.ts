@@ -26,10 +26,43 @@ function handMade(): SceneSpec {
     height: 30,
     theme: 'indoor',
     items: [
-      { id: 1, name: 'floor', role: 'backdrop', colour: 'gray', rgb: [128, 128, 128], shapes: [{ kind: 'rect', x: 0, y: 0, w: 40, h: 30 }], texture: FLAT },
-      { id: 2, name: 'box', role: 'whole', colour: 'red', rgb: [205, 35, 40], shapes: [{ kind: 'rect', x: 5, y: 5, w: 20, h: 10 }], texture: FLAT },
-      { id: 3, name: 'label', role: 'part', parent: 2, colour: 'blue', rgb: [40, 75, 195], shapes: [{ kind: 'rect', x: 8, y: 7, w: 4, h: 4 }], texture: FLAT },
-      { id: 4, name: 'lid', role: 'whole', colour: 'green', rgb: [45, 150, 65], shapes: [{ kind: 'rect', x: 20, y: 10, w: 10, h: 10 }], texture: FLAT },
+      {
+        id: 1,
+        name: 'floor',
+        role: 'backdrop',
+        colour: 'gray',
+        rgb: [128, 128, 128],
+        shapes: [{ kind: 'rect', x: 0, y: 0, w: 40, h: 30 }],
+        texture: FLAT,
+      },
+      {
+        id: 2,
+        name: 'box',
+        role: 'whole',
+        colour: 'red',
+        rgb: [205, 35, 40],
+        shapes: [{ kind: 'rect', x: 5, y: 5, w: 20, h: 10 }],
+        texture: FLAT,
+      },
+      {
+        id: 3,
+        name: 'label',
+        role: 'part',
+        parent: 2,
+        colour: 'blue',
+        rgb: [40, 75, 195],
+        shapes: [{ kind: 'rect', x: 8, y: 7, w: 4, h: 4 }],
+        texture: FLAT,
+      },
+      {
+        id: 4,
+        name: 'lid',
+        role: 'whole',
+        colour: 'green',
+        rgb: [45, 150, 65],
+        shapes: [{ kind: 'rect', x: 20, y: 10, w: 10, h: 10 }],
+        texture: FLAT,
+      },
     ],
   };
 }
@@ -99,7 +132,10 @@ describe('planned scenes', () => {
       const H = scene.height;
       const owners = new Uint8Array(W * H);
       for (const o of scene.objects.filter((x) => x.role !== 'part')) rleToBitmap(o.mask).forEach((v, i) => (owners[i]! += v));
-      expect(owners.every((n) => n === 1), `seed ${seed}`).toBe(true);
+      expect(
+        owners.every((n) => n === 1),
+        `seed ${seed}`,
+      ).toBe(true);
       for (const part of scene.objects.filter((x) => x.role === 'part')) {
         const whole = scene.objects[part.parent! - 1]!;
         expect(rleIntersectionArea(part.mask, whole.mask)).toBe(part.area);

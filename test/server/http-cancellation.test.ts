@@ -108,7 +108,10 @@ describe('a build cancelled by its client', () => {
       return gate;
     };
     const controller = new AbortController();
-    const first = a.callTool({ name: 'build_digital_twin', arguments: args }, undefined, { signal: controller.signal, onprogress: () => undefined });
+    const first = a.callTool({ name: 'build_digital_twin', arguments: args }, undefined, {
+      signal: controller.signal,
+      onprogress: () => undefined,
+    });
     first.catch(() => undefined);
     await until(() => holding);
     // A client joining a build in progress is told its progress at once: that is how this one knows it joined.

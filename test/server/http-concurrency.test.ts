@@ -28,7 +28,15 @@ async function call<T>(c: Client, name: string, args: Record<string, unknown>): 
   return r.structuredContent as T;
 }
 
-async function readTwin(c: Client, id: string): Promise<{ twin_id: string; image: { width: number; height: number }; revision?: { parent: string }; objects: { id: number; semantics: { label?: { value: string } } }[] }> {
+async function readTwin(
+  c: Client,
+  id: string,
+): Promise<{
+  twin_id: string;
+  image: { width: number; height: number };
+  revision?: { parent: string };
+  objects: { id: number; semantics: { label?: { value: string } } }[];
+}> {
   const r = await c.readResource({ uri: `twin://${id}` });
   return JSON.parse((r.contents[0] as { text: string }).text);
 }
@@ -71,7 +79,11 @@ describe('eight HTTP clients at once', () => {
       call<{ twin_id: string }>(clients[1]!, 'label_objects', { twin_id: shared.id, labels: [{ id: 2, label: 'lamp' }] }),
     ]);
     expect(a.twin_id).not.toBe(b.twin_id);
-    const [ra, rb, base] = await Promise.all([readTwin(clients[2]!, a.twin_id), readTwin(clients[3]!, b.twin_id), readTwin(clients[4]!, shared.id)]);
+    const [ra, rb, base] = await Promise.all([
+      readTwin(clients[2]!, a.twin_id),
+      readTwin(clients[3]!, b.twin_id),
+      readTwin(clients[4]!, shared.id),
+    ]);
     expect([labelOf(ra, 1), labelOf(ra, 2)]).toEqual(['table', undefined]);
     expect([labelOf(rb, 1), labelOf(rb, 2)]).toEqual([undefined, 'lamp']);
     expect([ra.revision?.parent, rb.revision?.parent]).toEqual([shared.id, shared.id]);
@@ -82,7 +94,9 @@ describe('eight HTTP clients at once', () => {
     expect([labelOf(rboth, 1), labelOf(rboth, 2)]).toEqual(['table', 'lamp']);
     // The same change from two clients at once is one revision, not two.
     const same = await Promise.all(
-      clients.slice(0, 2).map((c) => call<{ twin_id: string }>(c, 'label_objects', { twin_id: shared.id, labels: [{ id: 1, label: 'desk' }] })),
+      clients
+        .slice(0, 2)
+        .map((c) => call<{ twin_id: string }>(c, 'label_objects', { twin_id: shared.id, labels: [{ id: 1, label: 'desk' }] })),
     );
     expect(same[0]!.twin_id).toBe(same[1]!.twin_id);
   });
@@ -96,14 +110,21 @@ describe('eight HTTP clients at once', () => {
       const name = `thing of client ${k}`;
       for (let round = 0; round < 6; round++) {
         const id = 1 + ((k + round) % base.objects.length);
-        const mask = await call<{ twin_id: string; width: number; height: number; rle: { size: number[]; counts: string } }>(c, 'get_mask', {
-          twin_id: shared.id,
-          ids: [id],
-          format: 'rle',
-        });
+        const mask = await call<{ twin_id: string; width: number; height: number; rle: { size: number[]; counts: string } }>(
+          c,
+          'get_mask',
+          {
+            twin_id: shared.id,
+            ids: [id],
+            format: 'rle',
+          },
+        );
         expect([mask.twin_id, mask.width, mask.height]).toEqual([shared.id, 160, 120]);
         expect(mask.rle).toEqual(encodeCocoRle(base.masks.get(id)!));
-        const filtered = await call<{ twin_id: string; total: number }>(c, 'filter_objects', { twin_id: shared.id, query: { where: { left_of: id } } });
+        const filtered = await call<{ twin_id: string; total: number }>(c, 'filter_objects', {
+          twin_id: shared.id,
+          query: { where: { left_of: id } },
+        });
         expect(filtered).toMatchObject({ twin_id: shared.id, total: filterObjects(base, { left_of: id }).total });
         const labelled = await call<{ twin_id: string }>(c, 'label_objects', { twin_id: shared.id, labels: [{ id, label: name }] });
         const revision = await readTwin(c, labelled.twin_id);

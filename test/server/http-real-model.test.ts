@@ -67,7 +67,8 @@ it('serves concurrent clients building different images with their own, unmixed 
   expect([sa.twin.image.width, sa.twin.image.height]).toEqual(SIZES.a);
   expect([sb.twin.image.width, sb.twin.image.height]).toEqual(SIZES.b);
   const source = async (c: Client, id: string) =>
-    (JSON.parse(((await c.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text) as { image: { source?: string } }).image;
+    (JSON.parse(((await c.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text) as { image: { source?: string } })
+      .image;
   expect((await source(ca, sa.twin_id)).source).toBe(PHOTOS.a);
   expect((await source(cb, sb.twin_id)).source).toBe(PHOTOS.b);
 

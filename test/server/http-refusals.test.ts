@@ -72,7 +72,13 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
   const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root, TWINSEG_OUTPUT_DIR: path.join(root, 'out') });
   const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
-  handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://trusted.example'], maxBodyBytes: MAX_BODY });
+  handle = await startHttpServer(app, {
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    allowedOrigins: ['https://trusted.example'],
+    maxBodyBytes: MAX_BODY,
+  });
 });
 afterAll(async () => {
   await handle?.close();
@@ -130,11 +136,20 @@ describe('HTTP refusals', () => {
   it('404 for an unknown session id on POST, GET and DELETE; 400 for a request without a session', async () => {
     const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     for (const method of ['POST', 'GET', 'DELETE']) {
-      const r = await request({ method, headers: { ...auth, 'mcp-session-id': 'no-such-session' }, body: method === 'POST' ? list : undefined });
+      const r = await request({
+        method,
+        headers: { ...auth, 'mcp-session-id': 'no-such-session' },
+        body: method === 'POST' ? list : undefined,
+      });
       expect(r.status, method).toBe(404);
       expect(r.message, method).toMatch(/Unknown or expired session; start a new one with initialize/);
     }
-    for (const [method, body] of [['POST', list], ['GET', undefined], ['POST', '[]'], ['POST', `[${initialize}]`]] as const) {
+    for (const [method, body] of [
+      ['POST', list],
+      ['GET', undefined],
+      ['POST', '[]'],
+      ['POST', `[${initialize}]`],
+    ] as const) {
       const r = await request({ method, headers: auth, body });
       expect(r.status, `${method} ${body}`).toBe(400);
       expect(r.message).toMatch(/send an initialize request first/);

@@ -31,7 +31,9 @@ const proxies: RoundRobinProxy[] = [];
 
 async function replicas(stateless: boolean): Promise<{ url: string; proxy: RoundRobinProxy }> {
   const pair = await Promise.all(
-    [0, 1].map(() => startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, stateless })),
+    [0, 1].map(() =>
+      startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, stateless }),
+    ),
   );
   handles.push(...pair);
   const proxy = await startRoundRobinProxy(pair.map((h) => new URL(h.url).origin));

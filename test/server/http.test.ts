@@ -44,7 +44,13 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, 'photo.png'), TINY_PNG);
   const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root, TWINSEG_OUTPUT_DIR: path.join(root, 'out') });
   const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
-  handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://trusted.example'], maxBodyBytes: 1 << 20 });
+  handle = await startHttpServer(app, {
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    allowedOrigins: ['https://trusted.example'],
+    maxBodyBytes: 1 << 20,
+  });
 });
 afterAll(async () => {
   await handle?.close();
@@ -111,7 +117,15 @@ describe('session housekeeping', () => {
   it('closes sessions left idle and refuses new ones over the cap with 503', async () => {
     const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
     const app = await createAppContext(config, { twins: new RecordingTwinService(), log: () => undefined });
-    const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, sessionIdleMs: 1000, maxSessions: 1 });
+    const h = await startHttpServer(app, {
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      allowedOrigins: [],
+      maxBodyBytes: 1 << 20,
+      sessionIdleMs: 1000,
+      maxSessions: 1,
+    });
     const open = (): Promise<Response> =>
       fetch(h.url, {
         method: 'POST',
@@ -186,7 +200,12 @@ describe('cancelled requests', () => {
       await init.text();
       await (await send({ jsonrpc: '2.0', method: 'notifications/initialized' }, sid)).text();
       const call = await send(
-        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'build_digital_twin', arguments: { image: path.join(root, 'photo.png') } } },
+        {
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'build_digital_twin', arguments: { image: path.join(root, 'photo.png') } },
+        },
         sid,
       );
       expect(call.headers.get('content-type')).toMatch(/text\/event-stream/);

@@ -53,7 +53,9 @@ describe.skipIf(skipWithoutRedis())('replicas sharing one Redis', () => {
 
   async function connect(url: string): Promise<(name: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>> {
     const client = new Client({ name: 'replica-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+    );
     clients.push(client);
     return async (name, args) => {
       const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -91,8 +93,13 @@ describe.skipIf(skipWithoutRedis())('replicas sharing one Redis', () => {
       await call('get_mask', { twin_id: id, ids: [1], format: 'png' });
     }
     const { twin_id: revision } = await call('label_objects', { twin_id: id, labels: [{ id: 2, label: 'second thing' }] });
-    expect(JSON.stringify(await call('filter_objects', { twin_id: revision, query: { where: { text: 'second thing' } } }))).toContain('second thing');
+    expect(JSON.stringify(await call('filter_objects', { twin_id: revision, query: { where: { text: 'second thing' } } }))).toContain(
+      'second thing',
+    );
     const spread = proxy!.counts.map((n, i) => n - before[i]!);
-    expect(spread.every((n) => n >= 5), `requests per replica: ${spread.join(', ')}`).toBe(true);
+    expect(
+      spread.every((n) => n >= 5),
+      `requests per replica: ${spread.join(', ')}`,
+    ).toBe(true);
   });
 });

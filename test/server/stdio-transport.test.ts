@@ -29,10 +29,19 @@ describe('BoundedStdioTransport', () => {
     const sent: unknown[] = [];
     t.onmessage = (m) => got.push(m);
     t.onerror = (e) => errors.push(e.message);
-    stdout.on('data', (c: Buffer) => sent.push(...c.toString().trim().split('\n').map((l) => JSON.parse(l) as unknown)));
+    stdout.on('data', (c: Buffer) =>
+      sent.push(
+        ...c
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ),
+    );
     return { t, stdin, got, errors, sent };
   }
-  const request = (id: number, filler: number) => JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x', arguments: { a: 'a'.repeat(filler) } }, id });
+  const request = (id: number, filler: number) =>
+    JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'x', arguments: { a: 'a'.repeat(filler) } }, id });
 
   it('delivers messages split across chunks, answers one over the limit with an error, and reads on', async () => {
     const w = wired(1000);
@@ -43,7 +52,16 @@ describe('BoundedStdioTransport', () => {
     w.stdin.write(`${request(2, 5000).slice(700)}\n${request(3, 10)}\n`);
     await new Promise((resolve) => setImmediate(resolve));
     expect(w.got.map((m) => (m as { id: number }).id)).toEqual([1, 3]);
-    expect(w.sent).toEqual([{ jsonrpc: '2.0', id: 2, error: { code: -32600, message: expect.stringMatching(/^INVALID_INPUT: The request is 5\d{3} bytes; this server reads requests of up to 1000 bytes/) } }]);
+    expect(w.sent).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        error: {
+          code: -32600,
+          message: expect.stringMatching(/^INVALID_INPUT: The request is 5\d{3} bytes; this server reads requests of up to 1000 bytes/),
+        },
+      },
+    ]);
     expect(w.errors).toEqual([expect.stringMatching(/over the limit of 1000 bytes; request 2 was answered with an error/)]);
   });
 
@@ -71,7 +89,10 @@ describe('twinseg serve on stdio', () => {
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const replies = new Map<number, { result?: { isError?: boolean; content?: { text: string }[]; tools?: unknown[] }; error?: { message: string } }>();
+    const replies = new Map<
+      number,
+      { result?: { isError?: boolean; content?: { text: string }[]; tools?: unknown[] }; error?: { message: string } }
+    >();
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -86,9 +107,15 @@ describe('twinseg serve on stdio', () => {
       await expect.poll(() => replies.has(id), { timeout: 60_000, interval: 50 }).toBe(true);
       return replies.get(id)!;
     };
-    const send = (m: object) => new Promise<void>((resolve) => (child.stdin.write(`${JSON.stringify(m)}\n`) ? resolve() : child.stdin.once('drain', resolve)));
+    const send = (m: object) =>
+      new Promise<void>((resolve) => (child.stdin.write(`${JSON.stringify(m)}\n`) ? resolve() : child.stdin.once('drain', resolve)));
     try {
-      await send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+      await send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      });
       await reply(1);
       await send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       // 12 MiB: past the SDK's own 10 MiB buffer, within this server's limit (a 50 MiB image as base64).
@@ -98,7 +125,9 @@ describe('twinseg serve on stdio', () => {
       expect((await reply(2)).result?.content?.[0]?.text).toMatch(/^INVALID_INPUT: .*output_path/);
       const huge = { name: 'build_digital_twin', arguments: { image: 'A'.repeat(70 * MiB) } };
       await send({ jsonrpc: '2.0', method: 'tools/call', params: huge, id: 3 });
-      expect((await reply(3)).error?.message).toMatch(/^INVALID_INPUT: The request is \d+ bytes; this server reads requests of up to 70\d{6} bytes/);
+      expect((await reply(3)).error?.message).toMatch(
+        /^INVALID_INPUT: The request is \d+ bytes; this server reads requests of up to 70\d{6} bytes/,
+      );
       await send({ jsonrpc: '2.0', id: 4, method: 'tools/list' });
       expect((await reply(4)).result?.tools).toHaveLength(5);
       expect(child.exitCode).toBeNull();

@@ -24,7 +24,12 @@ describe('tools/list', () => {
     expect(compactToolListing(listing)).toEqual({
       tools: [
         { name: 'a', inputSchema: { type: 'object' }, annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false } },
-        { name: 'b', inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' }, annotations: { readOnlyHint: true, openWorldHint: false } },
+        {
+          name: 'b',
+          inputSchema: { type: 'object' },
+          execution: { taskSupport: 'optional' },
+          annotations: { readOnlyHint: true, openWorldHint: false },
+        },
       ],
     });
   });

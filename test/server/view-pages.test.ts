@@ -10,14 +10,20 @@ import { RecordingTwinService } from '../helpers/recording-twin-service.js';
 import { tempDir } from '../helpers/mcp-harness.js';
 
 const TOKEN = 'view-pages-token-0123456789';
-const SESSION: ViewSession = { twin_id: 'tw_0123456789abcdef', trace: [{ line: 2, image: '/p/a.jpg', twin_id: 'tw_0123456789abcdef', ids: [3], op: 'union' }] };
+const SESSION: ViewSession = {
+  twin_id: 'tw_0123456789abcdef',
+  trace: [{ line: 2, image: '/p/a.jpg', twin_id: 'tw_0123456789abcdef', ids: [3], op: 'union' }],
+};
 let app: AppContext;
 let withView: HttpHandle;
 let without: HttpHandle;
 
 beforeAll(async () => {
   const home = await tempDir('twinseg-view-pages-');
-  app = await createAppContext(loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: home }), { twins: new RecordingTwinService(), log: () => undefined });
+  app = await createAppContext(loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: home }), {
+    twins: new RecordingTwinService(),
+    log: () => undefined,
+  });
   const opts = { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: ['https://allowed.example'], maxBodyBytes: 1 << 20 };
   withView = await startHttpServer(app, { ...opts, view: SESSION });
   without = await startHttpServer(app, opts);
@@ -45,7 +51,9 @@ describe('the view over HTTP', () => {
   it('serves the view itself, the same page as ui://twinseg/twin-view, under the CSP a chat host would apply', async () => {
     const r = await get('/view/twin-view.html');
     expect(r.status).toBe(200);
-    expect(r.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'self' 'unsafe-inline';.* connect-src 'none'/);
+    expect(r.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; script-src 'self' 'unsafe-inline';.* connect-src 'none'/,
+    );
     expect(await r.text()).toBe(await viewPage('twin-view'));
   });
 

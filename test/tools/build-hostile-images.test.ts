@@ -9,16 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDrawnServer, type DrawnServer } from '../helpers/drawn-twin-server.js';
 import { errorCodeOf, errorTextProblems } from '../helpers/error-text.js';
-import {
-  animatedGif,
-  bitFlipped,
-  encoded,
-  jpegClaiming,
-  pngClaiming,
-  reachingSvgs,
-  solid,
-  truncated,
-} from '../helpers/hostile-images.js';
+import { animatedGif, bitFlipped, encoded, jpegClaiming, pngClaiming, reachingSvgs, solid, truncated } from '../helpers/hostile-images.js';
 import { textOf } from '../helpers/mcp-harness.js';
 
 const MAX_IMAGE_BYTES = 256 * 1024;
@@ -61,7 +52,9 @@ function imageSize(v: unknown): { width: number; height: number } | undefined {
 }
 
 async function build(image: string): Promise<CallToolResult> {
-  return (await s.client.callTool({ name: 'build_digital_twin', arguments: { image, preset: 'fast' } }, undefined, { timeout: 60_000 })) as CallToolResult;
+  return (await s.client.callTool({ name: 'build_digital_twin', arguments: { image, preset: 'fast' } }, undefined, {
+    timeout: 60_000,
+  })) as CallToolResult;
 }
 
 /** Builds from a file in the root and from base64; returns the error codes (or 'built'). */
@@ -82,9 +75,15 @@ async function tryBoth(name: string, bytes: Buffer): Promise<{ codes: string[]; 
     // The twin is usable: every resource of it reads, a picture among them, and, if it has objects, a mask exports.
     const contents = [];
     for (const t of twinTemplates) contents.push(...(await s.client.readResource({ uri: t.replace('{id}', built.twin_id) })).contents);
-    expect(contents.some((c) => c.mimeType?.startsWith('image/')), name).toBe(true);
+    expect(
+      contents.some((c) => c.mimeType?.startsWith('image/')),
+      name,
+    ).toBe(true);
     if (built.object_count > 0) {
-      const mask = (await s.client.callTool({ name: 'get_mask', arguments: { twin_id: built.twin_id, ids: [1], format: 'overlay' } })) as CallToolResult;
+      const mask = (await s.client.callTool({
+        name: 'get_mask',
+        arguments: { twin_id: built.twin_id, ids: [1], format: 'overlay' },
+      })) as CallToolResult;
       expect(mask.isError, textOf(mask)).toBeFalsy();
     }
   }
@@ -105,13 +104,26 @@ describe('build_digital_twin with hostile images', () => {
   });
 
   it('refuses zero-size images and header bombs before decoding', async () => {
-    expect((await tryBoth('zero.png', pngClaiming(await encoded('png', 2, 2), 0, 5))).codes).toEqual(['IMAGE_UNREADABLE', 'IMAGE_UNREADABLE']);
-    expect((await tryBoth('bomb.png', pngClaiming(await encoded('png', 2, 2), 65_535, 65_535))).codes).toEqual(['IMAGE_TOO_LARGE', 'IMAGE_TOO_LARGE']);
-    expect((await tryBoth('bomb.jpg', jpegClaiming(await encoded('jpeg', 8, 8), 65_535, 65_535))).codes).toEqual(['IMAGE_TOO_LARGE', 'IMAGE_TOO_LARGE']);
+    expect((await tryBoth('zero.png', pngClaiming(await encoded('png', 2, 2), 0, 5))).codes).toEqual([
+      'IMAGE_UNREADABLE',
+      'IMAGE_UNREADABLE',
+    ]);
+    expect((await tryBoth('bomb.png', pngClaiming(await encoded('png', 2, 2), 65_535, 65_535))).codes).toEqual([
+      'IMAGE_TOO_LARGE',
+      'IMAGE_TOO_LARGE',
+    ]);
+    expect((await tryBoth('bomb.jpg', jpegClaiming(await encoded('jpeg', 8, 8), 65_535, 65_535))).codes).toEqual([
+      'IMAGE_TOO_LARGE',
+      'IMAGE_TOO_LARGE',
+    ]);
   });
 
   it('builds one-pixel images and 1×100,000 strips at their real size', async () => {
-    for (const [name, w, h] of [['one.png', 1, 1], ['tall.png', 1, 100_000], ['wide.png', 100_000, 1]] as const) {
+    for (const [name, w, h] of [
+      ['one.png', 1, 1],
+      ['tall.png', 1, 100_000],
+      ['wide.png', 100_000, 1],
+    ] as const) {
       const { codes, built } = await tryBoth(name, await solid(w, h, { r: 200, g: 30, b: 30 }).png().toBuffer());
       expect(codes, name).toEqual(['built', 'built']);
       expect(built!.size, name).toEqual({ width: w, height: h });

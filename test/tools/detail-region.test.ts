@@ -51,7 +51,10 @@ describe('detail_region', () => {
     const r = await h.call('detail_region', { twin_id: twinId, ids: [2] });
     const s = r.structuredContent as unknown as Detailed;
     expect(s.region).toEqual([12, 2, 19, 8]);
-    expect(s.added.map((o) => o.bbox)).toEqual([[15, 2, 19, 8], [12, 2, 15, 8]]); // ids by area, largest first
+    expect(s.added.map((o) => o.bbox)).toEqual([
+      [15, 2, 19, 8],
+      [12, 2, 15, 8],
+    ]); // ids by area, largest first
     const empty = await h.call('detail_region', { twin_id: twinId, region: [9, 0, 11, 10] });
     expect((empty.structuredContent as unknown as Detailed).twin_id).toBe(twinId);
     expect(textOf(empty)).toContain('unchanged');

@@ -54,15 +54,21 @@ async function inspector(args: string[]): Promise<unknown> {
 
 const callTool = (name: string, toolArgs: Record<string, string>) =>
   inspector([
-    '--method', 'tools/call', '--tool-name', name,
+    '--method',
+    'tools/call',
+    '--tool-name',
+    name,
     ...Object.entries(toolArgs).flatMap(([k, v]) => ['--tool-arg', `${k}=${v}`]),
   ]) as Promise<ToolResult>;
 
-it('.mcp.json starts this checkout\'s server for Claude Code, from any working directory', async () => {
-  const cfg = JSON.parse(readFileSync('.mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> };
+it(".mcp.json starts this checkout's server for Claude Code, from any working directory", async () => {
+  const cfg = JSON.parse(readFileSync('.mcp.json', 'utf8')) as {
+    mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
+  };
   const entry = cfg.mcpServers.twinseg!;
   // Claude Code expands ${VAR:-default}; do the same with the project directory set, as it does.
-  const expand = (s: string) => s.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, k: string, d: string) => (k === 'CLAUDE_PROJECT_DIR' ? process.cwd() : process.env[k] ?? d));
+  const expand = (s: string) =>
+    s.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, k: string, d: string) => (k === 'CLAUDE_PROJECT_DIR' ? process.cwd() : (process.env[k] ?? d)));
   const transport = new StdioClientTransport({
     command: entry.command === 'node' ? process.execPath : entry.command,
     args: entry.args.map(expand),
@@ -85,7 +91,15 @@ describe('built server driven by the MCP inspector CLI', () => {
 
   it('lists the six tools', async () => {
     const { tools } = (await inspector(['--method', 'tools/list'])) as { tools: { name: string }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'build_digital_twin',
+      'detail_region',
+      'filter_objects',
+      'get_mask',
+      'label_objects',
+      'segment',
+      'zoom',
+    ]);
   });
 
   it('builds a twin of a picture, filters it and writes a mask whose area matches the object', async () => {
@@ -120,7 +134,7 @@ describe('built server driven by the MCP inspector CLI', () => {
     expect(Math.abs((100 * area) / (info.width * info.height) - biggest.area_pct)).toBeLessThan(0.06);
   });
 
-  it('sends a light marks picture, lists only its own session\'s twins, and serves a mask resource that equals get_mask\'s RLE', async () => {
+  it("sends a light marks picture, lists only its own session's twins, and serves a mask resource that equals get_mask's RLE", async () => {
     const twinId = built.structuredContent!.twin_id as string;
     const picture = built.content.find((c) => c.type === 'image') as unknown as { data: string; mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');
@@ -136,7 +150,9 @@ describe('built server driven by the MCP inspector CLI', () => {
     const link = mask.content.find((c) => c.type === 'resource_link')!;
     expect(link.uri).toMatch(new RegExp(`^twin://${twinId}/mask/`));
     // Another server process reads the resource back from the persisted twin.
-    const read = (await inspector(['--method', 'resources/read', '--uri', link.uri!])) as { contents: { uri: string; text?: string; mimeType?: string }[] };
+    const read = (await inspector(['--method', 'resources/read', '--uri', link.uri!])) as {
+      contents: { uri: string; text?: string; mimeType?: string }[];
+    };
     const served = JSON.parse(read.contents[0]!.text!) as { counts: unknown; size: unknown };
     const { counts, size } = mask.structuredContent as { counts: unknown; size: unknown };
     expect(served.counts).toEqual(counts);
@@ -152,7 +168,12 @@ describe('built server driven by the MCP inspector CLI', () => {
 
 describe('built server over stdio with the SDK client', () => {
   it('writes nothing but MCP on stdout', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: env as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve'],
+      env: env as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'e2e', version: '1.0.0' });
     const errors: Error[] = [];
     client.onerror = (e) => errors.push(e);

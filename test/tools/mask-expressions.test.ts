@@ -24,7 +24,13 @@ async function built(): Promise<string> {
   return (r.structuredContent as { twin_id: string }).twin_id;
 }
 
-type MaskReply = { uri: string; area: number; exclude?: number[]; kept?: { twin_id: string; id: number; reused?: true }; rle?: { size: [number, number]; counts: string } };
+type MaskReply = {
+  uri: string;
+  area: number;
+  exclude?: number[];
+  kept?: { twin_id: string; id: number; reused?: true };
+  rle?: { size: [number, number]; counts: string };
+};
 
 describe('get_mask with exclude', () => {
   it('takes the excluded objects away and names them in a URI that resources/read serves as the same mask', async () => {
@@ -64,7 +70,9 @@ describe('get_mask with keep', () => {
     expect(kept.twin_id).not.toBe(id);
     expect(kept.reused).toBeUndefined();
     expect(s.uri).toBe(`twin://${kept.twin_id}/mask/union-4.rle.json`);
-    expect(textOf(r)).toContain(`Kept the union of 1, 2 minus 3 as object 4 in revision ${kept.twin_id} of ${id}; use ${kept.twin_id} from now on`);
+    expect(textOf(r)).toContain(
+      `Kept the union of 1, 2 minus 3 as object 4 in revision ${kept.twin_id} of ${id}; use ${kept.twin_id} from now on`,
+    );
     expect(rleArea(decodeCocoRle(s.rle!))).toBe(EXPRESSION_AREA);
     const one = await h.call('get_mask', { twin_id: kept.twin_id, ids: [4], format: 'rle' });
     expect((one.structuredContent as MaskReply).rle).toEqual(s.rle);
@@ -93,7 +101,10 @@ describe('TWINSEG_TRACE with exclude', () => {
     const id = await built();
     await h.call('get_mask', { twin_id: id, ids: [1, 2], exclude: [3], format: 'rle' });
     await h.call('get_mask', { twin_id: id, ids: [1], exclude: [3], keep: true });
-    const lines = (await fs.readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await fs.readFile(trace, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const image = path.join(h.root, 'photo.png');
     expect(lines).toEqual([
       { image, twin_id: id, ids: [1, 2], op: 'union', exclude: [3] },
@@ -104,7 +115,17 @@ describe('TWINSEG_TRACE with exclude', () => {
     const dataset = {
       format: 'reasonseg' as const,
       source: h.root,
-      samples: [{ id: 'photo.png', image: 'photo.png', imagePath: image, query: 'the left block without its part', width: 20, height: 10, target: decodeCocoRle(partless) }],
+      samples: [
+        {
+          id: 'photo.png',
+          image: 'photo.png',
+          imagePath: image,
+          query: 'the left block without its part',
+          width: 20,
+          height: 10,
+          target: decodeCocoRle(partless),
+        },
+      ],
     };
     const { rows } = await evaluatePredictions(dataset, await loadPredictions(trace), trace, { twins: (t) => h.fake.get(t) });
     expect(rows[0]).toMatchObject({ line: 2, iou: 1, intersection: 47 });

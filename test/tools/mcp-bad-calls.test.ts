@@ -28,8 +28,18 @@ describe('bad calls come back as isError and the server keeps answering', () => 
 
   it('words schema failures and unknown tools as INVALID_INPUT with the fields to fix, not as raw SDK errors', async () => {
     h = await startHarness();
-    await expectToolError(h, 'get_mask', { twin_id: 'x', ids: ['one'] }, /^INVALID_INPUT: Invalid arguments for get_mask: ids\[0\]: .*expected number.*Fix these fields/);
-    await expectToolError(h, 'segment', { twin_id: 'x', points: [{ x: 1 }] }, /^INVALID_INPUT: .*points\[0\]\.y: Invalid input: missing \(expected number\)/);
+    await expectToolError(
+      h,
+      'get_mask',
+      { twin_id: 'x', ids: ['one'] },
+      /^INVALID_INPUT: Invalid arguments for get_mask: ids\[0\]: .*expected number.*Fix these fields/,
+    );
+    await expectToolError(
+      h,
+      'segment',
+      { twin_id: 'x', points: [{ x: 1 }] },
+      /^INVALID_INPUT: .*points\[0\]\.y: Invalid input: missing \(expected number\)/,
+    );
     await expectToolError(h, 'no_such_tool', {}, /^INVALID_INPUT: There is no tool named "no_such_tool"\. Call tools\/list/);
     const many = await h.call('get_mask', { twin_id: 'x', ids: Array.from({ length: 900 }, () => 'one') });
     expect(textOf(many)).toMatch(/; and 895 more problem\(s\)\./);
@@ -43,11 +53,18 @@ describe('bad calls come back as isError and the server keeps answering', () => 
       const known = Object.keys(tool.inputSchema.properties ?? {});
       const r = await h.call(tool.name, { not_an_argument: [3] });
       expect(r.isError, tool.name).toBe(true);
-      expect(textOf(r), tool.name).toMatch(/^INVALID_INPUT: Invalid arguments for \S+: .*Unknown field\(s\): not_an_argument\. Known fields here: /);
+      expect(textOf(r), tool.name).toMatch(
+        /^INVALID_INPUT: Invalid arguments for \S+: .*Unknown field\(s\): not_an_argument\. Known fields here: /,
+      );
       for (const k of known) expect(textOf(r), `${tool.name} names ${k}`).toContain(k);
     }
     // Inside lists too: a click with a misspelt field is refused, not read as a click without it.
-    await expectToolError(h, 'segment', { twin_id: 'x', points: [{ x: 1, y: 2, label: 1, lable: 0 }] }, /lable.*Known fields here: x, y, label/);
+    await expectToolError(
+      h,
+      'segment',
+      { twin_id: 'x', points: [{ x: 1, y: 2, label: 1, lable: 0 }] },
+      /lable.*Known fields here: x, y, label/,
+    );
   });
 
   it('an unknown twin id says how to get one', async () => {
@@ -76,7 +93,12 @@ describe('bad calls come back as isError and the server keeps answering', () => 
 
   it('refuses an image outside the roots and names the roots', async () => {
     h = await startHarness();
-    await expectToolError(h, 'build_digital_twin', { image: path.join(h.outside, 'secret.png') }, new RegExp(`PATH_NOT_ALLOWED.*${h.root}`));
+    await expectToolError(
+      h,
+      'build_digital_twin',
+      { image: path.join(h.outside, 'secret.png') },
+      new RegExp(`PATH_NOT_ALLOWED.*${h.root}`),
+    );
     expect(h.fake.calls.filter((c) => c.method === 'build')).toHaveLength(1); // only the follow-up call reached the service
   });
 
@@ -104,7 +126,12 @@ describe('bad calls come back as isError and the server keeps answering', () => 
     const id = (built.structuredContent as { twin_id: string }).twin_id;
     await expectToolError(h, 'get_mask', { twin_id: id, ids: [1], output_path: path.join(h.outside, 'm.png') }, /PATH_NOT_ALLOWED/);
     await fs.symlink(h.outside, path.join(h.root, 'escape-dir'));
-    await expectToolError(h, 'get_mask', { twin_id: id, ids: [1], output_path: path.join(h.root, 'escape-dir', 'm.png') }, /PATH_NOT_ALLOWED.*symlink/);
+    await expectToolError(
+      h,
+      'get_mask',
+      { twin_id: id, ids: [1], output_path: path.join(h.root, 'escape-dir', 'm.png') },
+      /PATH_NOT_ALLOWED.*symlink/,
+    );
     expect(await fs.readdir(h.outside)).toEqual(['secret.png']);
   });
 

@@ -13,15 +13,7 @@ import { FuzzFigures } from '../helpers/fuzz-figures.js';
 import { fuzzStrings, resolveLive } from '../helpers/fuzz-strings.js';
 import { startWatchdog, type Watchdog } from '../helpers/hang-watchdog.js';
 import { textOf } from '../helpers/mcp-harness.js';
-import {
-  anyJson,
-  applyMutation,
-  hostileBig,
-  mutationArb,
-  overTheWire,
-  validArb,
-  type JsonSchema,
-} from '../helpers/schema-arbitrary.js';
+import { anyJson, applyMutation, hostileBig, mutationArb, overTheWire, validArb, type JsonSchema } from '../helpers/schema-arbitrary.js';
 
 const SEED = 20_260_110;
 const RUNS = 1_500;
@@ -87,7 +79,17 @@ function callArb(): fc.Arbitrary<Call> {
     variable.map((v): Call => ({ kind: 'resource', uri: t.uriTemplate.replace(/\{[^}]+\}/g, v) })),
   );
   const oddUris = fc
-    .constantFrom('twin://', 'twin:///', 'twin:', 'file:///etc/passwd', 'http://127.0.0.1:1/', 'twin://%ZZ/marks.png', 'javascript:alert(1)', 'x', '')
+    .constantFrom(
+      'twin://',
+      'twin:///',
+      'twin:',
+      'file:///etc/passwd',
+      'http://127.0.0.1:1/',
+      'twin://%ZZ/marks.png',
+      'javascript:alert(1)',
+      'x',
+      '',
+    )
     .map((uri): Call => ({ kind: 'resource', uri }));
   const promptCalls = prompts.map((p) => {
     const schema = {
@@ -119,7 +121,7 @@ function printable(c: Call): Call {
 }
 
 function describeCall(c: Call): string {
-  const args = 'args' in c ? JSON.stringify(c.args) ?? 'undefined' : '';
+  const args = 'args' in c ? (JSON.stringify(c.args) ?? 'undefined') : '';
   const short = (x: string) => (x.length > 300 ? `${x.slice(0, 300)}…(${x.length} chars)` : x);
   return `${c.kind} ${short(c.kind === 'resource' ? c.uri : c.name)} ${short(args)}`;
 }
@@ -129,8 +131,10 @@ async function perform(call: Call): Promise<string[]> {
   const c = resolveLive(call, liveTwins);
   watchdog.doing(describeCall(c));
   const started = performance.now();
-  const known = c.kind === 'tool' ? tools.some((t) => t.name === c.name) : c.kind === 'prompt' ? prompts.some((p) => p.name === c.name) : true;
-  const target = c.kind === 'resource' ? `resource ${c.uri.split(':')[0] || '(no scheme)'}` : `${c.kind} ${known ? c.name : '(unknown name)'}`;
+  const known =
+    c.kind === 'tool' ? tools.some((t) => t.name === c.name) : c.kind === 'prompt' ? prompts.some((p) => p.name === c.name) : true;
+  const target =
+    c.kind === 'resource' ? `resource ${c.uri.split(':')[0] || '(no scheme)'}` : `${c.kind} ${known ? c.name : '(unknown name)'}`;
   const record = (outcome: string) => {
     figures.record(target, outcome, performance.now() - started);
     if (c.kind === 'tool') figures.tally(`${c.mode} ${outcome === 'ok' ? 'ok' : 'refused'}`);
@@ -139,7 +143,11 @@ async function perform(call: Call): Promise<string[]> {
   try {
     if (c.kind === 'tool') {
       const args = overTheWire(c.args);
-      const r = (await s.client.callTool({ name: c.name, arguments: args as Record<string, unknown> }, undefined, requestOptions)) as CallToolResult;
+      const r = (await s.client.callTool(
+        { name: c.name, arguments: args as Record<string, unknown> },
+        undefined,
+        requestOptions,
+      )) as CallToolResult;
       if (!r.isError) {
         record('ok');
         noteTwins(r);
@@ -194,7 +202,8 @@ async function perform(call: Call): Promise<string[]> {
 function sdkRefusal(c: Call, message: string): string | undefined {
   const wire = 'args' in c ? overTheWire(c.args) : undefined;
   if (c.kind !== 'resource' && wire !== undefined && !isPlainObject(wire)) return 'arguments not an object';
-  if (c.kind === 'prompt' && Object.values((wire ?? {}) as object).some((v) => typeof v !== 'string')) return 'prompt argument not a string';
+  if (c.kind === 'prompt' && Object.values((wire ?? {}) as object).some((v) => typeof v !== 'string'))
+    return 'prompt argument not a string';
   if (c.kind === 'prompt' && /^Invalid arguments for prompt /.test(message)) return 'prompt argument missing';
   if (c.kind === 'resource' && message === 'Invalid URL') return 'URI not a URL';
   if (c.kind === 'resource' && /^Resource [\s\S]* not found$/.test(message)) return 'URI matches no template';

@@ -25,7 +25,15 @@ describe('MCP tools over an in-memory client', () => {
     h = await startHarness();
     const listed = await h.client.listTools();
     const { tools } = listed;
-    expect(tools.map((t) => t.name).sort()).toEqual(['build_digital_twin', 'detail_region', 'filter_objects', 'get_mask', 'label_objects', 'segment', 'zoom']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'build_digital_twin',
+      'detail_region',
+      'filter_objects',
+      'get_mask',
+      'label_objects',
+      'segment',
+      'zoom',
+    ]);
     for (const t of tools) {
       expect(t.title).toBeTruthy();
       expect(t.description!.length).toBeGreaterThan(80);
@@ -40,7 +48,11 @@ describe('MCP tools over an in-memory client', () => {
     }
     // A read-only tool's destructive and idempotent hints mean nothing; a writing tool keeps them (destructiveHint defaults to true).
     expect(tools.find((t) => t.name === 'filter_objects')!.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
-    expect(tools.find((t) => t.name === 'detail_region')!.annotations).toEqual({ destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(tools.find((t) => t.name === 'detail_region')!.annotations).toEqual({
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     // Sent to the host model on every turn.
     expect(JSON.stringify(listed).length).toBeLessThanOrEqual(10_000);
     expect(JSON.stringify(listed)).not.toContain('9007199254740991');
@@ -52,7 +64,12 @@ describe('MCP tools over an in-memory client', () => {
     h = await startHarness();
     const r = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png'), preset: 'fast' });
     expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { twin_id: string; cached: boolean; object_count: number; twin: { image: { width: number }; objects: { id: number }[] } };
+    const s = r.structuredContent as {
+      twin_id: string;
+      cached: boolean;
+      object_count: number;
+      twin: { image: { width: number }; objects: { id: number }[] };
+    };
     expect(s.object_count).toBe(3);
     expect(s.twin.image.width).toBe(20);
     expect(s.cached).toBe(false);
@@ -67,7 +84,11 @@ describe('MCP tools over an in-memory client', () => {
     expect((r.structuredContent as { marks: unknown }).marks).toEqual({ width: 80, height: 40, scale: 4, labels: 'all' });
     expect(textOf(r)).toContain('(80×40, image_x = picture_x / 4, image_y = picture_y / 4)');
     // The path the service receives is the real path inside the root.
-    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({ kind: 'path', path: path.join(h.root, 'photo.png'), roots: [h.root] });
+    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({
+      kind: 'path',
+      path: path.join(h.root, 'photo.png'),
+      roots: [h.root],
+    });
 
     const again = await h.call('build_digital_twin', { image: path.join(h.root, 'photo.png'), preset: 'fast' });
     expect((again.structuredContent as { cached: boolean; twin_id: string }).cached).toBe(true);
@@ -111,7 +132,11 @@ describe('MCP tools over an in-memory client', () => {
     const id = await buildTwin(h);
     const r = await h.call('filter_objects', { twin_id: id, query: { where: { level: 'whole' } }, relations: ['left_of'] });
     expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { total: number; objects: { id: number }[]; relations: { subject: number; kind: string; object: number }[] };
+    const s = r.structuredContent as {
+      total: number;
+      objects: { id: number }[];
+      relations: { subject: number; kind: string; object: number }[];
+    };
     expect(s.total).toBe(2);
     expect(s.objects.map((o) => o.id)).toEqual([1, 2]);
     expect(s.relations).toContainEqual({ subject: 1, kind: 'left_of', object: 2 });
@@ -146,7 +171,10 @@ describe('MCP tools over an in-memory client', () => {
     const ra = (a.structuredContent as { twin_id: string }).twin_id;
     const rb = (b.structuredContent as { twin_id: string }).twin_id;
     expect(ra).not.toBe(rb);
-    for (const [rev, label] of [[ra, 'car'], [rb, 'bus']] as const) {
+    for (const [rev, label] of [
+      [ra, 'car'],
+      [rb, 'bus'],
+    ] as const) {
       const f = await h.call('filter_objects', { twin_id: rev, query: { where: { ids: [1] } } });
       expect((f.structuredContent as { objects: { label?: string }[] }).objects[0]!.label).toBe(label);
     }
@@ -185,7 +213,12 @@ describe('MCP tools over an in-memory client', () => {
     h = await startHarness();
     const id = await buildTwin(h);
     const r = await h.call('segment', { twin_id: id, points: [{ x: 14, y: 4, label: 1 }] });
-    const s = r.structuredContent as { twin_id: string; action: string; object: { id: number }; relations: { id: number; relation: string }[] };
+    const s = r.structuredContent as {
+      twin_id: string;
+      action: string;
+      object: { id: number };
+      relations: { id: number; relation: string }[];
+    };
     expect(s.action).toBe('matched');
     expect(s.object.id).toBe(2);
     const f = await h.call('filter_objects', { twin_id: s.twin_id, query: {} });
@@ -215,7 +248,7 @@ describe('MCP tools over an in-memory client', () => {
     expect(r.content.find((c) => c.type === 'resource_link')).toMatchObject({ uri: s.uri, mimeType: 'image/png' });
     const embedded = r.content.find((c) => c.type === 'resource') as { resource: { blob: string } };
     const read = await h.client.readResource({ uri: s.uri });
-    const blob = (read.contents[0] as { blob: string; mimeType: string });
+    const blob = read.contents[0] as { blob: string; mimeType: string };
     expect(blob.mimeType).toBe('image/png');
     expect(blob.blob).toBe(embedded.resource.blob);
     expect(rleArea(await decodeMaskPng(Buffer.from(blob.blob, 'base64')))).toBe(s.area);
@@ -228,7 +261,7 @@ describe('MCP tools over an in-memory client', () => {
     const r = await h.call('get_mask', { twin_id: id, ids: [1, 3], op: 'difference', format: 'rle' });
     const s = r.structuredContent as { uri: string; area: number; rle: { size: [number, number]; counts: string } };
     const read = await h.client.readResource({ uri: s.uri });
-    const text = (read.contents[0] as { text: string; mimeType: string });
+    const text = read.contents[0] as { text: string; mimeType: string };
     expect(text.mimeType).toBe('application/json');
     const fromResource = decodeCocoRle((JSON.parse(text.text) as { rle: { size: [number, number]; counts: string } }).rle);
     expect(rleArea(fromResource)).toBe(s.area);
@@ -306,7 +339,9 @@ describe('resources and prompt', () => {
     for (const uri of ['twin://%ZZ', 'twin://%E0%A4%A']) {
       await expect(h.client.readResource({ uri })).rejects.toMatchObject({
         code: -32602,
-        message: expect.stringMatching(/INVALID_INPUT: The twin id ".*" in the URI is not valid percent-encoding\. Use the twin id exactly/),
+        message: expect.stringMatching(
+          /INVALID_INPUT: The twin id ".*" in the URI is not valid percent-encoding\. Use the twin id exactly/,
+        ),
       });
     }
   });
@@ -331,7 +366,10 @@ describe('TWINSEG_TRACE', () => {
     const id = await buildTwin(h);
     await h.call('get_mask', { twin_id: id, ids: [1, 2], op: 'union', format: 'rle' });
     await h.call('get_mask', { twin_id: id, ids: [3], format: 'png' });
-    const lines = (await fs.readFile(trace, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await fs.readFile(trace, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { image: path.join(h.root, 'photo.png'), twin_id: id, ids: [1, 2], op: 'union' },
       { image: path.join(h.root, 'photo.png'), twin_id: id, ids: [3], op: 'union' },
@@ -347,7 +385,12 @@ describe('refining an object in place', () => {
     // Object 1 is the left block; its part 3 lies inside it. A negative click on the part takes it out.
     const r = await h.call('segment', { twin_id: id, object: 1, points: [{ x: 3, y: 3, label: 0 }] });
     expect(r.isError, textOf(r)).toBeFalsy();
-    const s = r.structuredContent as { twin_id: string; action: string; object: { id: number; parts?: number }; change: Record<string, number> };
+    const s = r.structuredContent as {
+      twin_id: string;
+      action: string;
+      object: { id: number; parts?: number };
+      change: Record<string, number>;
+    };
     expect(s.action).toBe('refined');
     expect(s.object.id).toBe(1);
     expect(s.change).toEqual({ areaBefore: 56, areaAfter: 47, added: 0, removed: 9, iouWithBefore: 0.839 });

@@ -39,7 +39,10 @@ it('a folder flipped to outside while builds and get_mask run: 0 reads and 0 wri
   await fs.copyFile(path.join(root, 'photo.png'), path.join(d, 'photo.png'));
   await fs.writeFile(path.join(d, 'victim.png'), 'inside');
   // The file outside under the same name is another picture (30×15), so a build of it would show.
-  await fs.writeFile(path.join(outside, 'photo.png'), await encodeRaw({ data: noisyRaw(30, 15), width: 30, height: 15, channels: 3 }, 'png'));
+  await fs.writeFile(
+    path.join(outside, 'photo.png'),
+    await encodeRaw({ data: noisyRaw(30, 15), width: 30, height: 15, channels: 3 }, 'png'),
+  );
   await fs.writeFile(path.join(outside, 'victim.png'), 'UNTOUCHED');
   const before = (await fs.readdir(outside)).sort();
   const built = await h.call('build_digital_twin', { image: path.join(root, 'photo.png') });
@@ -77,7 +80,9 @@ it('a folder flipped to outside while builds and get_mask run: 0 reads and 0 wri
   await new Promise((resolve) => setTimeout(resolve, 200));
   watcher.close();
   const grew = (process.memoryUsage().rss - rss) / MiB;
-  console.log(`tool path race: ${flips} flips, ${n} rounds, builds ${JSON.stringify(Object.fromEntries(sizes))}, results ${JSON.stringify(Object.fromEntries(codes))}, RSS +${grew.toFixed(0)} MiB`);
+  console.log(
+    `tool path race: ${flips} flips, ${n} rounds, builds ${JSON.stringify(Object.fromEntries(sizes))}, results ${JSON.stringify(Object.fromEntries(codes))}, RSS +${grew.toFixed(0)} MiB`,
+  );
   expect(flips).toBeGreaterThan(50);
   expect([...sizes.keys()]).toEqual(['20x10']); // never the 30×15 picture outside
   expect(hangs).toBe(0);

@@ -24,7 +24,9 @@ describe('prediction trace (TWINSEG_TRACE)', () => {
     const file = path.join(dir, 'new', 'trace.jsonl');
     const trace = createPredictionTrace(file);
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => trace.append({ image: `/photos/${i}.jpg`, twin_id: 'tw_0123456789abcdef', ids: [i + 1], op: 'union' })),
+      Array.from({ length: 50 }, (_, i) =>
+        trace.append({ image: `/photos/${i}.jpg`, twin_id: 'tw_0123456789abcdef', ids: [i + 1], op: 'union' }),
+      ),
     );
     const lines = (await fs.readFile(file, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(50);

@@ -42,11 +42,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'person found as a sleeve: a box around the person, then a negative on the horse below',
     ann: 18,
-    steps: [
-      { points: [{ x: 228, y: 200, label: 1 }] },
-      { box: [195, 150, 260, 290] },
-      { points: [{ x: 205, y: 265, label: 0 }] },
-    ],
+    steps: [{ points: [{ x: 228, y: 200, label: 1 }] }, { box: [195, 150, 260, 290] }, { points: [{ x: 205, y: 265, label: 0 }] }],
   },
   {
     name: 'dirt path among the horses: a box on its open stretch, a negative on the grass left of it, a click on its near end',
@@ -76,7 +72,9 @@ describeWithSampleData('coco')('refinement scenarios on the COCO sample, through
     await client.connect(a);
     const built = await call('build_digital_twin', { image: COCO_SAMPLE.photoB, preset: 'fast' });
     twinId = (built.structuredContent as { twin_id: string }).twin_id;
-    const inst = JSON.parse(readFileSync(COCO_SAMPLE.instances, 'utf8')) as { annotations: { id: number; segmentation: { size: [number, number]; counts: string } }[] };
+    const inst = JSON.parse(readFileSync(COCO_SAMPLE.instances, 'utf8')) as {
+      annotations: { id: number; segmentation: { size: [number, number]; counts: string } }[];
+    };
     gt = new Map(inst.annotations.map((x) => [x.id, decodeCocoRle(x.segmentation)]));
   });
   afterAll(async () => {

@@ -6,7 +6,15 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleDifference, rleUnion, type Box, type Rle } from '../../src/mask/rle.js';
 import { segmenterFromPredictor } from '../../src/perception/segmenter.js';
-import type { EverythingResult, LoadedImage, Prompt, Proposal, RefineRequest, SegmentResult, Segmenter } from '../../src/perception/contract.js';
+import type {
+  EverythingResult,
+  LoadedImage,
+  Prompt,
+  Proposal,
+  RefineRequest,
+  SegmentResult,
+  Segmenter,
+} from '../../src/perception/contract.js';
 import { DRAWN_SHAPES, startDrawnServer, type DrawnServer } from '../helpers/drawn-twin-server.js';
 import { boxMask } from '../helpers/recording-twin-service.js';
 import { createFakeTokenPredictor } from '../helpers/fake-predictor.js';
@@ -45,7 +53,7 @@ async function build(): Promise<{ id: string; objects: CompactObject[] }> {
 const byBox = (objects: CompactObject[], bbox: Box) => objects.find((o) => o.bbox.join() === bbox.join());
 
 // DRAWN_SHAPES on 48×32: a table [0,0,26,28) with a window [6,8,14,16) in it, a disc at (37,16) r 8, a post [44,2,47,30).
-describe('segment replies with SAM\'s four tokens', () => {
+describe("segment replies with SAM's four tokens", () => {
   const tokens = () => segmenterFromPredictor(createFakeTokenPredictor(DRAWN_SHAPES));
 
   it('marks the objects whose mask reaches the image edge', async () => {
@@ -59,9 +67,15 @@ describe('segment replies with SAM\'s four tokens', () => {
   it('offers alternatives on a first multi-click segment, and taking one gives the mask the reply showed', async () => {
     const segmenter = tokens();
     const refines: RefineRequest[] = [];
-    s = await startDrawnServer({}, { ...segmenter, refine: (image, req, control) => (refines.push(req), segmenter.refine(image, req, control)) });
+    s = await startDrawnServer(
+      {},
+      { ...segmenter, refine: (image, req, control) => (refines.push(req), segmenter.refine(image, req, control)) },
+    );
     const { id } = await build();
-    const clicks = [{ x: 10, y: 12, label: 1 }, { x: 20, y: 20, label: 1 }];
+    const clicks = [
+      { x: 10, y: 12, label: 1 },
+      { x: 20, y: 20, label: 1 },
+    ];
     const r = await call('segment', { twin_id: id, points: clicks });
     expect(r.isError, textOf(r)).toBeFalsy();
     const out = replyOf(r);
@@ -85,7 +99,13 @@ describe('segment replies with SAM\'s four tokens', () => {
     // so it is the piece named.
     const window = byBox(objects, [6, 8, 14, 16])!.id;
     // The first click decides SAM's answer (the disc); the click on the table's window is left out.
-    const r = await call('segment', { twin_id: id, points: [{ x: 37, y: 16, label: 1 }, { x: 10, y: 12, label: 1 }] });
+    const r = await call('segment', {
+      twin_id: id,
+      points: [
+        { x: 37, y: 16, label: 1 },
+        { x: 10, y: 12, label: 1 },
+      ],
+    });
     const out = replyOf(r);
     expect(out.object.id).toBe(disc);
     expect(out.missed_points).toEqual([
@@ -109,10 +129,19 @@ function nearDuplicates(): Segmenter {
   const W = 48;
   const H = 32;
   const a = boxMask([4, 4, 24, 24], W, H);
-  const proposal = (rle: Rle, prompt: Prompt, stage: Proposal['stage']): Proposal => ({ rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.95, prompt, stage });
+  const proposal = (rle: Rle, prompt: Prompt, stage: Proposal['stage']): Proposal => ({
+    rle,
+    area: rleArea(rle),
+    bbox: rleBbox(rle),
+    predictedIou: 0.9,
+    stability: 0.95,
+    prompt,
+    stage,
+  });
   const answer = (prompt: Prompt): SegmentResult => {
     let rle = a;
-    const on = (x1: number, y1: number, label: 0 | 1) => prompt.points?.some((p) => p.label === label && p.x >= x1 && p.x < x1 + 2 && p.y >= y1 && p.y < y1 + 2);
+    const on = (x1: number, y1: number, label: 0 | 1) =>
+      prompt.points?.some((p) => p.label === label && p.x >= x1 && p.x < x1 + 2 && p.y >= y1 && p.y < y1 + 2);
     if (on(24, 10, 1)) rle = rleUnion(rle, boxMask([24, 10, 26, 12], W, H));
     if (on(10, 10, 0)) rle = rleDifference(rle, boxMask([10, 10, 12, 12], W, H));
     return { best: proposal(rle, prompt, 'user'), alternatives: [] };
@@ -121,7 +150,17 @@ function nearDuplicates(): Segmenter {
     modelName: 'near-duplicates',
     provider: 'cpu',
     async everything(): Promise<EverythingResult> {
-      const stats = { prompts: 1, decoderCalls: 1, masksPerPrompt: 'single-mask' as const, encoderMs: 1, decoderMs: 1, postprocessMs: 1, totalMs: 3, coverage: 0.3, embeddingCached: false };
+      const stats = {
+        prompts: 1,
+        decoderCalls: 1,
+        masksPerPrompt: 'single-mask' as const,
+        encoderMs: 1,
+        decoderMs: 1,
+        postprocessMs: 1,
+        totalMs: 3,
+        coverage: 0.3,
+        embeddingCached: false,
+      };
       return { proposals: [proposal(a, { points: [{ x: 14, y: 14, label: 1 }] }, 'grid')], stats };
     },
     detail: async () => {
@@ -136,14 +175,28 @@ describe('segment and the objects a mask duplicates', () => {
   it('reuses a duplicate that keeps to every click', async () => {
     s = await startDrawnServer({}, nearDuplicates());
     const { id } = await build();
-    const out = replyOf(await call('segment', { twin_id: id, points: [{ x: 10, y: 10, label: 1 }, { x: 20, y: 20, label: 1 }] }));
+    const out = replyOf(
+      await call('segment', {
+        twin_id: id,
+        points: [
+          { x: 10, y: 10, label: 1 },
+          { x: 20, y: 20, label: 1 },
+        ],
+      }),
+    );
     expect(out).toMatchObject({ action: 'matched', object: { id: 1 }, missed_points: [] });
   });
 
   it('adds a new object when the duplicate leaves out a positive click, and says why', async () => {
     s = await startDrawnServer({}, nearDuplicates());
     const { id } = await build();
-    const r = await call('segment', { twin_id: id, points: [{ x: 10, y: 10, label: 1 }, { x: 25, y: 11, label: 1 }] });
+    const r = await call('segment', {
+      twin_id: id,
+      points: [
+        { x: 10, y: 10, label: 1 },
+        { x: 25, y: 11, label: 1 },
+      ],
+    });
     const out = replyOf(r);
     expect(out).toMatchObject({ action: 'added', object: { id: 2, bbox: [4, 4, 26, 24] }, missed_points: [] });
     expect(out.relations[0]).toEqual({ id: 1, iou: 0.99, relation: 'duplicate' });
@@ -153,7 +206,15 @@ describe('segment and the objects a mask duplicates', () => {
   it('adds a new object when the duplicate covers a negative click', async () => {
     s = await startDrawnServer({}, nearDuplicates());
     const { id } = await build();
-    const out = replyOf(await call('segment', { twin_id: id, points: [{ x: 5, y: 5, label: 1 }, { x: 11, y: 11, label: 0 }] }));
+    const out = replyOf(
+      await call('segment', {
+        twin_id: id,
+        points: [
+          { x: 5, y: 5, label: 1 },
+          { x: 11, y: 11, label: 0 },
+        ],
+      }),
+    );
     expect(out).toMatchObject({ action: 'added', object: { id: 2 } });
     expect(out.relations[0]).toMatchObject({ id: 1, relation: 'duplicate' });
   });

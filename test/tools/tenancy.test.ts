@@ -32,8 +32,14 @@ afterEach(async () => {
 });
 
 /** A server process of its own (as stdio gives each client) on the shared home, its client offering `root`. */
-async function serverFor(who: 'a' | 'b'): Promise<{ client: Client; root: string; call: (name: string, args: object) => Promise<CallToolResult> }> {
-  const config = loadConfig({ TWINSEG_HOME: path.join(work, 'home'), TWINSEG_ROOTS: path.join(work, 'roots'), TWINSEG_OUTPUT_DIR: path.join(work, `out-${who}`) });
+async function serverFor(
+  who: 'a' | 'b',
+): Promise<{ client: Client; root: string; call: (name: string, args: object) => Promise<CallToolResult> }> {
+  const config = loadConfig({
+    TWINSEG_HOME: path.join(work, 'home'),
+    TWINSEG_ROOTS: path.join(work, 'roots'),
+    TWINSEG_OUTPUT_DIR: path.join(work, `out-${who}`),
+  });
   const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes, dir: path.join(config.home, 'twins') });
   const twins = new TwinService(config, store, { segmenter: scriptedSegmenter({}), log: () => undefined });
   const app = await createAppContext(config, { twins, log: () => undefined });
@@ -44,8 +50,16 @@ async function serverFor(who: 'a' | 'b'): Promise<{ client: Client; root: string
   const [ct, st] = InMemoryTransport.createLinkedPair();
   await server.connect(st);
   await client.connect(ct);
-  closers.push(() => client.close(), () => server.close(), () => twins.close());
-  return { client, root, call: async (name, args) => (await client.callTool({ name, arguments: args as Record<string, unknown> })) as CallToolResult };
+  closers.push(
+    () => client.close(),
+    () => server.close(),
+    () => twins.close(),
+  );
+  return {
+    client,
+    root,
+    call: async (name, args) => (await client.callTool({ name, arguments: args as Record<string, unknown> })) as CallToolResult,
+  };
 }
 
 const idOf = (r: CallToolResult) => (r.structuredContent as { twin_id: string }).twin_id;
@@ -53,7 +67,7 @@ const idOf = (r: CallToolResult) => (r.structuredContent as { twin_id: string })
 const uris = async (c: Client) => (await c.listResources()).resources.map((r) => r.uri).filter((u) => u.startsWith('twin://'));
 
 describe('two servers sharing TWINSEG_HOME', () => {
-  it("list only the twins their own client built, made or was given", async () => {
+  it('list only the twins their own client built, made or was given', async () => {
     const a = await serverFor('a');
     const b = await serverFor('b');
     const built = idOf(await a.call('build_digital_twin', { image: path.join(a.root, 'photo.png') }));
@@ -70,7 +84,8 @@ describe('two servers sharing TWINSEG_HOME', () => {
     const a = await serverFor('a');
     const b = await serverFor('b');
     const id = idOf(await a.call('build_digital_twin', { image: path.join(a.root, 'photo.png') }));
-    const view = async (c: Client) => JSON.parse((((await c.readResource({ uri: `twin://${id}` })).contents[0]) as { text: string }).text) as { image: object };
+    const view = async (c: Client) =>
+      JSON.parse(((await c.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text) as { image: object };
     expect((await view(a.client)).image).toEqual({ width: 20, height: 10, source: path.join(a.root, 'photo.png') });
     expect((await view(b.client)).image).toEqual({ width: 20, height: 10 });
     expect(JSON.stringify((await b.client.listResources()).resources)).not.toContain(a.root);
@@ -106,13 +121,19 @@ describe('two HTTP sessions of one server', () => {
 
   async function session(name: string): Promise<Client> {
     const c = new Client({ name, version: '1' });
-    await c.connect(new StreamableHTTPClientTransport(new URL(handle.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+    await c.connect(
+      new StreamableHTTPClientTransport(new URL(handle.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+    );
     closers.push(() => c.close());
     return c;
   }
 
   it('list only their own twins, though they share the store; the view at /view is one more such session', async () => {
-    const config = loadConfig({ TWINSEG_HOME: path.join(work, 'home'), TWINSEG_ROOTS: path.join(work, 'roots'), TWINSEG_OUTPUT_DIR: path.join(work, 'out') });
+    const config = loadConfig({
+      TWINSEG_HOME: path.join(work, 'home'),
+      TWINSEG_ROOTS: path.join(work, 'roots'),
+      TWINSEG_OUTPUT_DIR: path.join(work, 'out'),
+    });
     const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes, dir: path.join(config.home, 'twins') });
     const twins = new TwinService(config, store, { segmenter: scriptedSegmenter({}), log: () => undefined });
     const app = await createAppContext(config, { twins, log: () => undefined });
@@ -120,11 +141,17 @@ describe('two HTTP sessions of one server', () => {
     handle = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20, view: {} });
     closers.push(() => handle.close());
     const [a, b] = [await session('a'), await session('b')];
-    const r = (await a.callTool({ name: 'build_digital_twin', arguments: { image: path.join(work, 'roots', 'a', 'photo.png') } })) as CallToolResult;
+    const r = (await a.callTool({
+      name: 'build_digital_twin',
+      arguments: { image: path.join(work, 'roots', 'a', 'photo.png') },
+    })) as CallToolResult;
     const id = idOf(r);
     expect(await uris(a)).toEqual([`twin://${id}`]);
     expect(await uris(b)).toEqual([]);
-    expect(JSON.parse(((await b.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text).image).toEqual({ width: 20, height: 10 });
+    expect(JSON.parse(((await b.readResource({ uri: `twin://${id}` })).contents[0] as { text: string }).text).image).toEqual({
+      width: 20,
+      height: 10,
+    });
     // The view page's picker fills from resources/list (src/view/standalone/main.ts): a fresh page lists none of a's.
     const page = await fetch(handle.viewUrl!);
     expect(page.status).toBe(200);

@@ -17,21 +17,28 @@ describe('errorText', () => {
     expect(text).toMatch(/^INVALID_INPUT: Not a mask selection\. Use twin:\/\/z+… \(99029 more characters cut\)$/);
   });
   it('leaves ordinary messages alone', () => {
-    expect(errorText(new TwinsegError('OBJECT_NOT_FOUND', 'No object with id 9.', { hint: 'Use ids 1–5.' }))).toBe('OBJECT_NOT_FOUND: No object with id 9. Use ids 1–5.');
+    expect(errorText(new TwinsegError('OBJECT_NOT_FOUND', 'No object with id 9.', { hint: 'Use ids 1–5.' }))).toBe(
+      'OBJECT_NOT_FOUND: No object with id 9. Use ids 1–5.',
+    );
   });
 });
 
 describe('sdkToolErrorText', () => {
   it('turns the SDK schema failure into INVALID_INPUT with path: problem pairs', () => {
-    const sdk = 'MCP error -32602: Input validation error: Invalid arguments for tool get_mask: Invalid input: expected number, received string at ids[0]\nInvalid input: expected string, received undefined at twin_id';
+    const sdk =
+      'MCP error -32602: Input validation error: Invalid arguments for tool get_mask: Invalid input: expected number, received string at ids[0]\nInvalid input: expected string, received undefined at twin_id';
     expect(sdkToolErrorText(sdk)).toBe(
       "INVALID_INPUT: Invalid arguments for get_mask: ids[0]: Invalid input: expected number, received string; twin_id: Invalid input: missing (expected string). Fix these fields to match the tool's input schema (tools/list shows it) and call again.",
     );
   });
   it('names an unknown tool and says where the list is', () => {
-    expect(sdkToolErrorText('MCP error -32602: Tool frob not found')).toBe('INVALID_INPUT: There is no tool named "frob". Call tools/list for the tools this server has.');
+    expect(sdkToolErrorText('MCP error -32602: Tool frob not found')).toBe(
+      'INVALID_INPUT: There is no tool named "frob". Call tools/list for the tools this server has.',
+    );
   });
   it('calls anything else the SDK says an INTERNAL error', () => {
-    expect(sdkToolErrorText('MCP error -32602: Output validation error: Invalid structured content for tool x: bad')).toMatch(/^INTERNAL: Output validation error/);
+    expect(sdkToolErrorText('MCP error -32602: Output validation error: Invalid structured content for tool x: bad')).toMatch(
+      /^INTERNAL: Output validation error/,
+    );
   });
 });

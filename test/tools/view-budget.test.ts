@@ -31,7 +31,11 @@ describe('every tool result stays within what hosts accept', () => {
     try {
       const built = await h.call('build_digital_twin', { image: 'photo.png' });
       const twinId = (built.structuredContent as { twin_id: string }).twin_id;
-      const labels = Array.from({ length: 1000 }, (_, i) => ({ id: 1 + (i % 3), label: `${i} ${'x'.repeat(190)}`, description: 'd'.repeat(2000) }));
+      const labels = Array.from({ length: 1000 }, (_, i) => ({
+        id: 1 + (i % 3),
+        label: `${i} ${'x'.repeat(190)}`,
+        description: 'd'.repeat(2000),
+      }));
       const r = await h.call('label_objects', { twin_id: twinId, labels });
       expect(r.isError, textOf(r)).toBeFalsy();
       expect(chars(r)).toBeLessThanOrEqual(RESULT_TEXT_MAX_CHARS);
@@ -55,8 +59,18 @@ describe('fitResult', () => {
   });
 
   it('cuts the longest lists first, one level down too, and keeps the scalars', () => {
-    const s = { id: 'x', big: Array.from({ length: 5000 }, (_, i) => ({ i, pad: 'p'.repeat(40) })), inner: { rows: Array.from({ length: 100 }, (_, i) => i) } };
-    const r = fitResult({ content: [{ type: 'text', text: 'lead' }, { type: 'text', text: JSON.stringify(s) }], structuredContent: s });
+    const s = {
+      id: 'x',
+      big: Array.from({ length: 5000 }, (_, i) => ({ i, pad: 'p'.repeat(40) })),
+      inner: { rows: Array.from({ length: 100 }, (_, i) => i) },
+    };
+    const r = fitResult({
+      content: [
+        { type: 'text', text: 'lead' },
+        { type: 'text', text: JSON.stringify(s) },
+      ],
+      structuredContent: s,
+    });
     const out = r.structuredContent as typeof s & { truncated: Record<string, { shown: number; total: number }> };
     expect(out.id).toBe('x');
     expect(out.truncated.big!.total).toBe(5000);

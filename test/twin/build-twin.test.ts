@@ -13,7 +13,10 @@ describe('buildTwin with granularities of one prompt', () => {
     const whole = { ...proposalOf(toRle(rectBits(200, 100, [10, 10, 90, 60]), 200, 100)), prompt, token: 3 as const };
     const arm = { ...proposalOf(toRle(rectBits(200, 100, [70, 20, 100, 40]), 200, 100)), prompt, token: 1 as const }; // 2/3 inside
     const twin = buildTwin(scene.image(), [whole, arm], meta);
-    expect(twin.objects.map((o) => [o.level, o.parent])).toEqual([['whole', null], ['part', 1]]);
+    expect(twin.objects.map((o) => [o.level, o.parent])).toEqual([
+      ['whole', null],
+      ['part', 1],
+    ]);
     // The same two masks from different prompts stay apart: a third sticking out is not a part.
     const apart = buildTwin(scene.image(), [whole, { ...arm, prompt: { points: [{ x: 95, y: 30, label: 1 as const }] } }], meta);
     expect(apart.objects.map((o) => o.parent)).toEqual([null, null]);
@@ -25,9 +28,19 @@ describe('buildTwin with a mask of two separate objects', () => {
     const { scene } = standardScene();
     const a = rectBits(200, 100, [10, 10, 60, 60]);
     const b = discBits(200, 100, 150, 50, 25);
-    const group = proposalOf(toRle(a.map((v, i) => v | b[i]!), 200, 100), 0.95);
+    const group = proposalOf(
+      toRle(
+        a.map((v, i) => v | b[i]!),
+        200,
+        100,
+      ),
+      0.95,
+    );
     const twin = buildTwin(scene.image(), [group, proposalOf(toRle(a, 200, 100)), proposalOf(toRle(b, 200, 100))], meta);
-    expect(twin.objects.map((o) => [o.area, o.level])).toEqual([[2500, 'whole'], [rleArea(toRle(b, 200, 100)), 'whole']]);
+    expect(twin.objects.map((o) => [o.area, o.level])).toEqual([
+      [2500, 'whole'],
+      [rleArea(toRle(b, 200, 100)), 'whole'],
+    ]);
   });
 });
 
@@ -54,7 +67,15 @@ describe('buildTwin', () => {
   it('measures bbox, centroid, position, colour and outline of known shapes', () => {
     expect(byId(1)).toMatchObject({ bbox: [10, 10, 90, 60], centroid: [50, 35], position: 'left' });
     expect(byId(1).color.name).toBe('red');
-    expect(byId(1).outline).toEqual({ points: [[10, 10], [90, 10], [90, 60], [10, 60]], holes: 0 });
+    expect(byId(1).outline).toEqual({
+      points: [
+        [10, 10],
+        [90, 10],
+        [90, 60],
+        [10, 60],
+      ],
+      holes: 0,
+    });
     expect(byId(1).areaFraction).toBeCloseTo(4000 / 20000, 10);
     const disc = byId(2);
     expect(disc.bbox).toEqual([120, 20, 180, 80]);
@@ -130,8 +151,6 @@ describe('addObject', () => {
   it('refuses an empty mask', () => {
     const { scene, proposals } = standardScene();
     const twin = buildTwin(scene.image(), proposals, meta);
-    expect(() => addObject(twin, scene.image(), proposalOf(toRle(new Uint8Array(200 * 100), 200, 100)))).toThrow(
-      /empty/,
-    );
+    expect(() => addObject(twin, scene.image(), proposalOf(toRle(new Uint8Array(200 * 100), 200, 100)))).toThrow(/empty/);
   });
 });

@@ -5,10 +5,22 @@ import { rectBits, Scene, toRle } from './scene-fixture.js';
 
 describe('colour names', () => {
   it.each([
-    [[0, 0, 0], 'black'], [[20, 22, 25], 'black'], [[128, 128, 128], 'gray'], [[250, 250, 250], 'white'],
-    [[220, 20, 30], 'red'], [[120, 10, 15], 'red'], [[255, 140, 0], 'orange'], [[250, 225, 0], 'yellow'],
-    [[0, 160, 0], 'green'], [[34, 139, 34], 'green'], [[0, 200, 200], 'cyan'], [[30, 60, 200], 'blue'],
-    [[0, 0, 128], 'blue'], [[128, 0, 128], 'purple'], [[255, 182, 193], 'pink'], [[139, 69, 19], 'brown'],
+    [[0, 0, 0], 'black'],
+    [[20, 22, 25], 'black'],
+    [[128, 128, 128], 'gray'],
+    [[250, 250, 250], 'white'],
+    [[220, 20, 30], 'red'],
+    [[120, 10, 15], 'red'],
+    [[255, 140, 0], 'orange'],
+    [[250, 225, 0], 'yellow'],
+    [[0, 160, 0], 'green'],
+    [[34, 139, 34], 'green'],
+    [[0, 200, 200], 'cyan'],
+    [[30, 60, 200], 'blue'],
+    [[0, 0, 128], 'blue'],
+    [[128, 0, 128], 'purple'],
+    [[255, 182, 193], 'pink'],
+    [[139, 69, 19], 'brown'],
   ] as [[number, number, number], string][])('names %j %s', (rgb, name) => {
     expect(colorName(rgb)).toBe(name);
   });

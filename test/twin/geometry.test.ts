@@ -41,9 +41,23 @@ describe('shape measures', () => {
   });
 
   it('computes the convex hull of a point set', () => {
-    const hull = convexHull([[0, 0], [4, 0], [2, 1], [4, 4], [0, 4], [2, 2]]);
+    const hull = convexHull([
+      [0, 0],
+      [4, 0],
+      [2, 1],
+      [4, 4],
+      [0, 4],
+      [2, 2],
+    ]);
     expect(hull).toHaveLength(4);
-    expect(hull).toEqual(expect.arrayContaining([[0, 0], [4, 0], [4, 4], [0, 4]]));
+    expect(hull).toEqual(
+      expect.arrayContaining([
+        [0, 0],
+        [4, 0],
+        [4, 4],
+        [0, 4],
+      ]),
+    );
   });
 });
 

@@ -47,13 +47,26 @@ describe('containmentParents with granularities of one prompt', () => {
   const part = rectBits(W, H, [50, 20, 80, 40]); // 600 px, 400 inside the whole
   it('nests a finer granularity under the coarser one of the same prompt on 60% containment', () => {
     const family = { points: [{ x: 60, y: 30, label: 1 }] };
-    const items = [{ ...item(whole), family, granularity: 3 }, { ...item(part), family, granularity: 1 }];
+    const items = [
+      { ...item(whole), family, granularity: 3 },
+      { ...item(part), family, granularity: 1 },
+    ];
     expect(containmentParents(items)).toEqual([-1, 0]);
   });
 
   it('keeps the 90% rule between masks of different prompts, or in the wrong order of granularity', () => {
-    expect(containmentParents([{ ...item(whole), family: 'a', granularity: 3 }, { ...item(part), family: 'b', granularity: 1 }])).toEqual([-1, -1]);
-    expect(containmentParents([{ ...item(whole), family: 'a', granularity: 1 }, { ...item(part), family: 'a', granularity: 2 }])).toEqual([-1, -1]);
+    expect(
+      containmentParents([
+        { ...item(whole), family: 'a', granularity: 3 },
+        { ...item(part), family: 'b', granularity: 1 },
+      ]),
+    ).toEqual([-1, -1]);
+    expect(
+      containmentParents([
+        { ...item(whole), family: 'a', granularity: 1 },
+        { ...item(part), family: 'a', granularity: 2 },
+      ]),
+    ).toEqual([-1, -1]);
   });
 });
 
@@ -78,9 +91,18 @@ describe('groupsOfSeparateObjects', () => {
     // One thing split in two by what stands in front of it: pieces apart, but of one colour.
     const left = rectBits(W, H, [5, 10, 40, 90]);
     const right = rectBits(W, H, [60, 10, 95, 90]);
-    const split = [{ ...item(or(left, right)), colour: 'brown' }, { ...item(left), colour: 'brown' }, { ...item(right), colour: 'brown' }];
+    const split = [
+      { ...item(or(left, right)), colour: 'brown' },
+      { ...item(left), colour: 'brown' },
+      { ...item(right), colour: 'brown' },
+    ];
     expect(groupsOfSeparateObjects(split, containmentParents(split)).size).toBe(0);
-    expect(groupsOfSeparateObjects(split.map((x, i) => (i === 2 ? { ...x, colour: 'red' } : x)), containmentParents(split)).size).toBe(1);
+    expect(
+      groupsOfSeparateObjects(
+        split.map((x, i) => (i === 2 ? { ...x, colour: 'red' } : x)),
+        containmentParents(split),
+      ).size,
+    ).toBe(1);
     // Two separate specks in a big mask are its parts, not what it is made of.
     const big = rectBits(W, H, [0, 0, 100, 100]);
     const sparse = [item(big), item(rectBits(W, H, [5, 5, 25, 25])), item(rectBits(W, H, [70, 70, 90, 90]))];
@@ -96,7 +118,13 @@ describe('groupsOfSeparateObjects beyond direct children', () => {
     const left = rectBits(W, H, [5, 5, 30, 30]);
     const right = rectBits(W, H, [60, 5, 85, 30]);
     const star = rectBits(W, H, [85, 5, 95, 30]); // touches the right crate
-    const items = [coloured(or(left, right), 'brown'), coloured(or(right, star), 'red'), coloured(left, 'brown'), coloured(right, 'red'), coloured(star, 'orange')];
+    const items = [
+      coloured(or(left, right), 'brown'),
+      coloured(or(right, star), 'red'),
+      coloured(left, 'brown'),
+      coloured(right, 'red'),
+      coloured(star, 'orange'),
+    ];
     const parents = containmentParents(items);
     expect(parents[3]).toBe(1); // the right crate sits in the smaller merge, not in the group of two crates
     // The touching merge of crate and star stays (pieces that touch may be a whole and its part).

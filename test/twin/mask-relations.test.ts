@@ -10,7 +10,7 @@ function rect(x1: number, y1: number, x2: number, y2: number) {
 }
 
 // makeTwin: object 1 = [1,1,8,9] (56 px), 2 = [12,2,19,8] (42 px), 3 = [2,2,5,5] (9 px, inside 1).
-describe('what a new mask is, next to the twin\'s objects', () => {
+describe("what a new mask is, next to the twin's objects", () => {
   const twin = makeTwin();
   const rel = (m: ReturnType<typeof rect>, exclude?: number) => maskRelations(twin, m, rleArea(m), rleBbox(m), exclude);
 
@@ -37,7 +37,14 @@ describe('what a new mask is, next to the twin\'s objects', () => {
 
   it('lists positive clicks the mask leaves out and negative clicks it covers', () => {
     const m = rect(1, 1, 8, 9);
-    expect(missedPoints(m, [{ x: 2, y: 2, label: 1 }, { x: 15, y: 5, label: 1 }, { x: 3, y: 3, label: 0 }, { x: 15, y: 5, label: 0 }])).toEqual([
+    expect(
+      missedPoints(m, [
+        { x: 2, y: 2, label: 1 },
+        { x: 15, y: 5, label: 1 },
+        { x: 3, y: 3, label: 0 },
+        { x: 15, y: 5, label: 0 },
+      ]),
+    ).toEqual([
       { x: 15, y: 5, label: 1 },
       { x: 3, y: 3, label: 0 },
     ]);

@@ -22,23 +22,57 @@ const texture = (seed: number, amplitude = 8): SceneTexture => ({ seed, amplitud
 /** Four horses side on, 130 px apart (each one's head over the next one's back), a rider on each. */
 function crowdItems(): SceneItem[] {
   const items: SceneItem[] = [
-    { id: 1, name: 'grass', role: 'backdrop', colour: 'green', rgb: [100, 135, 70], shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: H }], texture: { seed: 1, amplitude: 24, scaleX: 60, scaleY: 10, octaves: 4, shade: 18 } },
-    { id: 2, name: 'sky', role: 'backdrop', colour: 'blue', rgb: [160, 192, 228], shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: 120 }], texture: texture(2, 20) },
+    {
+      id: 1,
+      name: 'grass',
+      role: 'backdrop',
+      colour: 'green',
+      rgb: [100, 135, 70],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: H }],
+      texture: { seed: 1, amplitude: 24, scaleX: 60, scaleY: 10, octaves: 4, shade: 18 },
+    },
+    {
+      id: 2,
+      name: 'sky',
+      role: 'backdrop',
+      colour: 'blue',
+      rgb: [160, 192, 228],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: 120 }],
+      texture: texture(2, 20),
+    },
   ];
   for (let k = 0; k < 4; k++) {
     const x = 40 + 130 * k;
     const y = 170;
     items.push({
-      id: items.length + 1, name: 'horse', role: 'whole', colour: 'brown', rgb: [125, 75, 40], texture: texture(10 + k),
+      id: items.length + 1,
+      name: 'horse',
+      role: 'whole',
+      colour: 'brown',
+      rgb: [125, 75, 40],
+      texture: texture(10 + k),
       shapes: [
         { kind: 'ellipse', cx: x + 60, cy: y + 40, rx: 55, ry: 28 },
-        { kind: 'polygon', points: [[x + 100, y + 30], [x + 120, y - 20], [x + 140, y - 15], [x + 115, y + 35]] },
+        {
+          kind: 'polygon',
+          points: [
+            [x + 100, y + 30],
+            [x + 120, y - 20],
+            [x + 140, y - 15],
+            [x + 115, y + 35],
+          ],
+        },
         { kind: 'ellipse', cx: x + 135, cy: y - 15, rx: 16, ry: 10, angle: 0.3 },
         ...[10, 35, 80, 100].map((dx) => ({ kind: 'rect' as const, x: x + dx, y: y + 55, w: 10, h: 70 })),
       ],
     });
     items.push({
-      id: items.length + 1, name: 'rider', role: 'whole', colour: 'red', rgb: [150, 60, 50], texture: texture(30 + k),
+      id: items.length + 1,
+      name: 'rider',
+      role: 'whole',
+      colour: 'red',
+      rgb: [150, 60, 50],
+      texture: texture(30 + k),
       shapes: [
         { kind: 'rect', x: x + 45, y: y - 45, w: 28, h: 45 },
         { kind: 'ellipse', cx: x + 59, cy: y - 58, rx: 11, ry: 12 },
@@ -59,7 +93,10 @@ beforeAll(async () => {
   scene = await drawSpec({ seed: 1, width: W, height: H, theme: 'outdoor', items: crowdItems() });
   const photo = path.join(home, 'crowd.png');
   writeFileSync(photo, scene.picture.data);
-  service = await createTwinService(loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2', TWINSEG_PERSIST: '0' }), { log: () => undefined });
+  service = await createTwinService(
+    loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2', TWINSEG_PERSIST: '0' }),
+    { log: () => undefined },
+  );
   built = (await service.build({ image: photo, preset: 'balanced' })).twin;
 });
 
@@ -68,7 +105,8 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const bestIou = (twin: Twin, mask: Scene['objects'][number]['mask']) => Math.max(0, ...twin.objects.map((o) => rleIou(twin.masks.get(o.id)!, mask)));
+const bestIou = (twin: Twin, mask: Scene['objects'][number]['mask']) =>
+  Math.max(0, ...twin.objects.map((o) => rleIou(twin.masks.get(o.id)!, mask)));
 
 describe('region detail on a drawn crowd (real model)', () => {
   it('takes apart riders and horses the whole-image build merged, on the same embedding', async () => {
@@ -127,12 +165,16 @@ describe('adding what region detail found', () => {
   it('leaves out repeats of existing objects and of each other, and places the rest in the tree', () => {
     const twin = makeTwin();
     const draft = { ...twin, ...draftOf(twin) };
-    const added = addDetailObjects(draft, { hash: twin.image.hash, width: 20, height: 10, rgb: new Uint8Array(600), source: 'x', format: 'png' }, [
-      proposal([1, 1, 8, 9]), // object 1 again
-      proposal([1, 1, 4, 9]), // the left part of object 1
-      proposal([1, 1, 4, 9], 0.5), // the same part, scored lower
-      proposal([12, 2, 15, 8]), // the left part of object 2
-    ]);
+    const added = addDetailObjects(
+      draft,
+      { hash: twin.image.hash, width: 20, height: 10, rgb: new Uint8Array(600), source: 'x', format: 'png' },
+      [
+        proposal([1, 1, 8, 9]), // object 1 again
+        proposal([1, 1, 4, 9]), // the left part of object 1
+        proposal([1, 1, 4, 9], 0.5), // the same part, scored lower
+        proposal([12, 2, 15, 8]), // the left part of object 2
+      ],
+    );
     expect(added.map((o) => o.id)).toEqual([4, 5]);
     expect(added.map((o) => o.parent)).toEqual([1, 2]);
     expect(added.every((o) => o.origin === 'detail' && o.prompts?.[0]?.prompt.box !== undefined)).toBe(true);

@@ -44,7 +44,10 @@ describe('mask relations', () => {
     const w = 40;
     const h = 10;
     const a = { rle: toRle(rectBits(w, h, [0, 0, 10, 10]), w, h), bbox: [0, 0, 10, 10] as [number, number, number, number] };
-    const at = (x: number) => ({ rle: toRle(rectBits(w, h, [x, 2, x + 5, 6]), w, h), bbox: [x, 2, x + 5, 6] as [number, number, number, number] });
+    const at = (x: number) => ({
+      rle: toRle(rectBits(w, h, [x, 2, x + 5, 6]), w, h),
+      bbox: [x, 2, x + 5, 6] as [number, number, number, number],
+    });
     expect(masksWithin(a, at(12), 2)).toBe(true); // columns 10 and 11 between
     expect(masksWithin(a, at(13), 2)).toBe(false);
     expect(masksWithin(a, at(10), 0)).toBe(true);
@@ -63,9 +66,14 @@ describe('mask relations', () => {
 
 describe('relationsFor', () => {
   it('lists nearest neighbours by bbox gap, skipping the object’s own parts', () => {
-    expect(nearestTo(twin, 1, 2)).toEqual([{ id: 3, gap: 0 }, { id: 2, gap: 30 }]);
+    expect(nearestTo(twin, 1, 2)).toEqual([
+      { id: 3, gap: 0 },
+      { id: 2, gap: 30 },
+    ]);
     expect(relationsFor(twin, [1], ['near'], { k: 3 }).map((r) => [r.object, r.value])).toEqual([
-      [3, 0], [2, 30], [5, 65],
+      [3, 0],
+      [2, 30],
+      [5, 65],
     ]);
   });
 
@@ -86,6 +94,8 @@ describe('relationsFor', () => {
   });
 
   it('names the existing ids when asked about an unknown object', () => {
-    expect(() => relationsFor(twin, [9])).toThrow(expect.objectContaining({ code: 'OBJECT_NOT_FOUND', hint: expect.stringContaining('Use ids the twin has: 1–5') }));
+    expect(() => relationsFor(twin, [9])).toThrow(
+      expect.objectContaining({ code: 'OBJECT_NOT_FOUND', hint: expect.stringContaining('Use ids the twin has: 1–5') }),
+    );
   });
 });

@@ -91,7 +91,16 @@ describe('twin service on a drawn scene', () => {
   });
 
   it('refuses labels for unknown ids without changing anything', async () => {
-    await expect(service.label(twin.id, [{ id: 2, label: 'x' }, { id: 999, label: 'y' }], 'host')).rejects.toMatchObject({
+    await expect(
+      service.label(
+        twin.id,
+        [
+          { id: 2, label: 'x' },
+          { id: 999, label: 'y' },
+        ],
+        'host',
+      ),
+    ).rejects.toMatchObject({
       code: 'OBJECT_NOT_FOUND',
     });
     expect((await service.get(twin.id)).objects.find((o) => o.id === 2)!.semantics.label).toBeUndefined();

@@ -12,7 +12,9 @@ describe('unknownObjects', () => {
   it('says which ids to use instead', () => {
     const e = unknownObjects(fresh(), [9]);
     expect(e.code).toBe('OBJECT_NOT_FOUND');
-    expect(e.fullMessage).toMatch(/^No object with id 9 in twin tw_[0-9a-f]{16}\. Use ids the twin has: 1–5 \(.*marks image.*filter_objects\)\.$/);
+    expect(e.fullMessage).toMatch(
+      /^No object with id 9 in twin tw_[0-9a-f]{16}\. Use ids the twin has: 1–5 \(.*marks image.*filter_objects\)\.$/,
+    );
   });
 
   it('on a twin without objects, says how to get some', () => {

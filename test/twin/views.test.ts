@@ -40,7 +40,14 @@ describe('compactView', () => {
     const view = compactView(twin);
     expect(view).toMatchObject({ schema_version: 2, twin_id: 'tw_x', image: { width: 200, height: 100 }, object_count: 5 });
     expect(view.objects[0]).toEqual({
-      id: 1, level: 'whole', parts: 1, bbox: [10, 10, 90, 60], area_pct: 20, center: [50, 35], position: 'left', color: 'red',
+      id: 1,
+      level: 'whole',
+      parts: 1,
+      bbox: [10, 10, 90, 60],
+      area_pct: 20,
+      center: [50, 35],
+      position: 'left',
+      color: 'red',
     });
     expect(view.objects[1]).toMatchObject({ id: 2, label: 'mug', center: [150, 50], color: 'green' });
     expect(view.objects[3]).toMatchObject({ id: 4, level: 'part', parent: 1, area_pct: 2 });
@@ -66,7 +73,15 @@ describe('detailedView', () => {
       area: 4000,
       area_fraction: 0.2,
       centroid: [50, 35],
-      outline: { points: [[10, 10], [90, 10], [90, 60], [10, 60]], holes: 0 },
+      outline: {
+        points: [
+          [10, 10],
+          [90, 10],
+          [90, 60],
+          [10, 60],
+        ],
+        holes: 0,
+      },
       scores: { predicted_iou: 0.9, stability: 0.95 },
       shape: { aspect_ratio: 1.6, solidity: 1 },
       semantics: { label: { value: 'box', source: 'user' }, attributes: { value: ['red'], source: 'user' } },
@@ -96,7 +111,11 @@ describe('touches_border', () => {
     const inner = rectBits(W, H, [100, 20, 140, 60]);
     scene.paint(edge, [200, 0, 0]);
     scene.paint(inner, [0, 0, 200]);
-    const twin = buildTwin(scene.image(), [proposalOf(toRle(edge, W, H)), proposalOf(toRle(inner, W, H))], { model: 'm', params: {}, id: 'tw_y' });
+    const twin = buildTwin(scene.image(), [proposalOf(toRle(edge, W, H)), proposalOf(toRle(inner, W, H))], {
+      model: 'm',
+      params: {},
+      id: 'tw_y',
+    });
     const byX = new Map(compactView(twin).objects.map((o) => [o.bbox[0], o]));
     expect(byX.get(0)!.touches_border).toBe(true);
     expect(byX.get(100)).not.toHaveProperty('touches_border');

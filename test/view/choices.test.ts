@@ -5,7 +5,17 @@ import { describeObject, nextSelection, objectsAtLevel, selectionContext, select
 import type { ViewObject, ViewTwin } from '../../src/view/twin-model.js';
 
 function object(id: number, over: Partial<ViewObject> = {}): ViewObject {
-  return { id, level: 'whole', parent: null, children: [], bbox: [0, 0, 1, 1], area: 100 * id, areaFraction: id / 100, outline: [], ...over };
+  return {
+    id,
+    level: 'whole',
+    parent: null,
+    children: [],
+    bbox: [0, 0, 1, 1],
+    area: 100 * id,
+    areaFraction: id / 100,
+    outline: [],
+    ...over,
+  };
 }
 
 const twin: ViewTwin = {
@@ -13,7 +23,12 @@ const twin: ViewTwin = {
   width: 100,
   height: 100,
   base: 'tw_t',
-  objects: [object(1, { children: [4], label: 'table' }), object(2), object(3, { area: 300 }), object(4, { level: 'part', parent: 1, area: 50 })],
+  objects: [
+    object(1, { children: [4], label: 'table' }),
+    object(2),
+    object(3, { area: 300 }),
+    object(4, { level: 'part', parent: 1, area: 50 }),
+  ],
 };
 
 describe('objectsAtLevel', () => {

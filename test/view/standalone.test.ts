@@ -63,7 +63,9 @@ describe.skipIf(missing)('the standalone view in Chromium', () => {
     expect(await view.textContent('#twin-id')).toBe(`Twin ${twinId}`);
     expect(await view.locator('#picture polygon').count()).toBe(3);
     // The picker offers the trace's choice.
-    expect(await page.locator('#pick option').allTextContents()).toContainEqual(expect.stringMatching(`trace line 1: union of 2, 3 in ${twinId}`));
+    expect(await page.locator('#pick option').allTextContents()).toContainEqual(
+      expect.stringMatching(`trace line 1: union of 2, 3 in ${twinId}`),
+    );
 
     await view.click('[data-mode="points"]');
     await clickAt(view, 100, 120);
@@ -85,9 +87,9 @@ describe.skipIf(missing)('the standalone view in Chromium', () => {
     const { page, view } = await openPage(`token=${TOKEN}`);
     await clickAt(view, 370, 160);
     await view.click('#send');
-    await expect.poll(() => page.locator('#messages li').allTextContents(), { timeout: 20_000 }).toContainEqual(
-      expect.stringContaining(`Message: In the twin view I picked object 2 (whole) of twin ${twinId}.`),
-    );
+    await expect
+      .poll(() => page.locator('#messages li').allTextContents(), { timeout: 20_000 })
+      .toContainEqual(expect.stringContaining(`Message: In the twin view I picked object 2 (whole) of twin ${twinId}.`));
     expect(await page.locator('#outbox').isVisible()).toBe(true);
     await page.close();
   });

@@ -15,10 +15,27 @@ const detailed = {
       bbox: [0, 0, 60, 50],
       area: 2500,
       area_fraction: 0.5,
-      outline: { points: [[0, 0], [60, 0], [60, 50], [0, 50]], holes: 0 },
+      outline: {
+        points: [
+          [0, 0],
+          [60, 0],
+          [60, 50],
+          [0, 50],
+        ],
+        holes: 0,
+      },
       semantics: { label: { value: 'table', source: 'host' } },
     },
-    { id: 2, level: 'part', parent: 1, children: [], bbox: [10, 10, 20, 20], area: 100, area_fraction: 0.02, outline: { points: [], holes: 0 } },
+    {
+      id: 2,
+      level: 'part',
+      parent: 1,
+      children: [],
+      bbox: [10, 10, 20, 20],
+      area: 100,
+      area_fraction: 0.02,
+      outline: { points: [], holes: 0 },
+    },
     { id: 'three', bbox: [0, 0, 1, 1] },
     { id: 4 },
   ],
@@ -44,7 +61,11 @@ describe('parseTwin', () => {
   });
 
   it('reads the compact view of a build reply: area from area_pct, label at the top level', () => {
-    const twin = parseTwin({ twin_id: 'tw_c', image: { width: 10, height: 10 }, objects: [{ id: 3, level: 'whole', bbox: [0, 0, 5, 5], area_pct: 25, label: 'cup' }] });
+    const twin = parseTwin({
+      twin_id: 'tw_c',
+      image: { width: 10, height: 10 },
+      objects: [{ id: 3, level: 'whole', bbox: [0, 0, 5, 5], area_pct: 25, label: 'cup' }],
+    });
     expect(twin.objects[0]).toMatchObject({ id: 3, area: 25, areaFraction: 0.25, label: 'cup', parent: null });
     expect(twin.base).toBe('tw_c');
   });
@@ -85,8 +106,15 @@ describe('parseToolResult', () => {
   });
 
   it('takes the ids of a get_mask reply and only the twin of a build reply', () => {
-    expect(parseToolResult({ content: [], structuredContent: { twin_id: 'tw_m', ids: [2, 3, -1, 'x'] } })).toMatchObject({ ids: [2, 3], object: undefined });
-    expect(parseToolResult({ content: [], structuredContent: { twin_id: 'tw_b', twin: {} } })).toMatchObject({ twinId: 'tw_b', ids: [], alternatives: [] });
+    expect(parseToolResult({ content: [], structuredContent: { twin_id: 'tw_m', ids: [2, 3, -1, 'x'] } })).toMatchObject({
+      ids: [2, 3],
+      object: undefined,
+    });
+    expect(parseToolResult({ content: [], structuredContent: { twin_id: 'tw_b', twin: {} } })).toMatchObject({
+      twinId: 'tw_b',
+      ids: [],
+      alternatives: [],
+    });
   });
 
   it('shows the revision a get_mask with keep made, and the object it kept', () => {
@@ -100,7 +128,9 @@ describe('parseToolResult', () => {
   it('has nothing to show for an error or a result that names no twin', () => {
     expect(parseToolResult({ isError: true, content: [{ type: 'text', text: 'TWIN_NOT_FOUND' }] })).toBeUndefined();
     expect(parseToolResult({ content: [], structuredContent: { ids: [1] } })).toBeUndefined();
-    expect(errorText({ isError: true, content: [{ type: 'text', text: 'INVALID_INPUT: no.' }, { type: 'image' }] })).toBe('INVALID_INPUT: no.');
+    expect(errorText({ isError: true, content: [{ type: 'text', text: 'INVALID_INPUT: no.' }, { type: 'image' }] })).toBe(
+      'INVALID_INPUT: no.',
+    );
     expect(errorText(undefined)).toBe('The call failed.');
   });
 });

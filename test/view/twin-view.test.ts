@@ -54,7 +54,9 @@ async function onPage(v: ViewHost, x: number, y: number): Promise<{ x: number; y
 
 /** A screenshot of the page now, read by image pixel: the colour on the page at image pixel (x, y). */
 async function screenshotPixels(v: ViewHost): Promise<(x: number, y: number) => Promise<[number, number, number]>> {
-  const shot = await sharp(await v.page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+  const shot = await sharp(await v.page.screenshot())
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return async (x, y) => {
     const p = await onPage(v, x, y);
     const i = (Math.round(p.y) * shot.info.width + Math.round(p.x)) * shot.info.channels;
@@ -72,12 +74,20 @@ async function clickAt(v: ViewHost, x: number, y: number, modifiers: ('Shift' | 
 async function drawnBox(v: ViewHost, id: number): Promise<[number, number, number, number]> {
   const points = (await v.frame.getAttribute(`polygon[data-id="${id}"]`, 'points'))!;
   const xy = points.split(' ').map((p) => p.split(',').map(Number) as [number, number]);
-  return [Math.min(...xy.map((p) => p[0])), Math.min(...xy.map((p) => p[1])), Math.max(...xy.map((p) => p[0])), Math.max(...xy.map((p) => p[1]))];
+  return [
+    Math.min(...xy.map((p) => p[0])),
+    Math.min(...xy.map((p) => p[1])),
+    Math.max(...xy.map((p) => p[0])),
+    Math.max(...xy.map((p) => p[1])),
+  ];
 }
 
 const segmentCalls = () =>
   server.sent
-    .filter((m): m is JSONRPCMessage & { method: string; params: { name: string; arguments: Record<string, unknown> } } => 'method' in m && m.method === 'tools/call')
+    .filter(
+      (m): m is JSONRPCMessage & { method: string; params: { name: string; arguments: Record<string, unknown> } } =>
+        'method' in m && m.method === 'tools/call',
+    )
     .map((m) => ({ name: m.params.name, arguments: m.params.arguments }))
     .filter((p) => p.name === 'segment');
 
@@ -107,7 +117,7 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     expect(v.cspReports).toEqual([]);
   });
 
-  it('in a host that relays no resource reads, draws the build reply\'s own marks picture, at host scale, over the whole image', async () => {
+  it("in a host that relays no resource reads, draws the build reply's own marks picture, at host scale, over the whole image", async () => {
     view = await openView(browser.context, server.client, build, { relayResourceReads: false });
     const v = view;
     await v.frame.waitForSelector('#picture polygon');
@@ -142,7 +152,9 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     await v.frame.click('[data-mode="points"]');
     await clickAt(v, 100, 120);
     const added = await waitForTwin(v, first);
-    expect(segmentCalls().slice(before)).toEqual([{ name: 'segment', arguments: { twin_id: first, points: [{ x: 100, y: 120, label: 1 }] } }]);
+    expect(segmentCalls().slice(before)).toEqual([
+      { name: 'segment', arguments: { twin_id: first, points: [{ x: 100, y: 120, label: 1 }] } },
+    ]);
     expect(await v.frame.textContent('#change')).toContain(`revision of ${first}: added object 4`);
     // The new object (the window) is drawn and is what further clicks refine.
     expect(await v.frame.getAttribute('polygon[data-id="4"]', 'class')).toContain('target');
@@ -160,7 +172,10 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
     // A Shift-click on the table outside the window is a negative point: back to the window alone.
     await clickAt(v, 200, 40, ['Shift']);
     await waitForTwin(v, taken);
-    expect(segmentCalls().at(-1)).toEqual({ name: 'segment', arguments: { twin_id: taken, object: 4, points: [{ x: 200, y: 40, label: 0 }] } });
+    expect(segmentCalls().at(-1)).toEqual({
+      name: 'segment',
+      arguments: { twin_id: taken, object: 4, points: [{ x: 200, y: 40, label: 0 }] },
+    });
     expect(await drawnBox(v, 4)).toEqual([60, 80, 140, 160]);
     expect(await v.frame.locator('.clicks circle').count()).toBe(2);
     expect(v.cspReports).toEqual([]);
@@ -169,7 +184,8 @@ describe.skipIf(missing)('the twin view in Chromium, in a host built on the SDK'
   it('opened on a segment reply, the level toggle shows the new part or the wholes', async () => {
     const args = { twin_id: twinIdOf(build.result), points: [{ x: 100, y: 120, label: 1 }] };
     const v = await open({ name: 'segment', arguments: args, result: await server.call('segment', args) });
-    const ids = async () => (await v.frame.locator('#picture polygon').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort();
+    const ids = async () =>
+      (await v.frame.locator('#picture polygon').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort();
     expect(await v.frame.textContent('#change')).toContain('added object 4');
     expect(await ids()).toEqual([1, 2, 3, 4]); // the wholes, and object 4 because the reply is about it
     await v.frame.click('[data-mode="select"]');

@@ -30,7 +30,10 @@ export interface PlanOutcome {
 }
 
 function textOf(r: CallToolResult): string {
-  return r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').trim();
+  return r.content
+    .map((c) => (c.type === 'text' ? c.text : ''))
+    .join(' ')
+    .trim();
 }
 
 class PlanError extends Error {}

@@ -30,7 +30,12 @@ const click = (o: SceneObject, label: 0 | 1 = 1): ClickPoint => ({ x: o.anchor[0
  */
 function findWhole(bind: string, o: SceneObject): PlanStep {
   const largest = { sort: { by: 'area', order: 'desc' }, limit: 1 };
-  return { call: 'filter_objects', bind, query: { where: { level: 'whole', color: o.colour }, ...largest }, otherwise: { where: { color: o.colour }, ...largest } };
+  return {
+    call: 'filter_objects',
+    bind,
+    query: { where: { level: 'whole', color: o.colour }, ...largest },
+    otherwise: { where: { color: o.colour }, ...largest },
+  };
 }
 
 /** The parts of one colour inside a whole bound earlier. */
@@ -72,13 +77,19 @@ const MAKERS: Record<RequestKind, Maker> = {
     // Every whole counts for the answer, also ones too hidden to be asked about by name.
     const all = ctx.scene.objects.filter((o) => o.role === 'whole').sort((a, b) => b.area - a.area);
     const [first, second] = all;
-    if (!first || first.area > (OBJECT_AREA_PCT.max / 100) * ctx.pixels || first.area < (OBJECT_AREA_PCT.min / 100) * ctx.pixels) return undefined;
+    if (!first || first.area > (OBJECT_AREA_PCT.max / 100) * ctx.pixels || first.area < (OBJECT_AREA_PCT.min / 100) * ctx.pixels)
+      return undefined;
     if (second && first.area < CLEAR_MARGIN * second.area) return undefined;
-    if (ctx.scene.objects.some((o) => o.role === 'backdrop' && o.area > 0 && o.area <= (OBJECT_AREA_PCT.max / 100) * ctx.pixels)) return undefined;
+    if (ctx.scene.objects.some((o) => o.role === 'backdrop' && o.area > 0 && o.area <= (OBJECT_AREA_PCT.max / 100) * ctx.pixels))
+      return undefined;
     return {
       text: 'the biggest object (not the background)',
       plan: [
-        { call: 'filter_objects', bind: 'a', query: { where: { level: 'whole', area_pct: OBJECT_AREA_PCT }, sort: { by: 'area', order: 'desc' }, limit: 1 } },
+        {
+          call: 'filter_objects',
+          bind: 'a',
+          query: { where: { level: 'whole', area_pct: OBJECT_AREA_PCT }, sort: { by: 'area', order: 'desc' }, limit: 1 },
+        },
         { call: 'get_mask', ids: ['$a'], op: 'union' },
       ],
       refers: [first.id],
@@ -108,7 +119,11 @@ const MAKERS: Record<RequestKind, Maker> = {
       text: `the object nearest ${the(a.o)} ${where} it`,
       plan: [
         findWhole('a', a.o),
-        { call: 'filter_objects', bind: 'b', query: { where: { level: 'whole', [dir]: '$a', area_pct: OBJECT_AREA_PCT }, sort: { by: 'distance', object: '$a' }, limit: 1 } },
+        {
+          call: 'filter_objects',
+          bind: 'b',
+          query: { where: { level: 'whole', [dir]: '$a', area_pct: OBJECT_AREA_PCT }, sort: { by: 'distance', object: '$a' }, limit: 1 },
+        },
         { call: 'get_mask', ids: ['$b'], op: 'union' },
       ],
       refers: [b.o.id, a.o.id],
@@ -162,14 +177,21 @@ const MAKERS: Record<RequestKind, Maker> = {
     const plan: PlanStep[] = [{ call: 'segment', bind: 's', points: [click(w)] }];
     if (parts.length) plan.push({ call: 'segment', bind: 's', object: '$s', points: parts.map((p) => click(p)) });
     plan.push({ call: 'get_mask', ids: ['$s'], op: 'union' });
-    return { text: `${the(w)} (clicked on${parts.length ? `, then its ${[...new Set(parts.map((p) => p.name))].join(' and ')} clicked too` : ''})`, plan, refers: [w.id], target: w.mask };
+    return {
+      text: `${the(w)} (clicked on${parts.length ? `, then its ${[...new Set(parts.map((p) => p.name))].join(' and ')} clicked too` : ''})`,
+      plan,
+      refers: [w.id],
+      target: w.mask,
+    };
   },
 };
 
 /** The requests of every kind that the scene allows (a kind is left out when its words would be ambiguous). */
 export function sceneRequests(scene: Scene, kinds: readonly RequestKind[]): SuiteRequest[] {
   const pixels = scene.width * scene.height;
-  const wholes = scene.objects.filter((o) => o.role === 'whole' && o.area >= MIN_TARGET_FRACTION * pixels && o.visibleFraction >= MIN_VISIBLE_FRACTION);
+  const wholes = scene.objects.filter(
+    (o) => o.role === 'whole' && o.area >= MIN_TARGET_FRACTION * pixels && o.visibleFraction >= MIN_VISIBLE_FRACTION,
+  );
   if (wholes.length === 0) return [];
   const out: SuiteRequest[] = [];
   for (const kind of kinds) {

@@ -102,14 +102,25 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
       const of = rows.filter((r) => r.kind === k);
       if (of.length) byKind[k] = summariseScores(of);
     }
-    return { preset: opts.preset ?? config.preset, provider: await server.provider(), builds, rows, summary: summariseScores(rows), byKind };
+    return {
+      preset: opts.preset ?? config.preset,
+      provider: await server.provider(),
+      builds,
+      rows,
+      summary: summariseScores(rows),
+      byKind,
+    };
   } finally {
     await server.close();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
-async function runRequest(server: Parameters<typeof runPlan>[0], twinId: string, req: SuiteRequest): Promise<Omit<SuiteRow, 'bestObjectIou'>> {
+async function runRequest(
+  server: Parameters<typeof runPlan>[0],
+  twinId: string,
+  req: SuiteRequest,
+): Promise<Omit<SuiteRow, 'bestObjectIou'>> {
   const outcome = await runPlan(server, twinId, req.plan);
   const s = scoreMask(outcome.mask, req.target);
   return {

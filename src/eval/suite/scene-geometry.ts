@@ -31,7 +31,11 @@ export const DIRECTIONS: readonly Direction[] = ['left_of', 'right_of', 'above',
 const overlap1d = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
 
 /** A `dir` B as the twin defines it: centroid beyond B's, and boxes sharing at most half the narrower extent. */
-export function holdsDirection(dir: Direction, a: { bbox: Box; centroid: [number, number] }, b: { bbox: Box; centroid: [number, number] }): boolean {
+export function holdsDirection(
+  dir: Direction,
+  a: { bbox: Box; centroid: [number, number] },
+  b: { bbox: Box; centroid: [number, number] },
+): boolean {
   const horizontal = dir === 'left_of' || dir === 'right_of';
   const axis = horizontal ? 0 : 1;
   const [lo, hi] = horizontal ? [0, 2] : [1, 3];

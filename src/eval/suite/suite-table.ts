@@ -11,7 +11,9 @@ export function suiteRowsText(report: SuiteReport): string {
   for (const r of report.rows) {
     const trail = r.calls.map((c) => `${c.tool.replace('filter_objects', 'filter').replace('get_mask', 'mask')} ${c.outcome}`).join('; ');
     const note = r.failure ? ` [${r.failure}]` : '';
-    lines.push(`${r.id.padEnd(20)}  ${f3(r.iou)}  ${f3(r.bestObjectIou)}     ${`${r.predictionArea} / ${r.targetArea}`.padEnd(15)}  ${(trail + note).padEnd(50)}  ${r.text}`);
+    lines.push(
+      `${r.id.padEnd(20)}  ${f3(r.iou)}  ${f3(r.bestObjectIou)}     ${`${r.predictionArea} / ${r.targetArea}`.padEnd(15)}  ${(trail + note).padEnd(50)}  ${r.text}`,
+    );
   }
   return lines.join('\n');
 }
@@ -19,7 +21,9 @@ export function suiteRowsText(report: SuiteReport): string {
 /** gIoU / cIoU overall and per kind. */
 export function suiteSummaryText(report: SuiteReport): string {
   const lines = [`preset ${report.preset} (${report.provider}), ${report.builds.length} scenes, ${report.rows.length} requests`];
-  lines.push(`  all          n=${String(report.summary.count).padStart(3)}  gIoU ${f3(report.summary.gIoU)}  cIoU ${f3(report.summary.cIoU)}`);
+  lines.push(
+    `  all          n=${String(report.summary.count).padStart(3)}  gIoU ${f3(report.summary.gIoU)}  cIoU ${f3(report.summary.cIoU)}`,
+  );
   for (const k of REQUEST_KINDS) {
     const s = report.byKind[k];
     if (s) lines.push(`  ${k.padEnd(11)}  n=${String(s.count).padStart(3)}  gIoU ${f3(s.gIoU)}  cIoU ${f3(s.cIoU)}`);

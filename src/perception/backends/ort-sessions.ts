@@ -55,7 +55,6 @@ function describe(source: ModelSource): string {
   return typeof source === 'string' ? `model file ${source}` : `in-memory model (${source.byteLength} bytes)`;
 }
 
-
 // ORT reports a missing provider library (or, for webgpu, no usable GPU adapter) at session creation;
 // these words appear in those errors and not in model-parsing ones, which lets a bad model fail fast
 // instead of being retried on every provider.
@@ -104,7 +103,7 @@ function wrap(session: ort.InferenceSession): ModelSession {
         results = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
       } catch (e) {
         throw new TwinsegError('MODEL_INCOMPATIBLE', `The model failed while running: ${errorMessage(e)}`, {
-          hint: 'The model\'s inputs may not match what twinseg feeds a SAM encoder/decoder; check the model export.',
+          hint: "The model's inputs may not match what twinseg feeds a SAM encoder/decoder; check the model export.",
           cause: e,
         });
       }
@@ -119,7 +118,10 @@ function wrap(session: ort.InferenceSession): ModelSession {
 }
 
 /** What every session is created with, on `provider`. */
-export function ortSessionOptions(provider: ProviderName, opts: Pick<SessionOptions, 'threads' | 'memPattern'>): ort.InferenceSession.SessionOptions {
+export function ortSessionOptions(
+  provider: ProviderName,
+  opts: Pick<SessionOptions, 'threads' | 'memPattern'>,
+): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -184,17 +186,23 @@ export async function createSession(source: ModelSource, opts: SessionOptions): 
       // On a machine with no GPU, "cuda" failing is the normal path to "cpu": say it only when asked.
       // `twinseg doctor` reports every fallback either way.
       if ((opts.verbose ?? process.env.TWINSEG_VERBOSE === '1') || !expectedToBeMissing(provider)) {
-        log(`twinseg: execution provider "${provider}" unavailable for the ${describe(source)}${next ? `; trying "${next}"` : ''}: ${reason}`);
+        log(
+          `twinseg: execution provider "${provider}" unavailable for the ${describe(source)}${next ? `; trying "${next}"` : ''}: ${reason}`,
+        );
       }
     }
   }
   throw recordFailure(
     attempt,
-    new TwinsegError('PROVIDER_UNAVAILABLE', `None of the execution providers [${requested.join(', ')}] could load the ${describe(source)}.`, {
-      hint: 'Add "cpu" to TWINSEG_PROVIDERS; "cuda" needs the CUDA 12 and cuDNN 9 libraries onnxruntime-node loads, "webgpu" a GPU with a Vulkan driver.',
-      cause: lastError,
-      details: { fallbacks: attempt.fallbacks },
-    }),
+    new TwinsegError(
+      'PROVIDER_UNAVAILABLE',
+      `None of the execution providers [${requested.join(', ')}] could load the ${describe(source)}.`,
+      {
+        hint: 'Add "cpu" to TWINSEG_PROVIDERS; "cuda" needs the CUDA 12 and cuDNN 9 libraries onnxruntime-node loads, "webgpu" a GPU with a Vulkan driver.',
+        cause: lastError,
+        details: { fallbacks: attempt.fallbacks },
+      },
+    ),
   );
 }
 

@@ -27,7 +27,9 @@ export function splitSession(image: ModelSession, prompts: ModelSession, boundar
     const embedding = feeds.image_embeddings?.data;
     const others = imageNames.filter((n) => n !== 'image_embeddings');
     const reusable =
-      kept !== undefined && embedding !== undefined && kept.embedding === embedding &&
+      kept !== undefined &&
+      embedding !== undefined &&
+      kept.embedding === embedding &&
       others.every((n) => feeds[n] !== undefined && kept!.others.has(n) && sameValues(kept!.others.get(n)!, feeds[n]!));
     if (reusable) return kept!.outputs;
     const imageFeeds = Object.fromEntries(imageNames.map((n) => [n, feeds[n]!]));

@@ -54,8 +54,7 @@ export function depthMap(region: Uint8Array, g: CellGrid): Int32Array {
     const x = i % cols;
     const y = (i - x) / cols;
     const edge =
-      x === 0 || y === 0 || x === cols - 1 || y === rows - 1 ||
-      !region[i - 1] || !region[i + 1] || !region[i - cols] || !region[i + cols];
+      x === 0 || y === 0 || x === cols - 1 || y === rows - 1 || !region[i - 1] || !region[i + 1] || !region[i - cols] || !region[i + cols];
     if (edge) {
       depth[i] = 1;
       queue.push(i);
@@ -117,7 +116,10 @@ export function gapPrompts(blocked: Uint8Array, g: CellGrid, maxPrompts: number,
   const depth = depthMap(free, g);
   const { cells } = components(free, g);
   const out: GapPrompt[] = [];
-  for (const gap of cells.slice(1).filter((c) => c.length >= minCells).sort((a, b) => b.length - a.length)) {
+  for (const gap of cells
+    .slice(1)
+    .filter((c) => c.length >= minCells)
+    .sort((a, b) => b.length - a.length)) {
     if (out.length >= maxPrompts) break;
     let best = gap[0]!;
     for (const i of gap) if (depth[i]! > depth[best]!) best = i;
@@ -152,7 +154,13 @@ export type PartPromptForm = 'lone' | 'contrast';
  * `n` compact groups by k-means on their positions, which cuts an elongated or grouped mask into
  * pieces along its extent; each group's cell nearest its mean becomes a point, asked as `form` says.
  */
-export function partPrompts(maskCells: Uint8Array, exclude: Uint8Array | undefined, g: CellGrid, n: number, form: PartPromptForm = 'contrast'): Prompt[] {
+export function partPrompts(
+  maskCells: Uint8Array,
+  exclude: Uint8Array | undefined,
+  g: CellGrid,
+  n: number,
+  form: PartPromptForm = 'contrast',
+): Prompt[] {
   const depth = depthMap(maskCells, g);
   let cells: number[] = [];
   for (let i = 0; i < maskCells.length; i++) if (depth[i]! >= 2 && !exclude?.[i]) cells.push(i);
@@ -216,11 +224,13 @@ export function kMeansCells(cells: number[], cols: number, k: number): number[] 
       if (c > 0) means[q] = [sx / c, sy / c];
     }
   }
-  return means.map(([mx, my], q) => {
-    let best = -1;
-    for (let j = 0; j < cells.length; j++) if (assign[j] === q && (best < 0 || d2(j, mx, my) < d2(best, mx, my))) best = j;
-    return best < 0 ? -1 : cells[best]!;
-  }).filter((c) => c >= 0);
+  return means
+    .map(([mx, my], q) => {
+      let best = -1;
+      for (let j = 0; j < cells.length; j++) if (assign[j] === q && (best < 0 || d2(j, mx, my) < d2(best, mx, my))) best = j;
+      return best < 0 ? -1 : cells[best]!;
+    })
+    .filter((c) => c >= 0);
 }
 
 /**
@@ -241,7 +251,7 @@ export function leftoverPoints(leftover: Uint8Array, g: CellGrid, minCells: numb
       // Deepest cell; among equals the one nearest the component's mean, so a bar gets its middle.
       const mx = c.reduce((t, i) => t + (i % g.cols), 0) / c.length;
       const my = c.reduce((t, i) => t + Math.floor(i / g.cols), 0) / c.length;
-      const d2 = (i: number) => (i % g.cols - mx) ** 2 + (Math.floor(i / g.cols) - my) ** 2;
+      const d2 = (i: number) => ((i % g.cols) - mx) ** 2 + (Math.floor(i / g.cols) - my) ** 2;
       let best = c[0]!;
       for (const i of c) if (depth[i]! > depth[best]! || (depth[i] === depth[best] && d2(i) < d2(best))) best = i;
       const [x, y] = cellCentre(g, best % g.cols, Math.floor(best / g.cols));

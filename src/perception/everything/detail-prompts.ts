@@ -61,7 +61,11 @@ export function regionPool(masks: readonly Rle[], region: Box, minArea: number):
   const regionArea = (region[2] - region[0]) * (region[3] - region[1]);
   const inside = masks.map(withMeasures).filter((m) => {
     const boxArea = (m.bbox[2] - m.bbox[0]) * (m.bbox[3] - m.bbox[1]);
-    return m.area >= minArea && m.area <= POOL_MAX_REGION_SHARE * regionArea && boxIntersectionArea(m.bbox, region) >= POOL_INSIDE_FRACTION * boxArea;
+    return (
+      m.area >= minArea &&
+      m.area <= POOL_MAX_REGION_SHARE * regionArea &&
+      boxIntersectionArea(m.bbox, region) >= POOL_INSIDE_FRACTION * boxArea
+    );
   });
   return distinct(inside, POOL_SAME_IOU);
 }
@@ -75,7 +79,8 @@ export function occluderDifferences(pool: readonly RegionMask[], minArea: number
   const out: OccluderDifference[] = [];
   for (const whole of pool) {
     for (const occluder of pool) {
-      if (occluder === whole || occluder.area < OCCLUDER_MIN_SHARE * whole.area || occluder.area > OCCLUDER_MAX_SHARE * whole.area) continue;
+      if (occluder === whole || occluder.area < OCCLUDER_MIN_SHARE * whole.area || occluder.area > OCCLUDER_MAX_SHARE * whole.area)
+        continue;
       if (boxIntersectionArea(occluder.bbox, whole.bbox) < OCCLUDER_INSIDE_FRACTION * occluder.area) continue;
       if (rleIntersectionArea(whole.rle, occluder.rle) < OCCLUDER_INSIDE_FRACTION * occluder.area) continue;
       const rest = withMeasures(rleDifference(whole.rle, occluder.rle));
@@ -97,5 +102,11 @@ export function differencePrompt(d: OccluderDifference): Prompt | undefined {
   const inside = deepestPoint(d);
   const occluder = deepestPoint(d.occluder);
   if (!inside || !occluder) return undefined;
-  return { box: [...d.bbox], points: [{ ...inside, label: 1 }, { ...occluder, label: 0 }] };
+  return {
+    box: [...d.bbox],
+    points: [
+      { ...inside, label: 1 },
+      { ...occluder, label: 0 },
+    ],
+  };
 }

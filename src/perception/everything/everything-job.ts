@@ -31,9 +31,20 @@ export interface EverythingJob {
   readonly progress: { done: number; total: number };
 }
 
-export function createJob(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: CallControl, crops: CropBoxes, total: number): EverythingJob {
+export function createJob(
+  predictor: SamPredictor,
+  image: LoadedImage,
+  options: EverythingOptions,
+  control: CallControl,
+  crops: CropBoxes,
+  total: number,
+): EverythingJob {
   return {
-    predictor, image, options, control, crops,
+    predictor,
+    image,
+    options,
+    control,
+    crops,
     coverage: createCoverage(image.width, image.height),
     candidates: [],
     stats: { prompts: 0, decoderCalls: 0, encoderMs: 0, decoderMs: 0, postprocessMs: 0 },
@@ -72,14 +83,28 @@ export async function decodeRound(
   const batch = prompts.slice(0, promptsLeft(job));
   if (batch.length === 0) return 0;
   throwIfAborted(job.control.signal);
-  if (target.decoder) await decodeFourTokens(job, target, target.decoder, batch.map((prompt, i) => withMaskInput(prompt, maskInputs?.[i])), stage);
+  if (target.decoder)
+    await decodeFourTokens(
+      job,
+      target,
+      target.decoder,
+      batch.map((prompt, i) => withMaskInput(prompt, maskInputs?.[i])),
+      stage,
+    );
   else await decodeSingleMasks(job, target, batch, stage);
   return batch.length;
 }
 
-const withMaskInput = (prompt: Prompt, maskInput: Float32Array | undefined): TokenPrompt => (maskInput ? { prompt, maskInput } : { prompt });
+const withMaskInput = (prompt: Prompt, maskInput: Float32Array | undefined): TokenPrompt =>
+  maskInput ? { prompt, maskInput } : { prompt };
 
-async function decodeFourTokens(job: EverythingJob, target: DecodeTarget, decoder: TokenDecoder, batch: TokenPrompt[], stage: Proposal['stage']): Promise<void> {
+async function decodeFourTokens(
+  job: EverythingJob,
+  target: DecodeTarget,
+  decoder: TokenDecoder,
+  batch: TokenPrompt[],
+  stage: Proposal['stage'],
+): Promise<void> {
   const filters = filtersOf(job.options);
   for (let start = 0; start < batch.length; start += PROMPTS_PER_DECODE_SLICE) {
     const slice = batch.slice(start, start + PROMPTS_PER_DECODE_SLICE);
@@ -92,7 +117,8 @@ async function decodeFourTokens(job: EverythingJob, target: DecodeTarget, decode
     const t1 = performance.now();
     masks.forEach((m, i) => {
       const { prompt, maskInput } = slice[i]!;
-      for (const p of proposalsFromTokens(m, prompt, stage, decoder.upsampler, filters)) accept(job, maskInput ? { ...p, fromMaskInput: true } : p, target.crop);
+      for (const p of proposalsFromTokens(m, prompt, stage, decoder.upsampler, filters))
+        accept(job, maskInput ? { ...p, fromMaskInput: true } : p, target.crop);
     });
     job.stats.prompts += slice.length;
     job.stats.decoderCalls += runs;

@@ -54,13 +54,19 @@ export async function runEverything(
 
 function startJob(predictor: SamPredictor, image: LoadedImage, options: EverythingOptions, control: CallControl): EverythingJob {
   const crops = generateCropBoxes(image.width, image.height, options.cropNLayers, options.cropOverlapRatio);
-  const cropPrompts = crops.layers.slice(1).reduce((n, layer) => n + pointsPerSideForLayer(options.pointsPerSide, layer, CROP_POINTS_DOWNSCALE) ** 2, 0);
+  const cropPrompts = crops.layers
+    .slice(1)
+    .reduce((n, layer) => n + pointsPerSideForLayer(options.pointsPerSide, layer, CROP_POINTS_DOWNSCALE) ** 2, 0);
   const planned = isAdaptive(options) ? options.maxPrompts : Math.min(options.maxPrompts, options.pointsPerSide ** 2 + cropPrompts);
   return createJob(predictor, image, options, control, crops, crops.boxes.length + planned);
 }
 
 /** Encodes the image (or a crop tile) and gets its four-token decoder where the predictor has one. */
-export async function embedTarget(job: EverythingJob, image: LoadedImage, crop: number): Promise<{ target: DecodeTarget; cached: boolean }> {
+export async function embedTarget(
+  job: EverythingJob,
+  image: LoadedImage,
+  crop: number,
+): Promise<{ target: DecodeTarget; cached: boolean }> {
   const { embedding, cached, ms } = await job.predictor.embed(image, job.control.signal);
   job.stats.encoderMs += ms;
   reportProgress(job, 1, crop === 0 ? 'encoded image' : 'encoded crop');
@@ -72,7 +78,12 @@ export async function embedTarget(job: EverythingJob, image: LoadedImage, crop: 
 async function promptWholeGrid(job: EverythingJob, target: DecodeTarget): Promise<void> {
   const { width, height } = job.image;
   const points = gridPointsInBox(job.options.pointsPerSide, [0, 0, width, height]);
-  await decodeRound(job, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'grid');
+  await decodeRound(
+    job,
+    target,
+    points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })),
+    'grid',
+  );
 }
 
 async function promptInRounds(job: EverythingJob, target: DecodeTarget): Promise<void> {
@@ -124,7 +135,12 @@ async function promptCrops(job: EverythingJob): Promise<void> {
     const { target } = await embedTarget(job, cropImage(job.image, box), c);
     const n = pointsPerSideForLayer(options.pointsPerSide, crops.layers[c]!, CROP_POINTS_DOWNSCALE);
     const points = gridPointsInBox(n, [0, 0, box[2] - box[0], box[3] - box[1]]);
-    await decodeRound(job, target, points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })), 'crop');
+    await decodeRound(
+      job,
+      target,
+      points.map(([x, y]) => ({ points: [{ x, y, label: 1 }] })),
+      'crop',
+    );
   }
 }
 

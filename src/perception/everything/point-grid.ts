@@ -107,7 +107,9 @@ export function cropImage(image: LoadedImage, box: Box): LoadedImage {
     const from = ((y1 + y) * image.width + x1) * 3;
     rgb.set(image.rgb.subarray(from, from + w * 3), y * w * 3);
   }
-  const hash = createHash('sha256').update(`${image.hash}:crop:${box.join(',')}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${image.hash}:crop:${box.join(',')}`)
+    .digest('hex');
   return { hash, width: w, height: h, rgb, source: `${image.source} [crop ${box.join(',')}]`, format: image.format };
 }
 

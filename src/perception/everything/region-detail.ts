@@ -53,7 +53,12 @@ export function detailOptions(req: Pick<DetailRequest, 'pointsPerSide' | 'maxDif
 }
 
 /** The region's proposals (stage 'detail'), with the job's figures; the embedding is the image's cached one where kept. */
-export async function runRegionDetail(predictor: SamPredictor, image: LoadedImage, req: DetailRequest, control: CallControl = {}): Promise<EverythingResult> {
+export async function runRegionDetail(
+  predictor: SamPredictor,
+  image: LoadedImage,
+  req: DetailRequest,
+  control: CallControl = {},
+): Promise<EverythingResult> {
   const started = performance.now();
   const options = detailOptions(req);
   const whole: Box = [0, 0, image.width, image.height];
@@ -69,15 +74,33 @@ export async function runRegionDetail(predictor: SamPredictor, image: LoadedImag
       const prompt = differencePrompt(d);
       return prompt ? [{ prompt, maskInput: maskInputFromMask(d.rle) }] : [];
     });
-  await decodeRound(job, target, differences.map((d) => d.prompt), 'detail', differences.map((d) => d.maskInput));
-  return finishJob(job, target, cached, started, (r) => selectInRegion(r.candidates.map((c) => c.proposal), req.box, r.options.minMaskRegionArea));
+  await decodeRound(
+    job,
+    target,
+    differences.map((d) => d.prompt),
+    'detail',
+    differences.map((d) => d.maskInput),
+  );
+  return finishJob(job, target, cached, started, (r) =>
+    selectInRegion(
+      r.candidates.map((c) => c.proposal),
+      req.box,
+      r.options.minMaskRegionArea,
+    ),
+  );
 }
 
 /** Cleaned of small holes and islands, mask NMS by predicted IoU × stability, those mostly inside the box. */
 export function selectInRegion(candidates: readonly Proposal[], box: Box, minRegionArea: number): Proposal[] {
-  const cleaned = candidates.map((p) => cleanupProposal(p, minRegionArea).proposal).filter((p) => {
-    const boxArea = (p.bbox[2] - p.bbox[0]) * (p.bbox[3] - p.bbox[1]);
-    return p.area > 0 && boxIntersectionArea(p.bbox, box) >= INSIDE_FRACTION * boxArea;
-  });
-  return maskNms(cleaned, cleaned.map((p) => p.predictedIou * p.stability), SAME_MASK_IOU).map((i) => cleaned[i]!);
+  const cleaned = candidates
+    .map((p) => cleanupProposal(p, minRegionArea).proposal)
+    .filter((p) => {
+      const boxArea = (p.bbox[2] - p.bbox[0]) * (p.bbox[3] - p.bbox[1]);
+      return p.area > 0 && boxIntersectionArea(p.bbox, box) >= INSIDE_FRACTION * boxArea;
+    });
+  return maskNms(
+    cleaned,
+    cleaned.map((p) => p.predictedIou * p.stability),
+    SAME_MASK_IOU,
+  ).map((i) => cleaned[i]!);
 }

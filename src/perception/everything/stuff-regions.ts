@@ -66,7 +66,9 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
   const blobs = leftoverBlobs(uncovered, width, height, minArea);
   // What is left of `uncovered` once the blobs are out: the slivers, which a split takes in along its mask's edge.
   const slivers = uncovered;
-  for (const b of blobs) for (let y = b.box[1]; y < b.box[3]; y++) for (let i = y * width + b.box[0]; i < y * width + b.box[2]; i++) if (b.bits[i]) slivers[i] = 0;
+  for (const b of blobs)
+    for (let y = b.box[1]; y < b.box[3]; y++)
+      for (let i = y * width + b.box[0]; i < y * width + b.box[2]; i++) if (b.bits[i]) slivers[i] = 0;
   const field = colourField(image, slivers);
   const splits: ColourSplit[] = [];
   for (const p of [...proposals].sort((a, b) => b.area - a.area)) {
@@ -80,8 +82,14 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
       regions.push(blob);
       continue;
     }
-    for (let y = blob.box[1]; y < blob.box[3]; y++) for (let i = y * width + blob.box[0]; i < y * width + blob.box[2]; i++) home.bits[i] ||= blob.bits[i]!;
-    home.box = [Math.min(home.box[0], blob.box[0]), Math.min(home.box[1], blob.box[1]), Math.max(home.box[2], blob.box[2]), Math.max(home.box[3], blob.box[3])];
+    for (let y = blob.box[1]; y < blob.box[3]; y++)
+      for (let i = y * width + blob.box[0]; i < y * width + blob.box[2]; i++) home.bits[i] ||= blob.bits[i]!;
+    home.box = [
+      Math.min(home.box[0], blob.box[0]),
+      Math.min(home.box[1], blob.box[1]),
+      Math.max(home.box[2], blob.box[2]),
+      Math.max(home.box[3], blob.box[3]),
+    ];
   }
   const rles = regions.map((r) => rleFromBitmap(r.bits, width, height, r.box)).filter((r) => rleArea(r) >= minArea);
   return distinctRegions(rles).map(stuffProposal);
@@ -209,7 +217,8 @@ let quantised: Float32Array | undefined;
 function pixelFeature(rgb: Uint8Array, i: number, out: Float64Array): void {
   quantised ??= new Float32Array(3 * 64 ** 3).fill(NaN);
   const q = ((rgb[i * 3]! >> 2) << 12) | ((rgb[i * 3 + 1]! >> 2) << 6) | (rgb[i * 3 + 2]! >> 2);
-  if (Number.isNaN(quantised[q * 3]!)) featureOf([(rgb[i * 3]! & ~3) + 2, (rgb[i * 3 + 1]! & ~3) + 2, (rgb[i * 3 + 2]! & ~3) + 2], quantised, q * 3);
+  if (Number.isNaN(quantised[q * 3]!))
+    featureOf([(rgb[i * 3]! & ~3) + 2, (rgb[i * 3 + 1]! & ~3) + 2, (rgb[i * 3 + 2]! & ~3) + 2], quantised, q * 3);
   out[0] = quantised[q * 3]!;
   out[1] = quantised[q * 3 + 1]!;
   out[2] = quantised[q * 3 + 2]!;
@@ -264,7 +273,12 @@ export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array, e
   const counts = new Array<number>(k).fill(0);
   for (const a of assignment) counts[a]!++;
   const dominant = counts.indexOf(Math.max(...counts));
-  const far = counts.map((c, q) => q !== dominant && c >= SPLIT_MIN_SHARE * domain.length && Math.sqrt(dist2(centres, q * 3, centres, dominant * 3)) >= SPLIT_COLOUR_DISTANCE);
+  const far = counts.map(
+    (c, q) =>
+      q !== dominant &&
+      c >= SPLIT_MIN_SHARE * domain.length &&
+      Math.sqrt(dist2(centres, q * 3, centres, dominant * 3)) >= SPLIT_COLOUR_DISTANCE,
+  );
   if (!far.some(Boolean)) return [];
   const clusterOf = new Int8Array(cols * rows).fill(-1);
   domain.forEach((b, j) => (clusterOf[b] = assignment[j]!));
@@ -315,7 +329,9 @@ export function colourSplits(field: ColourField, mask: Rle, loose: Uint8Array, e
     }
   }
   const dominantCentre = centres.slice(dominant * 3, dominant * 3 + 3);
-  return regions.flatMap((r, q) => (r ? [{ bits: r, box: boxes[q]!, centre: centres.slice(q * 3, q * 3 + 3), dominant: dominantCentre }] : []));
+  return regions.flatMap((r, q) =>
+    r ? [{ bits: r, box: boxes[q]!, centre: centres.slice(q * 3, q * 3 + 3), dominant: dominantCentre }] : [],
+  );
 }
 
 /** Whether a leftover blob belongs to a colour split: it touches the split's pixels and its colour is nearer the split's than the mask's. */
@@ -334,7 +350,10 @@ function joinsSplit(blob: LeftoverBlob, split: ColourSplit, field: ColourField):
       const x = i - y * width;
       // A 4-neighbour outside the blob in the split.
       touches =
-        (x > 0 && split.bits[i - 1] === 1) || (x < width - 1 && split.bits[i + 1] === 1) || (y > 0 && split.bits[i - width] === 1) || (y < height - 1 && split.bits[i + width] === 1);
+        (x > 0 && split.bits[i - 1] === 1) ||
+        (x < width - 1 && split.bits[i + 1] === 1) ||
+        (y > 0 && split.bits[i - width] === 1) ||
+        (y < height - 1 && split.bits[i + width] === 1);
     }
   }
   if (!touches) return false;
@@ -360,7 +379,12 @@ const KMEANS_SAMPLE = 2000;
  * coincides with one chosen. Centres (flat too) are fitted on at most `sample` points, evenly strided; the
  * assignment covers every point.
  */
-export function kMeans(all: Float32Array, k: number, sample = Infinity, iterations = 10): { centres: Float64Array; assignment: Int32Array } {
+export function kMeans(
+  all: Float32Array,
+  k: number,
+  sample = Infinity,
+  iterations = 10,
+): { centres: Float64Array; assignment: Int32Array } {
   const centres = fitCentres(strided(all, sample), k, iterations);
   const assignment = new Int32Array(all.length / 3);
   for (let j = 0; j < assignment.length; j++) assignment[j] = nearestCentre(all, j * 3, centres);

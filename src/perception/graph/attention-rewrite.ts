@@ -13,8 +13,18 @@
 // prompts, the image tokens do not. Found by structure; blocks that do not match are left as exported.
 import { SHAPE_INPUTS } from './image-side-sharing.js';
 import {
-  consumers, constantTensors, dimsOf, floats, GraphBuilder, intAttribute, intsAttribute, intValues, producers,
-  type Graph, type Node, type Tensor,
+  consumers,
+  constantTensors,
+  dimsOf,
+  floats,
+  GraphBuilder,
+  intAttribute,
+  intsAttribute,
+  intValues,
+  producers,
+  type Graph,
+  type Node,
+  type Tensor,
 } from './onnx-graph-kit.js';
 
 /** How many attention blocks were rewritten, and why the others (if any) were not. */
@@ -22,7 +32,22 @@ export type AttentionSummary = { blocks: number; reason?: string };
 
 const PROMPT_INPUTS = ['point_coords', 'point_labels'];
 /** Ops through which a tensor keeps the length (token count) of its non-constant inputs. */
-const SAME_LENGTH = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Erf', 'Relu', 'Gelu', 'Sigmoid', 'Tanh', 'LayerNormalization', 'ReduceMean', 'Identity']);
+const SAME_LENGTH = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Sqrt',
+  'Erf',
+  'Relu',
+  'Gelu',
+  'Sigmoid',
+  'Tanh',
+  'LayerNormalization',
+  'ReduceMean',
+  'Identity',
+]);
 
 interface Projection {
   /** The input it projects, [B, n, Cin]. */
@@ -70,7 +95,8 @@ export function rewriteAttention(graph: Graph): AttentionSummary {
   const plans = blocks.map((b) => {
     const [q, k, v] = [length(b.q.x), length(b.k.x), length(b.v.x)];
     if (q === 'short' && k === 'long' && v === 'long' && perPrompt(b.k.x) && perPrompt(b.v.x)) return 'few queries' as const;
-    if (q === 'long' && k === 'short' && v === 'short') return perPrompt(b.q.x) ? ('few keys' as const) : ('few keys, shared queries' as const);
+    if (q === 'long' && k === 'short' && v === 'short')
+      return perPrompt(b.q.x) ? ('few keys' as const) : ('few keys, shared queries' as const);
     return undefined;
   });
   const builder = new GraphBuilder('twinseg_attn_');
@@ -85,7 +111,12 @@ export function rewriteAttention(graph: Graph): AttentionSummary {
 }
 
 /** softmax(q·kᵀ × factor)·v through out_proj, each projection a MatMul by a constant plus a constant bias. */
-function matchBlock(softmax: Node, from: Map<string, Node>, to: Map<string, Node[]>, consts: Map<string, Tensor>): Block | { reason: string } {
+function matchBlock(
+  softmax: Node,
+  from: Map<string, Node>,
+  to: Map<string, Node[]>,
+  consts: Map<string, Tensor>,
+): Block | { reason: string } {
   const axis = softmax.attribute?.find((a) => a.name === 'axis');
   if (axis && Number(axis.i) !== -1 && Number(axis.i) !== 3) return { reason: 'not over the keys' };
   let scores = from.get(softmax.input?.[0] ?? '');
@@ -104,7 +135,13 @@ function matchBlock(softmax: Node, from: Map<string, Node>, to: Map<string, Node
   const vHeads = av ? headsOf(from, consts, av.input![1]!, [0, 2, 1, 3]) : undefined;
   if (!qHeads || !kHeads || !vHeads) return { reason: 'q, k or v is not a projection split into heads' };
   const merge = single(to, av!.output![0]!, 'Transpose');
-  if (merge?.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number).join() !== '0,2,1,3') return { reason: 'heads not merged back' };
+  if (
+    merge?.attribute
+      ?.find((a) => a.name === 'perm')
+      ?.ints?.map(Number)
+      .join() !== '0,2,1,3'
+  )
+    return { reason: 'heads not merged back' };
   const flat = single(to, merge.output![0]!, 'Reshape');
   const outMatMul = flat ? single(to, flat.output![0]!, 'MatMul') : undefined;
   const outAdd = outMatMul ? single(to, outMatMul.output![0]!, 'Add') : undefined;
@@ -120,9 +157,21 @@ function matchBlock(softmax: Node, from: Map<string, Node>, to: Map<string, Node
 }
 
 /** Transpose(Reshape(projection, [b, n, heads, d/heads]), perm): the projection and the head count. */
-function headsOf(from: Map<string, Node>, consts: Map<string, Tensor>, name: string, perm: number[]): { proj: Projection; heads: number } | undefined {
+function headsOf(
+  from: Map<string, Node>,
+  consts: Map<string, Tensor>,
+  name: string,
+  perm: number[],
+): { proj: Projection; heads: number } | undefined {
   const t = from.get(name);
-  if (t?.opType !== 'Transpose' || t.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number).join() !== perm.join()) return undefined;
+  if (
+    t?.opType !== 'Transpose' ||
+    t.attribute
+      ?.find((a) => a.name === 'perm')
+      ?.ints?.map(Number)
+      .join() !== perm.join()
+  )
+    return undefined;
   const r = from.get(t.input?.[0] ?? '');
   if (r?.opType !== 'Reshape') return undefined;
   const heads = headCount(from, consts, r.input?.[1] ?? '');
@@ -232,7 +281,8 @@ function fewQueries(b: GraphBuilder, blk: Block, tag: string): void {
   // q̃ₕ = qₕ Wkₕᵀ · factor: [heads, dh, Ck]
   const wk = headColumns(k, heads);
   const wkT = new Float32Array(heads * dh * ck);
-  for (let h = 0; h < heads; h++) for (let i = 0; i < dh; i++) for (let c = 0; c < ck; c++) wkT[(h * dh + i) * ck + c] = wk(h, c, i) * factor;
+  for (let h = 0; h < heads; h++)
+    for (let i = 0; i < dh; i++) for (let c = 0; c < ck; c++) wkT[(h * dh + i) * ck + c] = wk(h, c, i) * factor;
   // Wvₕ Woₕ stacked by head: [heads·Cv, Co]; bias bv·Wo + bo
   const wv = headColumns(v, heads);
   const fold = new Float32Array(heads * cv * co);
@@ -248,7 +298,9 @@ function fewQueries(b: GraphBuilder, blk: Block, tag: string): void {
   for (let j = 0; j < d; j++) for (let o = 0; o < co; o++) bias[o] += v.bias[j]! * out.w[j * co + o]!;
 
   const qName = q.add.output![0]!;
-  const qh = b.op('Transpose', [b.op('Reshape', [qName, b.i64(`${tag}q_heads`, [0, 0, heads, dh])], n('q_split'))], n('q_heads'), [intsAttribute('perm', [0, 2, 1, 3])]);
+  const qh = b.op('Transpose', [b.op('Reshape', [qName, b.i64(`${tag}q_heads`, [0, 0, heads, dh])], n('q_split'))], n('q_heads'), [
+    intsAttribute('perm', [0, 2, 1, 3]),
+  ]);
   const qk = b.op('MatMul', [qh, b.f32(`${tag}wk_t`, wkT, [heads, dh, ck])], n('q_in_k')); // [B, heads, nq, Ck]
   const qkFlat = b.op('Reshape', [qk, b.i64(`${tag}q_flat`, [0, -1, ck])], n('q_flat'));
   const xkT = b.op('Transpose', [k.x], n('xk_t'), [intsAttribute('perm', [0, 2, 1])]);
@@ -273,25 +325,47 @@ function fewKeys(b: GraphBuilder, blk: Block, tag: string, foldQuery: boolean): 
   const co = out.dims[1];
   const n = (s: string) => b.name(`${tag}${s}`);
   const split = (name: string, s: string, perm: number[]) =>
-    b.op('Transpose', [b.op('Reshape', [name, b.i64(`${tag}${s}_heads`, [0, 0, heads, dh])], n(`${s}_split`))], n(`${s}_heads`), [intsAttribute('perm', perm)]);
+    b.op('Transpose', [b.op('Reshape', [name, b.i64(`${tag}${s}_heads`, [0, 0, heads, dh])], n(`${s}_split`))], n(`${s}_heads`), [
+      intsAttribute('perm', perm),
+    ]);
   // Ṽ = vₕ Woₕ, with Wo's rows [D, Co] read as [heads, dh, Co]: [B, heads, nk, Co] → [B, heads·nk, Co]
   const vh = split(v.add.output![0]!, 'v', [0, 2, 1, 3]);
   // bo/heads joins every head's values: a head's probabilities sum to one, so Σₕ Pₕ (Ṽₕ + bo/heads) = Σₕ Pₕ Ṽₕ + bo,
   // and the bias is added to [B, heads, nk, Co] instead of to the [B, nq, Co] output (4096 rows a prompt).
   const vOut = b.op('MatMul', [vh, b.f32(`${tag}wo`, out.w, [heads, dh, co])], n('v_out'));
-  const vBiased = b.op('Add', [vOut, b.f32(`${tag}bo_share`, Float32Array.from(out.bias, (x) => x / heads), [co])], n('v_out_biased'));
+  const vBiased = b.op(
+    'Add',
+    [
+      vOut,
+      b.f32(
+        `${tag}bo_share`,
+        Float32Array.from(out.bias, (x) => x / heads),
+        [co],
+      ),
+    ],
+    n('v_out_biased'),
+  );
   const vo = b.op('Reshape', [vBiased, b.i64(`${tag}v_out_flat`, [0, -1, co])], n('v_out_flat'));
   let p: string;
   if (foldQuery) {
     // K̃ = Wqₕ kₕᵀ · factor: [B, heads, Cq, nk] → [B, Cq, heads·nk]; bias bqₕ kₕᵀ · factor → [B, 1, heads·nk]
     const wq = headColumns(q, heads);
     const wqH = new Float32Array(heads * cq * dh);
-    for (let h = 0; h < heads; h++) for (let c = 0; c < cq; c++) for (let i = 0; i < dh; i++) wqH[(h * cq + c) * dh + i] = wq(h, c, i) * factor;
+    for (let h = 0; h < heads; h++)
+      for (let c = 0; c < cq; c++) for (let i = 0; i < dh; i++) wqH[(h * cq + c) * dh + i] = wq(h, c, i) * factor;
     const bqH = Float32Array.from(q.bias, (x) => x * factor);
     const kT = split(blk.k.add.output![0]!, 'k', [0, 2, 3, 1]); // [B, heads, dh, nk]
     const kq = b.op('MatMul', [b.f32(`${tag}wq`, wqH, [heads, cq, dh]), kT], n('k_in_q')); // [B, heads, Cq, nk]
-    const kqFlat = b.op('Reshape', [b.op('Transpose', [kq], n('k_in_q_t'), [intsAttribute('perm', [0, 2, 1, 3])]), b.i64(`${tag}kq_flat`, [0, cq, -1])], n('k_in_q_flat'));
-    const kb = b.op('Reshape', [b.op('MatMul', [b.f32(`${tag}bq`, bqH, [heads, 1, dh]), kT], n('k_bias')), b.i64(`${tag}kb_flat`, [0, 1, -1])], n('k_bias_flat'));
+    const kqFlat = b.op(
+      'Reshape',
+      [b.op('Transpose', [kq], n('k_in_q_t'), [intsAttribute('perm', [0, 2, 1, 3])]), b.i64(`${tag}kq_flat`, [0, cq, -1])],
+      n('k_in_q_flat'),
+    );
+    const kb = b.op(
+      'Reshape',
+      [b.op('MatMul', [b.f32(`${tag}bq`, bqH, [heads, 1, dh]), kT], n('k_bias')), b.i64(`${tag}kb_flat`, [0, 1, -1])],
+      n('k_bias_flat'),
+    );
     const scores = b.op('Add', [b.op('MatMul', [q.x, kqFlat], n('scores_raw')), kb], n('scores')); // [B, nq, heads·nk]
     const byHead = b.op('Reshape', [scores, b.i64(`${tag}scores_heads`, [0, 0, heads, -1])], n('scores_heads'));
     p = b.op('Reshape', [b.op('Softmax', [byHead], n('p_heads'), [intAttribute('axis', -1)]), b.i64(`${tag}p_flat`, [0, 0, -1])], n('p'));

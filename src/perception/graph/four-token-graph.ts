@@ -87,7 +87,8 @@ export function deriveFourTokenDecoder(source: Uint8Array, opts: DeriveOptions =
   const shared = opts.shareImageSide === false ? { shared: false as const, reason: 'not asked for' } : shareImageSide(graph);
   const sharing: SharingSummary = shared.shared ? { shared: true } : { shared: false, reason: shared.reason };
   const attention = opts.rewriteAttention === false ? { blocks: 0, reason: 'not asked for' } : rewriteAttention(graph);
-  const upscaling = opts.rewriteUpscaling === false ? { rewritten: false as const, reason: 'not asked for' } : rewriteUpscaling(graph, found.logitsName);
+  const upscaling =
+    opts.rewriteUpscaling === false ? { rewritten: false as const, reason: 'not asked for' } : rewriteUpscaling(graph, found.logitsName);
   // What the rewrites replaced no longer feeds the outputs.
   if (upscaling.rewritten || attention.blocks > 0) keepOnlyOutputs(graph, graph.output ?? []);
   // The rewritten head computes the rows and columns its mask_extent input asks for.
@@ -112,7 +113,10 @@ function floatOutput(name: string, dims: ReadonlyArray<number | string>): onnxPr
   const shape = onnx.TensorShapeProto.create({
     dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
   });
-  return onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape } }) });
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape } }),
+  });
 }
 
 function findTokenTensors(graph: Graph): { logitsName: string; iouName: string } | { reason: string } {
@@ -136,7 +140,8 @@ function findTokenTensors(graph: Graph): { logitsName: string; iouName: string }
   // The IoUs are what the ArgMax ranks: the selector whose tensor lies just upstream of it.
   const upstream = ancestors(from, selectors[0]!.argmax, IOU_SEARCH_DEPTH);
   const iou = selectors.filter((s) => upstream.has(s.source));
-  if (iou.length !== 1) return { reason: 'could not tell the IoU tensor from the mask tensor: the ArgMax does not rank exactly one of them' };
+  if (iou.length !== 1)
+    return { reason: 'could not tell the IoU tensor from the mask tensor: the ArgMax does not rank exactly one of them' };
   const logits = selectors.find((s) => s !== iou[0])!;
   return { logitsName: logits.source, iouName: iou[0]!.source };
 }
@@ -185,7 +190,8 @@ function keepOnlyOutputs(graph: Graph, outputs: onnxProto.onnx.IValueInfoProto[]
     kept.push(n);
     for (const input of n.input ?? []) if (input) needed.add(input);
     // Subgraphs (If/Loop bodies) may read outer tensors; keep everything they name.
-    for (const a of n.attribute ?? []) for (const g of [a.g, ...(a.graphs ?? [])]) if (g) for (const name of subgraphInputs(g)) needed.add(name);
+    for (const a of n.attribute ?? [])
+      for (const g of [a.g, ...(a.graphs ?? [])]) if (g) for (const name of subgraphInputs(g)) needed.add(name);
   }
   graph.node = kept.reverse();
   graph.initializer = (graph.initializer ?? []).filter((t) => needed.has(t.name ?? ''));

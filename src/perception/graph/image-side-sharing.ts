@@ -64,7 +64,10 @@ export function shareImageSide(graph: Graph): SharingResult {
     rewritten.push(
       onnx.NodeProto.create({ opType: 'Shape', name: shape, input: [t.input![1]!], output: [shape] }),
       onnx.NodeProto.create({
-        opType: 'ConstantOfShape', name: ones, input: [shape], output: [ones],
+        opType: 'ConstantOfShape',
+        name: ones,
+        input: [shape],
+        output: [ones],
         attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64Tensor([1]) })],
       }),
     );
@@ -82,13 +85,45 @@ export function shareImageSide(graph: Graph): SharingResult {
 
 /** Inputs that give a node's output shape rather than its values (ONNX operator definitions). */
 export const SHAPE_INPUTS: Record<string, number[]> = {
-  Reshape: [1], Expand: [1], Tile: [1], ConstantOfShape: [0], Slice: [1, 2, 3, 4], Pad: [1], Resize: [2, 3],
-  Unsqueeze: [1], Squeeze: [1], Split: [1], Range: [0, 1, 2], OneHot: [1], TopK: [1],
+  Reshape: [1],
+  Expand: [1],
+  Tile: [1],
+  ConstantOfShape: [0],
+  Slice: [1, 2, 3, 4],
+  Pad: [1],
+  Resize: [2, 3],
+  Unsqueeze: [1],
+  Squeeze: [1],
+  Split: [1],
+  Range: [0, 1, 2],
+  OneHot: [1],
+  TopK: [1],
 };
 /** Integer shape arithmetic a shape passes through on its way to a shape input. */
 const SHAPE_ARITHMETIC = new Set([
-  'Concat', 'Unsqueeze', 'Squeeze', 'Gather', 'Slice', 'Cast', 'Mul', 'Div', 'Add', 'Sub', 'Equal', 'Where',
-  'ConstantOfShape', 'Reshape', 'Expand', 'Identity', 'Max', 'Min', 'Range', 'ReduceProd', 'Neg', 'Floor', 'Ceil',
+  'Concat',
+  'Unsqueeze',
+  'Squeeze',
+  'Gather',
+  'Slice',
+  'Cast',
+  'Mul',
+  'Div',
+  'Add',
+  'Sub',
+  'Equal',
+  'Where',
+  'ConstantOfShape',
+  'Reshape',
+  'Expand',
+  'Identity',
+  'Max',
+  'Min',
+  'Range',
+  'ReduceProd',
+  'Neg',
+  'Floor',
+  'Ceil',
 ]);
 
 function shapeInputs(n: Node): string[] {
@@ -151,7 +186,9 @@ function int64Tensor(values: number[]): onnxProto.onnx.ITensorProto {
 
 function constInt64(name: string, values: number[]): Node {
   return onnx.NodeProto.create({
-    opType: 'Constant', name, output: [name],
+    opType: 'Constant',
+    name,
+    output: [name],
     attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: int64Tensor(values) })],
   });
 }

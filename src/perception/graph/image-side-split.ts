@@ -36,7 +36,11 @@ function isOnesTile(n: Node, from: Map<string, Node>): boolean {
   const repeats = from.get(n.input[1]);
   if (repeats?.opType !== 'ConstantOfShape') return false;
   const value = repeats.attribute?.find((a) => a.name === 'value')?.t;
-  const ints = value?.int64Data?.length ? value.int64Data.map(Number) : value?.rawData?.byteLength === 8 ? [Number(new BigInt64Array(Uint8Array.from(value.rawData).buffer)[0])] : [];
+  const ints = value?.int64Data?.length
+    ? value.int64Data.map(Number)
+    : value?.rawData?.byteLength === 8
+      ? [Number(new BigInt64Array(Uint8Array.from(value.rawData).buffer)[0])]
+      : [];
   return ints.length === 1 && ints[0] === 1;
 }
 
@@ -56,9 +60,7 @@ export function splitImageSide(source: Uint8Array): SplitResult {
   const onImage = dependencyTest(from, imageRoots, onesTiles);
   const types = elementTypes(graph);
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const hoisted = new Set(
-    nodes.filter((n) => (n.output ?? []).every((o) => onImage(o) && !perPrompt(o) && types.get(o) === FLOAT)),
-  );
+  const hoisted = new Set(nodes.filter((n) => (n.output ?? []).every((o) => onImage(o) && !perPrompt(o) && types.get(o) === FLOAT)));
   const outputs = new Set((graph.output ?? []).map((v) => v.name));
   const exposed = [...hoisted].find((n) => n.output!.some((o) => outputs.has(o)));
   if (exposed) return { ok: false, reason: `${exposed.opType} ${exposed.name ?? ''} is image-side and a decoder output` };
@@ -83,9 +85,15 @@ export function splitImageSide(source: Uint8Array): SplitResult {
 
   const imageNodes = nodes
     .filter((n) => inImage.has(n))
-    .map((n) => (onesTiles.has(n) ? onnx.NodeProto.create({ opType: 'Identity', name: n.name, input: [n.input![0]!], output: n.output }) : n));
+    .map((n) =>
+      onesTiles.has(n) ? onnx.NodeProto.create({ opType: 'Identity', name: n.name, input: [n.input![0]!], output: n.output }) : n,
+    );
   const floatValue = (name: string) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT } } });
-  const encode = (body: Node[], graphInputs: onnxProto.onnx.IValueInfoProto[], graphOutputs: onnxProto.onnx.IValueInfoProto[]): Uint8Array => {
+  const encode = (
+    body: Node[],
+    graphInputs: onnxProto.onnx.IValueInfoProto[],
+    graphOutputs: onnxProto.onnx.IValueInfoProto[],
+  ): Uint8Array => {
     const read = new Set(body.flatMap((n) => n.input ?? []));
     const part: Graph = {
       name: graph.name,
@@ -94,7 +102,9 @@ export function splitImageSide(source: Uint8Array): SplitResult {
       input: graphInputs.filter((v) => read.has(v.name!)),
       output: graphOutputs,
     };
-    return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: model.irVersion, opsetImport: model.opsetImport, producerName: 'twinseg', graph: part })).finish();
+    return onnx.ModelProto.encode(
+      onnx.ModelProto.create({ irVersion: model.irVersion, opsetImport: model.opsetImport, producerName: 'twinseg', graph: part }),
+    ).finish();
   };
   return {
     ok: true,

@@ -9,7 +9,9 @@ export type Tensor = onnxProto.onnx.ITensorProto;
 type Attribute = onnxProto.onnx.IAttributeProto;
 
 /** A decoder file as a model with a graph of nodes, or why not. */
-export function readDecoderModel(source: Uint8Array): { model: onnxProto.onnx.ModelProto; graph: Graph & { node: Node[] } } | { reason: string } {
+export function readDecoderModel(
+  source: Uint8Array,
+): { model: onnxProto.onnx.ModelProto; graph: Graph & { node: Node[] } } | { reason: string } {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(source);
@@ -52,9 +54,22 @@ export function dependencyTest(from: Map<string, Node>, roots: Set<string>, only
 
 const { DataType } = onnx.TensorProto;
 const FIXED_TYPE: Record<string, number> = {
-  Shape: DataType.INT64, Size: DataType.INT64, NonZero: DataType.INT64, ArgMax: DataType.INT64, ArgMin: DataType.INT64,
-  Equal: DataType.BOOL, Less: DataType.BOOL, LessOrEqual: DataType.BOOL, Greater: DataType.BOOL, GreaterOrEqual: DataType.BOOL,
-  Not: DataType.BOOL, And: DataType.BOOL, Or: DataType.BOOL, Xor: DataType.BOOL, IsNaN: DataType.BOOL, IsInf: DataType.BOOL,
+  Shape: DataType.INT64,
+  Size: DataType.INT64,
+  NonZero: DataType.INT64,
+  ArgMax: DataType.INT64,
+  ArgMin: DataType.INT64,
+  Equal: DataType.BOOL,
+  Less: DataType.BOOL,
+  LessOrEqual: DataType.BOOL,
+  Greater: DataType.BOOL,
+  GreaterOrEqual: DataType.BOOL,
+  Not: DataType.BOOL,
+  And: DataType.BOOL,
+  Or: DataType.BOOL,
+  Xor: DataType.BOOL,
+  IsNaN: DataType.BOOL,
+  IsInf: DataType.BOOL,
 };
 
 /**
@@ -133,7 +148,11 @@ export class GraphBuilder {
   }
 
   f32(s: string, values: Float32Array, dims: number[]): string {
-    return this.init(s, { dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+    return this.init(s, {
+      dims,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    });
   }
 
   /** Adds a node whose one output is `out` (a name this builder made, or a tensor the rewrite replaces). */

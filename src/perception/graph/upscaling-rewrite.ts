@@ -11,8 +11,17 @@
 // value per channel. Anything else leaves the graph as it was, with the reason.
 import onnxProto from 'onnx-proto';
 import {
-  constantTensors, dimsOf, floats, GraphBuilder, intAttribute, intsAttribute, intValues, producers,
-  type Graph, type Node, type Tensor,
+  constantTensors,
+  dimsOf,
+  floats,
+  GraphBuilder,
+  intAttribute,
+  intsAttribute,
+  intValues,
+  producers,
+  type Graph,
+  type Node,
+  type Tensor,
 } from './onnx-graph-kit.js';
 
 const { onnx } = onnxProto;
@@ -62,7 +71,8 @@ function findHead(graph: Graph, logitsName: string, consts: Map<string, Tensor>)
   const final = from.get(logitsName);
   const product = final?.opType === 'Reshape' ? from.get(final.input?.[0] ?? '') : undefined;
   const flat = product?.opType === 'MatMul' ? from.get(product.input?.[1] ?? '') : undefined;
-  if (!final || !product || flat?.opType !== 'Reshape') return { reason: 'the logits are not Reshape(MatMul(tokens, Reshape(upscaled map)))' };
+  if (!final || !product || flat?.opType !== 'Reshape')
+    return { reason: 'the logits are not Reshape(MatMul(tokens, Reshape(upscaled map)))' };
   const second = chainBack(from, flat.input![0]!, consts);
   if ('reason' in second) return second;
   const first = chainBack(from, second.conv.input![0]!, consts);
@@ -70,7 +80,8 @@ function findHead(graph: Graph, logitsName: string, consts: Map<string, Tensor>)
   const view = from.get(first.conv.input![0]!);
   const transpose = view?.opType === 'Reshape' ? from.get(view.input?.[0] ?? '') : undefined;
   const perm = transpose?.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
-  if (transpose?.opType !== 'Transpose' || perm?.join() !== '0,2,1') return { reason: 'the first ConvTranspose does not read the transformer tokens viewed as [b, c, h, w]' };
+  if (transpose?.opType !== 'Transpose' || perm?.join() !== '0,2,1')
+    return { reason: 'the first ConvTranspose does not read the transformer tokens viewed as [b, c, h, w]' };
   for (const conv of [first.conv, second.conv]) {
     const why = unsupportedConv(conv, consts);
     if (why) return { reason: `ConvTranspose ${conv.name ?? ''}: ${why}` };
@@ -108,7 +119,8 @@ function chainBack(from: Map<string, Node>, end: string, consts: Map<string, Ten
     for (const [j, i] of (n.input ?? []).entries()) {
       if (!i || (n.opType === 'ReduceMean' && j === 1)) continue; // its axes, checked by isChannelMean
       if (consts.has(i)) {
-        if (channelValues(consts.get(i)!) === undefined) return { reason: `${n.opType} ${n.name ?? ''} takes a constant that is neither a scalar nor one value per channel` };
+        if (channelValues(consts.get(i)!) === undefined)
+          return { reason: `${n.opType} ${n.name ?? ''} takes a constant that is neither a scalar nor one value per channel` };
       } else stack.push(i);
     }
   }
@@ -133,11 +145,16 @@ function unsupportedConv(conv: Node, consts: Map<string, Tensor>): string | unde
   const dims = w?.dims?.map(Number);
   if (!w || dims?.length !== 4 || dims[2] !== 2 || dims[3] !== 2) return 'its weight is not a constant 2×2 kernel';
   if (floats(w) === undefined) return 'its weight is not float32';
-  if (conv.input?.[2] && (!consts.has(conv.input[2]) || floats(consts.get(conv.input[2])!)?.length !== dims[1])) return 'its bias is not a constant per channel';
+  if (conv.input?.[2] && (!consts.has(conv.input[2]) || floats(consts.get(conv.input[2])!)?.length !== dims[1]))
+    return 'its bias is not a constant per channel';
   if (ints('strides')?.join() !== '2,2') return 'its stride is not 2';
   if ((ints('pads') ?? [0]).some((p) => p !== 0) || (ints('output_padding') ?? [0]).some((p) => p !== 0)) return 'it pads';
   if ((ints('dilations') ?? [1]).some((d) => d !== 1) || Number(int('group') ?? 1) !== 1) return 'it is dilated or grouped';
-  if (ints('output_shape') || conv.attribute?.some((a) => a.name === 'auto_pad' && a.s?.length && new TextDecoder().decode(a.s) !== 'NOTSET')) return 'it sets its output shape';
+  if (
+    ints('output_shape') ||
+    conv.attribute?.some((a) => a.name === 'auto_pad' && a.s?.length && new TextDecoder().decode(a.s) !== 'NOTSET')
+  )
+    return 'it sets its output shape';
   return undefined;
 }
 
@@ -154,7 +171,8 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
     const w = floats(consts.get(conv.input![1]!)!)!;
     const [cin, cout] = dimsOf(consts.get(conv.input![1]!)!) as [number, number];
     const wm = new Float32Array(cin * 4 * cout);
-    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) for (let s = 0; s < 4; s++) wm[i * 4 * cout + s * cout + o] = w[(i * cout + o) * 4 + s]!;
+    for (let i = 0; i < cin; i++)
+      for (let o = 0; o < cout; o++) for (let s = 0; s < 4; s++) wm[i * 4 * cout + s * cout + o] = w[(i * cout + o) * 4 + s]!;
     const mm = b.op('MatMul', [input, b.f32(`w${k}`, wm, [cin, 4 * cout])], name(`mm${k}`));
     const split = b.op('Reshape', [mm, b.i64(`shape${k}`, [...leading, 4, cout])], name(`split${k}`));
     if (!conv.input![2]) return split;
@@ -190,7 +208,11 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
   const grid = b.op('Reshape', [h.tokens, gridShape], name('grid'));
   const cropped = b.op('Slice', [grid, b.i64('origin', [0, 0]), MASK_EXTENT, b.i64('grid_axes', [1, 2])], name('cropped'));
   const kept = b.op('Reshape', [cropped, b.i64('flat_shape', [0, -1, c0])], name('kept')); // [B, hw, C]
-  const extent = b.op('Slice', [b.op('Shape', [cropped], name('cropped_shape')), b.i64('one', [1]), b.i64('three', [3]), b.i64('axis0_e', [0])], name('extent'));
+  const extent = b.op(
+    'Slice',
+    [b.op('Shape', [cropped], name('cropped_shape')), b.i64('one', [1]), b.i64('three', [3]), b.i64('axis0_e', [0])],
+    name('extent'),
+  );
   const up1 = convAsMatMul(0, kept, [0, 0]); // [B, hw, 4, C1]
   const act1 = transplant(0, up1);
   if (typeof act1 !== 'string') return act1;
@@ -208,7 +230,11 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
   const rowShape = b.op('Concat', [b.i64('rows', [-1]), w, b.i64('subpixels', [2, 2, 2, 2])], name('row_shape'), axis0());
   const rows = b.op('Reshape', [byToken, rowShape], name('rows'));
   const ordered = b.op('Transpose', [rows], name('ordered'), perm([0, 2, 4, 1, 3, 5]));
-  const bt = b.op('Slice', [b.op('Shape', [h.hyper], name('hyper_shape')), b.i64('zero', [0]), b.i64('two_end', [2]), b.i64('axis0_bt', [0])], name('batch_tokens'));
+  const bt = b.op(
+    'Slice',
+    [b.op('Shape', [h.hyper], name('hyper_shape')), b.i64('zero', [0]), b.i64('two_end', [2]), b.i64('axis0_bt', [0])],
+    name('batch_tokens'),
+  );
   const side = b.op('Mul', [extent, b.i64('four_each', [4])], name('side'));
   const target = b.op('Concat', [bt, side], name('target'), axis0());
   b.op('Reshape', [ordered, target], h.final.output![0]!);
@@ -217,7 +243,10 @@ function build(h: Head, consts: Map<string, Tensor>, graph: Graph, b: GraphBuild
 
 function extentInput(): onnxProto.onnx.IValueInfoProto {
   const shape = onnx.TensorShapeProto.create({ dim: [onnx.TensorShapeProto.Dimension.create({ dimValue: 2 })] });
-  return onnx.ValueInfoProto.create({ name: MASK_EXTENT, type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape } }) });
+  return onnx.ValueInfoProto.create({
+    name: MASK_EXTENT,
+    type: onnx.TypeProto.create({ tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape } }),
+  });
 }
 
 /** A float constant's values when it is a scalar or holds one value per channel of [b, c, h, w] ([c,1,1] or [1,c,1,1]). */

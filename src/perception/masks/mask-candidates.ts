@@ -42,7 +42,12 @@ export function proposalsFromTokens(
 }
 
 /** The proposal of a single-mask decode, if it passes the filters. */
-export function proposalFromSingleMask(decoded: DecodedMask, prompt: Prompt, stage: Proposal['stage'], f: CandidateFilters): Proposal | undefined {
+export function proposalFromSingleMask(
+  decoded: DecodedMask,
+  prompt: Prompt,
+  stage: Proposal['stage'],
+  f: CandidateFilters,
+): Proposal | undefined {
   if (decoded.predictedIou < f.predIouThresh) return undefined;
   const p = proposalFromDecoded(decoded, prompt, stage, { stabilityScoreOffset: f.stabilityScoreOffset, minMaskRegionArea: 0 });
   return p.area > 0 && p.stability >= f.stabilityScoreThresh ? p : undefined;

@@ -13,12 +13,7 @@ export interface PostprocessOptions {
   minMaskRegionArea: number;
 }
 
-export function proposalFromDecoded(
-  decoded: DecodedMask,
-  prompt: Prompt,
-  stage: Proposal['stage'],
-  opts: PostprocessOptions,
-): Proposal {
+export function proposalFromDecoded(decoded: DecodedMask, prompt: Prompt, stage: Proposal['stage'], opts: PostprocessOptions): Proposal {
   const { logits, width, height } = decoded;
   if (logits.length !== width * height) {
     throw new RangeError(`decoder logits hold ${logits.length} values for a ${width}x${height} mask`);

@@ -132,9 +132,7 @@ export function removeSmallRegions(
   const box = knownBox ? clampBox(knownBox, width, height) : bitmapBox(mask, width, height);
   if (!box) return false;
   const win: [number, number, number, number] =
-    mode === 'holes'
-      ? [Math.max(0, box[0] - 1), Math.max(0, box[1] - 1), Math.min(width, box[2] + 1), Math.min(height, box[3] + 1)]
-      : box;
+    mode === 'holes' ? [Math.max(0, box[0] - 1), Math.max(0, box[1] - 1), Math.min(width, box[2] + 1), Math.min(height, box[3] + 1)] : box;
   const { labels, sizes, touchesBorder } = labelRegions(mask, width, win, mode === 'holes' ? 0 : 1);
   const flip = new Uint8Array(sizes.length);
   let any = false;
@@ -208,9 +206,14 @@ function touchesAddedMargin(
  * SAM's order: fill holes first, then remove islands. Returns whether the mask changed. `knownBox`
  * (see removeSmallRegions) still holds the mask after holes are filled: a filled hole lies inside it.
  */
-export function cleanupMask(mask: Uint8Array, width: number, height: number, minArea: number, knownBox?: readonly [number, number, number, number]): boolean {
+export function cleanupMask(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  minArea: number,
+  knownBox?: readonly [number, number, number, number],
+): boolean {
   const holes = removeSmallRegions(mask, width, height, minArea, 'holes', knownBox);
   const islands = removeSmallRegions(mask, width, height, minArea, 'islands', knownBox);
   return holes || islands;
 }
-

@@ -140,7 +140,13 @@ function label(
 }
 
 /** Holes under minArea filled, in the box grown by one pixel; background reaching a grown side continues outside. */
-function fillHoles(fg: Columns, box: [number, number, number, number], width: number, height: number, minArea: number): Columns | undefined {
+function fillHoles(
+  fg: Columns,
+  box: [number, number, number, number],
+  width: number,
+  height: number,
+  minArea: number,
+): Columns | undefined {
   const [bx0, by0, bx1, by1] = box;
   const wx0 = Math.max(0, bx0 - 1);
   const wy0 = Math.max(0, by0 - 1);

@@ -47,14 +47,20 @@ export interface CheckInputs {
 export async function checkFourTokenDecoder(inputs: CheckInputs): Promise<Verdict> {
   const { embedding, fourToken } = inputs;
   const at = new Date().toISOString();
-  const prompts: Prompt[] = gridPointsInBox(CHECK_GRID, [0, 0, embedding.width, embedding.height]).map(([x, y]) => ({ points: [{ x, y, label: 1 }] }));
+  const prompts: Prompt[] = gridPointsInBox(CHECK_GRID, [0, 0, embedding.width, embedding.height]).map(([x, y]) => ({
+    points: [{ x, y, label: 1 }],
+  }));
   let worst = { iou: 1, prompt: prompts[0]! };
   let compared = 0;
   try {
     const { masks } = await fourToken.decode(prompts.map((prompt) => ({ prompt })));
     for (const [i, prompt] of prompts.entries()) {
       const o = await inputs.original(prompt);
-      const theirs = rleFromBitmap(Uint8Array.from(o.logits, (v) => (v > 0 ? 1 : 0)), o.width, o.height);
+      const theirs = rleFromBitmap(
+        Uint8Array.from(o.logits, (v) => (v > 0 ? 1 : 0)),
+        o.width,
+        o.height,
+      );
       const m = masks[i]!;
       const ours = tokenMask(m, bestGranularity(m), fourToken.upsampler, 0);
       if (ours.area === 0 && theirs.counts.length === 1) continue; // both empty: no evidence either way
@@ -66,7 +72,10 @@ export async function checkFourTokenDecoder(inputs: CheckInputs): Promise<Verdic
     return { state: 'refused', reason: `the derived decoder failed its check: ${errorMessage(e)}`, image: inputs.image, at };
   }
   if (compared < CHECK_MIN_MASKS) {
-    return { state: 'pending', reason: `only ${compared} of ${prompts.length} check prompts gave a mask on ${inputs.image}; checking again on the next image` };
+    return {
+      state: 'pending',
+      reason: `only ${compared} of ${prompts.length} check prompts gave a mask on ${inputs.image}; checking again on the next image`,
+    };
   }
   const minIou = Number(worst.iou.toFixed(4));
   if (worst.iou >= CHECK_MIN_IOU) return { state: 'verified', minIou, image: inputs.image, at };

@@ -54,7 +54,15 @@ export type FourTokenFile =
 interface FourTokenRecord {
   version: number;
   source: string;
-  derived?: { sha256: string; bytes: number; logitsName: string; iouName: string; sharing: SharingSummary; upscaling: UpscalingSummary; attention: AttentionSummary };
+  derived?: {
+    sha256: string;
+    bytes: number;
+    logitsName: string;
+    iouName: string;
+    sharing: SharingSummary;
+    upscaling: UpscalingSummary;
+    attention: AttentionSummary;
+  };
   unavailable?: string;
   verdict?: Verdict;
 }
@@ -85,7 +93,17 @@ async function damage(file: string, expected: NonNullable<FourTokenRecord['deriv
 function fromRecord(r: FourTokenRecord, model: string, recordPath: string): FourTokenFile {
   if (r.unavailable !== undefined) return { available: false, reason: r.unavailable, recordPath };
   const d = r.derived!;
-  return { available: true, model, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention, verdict: r.verdict ?? { state: 'pending' }, recordPath };
+  return {
+    available: true,
+    model,
+    logitsName: d.logitsName,
+    iouName: d.iouName,
+    sharing: d.sharing,
+    upscaling: d.upscaling,
+    attention: d.attention,
+    verdict: r.verdict ?? { state: 'pending' },
+    recordPath,
+  };
 }
 
 /**
@@ -102,7 +120,16 @@ export async function prepareFourTokenDecoder(
     const bytes = typeof source === 'string' ? await fs.readFile(source) : source;
     const d = deriveFourTokenDecoder(bytes, derive);
     return d.ok
-      ? { available: true, model: d.bytes, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention, verdict: { state: 'pending' } }
+      ? {
+          available: true,
+          model: d.bytes,
+          logitsName: d.logitsName,
+          iouName: d.iouName,
+          sharing: d.sharing,
+          upscaling: d.upscaling,
+          attention: d.attention,
+          verdict: { state: 'pending' },
+        }
       : { available: false, reason: d.reason };
   }
   const sourceSha = (await hashFileMemoized(source, hashMemoPath(home))).sha256;
@@ -121,7 +148,15 @@ export async function prepareFourTokenDecoder(
   } else {
     await writeFileAtomic(paths.model, d.bytes);
     const sha256 = createHash('sha256').update(d.bytes).digest('hex');
-    record.derived = { sha256, bytes: d.bytes.byteLength, logitsName: d.logitsName, iouName: d.iouName, sharing: d.sharing, upscaling: d.upscaling, attention: d.attention };
+    record.derived = {
+      sha256,
+      bytes: d.bytes.byteLength,
+      logitsName: d.logitsName,
+      iouName: d.iouName,
+      sharing: d.sharing,
+      upscaling: d.upscaling,
+      attention: d.attention,
+    };
     record.verdict = { state: 'pending' };
   }
   await writeRecord(paths.record, record, log);

@@ -82,21 +82,38 @@ async function attempt(opts: FourTokenOptions, file: FourTokenFile, split = true
  * The four-token graph without the speed-ups (image side copied per prompt, the exported mask head), where
  * the rewritten one failed to load or its check (derived in memory, checked anew).
  */
-async function plainFallback(opts: FourTokenOptions, failed: FourTokenStatus): Promise<{ status: FourTokenStatus; loaded?: Loaded } | undefined> {
+async function plainFallback(
+  opts: FourTokenOptions,
+  failed: FourTokenStatus,
+): Promise<{ status: FourTokenStatus; loaded?: Loaded } | undefined> {
   if (!failed.sharing?.shared && !failed.upscaling?.rewritten && !failed.attention?.blocks) return undefined;
   opts.log(`twinseg: the rewritten four-token decoder ${failed.state} (${failed.reason}); trying it as exported, without the speed-ups`);
-  const file = await prepareFourTokenDecoder(opts.decoderPath, { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false }).catch(() => undefined);
+  const file = await prepareFourTokenDecoder(opts.decoderPath, {
+    shareImageSide: false,
+    rewriteUpscaling: false,
+    rewriteAttention: false,
+  }).catch(() => undefined);
   if (!file?.available) return undefined;
   const next = await attempt(opts, file, false);
   if (!next.loaded) return undefined;
   const reason = `the rewritten graph ${failed.state}: ${failed.reason}`;
-  return { loaded: next.loaded, status: { ...next.status, sharing: { shared: false, reason }, upscaling: { rewritten: false, reason }, attention: { blocks: 0, reason } } };
+  return {
+    loaded: next.loaded,
+    status: {
+      ...next.status,
+      sharing: { shared: false, reason },
+      upscaling: { rewritten: false, reason },
+      attention: { blocks: 0, reason },
+    },
+  };
 }
 
 export async function openFourTokenDecoder(opts: FourTokenOptions): Promise<FourTokenHandle> {
-  const file = await prepareFourTokenDecoder(opts.decoderPath, { home: opts.home, log: opts.log }).catch(
-    (e: unknown) => ({ available: false as const, reason: `deriving it failed: ${errorMessage(e)}`, recordPath: undefined }),
-  );
+  const file = await prepareFourTokenDecoder(opts.decoderPath, { home: opts.home, log: opts.log }).catch((e: unknown) => ({
+    available: false as const,
+    reason: `deriving it failed: ${errorMessage(e)}`,
+    recordPath: undefined,
+  }));
   let { status, loaded } = await attempt(opts, file);
   if (!loaded) ({ status, loaded } = (await plainFallback(opts, status)) ?? { status, loaded });
   if (status.state === 'unavailable' || status.state === 'refused') {
@@ -167,7 +184,13 @@ async function loadWhole(opts: FourTokenOptions, file: Extract<FourTokenFile, { 
 }
 
 /** The loaded decoder after its warm-up runs; the session is released where they fail. */
-async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>, session: ModelSession, provider: ProviderName, split: SplitSummary): Promise<Loaded> {
+async function warmed(
+  opts: FourTokenOptions,
+  file: Extract<FourTokenFile, { available: true }>,
+  session: ModelSession,
+  provider: ProviderName,
+  split: SplitSummary,
+): Promise<Loaded> {
   const l: Loaded = {
     session,
     logitsName: file.logitsName,
@@ -192,9 +215,13 @@ async function warmed(opts: FourTokenOptions, file: Extract<FourTokenFile, { ava
  * or where the split is not found or does not load, one graph. GPUs keep one graph: the image side is cheap
  * there, and split it would cross to the host and back on every run.
  */
-async function splitSessions(opts: FourTokenOptions, file: Extract<FourTokenFile, { available: true }>): Promise<{ session?: ModelSession; summary: SplitSummary }> {
+async function splitSessions(
+  opts: FourTokenOptions,
+  file: Extract<FourTokenFile, { available: true }>,
+): Promise<{ session?: ModelSession; summary: SplitSummary }> {
   const provider = opts.providers[0];
-  if (opts.providers.length !== 1 || provider !== 'cpu') return { summary: { split: false, reason: `one graph on ${opts.providers.join(', ')}` } };
+  if (opts.providers.length !== 1 || provider !== 'cpu')
+    return { summary: { split: false, reason: `one graph on ${opts.providers.join(', ')}` } };
   const bytes = typeof file.model === 'string' ? new Uint8Array(await fs.readFile(file.model)) : file.model;
   const parts = splitImageSide(bytes);
   if (!parts.ok) return { summary: { split: false, reason: parts.reason } };

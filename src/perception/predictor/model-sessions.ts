@@ -58,7 +58,13 @@ export interface ServedFourTokenDecoder {
 
 export type ModelSessions =
   | { kind: 'in-process'; encoder: CreatedSession; decoder: CreatedSession; backend: Extract<BackendInfo, { kind: 'in-process' }> }
-  | { kind: 'triton'; encoder: TritonSession; encoderSpec: EncoderSpec; decoder: ServedFourTokenDecoder; backend: Extract<BackendInfo, { kind: 'triton' }> };
+  | {
+      kind: 'triton';
+      encoder: TritonSession;
+      encoderSpec: EncoderSpec;
+      decoder: ServedFourTokenDecoder;
+      backend: Extract<BackendInfo, { kind: 'triton' }>;
+    };
 
 const REPO_HINT =
   'Write the repository with `twinseg triton-repo DIR` (its decoder is the four-token decoder twinseg derives from the ' +
@@ -72,7 +78,11 @@ const fixed = (d: number | string | undefined): number | undefined => (typeof d 
  * Why a served decoder is not the four-token decoder twinseg derives, or undefined when it is: the SAM prompt
  * inputs with a free prompt axis, and [prompts,4,S,S] logits and [prompts,4] IoUs under their derived names.
  */
-export function fourTokenMismatch(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], embeddingDims?: readonly (number | string)[]): string | undefined {
+export function fourTokenMismatch(
+  inputs: readonly ValueSpec[],
+  outputs: readonly ValueSpec[],
+  embeddingDims?: readonly (number | string)[],
+): string | undefined {
   const names = new Set(outputs.map((o) => o.name));
   if (!names.has(FOUR_TOKEN_LOGITS) || !names.has(FOUR_TOKEN_IOU)) {
     const original = names.has('masks') && names.has('iou_predictions');
@@ -80,18 +90,25 @@ export function fourTokenMismatch(inputs: readonly ValueSpec[], outputs: readonl
       ? 'it is the original SAM decoder (one mask per prompt, outputs masks and iou_predictions), not the four-token decoder derived from it'
       : `it has no outputs ${FOUR_TOKEN_LOGITS} and ${FOUR_TOKEN_IOU}`;
   }
-  const missing = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'].filter((n) => !inputs.some((i) => i.name === n));
+  const missing = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input'].filter(
+    (n) => !inputs.some((i) => i.name === n),
+  );
   if (missing.length > 0) return `it lacks the SAM prompt inputs ${missing.join(', ')}`;
   const coords = inputs.find((i) => i.name === 'point_coords')!;
-  if (coords.shape.length !== 3 || fixed(coords.shape[0]) !== undefined) return `point_coords is [${coords.shape.join(',')}], expected a free prompt axis first`;
+  if (coords.shape.length !== 3 || fixed(coords.shape[0]) !== undefined)
+    return `point_coords is [${coords.shape.join(',')}], expected a free prompt axis first`;
   const logits = outputs.find((o) => o.name === FOUR_TOKEN_LOGITS)!;
   const iou = outputs.find((o) => o.name === FOUR_TOKEN_IOU)!;
   const tokens = (d: number | string | undefined) => fixed(d) === undefined || d === MASK_TOKENS;
-  if (logits.type !== 'float32' || logits.shape.length !== 4 || !tokens(logits.shape[1])) return `${FOUR_TOKEN_LOGITS} is ${logits.type}[${logits.shape.join(',')}], expected float32[prompts,4,S,S]`;
-  if (iou.type !== 'float32' || iou.shape.length !== 2 || !tokens(iou.shape[1])) return `${FOUR_TOKEN_IOU} is ${iou.type}[${iou.shape.join(',')}], expected float32[prompts,4]`;
+  if (logits.type !== 'float32' || logits.shape.length !== 4 || !tokens(logits.shape[1]))
+    return `${FOUR_TOKEN_LOGITS} is ${logits.type}[${logits.shape.join(',')}], expected float32[prompts,4,S,S]`;
+  if (iou.type !== 'float32' || iou.shape.length !== 2 || !tokens(iou.shape[1]))
+    return `${FOUR_TOKEN_IOU} is ${iou.type}[${iou.shape.join(',')}], expected float32[prompts,4]`;
   const embeddings = inputs.find((i) => i.name === 'image_embeddings')!;
   if (embeddingDims) {
-    const clash = embeddings.shape.length !== embeddingDims.length || embeddings.shape.some((d, k) => fixed(d) !== undefined && fixed(embeddingDims[k]) !== undefined && d !== embeddingDims[k]);
+    const clash =
+      embeddings.shape.length !== embeddingDims.length ||
+      embeddings.shape.some((d, k) => fixed(d) !== undefined && fixed(embeddingDims[k]) !== undefined && d !== embeddingDims[k]);
     if (clash) return `it takes image_embeddings [${embeddings.shape.join(',')}], but the encoder gives [${embeddingDims.join(',')}]`;
   }
   return undefined;
@@ -108,7 +125,11 @@ async function openTriton(t: TritonBackendOptions): Promise<Extract<ModelSession
   }
 }
 
-async function checkServed(t: TritonBackendOptions, encoder: TritonSession, decoder: TritonSession): Promise<Extract<ModelSessions, { kind: 'triton' }>> {
+async function checkServed(
+  t: TritonBackendOptions,
+  encoder: TritonSession,
+  decoder: TritonSession,
+): Promise<Extract<ModelSessions, { kind: 'triton' }>> {
   const where = (name: string) => `Triton model "${name}" at ${encoder.url}`;
   let encoderSpec: EncoderSpec;
   try {

@@ -96,7 +96,17 @@ export async function createSamPredictor(opts: SamPredictorOptions): Promise<Loa
     await Promise.all([enc.session.release(), dec.session.release()]);
     throw e;
   }
-  const predictor = buildPredictor(opts, enc.session, encoderSpec, decoderSpec, backend.provider, [...enc.fallbacks, ...dec.fallbacks], backend, originalDecode(dec.session, encoderSpec, decoderSpec), () => dec.session.release());
+  const predictor = buildPredictor(
+    opts,
+    enc.session,
+    encoderSpec,
+    decoderSpec,
+    backend.provider,
+    [...enc.fallbacks, ...dec.fallbacks],
+    backend,
+    originalDecode(dec.session, encoderSpec, decoderSpec),
+    () => dec.session.release(),
+  );
   if (opts.fourToken === false) return predictor;
   let four: FourTokenHandle;
   try {
@@ -151,7 +161,13 @@ function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessi
     const m = (await decoder.decode([{ prompt }])).masks[0]!;
     const token = exportedToken(prompt, m);
     const lowRes = Float32Array.from(tokenLogits(m, token));
-    return { logits: logitsFromLowRes(lowRes, decoder.upsampler), width: embedding.width, height: embedding.height, predictedIou: m.iou[token]!, lowRes };
+    return {
+      logits: logitsFromLowRes(lowRes, decoder.upsampler),
+      width: embedding.width,
+      height: embedding.height,
+      predictedIou: m.iou[token]!,
+      lowRes,
+    };
   };
   const decoderSpec: DecoderSpec = { masksName: decoder.logitsName, iouName: decoder.iouName, maskInputSize: decoder.maskSize };
   const predictor = buildPredictor(opts, encoder, encoderSpec, decoderSpec, 'triton', [], backend, decode, () => decoder.session.release());
@@ -163,7 +179,11 @@ function servedPredictor(opts: SamPredictorOptions, sessions: Extract<ModelSessi
 }
 
 /** decode() on the decoder as exported: one prompt, its full-size mask and the model's pick of tokens. */
-function originalDecode(decoder: ModelSession, encoderSpec: EncoderSpec, decoderSpec: DecoderSpec): (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask> {
+function originalDecode(
+  decoder: ModelSession,
+  encoderSpec: EncoderSpec,
+  decoderSpec: DecoderSpec,
+): (embedding: Embedding, prompt: Prompt) => Promise<DecodedMask> {
   const target = encoderSpec.targetSize;
   const m = decoderSpec.maskInputSize;
   // Never written to: every call without a mask prompt feeds the same zeros.
@@ -190,9 +210,13 @@ function originalDecode(decoder: ModelSession, encoderSpec: EncoderSpec, decoder
     const dims = masks.dims;
     const [mh, mw] = [dims[dims.length - 2], dims[dims.length - 1]];
     if (dims.length !== 4 || mh !== height || mw !== width) {
-      throw new TwinsegError('MODEL_INCOMPATIBLE', `The decoder returned masks of shape [${dims.join(',')}], expected [1,C,${height},${width}].`, {
-        hint: 'Use a SAM ONNX decoder that upsamples masks to orig_im_size.',
-      });
+      throw new TwinsegError(
+        'MODEL_INCOMPATIBLE',
+        `The decoder returned masks of shape [${dims.join(',')}], expected [1,C,${height},${width}].`,
+        {
+          hint: 'Use a SAM ONNX decoder that upsamples masks to orig_im_size.',
+        },
+      );
     }
     const iou = asFloat32(out[decoderSpec.iouName].data, 'iou_predictions');
     // Multimask exports return C masks; keep the one the model rates best.

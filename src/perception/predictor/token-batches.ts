@@ -33,7 +33,13 @@ function headExtent(ctx: TokenRunContext, embedding: Embedding, crop: boolean): 
 }
 
 /** Feeds for one run; inputs the four-token graph no longer declares are left out. */
-function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly TokenPrompt[], run: DecoderRun, extent: [number, number]): Record<string, PlainTensor> {
+function runFeeds(
+  ctx: TokenRunContext,
+  embedding: Embedding,
+  prompts: readonly TokenPrompt[],
+  run: DecoderRun,
+  extent: [number, number],
+): Record<string, PlainTensor> {
   const arrays = run.members.map((i) => promptToDecoderArrays(prompts[i]!.prompt, embedding.width, embedding.height, ctx.resize));
   const n = arrays[0]!.n;
   const b = run.size;
@@ -50,9 +56,13 @@ function runFeeds(ctx: TokenRunContext, embedding: Embedding, prompts: readonly 
     const maskInput = prompts[run.members[src]!]!.maskInput;
     if (maskInput) {
       if (maskInput.length !== plane) {
-        throw new TwinsegError('INVALID_INPUT', `A mask input holds ${maskInput.length} values; this decoder takes ${ctx.maskSize}x${ctx.maskSize} low-res logits.`, {
-          hint: 'Pass the low-res logits of an earlier decode of the same image (tokenLogits of its result).',
-        });
+        throw new TwinsegError(
+          'INVALID_INPUT',
+          `A mask input holds ${maskInput.length} values; this decoder takes ${ctx.maskSize}x${ctx.maskSize} low-res logits.`,
+          {
+            hint: 'Pass the low-res logits of an earlier decode of the same image (tokenLogits of its result).',
+          },
+        );
       }
       masks.set(maskInput, k * plane);
     }
@@ -73,17 +83,34 @@ function sharesImageSide(session: ModelSession): boolean {
   return session.inputs.find((i) => i.name === 'mask_input')?.shape[0] === MASK_BATCH_DIM;
 }
 
-function checkedOutputs(ctx: TokenRunContext, out: Record<string, PlainTensor>, b: number, rows: number, cols: number): { logits: Float32Array; iou: Float32Array } {
+function checkedOutputs(
+  ctx: TokenRunContext,
+  out: Record<string, PlainTensor>,
+  b: number,
+  rows: number,
+  cols: number,
+): { logits: Float32Array; iou: Float32Array } {
   const logits = out[ctx.logitsName];
   const iou = out[ctx.iouName];
   const ok =
-    logits?.data instanceof Float32Array && iou?.data instanceof Float32Array &&
-    logits.dims.length === 4 && logits.dims[0] === b && logits.dims[1] === MASK_TOKENS && logits.dims[2] === rows && logits.dims[3] === cols &&
-    iou.dims.length === 2 && iou.dims[0] === b && iou.dims[1] === MASK_TOKENS;
+    logits?.data instanceof Float32Array &&
+    iou?.data instanceof Float32Array &&
+    logits.dims.length === 4 &&
+    logits.dims[0] === b &&
+    logits.dims[1] === MASK_TOKENS &&
+    logits.dims[2] === rows &&
+    logits.dims[3] === cols &&
+    iou.dims.length === 2 &&
+    iou.dims[0] === b &&
+    iou.dims[1] === MASK_TOKENS;
   if (!ok) {
-    throw new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder returned [${logits?.dims.join(',')}] and [${iou?.dims.join(',')}], expected [${b},${MASK_TOKENS},${rows},${cols}] and [${b},${MASK_TOKENS}].`, {
-      hint: 'This SAM export does not batch prompts as expected; set TWINSEG_DECODER to a standard segment-anything export.',
-    });
+    throw new TwinsegError(
+      'MODEL_INCOMPATIBLE',
+      `The four-token decoder returned [${logits?.dims.join(',')}] and [${iou?.dims.join(',')}], expected [${b},${MASK_TOKENS},${rows},${cols}] and [${b},${MASK_TOKENS}].`,
+      {
+        hint: 'This SAM export does not batch prompts as expected; set TWINSEG_DECODER to a standard segment-anything export.',
+      },
+    );
   }
   return { logits: logits.data as Float32Array, iou: iou.data as Float32Array };
 }
@@ -97,7 +124,11 @@ export async function decodeTokenBatches(
   opts: TokenDecodeOptions = {},
 ): Promise<{ masks: TokenMasks[]; runs: number }> {
   const counts = prompts.map((p) => (p.prompt.points?.length ?? 0) + (p.prompt.box ? 2 : 1));
-  const runs = planDecoderRuns(counts, prompts.map((p) => p.maskInput !== undefined), policy);
+  const runs = planDecoderRuns(
+    counts,
+    prompts.map((p) => p.maskInput !== undefined),
+    policy,
+  );
   const masks = new Array<TokenMasks>(prompts.length);
   const s = ctx.maskSize;
   const takesExtent = ctx.session.inputs.some((i) => i.name === MASK_EXTENT);

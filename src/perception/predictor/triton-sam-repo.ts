@@ -38,21 +38,32 @@ export interface SamRepoResult {
 const IN_PROCESS_HINT = 'Without TWINSEG_TRITON_URL this model still runs in-process, decoding one mask per prompt.';
 
 /** Derives (or finds under home) the four-token decoder and makes sure it passed its check; returns its file. */
-export async function checkedFourTokenDecoder(files: SamRepoFiles, opts: Omit<SamRepoOptions, keyof TritonRepoOptions>): Promise<{ file: string; verdict: Verdict }> {
+export async function checkedFourTokenDecoder(
+  files: SamRepoFiles,
+  opts: Omit<SamRepoOptions, keyof TritonRepoOptions>,
+): Promise<{ file: string; verdict: Verdict }> {
   const log = opts.log ?? (() => undefined);
   const prepared = async () => {
     const f = await prepareFourTokenDecoder(files.decoderPath, { home: opts.home, log });
     if (!f.available) {
-      throw new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder cannot be derived from the ${files.model} decoder ${files.decoderPath}: ${f.reason}.`, {
-        hint: `twinseg's Triton backend serves that decoder only. ${IN_PROCESS_HINT}`,
-      });
+      throw new TwinsegError(
+        'MODEL_INCOMPATIBLE',
+        `The four-token decoder cannot be derived from the ${files.model} decoder ${files.decoderPath}: ${f.reason}.`,
+        {
+          hint: `twinseg's Triton backend serves that decoder only. ${IN_PROCESS_HINT}`,
+        },
+      );
     }
     return { file: f.model as string, verdict: f.verdict };
   };
   const refused = (verdict: Verdict) =>
-    new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder derived from the ${files.model} decoder failed its check against the original: ${verdict.reason}.`, {
-      hint: `twinseg's Triton backend needs it to match. ${IN_PROCESS_HINT}`,
-    });
+    new TwinsegError(
+      'MODEL_INCOMPATIBLE',
+      `The four-token decoder derived from the ${files.model} decoder failed its check against the original: ${verdict.reason}.`,
+      {
+        hint: `twinseg's Triton backend needs it to match. ${IN_PROCESS_HINT}`,
+      },
+    );
 
   let current = await prepared();
   if (current.verdict.state === 'refused') throw refused(current.verdict);
@@ -84,15 +95,24 @@ export async function checkedFourTokenDecoder(files: SamRepoFiles, opts: Omit<Sa
   current = await prepared();
   if (current.verdict.state === 'refused') throw refused(current.verdict);
   if (current.verdict.state !== 'verified') {
-    throw new TwinsegError('MODEL_INCOMPATIBLE', `The four-token decoder derived from the ${files.model} decoder could not be checked: ${current.verdict.reason ?? 'no verdict'}.`, {
-      hint: 'Run the command again; if it persists, report it with the model files used.',
-    });
+    throw new TwinsegError(
+      'MODEL_INCOMPATIBLE',
+      `The four-token decoder derived from the ${files.model} decoder could not be checked: ${current.verdict.reason ?? 'no verdict'}.`,
+      {
+        hint: 'Run the command again; if it persists, report it with the model files used.',
+      },
+    );
   }
   return current;
 }
 
 /** Writes DIR with `<names.encoder>` (the encoder) and `<names.decoder>` (the checked four-token decoder). */
-export async function writeSamTritonRepo(dir: string, files: SamRepoFiles, names: { encoder: string; decoder: string }, opts: SamRepoOptions): Promise<SamRepoResult> {
+export async function writeSamTritonRepo(
+  dir: string,
+  files: SamRepoFiles,
+  names: { encoder: string; decoder: string },
+  opts: SamRepoOptions,
+): Promise<SamRepoResult> {
   const fourToken = await checkedFourTokenDecoder(files, opts);
   const written = await writeTritonRepo(
     dir,
@@ -101,7 +121,12 @@ export async function writeSamTritonRepo(dir: string, files: SamRepoFiles, names
       { name: names.encoder, onnxPath: files.encoderPath, batch: false },
       // The prompt batch is inside each request, against that request's one image embedding, so Triton has no
       // batch axis to join requests on (image_embeddings is [1,256,64,64]): max_batch_size 0, any prompt count.
-      { name: names.decoder, onnxPath: fourToken.file, batch: true, source: `the four-token decoder derived from ${path.basename(files.decoderPath)}` },
+      {
+        name: names.decoder,
+        onnxPath: fourToken.file,
+        batch: true,
+        source: `the four-token decoder derived from ${path.basename(files.decoderPath)}`,
+      },
     ],
     opts,
   );

@@ -78,7 +78,12 @@ export function lowResUpsampler(width: number, height: number, frame = SAM_TARGE
 }
 
 /** Rows and columns within the upsampler's reach holding a value above `floor`, or undefined if none. */
-function activeBounds(logits: Float32Array, up: LowResUpsampler, stride: number, floor: number): { r0: number; r1: number; c0: number; c1: number } | undefined {
+function activeBounds(
+  logits: Float32Array,
+  up: LowResUpsampler,
+  stride: number,
+  floor: number,
+): { r0: number; r1: number; c0: number; c1: number } | undefined {
   const { size } = up;
   const { rows, cols } = up.reach;
   let r0 = size;
@@ -116,10 +121,20 @@ function outputRange(axis: AxisBlend, lo: number, hi: number): [number, number] 
 let colsScratch = new Float64Array(0);
 let solidScratch = new Uint8Array(0);
 let runEndScratch = new Int32Array(0);
-const atLeast = <T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number, make: (n: number) => T): T => (a.length >= n ? a : make(Math.max(n, 2 * a.length)));
+const atLeast = <T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number, make: (n: number) => T): T =>
+  a.length >= n ? a : make(Math.max(n, 2 * a.length));
 
 /** Low-res logits blended down the rows of the box: one column of values per low-res column in use. */
-function blendRows(logits: Float32Array, up: LowResUpsampler, s: number, y0: number, y1: number, c0: number, c1: number, cols = new Float64Array((c1 - c0 + 1) * (y1 - y0))): Float64Array {
+function blendRows(
+  logits: Float32Array,
+  up: LowResUpsampler,
+  s: number,
+  y0: number,
+  y1: number,
+  c0: number,
+  c1: number,
+  cols = new Float64Array((c1 - c0 + 1) * (y1 - y0)),
+): Float64Array {
   const h = y1 - y0;
   const { index, weight } = up.ys;
   for (let y = y0; y < y1; y++) {
@@ -137,7 +152,9 @@ function blendRows(logits: Float32Array, up: LowResUpsampler, s: number, y0: num
 function checkPlane(logits: Float32Array, up: LowResUpsampler, stride: number): void {
   const rows = logits.length / stride;
   if (!Number.isInteger(rows) || stride > up.size || rows > up.size || rows < up.reach.rows || stride < up.reach.cols) {
-    throw new RangeError(`low-res logits hold ${logits.length} values in rows of ${stride}; the image needs ${up.reach.rows}x${up.reach.cols} of ${up.size}x${up.size}`);
+    throw new RangeError(
+      `low-res logits hold ${logits.length} values in rows of ${stride}; the image needs ${up.reach.rows}x${up.reach.cols} of ${up.size}x${up.size}`,
+    );
   }
 }
 

@@ -30,17 +30,9 @@ export interface DecoderSpec {
   maskInputSize: number;
 }
 
-export const DECODER_INPUTS = [
-  'image_embeddings',
-  'point_coords',
-  'point_labels',
-  'mask_input',
-  'has_mask_input',
-  'orig_im_size',
-] as const;
+export const DECODER_INPUTS = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'] as const;
 
-const listNames = (values: readonly ValueSpec[]) =>
-  values.map((v) => `${v.name} ${v.type}[${v.shape.join(',')}]`).join('; ') || '(none)';
+const listNames = (values: readonly ValueSpec[]) => values.map((v) => `${v.name} ${v.type}[${v.shape.join(',')}]`).join('; ') || '(none)';
 
 function staticDim(d: number | string | undefined): number | undefined {
   return typeof d === 'number' && d > 0 ? d : undefined;
@@ -48,9 +40,13 @@ function staticDim(d: number | string | undefined): number | undefined {
 
 export function encoderSpecFrom(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], model = 'encoder'): EncoderSpec {
   const incompatible = (why: string) =>
-    new TwinsegError('MODEL_INCOMPATIBLE', `The ${model} is not a SAM image encoder twinseg can drive: ${why}. It declares inputs ${listNames(inputs)}.`, {
-      hint: 'Use a SAM encoder export taking either [1,3,1024,1024] normalised float or [H,W,3] float pixels.',
-    });
+    new TwinsegError(
+      'MODEL_INCOMPATIBLE',
+      `The ${model} is not a SAM image encoder twinseg can drive: ${why}. It declares inputs ${listNames(inputs)}.`,
+      {
+        hint: 'Use a SAM encoder export taking either [1,3,1024,1024] normalised float or [H,W,3] float pixels.',
+      },
+    );
   const tensors = inputs.filter((i) => i.type !== 'non-tensor');
   if (tensors.length !== 1) throw incompatible(`expected exactly one tensor input, found ${tensors.length}`);
   const input = tensors[0];

@@ -112,11 +112,9 @@ export function promptToDecoderArrays(
     Number.isFinite(x) && Number.isFinite(y) && x >= 0 && y >= 0 && x <= imageWidth && y <= imageHeight;
   for (const p of points) {
     if (!inside(p.x, p.y)) {
-      throw new TwinsegError(
-        'INVALID_INPUT',
-        `Point (${p.x}, ${p.y}) lies outside the ${imageWidth}x${imageHeight} image.`,
-        { hint: 'Give points in original image pixels, x in [0, width], y in [0, height].' },
-      );
+      throw new TwinsegError('INVALID_INPUT', `Point (${p.x}, ${p.y}) lies outside the ${imageWidth}x${imageHeight} image.`, {
+        hint: 'Give points in original image pixels, x in [0, width], y in [0, height].',
+      });
     }
     if (p.label !== 0 && p.label !== 1) {
       throw new TwinsegError('INVALID_INPUT', `Point label ${String(p.label)} must be 1 (on the object) or 0 (not on it).`);

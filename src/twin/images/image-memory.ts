@@ -86,7 +86,13 @@ export class ImageMemory {
     const src = typeof source === 'string' ? classifyImageSource(source) : source;
     if (!this.opts.inlineDir || src.kind !== 'base64') return;
     const file = this.inlinePath(image.hash);
-    if (await fs.stat(file).then(() => true, () => false)) return;
+    if (
+      await fs.stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     // The bytes as sent (at most TWINSEG_MAX_IMAGE_BYTES): decoding them again gives the same pixels,
     // which the hash check in of() confirms. A PNG of the pixels could be many times larger.
     await writeFileAtomic(file, Buffer.from(src.base64, 'base64'));
@@ -102,9 +108,13 @@ export class ImageMemory {
     if (cached) return cached;
     const candidates = await this.candidates(twin, access);
     if (candidates.length === 0) {
-      throw new TwinsegError('IMAGE_NOT_FOUND', `The image of twin ${twin.id} is no longer in memory, and no file this session may read holds it.`, {
-        hint: 'Build the twin again with build_digital_twin from the image (a path inside your roots, or base64).',
-      });
+      throw new TwinsegError(
+        'IMAGE_NOT_FOUND',
+        `The image of twin ${twin.id} is no longer in memory, and no file this session may read holds it.`,
+        {
+          hint: 'Build the twin again with build_digital_twin from the image (a path inside your roots, or base64).',
+        },
+      );
     }
     let last: unknown;
     for (const source of candidates) {
@@ -186,7 +196,13 @@ export class ImageMemory {
     if (!this.opts.inlineDir) return undefined;
     for (const name of [`${hash}.img`, `${hash}.png`]) {
       const file = path.join(this.opts.inlineDir, name);
-      if (await fs.stat(file).then((s) => s.isFile(), () => false)) return file;
+      if (
+        await fs.stat(file).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      )
+        return file;
     }
     return undefined;
   }

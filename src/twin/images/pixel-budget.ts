@@ -44,7 +44,11 @@ export class PixelBudget {
         const i = this.queue.indexOf(waiter);
         if (i < 0) return;
         this.queue.splice(i, 1);
-        reject(new TwinsegError('CANCELLED', 'The operation was cancelled while it waited for memory to decode its image.', { cause: signal?.reason }));
+        reject(
+          new TwinsegError('CANCELLED', 'The operation was cancelled while it waited for memory to decode its image.', {
+            cause: signal?.reason,
+          }),
+        );
         this.grantWaiting();
       };
       if (signal?.aborted) {

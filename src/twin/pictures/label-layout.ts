@@ -53,7 +53,11 @@ export function layoutLabels(targets: readonly LabelTarget[], frame: Box, opts: 
   const gap = opts.gap ?? 2;
   const boxes: Box[] = [];
   const leaders: Segment[] = [];
-  const anchors = new Map(targets.map((t) => [t.id, deepestClear(t.depth, [], 1, 0)[0]] as const).filter((e): e is [number, [number, number]] => e[1] !== undefined));
+  const anchors = new Map(
+    targets
+      .map((t) => [t.id, deepestClear(t.depth, [], 1, 0)[0]] as const)
+      .filter((e): e is [number, [number, number]] => e[1] !== undefined),
+  );
   const placed: PlacedLabel[] = [];
   const failed = new Set<number>();
   const isFree = (box: Box): boolean =>
@@ -140,7 +144,12 @@ function besideWithLeader(
  * Up to `n` points (pixel centres) of a depth map, deepest first and at least `spacing` apart, that no
  * box in `hiding` covers or comes within 3 pixels of.
  */
-export function deepestClear(depth: { box: Box; values: Float32Array }, hiding: readonly Box[], n: number, spacing: number): [number, number][] {
+export function deepestClear(
+  depth: { box: Box; values: Float32Array },
+  hiding: readonly Box[],
+  n: number,
+  spacing: number,
+): [number, number][] {
   const [x0, y0, x1] = depth.box;
   const w = x1 - x0;
   const near = hiding.filter((b) => boxesTouch(b, depth.box, 3));

@@ -12,10 +12,26 @@ export type Rgb = [number, number, number];
 // Saturated colours that stay apart from each other and from typical photo tones; consecutive ids
 // get far-apart hues so neighbouring objects (often consecutive ids) are easy to tell apart.
 const PALETTE: Rgb[] = [
-  [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25], [145, 30, 180],
-  [245, 130, 48], [70, 240, 240], [240, 50, 230], [210, 245, 60], [0, 128, 128],
-  [250, 190, 212], [170, 110, 40], [128, 0, 0], [170, 255, 195], [0, 0, 128],
-  [255, 215, 180], [128, 128, 0], [220, 190, 255], [255, 255, 255], [128, 128, 128],
+  [230, 25, 75],
+  [60, 180, 75],
+  [0, 130, 200],
+  [255, 225, 25],
+  [145, 30, 180],
+  [245, 130, 48],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [0, 128, 128],
+  [250, 190, 212],
+  [170, 110, 40],
+  [128, 0, 0],
+  [170, 255, 195],
+  [0, 0, 128],
+  [255, 215, 180],
+  [128, 128, 0],
+  [220, 190, 255],
+  [255, 255, 255],
+  [128, 128, 128],
 ];
 
 export function markColor(id: number): Rgb {
@@ -180,11 +196,9 @@ function interiorCore(crop: Uint8Array, cw: number, ch: number, box: Box, w: num
 
 function assertSameSize(image: LoadedImage, rle: Rle): void {
   if (rle.width !== image.width || rle.height !== image.height) {
-    throw new TwinsegError(
-      'INVALID_INPUT',
-      `The mask is ${rle.width}x${rle.height} but the image is ${image.width}x${image.height}.`,
-      { hint: 'Use masks of the twin built from this image.' },
-    );
+    throw new TwinsegError('INVALID_INPUT', `The mask is ${rle.width}x${rle.height} but the image is ${image.width}x${image.height}.`, {
+      hint: 'Use masks of the twin built from this image.',
+    });
   }
 }
 
@@ -229,11 +243,7 @@ export interface OverlayOptions {
 }
 
 /** The photo with each mask as a translucent fill and a solid outline, later masks on top. */
-export async function overlayPng(
-  image: LoadedImage,
-  masks: readonly OverlayMask[],
-  opts: OverlayOptions = {},
-): Promise<Buffer> {
+export async function overlayPng(image: LoadedImage, masks: readonly OverlayMask[], opts: OverlayOptions = {}): Promise<Buffer> {
   const rgb = Uint8Array.from(image.rgb);
   const { width: w, height: h } = image;
   masks.forEach((m, i) => {

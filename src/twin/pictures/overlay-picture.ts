@@ -34,7 +34,14 @@ export interface OverlayOptions {
 
 // Saturated tints far apart in hue; the one used for an object is the one farthest from its colour.
 const TINTS: Rgb[] = [
-  [255, 0, 255], [0, 255, 255], [255, 255, 0], [0, 255, 0], [255, 96, 0], [0, 96, 255], [255, 0, 64], [160, 0, 255],
+  [255, 0, 255],
+  [0, 255, 255],
+  [255, 255, 0],
+  [0, 255, 0],
+  [255, 96, 0],
+  [0, 96, 255],
+  [255, 0, 64],
+  [160, 0, 255],
 ];
 
 const labDistance = (a: Rgb, b: Rgb): number => {
@@ -133,7 +140,16 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
     const bits = sampledMask(item.rle, region, W, H);
     paintMask(rgb, W, H, bits, [0, 0, W, H], { color: tints[k]!, fillAlpha: 0.35, outlineWidth: outline });
     const c = maskCentre(bits, W, H);
-    if (item.id !== undefined && c) labels.push(idBox(item.id, Math.round(Math.min(W - 3 * digitH, Math.max(0, c[0] - digitH))), Math.round(Math.max(0, Math.min(H - 2 * digitH, c[1] - digitH))), digitH, tints[k]!));
+    if (item.id !== undefined && c)
+      labels.push(
+        idBox(
+          item.id,
+          Math.round(Math.min(W - 3 * digitH, Math.max(0, c[0] - digitH))),
+          Math.round(Math.max(0, Math.min(H - 2 * digitH, c[1] - digitH))),
+          digitH,
+          tints[k]!,
+        ),
+      );
   });
   // A crop gets rulers in image pixels, so a point seen on it can be mapped back to the image.
   const ruler = opts.crop ? rulerSvg(window, W, H, LABEL_MIN_DIGIT_PX) : undefined;
@@ -155,7 +171,9 @@ function legendSvg(items: readonly OverlayItem[], tints: Rgb[], digitH: number, 
     .slice(0, 12);
   const lineH = digitH + 8;
   const width = 8 + digitH + 6 + Math.max(...rows.map((r) => numberWidth(String(r.id)) * (digitH / GLYPH_H))) + 8;
-  const parts = [`<rect x="4" y="4" width="${Math.round(width)}" height="${rows.length * lineH + 8}" rx="3" fill="#000000" fill-opacity="0.6"/>`];
+  const parts = [
+    `<rect x="4" y="4" width="${Math.round(width)}" height="${rows.length * lineH + 8}" rx="3" fill="#000000" fill-opacity="0.6"/>`,
+  ];
   rows.forEach((r, i) => {
     const y = 8 + i * lineH;
     parts.push(`<rect x="8" y="${y + 2}" width="${digitH}" height="${digitH}" fill="${toHex(r.tint)}" stroke="#ffffff"/>`);

@@ -145,8 +145,7 @@ async function draw(image: LoadedImage, objects: TwinObject[], twin: Twin, windo
   const layout = layoutLabels(targets, frame);
   const marks: PlacedMark[] = layout.placed.map(({ id, box, leader }) => (leader ? { id, box, leader } : { id, box }));
   const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` +
-    `${labelsSvg(marks, digitH)}${ruler?.svg ?? ''}</svg>`;
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` + `${labelsSvg(marks, digitH)}${ruler?.svg ?? ''}</svg>`;
   const picture = await drawSvgOver({ data: rgb, width: W, height: H, channels: 3 }, svg);
   return { picture, marks, unlabelled: layout.unplaced };
 }

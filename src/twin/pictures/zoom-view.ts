@@ -53,9 +53,13 @@ export function zoomRegion(twin: Twin, req: ZoomRequest): Box {
   }
   const [x1, y1, x2, y2] = req.region!;
   if (!(x1 < x2 && y1 < y2)) {
-    throw new TwinsegError('INVALID_INPUT', `The region [${req.region!.join(', ')}] is empty: it must be [x1, y1, x2, y2] with x1 < x2 and y1 < y2.`, {
-      hint: 'Give the corners in image pixels, top-left first.',
-    });
+    throw new TwinsegError(
+      'INVALID_INPUT',
+      `The region [${req.region!.join(', ')}] is empty: it must be [x1, y1, x2, y2] with x1 < x2 and y1 < y2.`,
+      {
+        hint: 'Give the corners in image pixels, top-left first.',
+      },
+    );
   }
   if (x2 <= 0 || y2 <= 0 || x1 >= width || y1 >= height) {
     throw new TwinsegError('INVALID_INPUT', `The region [${req.region!.join(', ')}] lies outside the ${width}×${height} image.`, {

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { COLOR_NAMES } from '../colour.js';
 import { POSITION_NAMES } from '../scene-model.js';
 
-
 // No `maximum` or `minimum` noise in the JSON Schema, repeated at each of the many id fields of tools/list: a
 // number type plus the checks that zod enforces (the ids a host reads off the picture start at 1 anyway).
 const Id = z.number().refine((n) => Number.isSafeInteger(n) && n >= 1, 'Expected a positive integer object id.');
@@ -19,9 +18,7 @@ export function strict<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `Unknown field(s): ${issue.keys.join(', ')}. Known fields here: ${known}.`
-        : undefined,
+      issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}. Known fields here: ${known}.` : undefined,
   });
 }
 
@@ -73,7 +70,9 @@ function predicateShape() {
     overlaps: relation('sharing pixels with it, neither inside the other'),
     touches: relation('touching it (≤ 2 px apart, no shared pixel)'),
     near: d(
-      z.union([Id, strict({ id: Id, k: z.int().min(1).max(100).optional() })], { error: 'Expected an object id or {"id": N, "k": K}.' }).optional(),
+      z
+        .union([Id, strict({ id: Id, k: z.int().min(1).max(100).optional() })], { error: 'Expected an object id or {"id": N, "k": K}.' })
+        .optional(),
       'Id or {id, k}: the k (default 3) nearest.',
     ),
     contains_point: d(z.array(z.number()).length(2).optional(), '[x, y]: masks covering this pixel.'),

@@ -10,9 +10,7 @@ import type { Twin, TwinObject } from '../scene-model.js';
 
 type Test = (o: TwinObject) => boolean;
 
-const RELATION_FIELDS = [
-  'left_of', 'right_of', 'above', 'below', 'inside', 'contains', 'overlaps', 'touches',
-] as const;
+const RELATION_FIELDS = ['left_of', 'right_of', 'above', 'below', 'inside', 'contains', 'overlaps', 'touches'] as const;
 
 function referencedIds(q: FilterQuery): number[] {
   const out: number[] = [];
@@ -93,14 +91,15 @@ function compileLeaf(twin: Twin, p: FilterPredicate): Test[] {
   }
   if (p.contains_point) {
     const [px, py] = p.contains_point.map(Math.floor) as [number, number];
-    tests.push(
-      (o) => px >= o.bbox[0] && px < o.bbox[2] && py >= o.bbox[1] && py < o.bbox[3] && rleContains(mask(o.id), px, py),
-    );
+    tests.push((o) => px >= o.bbox[0] && px < o.bbox[2] && py >= o.bbox[1] && py < o.bbox[3] && rleContains(mask(o.id), px, py));
   }
   return tests;
 }
 
-const all = (tests: Test[]): Test => (o) => tests.every((t) => t(o));
+const all =
+  (tests: Test[]): Test =>
+  (o) =>
+    tests.every((t) => t(o));
 
 function compile(twin: Twin, q: FilterQuery): Test {
   const must = compileLeaf(twin, q);
@@ -121,10 +120,18 @@ function sorter(twin: Twin, sort: FilterSort | undefined): (a: TwinObject, b: Tw
   const sign = (sort.order ?? (sort.by === 'area' ? 'desc' : 'asc')) === 'asc' ? 1 : -1;
   let key: (o: TwinObject) => number;
   switch (sort.by) {
-    case 'id': key = (o) => o.id; break;
-    case 'area': key = (o) => o.area; break;
-    case 'x': key = (o) => o.centroid[0]; break;
-    case 'y': key = (o) => o.centroid[1]; break;
+    case 'id':
+      key = (o) => o.id;
+      break;
+    case 'area':
+      key = (o) => o.area;
+      break;
+    case 'x':
+      key = (o) => o.centroid[0];
+      break;
+    case 'y':
+      key = (o) => o.centroid[1];
+      break;
     case 'distance': {
       if ((sort.point === undefined) === (sort.object === undefined)) {
         throw new TwinsegError('INVALID_INPUT', 'Sorting by distance needs exactly one of `point` or `object`.', {

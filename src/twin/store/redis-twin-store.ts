@@ -95,7 +95,9 @@ export class RedisTwinStore implements TwinStore {
       // Reading the base also starts its TTL again.
       const base = twin.revision && twin.revision.base !== id ? await this.load(twin.revision.base, false) : undefined;
       if (!base) {
-        this.log(`twin ${id}: its base twin ${twin.revision?.base ?? '(none)'} is gone, so this revision cannot be served; build the image again.`);
+        this.log(
+          `twin ${id}: its base twin ${twin.revision?.base ?? '(none)'} is gone, so this revision cannot be served; build the image again.`,
+        );
         return undefined;
       }
       try {
@@ -187,7 +189,9 @@ export class RedisTwinStore implements TwinStore {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.blobs.set(key, buf);
     if (buf.byteLength > this.opts.maxTwinBytes) {
-      this.log(`blob ${key} is ${buf.byteLength} bytes, over TWINSEG_STORE_MAX_TWIN_BYTES (${this.opts.maxTwinBytes}); kept in this process only.`);
+      this.log(
+        `blob ${key} is ${buf.byteLength} bytes, over TWINSEG_STORE_MAX_TWIN_BYTES (${this.opts.maxTwinBytes}); kept in this process only.`,
+      );
       return;
     }
     await this.call(`store ${key}`, (r) => r.set(this.key('blob', key), buf, 'EX', this.ttl));

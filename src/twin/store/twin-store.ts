@@ -401,7 +401,10 @@ export class LocalTwinStore implements TwinStore {
       } else if (i === 0) {
         ({ files, bytes } = await this.trimNewest(f));
       } else {
-        if (young) this.log(`twin store: removed twins used ${Math.round((now - f.newest) / 1000)} s ago: ${dir} is at its cap of ${this.maxDiskBytes} bytes.`);
+        if (young)
+          this.log(
+            `twin store: removed twins used ${Math.round((now - f.newest) / 1000)} s ago: ${dir} is at its cap of ${this.maxDiskBytes} bytes.`,
+          );
         for (const e of [...f.revisions, ...(f.base ? [f.base] : []), ...f.blobs]) await fs.rm(e.file, { force: true });
       }
     }

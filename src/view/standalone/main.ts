@@ -54,7 +54,9 @@ function note(content: readonly ContentBlock[], kind: string): void {
 
 /** The result the view is opened with, shaped as the tool that names such a choice would shape it. */
 function resultFor(s: Shown): CallToolResult {
-  const structured = s.ids ? { twin_id: s.twinId, ids: s.ids, op: s.op ?? 'union', ...(s.exclude ? { exclude: s.exclude } : {}) } : { twin_id: s.twinId };
+  const structured = s.ids
+    ? { twin_id: s.twinId, ids: s.ids, op: s.op ?? 'union', ...(s.exclude ? { exclude: s.exclude } : {}) }
+    : { twin_id: s.twinId };
   const text = s.ids ? `Objects ${s.ids.join(', ')} of twin ${s.twinId}.` : `Twin ${s.twinId}.`;
   return { content: [{ type: 'text', text }], structuredContent: structured };
 }
@@ -141,7 +143,11 @@ async function start(): Promise<void> {
     });
     const first = fragment.get('twin') ?? session.twin_id;
     const last = session.trace?.at(-1);
-    const initial: Shown | undefined = first ? { twinId: first } : last ? { twinId: last.twin_id, ids: last.ids, op: last.op, exclude: last.exclude } : undefined;
+    const initial: Shown | undefined = first
+      ? { twinId: first }
+      : last
+        ? { twinId: last.twin_id, ids: last.ids, op: last.op, exclude: last.exclude }
+        : undefined;
     if (initial) await show(initial);
     else status(choices.size ? 'Pick a twin.' : 'No twins yet: build one (twinseg build IMAGE), then type its id.');
   } catch (e) {

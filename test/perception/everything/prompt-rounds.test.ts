@@ -11,7 +11,15 @@ function proposal(fill: (x: number, y: number) => boolean): Proposal {
   const bits = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) bits[y * W + x] = fill(x, y) ? 1 : 0;
   const rle = rleFromBitmap(bits, W, H);
-  return { rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou: 1, stability: 1, prompt: { points: [{ x: 0, y: 0, label: 1 }] }, stage: 'parts' };
+  return {
+    rle,
+    area: rleArea(rle),
+    bbox: rleBbox(rle),
+    predictedIou: 1,
+    stability: 1,
+    prompt: { points: [{ x: 0, y: 0, label: 1 }] },
+    stage: 'parts',
+  };
 }
 const board = (x: number, y: number) => x >= 200 && x < 300 && y >= 100 && y < 160;
 const pole = (x: number, y: number) => x >= 242 && x < 258 && y >= 160 && y < 240;

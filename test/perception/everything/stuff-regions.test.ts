@@ -4,7 +4,14 @@
 // one for the tree with its holes, none for the rock. Ground truth comes from the drawn scene.
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIou, rleUnion, type Rle } from '../../../src/mask/rle.js';
-import { colourField, colourSplits, kMeans, leftoverBlobs, sliverRadius, stuffProposals } from '../../../src/perception/everything/stuff-regions.js';
+import {
+  colourField,
+  colourSplits,
+  kMeans,
+  leftoverBlobs,
+  sliverRadius,
+  stuffProposals,
+} from '../../../src/perception/everything/stuff-regions.js';
 import { runEverything } from '../../../src/perception/everything/everything.js';
 import { resolveEverythingOptions } from '../../../src/perception/presets.js';
 import type { LoadedImage, Proposal } from '../../../src/perception/contract.js';
@@ -22,11 +29,59 @@ const SPEC: SceneSpec = {
   height: H,
   theme: 'outdoor',
   items: [
-    { id: 1, name: 'grass', role: 'backdrop', colour: 'green', rgb: [100, 135, 70], shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: H }], texture: flat(11, 24, 20) },
-    { id: 2, name: 'path', role: 'backdrop', colour: 'brown', rgb: [150, 132, 108], shapes: [{ kind: 'polygon', points: [[40, 240], [110, 240], [230, 110], [200, 110]] }], texture: flat(12, 14) },
-    { id: 3, name: 'sky', role: 'backdrop', colour: 'blue', rgb: [170, 200, 232], shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: 100 }], texture: flat(13, 10, -10) },
-    { id: 4, name: 'tree', role: 'whole', colour: 'green', rgb: [40, 75, 35], shapes: [{ kind: 'ellipse', cx: 260, cy: 70, rx: 50, ry: 60 }], texture: flat(14, 10) },
-    ...[[240, 40], [270, 55], [250, 85], [285, 95], [235, 110]].map(([cx, cy], k) => ({
+    {
+      id: 1,
+      name: 'grass',
+      role: 'backdrop',
+      colour: 'green',
+      rgb: [100, 135, 70],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: H }],
+      texture: flat(11, 24, 20),
+    },
+    {
+      id: 2,
+      name: 'path',
+      role: 'backdrop',
+      colour: 'brown',
+      rgb: [150, 132, 108],
+      shapes: [
+        {
+          kind: 'polygon',
+          points: [
+            [40, 240],
+            [110, 240],
+            [230, 110],
+            [200, 110],
+          ],
+        },
+      ],
+      texture: flat(12, 14),
+    },
+    {
+      id: 3,
+      name: 'sky',
+      role: 'backdrop',
+      colour: 'blue',
+      rgb: [170, 200, 232],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: W, h: 100 }],
+      texture: flat(13, 10, -10),
+    },
+    {
+      id: 4,
+      name: 'tree',
+      role: 'whole',
+      colour: 'green',
+      rgb: [40, 75, 35],
+      shapes: [{ kind: 'ellipse', cx: 260, cy: 70, rx: 50, ry: 60 }],
+      texture: flat(14, 10),
+    },
+    ...[
+      [240, 40],
+      [270, 55],
+      [250, 85],
+      [285, 95],
+      [235, 110],
+    ].map(([cx, cy], k) => ({
       id: 5 + k,
       name: 'sky',
       role: 'part' as const,
@@ -36,8 +91,24 @@ const SPEC: SceneSpec = {
       shapes: [{ kind: 'ellipse' as const, cx: cx!, cy: cy!, rx: 7, ry: 6 }],
       texture: flat(20 + k, 6),
     })),
-    { id: 10, name: 'crate', role: 'whole', colour: 'red', rgb: [205, 35, 40], shapes: [{ kind: 'rect', x: 20, y: 130, w: 50, h: 40 }], texture: flat(30, 7) },
-    { id: 11, name: 'rock', role: 'whole', colour: 'gray', rgb: [128, 128, 130], shapes: [{ kind: 'ellipse', cx: 270, cy: 200, rx: 28, ry: 18 }], texture: flat(31, 7) },
+    {
+      id: 10,
+      name: 'crate',
+      role: 'whole',
+      colour: 'red',
+      rgb: [205, 35, 40],
+      shapes: [{ kind: 'rect', x: 20, y: 130, w: 50, h: 40 }],
+      texture: flat(30, 7),
+    },
+    {
+      id: 11,
+      name: 'rock',
+      role: 'whole',
+      colour: 'gray',
+      rgb: [128, 128, 130],
+      shapes: [{ kind: 'ellipse', cx: 270, cy: 200, rx: 28, ry: 18 }],
+      texture: flat(31, 7),
+    },
   ],
 };
 
@@ -48,7 +119,15 @@ async function drawn() {
   return { image, mask };
 }
 
-const proposal = (rle: Rle): Proposal => ({ rle, area: rleArea(rle), bbox: rleBbox(rle), predictedIou: 0.9, stability: 0.9, prompt: {}, stage: 'grid' });
+const proposal = (rle: Rle): Proposal => ({
+  rle,
+  area: rleArea(rle),
+  bbox: rleBbox(rle),
+  predictedIou: 0.9,
+  stability: 0.9,
+  prompt: {},
+  stage: 'grid',
+});
 const best = (target: Rle, found: readonly Proposal[]) => Math.max(0, ...found.map((p) => rleIou(p.rle, target)));
 
 describe('stuff regions on a drawn background', () => {
@@ -70,7 +149,13 @@ describe('stuff regions on a drawn background', () => {
     const { image, mask } = await drawn();
     const lawn = rleDifference(mask(1, 2), mask(10, 11));
     const holes = mask(5, 6, 7, 8, 9);
-    const stuff = stuffProposals(image, [proposal(lawn), proposal(mask(3)), proposal(mask(4, 5, 6, 7, 8, 9)), proposal(holes), proposal(mask(10))]);
+    const stuff = stuffProposals(image, [
+      proposal(lawn),
+      proposal(mask(3)),
+      proposal(mask(4, 5, 6, 7, 8, 9)),
+      proposal(holes),
+      proposal(mask(10)),
+    ]);
     expect(best(holes, stuff)).toBeLessThan(0.3);
     expect(best(mask(2), stuff)).toBeGreaterThanOrEqual(0.8);
   });
@@ -85,9 +170,19 @@ describe('stuff regions on a drawn background', () => {
   it('keeps a region cut into pieces by what stands on it as one object', async () => {
     const { image, mask } = await drawn();
     // A post stands on the path: the path's mask comes back in two pieces, still one stuff region.
-    const post = rleFromBitmap(Uint8Array.from({ length: W * H }, (_, i) => ((i % W) >= 140 && (i % W) < 152 ? 1 : 0)), W, H);
+    const post = rleFromBitmap(
+      Uint8Array.from({ length: W * H }, (_, i) => (i % W >= 140 && i % W < 152 ? 1 : 0)),
+      W,
+      H,
+    );
     const lawn = rleDifference(mask(1, 2), rleUnion(mask(10, 11), post));
-    const stuff = stuffProposals(image, [proposal(lawn), proposal(post), proposal(mask(3)), proposal(mask(4, 5, 6, 7, 8, 9)), proposal(mask(10, 11))]);
+    const stuff = stuffProposals(image, [
+      proposal(lawn),
+      proposal(post),
+      proposal(mask(3)),
+      proposal(mask(4, 5, 6, 7, 8, 9)),
+      proposal(mask(10, 11)),
+    ]);
     const path = rleDifference(mask(2), post);
     const found = stuff.filter((p) => rleIou(p.rle, path) >= 0.7);
     expect(found).toHaveLength(1);

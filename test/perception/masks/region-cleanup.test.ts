@@ -68,11 +68,17 @@ describe('region cleanup', () => {
       const bits = new Uint8Array(w * h);
       for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) bits[y * w + x] = noise[y * w + x]!;
       let [tx1, ty1, tx2, ty2] = [w, h, 0, 0];
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (bits[y * w + x]) [tx1, ty1, tx2, ty2] = [Math.min(tx1, x), Math.min(ty1, y), Math.max(tx2, x + 1), Math.max(ty2, y + 1)];
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          if (bits[y * w + x]) [tx1, ty1, tx2, ty2] = [Math.min(tx1, x), Math.min(ty1, y), Math.max(tx2, x + 1), Math.max(ty2, y + 1)];
       const area = 1 + (seed % 12);
       const scanned = bits.slice();
       const changed = cleanupMask(scanned, w, h, area);
-      for (const box of [[tx1, ty1, tx2, ty2], [x1, y1, x2, y2], [tx1 - 3, ty1 - 2, tx2 + 5, ty2 + 9]] as const) {
+      for (const box of [
+        [tx1, ty1, tx2, ty2],
+        [x1, y1, x2, y2],
+        [tx1 - 3, ty1 - 2, tx2 + 5, ty2 + 9],
+      ] as const) {
         const told = bits.slice();
         expect(cleanupMask(told, w, h, area, box)).toBe(changed);
         expect(Buffer.from(told).equals(Buffer.from(scanned))).toBe(true);

@@ -19,7 +19,9 @@ function blobs(w: number, h: number, seed: number, density: number): Uint8Array 
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       let n = 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) n += noise[(y + dy) * w + x + dx] && x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h ? 1 : 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++)
+          n += noise[(y + dy) * w + x + dx] && x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h ? 1 : 0;
       out[y * w + x] = n >= 5 ? 1 : 0;
     }
   return out;

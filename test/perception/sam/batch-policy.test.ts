@@ -12,8 +12,14 @@ describe('planning batched decoder runs', () => {
   });
 
   it('cuts long groups at maxBatch and pads each run up to the next fixed size', () => {
-    const runs = planDecoderRuns(new Array<number>(70).fill(2), new Array<boolean>(70).fill(false), { maxBatch: 64, padTo: [1, 4, 16, 64] });
-    expect(runs.map((r) => [r.members.length, r.size])).toEqual([[64, 64], [6, 16]]);
+    const runs = planDecoderRuns(new Array<number>(70).fill(2), new Array<boolean>(70).fill(false), {
+      maxBatch: 64,
+      padTo: [1, 4, 16, 64],
+    });
+    expect(runs.map((r) => [r.members.length, r.size])).toEqual([
+      [64, 64],
+      [6, 16],
+    ]);
   });
 
   it('runs exact sizes up to 8 on the CPU and pads to fixed sizes on GPUs, warming what it will use', () => {

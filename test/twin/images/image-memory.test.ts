@@ -22,7 +22,7 @@ const twinOf = (image: LoadedImage, source = image.source): Twin =>
   ({ id: 'tw_0000000000000001', image: { hash: image.hash, width: image.width, height: image.height, source } }) as Twin;
 
 describe("ImageMemory.of reads a twin's image again only for a caller, inside its roots", () => {
-  it('from the twin\'s recorded path when the caller\'s roots hold it; never without an access', async () => {
+  it("from the twin's recorded path when the caller's roots hold it; never without an access", async () => {
     const file = path.join(dir, 'a', 'p.png');
     await fs.writeFile(file, await png(8, 6));
     const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(file)).image;

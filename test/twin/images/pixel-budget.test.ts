@@ -26,7 +26,9 @@ afterAll(async () => {
 
 /** A flat 64 Mpx PNG with a block of colour (a few hundred kB that decode to 192 MiB). */
 async function bigPng(file: string, shade: number): Promise<void> {
-  const block = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 200, g: shade, b: 40 } } }).png().toBuffer();
+  const block = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 200, g: shade, b: 40 } } })
+    .png()
+    .toBuffer();
   await sharp({ create: { width: SIDE, height: SIDE, channels: 3, background: { r: shade, g: 120, b: 160 } }, limitInputPixels: false })
     .composite([{ input: block, left: 1000 + shade, top: 2000 }])
     .png()

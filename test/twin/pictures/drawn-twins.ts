@@ -67,7 +67,14 @@ export function twinOf(image: LoadedImage, objects: DrawnObject[], id = 'tw_0000
 
 /** The scene's items as a twin (backdrops and wholes as wholes, parts as parts), with the scene's pixels. */
 export function twinOfScene(scene: RenderedScene): { image: LoadedImage; twin: Twin } {
-  const image: LoadedImage = { hash: 'scene', width: scene.width, height: scene.height, rgb: scene.rgb, source: 'drawn scene', format: 'png' };
+  const image: LoadedImage = {
+    hash: 'scene',
+    width: scene.width,
+    height: scene.height,
+    rgb: scene.rgb,
+    source: 'drawn scene',
+    format: 'png',
+  };
   const index = new Map(scene.objects.map((o, i) => [o.id, i + 1]));
   const twin = twinOf(
     image,

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Box } from '../../../src/mask/rle.js';
-import { boxesTouch, deepestClear, layoutLabels, segmentHitsBox, segmentsCross, type LabelTarget } from '../../../src/twin/pictures/label-layout.js';
+import {
+  boxesTouch,
+  deepestClear,
+  layoutLabels,
+  segmentHitsBox,
+  segmentsCross,
+  type LabelTarget,
+} from '../../../src/twin/pictures/label-layout.js';
 import { distanceTransform, interiorCandidates } from '../../../src/twin/pictures/mark-placement.js';
 
 /** A label target for a w×h rectangle of the picture at (x, y). */
@@ -9,7 +16,11 @@ function rectTarget(id: number, [x1, y1, x2, y2]: Box, label: [number, number] =
   const w = x2 - x1;
   const h = y2 - y1;
   const dist = distanceTransform(new Uint8Array(w * h).fill(1), w, h);
-  const spots = interiorCandidates(dist, w, h, label[1] * 1.5, 12, label[1], [w / 2, h / 2]).map((c) => ({ ...c, x: c.x + x1, y: c.y + y1 }));
+  const spots = interiorCandidates(dist, w, h, label[1] * 1.5, 12, label[1], [w / 2, h / 2]).map((c) => ({
+    ...c,
+    x: c.x + x1,
+    y: c.y + y1,
+  }));
   return { id, width: label[0], height: label[1], spots, depth: { box: [x1, y1, x2, y2], values: dist }, area: w * h };
 }
 
@@ -36,7 +47,15 @@ describe('label layout', () => {
   it('keeps every pair of labels apart, leaders clear of other labels, all inside the frame', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 380 }), fc.integer({ min: 0, max: 280 }), fc.integer({ min: 3, max: 120 }), fc.integer({ min: 3, max: 120 })), { minLength: 1, maxLength: 40 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 380 }),
+            fc.integer({ min: 0, max: 280 }),
+            fc.integer({ min: 3, max: 120 }),
+            fc.integer({ min: 3, max: 120 }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
         (rects) => {
           const frame: Box = [10, 20, 400, 300];
           const targets = rects.map(([x, y, w, h], i) => rectTarget(i + 1, [x, y, Math.min(400, x + w), Math.min(300, y + h)]));
@@ -49,7 +68,8 @@ describe('label layout', () => {
             const seg = [...a.leader.from, ...a.leader.to] as [number, number, number, number];
             const own = targets[a.id - 1]!.depth.box;
             expect(inside(a.leader.to[0], a.leader.to[1], own), `leader of ${a.id} ends on its object`).toBe(true);
-            for (const b of placed) if (b.id !== a.id) expect(segmentHitsBox(seg, b.box), `leader of ${a.id} through label ${b.id}`).toBe(false);
+            for (const b of placed)
+              if (b.id !== a.id) expect(segmentHitsBox(seg, b.box), `leader of ${a.id} through label ${b.id}`).toBe(false);
           }
         },
       ),

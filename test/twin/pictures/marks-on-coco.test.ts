@@ -75,7 +75,9 @@ describeWithSampleData('coco')('marks and zoom on the COCO sample photos', () =>
       const byRuler = [coordinateAt(rulers.top, px), coordinateAt(rulers.left, py)];
       const byWindow = pictureToImage(out.window, px, py);
       for (const [x, y] of [byRuler, byWindow]) {
-        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x!), Math.floor(y!)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(true);
+        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x!), Math.floor(y!)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(
+          true,
+        );
       }
     }
   });

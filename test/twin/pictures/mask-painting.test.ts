@@ -121,7 +121,9 @@ describe('overlayPng', () => {
     for (let y = 0; y < 4; y++) bits[y * W + 15] = 0;
     const inside = (x: number, y: number) => x < 0 || y < 0 || x >= W || y >= H || bits[y * W + x] === 1;
     for (const d of [1, 2, 3]) {
-      const { data } = await raw(await overlayPng(grey, [{ rle: rleFromBitmap(bits, W, H), color: '#ff0000' }], { fillAlpha: 0, outlineWidth: d }));
+      const { data } = await raw(
+        await overlayPng(grey, [{ rle: rleFromBitmap(bits, W, H), color: '#ff0000' }], { fillAlpha: 0, outlineWidth: d }),
+      );
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
           let edge = false;

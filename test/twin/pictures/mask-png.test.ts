@@ -44,7 +44,9 @@ describe('mask PNG', () => {
 
   it('reads an 8-bit greyscale PNG by thresholding at 128', async () => {
     const grey = Buffer.from([0, 127, 128, 255]);
-    const png = await sharp(grey, { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
+    const png = await sharp(grey, { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toBuffer();
     expect(Array.from(rleToBitmap(await decodeMaskPng(png)))).toEqual([0, 0, 1, 1]);
   });
 
@@ -52,4 +54,3 @@ describe('mask PNG', () => {
     await expect(decodeMaskPng(Buffer.from('not a png'))).rejects.toMatchObject({ code: 'IMAGE_UNREADABLE' });
   });
 });
-

@@ -17,7 +17,7 @@ function rect(x1: number, y1: number, x2: number, y2: number) {
 }
 
 describe('overlay picture', () => {
-  it('tints each object in a colour far from its own and from the other objects\' tints', () => {
+  it("tints each object in a colour far from its own and from the other objects' tints", () => {
     const [onRed, onRed2, onGreen] = contrastingTints(['#d02020', '#c01818', '#20c020']);
     // Not a red tint on a red object, not the same tint twice, not green on green.
     expect(onRed![0] > 200 && onRed![1] < 100 && onRed![2] < 100).toBe(false);
@@ -63,7 +63,10 @@ describe('overlay picture', () => {
     // The same point read off the rulers, as a host without the reply's window would.
     const rulers = await readRulers(p.data);
     const [rx, ry] = [coordinateAt(rulers.top, (130 - 104) * 5.53), coordinateAt(rulers.left, (50 - 24) * 5.53)];
-    expect([Math.abs(rx - 130), Math.abs(ry - 50)].every((d) => d < 1), `read ${[rx, ry]}`).toBe(true);
+    expect(
+      [Math.abs(rx - 130), Math.abs(ry - 50)].every((d) => d < 1),
+      `read ${[rx, ry]}`,
+    ).toBe(true);
     // A full (uncropped) overlay has no rulers and shows the whole image.
     const full = await renderOverlay(grey, [a]);
     expect(full.window).toEqual({ x1: 0, y1: 0, x2: W, y2: H, scale: 1 });

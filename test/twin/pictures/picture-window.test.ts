@@ -27,11 +27,16 @@ describe('host scale', () => {
 
   it('never gives a picture over 1568 px or 1.15 MP, for any image size', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 8 }), (w, h, zoom) => {
-        const size = pictureSize(fullWindow(w, h, { maxZoom: zoom }));
-        expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(HOST_MAX_SIDE);
-        expect(size.width * size.height).toBeLessThanOrEqual(HOST_MAX_PIXELS + Math.max(size.width, size.height));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 8 }),
+        (w, h, zoom) => {
+          const size = pictureSize(fullWindow(w, h, { maxZoom: zoom }));
+          expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(HOST_MAX_SIDE);
+          expect(size.width * size.height).toBeLessThanOrEqual(HOST_MAX_PIXELS + Math.max(size.width, size.height));
+        },
+      ),
     );
   });
 });
@@ -68,9 +73,19 @@ describe('picture window', () => {
       fc.property(
         fc.integer({ min: 8, max: 3000 }),
         fc.integer({ min: 8, max: 3000 }),
-        fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+        ),
         (W, H, [a, b, c, d]) => {
-          const region: [number, number, number, number] = [Math.min(a, c) * W, Math.min(b, d) * H, Math.max(a, c) * W + 1, Math.max(b, d) * H + 1];
+          const region: [number, number, number, number] = [
+            Math.min(a, c) * W,
+            Math.min(b, d) * H,
+            Math.max(a, c) * W + 1,
+            Math.max(b, d) * H + 1,
+          ];
           const w = zoomWindow(region, W, H);
           expect(w.x1 >= 0 && w.y1 >= 0 && w.x2 <= W && w.y2 <= H).toBe(true);
           expect(w.x2 > w.x1 && w.y2 > w.y1).toBe(true);

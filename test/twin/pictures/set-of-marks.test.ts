@@ -8,7 +8,16 @@ import { distanceTransform, interiorCandidates } from '../../../src/twin/picture
 import { markColor } from '../../../src/twin/pictures/mask-painting.js';
 import { renderMarksImage } from '../../../src/twin/pictures/set-of-marks.js';
 import { HOST_MAX_PIXELS, HOST_MAX_SIDE } from '../../../src/twin/pictures/picture-window.js';
-import { crowdTwin, expectLabelsApart, expectLeadersOnTheirObjects, imageOf, MIN_LABEL_PX, shape, twinOf, twinOfScene } from './drawn-twins.js';
+import {
+  crowdTwin,
+  expectLabelsApart,
+  expectLeadersOnTheirObjects,
+  imageOf,
+  MIN_LABEL_PX,
+  shape,
+  twinOf,
+  twinOfScene,
+} from './drawn-twins.js';
 
 async function rawOf(data: Buffer) {
   return sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -111,7 +120,10 @@ describe('renderMarksImage', () => {
 
   it("enlarges a small photo to the host's size: 640×427 becomes 1312×875 (scale 2.05)", async () => {
     const photo = imageOf(640, 427, (x, y) => [x % 256, y % 256, 90]);
-    const out = await renderMarksImage(photo, twinOf(photo, [{ rle: shape(640, 427, (x, y) => x > 100 && x < 300 && y > 100 && y < 300) }]));
+    const out = await renderMarksImage(
+      photo,
+      twinOf(photo, [{ rle: shape(640, 427, (x, y) => x > 100 && x < 300 && y > 100 && y < 300) }]),
+    );
     expect([out.width, out.height, out.scale]).toEqual([1312, 875, 2.05]);
     expect(out.window).toEqual({ x1: 0, y1: 0, x2: 640, y2: 427, scale: 2.05 });
     expect(Math.max(out.width, out.height)).toBeLessThanOrEqual(HOST_MAX_SIDE);
@@ -181,7 +193,10 @@ describe('labels at host scale', () => {
     // 3×3-pixel dots 20 px apart: at 4× they are 12 px across, less than a label.
     const image = imageOf(200, 120, () => [120, 120, 120]);
     const dots = Array.from({ length: 40 }, (_, k) => [20 + (k % 8) * 20, 20 + Math.floor(k / 8) * 20] as const);
-    const twin = twinOf(image, dots.map(([cx, cy]) => ({ rle: shape(200, 120, (x, y) => Math.abs(x - cx) <= 1 && Math.abs(y - cy) <= 1) })));
+    const twin = twinOf(
+      image,
+      dots.map(([cx, cy]) => ({ rle: shape(200, 120, (x, y) => Math.abs(x - cx) <= 1 && Math.abs(y - cy) <= 1) })),
+    );
     const out = await renderMarksImage(image, twin);
     expect(out.scale).toBe(4);
     expect(out.unlabelled).toEqual([]);
@@ -192,8 +207,12 @@ describe('labels at host scale', () => {
       if (!m.leader) continue;
       // The line starts on the label box's edge.
       const [fx, fy] = m.leader.from;
-      const onEdge = (fx === m.box[0] || fx === m.box[2] || fy === m.box[1] || fy === m.box[3]) &&
-        fx >= m.box[0] && fx <= m.box[2] && fy >= m.box[1] && fy <= m.box[3];
+      const onEdge =
+        (fx === m.box[0] || fx === m.box[2] || fy === m.box[1] || fy === m.box[3]) &&
+        fx >= m.box[0] &&
+        fx <= m.box[2] &&
+        fy >= m.box[1] &&
+        fy <= m.box[3];
       expect(onEdge, `leader of ${m.id} starts on its box`).toBe(true);
     }
   });
@@ -202,7 +221,10 @@ describe('labels at host scale', () => {
     // 400 dots on a 120×120 image: their labels would take twice the picture's area.
     const image = imageOf(120, 120, () => [120, 120, 120]);
     const cells = Array.from({ length: 400 }, (_, k) => k);
-    const twin = twinOf(image, cells.map((k) => ({ rle: shape(120, 120, (x, y) => x % 6 < 3 && y % 6 < 3 && Math.floor(x / 6) + 20 * Math.floor(y / 6) === k) })));
+    const twin = twinOf(
+      image,
+      cells.map((k) => ({ rle: shape(120, 120, (x, y) => x % 6 < 3 && y % 6 < 3 && Math.floor(x / 6) + 20 * Math.floor(y / 6) === k) })),
+    );
     const out = await renderMarksImage(image, twin);
     expect(out.unlabelled.length).toBeGreaterThan(0);
     expect(out.marks.length + out.unlabelled.length).toBe(400);

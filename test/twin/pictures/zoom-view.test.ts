@@ -22,7 +22,8 @@ describe('zoom view', () => {
       const o = (y * out.width + x) * 3;
       return Math.abs(data[o]! - c[0]!) + Math.abs(data[o + 1]! - c[1]!) + Math.abs(data[o + 2]! - c[2]!) < 40;
     };
-    const underLabel = (x: number, y: number) => out.marks.some(({ box }) => x >= box[0] - 8 && x < box[2] + 8 && y >= box[1] - 8 && y < box[3] + 8);
+    const underLabel = (x: number, y: number) =>
+      out.marks.some(({ box }) => x >= box[0] - 8 && x < box[2] + 8 && y >= box[1] - 8 && y < box[3] + 8);
     let clicks = 0;
     for (const { id } of out.marks) {
       const colour = markColor(id);
@@ -38,7 +39,10 @@ describe('zoom view', () => {
       }
       if (!seen) continue;
       const [ix, iy] = pictureToImage(out.window, seen[0], seen[1]);
-      expect(rleContains(twin.masks.get(id)!, Math.floor(ix), Math.floor(iy)), `click on ${id} at picture ${seen} → image ${[ix, iy]}`).toBe(true);
+      expect(
+        rleContains(twin.masks.get(id)!, Math.floor(ix), Math.floor(iy)),
+        `click on ${id} at picture ${seen} → image ${[ix, iy]}`,
+      ).toBe(true);
       clicks++;
     }
     expect(clicks).toBe(out.marks.length);
@@ -47,7 +51,10 @@ describe('zoom view', () => {
   it('a click where an id is read, its image pixel read off the rulers, lands in that object', async () => {
     const scene = await drawScene({ seed: 11, width: 640, height: 427, objects: 6, occlusion: 0.5 });
     const { image, twin } = twinOfScene(scene);
-    for (const region of [[120, 100, 520, 380], [300, 200, 340, 230]] as const) {
+    for (const region of [
+      [120, 100, 520, 380],
+      [300, 200, 340, 230],
+    ] as const) {
       const out = await renderZoom(image, twin, { region: [...region] });
       const rulers = await readRulers(out.data);
       // Enough numbered ticks on both rulers to read any point between them.
@@ -57,7 +64,9 @@ describe('zoom view', () => {
       for (const m of out.marks) {
         const [px, py] = clickPoint(m);
         const [x, y] = [coordinateAt(rulers.top, px), coordinateAt(rulers.left, py)];
-        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x), Math.floor(y)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(true);
+        expect(rleContains(twin.masks.get(m.id)!, Math.floor(x), Math.floor(y)), `${m.id} at picture ${[px, py]} → image ${[x, y]}`).toBe(
+          true,
+        );
       }
     }
   });

@@ -78,7 +78,11 @@ describe('combinations, sorting and paging', () => {
 describe('errors', () => {
   it('names missing ids and the ids that exist', () => {
     expect(() => filterObjects(twin, { ids: [7], left_of: 9 })).toThrow(
-      expect.objectContaining({ code: 'OBJECT_NOT_FOUND', message: expect.stringContaining('7, 9'), hint: expect.stringContaining('Use ids the twin has: 1–5') }),
+      expect.objectContaining({
+        code: 'OBJECT_NOT_FOUND',
+        message: expect.stringContaining('7, 9'),
+        hint: expect.stringContaining('Use ids the twin has: 1–5'),
+      }),
     );
     expect(() => filterObjects(twin, { or: [{ inside: 42 }] })).toThrow(/No object with id 42/);
   });
@@ -90,14 +94,20 @@ describe('errors', () => {
   it('rejects unknown fields, listing the fields that exist, at every level', () => {
     const top = FilterQuerySchema.safeParse({ colour: 'red' });
     expect(top.success).toBe(false);
-    expect(top.error!.issues[0]!.message).toMatch(/Unknown field\(s\): colour\. Known fields here: ids, text, .*color.*sort, limit, offset\./);
+    expect(top.error!.issues[0]!.message).toMatch(
+      /Unknown field\(s\): colour\. Known fields here: ids, text, .*color.*sort, limit, offset\./,
+    );
     const inner = FilterQuerySchema.safeParse({ or: [{ lft_of: 2 }] });
     expect(inner.error!.issues[0]).toMatchObject({ path: ['or', 0], message: expect.stringMatching(/lft_of.*left_of/) });
     expect(FilterQuerySchema.safeParse({ color: 'mauve' }).success).toBe(false);
   });
 
   it('converts to a JSON Schema with the predicate defined once and referenced, without recursion', () => {
-    const js = z.toJSONSchema(FilterRequestSchema) as { properties: Record<string, unknown>; additionalProperties: boolean; $defs: Record<string, unknown> };
+    const js = z.toJSONSchema(FilterRequestSchema) as {
+      properties: Record<string, unknown>;
+      additionalProperties: boolean;
+      $defs: Record<string, unknown>;
+    };
     expect(Object.keys(js.properties)).toEqual(['where', 'or', 'not', 'sort', 'limit', 'offset']);
     expect(js.additionalProperties).toBe(false);
     expect(Object.keys(js.$defs).sort()).toEqual(['Color', 'FilterPredicate']);

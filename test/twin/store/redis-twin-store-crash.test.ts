@@ -51,7 +51,10 @@ describe.skipIf(skipWithoutRedis())('Redis twin store under SIGKILL', () => {
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  async function runAndKill(round: number, ms: number): Promise<{ done: string[]; midWrite: boolean; stderr: string; signal: string | null }> {
+  async function runAndKill(
+    round: number,
+    ms: number,
+  ): Promise<{ done: string[]; midWrite: boolean; stderr: string; signal: string | null }> {
     const args = [CHILD, redis.current.url, NAMESPACE, path.join(work, 'template.json'), String(round)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -89,7 +92,15 @@ describe.skipIf(skipWithoutRedis())('Redis twin store under SIGKILL', () => {
       if (run.midWrite) midWrite++;
 
       const logs: string[] = [];
-      const reader = new RedisTwinStore({ url: redis.current.url, namespace: NAMESPACE, ttlSeconds: 3600, maxTwinBytes: 64 << 20, cacheBytes: 256 << 20, timeoutMs: 5000, log: (m) => logs.push(m) });
+      const reader = new RedisTwinStore({
+        url: redis.current.url,
+        namespace: NAMESPACE,
+        ttlSeconds: 3600,
+        maxTwinBytes: 64 << 20,
+        cacheBytes: 256 << 20,
+        timeoutMs: 5000,
+        log: (m) => logs.push(m),
+      });
       try {
         const twinKeys = await admin.keys(`${NAMESPACE}twin:*`);
         const summaryKeys = await admin.keys(`${NAMESPACE}summary:*`);
@@ -108,7 +119,9 @@ describe.skipIf(skipWithoutRedis())('Redis twin store under SIGKILL', () => {
       expect(logs.filter((l) => !/exceeds the twin cache/.test(l))).toEqual([]);
     }
     const keys = (await admin.keys(`${NAMESPACE}twin:*`)).length;
-    console.log(`Redis store crash test: ${ROUNDS} SIGKILLs (${midWrite} while a put was under way), ${reported.size} twins reported, ${keys} in Redis, 0 half twins`);
+    console.log(
+      `Redis store crash test: ${ROUNDS} SIGKILLs (${midWrite} while a put was under way), ${reported.size} twins reported, ${keys} in Redis, 0 half twins`,
+    );
     expect(reported.size).toBeGreaterThan(ROUNDS);
   });
 });

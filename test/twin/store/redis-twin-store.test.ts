@@ -49,7 +49,12 @@ describe('Redis twin store failures', () => {
     const store = storeAt(`redis://:hunter2hunter2@127.0.0.1:${await closedPort()}/0`, { log: (m) => logs.push(m) });
     try {
       const e = await store.get('tw_0000000000000001').catch((x: unknown) => x);
-      expect(e).toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/could not read twin tw_0000000000000001: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 unreachable: connect ECONNREFUSED/) });
+      expect(e).toMatchObject({
+        code: 'IO_ERROR',
+        message: expect.stringMatching(
+          /could not read twin tw_0000000000000001: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 unreachable: connect ECONNREFUSED/,
+        ),
+      });
       expect((e as { hint: string }).hint).toMatch(/TWINSEG_STORE/);
       await expect(store.put(twinOf(1))).rejects.toMatchObject({ code: 'IO_ERROR' });
       expect(JSON.stringify([e, logs, (e as Error).message])).not.toContain('hunter2');
@@ -63,7 +68,10 @@ describe('Redis twin store failures', () => {
     const silent = await silentServer();
     const store = storeAt(silent.url);
     try {
-      await expect(store.get('tw_0000000000000001')).rejects.toMatchObject({ code: 'IO_ERROR', hint: expect.stringMatching(/TWINSEG_STORE/) });
+      await expect(store.get('tw_0000000000000001')).rejects.toMatchObject({
+        code: 'IO_ERROR',
+        hint: expect.stringMatching(/TWINSEG_STORE/),
+      });
       await expect(store.recent(5)).rejects.toMatchObject({ code: 'IO_ERROR' });
     } finally {
       await store.close();
@@ -119,7 +127,10 @@ describe.skipIf(skipWithoutRedis())('Redis twin store on a real Redis', () => {
 
   function labelled(base: Twin, description?: string): Twin {
     const draft = draftOf(base);
-    draft.objects[0]!.semantics = { label: { value: 'tag', source: 'host' }, ...(description ? { description: { value: description, source: 'host' } } : {}) };
+    draft.objects[0]!.semantics = {
+      label: { value: 'tag', source: 'host' },
+      ...(description ? { description: { value: description, source: 'host' } } : {}),
+    };
     return makeRevision(base, { request: { op: 'label', description }, summary: 'labelled object 1', ...draft });
   }
 

@@ -234,7 +234,11 @@ describe.each(STORES)('$name keeps the TwinStore contract', (s) => {
     const [one, two] = [s.open({ log }), s.open({ log })];
     const twins = Array.from({ length: 24 }, (_, i) => perceptionTwin(100 + i));
     const shared = twins.slice(0, 4); // written by both at once
-    await Promise.all([...twins.slice(0, 14).map((t) => one.put(t)), ...twins.slice(14).map((t) => two.put(t)), ...shared.map((t) => two.put(t))]);
+    await Promise.all([
+      ...twins.slice(0, 14).map((t) => one.put(t)),
+      ...twins.slice(14).map((t) => two.put(t)),
+      ...shared.map((t) => two.put(t)),
+    ]);
     const reader = s.open({ log });
     for (const t of twins) expectSame(await reader.get(t.id), t);
     expect(new Set((await reader.recent(100)).map((x) => x.id))).toEqual(new Set(twins.map((t) => t.id)));

@@ -35,7 +35,9 @@ async function runAndKill(
   round: number,
   ms: number,
 ): Promise<{ reported: Map<string, number>; puts: number; stderr: string; signal: string | null }> {
-  const child = spawn(process.execPath, [CHILD, dir, path.join(dir, '..', 'template.json'), String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CHILD, dir, path.join(dir, '..', 'template.json'), String(round)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

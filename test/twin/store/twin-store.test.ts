@@ -32,7 +32,15 @@ function objectOf(id: number, rle: Rle, extra: Partial<TwinObject> = {}): TwinOb
     position: 'center',
     color: { mean: '#808080', dominant: '#7f7f7f', name: 'gray' },
     shape: { aspectRatio: 1.25, solidity: 1, circularity: 0.785 },
-    outline: { points: [[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]]], holes: 0 },
+    outline: {
+      points: [
+        [bbox[0], bbox[1]],
+        [bbox[2], bbox[1]],
+        [bbox[2], bbox[3]],
+        [bbox[0], bbox[3]],
+      ],
+      holes: 0,
+    },
     scores: { predictedIou: 0.93, stability: 0.97 },
     origin: 'grid',
     semantics: {},
@@ -283,7 +291,11 @@ async function age(id: string, ago: number): Promise<void> {
   await fs.utimes(path.join(dir, `${id}.json`), t, t);
 }
 
-const onDisk = async () => (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+const onDisk = async () =>
+  (await fs.readdir(dir))
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -5))
+    .sort();
 
 describe('retention on disk', () => {
   it('prunes whole families, least recently used first: a base goes only with its revisions', async () => {

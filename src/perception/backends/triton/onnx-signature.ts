@@ -50,7 +50,8 @@ function spec(v: Onnx.IValueInfoProto, where: string): ValueSpec {
     });
   }
   const shape = (tensor.shape.dim ?? []).map((d): number | string => {
-    if (d.dimValue !== undefined && d.dimValue !== null) return typeof d.dimValue === 'number' ? d.dimValue : (d.dimValue as Long).toNumber();
+    if (d.dimValue !== undefined && d.dimValue !== null)
+      return typeof d.dimValue === 'number' ? d.dimValue : (d.dimValue as Long).toNumber();
     return d.dimParam || UNNAMED_DIM;
   });
   return { name, type, shape };

@@ -51,7 +51,9 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
     return false;
   }
   if (!stat.isDirectory()) {
-    throw new TwinsegError('INVALID_INPUT', `${dir} exists and is not a directory.`, { hint: 'Choose a directory path for the repository.' });
+    throw new TwinsegError('INVALID_INPUT', `${dir} exists and is not a directory.`, {
+      hint: 'Choose a directory path for the repository.',
+    });
   }
   return (await fs.readdir(dir)).length > 0;
 }

@@ -94,8 +94,7 @@ const specOf = (t: MetadataTensor): ValueSpec => ({
   shape: t.shape.map((d) => (d < 0 ? DYNAMIC_DIM : d)),
 });
 
-const describeSpecs = (specs: readonly ValueSpec[]) =>
-  specs.map((s) => `${s.name} ${s.type}[${s.shape.join(',')}]`).join('; ') || '(none)';
+const describeSpecs = (specs: readonly ValueSpec[]) => specs.map((s) => `${s.name} ${s.type}[${s.shape.join(',')}]`).join('; ') || '(none)';
 
 function isMetadataTensors(v: unknown): v is MetadataTensor[] {
   const ok = (t: Partial<MetadataTensor>) =>
@@ -131,14 +130,20 @@ function indexSays(index: Reply | undefined, model: string, version: string | un
 }
 
 /** The feeds as wire inputs, checked against the model's declared inputs so a mismatch is named before sending. */
-function wireInputs(feeds: Record<string, PlainTensor>, declared: readonly MetadataTensor[], fail: (why: string) => TwinsegError): WireInput[] {
+function wireInputs(
+  feeds: Record<string, PlainTensor>,
+  declared: readonly MetadataTensor[],
+  fail: (why: string) => TwinsegError,
+): WireInput[] {
   const missing = declared.filter((d) => !(d.name in feeds)).map((d) => d.name);
   if (missing.length > 0) throw fail(`no value fed for input ${missing.join(', ')}`);
   return Object.entries(feeds).map(([name, tensor]) => {
     const d = declared.find((x) => x.name === name);
     if (!d) throw fail(`it has no input ${name}; it declares ${describeSpecs(declared.map(specOf))}`);
-    if (!CARRIED_DATATYPES.includes(d.datatype)) throw fail(`input ${name} is ${d.datatype}; twinseg sends ${CARRIED_DATATYPES.join(', ')}`);
-    if (!arrayFits(d.datatype, tensor.data)) throw fail(`input ${name} is ${d.datatype}, but twinseg fed ${arrayTypeName(tensor.data)} values`);
+    if (!CARRIED_DATATYPES.includes(d.datatype))
+      throw fail(`input ${name} is ${d.datatype}; twinseg sends ${CARRIED_DATATYPES.join(', ')}`);
+    if (!arrayFits(d.datatype, tensor.data))
+      throw fail(`input ${name} is ${d.datatype}, but twinseg fed ${arrayTypeName(tensor.data)} values`);
     const dims = tensor.dims;
     if (dims.length !== d.shape.length || !d.shape.every((x, i) => x < 0 || x === dims[i])) {
       throw fail(`input ${name} has shape [${d.shape.join(',')}], but twinseg fed [${dims.join(',')}]`);
@@ -188,7 +193,10 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
         // A kept-alive connection that the server (or a proxy) closed just as the request went out: every request
         // here is safe to repeat (health, metadata, and inference, which changes nothing), so once on a new one.
         if (attempt === 1 && cause?.code !== undefined && CLOSED_CONNECTION.has(cause.code)) continue;
-        throw new TwinsegError('PROVIDER_UNAVAILABLE', `Cannot reach Triton at ${base} (${method} ${path}: ${why}).`, { hint: START_HINT, cause: e });
+        throw new TwinsegError('PROVIDER_UNAVAILABLE', `Cannot reach Triton at ${base} (${method} ${path}: ${why}).`, {
+          hint: START_HINT,
+          cause: e,
+        });
       }
     }
   }
@@ -197,9 +205,13 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
   //    unready while any model in its repository is unready, which need not be this one.
   const live = await request('GET', '/v2/health/live');
   if (live.status === 404) {
-    throw new TwinsegError('PROVIDER_UNAVAILABLE', `${base} answered HTTP 404 to /v2/health/live (${errorText(live.body)}): it does not look like a KServe v2 server.`, {
-      hint: START_HINT,
-    });
+    throw new TwinsegError(
+      'PROVIDER_UNAVAILABLE',
+      `${base} answered HTTP 404 to /v2/health/live (${errorText(live.body)}): it does not look like a KServe v2 server.`,
+      {
+        hint: START_HINT,
+      },
+    );
   }
   if (live.status !== 200) {
     throw new TwinsegError('PROVIDER_UNAVAILABLE', `Triton at ${base} is not live (HTTP ${live.status}: ${errorText(live.body)}).`, {
@@ -211,7 +223,9 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
   const ready = await request('GET', `${modelPath}/ready`);
   if (ready.status !== 200) {
     const serverReady = (await request('GET', '/v2/health/ready')).status === 200;
-    const index = await request('POST', '/v2/repository/index', new TextEncoder().encode('{}'), { 'content-type': 'application/json' }).catch(() => undefined);
+    const index = await request('POST', '/v2/repository/index', new TextEncoder().encode('{}'), {
+      'content-type': 'application/json',
+    }).catch(() => undefined);
     const message =
       `The ${what} is not ready (HTTP ${ready.status}: ${errorText(ready.body)}).` +
       indexSays(index, modelName, opts.version) +
@@ -225,15 +239,22 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
   const metadata = await request('GET', modelPath);
   const declared = (metadata.status === 200 ? parseJson(metadata.body) : undefined) as { inputs?: unknown; outputs?: unknown } | undefined;
   if (!isMetadataTensors(declared?.inputs) || !isMetadataTensors(declared.outputs)) {
-    throw new TwinsegError('PROVIDER_UNAVAILABLE', `The ${what} is ready but its metadata (GET ${modelPath}, HTTP ${metadata.status}) lacks inputs/outputs with name, datatype and shape.`, {
-      hint: START_HINT,
-    });
+    throw new TwinsegError(
+      'PROVIDER_UNAVAILABLE',
+      `The ${what} is ready but its metadata (GET ${modelPath}, HTTP ${metadata.status}) lacks inputs/outputs with name, datatype and shape.`,
+      {
+        hint: START_HINT,
+      },
+    );
   }
   const declaredIn = declared.inputs;
   const declaredOut = declared.outputs;
   const inputs = declaredIn.map(specOf);
   const outputs = declaredOut.map(specOf);
-  const problems = [...mismatches('input', inputs, opts.expect?.inputs ?? []), ...mismatches('output', outputs, opts.expect?.outputs ?? [])];
+  const problems = [
+    ...mismatches('input', inputs, opts.expect?.inputs ?? []),
+    ...mismatches('output', outputs, opts.expect?.outputs ?? []),
+  ];
   if (problems.length > 0) {
     throw new TwinsegError(
       'MODEL_INCOMPATIBLE',
@@ -281,7 +302,8 @@ export async function createTritonSession(baseUrl: string, modelName: string, op
       const out: Record<string, PlainTensor> = {};
       for (const o of decoded) {
         const d = declaredOut.find((x) => x.name === o.name);
-        if (d && d.datatype !== o.datatype) throw incompatible(`output ${o.name} came back ${o.datatype}, but the model declares ${d.datatype}`);
+        if (d && d.datatype !== o.datatype)
+          throw incompatible(`output ${o.name} came back ${o.datatype}, but the model declares ${d.datatype}`);
         out[o.name] = { data: o.data, dims: o.dims };
       }
       const absent = (fetches ?? []).filter((f) => !(f in out));

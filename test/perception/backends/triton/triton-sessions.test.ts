@@ -44,9 +44,12 @@ function expectSameTensors(got: Record<string, PlainTensor>, want: Record<string
     expect(got[name].dims, name).toEqual(w.dims);
     expect(got[name].data.constructor, name).toBe(w.data.constructor);
     // Byte for byte: the transport may not round a single float.
-    expect(Buffer.from(got[name].data.buffer, got[name].data.byteOffset, got[name].data.byteLength).equals(
-      Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
-    ), name).toBe(true);
+    expect(
+      Buffer.from(got[name].data.buffer, got[name].data.byteOffset, got[name].data.byteLength).equals(
+        Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
+      ),
+      name,
+    ).toBe(true);
   }
 }
 
@@ -137,7 +140,12 @@ describe('Triton session on a tiny model', () => {
     expect(declared.inputs.length).toBe(2);
     const err = await caught(
       createTritonSession(server.url, 'tiny', {
-        expect: { inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: 'point_coords', type: 'float32', shape: [1, 'n', 2] }] },
+        expect: {
+          inputs: [
+            { name: 'x', type: 'float32', shape: ['batch', 4] },
+            { name: 'point_coords', type: 'float32', shape: [1, 'n', 2] },
+          ],
+        },
       }),
     );
     expect(err.code).toBe('MODEL_INCOMPATIBLE');
@@ -162,7 +170,7 @@ describe('Triton session on a server without the binary extension', () => {
     expect(sent.json?.inputs[1].data).toEqual([41, 2 ** 40]);
   });
 
-  it('reports the server\'s own refusal when binary tensors are forced on it', async () => {
+  it("reports the server's own refusal when binary tensors are forced on it", async () => {
     const s = await createTritonSession(server.url, 'tiny', { encoding: 'binary' });
     const err = await caught(s.run(feeds()));
     expect(err.code).toBe('MODEL_INCOMPATIBLE');
@@ -270,7 +278,13 @@ describe('Triton session errors', () => {
           tiny: { session: tiny },
           broken: { session: identity, ready: false, reason: 'load failed: CUDA driver version is insufficient' },
           // Metadata laxer than the graph: the client's checks pass, and onnxruntime on the server refuses.
-          lax: { session: identity, metadata: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1] }] } },
+          lax: {
+            session: identity,
+            metadata: {
+              inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }],
+              outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1] }],
+            },
+          },
         },
       });
     });
@@ -284,14 +298,14 @@ describe('Triton session errors', () => {
       expect(err.hint).toMatch(/TWINSEG_TRITON_ENCODER/);
     });
 
-    it('gives the repository\'s reason for a model that failed to load', async () => {
+    it("gives the repository's reason for a model that failed to load", async () => {
       const err = await caught(createTritonSession(server.url, 'broken'));
       expect(err.code).toBe('MODEL_NOT_FOUND');
       expect(err.message).toMatch(/lists it as UNAVAILABLE \(load failed: CUDA driver version is insufficient\)/);
       expect(err.message).toMatch(/server itself is not ready either/);
     });
 
-    it('passes on the server\'s error text when it refuses an inference', async () => {
+    it("passes on the server's error text when it refuses an inference", async () => {
       const s = await createTritonSession(server.url, 'lax');
       const err = await caught(s.run({ x: { data: new Float32Array(6), dims: [2, 3] } }));
       expect(err.code).toBe('MODEL_INCOMPATIBLE');
@@ -299,8 +313,11 @@ describe('Triton session errors', () => {
     });
   });
 
-  it('calls a server failure (HTTP 5xx) unavailable, with the server\'s text', async () => {
-    const server = await startKserveServer({ models: { tiny: { session: tiny } }, failInfer: { status: 500, error: 'onnx runtime error 6: CUDA out of memory' } });
+  it("calls a server failure (HTTP 5xx) unavailable, with the server's text", async () => {
+    const server = await startKserveServer({
+      models: { tiny: { session: tiny } },
+      failInfer: { status: 500, error: 'onnx runtime error 6: CUDA out of memory' },
+    });
     try {
       const s = await createTritonSession(server.url, 'tiny');
       const err = await caught(s.run(feeds()));
