@@ -124,17 +124,19 @@ export class TwinService implements TwinServiceApi {
       ...(req.granularity ? { parts: req.granularity === 'parts' } : {}),
     });
     const params = { ...options } as Record<string, unknown>;
+    const idOf = (hash: string) => twinIdFor(hash, segmenter.modelName, params);
     // A file decoded before (same size and mtime) finds its twin without decoding the picture again.
     const knownHash = await this.images.knownHash(req.image);
     if (knownHash) {
-      const hit = await this.store.get(twinIdFor(knownHash, segmenter.modelName, params));
+      const hit = await this.store.get(idOf(knownHash));
       if (hit) return { twin: hit, cached: true };
     }
     // The decoded pixels count against the in-flight budget until this build is done with them.
     const { image, release } = await this.images.load(req.image, control.signal);
     try {
-      const id = twinIdFor(image.hash, segmenter.modelName, params);
-      const existing = await this.store.get(id);
+      const id = idOf(image.hash);
+      // The store was asked for this id already when the file's hash was known and is unchanged.
+      const existing = image.hash === knownHash ? undefined : await this.store.get(id);
       if (existing) {
         await this.images.remember(image, req.image);
         return { twin: existing, cached: true };
