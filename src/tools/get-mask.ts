@@ -3,10 +3,10 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { errorMessage } from '../errors.js';
+import { errorMessage, TwinsegError } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
-import { MASK_FORMATS, MASK_OPS, type KeepOutcome } from '../twin/twin-service-api.js';
-import { windowFields, windowSentence } from './picture-content.js';
+import { MASK_FORMATS, MASK_OPS, type KeepOutcome, type PictureWindow } from '../twin/twin-service-api.js';
+import { CHECK_MAX_SIDE, imageContent, windowFields, windowSentence } from './picture-content.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
 import { maskPayload } from './masks/mask-payload.js';
@@ -39,8 +39,8 @@ const inputSchema = toolInput({
 export const getMaskConfig = {
   title: 'Get mask of objects',
   description:
-    'The mask of objects (area px, bbox) as a twin:// resource link; small ones inline. Writes a file only with ' +
-    'output_path, never over one unless overwrite.',
+    'The mask of objects (area px, bbox) as a twin:// resource link, small ones inline, with a close-up to check. ' +
+    'Writes a file only with output_path, never over one unless overwrite.',
   inputSchema,
   // It writes (and, with overwrite, replaces) a file only when asked to; otherwise it only reads.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -109,7 +109,34 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       } else if (payload.data.byteLength <= INLINE_BLOB_MAX_BYTES) {
         extra.push({ type: 'resource', resource: { uri, mimeType: mime, blob: payload.data.toString('base64') } });
       }
-      const where = (file ? ` Written to ${file.path}.` : '') + (window ? ` Picture: ${windowSentence(window)}.` : '');
+      // The answer and its check in one reply: a host that sees the mask on the photo need not ask again.
+      let checkWindow: PictureWindow | undefined;
+      if (payload.kind !== 'picture') {
+        const check = await ctx.twins
+          .mask({
+            twinId: selection.twinId,
+            ids: selection.ids,
+            op: selection.op,
+            exclude: selection.exclude,
+            format: 'overlay',
+            crop: true,
+            maxSide: CHECK_MAX_SIDE,
+            access: ctx.session.access(selection.twinId, roots),
+          })
+          // The mask needs no pixels; a caller who may not read the image gets it without the picture.
+          .catch((e: unknown) => {
+            if (e instanceof TwinsegError && e.code === 'IMAGE_NOT_FOUND') return undefined;
+            throw e;
+          });
+        if (check) {
+          checkWindow = check.picture.window;
+          extra.push(imageContent(check.picture));
+        }
+      }
+      const shown = window ?? checkWindow;
+      const where =
+        (file ? ` Written to ${file.path}.` : '') +
+        (shown ? ` ${window ? 'Picture' : 'The picture shows it on the photo'}: ${windowSentence(shown)}.` : '');
       const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
       return {
         content: [

@@ -63,6 +63,8 @@ export interface MaskRequest<F extends MaskFormat = MaskFormat> extends MaskExpr
   format: F;
   /** overlay: crop to the objects (with a margin) and enlarge. */
   crop?: boolean;
+  /** overlay: the picture's longest side at most (default: the host's size). */
+  maxSide?: number;
   /** cutout and overlay read the image: where it may be read again from. */
   access?: ImageAccess;
 }

@@ -249,9 +249,10 @@ export class TwinService implements TwinServiceApi {
             format,
             picture:
               req.op === 'union' && req.ids.length > 1 && !req.exclude?.length
-                ? await this.overlay(twin.id, req.ids, { crop: req.crop, access: req.access })
+                ? await this.overlay(twin.id, req.ids, { crop: req.crop, maxSide: req.maxSide, access: req.access })
                 : await renderOverlay(await this.images.of(twin, req.access), [{ rle, objectColor: this.colorOf(twin, req.ids[0]!) }], {
                     crop: req.crop,
+                    maxSide: req.maxSide,
                   }),
           };
       }

@@ -78,7 +78,7 @@ it(".mcp.json starts this checkout's server for Claude Code, from any working di
   });
   const client = new Client({ name: 'claude-code-like', version: '1.0.0' });
   await client.connect(transport);
-  expect((await client.listTools()).tools).toHaveLength(6);
+  expect((await client.listTools()).tools).toHaveLength(7);
   await client.close();
 });
 
@@ -179,7 +179,7 @@ describe('built server over stdio with the SDK client', () => {
     client.onerror = (e) => errors.push(e);
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(6);
+    expect(tools).toHaveLength(7);
     expect(errors).toEqual([]);
     await client.close();
   });

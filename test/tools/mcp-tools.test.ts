@@ -255,6 +255,19 @@ describe('MCP tools over an in-memory client', () => {
     await expect(fs.readdir(path.join(h.root, 'out'))).rejects.toThrow();
   });
 
+  it('get_mask answers with a close-up of the mask on the photo, cropped to it, and says how its pixels map back', async () => {
+    h = await startHarness();
+    const id = await buildTwin(h);
+    const r = await h.call('get_mask', { twin_id: id, ids: [1, 3], op: 'difference', format: 'rle' });
+    expect(r.isError).toBeFalsy();
+    const pictures = r.content.filter((c) => c.type === 'image') as { data: string; mimeType: string }[];
+    expect(pictures).toHaveLength(1);
+    const meta = await sharp(Buffer.from(pictures[0]!.data, 'base64')).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(512);
+    expect(textOf(r)).toMatch(/The picture shows it on the photo: .*image_x = /);
+  });
+
   it('get_mask reads back the same mask as RLE through resources/read', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
