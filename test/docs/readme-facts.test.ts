@@ -132,7 +132,7 @@ describe('the figures in docs/ are written by the benches', () => {
       for (const [, name] of text.matchAll(/<!-- bench:([\w-]+) -->/g)) {
         blocks++;
         expect(text, `docs/${doc}: the block ${name} has no end marker`).toContain(`<!-- /bench:${name} -->`);
-        expect(benchText, `docs/${doc}: no bench writes the block ${name} (writeDocsBlock(..., '${name}', ...))`).toMatch(new RegExp(`'${doc}', '${name}'`));
+        expect(benchText, `docs/${doc}: no bench writes the block ${name} (writeDocsBlock(..., '${name}', ...))`).toMatch(new RegExp(`'${doc}',\\s*'${name}'`));
       }
     }
     expect(blocks).toBeGreaterThanOrEqual(4);

@@ -108,7 +108,7 @@ describe('Streamable HTTP transport', () => {
     await a.client.close();
     await expect.poll(() => handle.sessionCount()).toBe(before - 1);
     const { tools } = await b.client.listTools();
-    expect(tools).toHaveLength(6);
+    expect(tools).toHaveLength(7);
     await b.client.close();
   });
 });

@@ -129,7 +129,7 @@ describe('twinseg serve on stdio', () => {
         /^INVALID_INPUT: The request is \d+ bytes; this server reads requests of up to 70\d{6} bytes/,
       );
       await send({ jsonrpc: '2.0', id: 4, method: 'tools/list' });
-      expect((await reply(4)).result?.tools).toHaveLength(5);
+      expect((await reply(4)).result?.tools).toHaveLength(7);
       expect(child.exitCode).toBeNull();
       expect(stderr).toMatch(/twinseg: stdio: a message of \d+ bytes on stdin is over the limit of \d+ bytes; request 3 was answered/);
     } finally {
