@@ -76,7 +76,8 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const selection: MaskSelection = kept
         ? { twinId: kept.twin.id, ids: [kept.object.id], op: 'union', ...view }
         : { twinId: args.twin_id, ...expression, ...view };
-      const payload = await maskPayload(ctx.twins, selection, ctx.session.access(selection.twinId, roots));
+      const access = ctx.session.access(selection.twinId, roots);
+      const payload = await maskPayload(ctx.twins, selection, access);
       const { outcome: m, mime, data } = payload;
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
@@ -121,7 +122,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
             format: 'overlay',
             crop: true,
             maxSide: CHECK_MAX_SIDE,
-            access: ctx.session.access(selection.twinId, roots),
+            access,
           })
           // The mask needs no pixels; a caller who may not read the image gets it without the picture.
           .catch((e: unknown) => {
