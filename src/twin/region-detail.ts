@@ -7,7 +7,7 @@ import { boxIntersectionArea } from '../mask/boxes.js';
 import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
 import type { LoadedImage, Proposal } from '../perception/contract.js';
 import { addObject } from './build-twin.js';
-import { DUPLICATE_IOU, mergeNearDuplicates } from './hierarchy.js';
+import { mergeNearDuplicates } from './hierarchy.js';
 import type { DetailRegionRequest } from './twin-service-api.js';
 import type { Twin, TwinObject } from './scene-model.js';
 import { unknownObjects } from './unknown-objects.js';
