@@ -131,14 +131,17 @@ export function classifyImageSource(source: string): ImageSource {
 
 /**
  * Loads, validates and decodes an image as classifyImageSource named it (or as fileSource / bytesSource
- * built it). See LoadedImage for the guarantees on the result.
+ * built it). Every entry (the tools, over stdio or HTTP, and the CLI) reaches pixels only here, so here is
+ * where the byte limit is checked. See LoadedImage for the guarantees on the result.
  */
 export async function loadImage(src: ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   throwIfAborted(opts.signal);
   if (src.kind === 'base64') {
     // Refuse before allocating.
+    if (src.bytes > limits.maxBytes) {
+      throw tooManyBytes(`The ${src.dataUrl ? 'data URL' : 'base64'} image decodes to`, src.bytes, limits.maxBytes);
+    }
     const label = `${src.dataUrl ? 'data URL' : 'base64'} (${src.bytes} bytes)`;
-    if (src.bytes > limits.maxBytes) throw tooManyBytes(label, src.bytes, limits.maxBytes);
     const bytes = Buffer.from(src.base64, 'base64');
     if (bytes.length === 0) {
       throw new TwinsegError('IMAGE_UNREADABLE', `The ${label} image is empty.`, { hint: 'Send the encoded image bytes.' });
@@ -176,7 +179,7 @@ function readRefusal(file: string, roots: readonly string[] | undefined, limits:
       case 'missing':
         return notFound(file, e);
       case 'too-large':
-        return tooManyBytes(file, r.bytes, limits.maxBytes);
+        return tooManyBytes(`${file} is`, r.bytes, limits.maxBytes);
       case 'directory':
         return new TwinsegError('IMAGE_UNREADABLE', `${file} is a directory, not an image file.`, {
           hint: 'Pass the path of a JPEG, PNG, WebP, TIFF or GIF file inside it.',
@@ -246,8 +249,9 @@ export function pixelHash(width: number, height: number, rgb: Uint8Array): strin
   return createHash('sha256').update(header).update(rgb).digest('hex');
 }
 
-function tooManyBytes(label: string, size: number, max: number): TwinsegError {
-  return new TwinsegError('IMAGE_TOO_LARGE', `${label} is ${size} bytes; the limit is ${max} bytes.`, {
+/** `lead` starts the sentence before the size: "/photos/a.jpg is" or "The base64 image decodes to". */
+function tooManyBytes(lead: string, size: number, max: number): TwinsegError {
+  return new TwinsegError('IMAGE_TOO_LARGE', `${lead} ${size} bytes; the limit is ${max} bytes.`, {
     hint: 'Compress or downscale the image, or set TWINSEG_MAX_IMAGE_BYTES to raise the limit.',
     details: { bytes: size, maxBytes: max },
   });

@@ -49,7 +49,7 @@ export async function startHarness(
     TWINSEG_OUTPUT_DIR: path.join(root, 'out'),
     ...opts.env,
   });
-  const fake = new RecordingTwinService(opts.fake);
+  const fake = new RecordingTwinService(opts.fake, { maxImageBytes: config.maxImageBytes, maxImagePixels: config.maxImagePixels });
   const logs: string[] = [];
   const app = await createAppContext(config, { twins: fake, log: (m) => logs.push(m) });
   const server = createServer(app, opts.clientRootsMode ? { clientRoots: opts.clientRootsMode } : {});
