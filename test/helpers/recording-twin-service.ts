@@ -193,7 +193,7 @@ export class RecordingTwinService implements TwinServiceApi {
     public opts: ScriptedSegmenterOptions = {},
     imageLimits: Partial<Pick<Config, 'maxImageBytes' | 'maxImagePixels'>> = {},
   ) {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-fake-home-'));
+    const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-recording-home-'));
     const config = { ...loadConfig({ TWINSEG_HOME: home, TWINSEG_PERSIST: '0' }), ...imageLimits };
     // The options object is shared, so a test can change it between calls.
     const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes }); // memory only

@@ -36,14 +36,14 @@ describe('detail_region', () => {
     expect(s.added.every((o) => o.parent === 1 || o.parent === 3)).toBe(true);
     expect(textOf(r)).toContain(`use ${s.twin_id} from now on`);
     expect(r.content.some((c) => c.type === 'image')).toBe(true);
-    const marks = h.fake.calls.filter((c) => c.method === 'marks').at(-1)!.args as { twinId: string; ids: number[] };
+    const marks = h.recording.calls.filter((c) => c.method === 'marks').at(-1)!.args as { twinId: string; ids: number[] };
     expect(marks).toMatchObject({ twinId: s.twin_id, ids: s.added.map((o) => o.id) });
 
     const again = await h.call('detail_region', { twin_id: twinId, region: [0, 0, 10, 10] });
     expect((again.structuredContent as unknown as Detailed).twin_id).toBe(s.twin_id);
     expect(textOf(again)).toContain('looked at before');
     // The twin passed in is unchanged.
-    expect((await h.fake.get(twinId)).objects).toHaveLength(3);
+    expect((await h.recording.get(twinId)).objects).toHaveLength(3);
   });
 
   it('makes the region of objects named by id, and says so when nothing new is there', async () => {
