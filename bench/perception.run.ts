@@ -6,7 +6,7 @@
 //   BENCH_MODES=fast,balanced       only these modes (names below, or variants)
 //   BENCH_VARIANTS='{"b48":{"preset":"balanced","maxPrompts":48}}'   extra modes: a preset plus overrides
 //   BENCH_PROVIDERS=cuda,cpu        execution providers (default cpu); BENCH_OUT=file for the JSON
-//   BENCH_HOME=dir                  TWINSEG_HOME for the derived decoder (default $TMPDIR/twinseg-bench-home)
+//   BENCH_HOME=dir                  TWINSEG_HOME for the four-token decoder (default $TMPDIR/twinseg-bench-home)
 //   BENCH_MAX_BATCH=16              most prompts per decoder run (default: the provider's batch policy)
 //   BENCH_REPEATS=5                 time each preset this many times (default 3; dense grids once) and report
 //                                   the run with the median ratio to the encoder, and the range of ratios

@@ -8,7 +8,7 @@
 //            the rugby players of 000000142238: recall@0.5 and mean best IoU of the crowd's segments before and
 //            after, objects added, prompts, and the detail run's time over an encoder pass of the same photo.
 // Prints the tables, writes bench/out/twin-oracle.json and docs/twin-oracle.md.
-// Run: npm run bench:twin-oracle   (BENCH_REPEATS=3; BENCH_HOME=dir for the derived decoder)
+// Run: npm run bench:twin-oracle   (BENCH_REPEATS=3; BENCH_HOME=dir for the four-token decoder)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
