@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { DetailRegionOutcome } from '../twin/twin-service-api.js';
-import { imageContent, MARKS_MAX_SIDE } from './picture-content.js';
+import { imageContent, windowFields, windowSentence } from './picture-content.js';
 import { callControlFor } from './call-control.js';
 import { BoxSchema, ObjectIdSchema, toolInput, TwinIdSchema } from './schemas.js';
 import type { ToolContext } from './tool-context.js';
@@ -34,7 +34,7 @@ function lead(out: DetailRegionOutcome, from: string): string {
   const how = out.cached ? ' (this region was looked at before)' : out.stats ? ` in ${(out.stats.totalMs / 1000).toFixed(1)} s` : '';
   return (
     `Looked again at region ${region}${how}: added ${ids}, ${parts} of them parts of larger objects, in revision ${out.twin.id} ` +
-    `of ${from}; use ${out.twin.id} from now on. The picture marks the new ids.`
+    `of ${from}; use ${out.twin.id} from now on. The picture shows the region enlarged with the new ids (rulers in image px).`
   );
 }
 
@@ -49,21 +49,25 @@ export function registerDetailRegionTool(server: McpServer, ctx: ToolContext): v
       ctx.session.saw(args.twin_id);
       ctx.session.made(out.twin.id, args.twin_id);
       const { view, note } = fitCompactView(out.twin, out.added);
+      // The region enlarged, as zoom shows it (rulers in image px): the added objects are small where a crowd is.
+      const picture =
+        out.added.length > 0
+          ? await ctx.twins.zoom(out.twin.id, { region: out.region, only: out.added.map((o) => o.id) }, { access })
+          : undefined;
       const structured = {
         twin_id: out.twin.id,
         region: out.region,
         added_count: out.added.length,
         added: view.objects,
         ...(out.stats ? { prompts: out.stats.prompts } : {}),
+        ...(picture ? windowFields(picture.window) : {}),
       };
+      const where = picture ? ` ${windowSentence(picture.window)}.` : '';
       const content: CallToolResult['content'] = [
-        { type: 'text', text: `${lead(out, args.twin_id)}${note ? ` ${note}` : ''}` },
+        { type: 'text', text: `${lead(out, args.twin_id)}${note ? ` ${note}` : ''}${where}` },
         { type: 'text', text: JSON.stringify(structured) },
+        ...(picture ? [imageContent(picture)] : []),
       ];
-      if (out.added.length > 0)
-        content.push(
-          imageContent(await ctx.twins.marks(out.twin.id, { ids: out.added.map((o) => o.id), maxSide: MARKS_MAX_SIDE, access })),
-        );
       return { content, structuredContent: structured };
     }),
   );

@@ -23,7 +23,7 @@ async function built(): Promise<string> {
 }
 
 describe('detail_region', () => {
-  it('adds what it finds in a region as a revision, marks the new ids, and finds the same revision again', async () => {
+  it('adds what it finds in a region as a revision, shows the region enlarged with the new ids, and finds the same revision again', async () => {
     const twinId = await built();
     const r = await h.call('detail_region', { twin_id: twinId, region: [0, 0, 10, 10] });
     expect(r.isError).toBeFalsy();
@@ -36,8 +36,15 @@ describe('detail_region', () => {
     expect(s.added.every((o) => o.parent === 1 || o.parent === 3)).toBe(true);
     expect(textOf(r)).toContain(`use ${s.twin_id} from now on`);
     expect(r.content.some((c) => c.type === 'image')).toBe(true);
-    const marks = h.recording.calls.filter((c) => c.method === 'marks').at(-1)!.args as { twinId: string; ids: number[] };
-    expect(marks).toMatchObject({ twinId: s.twin_id, ids: s.added.map((o) => o.id) });
+    const zoom = h.recording.calls.filter((c) => c.method === 'zoom').at(-1)!.args as { twinId: string; region: number[]; only: number[] };
+    expect(zoom).toMatchObject({ twinId: s.twin_id, region: [0, 0, 10, 10], only: s.added.map((o) => o.id) });
+    // The window maps the picture back to image pixels, as zoom's does.
+    const { window } = r.structuredContent as { window: number[] };
+    expect(window[0]).toBeLessThanOrEqual(0);
+    expect(window[1]).toBeLessThanOrEqual(0);
+    expect(window[2]).toBeGreaterThanOrEqual(10);
+    expect(window[3]).toBeGreaterThanOrEqual(10);
+    expect(textOf(r)).toMatch(/image_x = /);
 
     const again = await h.call('detail_region', { twin_id: twinId, region: [0, 0, 10, 10] });
     expect((again.structuredContent as unknown as Detailed).twin_id).toBe(s.twin_id);

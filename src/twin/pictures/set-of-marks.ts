@@ -3,7 +3,7 @@
 // on the object or beside it with a leader line, never over another label (label-layout.ts). The model
 // reads "the dog is 4" off this picture and then names objects by id in tool calls.
 // Whole objects get a fill and a thicker outline; parts only a thin outline and a faint fill, so they
-// read as subdivisions. When the ids of every object do not fit, the overview shows whole objects only
+// read as subdivisions (a zoom keeps only a trace of fill). When the ids of every object do not fit, the overview shows whole objects only
 // and says so; a zoom (a window of the image, enlarged, with rulers in image pixels) shows the parts.
 // Digits are our own stroked paths (digit-glyphs.ts), never a font.
 import { drawSvgOver, encodeRaw, resizeRaw, type RawImage } from '../../image/codec.js';
@@ -136,7 +136,9 @@ async function draw(image: LoadedImage, objects: TwinObject[], twin: Twin, windo
     const part = o.level === 'part';
     paintMask(rgb, W, H, bits, box, {
       color: markColor(o.id),
-      fillAlpha: part ? 0.12 : 0.3,
+      // A zoom is where the host reads the photo itself (a face, a number on a shirt): outlines carry the
+      // objects there, and only a trace of fill is left, so that the photo's colours stay true.
+      fillAlpha: ruled ? 0.1 : part ? 0.12 : 0.3,
       outlineWidth: part ? Math.max(1, outline - 1) : outline,
     });
     const target = labelTarget(o.id, bits, box, frame, digitH);

@@ -18,13 +18,15 @@ export interface ZoomRequest {
   ids?: number[];
   /** Which objects to draw and label (default all: wholes and parts). */
   level?: MarkLevel;
+  /** Draw and label only these objects (a region's second look shows what it added). */
+  only?: number[];
 }
 
 /** The zoom picture; `window` says what it shows and at which scale. */
 export async function renderZoom(image: LoadedImage, twin: Twin, req: ZoomRequest): Promise<MarksImage> {
   const region = zoomRegion(twin, req);
   const window = zoomWindow(region, twin.image.width, twin.image.height);
-  return renderMarksImage(image, twin, { window, level: req.level ?? 'all' });
+  return renderMarksImage(image, twin, { window, level: req.level ?? 'all', ids: req.only });
 }
 
 /** The region a zoom request names, checked against the image. */
