@@ -33,6 +33,11 @@ export const buildDigitalTwinConfig = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
 
+/** Each call is a model turn for the host: say once how few a request needs. */
+const NEXT_STEP =
+  'To answer, get_mask {ids} returns the mask with a close-up of it on the photo: one call checks and answers. ' +
+  'Missing or merged objects: segment (clicks, box) or detail_region.';
+
 export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext): RegisteredTool {
   return server.registerTool(
     'build_digital_twin',
@@ -59,7 +64,7 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
       const lead =
         `Twin ${twin.id}: ${twin.objects.length} objects in a ${twin.image.width}×${twin.image.height} image` +
-        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}${marksSentence(marks)}`;
+        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}${marksSentence(marks)} ${NEXT_STEP}`;
       return {
         content: [{ type: 'text', text: lead }, { type: 'text', text: JSON.stringify(structured) }, imageContent(marks)],
         structuredContent: structured,

@@ -5,7 +5,7 @@ import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/typ
 import { z } from 'zod';
 import { errorMessage, TwinsegError } from '../errors.js';
 import { describeExpression, normalExpression, type MaskExpression } from '../twin/mask-expression.js';
-import { MASK_FORMATS, MASK_OPS, type KeepOutcome, type PictureWindow } from '../twin/twin-service-api.js';
+import { MASK_FORMATS, MASK_MIME, MASK_OPS, type KeepOutcome, type PictureWindow } from '../twin/twin-service-api.js';
 import { CHECK_MAX_SIDE, imageContent, windowFields, windowSentence } from './picture-content.js';
 import { predictionTraceFor } from './prediction-trace.js';
 import type { ToolContext } from './tool-context.js';
@@ -30,7 +30,7 @@ const inputSchema = toolInput({
   format: z
     .enum(MASK_FORMATS)
     .default('png')
-    .describe('png: binary; rle: COCO; polygon: rings in px; cutout: pixels on transparency; overlay: a picture to check.'),
+    .describe('png: binary; rle: COCO; polygon: rings in px; cutout: pixels on transparency; overlay: the picture only.'),
   crop: z.boolean().optional().describe('overlay: crop to the objects and enlarge.'),
   output_path: z.string().min(1).max(4096).optional().describe('Also write a file there (inside the roots).'),
   overwrite: z.boolean().optional().describe('Replace output_path if it exists.'),
@@ -39,8 +39,8 @@ const inputSchema = toolInput({
 export const getMaskConfig = {
   title: 'Get mask of objects',
   description:
-    'The mask of objects (area px, bbox) as a twin:// resource link, small ones inline, with a close-up to check. ' +
-    'Writes a file only with output_path, never over one unless overwrite.',
+    'The mask of objects (area px, bbox) as a twin:// resource link, small ones inline, and a close-up of it on the photo: ' +
+    'one call checks and answers.',
   inputSchema,
   // It writes (and, with overwrite, replaces) a file only when asked to; otherwise it only reads.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -81,6 +81,8 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const { outcome: m, mime, data } = payload;
       if (ctx.config.trace) await recordPrediction(ctx, ctx.config.trace, args.twin_id, expression);
       const uri = maskUri(selection);
+      // A picture is also an answer: the binary mask it shows is linked beside it, so checking needs no second call.
+      const binary = payload.kind === 'picture' ? maskUri({ ...selection, format: 'png', crop: false }) : undefined;
       // A picture's window maps its pixels back to the image's (overlays may be cropped and enlarged).
       const window = 'picture' in m ? m.picture.window : undefined;
       const structured: Record<string, unknown> = {
@@ -93,6 +95,7 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
         width: m.width,
         height: m.height,
         uri,
+        ...(binary ? { mask_uri: binary } : {}),
         ...(window ? windowFields(window) : {}),
       };
       let file: WrittenFile | undefined;
@@ -138,7 +141,8 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
       const where =
         (file ? ` Written to ${file.path}.` : '') +
         (shown ? ` ${window ? 'Picture' : 'The picture shows it on the photo'}: ${windowSentence(shown)}.` : '');
-      const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. Read it at ${uri}.${where}`;
+      const read = binary ? `The picture is at ${uri}; the mask it shows (PNG) at ${binary}` : `Read it at ${uri}`;
+      const summary = `${kept ? keptLead(kept, args.twin_id, expression) : `Mask of ${describeExpression(expression)}`}: area ${m.area} px, bbox [${m.bbox.join(', ')}]. ${read}.${where}`;
       return {
         content: [
           { type: 'text', text: summary },
@@ -150,6 +154,17 @@ export function registerGetMaskTool(server: McpServer, ctx: ToolContext): Regist
             mimeType: mime,
             description: `${args.format} mask of ${describeExpression(selection)}`,
           },
+          ...(binary
+            ? [
+                {
+                  type: 'resource_link' as const,
+                  uri: binary,
+                  name: maskFileName({ ...selection, format: 'png', crop: false }),
+                  mimeType: MASK_MIME.png,
+                  description: `png mask of ${describeExpression(selection)}`,
+                },
+              ]
+            : []),
           ...extra,
         ],
         structuredContent: structured,

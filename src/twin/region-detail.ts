@@ -64,8 +64,15 @@ export function knownMasks(twin: Twin, region: Box): Rle[] {
 }
 
 /**
+ * A region's proposal this close (mask IoU) to an object the twin has repeats it. Looser than the build's
+ * DUPLICATE_IOU: the host asked for what the twin lacks, and a near copy of an object it can already name
+ * is one more label to read in a crowd.
+ */
+export const DETAIL_REPEAT_IOU = 0.75;
+
+/**
  * Adds the proposals that are new to the draft (mutated) as objects, largest first: one repeating an existing
- * object (mask IoU ≥ DUPLICATE_IOU, as the build merges them) or a better-scored proposal is left out.
+ * object (mask IoU ≥ DETAIL_REPEAT_IOU) or a better-scored proposal (DUPLICATE_IOU) is left out.
  * Returns the objects added, in id order.
  */
 export function addDetailObjects(draft: Twin, image: LoadedImage, proposals: readonly Proposal[]): TwinObject[] {
@@ -78,8 +85,9 @@ export function addDetailObjects(draft: Twin, image: LoadedImage, proposals: rea
 }
 
 function repeats(a: Rle, aArea: number, aBox: Box, b: Rle, bArea: number, bBox: Box): boolean {
-  if (Math.min(aArea, bArea) < DUPLICATE_IOU * Math.max(aArea, bArea)) return false;
-  if (boxIntersectionArea(aBox, bBox) < DUPLICATE_IOU * Math.max(aArea, bArea)) return false;
+  // IoU ≥ t needs the smaller area, and the boxes' overlap, to be at least t of the larger area.
+  if (Math.min(aArea, bArea) < DETAIL_REPEAT_IOU * Math.max(aArea, bArea)) return false;
+  if (boxIntersectionArea(aBox, bBox) < DETAIL_REPEAT_IOU * Math.max(aArea, bArea)) return false;
   const inter = rleIntersectionArea(a, b);
-  return inter / (aArea + bArea - inter) >= DUPLICATE_IOU;
+  return inter / (aArea + bArea - inter) >= DETAIL_REPEAT_IOU;
 }

@@ -446,6 +446,18 @@ describe('refining an object in place', () => {
     // The window it shows and its scale, for mapping a point seen on it back to the image.
     expect(r.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 38.4 });
     expect(textOf(r)).toContain('Picture: image_x = picture_x / 38.4, image_y = picture_y / 38.4.');
+    // The picture is an answer too: the binary mask it shows is linked beside it and reads as the PNG call's.
+    const maskUri = (r.structuredContent as { mask_uri: string }).mask_uri;
+    expect(maskUri).toBe(`twin://${id}/mask/union-2-3.png`);
+    expect(r.content.some((c) => c.type === 'resource_link' && c.uri === maskUri && c.mimeType === 'image/png')).toBe(true);
+    const png = await h.call('get_mask', { twin_id: id, ids: [2, 3] });
+    expect((png.structuredContent as { uri: string }).uri).toBe(maskUri);
+    const read = await h.client.readResource({ uri: maskUri });
+    const bits = await sharp(Buffer.from((read.contents[0] as { blob: string }).blob, 'base64'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([bits.info.width, bits.info.height]).toEqual([20, 10]);
+    expect(bits.data.filter((v) => v > 0).length / bits.info.channels).toBe((png.structuredContent as { area: number }).area);
   });
 
   it('zoom shows a region enlarged with every object in it labelled, and the window and scale to map a click back', async () => {

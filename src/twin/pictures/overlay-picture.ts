@@ -1,6 +1,8 @@
-// A picture for checking masks: each mask as a translucent tint with a solid outline, in a colour
-// chosen to stand out from the object's own colour (a red tint on a red car is invisible), its id in a
-// box on it, and a legend of ids and colours. Optionally cropped to the masks (with a margin) and
+// A picture for checking masks: the masks in the photo's own colours with everything else dimmed, so the
+// host sees what it is checking (a blaze on a horse, a number on a shirt) and where the mask stops; each
+// mask has a solid outline in a colour chosen to stand out from the object's own (a red line on a red car is
+// invisible), a faint tint of it where several are shown, its id in a box on it, and a legend of ids and
+// colours. Optionally cropped to the masks (with a margin) and
 // enlarged, so a small object or two candidates ("is it 12 or 21?") can be told apart at a glance.
 import type { Box, Rle } from '../../mask/rle.js';
 import { rleBbox } from '../../mask/rle.js';
@@ -136,9 +138,12 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
   const outline = Math.max(2, Math.round(Math.max(W, H) / 400));
   const digitH = Math.min(28, Math.max(12, Math.round(Math.max(W, H) * 0.02)));
   const labels: string[] = [];
+  const masks = items.map((item) => sampledMask(item.rle, region, W, H));
+  dimOutside(rgb, masks);
   items.forEach((item, k) => {
-    const bits = sampledMask(item.rle, region, W, H);
-    paintMask(rgb, W, H, bits, [0, 0, W, H], { color: tints[k]!, fillAlpha: 0.35, outlineWidth: outline });
+    const bits = masks[k]!;
+    // One mask needs no tint (the dimmed rest shows its extent); several are told apart by a trace of colour.
+    paintMask(rgb, W, H, bits, [0, 0, W, H], { color: tints[k]!, fillAlpha: items.length > 1 ? 0.15 : 0, outlineWidth: outline });
     const c = maskCentre(bits, W, H);
     if (item.id !== undefined && c)
       labels.push(
@@ -161,6 +166,19 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
   const format = opts.format ?? 'jpeg';
   const data = await encodeRaw(drawn, format, { quality: opts.quality ?? 85, fullChroma: true });
   return { data, mime: PICTURE_MIME[format], width: W, height: H, window };
+}
+
+/** What lies outside every mask keeps this share of its brightness. */
+const OUTSIDE_KEEP = 0.5;
+
+function dimOutside(rgb: Uint8Array, masks: readonly Uint8Array[]): void {
+  const n = rgb.length / 3;
+  for (let i = 0; i < n; i++) {
+    if (masks.some((m) => m[i])) continue;
+    rgb[3 * i] = rgb[3 * i]! * OUTSIDE_KEEP;
+    rgb[3 * i + 1] = rgb[3 * i + 1]! * OUTSIDE_KEEP;
+    rgb[3 * i + 2] = rgb[3 * i + 2]! * OUTSIDE_KEEP;
+  }
 }
 
 /** Top-left: a swatch and the id of every drawn object, so colours can be matched to ids. */

@@ -45,8 +45,10 @@ describe('overlay picture', () => {
     const near = (c: number[], t: number[]) => c.every((v, i) => Math.abs(v - t[i]!) < 40);
     expect(near(at((120 - 104) * 4, (50 - 24) * 4), ta!)).toBe(true);
     expect(near(at((155 - 104) * 4, (70 - 24) * 4 - 1), tb!)).toBe(true);
-    // Outside both: the grey picture.
-    expect(near(at(250, 60), [128, 128, 128])).toBe(true);
+    // Outside both: the grey picture, dimmed; inside one, away from its outline: the grey with a trace of its tint.
+    expect(near(at(250, 60), [64, 64, 64])).toBe(true);
+    const inside = at((123 - 104) * 4, (43 - 24) * 4); // off the id's box at the middle
+    expect(near(inside, [128, 128, 128]) && inside.some((v, i) => Math.abs(v - ta![i]! * 0.15 - 128 * 0.85) < 12)).toBe(true);
   });
 
   it('gives a crop rulers and the window it shows, so a point seen on it maps back to the image', async () => {
@@ -67,6 +69,9 @@ describe('overlay picture', () => {
       [Math.abs(rx - 130), Math.abs(ry - 50)].every((d) => d < 1),
       `read ${[rx, ry]}`,
     ).toBe(true);
+    // One object keeps the photo's own colours inside it: nothing is painted over what the host checks.
+    const middle = (Math.round((44 - 24) * 5.53) * p.width + Math.round((124 - 104) * 5.53)) * 3; // off the id's box
+    expect(Array.from(px.data.subarray(middle, middle + 3)).every((v) => Math.abs(v - 128) < 8)).toBe(true);
     // A full (uncropped) overlay has no rulers and shows the whole image.
     const full = await renderOverlay(grey, [a]);
     expect(full.window).toEqual({ x1: 0, y1: 0, x2: W, y2: H, scale: 1 });
