@@ -15,6 +15,7 @@ import { runOracle } from '../src/eval/oracle-run.js';
 import { oracleText } from '../src/eval/summary-text.js';
 import { createTwinService } from '../src/twin/twin-service.js';
 import { machine, peakRssMb, sharedData, writeBenchOutput } from './bench-output.js';
+import { fileSource } from '../src/perception/image-input.js';
 
 it('twin oracle per preset on the COCO sample', async () => {
   const presets = (process.env.BENCH_PRESETS ?? PRESET_NAMES.join(','))
@@ -30,7 +31,7 @@ it('twin oracle per preset on the COCO sample', async () => {
     const report = await runOracle(
       dataset,
       presets,
-      (image, preset) => twins.build({ image, preset }),
+      (image, preset) => twins.build({ image: fileSource(image), preset }),
       (m) => console.log(m),
     );
     console.log(`\n${oracleText(report)}`);

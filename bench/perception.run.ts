@@ -6,7 +6,7 @@
 //   BENCH_MODES=fast,balanced       only these modes (names below, or variants)
 //   BENCH_VARIANTS='{"b48":{"preset":"balanced","maxPrompts":48}}'   extra modes: a preset plus overrides
 //   BENCH_PROVIDERS=cuda,cpu        execution providers (default cpu); BENCH_OUT=file for the JSON
-//   BENCH_HOME=dir                  TWINSEG_HOME for the derived decoder (default $TMPDIR/twinseg-bench-home)
+//   BENCH_HOME=dir                  TWINSEG_HOME for the four-token decoder (default $TMPDIR/twinseg-bench-home)
 //   BENCH_MAX_BATCH=16              most prompts per decoder run (default: the provider's batch policy)
 //   BENCH_REPEATS=5                 time each preset this many times (default 3; dense grids once) and report
 //                                   the run with the median ratio to the encoder, and the range of ratios
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { it } from 'vitest';
 import type { ProviderName } from '../src/config.js';
 import { runEverything } from '../src/perception/everything/everything.js';
-import { loadImage } from '../src/perception/image-input.js';
+import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
 import { createSamPredictor, type LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
 import type { EverythingOptions, PresetName } from '../src/perception/contract.js';
@@ -101,7 +101,7 @@ async function runMode(predictor: LoadedSamPredictor, mode: Mode, gt: Map<string
   const { peakRssMb } = await withPeakRss(async () => {
     for (const [file, segs] of gt) {
       predictor.cache.clear(); // every mode and photo pays for its own encoder pass
-      const image = await loadImage(path.join(SAMPLE, file), LIMITS);
+      const image = await loadImage(fileSource(path.join(SAMPLE, file)), LIMITS);
       const { stats, proposals } = await runEverything(predictor, image, mode.options);
       for (const k of ['prompts', 'decoderCalls', 'totalMs', 'encoderMs', 'decoderMs', 'postprocessMs'] as const) sum[k] += stats[k];
       sum.proposals += proposals.length;
@@ -164,7 +164,7 @@ it('perception benchmark', async () => {
   });
   const gt = groundTruth();
   // Untimed: the first image runs the four-token decoder's one-off check against the original decoder.
-  const firstImage = await loadImage(path.join(SAMPLE, [...gt.keys()][0]!), LIMITS);
+  const firstImage = await loadImage(fileSource(path.join(SAMPLE, [...gt.keys()][0]!)), LIMITS);
   const first = await predictor.embed(firstImage);
   await predictor.tokenDecoder(first.embedding);
   // Untimed too: one build compiles the post-processing code, which the first mode would otherwise pay for.

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tritonModelNames } from '../src/config.js';
-import { loadImage } from '../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../src/perception/image-input.js';
 import { writeSamTritonRepo } from '../src/perception/predictor/triton-sam-repo.js';
 import { drawScene } from '../src/scenes/scene.js';
 import { loadRepository, startKserveServer } from '../test/helpers/kserve-server.js';
@@ -59,7 +59,7 @@ const triton: PerceptionBackend = {
         home: path.join(base, 'home'),
         providers: ['cpu'],
         threads: os.availableParallelism(),
-        checkImages: [() => loadImage(`data:image/png;base64,${png.toString('base64')}`, { maxBytes: 50e6, maxPixels: 64e6 })],
+        checkImages: [() => loadImage(bytesSource(png), { maxBytes: 50e6, maxPixels: 64e6 })],
       },
     );
     // As a Triton instance on this machine would: each model run may use every core.

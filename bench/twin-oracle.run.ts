@@ -8,7 +8,7 @@
 //            the rugby players of 000000142238: recall@0.5 and mean best IoU of the crowd's segments before and
 //            after, objects added, prompts, and the detail run's time over an encoder pass of the same photo.
 // Prints the tables, writes bench/out/twin-oracle.json and docs/twin-oracle.md.
-// Run: npm run bench:twin-oracle   (BENCH_REPEATS=3; BENCH_HOME=dir for the derived decoder)
+// Run: npm run bench:twin-oracle   (BENCH_REPEATS=3; BENCH_HOME=dir for the four-token decoder)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import type { DetailRequest, EverythingResult, LoadedImage, Proposal } from '../
 import { runEverything } from '../src/perception/everything/everything.js';
 import { runRegionDetail } from '../src/perception/everything/region-detail.js';
 import { leftoverBlobs, STUFF_MIN_FRACTION, stuffProposals } from '../src/perception/everything/stuff-regions.js';
-import { loadImage } from '../src/perception/image-input.js';
+import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { tokenMask } from '../src/perception/sam/mask-tokens.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
 import { createSamPredictor, type LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
@@ -138,7 +138,7 @@ async function encoderMs(predictor: LoadedSamPredictor, image: LoadedImage): Pro
 async function builds(predictor: LoadedSamPredictor, gt: Map<string, NamedSegment[]>, repeats: number): Promise<BuildRow[]> {
   const rows: BuildRow[] = [];
   for (const [photo, segs] of gt) {
-    const image = await loadImage(path.join(SAMPLE, photo), LIMITS);
+    const image = await loadImage(fileSource(path.join(SAMPLE, photo)), LIMITS);
     const gravel = segs.find((s) => s.name === 'gravel');
     let things: Proposal[] = [];
     for (const variant of ['no stuff', 'stuff regions', 'SAM on leftovers'] as const) {
@@ -195,7 +195,7 @@ async function details(predictor: LoadedSamPredictor, gt: Map<string, NamedSegme
   for (const [photo, { box, names }] of Object.entries(REGIONS)) {
     const segs = gt.get(photo)!;
     const crowd = segs.filter((s) => names.includes(s.name));
-    const image = await loadImage(path.join(SAMPLE, photo), LIMITS);
+    const image = await loadImage(fileSource(path.join(SAMPLE, photo)), LIMITS);
     const built = twinOf(image, (await runEverything(predictor, image, resolveEverythingOptions('balanced'))).proposals);
     const bestBefore = bestOf(built, crowd);
     const before = summarise(bestBefore);
@@ -273,7 +273,7 @@ it('stuff regions and region detail on the COCO sample', async () => {
   });
   const gt = namedGroundTruth();
   // Untimed: the four-token decoder's one-off check and the first compile of the post-processing.
-  const first = await loadImage(path.join(SAMPLE, [...gt.keys()][0]!), LIMITS);
+  const first = await loadImage(fileSource(path.join(SAMPLE, [...gt.keys()][0]!)), LIMITS);
   await runEverything(predictor, first, resolveEverythingOptions('balanced'));
   const repeats = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
   const buildRows = await builds(predictor, gt, repeats);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'vitest';
-import { loadImage } from '../src/perception/image-input.js';
+import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { rleBytes, rleFromBitmap, rleIntersection, rleBbox, rleToBitmap, type Rle } from '../src/mask/rle.js';
 import type { LoadedImage, Proposal } from '../src/perception/contract.js';
 import { buildTwin } from '../src/twin/build-twin.js';
@@ -219,7 +219,7 @@ it('twin build, views and filter on the COCO sample', async () => {
   const rows: Row[] = [];
   const encodeRows: EncodingRow[] = [];
   for (const im of json.images) {
-    const image = await loadImage(path.join(SAMPLE, im.file_name), LIMITS);
+    const image = await loadImage(fileSource(path.join(SAMPLE, im.file_name)), LIMITS);
     const gt = json.annotations.filter((a) => a.image_id === im.id && !a.iscrowd).map((a) => decodeCocoRle(a.segmentation));
     rows.push(
       measure(

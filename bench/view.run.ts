@@ -28,7 +28,7 @@ it('the twin view with the real model', async () => {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'twinseg-view-bench-'));
   const photo = path.join(work, 'scene.png');
   await fs.writeFile(photo, (await drawScene(SCENE)).picture.data);
-  // TWINSEG_HOME, when set, keeps the derived decoder between runs.
+  // TWINSEG_HOME, when set, keeps the four-token decoder between runs.
   const config = loadConfig({
     TWINSEG_HOME: process.env.TWINSEG_HOME ?? path.join(work, 'home'),
     TWINSEG_ROOTS: work,

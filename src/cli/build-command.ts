@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PRESET_NAMES } from '../config.js';
 import { decodeToRgb, encodeRaw, PICTURE_MIME } from '../image/codec.js';
 import { toTwinsegError } from '../errors.js';
+import { classifyImageSource, type ImageSource } from '../perception/image-input.js';
 import type { BuildOutcome, Picture } from '../twin/twin-service-api.js';
 import { GRANULARITIES, LOCAL_USER_ACCESS } from '../twin/twin-service-api.js';
 import { cliWords } from './cli-words.js';
@@ -75,12 +76,12 @@ export const buildCommand: CliCommand = {
       let failed = 0;
       try {
         for (const image of positionals) {
-          const progress = progressDisplay(io, positionals.length > 1 ? `building ${path.basename(image)}` : 'building');
-          const imageArg = /^data:|^file:/i.test(image) ? image : path.resolve(image);
           let outcome: BuildOutcome;
           try {
+            const source = localImage(image);
+            const progress = progressDisplay(io, positionals.length > 1 ? `building ${path.basename(image)}` : 'building');
             outcome = await app.twins
-              .build({ image: imageArg, preset, granularity }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
+              .build({ image: source, preset, granularity }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
               .finally(() => progress.stop());
           } catch (e) {
             // Ctrl-C ends the whole run; one bad image among several does not.
@@ -122,3 +123,9 @@ export const buildCommand: CliCommand = {
     });
   },
 };
+
+/** The argument as the tools read theirs; a path made absolute, so a second build of the file finds its twin unread. */
+function localImage(arg: string): ImageSource {
+  const src = classifyImageSource(arg);
+  return src.kind === 'path' ? { kind: 'path', path: path.resolve(src.path) } : src;
+}

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
+import { fileSource } from '../perception/image-input.js';
 import { drawScene } from '../scenes/scene.js';
 import { LOCAL_USER_ACCESS } from '../twin/twin-service-api.js';
 import { interruptSignal, parseCommandArgs, UsageError, withApp, type CliCommand } from './cli-io.js';
@@ -47,7 +48,7 @@ export const demoCommand: CliCommand = {
       const progress = progressDisplay(io, 'building');
       const stop = interruptSignal();
       const outcome = await app.twins
-        .build({ image: scenePath }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
+        .build({ image: fileSource(scenePath) }, { signal: stop.signal, onProgress: (p) => progress.update(p) })
         .finally(() => {
           progress.stop();
           stop.dispose();

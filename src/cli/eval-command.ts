@@ -12,6 +12,7 @@ import { runOracle, type OracleReport } from '../eval/oracle-run.js';
 import { loadPredictions, type Prediction } from '../eval/predictions.js';
 import { evalSummaryText, oracleText } from '../eval/summary-text.js';
 import { TwinsegError } from '../errors.js';
+import { fileSource } from '../perception/image-input.js';
 import { interruptSignal, lineLog, need, oneOf, parseCommandArgs, refuseExisting, UsageError, withApp, type CliCommand } from './cli-io.js';
 
 export const evalCommand: CliCommand = {
@@ -114,7 +115,7 @@ export const evalCommand: CliCommand = {
           oracle = await runOracle(
             dataset,
             presets,
-            async (image, preset) => app!.twins.build({ image, preset }, { signal: stop.signal }),
+            async (image, preset) => app!.twins.build({ image: fileSource(image), preset }, { signal: stop.signal }),
             log,
           );
         } finally {

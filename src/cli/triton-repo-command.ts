@@ -9,9 +9,9 @@ const CHECK_SEEDS = [11, 12, 13];
 
 async function checkPicture(seed: number) {
   const { drawScene } = await import('../scenes/scene.js');
-  const { loadImage } = await import('../perception/image-input.js');
+  const { bytesSource, loadImage } = await import('../perception/image-input.js');
   const png = (await drawScene({ seed, width: 640, height: 480, objects: 5 })).picture.data;
-  return loadImage(`data:image/png;base64,${png.toString('base64')}`, { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 });
+  return loadImage(bytesSource(png), { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 });
 }
 
 function positive(v: string | undefined, flag: string, fallback: number): number {

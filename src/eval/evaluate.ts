@@ -2,7 +2,7 @@
 import type { EvalDataset, EvalSample } from './dataset.js';
 import { matchPredictions, type Unmatched } from './match-predictions.js';
 import { scoreMask, summariseScores, type IouSummary } from './metrics.js';
-import { loadImage } from '../perception/image-input.js';
+import { fileSource, loadImage } from '../perception/image-input.js';
 import { EVAL_IMAGE_LIMITS } from './image-size.js';
 import { predictionMask, type MaskSources } from './prediction-masks.js';
 import type { Prediction } from './predictions.js';
@@ -61,7 +61,7 @@ export async function evaluatePredictions(
     sources.imageHash ??
     ((p: string) => {
       let h = hashes.get(p);
-      if (!h) hashes.set(p, (h = loadImage(p, EVAL_IMAGE_LIMITS).then((im) => im.hash)));
+      if (!h) hashes.set(p, (h = loadImage(fileSource(p), EVAL_IMAGE_LIMITS).then((im) => im.hash)));
       return h;
     });
   const rows: EvalRow[] = [];

@@ -45,6 +45,12 @@ const base64Source = (base64: string, dataUrl: boolean): ImageSource => ({
   bytes: decodedBase64Bytes(base64),
 });
 
+/** A file the program itself names (a dataset's, a drawn scene's): a path, read wherever it is. */
+export const fileSource = (file: string): ImageSource => ({ kind: 'path', path: file });
+
+/** Encoded image bytes held in memory, as an inline source (what a caller's base64 becomes). */
+export const bytesSource = (bytes: Buffer): ImageSource => base64Source(bytes.toString('base64'), false);
+
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 // Any base64 string this long with no '.' is not a plausible file path.
 const LONG_BASE64_CHARS = 1024;
@@ -123,14 +129,19 @@ export function classifyImageSource(source: string): ImageSource {
   return { kind: 'path', path: s };
 }
 
-/** Loads, validates and decodes an image. See LoadedImage for the guarantees on the result. */
-export async function loadImage(source: string | ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+/**
+ * Loads, validates and decodes an image as classifyImageSource named it (or as fileSource / bytesSource
+ * built it). Every entry (the tools, over stdio or HTTP, and the CLI) reaches pixels only here, so here is
+ * where the byte limit is checked. See LoadedImage for the guarantees on the result.
+ */
+export async function loadImage(src: ImageSource, limits: ImageLimits, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   throwIfAborted(opts.signal);
-  const src = typeof source === 'string' ? classifyImageSource(source) : source;
   if (src.kind === 'base64') {
     // Refuse before allocating.
+    if (src.bytes > limits.maxBytes) {
+      throw tooManyBytes(`The ${src.dataUrl ? 'data URL' : 'base64'} image decodes to`, src.bytes, limits.maxBytes);
+    }
     const label = `${src.dataUrl ? 'data URL' : 'base64'} (${src.bytes} bytes)`;
-    if (src.bytes > limits.maxBytes) throw tooManyBytes(label, src.bytes, limits.maxBytes);
     const bytes = Buffer.from(src.base64, 'base64');
     if (bytes.length === 0) {
       throw new TwinsegError('IMAGE_UNREADABLE', `The ${label} image is empty.`, { hint: 'Send the encoded image bytes.' });
@@ -168,7 +179,7 @@ function readRefusal(file: string, roots: readonly string[] | undefined, limits:
       case 'missing':
         return notFound(file, e);
       case 'too-large':
-        return tooManyBytes(file, r.bytes, limits.maxBytes);
+        return tooManyBytes(`${file} is`, r.bytes, limits.maxBytes);
       case 'directory':
         return new TwinsegError('IMAGE_UNREADABLE', `${file} is a directory, not an image file.`, {
           hint: 'Pass the path of a JPEG, PNG, WebP, TIFF or GIF file inside it.',
@@ -238,8 +249,9 @@ export function pixelHash(width: number, height: number, rgb: Uint8Array): strin
   return createHash('sha256').update(header).update(rgb).digest('hex');
 }
 
-function tooManyBytes(label: string, size: number, max: number): TwinsegError {
-  return new TwinsegError('IMAGE_TOO_LARGE', `${label} is ${size} bytes; the limit is ${max} bytes.`, {
+/** `lead` starts the sentence before the size: "/photos/a.jpg is" or "The base64 image decodes to". */
+function tooManyBytes(lead: string, size: number, max: number): TwinsegError {
+  return new TwinsegError('IMAGE_TOO_LARGE', `${lead} ${size} bytes; the limit is ${max} bytes.`, {
     hint: 'Compress or downscale the image, or set TWINSEG_MAX_IMAGE_BYTES to raise the limit.',
     details: { bytes: size, maxBytes: max },
   });

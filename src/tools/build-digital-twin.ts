@@ -44,7 +44,7 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
     buildDigitalTwinConfig,
     withToolErrors('build_digital_twin', ctx.log, async (args, extra): Promise<CallToolResult> => {
       const roots = await ctx.roots.current(extra);
-      const image = await resolveImageInput(args.image, roots, ctx.config.maxImageBytes);
+      const image = await resolveImageInput(args.image, roots);
       const options = args.options === undefined ? undefined : parseOverrides(args.options);
       const outcome = await ctx.twins.build(
         { image, preset: args.preset, granularity: args.granularity, options },

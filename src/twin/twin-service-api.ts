@@ -30,8 +30,11 @@ export interface ImageAccess {
 export const LOCAL_USER_ACCESS: ImageAccess = { roots: 'any' };
 
 export interface BuildRequest {
-  /** Path, file:// URL, base64 or data URL. Paths are read as given: the tools layer checks roots first. */
-  image: string | ImageSource;
+  /**
+   * The image, classified once where it entered (classifyImageSource). Paths are read as given, inside the
+   * roots they carry: the tools layer checks them first.
+   */
+  image: ImageSource;
   preset?: PresetName;
   granularity?: Granularity;
   options?: Partial<EverythingOptions>;

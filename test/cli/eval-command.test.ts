@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli.js';
 import { encodeCocoRle } from '../../src/mask/coco-rle.js';
 import { LocalTwinStore } from '../../src/twin/store/twin-store.js';
-import { loadImage } from '../../src/perception/image-input.js';
+import { fileSource, loadImage } from '../../src/perception/image-input.js';
 import type { Proposal } from '../../src/perception/contract.js';
 import { rleBbox } from '../../src/mask/rle.js';
 import { buildTwin } from '../../src/twin/build-twin.js';
@@ -121,7 +121,7 @@ describe('twinseg eval', () => {
   it('resolves twin ids through the twin store of TWINSEG_HOME, and prints JSON on --json', async () => {
     const home = path.join(dir, 'home');
     // A twin of left.png (right.png has the same pixels) whose objects are the two blocks: 1 left, 2 right.
-    const image = await loadImage(path.join(data, 'left.png'), { maxBytes: 1e6, maxPixels: 1e6 });
+    const image = await loadImage(fileSource(path.join(data, 'left.png')), { maxBytes: 1e6, maxPixels: 1e6 });
     const proposal = (rle: ReturnType<typeof boxRle>): Proposal => ({
       rle,
       area: 0,

@@ -12,6 +12,7 @@ import { createTwinService } from '../../src/twin/twin-service.js';
 import type { Twin } from '../../src/twin/scene-model.js';
 import { fakeImage } from '../helpers/fake-predictor.js';
 import { boxRle, tempDir, writePng } from './eval-fixtures.js';
+import { fileSource } from '../../src/perception/image-input.js';
 
 // A 120x100 scene: left half A (6000 px, medium), top-right B and bottom-right C (3000 px each), and a
 // small square D (100 px) inside A.
@@ -152,7 +153,7 @@ describe('twin oracle over a dataset, per preset', () => {
       source: dir,
       samples: [sample('left', BOXES.A!), sample('right', [60, 0, 120, 100]), sample('dot', BOXES.D!), sample('all', [0, 0, W, H])],
     };
-    const report = await runOracle(dataset, ['fast', 'balanced'], (image, preset) => service.build({ image, preset }));
+    const report = await runOracle(dataset, ['fast', 'balanced'], (image, preset) => service.build({ image: fileSource(image), preset }));
     expect(segmenter.runs).toEqual(['fast', 'balanced']);
     const [fast, balanced] = report.presets;
     expect(fast!.builds).toMatchObject([{ image: 'scene.png', cached: false, objects: 3, decoderCalls: 3 }]);

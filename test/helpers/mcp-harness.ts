@@ -1,4 +1,4 @@
-// An in-process MCP client wired to createServer over InMemoryTransport, with a fake twin service and
+// An in-process MCP client wired to createServer over InMemoryTransport, with a recording twin service (the real one over a scripted segmenter) and
 // a temporary root, so tool tests run in milliseconds.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { RecordingTwinService, scenePng, TINY_PNG, type ScriptedSegmenterOptions
 
 export interface Harness {
   client: Client;
-  fake: RecordingTwinService;
+  recording: RecordingTwinService;
   app: AppContext;
   /** A temporary allowed root holding photo.png (the 20×10 scene). */
   root: string;
@@ -31,7 +31,8 @@ export async function tempDir(prefix: string): Promise<string> {
 
 export async function startHarness(
   opts: {
-    fake?: ScriptedSegmenterOptions;
+    /** How the recording service's scripted segmenter behaves. */
+    scripted?: ScriptedSegmenterOptions;
     clientRoots?: string[];
     env?: Record<string, string>;
     /** What the client's roots do to the server's (createServer's clientRoots; default: narrow, as TWINSEG_ROOTS is set). */
@@ -49,9 +50,9 @@ export async function startHarness(
     TWINSEG_OUTPUT_DIR: path.join(root, 'out'),
     ...opts.env,
   });
-  const fake = new RecordingTwinService(opts.fake);
+  const recording = new RecordingTwinService(opts.scripted, { maxImageBytes: config.maxImageBytes, maxImagePixels: config.maxImagePixels });
   const logs: string[] = [];
-  const app = await createAppContext(config, { twins: fake, log: (m) => logs.push(m) });
+  const app = await createAppContext(config, { twins: recording, log: (m) => logs.push(m) });
   const server = createServer(app, opts.clientRootsMode ? { clientRoots: opts.clientRootsMode } : {});
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
@@ -67,7 +68,7 @@ export async function startHarness(
   await client.connect(clientTransport);
   return {
     client,
-    fake,
+    recording,
     app,
     root,
     outside,

@@ -79,7 +79,7 @@ export function cornerOf(logits: Float32Array, planes: number, height: number, w
   return out;
 }
 
-/** How far a derived decoder's outputs are from another's: logits, logits on the other side of 0, IoUs. */
+/** How far a four-token decoder's outputs are from another's: logits, logits on the other side of 0, IoUs. */
 export function decoderOutputGap(
   want: Record<string, PlainTensor>,
   got: Record<string, PlainTensor>,

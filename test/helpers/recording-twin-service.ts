@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { throwIfAborted } from '../../src/errors.js';
 import { encodeRaw } from '../../src/image/codec.js';
 import { rleArea, rleBbox, rleDifference, rleFromBitmap, type Box, type Rle } from '../../src/mask/rle.js';
@@ -188,9 +188,13 @@ export class RecordingTwinService implements TwinServiceApi {
   /** The signal build() saw abort, if any. */
   abortedSignal?: AbortSignal;
 
-  constructor(public opts: ScriptedSegmenterOptions = {}) {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-fake-home-'));
-    const config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PERSIST: '0' });
+  /** `imageLimits`: the server's own, so its twin service refuses what a real one would. */
+  constructor(
+    public opts: ScriptedSegmenterOptions = {},
+    imageLimits: Partial<Pick<Config, 'maxImageBytes' | 'maxImagePixels'>> = {},
+  ) {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-recording-home-'));
+    const config = { ...loadConfig({ TWINSEG_HOME: home, TWINSEG_PERSIST: '0' }), ...imageLimits };
     // The options object is shared, so a test can change it between calls.
     const store = new LocalTwinStore({ maxBytes: config.twinCacheBytes }); // memory only
     this.inner = new TwinService(config, store, { segmenter: scriptedSegmenter(this.opts), log: () => undefined });

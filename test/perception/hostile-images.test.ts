@@ -7,7 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
-import { loadImage } from '../../src/perception/image-input.js';
+import { classifyImageSource, loadImage } from '../../src/perception/image-input.js';
 import type { ImageLimits, LoadedImage } from '../../src/perception/contract.js';
 import { errorTextProblems } from '../helpers/error-text.js';
 import {
@@ -56,7 +56,7 @@ async function load(name: string, bytes: Buffer, limits = LIMITS): Promise<Outco
   const outcomes: Outcome[] = [];
   for (const source of [file, bytes.toString('base64')]) {
     outcomes.push(
-      await loadImage(source, limits).then(
+      await loadImage(classifyImageSource(source), limits).then(
         (image) => ({ image }),
         (e: unknown) => {
           if (!(e instanceof TwinsegError)) throw new Error(`${name}: threw ${String(e)} instead of a TwinsegError`);

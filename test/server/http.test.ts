@@ -179,9 +179,9 @@ describe('idle connections', () => {
 
 describe('cancelled requests', () => {
   it('end the response stream of a call its client cancelled, so no connection stays held for it', async () => {
-    const fake = new RecordingTwinService({ blockUntilAborted: true });
+    const recording = new RecordingTwinService({ blockUntilAborted: true });
     const config = loadConfig({ TWINSEG_HOME: path.join(root, '.home'), TWINSEG_ROOTS: root });
-    const app = await createAppContext(config, { twins: fake, log: () => undefined });
+    const app = await createAppContext(config, { twins: recording, log: () => undefined });
     const h = await startHttpServer(app, { host: '127.0.0.1', port: 0, token: TOKEN, allowedOrigins: [], maxBodyBytes: 1 << 20 });
     const send = async (body: unknown, sid?: string) =>
       fetch(h.url, {
@@ -209,12 +209,12 @@ describe('cancelled requests', () => {
         sid,
       );
       expect(call.headers.get('content-type')).toMatch(/text\/event-stream/);
-      await expect.poll(() => fake.calls.length).toBe(1);
+      await expect.poll(() => recording.calls.length).toBe(1);
       const cancelled = await send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user' } }, sid);
       expect(cancelled.status).toBe(202);
       // The stream ends (a reader that never finished would hang here), with no response in it.
       expect(await call.text()).not.toMatch(/"id":7/);
-      expect(fake.abortedSignal?.aborted).toBe(true);
+      expect(recording.abortedSignal?.aborted).toBe(true);
     } finally {
       await h.close();
     }

@@ -36,7 +36,7 @@ describe('detail_region', () => {
     expect(s.added.every((o) => o.parent === 1 || o.parent === 3)).toBe(true);
     expect(textOf(r)).toContain(`use ${s.twin_id} from now on`);
     expect(r.content.some((c) => c.type === 'image')).toBe(true);
-    const zoom = h.fake.calls.filter((c) => c.method === 'zoom').at(-1)!.args as { twinId: string; region: number[]; only: number[] };
+    const zoom = h.recording.calls.filter((c) => c.method === 'zoom').at(-1)!.args as { twinId: string; region: number[]; only: number[] };
     expect(zoom).toMatchObject({ twinId: s.twin_id, region: [0, 0, 10, 10], only: s.added.map((o) => o.id) });
     // The window maps the picture back to image pixels, as zoom's does.
     const { window } = r.structuredContent as { window: number[] };
@@ -50,7 +50,7 @@ describe('detail_region', () => {
     expect((again.structuredContent as unknown as Detailed).twin_id).toBe(s.twin_id);
     expect(textOf(again)).toContain('looked at before');
     // The twin passed in is unchanged.
-    expect((await h.fake.get(twinId)).objects).toHaveLength(3);
+    expect((await h.recording.get(twinId)).objects).toHaveLength(3);
   });
 
   it('makes the region of objects named by id, and says so when nothing new is there', async () => {

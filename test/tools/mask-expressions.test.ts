@@ -111,7 +111,7 @@ describe('TWINSEG_TRACE with exclude', () => {
       { image, twin_id: id, ids: [1], op: 'union', exclude: [3] },
     ]);
     // The target is the left block without its part: the second (last) answer matches it exactly.
-    const partless = (await h.fake.mask({ twinId: id, ids: [1], op: 'difference', exclude: [3], format: 'rle' })).rle!;
+    const partless = (await h.recording.mask({ twinId: id, ids: [1], op: 'difference', exclude: [3], format: 'rle' })).rle!;
     const dataset = {
       format: 'reasonseg' as const,
       source: h.root,
@@ -127,7 +127,7 @@ describe('TWINSEG_TRACE with exclude', () => {
         },
       ],
     };
-    const { rows } = await evaluatePredictions(dataset, await loadPredictions(trace), trace, { twins: (t) => h.fake.get(t) });
+    const { rows } = await evaluatePredictions(dataset, await loadPredictions(trace), trace, { twins: (t) => h.recording.get(t) });
     expect(rows[0]).toMatchObject({ line: 2, iou: 1, intersection: 47 });
     await fs.rm(trace, { force: true });
   });

@@ -99,7 +99,7 @@ describe('bad calls come back as isError and the server keeps answering', () => 
       { image: path.join(h.outside, 'secret.png') },
       new RegExp(`PATH_NOT_ALLOWED.*${h.root}`),
     );
-    expect(h.fake.calls.filter((c) => c.method === 'build')).toHaveLength(1); // only the follow-up call reached the service
+    expect(h.recording.calls.filter((c) => c.method === 'build')).toHaveLength(1); // only the follow-up call reached the service
   });
 
   it('refuses a `..` path that climbs out of the root', async () => {
@@ -143,8 +143,8 @@ describe('bad calls come back as isError and the server keeps answering', () => 
 
   it('turns an unexpected failure into an INTERNAL error and logs its stack to the log, not stdout', async () => {
     h = await startHarness();
-    const realGet = h.fake.get.bind(h.fake);
-    h.fake.get = async (id) => {
+    const realGet = h.recording.get.bind(h.recording);
+    h.recording.get = async (id) => {
       if (id === 'x') throw new Error('disk on fire');
       return realGet(id);
     };

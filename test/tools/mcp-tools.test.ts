@@ -78,13 +78,13 @@ describe('MCP tools over an in-memory client', () => {
     expect(image.mimeType).toBe('image/jpeg');
     expect(Buffer.from(image.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(textOf(r)).toContain(s.twin_id);
-    const marksCall = h.fake.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
+    const marksCall = h.recording.calls.find((c) => c.method === 'marks')!.args as { maxSide: number };
     expect(marksCall.maxSide).toBe(1568);
     // The picture's size and scale, so a pixel of it maps back to the image; 20×10 is enlarged 4×.
     expect((r.structuredContent as { marks: unknown }).marks).toEqual({ width: 80, height: 40, scale: 4, labels: 'all' });
     expect(textOf(r)).toContain('(80×40, image_x = picture_x / 4, image_y = picture_y / 4)');
     // The path the service receives is the real path inside the root.
-    expect((h.fake.calls[0]!.args as { image: unknown }).image).toEqual({
+    expect((h.recording.calls[0]!.args as { image: unknown }).image).toEqual({
       kind: 'path',
       path: path.join(h.root, 'photo.png'),
       roots: [h.root],
@@ -102,11 +102,11 @@ describe('MCP tools over an in-memory client', () => {
     const b64 = TINY_PNG.toString('base64');
     const r = await h.call('build_digital_twin', { image: `data:image/png;base64,${b64}` });
     expect(r.isError).toBeFalsy();
-    expect((h.fake.calls.at(-2)!.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
+    expect((h.recording.calls.at(-2)!.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
   });
 
   it('sends notifications/progress while building when the client asks for them', async () => {
-    h = await startHarness({ fake: { progressSteps: 4 } });
+    h = await startHarness({ scripted: { progressSteps: 4 } });
     const seen: { progress: number; total?: number }[] = [];
     const r = await h.call('build_digital_twin', { image: 'photo.png' }, { onprogress: (p) => seen.push(p) });
     expect(r.isError).toBeFalsy();
@@ -115,15 +115,15 @@ describe('MCP tools over an in-memory client', () => {
   });
 
   it('passes the client cancellation to the twin service as an aborted signal', async () => {
-    h = await startHarness({ fake: { blockUntilAborted: true } });
+    h = await startHarness({ scripted: { blockUntilAborted: true } });
     const ac = new AbortController();
     const pending = h.call('build_digital_twin', { image: 'photo.png' }, { signal: ac.signal });
     await new Promise((r) => setTimeout(r, 20));
     ac.abort('user changed their mind');
     await expect(pending).rejects.toThrow();
-    await expect.poll(() => h.fake.abortedSignal?.aborted).toBe(true);
+    await expect.poll(() => h.recording.abortedSignal?.aborted).toBe(true);
     // The server is still serving.
-    h.fake.opts.blockUntilAborted = false;
+    h.recording.opts.blockUntilAborted = false;
     expect((await h.call('build_digital_twin', { image: 'photo.png' })).isError).toBeFalsy();
   });
 
@@ -149,7 +149,7 @@ describe('MCP tools over an in-memory client', () => {
     const id = await buildTwin(h);
     const r = await h.call('label_objects', { twin_id: id, labels: [{ id: 2, label: 'mug', attributes: ['blue'] }] });
     expect(r.isError).toBeFalsy();
-    expect(h.fake.calls.find((c) => c.method === 'label')!.args).toMatchObject({ source: 'host' });
+    expect(h.recording.calls.find((c) => c.method === 'label')!.args).toMatchObject({ source: 'host' });
     const s = r.structuredContent as { twin_id: string; parent_twin_id: string; updated: { id: number; label: string }[] };
     expect(s.parent_twin_id).toBe(id);
     expect(s.twin_id).not.toBe(id);
@@ -203,7 +203,7 @@ describe('MCP tools over an in-memory client', () => {
     expect(textOf(r)).toMatch(/disagrees with 1 click/);
     const picture = r.content.find((c) => c.type === 'image') as { mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');
-    expect(h.fake.calls.find((c) => c.method === 'overlay')?.args).toMatchObject({ ids: [4], crop: true });
+    expect(h.recording.calls.find((c) => c.method === 'overlay')?.args).toMatchObject({ ids: [4], crop: true });
     // The twin it was given is unchanged.
     const f = await h.call('filter_objects', { twin_id: id, query: {} });
     expect((f.structuredContent as { total: number }).total).toBe(3);
@@ -334,7 +334,7 @@ describe('resources and prompt', () => {
     const photo = await h.client.readResource({ uri: `twin://${id}/photo.jpg` });
     expect(photo.contents[0]).toMatchObject({ mimeType: 'image/jpeg' });
     // The photo alone: the marks of no objects.
-    expect(h.fake.calls.filter((c) => c.method === 'marks').at(-1)!.args).toMatchObject({ ids: [] });
+    expect(h.recording.calls.filter((c) => c.method === 'marks').at(-1)!.args).toMatchObject({ ids: [] });
     const labelled = await h.call('label_objects', { twin_id: id, labels: [{ id: 1, label: 'block' }] });
     const rev = (labelled.structuredContent as { twin_id: string }).twin_id;
     const listed = await h.client.listResources();
@@ -409,7 +409,7 @@ describe('refining an object in place', () => {
     expect(s.change).toEqual({ areaBefore: 56, areaAfter: 47, added: 0, removed: 9, iouWithBefore: 0.839 });
     expect(s.twin_id).not.toBe(id);
     expect(textOf(r)).toMatch(/Refined object 1 .*56 → 47 px, 0 px added, 9 px removed/);
-    const segmentCall = h.fake.calls.filter((c) => c.method === 'segment').at(-1)!.args as { object: number; prompt: unknown };
+    const segmentCall = h.recording.calls.filter((c) => c.method === 'segment').at(-1)!.args as { object: number; prompt: unknown };
     expect(segmentCall).toMatchObject({ object: 1, prompt: { points: [{ x: 3, y: 3, label: 0 }] } });
     // The twin passed in keeps the old mask; the revision has the new one.
     const old = await h.call('get_mask', { twin_id: id, ids: [1], format: 'rle' });
@@ -417,7 +417,7 @@ describe('refining an object in place', () => {
     expect((old.structuredContent as { area: number }).area).toBe(56);
     expect((refined.structuredContent as { area: number }).area).toBe(47);
     // A second refinement builds on the first: the object keeps its history of prompts.
-    const twin = await h.fake.get(s.twin_id);
+    const twin = await h.recording.get(s.twin_id);
     expect(twin.objects.find((o) => o.id === 1)!.prompts?.length ?? 0).toBeLessThanOrEqual(2);
   });
 
@@ -472,7 +472,7 @@ describe('refining an object in place', () => {
     const picture = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
     const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 80]);
-    expect(h.fake.calls.find((c) => c.method === 'zoom')?.args).toEqual({ twinId: id, region: [0, 0, 10, 10], ids: undefined });
+    expect(h.recording.calls.find((c) => c.method === 'zoom')?.args).toEqual({ twinId: id, region: [0, 0, 10, 10], ids: undefined });
 
     const byIds = await h.call('zoom', { twin_id: id, ids: [3] });
     expect(byIds.isError, textOf(byIds)).toBeFalsy();

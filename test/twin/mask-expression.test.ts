@@ -10,6 +10,7 @@ import { describeExpression, expressionMask, keepExpression, normalExpression } 
 import { createTwinService } from '../../src/twin/twin-service.js';
 import { scenePng, scriptedSegmenter } from '../helpers/recording-twin-service.js';
 import { standardScene } from './scene-fixture.js';
+import { fileSource } from '../../src/perception/image-input.js';
 
 // standardScene: 1 rectangle [10,10,90,60) (4000 px) holding 4, a window [20,20,40,40) (400 px); 2 a disc;
 // 3 a post [90,10,100,60) (500 px) beside the rectangle; 5 a tag.
@@ -74,7 +75,7 @@ describe('a kept expression in the twin service', () => {
     const config = loadConfig({ TWINSEG_HOME: home });
     const segmenter = scriptedSegmenter({});
     const service = await createTwinService(config, { segmenter, log: () => undefined });
-    const { twin: built } = await service.build({ image: photo });
+    const { twin: built } = await service.build({ image: fileSource(photo) });
     // The scene: 1 a block [1,1,8,9) with its part 3 [2,2,5,5), 2 a block [12,2,19,8).
     const expression = { ids: [1, 2], op: 'union' as const, exclude: [3] };
     const asked = await service.mask({ twinId: built.id, ...expression, format: 'rle' });

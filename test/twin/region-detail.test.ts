@@ -14,6 +14,7 @@ import { createTwinService, type TwinService } from '../../src/twin/twin-service
 import type { Twin } from '../../src/twin/scene-model.js';
 import { caught } from '../helpers/caught.js';
 import { boxMask, makeTwin } from '../helpers/recording-twin-service.js';
+import { fileSource } from '../../src/perception/image-input.js';
 
 const W = 640;
 const H = 360;
@@ -97,7 +98,7 @@ beforeAll(async () => {
     loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2', TWINSEG_PERSIST: '0' }),
     { log: () => undefined },
   );
-  built = (await service.build({ image: photo, preset: 'balanced' })).twin;
+  built = (await service.build({ image: fileSource(photo), preset: 'balanced' })).twin;
 });
 
 afterAll(async () => {

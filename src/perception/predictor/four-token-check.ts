@@ -69,7 +69,7 @@ export async function checkFourTokenDecoder(inputs: CheckInputs): Promise<Verdic
       if (iou < worst.iou) worst = { iou, prompt };
     }
   } catch (e) {
-    return { state: 'refused', reason: `the derived decoder failed its check: ${errorMessage(e)}`, image: inputs.image, at };
+    return { state: 'refused', reason: `the four-token decoder failed its check: ${errorMessage(e)}`, image: inputs.image, at };
   }
   if (compared < CHECK_MIN_MASKS) {
     return {

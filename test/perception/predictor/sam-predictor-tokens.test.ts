@@ -1,5 +1,5 @@
 // Batched four-token decoding through onnxruntime with tiny generated models that have the structure of
-// SAM's export: the derived decoder, its cache and check, batches, and mask inputs.
+// SAM's export: the four-token decoder, its cache and check, batches, and mask inputs.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,7 +118,7 @@ describe('four-token decoding on a tiny SAM-structured decoder', () => {
   });
 });
 
-describe('the derived decoder on disk', () => {
+describe('the four-token decoder on disk', () => {
   it('is cached under home/derived by the source hash, with its verdict, and rebuilt when damaged', async () => {
     const home = path.join(dir, 'home-cache');
     const source = path.join(dir, 'tiny-decoder.onnx');

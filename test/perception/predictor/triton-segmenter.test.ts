@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { gatherDoctorReport } from '../../../src/cli/doctor-report.js';
 import { loadConfig } from '../../../src/config.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../../../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../../../src/perception/presets.js';
 import { createSegmenter, type LoadedSegmenter, type SegmenterOptions } from '../../../src/perception/segmenter.js';
 import { writeSamTritonRepo } from '../../../src/perception/predictor/triton-sam-repo.js';
@@ -28,7 +28,7 @@ const LIMITS = { maxBytes: 50e6, maxPixels: 64e6 };
 
 async function picture(seed: number): Promise<LoadedImage> {
   const png = (await drawScene({ seed, width: 640, height: 360 })).picture.data;
-  return loadImage(`data:image/png;base64,${png.toString('base64')}`, LIMITS);
+  return loadImage(bytesSource(png), LIMITS);
 }
 
 /** A port nothing listens on: bound, then closed. */

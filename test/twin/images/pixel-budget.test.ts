@@ -12,6 +12,7 @@ import { LocalTwinStore } from '../../../src/twin/store/twin-store.js';
 import { TwinService } from '../../../src/twin/twin-service.js';
 import { tempDir } from '../../helpers/mcp-harness.js';
 import { scriptedSegmenter } from '../../helpers/recording-twin-service.js';
+import { fileSource } from '../../../src/perception/image-input.js';
 
 const SIDE = 8000; // 64 Mpx: the default TWINSEG_MAX_IMAGE_PIXELS
 const MiB = 1024 * 1024;
@@ -67,7 +68,7 @@ it('two 64 Mpx pictures built at once are decoded one after the other: one in th
     let peak = before;
     started = performance.now();
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const built = await Promise.all(files.map((image) => twins.build({ image }))).finally(() => clearInterval(sampler));
+    const built = await Promise.all(files.map((file) => twins.build({ image: fileSource(file) }))).finally(() => clearInterval(sampler));
     peak = Math.max(peak, process.memoryUsage().rss);
     const grew = (peak - before) / MiB;
     console.log(`two 64 Mpx builds at once (scripted model): RSS peak +${grew.toFixed(0)} MiB over ${(before / MiB).toFixed(0)} MiB`);

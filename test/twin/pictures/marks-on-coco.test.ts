@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { rleContains } from '../../../src/mask/rle.js';
-import { loadImage } from '../../../src/perception/image-input.js';
+import { fileSource, loadImage } from '../../../src/perception/image-input.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
 import { DEFAULT_MARKS_MAX_BYTES, renderMarksImage, type MarksImage } from '../../../src/twin/pictures/set-of-marks.js';
 import { HOST_MAX_PIXELS, HOST_MAX_SIDE, pictureToImage } from '../../../src/twin/pictures/picture-window.js';
@@ -34,8 +34,8 @@ describeWithSampleData('coco')('marks and zoom on the COCO sample photos', () =>
     home = mkdtempSync(path.join(os.tmpdir(), 'twinseg-marks-coco-'));
     twins = await createTwinService(loadConfig({ TWINSEG_HOME: home, TWINSEG_PROVIDERS: 'cpu' }));
     for (const file of [COCO_SAMPLE.photoA, COCO_SAMPLE.photoB]) {
-      const { twin } = await twins.build({ image: file });
-      photos[path.basename(file)] = { image: await loadImage(file, { maxBytes: 50e6, maxPixels: 64e6 }), twin };
+      const { twin } = await twins.build({ image: fileSource(file) });
+      photos[path.basename(file)] = { image: await loadImage(fileSource(file), { maxBytes: 50e6, maxPixels: 64e6 }), twin };
     }
   });
   afterAll(async () => {
