@@ -13,13 +13,12 @@ const inputSchema = toolInput({
   twin_id: TwinIdSchema,
   region: BoxSchema.optional(),
   ids: z.array(ObjectIdSchema).min(1).max(1000).optional().describe('Or: around these.'),
+  plain: z.boolean().optional().describe('Just the photo.'),
 });
 
 export const zoomConfig = {
   title: 'Zoom in',
-  description:
-    'The marks picture enlarged on a region: every object in it labelled (parts too), rulers in image px, ' +
-    'window and scale in the reply.',
+  description: 'The marks enlarged on a region: every object there labelled (parts too), rulers in image px, window and scale.',
   inputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -30,7 +29,9 @@ export function registerZoomTool(server: McpServer, ctx: ToolContext): void {
     zoomConfig,
     withToolErrors('zoom', ctx.log, async (args, extra): Promise<CallToolResult> => {
       const access = ctx.session.access(args.twin_id, await ctx.roots.current(extra));
-      const p = await ctx.twins.zoom(args.twin_id, { region: args.region, ids: args.ids }, { access });
+      // Plain: what the host came to read (a face, a number, a blaze) with nothing drawn over it but the rulers.
+      const only = args.plain ? { only: [] } : {};
+      const p = await ctx.twins.zoom(args.twin_id, { region: args.region, ids: args.ids, ...only }, { access });
       ctx.session.saw(args.twin_id);
       const structured: Record<string, unknown> = {
         twin_id: args.twin_id,
@@ -45,7 +46,7 @@ export function registerZoomTool(server: McpServer, ctx: ToolContext): void {
         p.unlabelled.length > 0 ? ` No room for the labels of ${p.unlabelled.join(', ')}: zoom on a smaller region for them.` : '';
       const text =
         `Zoom on [${x1}, ${y1}, ${x2}, ${y2}] at scale ${p.window.scale} (picture ${p.width}×${p.height}): ` +
-        `${windowSentence(p.window)}; the rulers show image pixels. ${p.labelled.length} objects labelled.${crowded}`;
+        `${windowSentence(p.window)}; the rulers show image pixels. ${args.plain ? 'The photo alone.' : `${p.labelled.length} objects labelled.`}${crowded}`;
       return {
         content: [{ type: 'text', text }, { type: 'text', text: JSON.stringify(structured) }, imageContent(p)],
         structuredContent: structured,

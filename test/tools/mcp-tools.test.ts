@@ -474,6 +474,12 @@ describe('refining an object in place', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 80]);
     expect(h.recording.calls.find((c) => c.method === 'zoom')?.args).toEqual({ twinId: id, region: [0, 0, 10, 10], ids: undefined });
 
+    // plain: the same window with its rulers and nothing drawn on the photo.
+    const plain = await h.call('zoom', { twin_id: id, region: [0, 0, 10, 10], plain: true });
+    expect(plain.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 8, labelled: [] });
+    expect(textOf(plain)).toContain('The photo alone.');
+    expect(h.recording.calls.filter((c) => c.method === 'zoom').at(-1)?.args).toMatchObject({ only: [] });
+
     const byIds = await h.call('zoom', { twin_id: id, ids: [3] });
     expect(byIds.isError, textOf(byIds)).toBeFalsy();
     const both = await h.call('zoom', { twin_id: id, ids: [3], region: [0, 0, 5, 5] });

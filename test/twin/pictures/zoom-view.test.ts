@@ -88,6 +88,36 @@ describe('zoom view', () => {
     for (const m of out.marks) expect(m.box[3] - m.box[1]).toBeGreaterThanOrEqual(MIN_LABEL_PX);
   });
 
+  it('draws nothing on the photo when asked for it plain, and keeps the window and rulers', async () => {
+    const scene = await drawScene({ seed: 11, width: 640, height: 427, objects: 6, occlusion: 0.5 });
+    const { image, twin } = twinOfScene(scene);
+    const marked = await renderZoom(image, twin, { region: [120, 100, 520, 380] });
+    const plain = await renderZoom(image, twin, { region: [120, 100, 520, 380], only: [] });
+    expect(plain.marks).toEqual([]);
+    expect(plain.window).toEqual(marked.window);
+    expect((await readRulers(plain.data)).top.length).toBeGreaterThanOrEqual(3);
+    // Inside the rulers, every picture pixel is the photo's pixel under it (JPEG and resampling aside), where
+    // the marked zoom differs at its outlines and labels.
+    const differing = async (picture: typeof plain) => {
+      const { data, info } = await sharp(picture.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      let off = 0;
+      let seen = 0;
+      for (let py = 60; py < info.height - 20; py += 3) {
+        for (let px = 80; px < info.width - 20; px += 3) {
+          const [ix, iy] = pictureToImage(picture.window, px, py).map(Math.floor) as [number, number];
+          const o = (py * info.width + px) * 3;
+          const i = (iy * image.width + ix) * 3;
+          seen++;
+          if (Math.max(...[0, 1, 2].map((c) => Math.abs(data[o + c]! - image.rgb[i + c]!))) > 60) off++; // edges blur when enlarged
+        }
+      }
+      return off / seen;
+    };
+    const [plainOff, markedOff] = [await differing(plain), await differing(marked)];
+    expect(plainOff, `plain ${plainOff}, marked ${markedOff}`).toBeLessThan(0.02);
+    expect(markedOff).toBeGreaterThan(2 * plainOff);
+  });
+
   it('zooms on named objects with room around them', async () => {
     const { twin } = crowdTwin(16, 10);
     const region = zoomRegion(twin, { ids: [4, 7] });
