@@ -50,10 +50,11 @@ export interface Proposal {
 
 /**
  * Which stage made a proposal: grid, coverage (gaps), parts (inside a larger mask), crop (a crop tile), user
- * (a `segment` call), detail (a region's second look, region-detail.ts), stuff (pixels no mask explained,
- * stuff-regions.ts: no prompt made them).
+ * (a `segment` call), detail (a region's second look, region-detail.ts), remainder (a merged mask less the
+ * object in front of it, remainders.ts), stuff (pixels no mask explained, stuff-regions.ts); no prompt made
+ * the last two.
  */
-export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'stuff'] as const;
+export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'remainder', 'stuff'] as const;
 export type ProposalStage = (typeof PROPOSAL_STAGES)[number];
 
 export interface PromptPoint {
@@ -110,6 +111,8 @@ export interface EverythingOptions {
   cropOverlapRatio: number;
   /** Remove islands and fill holes smaller than this many pixels (0 = off). */
   minMaskRegionArea: number;
+  /** Add what a merged mask holds besides the object in front of it (a rider apart from her horse). */
+  remainders: boolean;
   /** Turn pixels no proposal explains (uncovered blobs, colour regions inside large masks) into proposals. */
   stuff: boolean;
 }

@@ -34,6 +34,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.7,
     cropNLayers: 0,
     minMaskRegionArea: 0,
+    remainders: false,
     stuff: true,
   },
   balanced: {
@@ -49,6 +50,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.6,
     cropNLayers: 0,
     minMaskRegionArea: 400,
+    remainders: true,
     stuff: true,
   },
   thorough: {
@@ -64,6 +66,7 @@ export const PRESETS: Record<PresetName, EverythingOptions> = {
     stabilityScoreThresh: 0.85,
     cropNLayers: 1,
     minMaskRegionArea: 100,
+    remainders: true,
     stuff: true,
   },
 };
@@ -85,6 +88,7 @@ export const OVERRIDE_RANGES = {
   cropNLayers: { kind: 'int', min: 0, max: 3 },
   cropOverlapRatio: { kind: 'number', min: 0, max: 0.9 },
   minMaskRegionArea: { kind: 'int', min: 0, max: 1_000_000 },
+  remainders: { kind: 'boolean' },
   stuff: { kind: 'boolean' },
 } as const satisfies Record<string, { kind: 'int' | 'number'; min: number; max: number } | { kind: 'boolean' }>;
 

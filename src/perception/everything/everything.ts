@@ -14,14 +14,15 @@
 //             each piece of an object-sized mask that no smaller mask explains (a sign's pole, a wheel);
 //   crop      SAM's crop layers: each tile is re-encoded and gets its own (downscaled) grid.
 // Every proposal passes SAM's filters (predicted IoU, stability, crop edges), then proposal-selection.ts;
-// with options.stuff, the pixels the selected proposals leave unexplained become stuff regions after them
-// (everything/stuff-regions.ts).
+// with options.remainders, each merged mask less the object in front of it follows them (remainders.ts), and
+// with options.stuff, the pixels they leave unexplained become stuff regions after them (stuff-regions.ts).
 import { throwIfAborted } from '../../errors.js';
 import { rleArea, rleUnion } from '../../mask/rle.js';
 import { coveredFraction, markPrompted } from './coverage-state.js';
 import { createJob, decodeRound, promptsLeft, reportProgress, type DecodeTarget, type EverythingJob } from './everything-job.js';
 import { cropImage, generateCropBoxes, gridPointsInBox, pointsPerSideForLayer } from './point-grid.js';
 import { selectProposals } from './proposal-selection.js';
+import { remainderProposals } from './remainders.js';
 import { stuffProposals } from './stuff-regions.js';
 import { gapRound, gridOrder, gridRound, leftoverRound, partRound } from './prompt-rounds.js';
 import type { EverythingOptions, EverythingResult, LoadedImage, Proposal, CallControl } from '../contract.js';
@@ -144,9 +145,10 @@ async function promptCrops(job: EverythingJob): Promise<void> {
   }
 }
 
-/** SAM's selection of a job's candidates, then (options.stuff) the stuff regions they leave. */
+/** SAM's selection of a job's candidates, then their remainders (options.remainders) and the stuff regions they leave (options.stuff). */
 function selectWithStuff(job: EverythingJob): Proposal[] {
-  const things = selectProposals(job.candidates, job.crops.boxes, job.options);
+  const selected = selectProposals(job.candidates, job.crops.boxes, job.options);
+  const things = job.options.remainders ? [...selected, ...remainderProposals(job.image, selected)] : selected;
   return job.options.stuff ? [...things, ...stuffProposals(job.image, things)] : things;
 }
 

@@ -49,6 +49,7 @@ export function detailOptions(req: Pick<DetailRequest, 'pointsPerSide' | 'maxDif
     maxPrompts: side * side + (req.maxDifferences ?? DETAIL_MAX_DIFFERENCES),
     coverageTarget: 0,
     parts: false,
+    remainders: false,
     stuff: false,
   };
 }

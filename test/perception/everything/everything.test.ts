@@ -39,7 +39,7 @@ describe('everything mode on a synthetic scene', () => {
     const res = await runEverything(
       predictor,
       fakeImage(W, H),
-      resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64, stuff: false }),
+      resolveEverythingOptions('balanced', { pointsPerSide: 7, maxPrompts: 64, remainders: false, stuff: false }),
     );
     for (const s of scene) expect(bestIou(shapeRle(s, W, H), res.proposals)).toBeGreaterThan(0.95);
     expect(res.proposals.some((p) => p.stage === 'parts')).toBe(true);
