@@ -148,8 +148,11 @@ async function promptCrops(job: EverythingJob): Promise<void> {
 /** SAM's selection of a job's candidates, then their remainders (options.remainders) and the stuff regions they leave (options.stuff). */
 function selectWithStuff(job: EverythingJob): Proposal[] {
   const selected = selectProposals(job.candidates, job.crops.boxes, job.options);
-  const things = job.options.remainders ? [...selected, ...remainderProposals(job.image, selected)] : selected;
-  return job.options.stuff ? [...things, ...stuffProposals(job.image, things)] : things;
+  const remainders = job.options.remainders ? remainderProposals(job.image, selected) : [];
+  // Stuff from SAM's masks alone: a remainder is pixels its merged mask already explains, and counted as an
+  // object-sized mask it would hide a path from the colour split of the ground around it.
+  const stuff = job.options.stuff ? stuffProposals(job.image, selected) : [];
+  return [...selected, ...remainders, ...stuff];
 }
 
 /** The job's result: its candidates selected (by default as selectWithStuff does), and its stats. */
