@@ -6,10 +6,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TwinsegError } from '../errors.js';
 import type { Prompt } from '../perception/contract.js';
-import type { SegmentOutcome } from '../twin/twin-service-api.js';
+import { MASK_MIME, type SegmentOutcome } from '../twin/twin-service-api.js';
 import { compactObject } from '../twin/views.js';
 import type { ToolContext } from './tool-context.js';
 import { CHECK_MAX_SIDE, imageContent } from './picture-content.js';
+import { maskFileName, maskUri } from './masks/mask-uri.js';
 import { callControlFor } from './call-control.js';
 import { BoxSchema, ObjectIdSchema, PointSchema, toolInput, TwinIdSchema } from './schemas.js';
 import { withToolErrors } from './tool-errors.js';
@@ -25,8 +26,8 @@ const inputSchema = toolInput({
 export const segmentConfig = {
   title: 'Segment by points or box',
   description:
-    'Adds an object from clicks and/or a box, or refines one ("object": its id, new clicks). Returns a new ' +
-    'twin_id, the object, scores, alternatives, a close-up, and a next step for any click it ignored.',
+    'Adds an object from clicks, a box or both, or refines one ("object": its id, new clicks). Returns a new ' +
+    'twin_id, the object and its mask, scores, alternatives, a close-up, a next step per ignored click.',
   inputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -97,9 +98,13 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
       );
       ctx.session.saw(args.twin_id);
       ctx.session.made(out.twin.id, args.twin_id);
+      // The object's mask is linked in the reply, beside its close-up: a host that sees it right has its answer.
+      const selection = { twinId: out.twin.id, ids: [out.object.id], op: 'union' as const, format: 'png' as const, crop: false };
+      const maskLink = maskUri(selection);
       const structured = {
         twin_id: out.twin.id,
         action: out.action,
+        mask_uri: maskLink,
         object: {
           ...compactObject(out.object, out.twin.image),
           predicted_iou: round3(out.scores.predictedIou),
@@ -117,8 +122,15 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
       });
       return {
         content: [
-          { type: 'text', text: lead(out, args.twin_id) },
+          { type: 'text', text: `${lead(out, args.twin_id)} Its mask: ${maskLink}.` },
           { type: 'text', text: JSON.stringify(structured) },
+          {
+            type: 'resource_link',
+            uri: maskLink,
+            name: maskFileName(selection),
+            mimeType: MASK_MIME.png,
+            description: `png mask of object ${out.object.id}`,
+          },
           imageContent(picture),
         ],
         structuredContent: structured,

@@ -204,6 +204,15 @@ describe('MCP tools over an in-memory client', () => {
     const picture = r.content.find((c) => c.type === 'image') as { mimeType: string };
     expect(picture.mimeType).toBe('image/jpeg');
     expect(h.recording.calls.find((c) => c.method === 'overlay')?.args).toMatchObject({ ids: [4], crop: true });
+    // The new object's mask is linked beside its close-up, and reads as get_mask's.
+    const maskUri = `twin://${s.twin_id}/mask/union-4.png`;
+    expect(r.structuredContent).toMatchObject({ mask_uri: maskUri });
+    expect(r.content.some((c) => c.type === 'resource_link' && c.uri === maskUri)).toBe(true);
+    const read = await h.client.readResource({ uri: maskUri });
+    const got = await h.call('get_mask', { twin_id: s.twin_id, ids: [4] });
+    expect((got.structuredContent as { uri: string }).uri).toBe(maskUri);
+    const inline = got.content.find((c) => c.type === 'resource') as { resource: { blob: string } };
+    expect((read.contents[0] as { blob: string }).blob).toBe(inline.resource.blob);
     // The twin it was given is unchanged.
     const f = await h.call('filter_objects', { twin_id: id, query: {} });
     expect((f.structuredContent as { total: number }).total).toBe(3);
