@@ -3,7 +3,7 @@
 // such a picture (the COCO sample's lawn-and-path, trees-and-sky): one mask for the lawn with the path in it,
 // one for the tree with its holes, none for the rock. Ground truth comes from the drawn scene.
 import { describe, expect, it } from 'vitest';
-import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIou, rleUnion, type Rle } from '../../../src/mask/rle.js';
+import { rleArea, rleBbox, rleDifference, rleFromBitmap, rleIntersectionArea, rleIou, rleUnion, type Rle } from '../../../src/mask/rle.js';
 import {
   colourField,
   colourSplits,
@@ -112,6 +112,27 @@ const SPEC: SceneSpec = {
   ],
 };
 
+/** A twig of the mesh: a thin dark rect, part of the tree. */
+function twig(id: number, x: number, y: number, w: number, h: number): SceneSpec['items'][number] {
+  return {
+    id,
+    name: 'twig',
+    role: 'part',
+    parent: 4,
+    colour: 'brown',
+    rgb: [60, 50, 40],
+    shapes: [{ kind: 'rect', x, y, w, h }],
+    texture: flat(id, 4),
+  };
+}
+
+/** The pixels of a box, as a mask. */
+function painted(x1: number, y1: number, x2: number, y2: number): Rle {
+  const bits = new Uint8Array(W * H);
+  for (let y = y1; y < y2; y++) bits.fill(1, y * W + x1, y * W + x2);
+  return rleFromBitmap(bits, W, H);
+}
+
 async function drawn() {
   const scene = await drawSpec(SPEC);
   const image: LoadedImage = { hash: 'drawn-stuff', width: W, height: H, rgb: scene.rgb, source: 'drawn', format: 'png' };
@@ -158,6 +179,40 @@ describe('stuff regions on a drawn background', () => {
     ]);
     expect(best(holes, stuff)).toBeLessThan(0.3);
     expect(best(mask(2), stuff)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('makes no region of sky seen through a mesh of twigs: a sieve is no region', async () => {
+    // A canopy whose upper part is sky behind a mesh of twigs 4 px wide every 8 px: a sieve, which SAM's mask
+    // of the tree holds whole, like the COCO photo's bare trees.
+    const mesh: SceneSpec['items'] = [];
+    for (let x = 200; x < 320; x += 8) mesh.push(twig(6 + mesh.length, x, 8, 4, 52));
+    for (let y = 8; y < 60; y += 8) mesh.push(twig(6 + mesh.length, 200, y, 120, 4));
+    const spec: SceneSpec = {
+      ...SPEC,
+      items: [
+        ...SPEC.items.filter((i) => i.id <= 3),
+        { ...SPEC.items.find((i) => i.id === 4)!, shapes: [{ kind: 'rect', x: 200, y: 8, w: 120, h: 90 }] },
+        {
+          id: 5,
+          name: 'sky',
+          role: 'part',
+          parent: 4,
+          colour: 'blue',
+          rgb: [170, 200, 232],
+          shapes: [{ kind: 'rect', x: 200, y: 8, w: 120, h: 52 }],
+          texture: flat(40, 6),
+        },
+        ...mesh,
+      ],
+    };
+    const scene = await drawSpec(spec);
+    const image: LoadedImage = { hash: 'drawn-mesh', width: W, height: H, rgb: scene.rgb, source: 'drawn', format: 'png' };
+    const of = (id: number) => scene.objects.find((o) => o.id === id)!.mask;
+    const canopy = rleUnion(of(4), of(5));
+    const stuff = stuffProposals(image, [proposal(rleDifference(of(1), canopy)), proposal(of(3)), proposal(canopy)]);
+    const meshBox = painted(200, 8, 320, 60);
+    expect(Math.max(0, ...stuff.map((p) => rleIntersectionArea(p.rle, meshBox) / p.area))).toBeLessThan(0.5);
+    expect(best(of(2), stuff)).toBeGreaterThanOrEqual(0.8); // the path is still found
   });
 
   it('leaves a lawn whose colours differ only in light and shade in one piece', async () => {
