@@ -17,6 +17,12 @@ import { sliverRadius, STUFF_MIN_FRACTION } from './stuff-regions.js';
  * slightly smaller copy of a mask leaves does not.
  */
 const REMAINDER_SOLID_SHARE = 0.85;
+/**
+ * A remainder whose pixels other masks (not the merged one, the occluder or masks holding the merged one)
+ * already cover beyond this share names nothing new: the pieces of a sign SAM has as a panel and a pole, not a
+ * rider no mask found. On drawn scenes such pieces took filter queries ("the biggest object") off their mark.
+ */
+const REMAINDER_MAX_COVERED = 0.5;
 /** A remainder this close (mask IoU) to a proposal repeats it. */
 const REMAINDER_REPEAT_IOU = 0.75;
 
@@ -35,6 +41,7 @@ export function remainderProposals(image: LoadedImage, proposals: readonly Propo
     const bbox = rleBbox(rle);
     if ([...proposals, ...out].some((p) => repeats(rle, area, bbox, p))) continue;
     const [a, b] = [byRle.get(d.whole.rle)!, byRle.get(d.occluder.rle)!];
+    if (coveredShare(rle, area, bbox, proposals, a, b) > REMAINDER_MAX_COVERED) continue;
     out.push({
       rle,
       area,
@@ -48,6 +55,20 @@ export function remainderProposals(image: LoadedImage, proposals: readonly Propo
     });
   }
   return out;
+}
+
+/**
+ * The share of a remainder's pixels the other proposals cover, each counted on its own (nested masks count
+ * twice): not the merged mask or the occluder, not masks holding the merged one.
+ */
+function coveredShare(rle: Rle, area: number, bbox: Box, proposals: readonly Proposal[], whole: Proposal, occluder: Proposal): number {
+  let covered = 0;
+  for (const p of proposals) {
+    if (p === whole || p === occluder || boxIntersectionArea(p.bbox, bbox) === 0) continue;
+    if (p.area >= whole.area && rleIntersectionArea(p.rle, whole.rle) >= 0.9 * whole.area) continue; // holds the merged mask
+    covered += rleIntersectionArea(p.rle, rle);
+  }
+  return covered / area;
 }
 
 /** The mask opened by `radius` (openBitmap), worked on its box with room for the radius. */

@@ -50,4 +50,14 @@ describe('remainders', () => {
     const riderAlready = painted([75, 20, 110, 80]);
     expect(remainderProposals(image, [proposal(merged), proposal(horse), proposal(riderAlready)])).toEqual([]);
   });
+
+  it('adds nothing where masks of other things already cover the remainder', () => {
+    // The rider's torso is held by two masks of its own halves reaching beyond it (a sign's panel and pole,
+    // say): the remainder names nothing new. A mask that holds the merged one (the crowd) does not count.
+    const left = painted([60, 20, 92, 80]);
+    const right = painted([92, 20, 125, 80]);
+    const crowd = painted([30, 10, 150, 125]);
+    expect(remainderProposals(image, [proposal(merged), proposal(horse), proposal(left), proposal(right)])).toEqual([]);
+    expect(remainderProposals(image, [proposal(crowd), proposal(merged), proposal(horse)])).toHaveLength(1);
+  });
 });
