@@ -111,13 +111,17 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
  * canopy; low for a sieve, the sky seen through a mesh of twigs.
  */
 function filledShare(bits: Uint8Array, width: number, height: number, box: Box, radius: number): number {
-  const x0 = Math.max(0, box[0] - radius);
-  const y0 = Math.max(0, box[1] - radius);
-  const w = Math.min(width, box[2] + radius) - x0;
-  const h = Math.min(height, box[3] + radius) - y0;
+  // Room for the dilation and for background beyond it, outside the image too: what lies past the image's edge
+  // counts as background, so a region at the edge is closed as one in the middle is.
+  const pad = 2 * radius + 1;
+  const x0 = box[0] - pad;
+  const y0 = box[1] - pad;
+  const w = box[2] - box[0] + 2 * pad;
+  const h = box[3] - box[1] + 2 * pad;
   const crop = new Uint8Array(w * h);
   let area = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((crop[y * w + x] = bits[(y + y0) * width + x + x0]!)) area++;
+  for (let y = Math.max(0, y0); y < Math.min(height, y0 + h); y++)
+    for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x++) if ((crop[(y - y0) * w + x - x0] = bits[y * width + x]!)) area++;
   const grown = dilate(crop, w, h, radius);
   for (let i = 0; i < grown.length; i++) grown[i] = grown[i] ? 0 : 1;
   const outside = dilate(grown, w, h, radius); // what the closing leaves out
