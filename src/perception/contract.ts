@@ -54,6 +54,13 @@ export interface Proposal {
  * object in front of it, remainders.ts), stuff (pixels no mask explained, stuff-regions.ts); no prompt made
  * the last two.
  */
+/**
+ * Everything mode's proposals for the same image, model and options change when this does (remainders, sieve
+ * regions dropped: 2). Twin ids include it, so a twin stored by an earlier release is built again rather than
+ * served as this release's.
+ */
+export const PROPOSALS_REVISION = 2;
+
 export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'remainder', 'stuff'] as const;
 export type ProposalStage = (typeof PROPOSAL_STAGES)[number];
 

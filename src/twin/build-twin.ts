@@ -10,7 +10,7 @@
 // looks the same as two objects that just touch), and a wrong hint is worse than none.
 import { createHash } from 'node:crypto';
 import { rleArea, rleBbox, rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
-import type { LoadedImage, Proposal, RefineStep } from '../perception/contract.js';
+import { PROPOSALS_REVISION, type LoadedImage, type Proposal, type RefineStep } from '../perception/contract.js';
 import { maskColor } from './colour.js';
 import { signedArea, simplifyRing, traceContours } from '../mask/contours.js';
 import { centroidOf, cropMask } from '../mask/crop.js';
@@ -49,7 +49,9 @@ export function canonicalJson(value: unknown): string {
 
 /** 'tw_' + 16 hex of SHA-256 over the canonical JSON of image hash, model and parameters. */
 export function twinIdFor(imageHash: string, model: string, params: Record<string, unknown>): string {
-  const digest = createHash('sha256').update(canonicalJson({ imageHash, model, params })).digest('hex');
+  const digest = createHash('sha256')
+    .update(canonicalJson({ imageHash, model, params, revision: PROPOSALS_REVISION }))
+    .digest('hex');
   return `tw_${digest.slice(0, 16)}`;
 }
 
