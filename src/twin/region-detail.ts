@@ -3,8 +3,8 @@
 // become objects with the next free ids, placed in the whole→part tree like any added object. The service
 // (twin-service.ts) runs perception and stores the result as a revision.
 import { TwinsegError } from '../errors.js';
-import { boxIntersectionArea } from '../mask/boxes.js';
-import { rleIntersectionArea, type Box, type Rle } from '../mask/rle.js';
+import { boxIntersectionArea, masksOverlap } from '../mask/boxes.js';
+import type { Box, Rle } from '../mask/rle.js';
 import type { LoadedImage, Proposal } from '../perception/contract.js';
 import { addObject } from './build-twin.js';
 import { mergeNearDuplicates } from './hierarchy.js';
@@ -79,15 +79,10 @@ export function addDetailObjects(draft: Twin, image: LoadedImage, proposals: rea
   const items = proposals.map((p) => ({ rle: p.rle, area: p.area, bbox: p.bbox, score: p.predictedIou * p.stability, proposal: p }));
   const fresh = mergeNearDuplicates(items)
     .map((i) => items[i]!)
-    .filter((item) => !draft.objects.some((o) => repeats(item.rle, item.area, item.bbox, draft.masks.get(o.id)!, o.area, o.bbox)))
+    .filter(
+      (item) =>
+        !draft.objects.some((o) => masksOverlap(item, { rle: draft.masks.get(o.id)!, area: o.area, bbox: o.bbox }, DETAIL_REPEAT_IOU)),
+    )
     .sort((a, b) => b.area - a.area);
   return fresh.map((item) => addObject(draft, image, item.proposal));
-}
-
-function repeats(a: Rle, aArea: number, aBox: Box, b: Rle, bArea: number, bBox: Box): boolean {
-  // IoU ≥ t needs the smaller area, and the boxes' overlap, to be at least t of the larger area.
-  if (Math.min(aArea, bArea) < DETAIL_REPEAT_IOU * Math.max(aArea, bArea)) return false;
-  if (boxIntersectionArea(aBox, bBox) < DETAIL_REPEAT_IOU * Math.max(aArea, bArea)) return false;
-  const inter = rleIntersectionArea(a, b);
-  return inter / (aArea + bArea - inter) >= DETAIL_REPEAT_IOU;
 }

@@ -5,17 +5,13 @@
 // around it, a click on its deepest point, a negative click on the occluder, and the difference itself as
 // the mask SAM refines (mask_input). The pieces around the occluder come back as one object.
 import { cropMask } from '../../mask/crop.js';
-import { boxIntersectionArea } from '../../mask/boxes.js';
+import { boxIntersectionArea, masksOverlap, type MeasuredMask } from '../../mask/boxes.js';
 import { deepestPixel } from '../../mask/bitmap-regions.js';
 import { rleArea, rleBbox, rleDifference, rleIntersectionArea, type Box, type Rle } from '../../mask/rle.js';
 import type { Prompt } from '../contract.js';
 
 /** A mask with its area and box, as the pool of a region holds them. */
-export interface RegionMask {
-  readonly rle: Rle;
-  readonly area: number;
-  readonly bbox: Box;
-}
+export type RegionMask = MeasuredMask;
 
 /** A merged mask less the occluder inside it: the object the merge holds besides it. */
 export interface OccluderDifference extends RegionMask {
@@ -40,16 +36,10 @@ const DIFFERENCE_SAME_IOU = 0.85;
 
 const withMeasures = (rle: Rle): RegionMask => ({ rle, area: rleArea(rle), bbox: rleBbox(rle) });
 
-const iou = (a: RegionMask, b: RegionMask): number => {
-  if (boxIntersectionArea(a.bbox, b.bbox) === 0) return 0;
-  const inter = rleIntersectionArea(a.rle, b.rle);
-  return inter / (a.area + b.area - inter);
-};
-
 /** Largest first, each mask that does not repeat a kept one (IoU ≥ sameIou). */
 function distinct<T extends RegionMask>(masks: readonly T[], sameIou: number): T[] {
   const kept: T[] = [];
-  for (const m of [...masks].sort((a, b) => b.area - a.area)) if (!kept.some((k) => iou(k, m) >= sameIou)) kept.push(m);
+  for (const m of [...masks].sort((a, b) => b.area - a.area)) if (!kept.some((k) => masksOverlap(k, m, sameIou))) kept.push(m);
   return kept;
 }
 

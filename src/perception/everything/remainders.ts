@@ -5,7 +5,7 @@
 // shaved of the slivers along the occluder's edge. On the COCO sample this matched riders SAM's masks never
 // separated (bench/twin-oracle.run.ts, docs/twin-oracle.md).
 import { cropMask } from '../../mask/crop.js';
-import { boxIntersectionArea } from '../../mask/boxes.js';
+import { boxIntersectionArea, masksOverlap } from '../../mask/boxes.js';
 import { openBitmap } from '../../mask/bitmap-regions.js';
 import { rleArea, rleBbox, rleFromSpans, rleIntersectionArea, type Box, type Rle } from '../../mask/rle.js';
 import type { LoadedImage, Proposal } from '../contract.js';
@@ -39,7 +39,7 @@ export function remainderProposals(image: LoadedImage, proposals: readonly Propo
     const area = rleArea(rle);
     if (area < minArea || area < REMAINDER_SOLID_SHARE * d.area) continue;
     const bbox = rleBbox(rle);
-    if ([...proposals, ...out].some((p) => repeats(rle, area, bbox, p))) continue;
+    if ([...proposals, ...out].some((p) => masksOverlap({ rle, area, bbox }, p, REMAINDER_REPEAT_IOU))) continue;
     const [a, b] = [byRle.get(d.whole.rle)!, byRle.get(d.occluder.rle)!];
     if (coveredShare(rle, area, bbox, proposals, a, b) > REMAINDER_MAX_COVERED) continue;
     out.push({
@@ -88,13 +88,4 @@ function shaved(rle: Rle, [x1, y1, x2, y2]: Box, radius: number, width: number, 
     }
   }
   return rleFromSpans(width, height, spans);
-}
-
-function repeats(rle: Rle, area: number, bbox: Box, p: Proposal): boolean {
-  // IoU ≥ t needs the smaller area, and the boxes' overlap, to be at least t of the larger.
-  const larger = Math.max(area, p.area);
-  if (Math.min(area, p.area) < REMAINDER_REPEAT_IOU * larger) return false;
-  if (boxIntersectionArea(bbox, p.bbox) < REMAINDER_REPEAT_IOU * larger) return false;
-  const inter = rleIntersectionArea(rle, p.rle);
-  return inter / (area + p.area - inter) >= REMAINDER_REPEAT_IOU;
 }
