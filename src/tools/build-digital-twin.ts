@@ -53,7 +53,12 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
       const { twin } = outcome;
       ctx.session.saw(twin.id, image.kind === 'path' ? image.path : undefined);
       const compact = fitCompactView(twin);
-      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE, access: ctx.session.access(twin.id, roots) });
+      const access = ctx.session.access(twin.id, roots);
+      const marks = await ctx.twins.marks(twin.id, { maxSide: MARKS_MAX_SIDE, access });
+      // The photo as it is, with rulers: a host given only a path has not seen it, and in the host studies the
+      // first call on a photo was often a zoom on all of it without marks.
+      const { width, height } = twin.image;
+      const photo = await ctx.twins.zoom(twin.id, { region: [0, 0, width, height], only: [] }, { access });
       const structured = {
         twin_id: twin.id,
         cached: outcome.cached,
@@ -64,9 +69,15 @@ export function registerBuildDigitalTwinTool(server: McpServer, ctx: ToolContext
       const seconds = outcome.stats ? ` in ${(outcome.stats.totalMs / 1000).toFixed(1)} s` : '';
       const lead =
         `Twin ${twin.id}: ${twin.objects.length} objects in a ${twin.image.width}×${twin.image.height} image` +
-        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}${marksSentence(marks)} ${NEXT_STEP}`;
+        `${outcome.cached ? ' (cached)' : seconds}. ${compact.note ?? ''}${marksSentence(marks)} Then the photo alone ` +
+        `(${photo.width}×${photo.height}, rulers in image px). ${NEXT_STEP}`;
       return {
-        content: [{ type: 'text', text: lead }, { type: 'text', text: JSON.stringify(structured) }, imageContent(marks)],
+        content: [
+          { type: 'text', text: lead },
+          { type: 'text', text: JSON.stringify(structured) },
+          imageContent(marks),
+          imageContent(photo),
+        ],
         structuredContent: structured,
       };
     }),

@@ -83,6 +83,11 @@ describe('MCP tools over an in-memory client', () => {
     // The picture's size and scale, so a pixel of it maps back to the image; 20×10 is enlarged 4×.
     expect((r.structuredContent as { marks: unknown }).marks).toEqual({ width: 80, height: 40, scale: 4, labels: 'all' });
     expect(textOf(r)).toContain('(80×40, image_x = picture_x / 4, image_y = picture_y / 4)');
+    // Then the photo alone, with rulers: a host given only a path has not seen it.
+    const pictures = r.content.filter((c) => c.type === 'image');
+    expect(pictures).toHaveLength(2);
+    expect(h.recording.calls.find((c) => c.method === 'zoom')!.args).toEqual({ twinId: s.twin_id, region: [0, 0, 20, 10], only: [] });
+    expect(textOf(r)).toMatch(/Then the photo alone \(\d+×\d+, rulers in image px\)/);
     // The path the service receives is the real path inside the root.
     expect((h.recording.calls[0]!.args as { image: unknown }).image).toEqual({
       kind: 'path',
@@ -102,7 +107,8 @@ describe('MCP tools over an in-memory client', () => {
     const b64 = TINY_PNG.toString('base64');
     const r = await h.call('build_digital_twin', { image: `data:image/png;base64,${b64}` });
     expect(r.isError).toBeFalsy();
-    expect((h.recording.calls.at(-2)!.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
+    const built = h.recording.calls.filter((c) => c.method === 'build').at(-1)!;
+    expect((built.args as { image: unknown }).image).toMatchObject({ kind: 'base64', base64: b64, dataUrl: true });
   });
 
   it('sends notifications/progress while building when the client asks for them', async () => {
@@ -472,22 +478,34 @@ describe('refining an object in place', () => {
   it('zoom shows a region enlarged with every object in it labelled, and the window and scale to map a click back', async () => {
     h = await startHarness();
     const id = await buildTwin(h);
+    // The build's reply shows the whole photo: a zoom on all of it with nothing drawn.
+    const zooms = () => h!.recording.calls.filter((c) => c.method === 'zoom').map((c) => c.args);
+    expect(zooms()).toEqual([{ twinId: id, region: [0, 0, 20, 10], only: [] }]);
     const r = await h.call('zoom', { twin_id: id, region: [0, 0, 10, 10] });
     expect(r.isError, textOf(r)).toBeFalsy();
     const s = r.structuredContent as { window: number[]; scale: number; width: number; height: number; labelled: number[] };
     expect(s).toMatchObject({ twin_id: id, window: [0, 0, 20, 10], scale: 8, width: 160, height: 80 });
     expect(s.labelled).toEqual([1, 2, 3]);
     expect(textOf(r)).toContain('image_x = picture_x / 8, image_y = picture_y / 8');
-    const picture = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
-    const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 80]);
-    expect(h.recording.calls.find((c) => c.method === 'zoom')?.args).toEqual({ twinId: id, region: [0, 0, 10, 10], ids: undefined });
+    // The marks, then the photo of the same window (only: [] draws nothing on it but the rulers).
+    const pictures = r.content.filter((c) => c.type === 'image') as { mimeType: string; data: string }[];
+    expect(pictures).toHaveLength(2);
+    for (const picture of pictures) {
+      const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 80]);
+    }
+    expect(textOf(r)).toContain('then the photo alone');
+    expect(zooms().slice(1)).toEqual([
+      { twinId: id, region: [0, 0, 10, 10], ids: undefined, only: [] },
+      { twinId: id, region: [0, 0, 10, 10], ids: undefined },
+    ]);
 
-    // plain: the same window with its rulers and nothing drawn on the photo.
+    // plain: the photo alone.
     const plain = await h.call('zoom', { twin_id: id, region: [0, 0, 10, 10], plain: true });
     expect(plain.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 8, labelled: [] });
     expect(textOf(plain)).toContain('The photo alone.');
-    expect(h.recording.calls.filter((c) => c.method === 'zoom').at(-1)?.args).toMatchObject({ only: [] });
+    expect(plain.content.filter((c) => c.type === 'image')).toHaveLength(1);
+    expect(zooms().slice(3)).toEqual([{ twinId: id, region: [0, 0, 10, 10], ids: undefined, only: [] }]);
 
     const byIds = await h.call('zoom', { twin_id: id, ids: [3] });
     expect(byIds.isError, textOf(byIds)).toBeFalsy();
