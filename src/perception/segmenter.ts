@@ -7,7 +7,7 @@ import { runRegionDetail } from './everything/region-detail.js';
 import type { LowResUpsampler } from './sam/lowres-masks.js';
 import { cleanupProposal, proposalFromDecoded } from './masks/mask-postprocess.js';
 import { exportedToken, GRANULARITY_TOKENS, tokenMask } from './sam/mask-tokens.js';
-import { cleanRefinedMask, decodeRefinement, REFINED_MIN_REGION_AREA, refinementToken, replayHistory } from './masks/refinement.js';
+import { cleanRefinedMask, decodeFirst, decodeRefinement, REFINED_MIN_REGION_AREA, replayHistory } from './masks/refinement.js';
 import { createSamPredictor, type LoadedSamPredictor, type SamPredictorOptions } from './predictor/sam-predictor.js';
 import { maskInputFromMask } from './masks/mask-input.js';
 import type { LoadedImage, MaskToken, Prompt, Proposal, RefineRequest, CallControl, SegmentResult, Segmenter } from './contract.js';
@@ -38,8 +38,8 @@ export function segmenterFromPredictor(predictor: SamPredictor, prompted: Prompt
       const decoder = await predictor.tokenDecoder?.(embedding);
       let result: SegmentResult;
       if (decoder) {
-        const { masks } = await decoder.decode([{ prompt }], { signal });
-        result = segmentFromTokens(masks[0]!, prompt, decoder.upsampler, prompted);
+        const first = await decodeFirst(decoder, prompt, prompted.stabilityScoreOffset, undefined, signal);
+        result = segmentFromTokens(first.masks, prompt, decoder.upsampler, prompted, { token: first.token, kept: first.kept });
       } else {
         result = { best: proposalFromDecoded(await predictor.decode(embedding, prompt), prompt, 'user', prompted), alternatives: [] };
       }
@@ -61,17 +61,19 @@ export function segmenterFromPredictor(predictor: SamPredictor, prompted: Prompt
           : req.mask
             ? maskInputFromMask(req.mask)
             : undefined;
-      let masks: TokenMasks;
-      let token: MaskToken;
-      if (maskInput) ({ masks, token } = await decodeRefinement(decoder, req.prompt, maskInput, offset, signal));
-      else {
-        masks = (await decoder.decode([{ prompt: req.prompt }], { signal })).masks[0]!;
-        token = refinementToken(masks, req.prompt, decoder.upsampler, offset);
+      let result: SegmentResult;
+      if (maskInput) {
+        const { masks, token } = await decodeRefinement(decoder, req.prompt, maskInput, offset, signal);
+        result = segmentFromTokens(masks, req.prompt, decoder.upsampler, prompted, { token: req.token ?? token, allAlternatives: true });
+      } else {
+        // A first segment again, decoded as it was, to take one of its alternatives.
+        const first = await decodeFirst(decoder, req.prompt, offset, req.token, signal);
+        result = segmentFromTokens(first.masks, req.prompt, decoder.upsampler, prompted, {
+          token: first.token,
+          kept: first.kept,
+          allAlternatives: true,
+        });
       }
-      const result = segmentFromTokens(masks, req.prompt, decoder.upsampler, prompted, {
-        token: req.token ?? token,
-        allAlternatives: true,
-      });
       // Without a mask_input this decode repeats a first segment (to take one of its alternatives): as there, no
       // cleanup, so the mask taken is the one that reply showed.
       return maskInput ? { ...result, best: cleanRefinedMask(result.best, REFINED_MIN_REGION_AREA) } : result;
@@ -83,7 +85,8 @@ export function segmenterFromPredictor(predictor: SamPredictor, prompted: Prompt
 const SAME_MASK_IOU = 0.95;
 
 /**
- * The exported model's own token (or `pick.token`) as the result; the other granularities as alternatives.
+ * The exported model's own token (or `pick.token`) as the result, its mask taken from `pick.kept` where the
+ * first decode settled (decodeFirst); the plain decode's other granularities as alternatives.
  * Multi-point prompts get token 0 and still offer the granularities: when clicks on a shapeless region leak,
  * a smaller granularity is often the way out, and a host should see that in its first reply.
  */
@@ -92,15 +95,15 @@ function segmentFromTokens(
   prompt: Prompt,
   up: LowResUpsampler,
   opts: PromptedOptions,
-  pick: { token?: MaskToken; allAlternatives?: boolean } = {},
+  pick: { token?: MaskToken; allAlternatives?: boolean; kept?: TokenMasks } = {},
 ): SegmentResult {
-  const proposal = (token: MaskToken): Proposal => {
-    const m = tokenMask(masks, token, up, opts.stabilityScoreOffset);
+  const proposal = (token: MaskToken, from: TokenMasks = masks): Proposal => {
+    const m = tokenMask(from, token, up, opts.stabilityScoreOffset);
     const p: Proposal = {
       rle: m.rle,
       area: m.area,
       bbox: m.bbox,
-      predictedIou: masks.iou[token]!,
+      predictedIou: from.iou[token]!,
       stability: m.stability,
       prompt,
       stage: 'user',
@@ -112,7 +115,7 @@ function segmentFromTokens(
   // A refinement (allAlternatives) offers every other token, SAM's multi-click answer (0) included.
   const candidates: readonly MaskToken[] = pick.allAlternatives ? ([0, 1, 2, 3] as const) : GRANULARITY_TOKENS;
   const others = candidates.filter((t) => t !== chosen);
-  const best = proposal(chosen);
+  const best = proposal(chosen, pick.kept);
   const alternatives: Proposal[] = [];
   for (const t of others.sort((a, b) => masks.iou[b]! - masks.iou[a]!)) {
     const p = proposal(t);

@@ -6,7 +6,9 @@ import { rleArea, rleContains, rleFromBitmap, rleBbox, type Box } from '../../..
 import { lowResUpsampler } from '../../../src/perception/sam/lowres-masks.js';
 import {
   cleanRefinedMask,
+  decodeFirst,
   decodeRefinement,
+  FIRST_SETTLE_MAX_GROWTH,
   refinementToken,
   replayHistory,
   SETTLE_PASSES,
@@ -113,7 +115,71 @@ describe('decodeRefinement', () => {
   });
 });
 
+describe('decodeFirst', () => {
+  const spread = tokenMasks([
+    [30, 30, 150, 150],
+    [40, 40, 60, 60],
+    [40, 40, 90, 90],
+    [40, 40, 130, 130],
+  ]);
+  const tight = tokenMasks([
+    [40, 40, 120, 120],
+    [40, 40, 60, 60],
+    [40, 40, 90, 90],
+    [40, 40, 130, 130],
+  ]);
+  const clicks: Prompt = { points: [click(50, 50), click(100, 100)] };
+
+  it("settles SAM's many-click answer once on its own logits and keeps that, with the plain decode for alternatives", async () => {
+    const dec = scripted((call) => (call === 0 ? spread : tight));
+    const out = await decodeFirst(dec, clicks, 1);
+    expect(dec.fed).toHaveLength(2);
+    expect(dec.fed[0]!.maskInput).toBeUndefined();
+    expect(dec.fed[1]!.prompt).toEqual(clicks);
+    expect(dec.fed[1]!.maskInput).toEqual(spread.logits.subarray(0, S * S));
+    expect(out).toMatchObject({ token: 0 });
+    expect(out.masks).toBe(spread);
+    expect(out.kept).toBe(tight);
+  });
+
+  it('keeps the plain answer when settling grows the mask past the bound (a sky spreading into the trees)', async () => {
+    // 120² → 170² pixels: twice the area, over FIRST_SETTLE_MAX_GROWTH.
+    const grown = tokenMasks([[20, 20, 190, 190], ...([1, 2, 3] as const).map(() => [40, 40, 60, 60] as Box)] as [Box, Box, Box, Box]);
+    expect((170 * 170) / (120 * 120)).toBeGreaterThan(FIRST_SETTLE_MAX_GROWTH);
+    const dec = scripted((call) => (call === 0 ? spread : grown));
+    const out = await decodeFirst(dec, clicks, 1);
+    expect(dec.fed).toHaveLength(2);
+    expect(out.kept).toBe(spread);
+  });
+
+  it("decodes a lone point once: the export's best granularity needs no settling, nor does a granularity asked for", async () => {
+    const dec = scripted(() => spread);
+    expect((await decodeFirst(dec, { points: [click(50, 50)] }, 1)).token).toBe(1);
+    expect((await decodeFirst(dec, clicks, 1, 3)).token).toBe(3);
+    expect(dec.fed).toHaveLength(2);
+  });
+});
+
 describe('replayHistory', () => {
+  it('regenerates a first segment of several clicks as segment kept it, settled', async () => {
+    const first = tokenMasks([
+      [30, 30, 150, 150],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 130, 130],
+    ]);
+    const settled = tokenMasks([
+      [40, 40, 120, 120],
+      [40, 40, 60, 60],
+      [40, 40, 90, 90],
+      [40, 40, 130, 130],
+    ]);
+    const dec = scripted((call) => (call === 0 ? first : settled));
+    const logits = await replayHistory(dec, [{ prompt: { points: [click(50, 50), click(100, 100)] }, token: 0 }], 1);
+    expect(dec.fed).toHaveLength(2);
+    expect(logits).toEqual(settled.logits.subarray(0, S * S));
+  });
+
   it('decodes the first step alone and each later one as a refinement, returning the last kept logits', async () => {
     const m = tokenMasks([
       [40, 40, 120, 120],
