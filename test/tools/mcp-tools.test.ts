@@ -279,7 +279,9 @@ describe('MCP tools over an in-memory client', () => {
     expect(pictures).toHaveLength(1);
     const meta = await sharp(Buffer.from(pictures[0]!.data, 'base64')).metadata();
     expect(meta.format).toBe('jpeg');
-    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(512);
+    // The pixels of a 512-px square at most, the long side up to 1024.
+    expect(meta.width! * meta.height!).toBeLessThanOrEqual(512 * 512);
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(1024);
     expect(textOf(r)).toMatch(/The picture shows it on the photo: .*image_x = /);
   });
 
@@ -455,12 +457,13 @@ describe('refining an object in place', () => {
     expect(r.isError, textOf(r)).toBeFalsy();
     const picture = r.content.find((c) => c.type === 'image') as { mimeType: string; data: string };
     expect(picture.mimeType).toBe('image/jpeg');
-    // The 20×10 scene, cropped to the two objects with a margin (here all of it) and enlarged to 768 px.
+    // The 20×10 scene, cropped to the two objects with a margin (here all of it) and enlarged to the pixels of a
+    // 768-px square.
     const meta = await sharp(Buffer.from(picture.data, 'base64')).metadata();
-    expect([meta.width, meta.height]).toEqual([768, 384]);
+    expect([meta.width, meta.height]).toEqual([1086, 543]);
     // The window it shows and its scale, for mapping a point seen on it back to the image.
-    expect(r.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 38.4 });
-    expect(textOf(r)).toContain('Picture: image_x = picture_x / 38.4, image_y = picture_y / 38.4.');
+    expect(r.structuredContent).toMatchObject({ window: [0, 0, 20, 10], scale: 54.3 });
+    expect(textOf(r)).toContain('Picture: image_x = picture_x / 54.3, image_y = picture_y / 54.3.');
     // The picture is an answer too: the binary mask it shows is linked beside it and reads as the PNG call's.
     const maskUri = (r.structuredContent as { mask_uri: string }).mask_uri;
     expect(maskUri).toBe(`twin://${id}/mask/union-2-3.png`);

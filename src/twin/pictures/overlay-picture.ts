@@ -14,7 +14,7 @@ import { rgbToLab, toHex } from '../colour.js';
 import { GLYPH_H, numberSvg, numberWidth } from './digit-glyphs.js';
 import { LABEL_MIN_DIGIT_PX, labelBoxSvg, labelSize } from './label-svg.js';
 import { paintMask, regionPixels, type Rgb } from './mask-painting.js';
-import { hostScale, type Picture, type PictureWindow } from './picture-window.js';
+import { hostScale, HOST_MAX_SIDE, type Picture, type PictureWindow } from './picture-window.js';
 import { rulerSvg } from './ruler.js';
 
 export interface OverlayItem {
@@ -28,7 +28,10 @@ export interface OverlayItem {
 export interface OverlayOptions {
   /** Crop to the union of the masks' boxes plus a margin, enlarged up to maxSide. */
   crop?: boolean;
-  /** Longest side of the picture (default 1568 full, 768 cropped). */
+  /**
+   * Longest side of the picture (default 1568 full, 768 cropped). A crop gets the pixels of a maxSide square,
+   * its long side up to twice maxSide (at most HOST_MAX_SIDE): a wide or thin mask is not drawn smaller.
+   */
   maxSide?: number;
   format?: PictureFormat;
   quality?: number;
@@ -126,9 +129,13 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
   const region = overlayRegion(items, image.width, image.height, opts.crop ?? false);
   const rw = region[2] - region[0];
   const rh = region[3] - region[1];
-  const maxSide = opts.maxSide ?? (opts.crop ? 768 : 1568);
-  // Crops are enlarged to maxSide so small things become visible; full pictures are only ever shrunk.
-  const scale = hostScale(rw, rh, { maxSide, maxPixels: Infinity, maxZoom: opts.crop ? Infinity : 1 });
+  const maxSide = opts.maxSide ?? (opts.crop ? 768 : HOST_MAX_SIDE);
+  // Crops are enlarged so small things become visible, to a square's pixels: hosts found the close-ups of a
+  // path or a sky (bounded by the long side alone, 512×150) too small to judge and asked for another picture.
+  // Full pictures are only ever shrunk.
+  const scale = opts.crop
+    ? hostScale(rw, rh, { maxSide: Math.min(2 * maxSide, HOST_MAX_SIDE), maxPixels: maxSide * maxSide, maxZoom: Infinity })
+    : hostScale(rw, rh, { maxSide, maxPixels: Infinity, maxZoom: 1 });
   const window: PictureWindow = { x1: region[0], y1: region[1], x2: region[2], y2: region[3], scale };
   const W = Math.max(1, Math.round(rw * scale));
   const H = Math.max(1, Math.round(rh * scale));

@@ -37,18 +37,31 @@ describe('overlay picture', () => {
     const b = { id: 2, rle: rect(150, 50, 160, 70), objectColor: '#808080' };
     const p = await renderOverlay(grey, [a, b], { crop: true, maxSide: 288 });
     expect(p.mime).toBe('image/jpeg');
-    expect([p.width, p.height]).toEqual([288, 248]);
+    // The 72×62 crop gets the pixels of a 288-px square: scale 4.31.
+    expect(p.window!.scale).toBe(4.31);
+    expect([p.width, p.height]).toEqual([310, 267]);
+    expect(p.width * p.height).toBeLessThanOrEqual(288 * 288);
+    const s = p.window!.scale;
     const px = await decodeToRgb(p.data, { maxPixels: 1e7, background: { r: 0, g: 0, b: 0 } });
     const at = (x: number, y: number) => Array.from(px.data.subarray((y * p.width + x) * 3, (y * p.width + x) * 3 + 3));
     const [ta, tb] = contrastingTints(['#808080', '#808080']);
     // On each rectangle's edge (its outline, inside the mask): its tint.
     const near = (c: number[], t: number[]) => c.every((v, i) => Math.abs(v - t[i]!) < 40);
-    expect(near(at((120 - 104) * 4, (50 - 24) * 4), ta!)).toBe(true);
-    expect(near(at((155 - 104) * 4, (70 - 24) * 4 - 1), tb!)).toBe(true);
+    expect(near(at(Math.round((120 - 104) * s), Math.round((50 - 24) * s)), ta!)).toBe(true);
+    expect(near(at(Math.round((155 - 104) * s), Math.round((70 - 24) * s) - 1), tb!)).toBe(true);
     // Outside both: the grey picture, dimmed; inside one, away from its outline: the grey with a trace of its tint.
     expect(near(at(250, 60), [64, 64, 64])).toBe(true);
-    const inside = at((123 - 104) * 4, (43 - 24) * 4); // off the id's box at the middle
+    const inside = at(Math.round((123 - 104) * s), Math.round((43 - 24) * s)); // off the id's box at the middle
     expect(near(inside, [128, 128, 128]) && inside.some((v, i) => Math.abs(v - ta![i]! * 0.15 - 128 * 0.85) < 12)).toBe(true);
+  });
+
+  it('draws a wide crop with the pixels of a square, not the long side of one', async () => {
+    const strip = { id: 1, rle: rect(10, 45, 190, 50), objectColor: '#808080' };
+    const p = await renderOverlay(grey, [strip], { crop: true, maxSide: 288 });
+    // 200 × 59 image px with the margin: bounded by the long side alone it would be 288 × 85.
+    expect(p.window).toMatchObject({ x1: 0, x2: 200 });
+    expect([p.width, p.height]).toEqual([530, 156]);
+    expect(p.width * p.height).toBeLessThanOrEqual(288 * 288);
   });
 
   it('gives a crop rulers and the window it shows, so a point seen on it maps back to the image', async () => {
