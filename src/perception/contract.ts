@@ -56,10 +56,10 @@ export interface Proposal {
  */
 /**
  * Everything mode's proposals for the same image, model and options change when this does (remainders, sieve
- * regions dropped: 2). Twin ids include it, so a twin stored by an earlier release is built again rather than
+ * regions dropped: 2; colour splits cut between far-apart things: 3). Twin ids include it, so a twin stored by an earlier release is built again rather than
  * served as this release's.
  */
-export const PROPOSALS_REVISION = 2;
+export const PROPOSALS_REVISION = 3;
 
 export const PROPOSAL_STAGES = ['grid', 'coverage', 'parts', 'crop', 'user', 'detail', 'remainder', 'stuff'] as const;
 export type ProposalStage = (typeof PROPOSAL_STAGES)[number];

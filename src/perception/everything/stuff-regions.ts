@@ -48,6 +48,15 @@ export const STUFF_MIN_FRACTION = 0.0015;
  * it for "the sky" halved their answer's IoU), against 0.88 and more for every ground, path and leftover region.
  */
 const STUFF_MIN_FILL = 0.75;
+/**
+ * A colour split is one region within one piece of its mask: SAM sometimes returns two things apart as one mask
+ * (a drawn car and the house 34 px beyond it), and the split of their shared brown, the car's wheel and the house's
+ * roof 200 px apart, was one region that every host of the drawn scene clicked apart again. Pieces of the mask
+ * are its connected parts once joined across this many blocks of the colour grid (the split's own reach).
+ */
+const SPLIT_PIECE_JOIN_BLOCKS = SPLIT_EDGE_BLOCKS;
+/** …and its parts there are farther apart than twice this share of the image's long side. */
+const SPLIT_APART_FRACTION = 0.025;
 /** Two stuff regions overlapping this much (IoU) are one (two tree masks split into the same sky). */
 const SAME_REGION_IOU = 0.7;
 
@@ -78,9 +87,11 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
       for (let i = y * width + b.box[0]; i < y * width + b.box[2]; i++) if (b.bits[i]) slivers[i] = 0;
   const field = colourField(image, slivers);
   const splits: ColourSplit[] = [];
+  const apart = Math.round(SPLIT_APART_FRACTION * Math.max(width, height));
   for (const p of [...proposals].sort((a, b) => b.area - a.area)) {
     if (p.area < SPLIT_MASK_FRACTION * n) break;
-    splits.push(...colourSplits(field, p.rle, slivers, explained));
+    for (const split of colourSplits(field, p.rle, slivers, explained))
+      splits.push(...withinPieces(split, p.rle, field.block * SPLIT_PIECE_JOIN_BLOCKS, apart, minArea));
   }
   const regions: { bits: Uint8Array; box: Box }[] = [...splits];
   for (const blob of blobs) {
@@ -104,6 +115,59 @@ export function stuffProposals(image: LoadedImage, proposals: readonly Proposal[
     .map((r) => rleFromBitmap(r.bits, width, height, r.box))
     .filter((r) => rleArea(r) >= minArea);
   return distinctRegions(rles).map(stuffProposal);
+}
+
+/**
+ * The split cut where it lies in separate pieces of its mask (joined across `join` px) and its own parts there are
+ * far apart (more than twice `apart` px): the wheel and the roof. Parts within reach of each other stay one region
+ * whatever pieces the mask is in (a path seen between the horses' legs, which cut the lawn's mask apart too).
+ */
+function withinPieces(split: ColourSplit, mask: Rle, join: number, apart: number, minArea: number): ColourSplit[] {
+  const { width, height } = mask;
+  const [x1, y1, x2, y2] = split.box;
+  const x0 = Math.max(0, x1 - join);
+  const y0 = Math.max(0, y1 - join);
+  const w = Math.min(width, x2 + join) - x0;
+  const h = Math.min(height, y2 + join) - y0;
+  const crop = new Uint8Array(w * h);
+  const own = new Uint8Array(w * h);
+  const bits = rlePaint(mask, new Uint8Array(width * height));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      crop[y * w + x] = bits[(y0 + y) * width + x0 + x]!;
+      own[y * w + x] = split.bits[(y0 + y) * width + x0 + x]!;
+    }
+  // Every split pixel lies within `join` of its mask, so the dilated mask's labels hold them all.
+  const pieces = labelRegions(dilate(crop, w, h, join), w, [0, 0, w, h], 1);
+  if (pieces.sizes.filter((n) => n > 0).length <= 1) return [split];
+  const parts = labelRegions(dilate(own, w, h, apart), w, [0, 0, w, h], 1);
+  if (parts.sizes.filter((n) => n > 0).length <= 1) return [split];
+  // Parts of the split that share a piece of the mask are one region: union-find over the parts.
+  const parent = parts.sizes.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const partOfPiece = new Map<number, number>();
+  const count = new Map<number, number>();
+  for (let i = 0; i < own.length; i++) {
+    if (!own[i]) continue;
+    const part = parts.labels[i]!;
+    const seen = partOfPiece.get(pieces.labels[i]!);
+    if (seen === undefined) partOfPiece.set(pieces.labels[i]!, part);
+    else parent[find(part)] = find(seen);
+  }
+  for (let i = 0; i < own.length; i++) if (own[i]) count.set(find(parts.labels[i]!), (count.get(find(parts.labels[i]!)) ?? 0) + 1);
+  const big = [...count].filter(([, n]) => n >= minArea).sort((a, b) => b[1] - a[1]);
+  if (big.length <= 1) return [split];
+  const home = new Map<number, number>(big.map(([l], k) => [l, k]));
+  const out = big.map(() => ({ ...split, bits: new Uint8Array(width * height), box: [width, height, 0, 0] as Box }));
+  for (let i = 0; i < own.length; i++) {
+    if (!own[i]) continue;
+    const x = x0 + (i % w);
+    const y = y0 + ((i / w) | 0);
+    const part = out[home.get(find(parts.labels[i]!)) ?? 0]!;
+    part.bits[y * width + x] = 1;
+    part.box = [Math.min(part.box[0], x), Math.min(part.box[1], y), Math.max(part.box[2], x + 1), Math.max(part.box[3], y + 1)];
+  }
+  return out;
 }
 
 /**

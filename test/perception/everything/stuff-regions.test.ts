@@ -215,6 +215,41 @@ describe('stuff regions on a drawn background', () => {
     expect(best(of(2), stuff)).toBeGreaterThanOrEqual(0.8); // the path is still found
   });
 
+  it("cuts a colour split where it lies in two far-apart things SAM returned as one mask (a car's wheel, a house's roof)", async () => {
+    const part = (
+      id: number,
+      name: string,
+      rgb: [number, number, number],
+      shape: Shape | SceneSpec['items'][number]['shapes'][number],
+    ) => ({
+      id,
+      name,
+      role: 'whole' as const,
+      colour: 'brown' as const,
+      rgb,
+      shapes: [shape as SceneSpec['items'][number]['shapes'][number]],
+      texture: flat(50 + id, 6),
+    });
+    const spec: SceneSpec = {
+      ...SPEC,
+      items: [
+        SPEC.items[0]!,
+        part(2, 'car', [240, 150, 40], { kind: 'rect', x: 20, y: 150, w: 80, h: 40 }),
+        part(3, 'wheel', [95, 60, 40], { kind: 'ellipse', cx: 45, cy: 190, rx: 11, ry: 11 }),
+        part(4, 'house', [110, 80, 190], { kind: 'rect', x: 220, y: 120, w: 70, h: 70 }),
+        part(5, 'roof', [95, 60, 40], { kind: 'rect', x: 220, y: 120, w: 70, h: 16 }),
+      ],
+    };
+    const scene = await drawSpec(spec);
+    const image: LoadedImage = { hash: 'drawn-apart', width: W, height: H, rgb: scene.rgb, source: 'drawn', format: 'png' };
+    const of = (...ids: number[]) => ids.map((id) => scene.objects.find((o) => o.id === id)!.mask).reduce(rleUnion);
+    const things = of(2, 3, 4, 5); // one mask of two things 120 px apart, as SAM returned a drawn car and house
+    const stuff = stuffProposals(image, [proposal(rleDifference(of(1), things)), proposal(things)]);
+    expect(best(of(3), stuff)).toBeGreaterThanOrEqual(0.8);
+    expect(best(of(5), stuff)).toBeGreaterThanOrEqual(0.8);
+    expect(stuff.some((p) => rleIntersectionArea(p.rle, of(3)) > 0 && rleIntersectionArea(p.rle, of(5)) > 0)).toBe(false);
+  });
+
   it('leaves a lawn whose colours differ only in light and shade in one piece', async () => {
     const { image, mask } = await drawn();
     const none = new Uint8Array(W * H);
