@@ -43,7 +43,9 @@ function headline(out: SegmentOutcome, from: string): string {
   const revision = `in revision ${out.twin.id} of ${from}; use ${out.twin.id} from now on.${adopted}`;
   if (out.action === 'matched') {
     const kept =
-      out.twin.id === from ? `twin ${from} is unchanged` : `object ${o.id} now keeps your clicks, so refining it adds to them, ${revision}`;
+      out.twin.id === from
+        ? `twin ${from} is unchanged`
+        : `object ${o.id} now has the mask and clicks of this call, so refining it adds to them, ${revision}`;
     return `The mask matches existing object ${o.id} (IoU ≥ 0.9, and it keeps to your clicks as well), so nothing was added; ${kept}`;
   }
   if (out.action === 'added') {

@@ -75,15 +75,17 @@ export async function addPromptedObject(
   if (same) {
     const existing = parent.objects.find((o) => o.id === same.id)!;
     const steps = promptsOf(best);
-    const missedPoints = missed(parent, same.id, parent.masks.get(same.id)!, alternatives, prompt);
-    const matched = { ...r, missedPoints, action: 'matched' as const, request, summary: `matched object ${same.id}` };
-    if (!steps || JSON.stringify(existing.prompts) === JSON.stringify(steps)) return { ...matched, object: existing };
-    // The host's clicks become the object's prompt (its mask stays): refining it next adds to what the
-    // host clicked, not to the grid point that found it, which may lie on something else.
+    if (!steps || JSON.stringify(existing.prompts) === JSON.stringify(steps)) {
+      const missedPoints = missed(parent, same.id, parent.masks.get(same.id)!, alternatives, prompt);
+      return { ...r, missedPoints, action: 'matched', object: existing, request, summary: `matched object ${same.id}` };
+    }
+    // The object keeps its id and takes the mask and prompt the host's clicks gave: the host asked for this
+    // mask (in a host study, a crisp wheel over the ragged stuff region it matched), and refining it next adds
+    // to what the host clicked, from the mask the host saw, not from the grid point that found it.
     const draft = { ...parent, ...draftOf(parent) };
-    const object = draft.objects.find((o) => o.id === same.id)!;
-    object.prompts = steps;
-    return { ...matched, object, draft };
+    const object = replaceObjectMask(draft, image, same.id, best, steps);
+    const missedPoints = missed(parent, same.id, best.rle, alternatives, prompt);
+    return { ...r, missedPoints, action: 'matched', object, draft, request, summary: `matched object ${same.id}` };
   }
   const draft = { ...parent, ...draftOf(parent) };
   const object = addObject(draft, image, best);

@@ -144,6 +144,8 @@ function nearDuplicates(): Segmenter {
       prompt.points?.some((p) => p.label === label && p.x >= x1 && p.x < x1 + 2 && p.y >= y1 && p.y < y1 + 2);
     if (on(24, 10, 1)) rle = rleUnion(rle, boxMask([24, 10, 26, 12], W, H));
     if (on(10, 10, 0)) rle = rleDifference(rle, boxMask([10, 10, 12, 12], W, H));
+    // A negative click off the square trims its corner: a mask that differs from object 1 and that it honours too.
+    if (on(2, 2, 0)) rle = rleDifference(rle, boxMask([4, 4, 6, 6], W, H));
     return { best: proposal(rle, prompt, 'user'), alternatives: [] };
   };
   return {
@@ -185,6 +187,25 @@ describe('segment and the objects a mask duplicates', () => {
       }),
     );
     expect(out).toMatchObject({ action: 'matched', object: { id: 1 }, missed_points: [] });
+  });
+
+  it('gives a reused duplicate the mask and clicks of the call, the mask the reply showed', async () => {
+    s = await startDrawnServer({}, nearDuplicates());
+    const { id } = await build();
+    const points = [
+      { x: 10, y: 10, label: 1 },
+      { x: 2, y: 2, label: 0 },
+    ];
+    const r = await call('segment', { twin_id: id, points });
+    const out = replyOf(r);
+    expect(out).toMatchObject({ action: 'matched', object: { id: 1 }, missed_points: [] });
+    expect(out.twin_id).not.toBe(id);
+    expect(textOf(r)).toContain('object 1 now has the mask and clicks of this call');
+    const mask = await call('get_mask', { twin_id: out.twin_id, ids: [1], format: 'rle' });
+    expect((mask.structuredContent as { area: number }).area).toBe(396);
+    // The twin it was given keeps object 1 as it was.
+    const before = await call('get_mask', { twin_id: id, ids: [1], format: 'rle' });
+    expect((before.structuredContent as { area: number }).area).toBe(400);
   });
 
   it('adds a new object when the duplicate leaves out a positive click, and says why', async () => {
