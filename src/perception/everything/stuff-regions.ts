@@ -137,7 +137,7 @@ function withinPieces(split: ColourSplit, mask: Rle, join: number, apart: number
       crop[y * w + x] = bits[(y0 + y) * width + x0 + x]!;
       own[y * w + x] = split.bits[(y0 + y) * width + x0 + x]!;
     }
-  // Every split pixel lies within `join` of its mask, so the dilated mask's labels hold them all.
+  // A split pixel beyond `join` of its mask (in an edge block) is in no piece, and links no parts below.
   const pieces = labelRegions(dilate(crop, w, h, join), w, [0, 0, w, h], 1);
   if (pieces.sizes.filter((n) => n > 0).length <= 1) return [split];
   const parts = labelRegions(dilate(own, w, h, apart), w, [0, 0, w, h], 1);
@@ -148,7 +148,7 @@ function withinPieces(split: ColourSplit, mask: Rle, join: number, apart: number
   const partOfPiece = new Map<number, number>();
   const count = new Map<number, number>();
   for (let i = 0; i < own.length; i++) {
-    if (!own[i]) continue;
+    if (!own[i] || pieces.labels[i] === 0) continue;
     const part = parts.labels[i]!;
     const seen = partOfPiece.get(pieces.labels[i]!);
     if (seen === undefined) partOfPiece.set(pieces.labels[i]!, part);
