@@ -131,7 +131,7 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
   const rh = region[3] - region[1];
   const maxSide = opts.maxSide ?? (opts.crop ? 768 : HOST_MAX_SIDE);
   // Crops are enlarged so small things become visible, to a square's pixels: hosts found the close-ups of a
-  // path or a sky (bounded by the long side alone, 512×150) too small to judge and asked for another picture.
+  // path or a grass field (bounded by the long side alone, 512×220) too small to judge and asked for another picture.
   // Full pictures are only ever shrunk.
   const scale = opts.crop
     ? hostScale(rw, rh, { maxSide: Math.min(2 * maxSide, HOST_MAX_SIDE), maxPixels: maxSide * maxSide, maxZoom: Infinity })
