@@ -59,8 +59,10 @@ function headline(out: SegmentOutcome, from: string): string {
 
 function lead(out: SegmentOutcome, from: string): string {
   const head = headline(out, from);
+  const w = out.alternativesPicture?.window;
+  const pictured = w ? `; the last picture shows each, numbered, over [${w.x1}, ${w.y1}, ${w.x2}, ${w.y2}] at scale ${w.scale}` : '';
   const alternatives = out.alternatives.length
-    ? ` Alternatives: ${out.alternatives.map((a) => `${a.alternative} (${a.granularity}, ${a.area} px, IoU ${a.predictedIou})`).join(', ')}; pass {"object": ${out.object.id}, "alternative": N} to take one.`
+    ? ` Alternatives: ${out.alternatives.map((a) => `${a.alternative} (${a.granularity}, ${a.area} px, IoU ${a.predictedIou})`).join(', ')}${pictured}; pass {"object": ${out.object.id}, "alternative": N} to take one.`
     : '';
   const missed = out.missedPoints.length
     ? ` The mask disagrees with ${out.missedPoints.length} click(s): ${out.missedPoints.map((p) => p.next).join('. ')}.`
@@ -95,7 +97,13 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
       const roots = await ctx.roots.current(extra);
       const out = await ctx.twins.segment(
         args.twin_id,
-        { prompt, object: args.object, alternative: args.alternative, access: ctx.session.access(args.twin_id, roots) },
+        {
+          prompt,
+          object: args.object,
+          alternative: args.alternative,
+          access: ctx.session.access(args.twin_id, roots),
+          pictureAlternatives: true,
+        },
         callControlFor(extra, ctx.log),
       );
       ctx.session.saw(args.twin_id);
@@ -134,6 +142,7 @@ export function registerSegmentTool(server: McpServer, ctx: ToolContext): Regist
             description: `png mask of object ${out.object.id}`,
           },
           imageContent(picture),
+          ...(out.alternativesPicture ? [imageContent(out.alternativesPicture)] : []),
         ],
         structuredContent: structured,
       };

@@ -21,6 +21,8 @@ export interface PromptedResult extends Omit<SegmentOutcome, 'twin'> {
   /** For the revision's record: what was asked, and in words. */
   request: unknown;
   summary: string;
+  /** The alternatives' masks, in the order of `alternatives`, for a picture of them. */
+  alternativeMasks: { alternative: MaskToken; rle: Rle }[];
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -47,6 +49,7 @@ function report(parent: Twin, best: Proposal, alternatives: Proposal[], exclude?
     scores: { predictedIou: best.predictedIou, stability: best.stability },
     relations: maskRelations(parent, best.rle, best.area, rleBbox(best.rle), exclude),
     alternatives: alternatives.map(summariseAlternative),
+    alternativeMasks: alternatives.map((a) => ({ alternative: (a.token ?? 0) as MaskToken, rle: a.rle })),
   };
 }
 

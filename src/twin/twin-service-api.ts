@@ -146,6 +146,8 @@ export interface SegmentRequest {
   alternative?: MaskToken;
   /** Where the image may be read again from. */
   access?: ImageAccess;
+  /** Draw the alternatives side by side (SegmentOutcome.alternativesPicture). */
+  pictureAlternatives?: boolean;
 }
 
 /** How the new mask relates to an object already in the twin. */
@@ -179,6 +181,11 @@ export interface SegmentOutcome {
   missedPoints: MissedClick[];
   /** The other granularities SAM offered for the prompt (not added), best first. */
   alternatives: SegmentAlternative[];
+  /**
+   * With `pictureAlternatives`, when there are alternatives: each drawn over one window (`window`), side by
+   * side in the order of `alternatives`, numbered as `alternative` takes it.
+   */
+  alternativesPicture?: Picture;
 }
 
 /** A click the mask ignores, and the call that would honour it ("take alternative 2: {…}"). */

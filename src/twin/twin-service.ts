@@ -19,7 +19,7 @@ import { cutoutPng } from './pictures/mask-painting.js';
 import { encodeMaskPng } from './pictures/mask-png.js';
 import { renderMarksImage, type MarksImage } from './pictures/set-of-marks.js';
 import { HOST_MAX_SIDE } from './pictures/picture-window.js';
-import { renderOverlay, type OverlayItem } from './pictures/overlay-picture.js';
+import { renderOverlay, renderSheet, type OverlayItem } from './pictures/overlay-picture.js';
 import { draftOf, makeRevision, revisionId } from './revision.js';
 import { addDetailObjects, knownMasks, regionOf } from './region-detail.js';
 import { setSemantics } from './semantics.js';
@@ -199,10 +199,20 @@ export class TwinService implements TwinServiceApi {
       req.object === undefined
         ? await addPromptedObject(parent, image, segmenter, req.prompt!, control)
         : await refineObject(parent, image, segmenter, { ...req, object: req.object }, control);
-    const { draft, request, summary, ...outcome } = result;
-    if (!draft) return { twin: parent, ...outcome };
+    const { draft, request, summary, alternativeMasks, ...outcome } = result;
+    const alternativesPicture =
+      req.pictureAlternatives && alternativeMasks.length > 0
+        ? await renderSheet(
+            image,
+            alternativeMasks.map((a) => ({ number: a.alternative, rle: a.rle })),
+            (draft?.masks ?? parent.masks).get(outcome.object.id)!,
+            outcome.object.color.mean,
+          )
+        : undefined;
+    const pictured = { ...outcome, ...(alternativesPicture ? { alternativesPicture } : {}) };
+    if (!draft) return { twin: parent, ...pictured };
     const twin = makeRevision(parent, { request, summary, objects: draft.objects, masks: draft.masks });
-    return { twin: await this.keep(twin), ...outcome };
+    return { twin: await this.keep(twin), ...pictured };
   }
 
   async detail(twinId: string, req: DetailRegionRequest, control: CallControl = {}): Promise<DetailRegionOutcome> {

@@ -48,7 +48,8 @@ describe('twinseg call runs the MCP tools from a shell against the twins in TWIN
     const segmented = await ws.run(['call', 'segment', JSON.stringify({ twin_id: revision, points: [click] }), '--pictures', ws.dir]);
     expect(segmented.code, segmented.err).toBe(0);
     const seg = JSON.parse(segmented.out) as { twin_id: string; object: { id: number } };
-    expect(segmented.err).toMatch(/picture written to .*segment-tw_[0-9a-f]{16}\.jpg/);
+    // The close-up, and a picture of the alternatives when SAM offered any (numbered files then).
+    expect(segmented.err).toMatch(/picture written to .*segment-tw_[0-9a-f]{16}(-1)?\.jpg/);
 
     const file = path.join(ws.dir, 'chosen.png');
     const got = await ws.run(['call', 'get_mask', JSON.stringify({ twin_id: seg.twin_id, ids: [seg.object.id], output_path: file })]);

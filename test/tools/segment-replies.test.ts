@@ -1,7 +1,8 @@
 // segment replies that let a host finish in one more call, on drawn scenes through the real server:
-// alternatives on the first reply, duplicates reused only when they keep to the clicks, a next step for
+// alternatives on the first reply (pictured), duplicates reused only when they keep to the clicks, a next step for
 // every ignored click, and touches_border in the compact objects.
 import path from 'node:path';
+import sharp from 'sharp';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rleArea, rleBbox, rleDifference, rleUnion, type Box, type Rle } from '../../src/mask/rle.js';
@@ -84,6 +85,21 @@ describe("segment replies with SAM's four tokens", () => {
     expect(out.object.touches_border).toBe(true);
     expect(out.alternatives).toEqual([expect.objectContaining({ alternative: 1, bbox: [6, 8, 14, 16] })]);
     expect(textOf(r)).toMatch(/Alternatives: 1 \(subpart, 64 px/);
+    // The alternatives are pictured after the close-up, over a window that holds the object's mask too: here
+    // the window, in its own blue, and the table around it dimmed.
+    const [, scale] = /the last picture shows each, numbered, over \[0, 0, 42, 32\] at scale ([\d.]+);/.exec(textOf(r)) ?? [];
+    expect(scale, textOf(r)).toBeDefined();
+    const pictures = r.content.filter((c) => c.type === 'image');
+    expect(pictures).toHaveLength(2);
+    const sheet = await sharp(Buffer.from(pictures[1]!.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    expect([sheet.info.width, sheet.info.height]).toEqual([Math.round(42 * Number(scale)), Math.round(32 * Number(scale))]);
+    const at = (x: number, y: number) => {
+      const i = (Math.round((y + 0.5) * Number(scale)) * sheet.info.width + Math.round((x + 0.5) * Number(scale))) * sheet.info.channels;
+      return [sheet.data[i]!, sheet.data[i + 1]!, sheet.data[i + 2]!];
+    };
+    const near = (c: number[], t: number[]) => c.every((v, k) => Math.abs(v - t[k]!) < 30);
+    expect(near(at(10, 12), [30, 60, 200]), `window: ${at(10, 12)}`).toBe(true);
+    expect(near(at(20, 22), [100, 15, 15]), `table: ${at(20, 22)}`).toBe(true);
     const taken = await call('segment', { twin_id: out.twin_id, object: out.object.id, alternative: 1 });
     expect(taken.isError, textOf(taken)).toBeFalsy();
     expect(replyOf(taken).object.bbox).toEqual(out.alternatives![0]!.bbox);

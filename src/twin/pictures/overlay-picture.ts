@@ -137,8 +137,24 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
     ? hostScale(rw, rh, { maxSide: Math.min(2 * maxSide, HOST_MAX_SIDE), maxPixels: maxSide * maxSide, maxZoom: Infinity })
     : hostScale(rw, rh, { maxSide, maxPixels: Infinity, maxZoom: 1 });
   const window: PictureWindow = { x1: region[0], y1: region[1], x2: region[2], y2: region[3], scale };
-  const W = Math.max(1, Math.round(rw * scale));
-  const H = Math.max(1, Math.round(rh * scale));
+  const { rgb, W, H, tints, digitH, labels } = await paintWindow(image, items, window);
+  // A crop gets rulers in image pixels, so a point seen on it can be mapped back to the image.
+  const ruler = opts.crop ? rulerSvg(window, W, H, LABEL_MIN_DIGIT_PX) : undefined;
+  const legend = items.some((i) => i.id !== undefined) ? legendSvg(items, tints, digitH, ruler ? [ruler.left, ruler.top] : [0, 0]) : '';
+  const drawn = await drawSvgOver(
+    { data: rgb, width: W, height: H, channels: 3 },
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels.join('')}${ruler?.svg ?? ''}${legend}</svg>`,
+  );
+  const format = opts.format ?? 'jpeg';
+  const data = await encodeRaw(drawn, format, { quality: opts.quality ?? 85, fullChroma: true });
+  return { data, mime: PICTURE_MIME[format], width: W, height: H, window };
+}
+
+/** The window's pixels at its scale with the masks painted in (the rest dimmed), and the SVG of their id boxes. */
+async function paintWindow(image: LoadedImage, items: readonly OverlayItem[], window: PictureWindow) {
+  const region: Box = [window.x1, window.y1, window.x2, window.y2];
+  const W = Math.max(1, Math.round((window.x2 - window.x1) * window.scale));
+  const H = Math.max(1, Math.round((window.y2 - window.y1) * window.scale));
   // A fresh copy either way (the region is copied out), so painting never touches the image.
   const rgb = (await resizeRaw(regionPixels(image, region), W, H, 'lanczos3')).data;
   const tints = contrastingTints(items.map((i) => i.objectColor));
@@ -163,16 +179,62 @@ export async function renderOverlay(image: LoadedImage, items: readonly OverlayI
         ),
       );
   });
-  // A crop gets rulers in image pixels, so a point seen on it can be mapped back to the image.
-  const ruler = opts.crop ? rulerSvg(window, W, H, LABEL_MIN_DIGIT_PX) : undefined;
-  const legend = items.some((i) => i.id !== undefined) ? legendSvg(items, tints, digitH, ruler ? [ruler.left, ruler.top] : [0, 0]) : '';
+  return { rgb, W, H, tints, digitH, labels };
+}
+
+/** One panel of an alternatives sheet: a mask and the number it is taken by. */
+export interface SheetPanel {
+  number: number;
+  rle: Rle;
+}
+
+/** Pixels each panel of an alternatives sheet gets (a square's worth, like a close-up's). */
+const SHEET_PANEL_SIDE = 400;
+const SHEET_GAP = 8;
+
+/**
+ * Masks side by side over one window (the union of their boxes and `around`'s, with a margin), each dimmed
+ * outside its mask and numbered in its top-left corner: hosts picked among a segment reply's alternatives by
+ * their sizes alone, and twice took the worse one. A row, or a column for a wide window, whichever is squarer.
+ */
+export async function renderSheet(image: LoadedImage, panels: readonly SheetPanel[], around: Rle, objectColor: string): Promise<Picture> {
+  if (panels.length === 0) throw new TwinsegError('INVALID_INPUT', 'Nothing to draw.', { hint: 'Pass at least one mask.' });
+  const all = [...panels.map((p) => ({ rle: p.rle, objectColor })), { rle: around, objectColor }];
+  const region = overlayRegion(all, image.width, image.height, true);
+  const rw = region[2] - region[0];
+  const rh = region[3] - region[1];
+  const n = panels.length;
+  const squareness = (w: number, h: number) => Math.abs(Math.log(w / h));
+  const row = squareness(n * rw, rh) <= squareness(rw, n * rh);
+  const [cols, rows] = row ? [n, 1] : [1, n];
+  const gaps = SHEET_GAP * (n - 1);
+  // The scale fits the panels (without the gaps) in the host's bounds and gives each a square's pixels.
+  const scale = hostScale(cols * rw, rows * rh, {
+    maxSide: HOST_MAX_SIDE - gaps,
+    maxPixels: n * SHEET_PANEL_SIDE * SHEET_PANEL_SIDE,
+    maxZoom: Infinity,
+  });
+  const window: PictureWindow = { x1: region[0], y1: region[1], x2: region[2], y2: region[3], scale };
+  const painted = await Promise.all(panels.map((p) => paintWindow(image, [{ rle: p.rle, objectColor }], window)));
+  const { W, H } = painted[0]!;
+  const sheetW = cols * W + (cols - 1) * SHEET_GAP;
+  const sheetH = rows * H + (rows - 1) * SHEET_GAP;
+  const sheet = new Uint8Array(sheetW * sheetH * 3).fill(255);
+  const digitH = Math.min(28, Math.max(14, Math.round(Math.max(W, H) * 0.05)));
+  const numbers: string[] = [];
+  painted.forEach((p, k) => {
+    const ox = row ? k * (W + SHEET_GAP) : 0;
+    const oy = row ? 0 : k * (H + SHEET_GAP);
+    for (let y = 0; y < H; y++) sheet.set(p.rgb.subarray(y * W * 3, (y + 1) * W * 3), ((oy + y) * sheetW + ox) * 3);
+    const size = labelSize(panels[k]!.number, digitH);
+    numbers.push(labelBoxSvg(panels[k]!.number, [ox + 4, oy + 4, ox + 4 + size.width, oy + 4 + size.height], digitH, [255, 255, 255]));
+  });
   const drawn = await drawSvgOver(
-    { data: rgb, width: W, height: H, channels: 3 },
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels.join('')}${ruler?.svg ?? ''}${legend}</svg>`,
+    { data: sheet, width: sheetW, height: sheetH, channels: 3 },
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${sheetW}" height="${sheetH}">${numbers.join('')}</svg>`,
   );
-  const format = opts.format ?? 'jpeg';
-  const data = await encodeRaw(drawn, format, { quality: opts.quality ?? 85, fullChroma: true });
-  return { data, mime: PICTURE_MIME[format], width: W, height: H, window };
+  const data = await encodeRaw(drawn, 'jpeg', { quality: 85, fullChroma: true });
+  return { data, mime: PICTURE_MIME.jpeg, width: sheetW, height: sheetH, window };
 }
 
 /** What lies outside every mask keeps this share of its brightness. */

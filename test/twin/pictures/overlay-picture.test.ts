@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeToRgb } from '../../../src/image/codec.js';
 import { rleContains, rleFromBitmap } from '../../../src/mask/rle.js';
 import type { LoadedImage } from '../../../src/perception/contract.js';
-import { contrastingTints, overlayRegion, renderOverlay } from '../../../src/twin/pictures/overlay-picture.js';
+import { contrastingTints, overlayRegion, renderOverlay, renderSheet } from '../../../src/twin/pictures/overlay-picture.js';
 import { pictureToImage } from '../../../src/twin/pictures/picture-window.js';
 import { coordinateAt, readRulers } from './read-ruler.js';
 
@@ -88,5 +88,41 @@ describe('overlay picture', () => {
     // A full (uncropped) overlay has no rulers and shows the whole image.
     const full = await renderOverlay(grey, [a]);
     expect(full.window).toEqual({ x1: 0, y1: 0, x2: W, y2: H, scale: 1 });
+  });
+
+  it('draws alternatives side by side over one window, each in the order given, with a numbered box in its corner', async () => {
+    const small = rect(120, 40, 140, 60);
+    const large = rect(110, 30, 160, 70);
+    const p = await renderSheet(
+      grey,
+      [
+        { number: 3, rle: small },
+        { number: 1, rle: large },
+      ],
+      small,
+      '#808080',
+    );
+    // One window for both: the larger mask's box with a margin.
+    expect(p.window).toMatchObject({ x1: 94, y1: 14, x2: 176, y2: 86 });
+    const s = p.window!.scale;
+    const [pw, ph] = [Math.round(82 * s), Math.round(72 * s)];
+    // 82 × 72 window px: a column of two is squarer than a row.
+    expect([p.width, p.height]).toEqual([pw, 2 * ph + 8]);
+    expect(pw * ph).toBeLessThanOrEqual(400 * 400);
+    expect(Math.max(p.width, p.height)).toBeLessThanOrEqual(1568);
+    const px = await decodeToRgb(p.data, { maxPixels: 1e7, background: { r: 0, g: 0, b: 0 } });
+    const grey1 = (x: number, y: number) => {
+      const i = (y * p.width + x) * 3;
+      return (px.data[i]! + px.data[i + 1]! + px.data[i + 2]!) / 3;
+    };
+    const at = (panel: number, ix: number, iy: number) => grey1(Math.round((ix - 94) * s), panel * (ph + 8) + Math.round((iy - 14) * s));
+    // Inside the large mask, outside the small one: dimmed in the first panel, the photo's own grey in the second.
+    expect(at(0, 152, 36)).toBeLessThan(80);
+    expect(Math.abs(at(1, 152, 36) - 128)).toBeLessThan(10);
+    // Inside both: the photo's grey in both; outside both: dimmed in both.
+    expect([at(0, 128, 52), at(1, 128, 52)].every((v) => Math.abs(v - 128) < 10)).toBe(true);
+    expect([at(0, 100, 80), at(1, 100, 80)].every((v) => v < 80)).toBe(true);
+    // Each panel's top-left corner holds a white box (its number in black on it), where the photo is dimmed.
+    for (const panel of [0, 1]) expect(grey1(7, panel * (ph + 8) + 7)).toBeGreaterThan(200);
   });
 });
