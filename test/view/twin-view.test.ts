@@ -93,16 +93,10 @@ async function expectPainted(
   colours: (pixel: (x: number, y: number) => [number, number, number]) => [number, number, number][],
   ok: (seen: [number, number, number][]) => boolean,
 ): Promise<void> {
-  let seen: [number, number, number][] = [];
+  // The colours are what the poll returns, so a failure prints the last ones seen.
   await expect
-    .poll(
-      async () => {
-        seen = colours(await screenshotPixels(v));
-        return ok(seen);
-      },
-      { timeout: 20_000, message: () => `colours seen: ${JSON.stringify(seen)}` },
-    )
-    .toBe(true);
+    .poll(async () => colours(await screenshotPixels(v)), { timeout: 20_000 })
+    .toSatisfy((seen: [number, number, number][]) => ok(seen));
 }
 
 /** Clicks image pixel (x, y) of the picture, with modifiers. */
