@@ -19,6 +19,8 @@ export const PerceptionBenchSchema = z.looseObject({
       totalMs: num,
       encoderMs: num,
       ratioToEncoder: num,
+      /** Every run's ratio, lowest first (presets run BENCH_REPEATS times; the median run is the row). */
+      ratios: z.array(num).optional(),
       recall50: num,
       recall75: num,
       meanBestIou: num,

@@ -60,6 +60,9 @@ async function readSource<T>(dir: string, name: BenchName, schema: z.ZodType<T>)
 }
 
 const f = (x: number, d = 0) => x.toFixed(d);
+/** A ratio with the range of its runs where there were several: "2.41 (2.34–2.52, 3 runs)". */
+const ratioCell = (ratio: number, runs: readonly number[] | undefined) =>
+  runs && runs.length > 1 ? `${f(ratio, 2)} (${f(Math.min(...runs), 2)}–${f(Math.max(...runs), 2)}, ${runs.length} runs)` : f(ratio, 2);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -178,7 +181,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
         'decoder calls',
         'total ms',
         'encoder ms',
-        'total / encoder',
+        'total / encoder (median, range of runs)',
         'recall@0.5',
         'recall@0.75',
         'mean best IoU',
@@ -191,7 +194,7 @@ export async function generateReport(opts: ReportOptions = {}): Promise<ReportRe
         m.decoderCalls,
         f(m.totalMs),
         f(m.encoderMs),
-        f(m.ratioToEncoder, 1),
+        ratioCell(m.ratioToEncoder, m.ratios),
         f(m.recall50, 3),
         f(m.recall75, 3),
         f(m.meanBestIou, 3),
