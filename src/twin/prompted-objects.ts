@@ -44,19 +44,23 @@ function emptyMask(): TwinsegError {
   });
 }
 
+/** The alternatives' masks by the number `alternative` takes, for click advice and the reply's picture. */
+function alternativeMasks(alternatives: Proposal[]): { alternative: MaskToken; rle: Rle }[] {
+  return alternatives.map((a) => ({ alternative: (a.token ?? 0) as MaskToken, rle: a.rle }));
+}
+
 function report(parent: Twin, best: Proposal, alternatives: Proposal[], exclude?: number) {
   return {
     scores: { predictedIou: best.predictedIou, stability: best.stability },
     relations: maskRelations(parent, best.rle, best.area, rleBbox(best.rle), exclude),
     alternatives: alternatives.map(summariseAlternative),
-    alternativeMasks: alternatives.map((a) => ({ alternative: (a.token ?? 0) as MaskToken, rle: a.rle })),
+    alternativeMasks: alternativeMasks(alternatives),
   };
 }
 
 /** The clicks `rle` (object `id`'s mask) ignores, each with a next step that may name the reply's alternatives. */
 function missed(parent: Twin, id: number, rle: Rle, alternatives: Proposal[], prompt: Prompt | undefined) {
-  const alts = alternatives.map((a) => ({ alternative: a.token ?? 0, rle: a.rle }));
-  return adviseMissedClicks(parent, { objectId: id, rle, bbox: rleBbox(rle), prompt, alternatives: alts });
+  return adviseMissedClicks(parent, { objectId: id, rle, bbox: rleBbox(rle), prompt, alternatives: alternativeMasks(alternatives) });
 }
 
 /**
